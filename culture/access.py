@@ -1,0 +1,129 @@
+"""The one permission gate.
+
+Every view obtains protected objects only through the functions here. Deny by default:
+- an object the user may not know exists -> Http404 (do not reveal existence);
+- an object the user may see but not change -> PermissionDenied (403);
+- a page reserved to a role -> PermissionDenied (403).
+
+Roles are derived from the reporting tree on every call (never cached on the user), so a
+reporting-line change takes effect on the very next request:
+- employee: any active person;
+- manager: has at least one active direct report;
+- manager of managers: a report of theirs has reports;
+- people admin: Person.is_people_admin.
+
+Each practice app adds its getters in its own section below.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from culture.models import ImportJob, Notification, Person
+
+
+def _require_active(user) -> Person:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise PermissionDenied
+    return user
+
+
+def is_people_admin(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.is_people_admin
+    )
+
+
+def require_people_admin(user) -> Person:
+    """For pages only people admins use (imports, settings, audit log)."""
+    _require_active(user)
+    if not user.is_people_admin:
+        raise PermissionDenied
+    return user
+
+
+def can_manage(user, person: Person) -> bool:
+    """True for people admins and anyone in `person`'s management chain."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_people_admin:
+        return True
+    return user.is_above(person)
+
+
+# --- culture: people, notifications, imports ------------------------------------------------
+
+
+def get_person_for_user(user, person_id) -> Person:
+    """The directory is open to every employee (no closed doors); inactive people are
+    visible to people admins only."""
+    _require_active(user)
+    try:
+        person = Person.objects.select_related("team", "manager").get(pk=int(person_id))
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not person.is_active and not user.is_people_admin:
+        raise Http404
+    return person
+
+
+def get_managed_person_for_user(user, person_id) -> Person:
+    """A person whose confidential data (keeper answers, pay) the user may see:
+    their management chain and people admins. Everyone else gets 404."""
+    person = get_person_for_user(user, person_id)
+    if not can_manage(user, person):
+        raise Http404
+    return person
+
+
+def get_notification_for_user(user, notification_id) -> Notification:
+    _require_active(user)
+    try:
+        return Notification.objects.get(pk=int(notification_id), recipient=user)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def get_import_job_for_user(user, job_id) -> ImportJob:
+    require_people_admin(user)
+    try:
+        return ImportJob.objects.get(pk=int(job_id))
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+# --- keeper (issue 3) -------------------------------------------------------------------------
+# Keeper getters go in this section.
+#
+#
+#
+#
+# --- end keeper ----------------------------------------------------------------------------
+
+
+# --- feedback (issue 4) -----------------------------------------------------------------------
+# Feedback getters go in this section.
+#
+#
+#
+#
+# --- end feedback ----------------------------------------------------------------------------
+
+
+# --- decisions (issue 5) ----------------------------------------------------------------------
+# Decision memo getters go in this section.
+#
+#
+#
+#
+# --- end decisions ---------------------------------------------------------------------------
+
+
+# --- pay (issue 6) ----------------------------------------------------------------------------
+# Pay getters go in this section.
+#
+#
+#
+#
+# --- end pay ---------------------------------------------------------------------------------

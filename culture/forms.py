@@ -1,0 +1,111 @@
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.urls import reverse
+
+from culture.models import CompanySettings, Person, Team
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class CompanySettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=[(tz, tz) for tz in TIME_ZONES],
+        help_text="Every schedule in the product (keeper cycles, reminders) follows it.",
+    )
+
+    class Meta:
+        model = CompanySettings
+        fields = ["name", "time_zone"]
+
+
+class CultureTextForm(forms.ModelForm):
+    class Meta:
+        model = CompanySettings
+        fields = ["culture_text"]
+        labels = {"culture_text": "The culture page (Markdown)"}
+        widgets = {"culture_text": forms.Textarea(attrs={"rows": 24})}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    name = forms.CharField(max_length=150)
+    title = forms.CharField(max_length=150, required=False, label="Job title")
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    manager = forms.ModelChoiceField(
+        queryset=Person.objects.filter(is_active=True).only("id", "name", "email"),
+        required=False,
+        help_text="Their reporting line.",
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if (
+            Person.objects.filter(email=email, is_active=True)
+            .exclude(password__startswith="!")
+            .exists()
+        ):
+            raise forms.ValidationError("This person already has an account.")
+        return email
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with the columns of the template. Up to 50 MB.",
+    )
+    deactivate_missing = forms.BooleanField(
+        required=False,
+        label="Deactivate active people who are not in this file",
+        help_text="Off by default: missing people are only reported.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size // (1024 * 1024)} MB; the limit is "
+                f"{settings.MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+            )
+        return upload
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False)
+    actor = forms.CharField(required=False, label="Who")
+    subject = forms.CharField(required=False, label="About whom")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LedgerPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email goes through the delivery ledger (Celery, retried,
+    never twice) instead of being sent inside the request."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from culture.notifications import notify
+
+        user = context["user"]
+        path = reverse(
+            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        notify(
+            user,
+            key=f"password-reset:{user.pk}:{context['token']}",
+            kind="password_reset",
+            title="Choose a new Culture password",
+            body=f"Someone asked to reset the password for {user.email}. If it was not you, "
+            "ignore this email. The link works once and expires in three days.",
+            url=path,
+            in_app=False,
+        )

@@ -1,0 +1,468 @@
+"""People, teams and the reporting tree; company settings; audit log; notifications.
+
+Reads are named QuerySet methods; writes live in services.py.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from django.utils import timezone
+
+# --- Teams ------------------------------------------------------------------------------
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:directory") + f"?team={self.slug}"
+
+
+# --- People and the reporting tree -------------------------------------------------------
+
+_UNDER_SQL = """
+WITH RECURSIVE sub(id) AS (
+    SELECT id FROM culture_person WHERE manager_id = %s
+    UNION
+    SELECT p.id FROM culture_person p JOIN sub ON p.manager_id = sub.id
+)
+SELECT id FROM sub
+"""
+
+_ABOVE_SQL = """
+WITH RECURSIVE up(id, manager_id, depth) AS (
+    SELECT id, manager_id, 0 FROM culture_person WHERE id = %s
+    UNION
+    SELECT p.id, p.manager_id, up.depth + 1
+    FROM culture_person p JOIN up ON p.id = up.manager_id
+    WHERE up.depth < 1000
+)
+SELECT id, depth FROM up WHERE depth > 0
+"""
+
+
+class PersonQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def direct_reports_of(self, person: Person):
+        return self.filter(manager_id=person.pk)
+
+    def under(self, person: Person):
+        """Everyone below `person` in the reporting tree, at any depth (one query)."""
+        return self.filter(id__in=RawSQL(_UNDER_SQL, [person.pk]))  # noqa: S611 - static SQL
+
+    def under_ids_sql(self, person: Person) -> tuple[str, list]:
+        return _UNDER_SQL, [person.pk]
+
+    def chain_above(self, person: Person) -> list[Person]:
+        """The management chain above `person`, nearest manager first (one query)."""
+        sql = (
+            "SELECT p.*, up.depth FROM culture_person p "  # noqa: S608 - static SQL
+            f"JOIN ({_ABOVE_SQL}) up ON up.id = p.id ORDER BY up.depth"
+        )
+        return list(self.model.objects.raw(sql, [person.pk]))
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        q = Q()
+        for word in text.split():
+            q &= (
+                Q(name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(title__icontains=word)
+                | Q(team__name__icontains=word)
+                | Q(job_family__icontains=word)
+                | Q(location__icontains=word)
+            )
+        return self.filter(q)
+
+    def for_directory(self):
+        return self.select_related("team", "manager").order_by("name", "id")
+
+
+class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("Email is required")
+        email = self.normalize_email(email).lower()
+        person = self.model(email=email, **fields)
+        if password:
+            person.set_password(password)
+        else:
+            person.set_unusable_password()
+        person.save(using=self._db)
+        return person
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("is_people_admin", True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150)
+    title = models.CharField("job title", max_length=150, blank=True)
+    job_family = models.CharField(max_length=80, blank=True)
+    level = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Job level, 1 (entry) to 9 (most senior)."
+    )
+    location = models.CharField(max_length=80, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    start_date = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_people_admin = models.BooleanField(
+        default=False, help_text="People admins manage people, settings and see everything."
+    )
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["manager"], name="person_manager_idx"),
+            models.Index(fields=["name", "id"], name="person_name_idx"),
+            models.Index(fields=["team", "name"], name="person_team_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(manager=models.F("id")), name="person_not_own_manager"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:profile", args=[self.pk])
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    # Roles are derived from the tree, never stored.
+    def has_reports(self) -> bool:
+        return Person.objects.filter(manager_id=self.pk, is_active=True).exists()
+
+    def manages_managers(self) -> bool:
+        return Person.objects.filter(
+            manager_id=self.pk, is_active=True, reports__is_active=True
+        ).exists()
+
+    def is_above(self, other: Person) -> bool:
+        """True when self is in other's management chain (one query)."""
+        if other is None or other.pk == self.pk:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT EXISTS (SELECT 1 FROM ({_ABOVE_SQL}) c WHERE c.id = %s)",  # noqa: S608
+                [other.pk, self.pk],
+            )
+            return bool(cursor.fetchone()[0])
+
+
+# --- Company settings --------------------------------------------------------------------
+
+DEFAULT_CULTURE_TEXT = """\
+## Why we work this way
+
+We would rather have a company of stunning colleagues, freedom and candour than rules and
+approvals. These pages are the practices that make that possible.
+
+1. **Talent density.** We keep only people we would fight to keep. The keeper test asks that
+   question regularly, person by person, with no curve and no quota.
+2. **Candour.** Feedback is given and received all the time, signed, following the 4A rules:
+   aim to assist, actionable, appreciate, accept or discard.
+3. **Freedom and responsibility.** Act in the company's best interest. Nobody needs permission
+   to do the right thing.
+4. **Pay at the top of the personal market.** For each person we ask what they could get
+   elsewhere, what it would cost to replace them, and what we would pay to keep them.
+5. **Transparency.** Decision memos are open to everyone by default: no closed doors.
+6. **No decision-making approvals.** The informed captain decides, after farming for dissent.
+7. **The keeper test, asked regularly.** Managers answer it each cycle, and anyone may ask
+   their manager where they stand.
+8. **Feedback circles.** Live 360s: one person at a time hears start / stop / continue from
+   the others, and chooses what to act on.
+9. **Context, not control.** This product informs; it never approves.
+"""
+
+
+class CompanySettings(models.Model):
+    """One row (pk=1): the company's name, time zone and culture page."""
+
+    name = models.CharField(max_length=120, default="Acme")
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    culture_text = models.TextField(default=DEFAULT_CULTURE_TEXT)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "company settings"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> CompanySettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+# --- Audit log -----------------------------------------------------------------------------
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_browse(self):
+        return self.select_related("actor", "subject").order_by("-at", "-id")
+
+    def filtered(self, *, action="", actor="", subject="", since=None, until=None):
+        qs = self
+        if action:
+            qs = qs.filter(action=action)
+        if actor:
+            qs = qs.filter(Q(actor__email__icontains=actor) | Q(actor__name__icontains=actor))
+        if subject:
+            qs = qs.filter(
+                Q(subject__email__icontains=subject) | Q(subject__name__icontains=subject)
+            )
+        if since:
+            qs = qs.filter(at__date__gte=since)
+        if until:
+            qs = qs.filter(at__date__lte=until)
+        return qs
+
+
+class AuditEvent(models.Model):
+    """Append-only: who did or saw what, when, from where.
+
+    The database refuses UPDATE and DELETE on this table (trigger in migration 0002);
+    the model refuses them too so the mistake shows up early in development.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    subject = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        help_text="The person whose data was read or changed.",
+    )
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject", "-at"], name="audit_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+
+# --- Notifications and the delivery ledger -------------------------------------------------
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_person(self, person):
+        return self.filter(recipient=person).order_by("-created_at", "-id")
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app notification. `key` makes it idempotent: one per event per person."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notif_recipient_idx",
+            ),
+            models.Index(
+                fields=["recipient"],
+                name="notif_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Delivery(models.Model):
+    """One email, identified by a unique key: the ledger that makes sending exactly-once.
+
+    A task claims a pending delivery with a conditional UPDATE (pending -> sending), sends,
+    then marks it sent. A claim older than the lease is considered crashed and is picked up
+    again by the sweeper.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    key = models.CharField(max_length=200, unique=True)
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="deliveries")
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=250)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                name="delivery_open_idx",
+                condition=Q(status__in=["pending", "sending"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"
+
+
+class Heartbeat(models.Model):
+    """Last time a periodic process proved it was alive (beat -> broker -> worker)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at}"
+
+
+# --- People import jobs ----------------------------------------------------------------------
+
+
+class ImportJob(models.Model):
+    """An uploaded people file, validated and applied by a Celery task with progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=30, default="people")
+    created_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    deactivate_missing = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.processed * 100 / self.total) if self.total else 0

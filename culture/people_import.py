@@ -1,0 +1,353 @@
+"""Import people from CSV: validate the whole file, then write everything or nothing.
+
+Columns: email, name, title, job_family, level, location, team, manager_email, start_date.
+Every problem is reported with its row (1 = the header) and column. Re-importing updates
+people in place (matched by email); people missing from the file are reported and only
+deactivated when asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.text import slugify
+
+from culture.csvsafe import DANGEROUS_PREFIXES
+from culture.models import ImportJob, Person, Team
+
+COLUMNS = [
+    "email",
+    "name",
+    "title",
+    "job_family",
+    "level",
+    "location",
+    "team",
+    "manager_email",
+    "start_date",
+]
+REQUIRED_VALUES = {"email", "name"}
+MAX_LEVEL = 9
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Plan:
+    rows: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _unescape(value: str) -> str:
+    value = value.strip()
+    if len(value) > 1 and value[0] == "'" and value[1] in DANGEROUS_PREFIXES:
+        return value[1:]
+    return value
+
+
+def decode(content: bytes) -> tuple[str | None, Problem | None]:
+    if b"\x00" in content[:4096]:
+        return None, Problem(0, "", "This is a binary file, not a CSV. Save it as CSV (UTF-8).")
+    try:
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, Problem(
+            0,
+            "",
+            f"The file is not UTF-8 text (bad byte at position {exc.start}). "
+            "Save it as CSV UTF-8 and upload it again.",
+        )
+
+
+def validate(content: bytes, *, max_rows: int = 200_000) -> Plan:
+    """Check the whole file; return the cleaned rows or every problem found."""
+    plan = Plan()
+    text, problem = decode(content)
+    if problem:
+        plan.problems.append(problem)
+        return plan
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        plan.problems.append(Problem(1, "", "The file is empty."))
+        return plan
+    except csv.Error as exc:
+        plan.problems.append(Problem(1, "", f"Unreadable CSV: {exc}"))
+        return plan
+    header = [h.strip().lower() for h in header]
+    missing_cols = [c for c in COLUMNS if c not in header]
+    if missing_cols:
+        for column in missing_cols:
+            plan.problems.append(Problem(1, column, "Required column is missing from the header."))
+        return plan
+    index = {name: header.index(name) for name in COLUMNS}
+
+    seen: dict[str, int] = {}
+    try:
+        for line_no, raw in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in raw):
+                continue
+            if len(plan.rows) >= max_rows:
+                plan.problems.append(
+                    Problem(line_no, "", f"Too many rows: at most {max_rows} per file.")
+                )
+                break
+            row = {name: _unescape(raw[i]) if i < len(raw) else "" for name, i in index.items()}
+            row["_line"] = line_no
+            for name in REQUIRED_VALUES:
+                if not row[name]:
+                    plan.problems.append(Problem(line_no, name, "A value is required."))
+            email = row["email"].lower()
+            row["email"] = email
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    plan.problems.append(Problem(line_no, "email", f"'{email}' is not an email."))
+                if email in seen:
+                    plan.problems.append(
+                        Problem(
+                            line_no, "email", f"Duplicate email, first seen on row {seen[email]}."
+                        )
+                    )
+                else:
+                    seen[email] = line_no
+            row["manager_email"] = row["manager_email"].lower()
+            if row["manager_email"] and row["manager_email"] == email:
+                plan.problems.append(
+                    Problem(line_no, "manager_email", "A person cannot be their own manager.")
+                )
+            if row["level"]:
+                try:
+                    level = int(row["level"])
+                    if not 1 <= level <= MAX_LEVEL:
+                        raise ValueError
+                    row["level"] = level
+                except ValueError:
+                    plan.problems.append(
+                        Problem(
+                            line_no, "level", f"Level must be a whole number from 1 to {MAX_LEVEL}."
+                        )
+                    )
+            else:
+                row["level"] = None
+            if row["start_date"]:
+                try:
+                    row["start_date"] = date.fromisoformat(row["start_date"])
+                except ValueError:
+                    plan.problems.append(
+                        Problem(
+                            line_no,
+                            "start_date",
+                            f"'{row['start_date']}' is not a date (use YYYY-MM-DD).",
+                        )
+                    )
+            else:
+                row["start_date"] = None
+            for name, limit in (
+                ("name", 150),
+                ("title", 150),
+                ("job_family", 80),
+                ("location", 80),
+                ("team", 120),
+            ):
+                if len(row[name]) > limit:
+                    plan.problems.append(Problem(line_no, name, f"Longer than {limit} characters."))
+            plan.rows.append(row)
+    except csv.Error as exc:
+        plan.problems.append(Problem(reader.line_num, "", f"Unreadable CSV: {exc}"))
+        return plan
+
+    if not plan.rows and not plan.problems:
+        plan.problems.append(Problem(2, "", "The file has a header but no people."))
+
+    # Managers must exist in the file or already in the company.
+    file_emails = set(seen)
+    existing = dict(Person.objects.values_list("email", "manager__email"))
+    for row in plan.rows:
+        manager = row["manager_email"]
+        if manager and manager not in file_emails and manager not in existing:
+            plan.problems.append(
+                Problem(row["_line"], "manager_email", f"Unknown manager '{manager}'.")
+            )
+
+    # No cycles in the resulting tree (the file overrides what is in the database).
+    final = dict(existing)
+    for row in plan.rows:
+        final[row["email"]] = row["manager_email"] or None
+    reported: set[str] = set()
+    for row in plan.rows:
+        start = row["email"]
+        if start in reported:
+            continue
+        path, node = [], start
+        while node and node not in path:
+            path.append(node)
+            node = final.get(node)
+        if node and node in path:
+            cycle = path[path.index(node) :]
+            reported.update(cycle)
+            plan.problems.append(
+                Problem(
+                    row["_line"],
+                    "manager_email",
+                    "Reporting cycle: " + " -> ".join(cycle + [node]) + ".",
+                )
+            )
+
+    plan.missing = sorted(
+        set(Person.objects.filter(is_active=True).values_list("email", flat=True)) - file_emails
+    )
+    return plan
+
+
+def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dict:
+    """Write a validated plan in one transaction. Returns counts."""
+    assert plan.ok, "apply() needs a plan without problems"
+    total = len(plan.rows)
+    with transaction.atomic():
+        team_names = {row["team"] for row in plan.rows if row["team"]}
+        teams = {t.name: t for t in Team.objects.filter(name__in=team_names)}
+        new_teams = []
+        used_slugs = set(Team.objects.values_list("slug", flat=True))
+        for name in sorted(team_names - set(teams)):
+            slug = base = slugify(name)[:100] or "team"
+            n = 2
+            while slug in used_slugs:
+                slug, n = f"{base}-{n}", n + 1
+            used_slugs.add(slug)
+            new_teams.append(Team(name=name, slug=slug))
+        for team in Team.objects.bulk_create(new_teams):
+            teams[team.name] = team
+
+        existing = {
+            p.email: p for p in Person.objects.filter(email__in=[r["email"] for r in plan.rows])
+        }
+        to_create, to_update = [], []
+        fields = [
+            "name",
+            "title",
+            "job_family",
+            "level",
+            "location",
+            "team",
+            "start_date",
+            "is_active",
+        ]
+        for row in plan.rows:
+            person = existing.get(row["email"])
+            values = {
+                "name": row["name"],
+                "title": row["title"],
+                "job_family": row["job_family"],
+                "level": row["level"],
+                "location": row["location"],
+                "team": teams.get(row["team"]) if row["team"] else None,
+                "start_date": row["start_date"],
+                "is_active": True,
+            }
+            if person is None:
+                person = Person(email=row["email"], **values)
+                person.set_unusable_password()
+                to_create.append(person)
+            else:
+                for key, value in values.items():
+                    setattr(person, key, value)
+                to_update.append(person)
+        # Written in chunks so the progress bar moves; still one transaction.
+        chunk = 2000
+        done = 0
+        for start in range(0, len(to_create), chunk):
+            Person.objects.bulk_create(to_create[start : start + chunk])
+            done += len(to_create[start : start + chunk])
+            if progress:
+                progress(done * 9 // 10, total)
+        for start in range(0, len(to_update), chunk):
+            Person.objects.bulk_update(to_update[start : start + chunk], fields)
+            done += len(to_update[start : start + chunk])
+            if progress:
+                progress(done * 9 // 10, total)
+
+        ids = dict(Person.objects.values_list("email", "id"))
+        # Managers: clear first so no intermediate state trips the not-own-manager check.
+        manager_updates = []
+        for row in plan.rows:
+            person_id = ids[row["email"]]
+            manager_id = ids.get(row["manager_email"]) if row["manager_email"] else None
+            manager_updates.append(Person(id=person_id, manager_id=manager_id))
+        Person.objects.bulk_update(manager_updates, ["manager"], batch_size=2000)
+        if progress:
+            progress(total, total)
+
+        deactivated = 0
+        if deactivate_missing and plan.missing:
+            deactivated = Person.objects.filter(email__in=plan.missing).update(is_active=False)
+    return {
+        "created": len(to_create),
+        "updated": len(to_update),
+        "teams_created": len(new_teams),
+        "missing": len(plan.missing),
+        "deactivated": deactivated,
+    }
+
+
+def progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def run_job(job_id: int) -> None:
+    """Validate and apply an uploaded file, reporting progress on the ImportJob row."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.get(pk=job_id)
+    plan = validate(bytes(job.content))
+    if not plan.ok:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            result={"problems": [str(p) for p in plan.problems[:500]]},
+        )
+        return
+    ImportJob.objects.filter(pk=job_id).update(total=len(plan.rows))
+
+    def progress(done, total):
+        # The write transaction is not visible to the status page until it commits, so
+        # progress travels through the cache (Redis, or the file cache when embedded).
+        cache.set(progress_key(job_id), done, timeout=3600)
+
+    try:
+        counts = apply(plan, deactivate_missing=job.deactivate_missing, progress=progress)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, result={"problems": [f"Import failed: {exc}"]}
+        )
+        raise
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.DONE,
+        processed=len(plan.rows),
+        result={**counts, "missing_emails": plan.missing[:200]},
+    )

@@ -1,0 +1,90 @@
+"""Writes for the core: people, invitations, company settings.
+
+Keyword-only check_* (validate, lock) and do_* (write, then effects after commit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from culture import audit
+from culture.models import CompanySettings, ImportJob, Person
+from culture.notifications import notify
+
+
+def set_password_path(person: Person) -> str:
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def do_invite(
+    *, by: Person, email: str, name: str, title: str = "", team=None, manager=None
+) -> Person:
+    """Create (or reactivate) the person and email them a link to set their password."""
+    with transaction.atomic():
+        person, created = Person.objects.get_or_create(
+            email=email.lower(),
+            defaults={"name": name, "title": title, "team": team, "manager": manager},
+        )
+        if not created:
+            person.name, person.title, person.is_active = name, title or person.title, True
+            person.team = team or person.team
+            person.manager = manager or person.manager
+            person.save()
+        if created or not person.has_usable_password():
+            person.set_unusable_password()
+            person.save(update_fields=["password"])
+        company = CompanySettings.load()
+        notify(
+            person,
+            key=f"invite:{person.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+            kind="invite",
+            title=f"{by.name} invited you to {company.name} on Culture",
+            body="Choose a password to get started. The link works once and expires in three days.",
+            url=set_password_path(person),
+            in_app=False,
+            template="emails/invite",
+            context={"invited_by": by},
+        )
+        audit.record(by, "person.invited", subject=person, obj=person)
+    return person
+
+
+def do_update_company_settings(*, by: Person, form) -> CompanySettings:
+    with transaction.atomic():
+        obj = form.save(commit=False)
+        obj.updated_by = by
+        obj.save()
+        audit.record(by, "settings.changed", detail={"fields": sorted(form.changed_data)})
+    return obj
+
+
+def do_queue_import(
+    *, by: Person, filename: str, content: bytes, deactivate_missing: bool
+) -> ImportJob:
+    from culture.tasks import run_import
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=by,
+            filename=filename[:200],
+            content=content,
+            deactivate_missing=deactivate_missing,
+        )
+        audit.record(by, "people.import_queued", obj=job, detail={"filename": filename[:200]})
+
+        def _enqueue():
+            # Broker down: the job stays queued, and the status page says so.
+            with contextlib.suppress(Exception):
+                run_import.apply_async(args=[job.pk], retry=False)
+
+        transaction.on_commit(_enqueue)
+    return job

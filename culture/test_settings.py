@@ -1,0 +1,17 @@
+"""Settings for the test suite: the production settings with test-friendly transport.
+
+Tests run over plain http on loopback, so the HTTPS-only protections are off here;
+everything else (CSP, lock-out, MAILERS, Redis when REDIS_URL is set) is as in production.
+"""
+
+import os
+
+os.environ.setdefault("HTTPS", "false")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("MAIL_URL", "locmem:")
+
+from culture.settings import *  # noqa: E402,F403
+from culture.settings import AUTH_PASSWORD_VALIDATORS  # noqa: E402,F401
+
+# Fast hashing keeps persona creation cheap; production keeps Django's default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

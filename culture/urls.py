@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from culture.views import account, health, home, people, site
+
+people_patterns = (
+    [
+        path("", people.directory, name="directory"),
+        path("export.csv", people.export_csv, name="export"),
+        path("org/", people.org_chart, name="org_chart"),
+        path("org/<int:person_id>/", people.org_branch, name="org_branch"),
+        path("import/", people.import_upload, name="import"),
+        path("import/template.csv", people.import_template, name="import_template"),
+        path("import/<int:job_id>/", people.import_status, name="import_status"),
+        path("invite/", people.invite, name="invite"),
+        path("<int:person_id>/", people.profile, name="profile"),
+    ],
+    "people",
+)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("culture/", site.culture_page, name="culture_page"),
+    path("culture/edit/", site.culture_edit, name="culture_edit"),
+    path("settings/", site.company_settings, name="company_settings"),
+    path("audit/", site.audit_log, name="audit_log"),
+    path("notifications/", site.notifications, name="notifications"),
+    path("notifications/read/", site.notifications_read, name="notifications_read"),
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        account.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        account.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        account.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("people/", include(people_patterns)),
+    path("feedback/", include("feedback.urls")),
+    path("keeper/", include("keeper.urls")),
+    path("decisions/", include("decisions.urls")),
+    path("pay/", include("pay.urls")),
+    path("admin/", admin.site.urls),
+]

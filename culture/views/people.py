@@ -1,0 +1,232 @@
+"""People: directory, profile, org chart, import, invite, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from culture import access, audit, people_import, services
+from culture.csvsafe import csv_response, write_rows
+from culture.forms import ImportForm, InviteForm
+from culture.models import ImportJob, Person, Team
+
+PAGE_SIZE = 25
+
+
+def _with_report_counts(qs):
+    return qs.annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
+
+
+@require_GET
+def directory(request):
+    access._require_active(request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    team_slug = request.GET.get("team", "").strip()[:120]
+    people = Person.objects.active().for_directory().search(q)
+    if team_slug:
+        people = people.filter(team__slug=team_slug)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": q,
+        "team_slug": team_slug,
+        "teams": Team.objects.only("name", "slug"),
+    }
+    template = "culture/directory.html"
+    if request.htmx and request.htmx.target == "directory-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+def profile(request, person_id):
+    person = access.get_person_for_user(request.user, person_id)
+    chain = Person.objects.chain_above(person)
+    reports = list(
+        _with_report_counts(Person.objects.active().direct_reports_of(person)).select_related(
+            "team"
+        )
+    )
+    return render(
+        request,
+        "culture/profile.html",
+        {
+            "person": person,
+            "chain": chain,
+            "reports": reports,
+            "can_manage": access.can_manage(request.user, person),
+        },
+    )
+
+
+@require_GET
+def org_chart(request):
+    """The tree around the viewer: their chain above, their peers, their reports.
+    Every node with reports expands in place (lazy-loaded) and collapses again."""
+    me = access._require_active(request.user)
+    focus_id = request.GET.get("focus")
+    focus = access.get_person_for_user(me, focus_id) if focus_id else me
+    chain = list(reversed(Person.objects.chain_above(focus)))
+    if focus.manager_id:
+        siblings = _with_report_counts(
+            Person.objects.active().filter(manager_id=focus.manager_id)
+        ).select_related("team")
+    else:
+        siblings = _with_report_counts(
+            Person.objects.active().filter(manager__isnull=True)
+        ).select_related("team")
+    reports = _with_report_counts(Person.objects.active().direct_reports_of(focus)).select_related(
+        "team"
+    )
+    return render(
+        request,
+        "culture/org_chart.html",
+        {
+            "focus": focus,
+            "chain": chain,
+            "parent": chain[-1] if chain else None,
+            "siblings": list(siblings.order_by("name")),
+            "reports": list(reports.order_by("name")),
+        },
+    )
+
+
+@require_GET
+def org_branch(request, person_id):
+    """The direct reports of one node, as a fragment (htmx) or a page."""
+    person = access.get_person_for_user(request.user, person_id)
+    reports = list(
+        _with_report_counts(Person.objects.active().direct_reports_of(person))
+        .select_related("team")
+        .order_by("name")
+    )
+    if request.htmx:
+        return render(request, "culture/_org_nodes.html", {"nodes": reports, "me": request.user})
+    return redirect(f"/people/org/?focus={person.pk}")
+
+
+@require_GET
+def export_csv(request):
+    access.require_people_admin(request.user)
+    rows = (
+        Person.objects.active()
+        .select_related("team", "manager")
+        .order_by("email")
+        .values_list(
+            "email",
+            "name",
+            "title",
+            "job_family",
+            "level",
+            "location",
+            "team__name",
+            "manager__email",
+            "start_date",
+        )
+    )
+    audit.record(request.user, "people.exported")
+    return csv_response("people.csv", people_import.COLUMNS, rows.iterator(chunk_size=2000))
+
+
+@require_GET
+def import_template(request):
+    access.require_people_admin(request.user)
+    body = write_rows(
+        people_import.COLUMNS,
+        [
+            [
+                "ada@example.com",
+                "Ada Lovelace",
+                "VP Engineering",
+                "Engineering",
+                8,
+                "London",
+                "Engineering",
+                "",
+                "2019-03-01",
+            ],
+            [
+                "alan@example.com",
+                "Alan Turing",
+                "Staff Engineer",
+                "Engineering",
+                6,
+                "London",
+                "Engineering",
+                "ada@example.com",
+                "2021-09-15",
+            ],
+        ],
+    )
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="people-template.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    admin = access.require_people_admin(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    problems = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            content = form.cleaned_data["file"].read()
+            plan = people_import.validate(content)
+            if plan.ok:
+                job = services.do_queue_import(
+                    by=admin,
+                    filename=form.cleaned_data["file"].name,
+                    content=content,
+                    deactivate_missing=form.cleaned_data["deactivate_missing"],
+                )
+                return redirect("people:import_status", job_id=job.pk)
+            problems = plan.problems
+        status = 422
+    recent = ImportJob.objects.select_related("created_by").defer("content")[:10]
+    return render(
+        request,
+        "culture/import.html",
+        {
+            "form": form,
+            "problems": problems[:500],
+            "problem_count": len(problems),
+            "recent": recent,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def import_status(request, job_id):
+    job = access.get_import_job_for_user(request.user, job_id)
+    processed = job.processed
+    if job.status == ImportJob.Status.RUNNING:
+        processed = cache.get(people_import.progress_key(job.pk), 0)
+    percent = (
+        100
+        if job.status == ImportJob.Status.DONE
+        else (int(processed * 100 / job.total) if job.total else 0)
+    )
+    template = "culture/import_status.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, {"job": job, "processed": processed, "percent": percent})
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request):
+    admin = access.require_people_admin(request.user)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            person = services.do_invite(by=admin, **form.cleaned_data)
+            messages.success(request, f"Invitation sent to {person.email}.")
+            return redirect("people:profile", person_id=person.pk)
+        return render(request, "culture/invite.html", {"form": form}, status=422)
+    return render(request, "culture/invite.html", {"form": form})

@@ -1,0 +1,6 @@
+"""The decisions section of the home page ("what needs me now")."""
+
+
+def home_context(request) -> dict:
+    """Return the context for templates/decisions/_home.html. Must run a fixed number of queries."""
+    return {}

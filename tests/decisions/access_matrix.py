@@ -1,0 +1,7 @@
+from django.urls import reverse
+
+from tests.matrix import case
+
+CASES = {
+    "decisions:index": case(lambda w, x: reverse("decisions:index")),
+}
