@@ -131,7 +131,9 @@ def enqueue_delivery(delivery_id: int) -> None:
         try:
             send_delivery.apply_async(args=[delivery_id], retry=False)
         except Exception:  # broker down: the row stays pending for the sweeper
-            log.warning("could not enqueue delivery %s; the sweeper will retry", delivery_id)
+            log.warning(
+                "could not enqueue delivery %s; the sweeper will retry", delivery_id, exc_info=True
+            )
 
     transaction.on_commit(_send)
 

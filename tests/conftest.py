@@ -21,6 +21,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -271,3 +272,102 @@ def chromium_path():
     if not shutil.which(path):
         require_service("Chromium", f"{path} not found (apt-get install -y chromium)")
     return path
+
+
+class WorkerHandle:
+    def __init__(self, process, mail_dir, env):
+        self.process = process
+        self.mail_dir = mail_dir
+        self.env = env
+
+    def sent_messages(self) -> list[str]:
+        """The raw text of every email the worker handed to the (file) mail backend."""
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log")):
+            content = path.read_text()
+            # The file backend separates messages with a line of 79 dashes.
+            messages += [m for m in content.split("-" * 79 + "\n") if m.strip()]
+        return messages
+
+    def wait_for(self, predicate, timeout: float = 20.0, interval: float = 0.2):
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited with {self.process.returncode}")
+            time.sleep(interval)
+        raise TimeoutError("condition not met within %.0fs" % timeout)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_url, tmp_path):
+    """A real Celery worker process against Redis and the test database.
+
+    Use with committed data (this fixture makes the test transactional). Mail goes to a
+    file backend in tmp_path; read it with `celery_worker.sent_messages()`.
+    """
+    import subprocess
+    import sys
+    import time
+
+    import redis as redis_lib
+    from django.db import connection
+
+    # The worker shares this run's REDIS_URL (each parallel run sets its own database);
+    # start from an empty queue so nothing from an earlier test is picked up.
+    worker_redis = redis_url
+    redis_lib.Redis.from_url(worker_redis).delete("celery")
+
+    settings_dict = connection.settings_dict
+    db_url = (
+        f"postgres://{settings_dict['USER'] or 'postgres'}"
+        + (f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else "")
+        + f"@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "culture.test_settings",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": worker_redis,
+        "MAIL_URL": f"file://{mail_dir}",
+        "CONN_MAX_AGE": "0",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "culture",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+    try:
+        client = redis_lib.Redis.from_url(worker_redis)
+        deadline = time.monotonic() + 30
+        # Wait until the worker is consuming (it registers its queue binding in Redis).
+        while time.monotonic() < deadline and not client.exists("_kombu.binding.celery"):
+            if process.poll() is not None:
+                raise RuntimeError("Celery worker failed to start")
+            time.sleep(0.2)
+        yield WorkerHandle(process, mail_dir, env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

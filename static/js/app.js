@@ -10,6 +10,16 @@
       target.focus();
     }
   });
+  // Org chart: expand and collapse a branch. htmx loads the children on the first click.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".org-toggle[aria-controls]");
+    if (!button) return;
+    var list = document.getElementById(button.getAttribute("aria-controls"));
+    if (!list) return;
+    var open = button.getAttribute("aria-expanded") === "true";
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+    list.hidden = open;
+  });
   // Close the account menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.account-menu[open]").forEach(function (menu) {
