@@ -300,7 +300,7 @@ class WorkerHandle:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Celery worker exited with {self.process.returncode}")
             time.sleep(interval)
-        raise TimeoutError("condition not met within %.0fs" % timeout)
+        raise TimeoutError(f"condition not met within {timeout:.0f}s")
 
 
 @pytest.fixture
