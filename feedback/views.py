@@ -285,7 +285,7 @@ async def stream(request, circle_id):
     user = await request.auser()
     if not user.is_authenticated or not user.is_active:
         return HttpResponseForbidden()
-    db = sync_to_async(_stream_gate, thread_sensitive=False)
+    db = sync_to_async(_stream_gate)
     circle = await db(user, circle_id)
     if circle.phase == Circle.Phase.ENDED:
         response = StreamingHttpResponse(
