@@ -191,7 +191,7 @@ def subscribe(channel: str) -> Subscription:
     return Subscription(channel)
 
 
-async def available(wait: float = 1.0) -> bool:
+async def available(wait: float = 3.0) -> bool:
     """True when events will reach this process: always without Redis; with Redis, once
     this process's listener is connected (waits up to `wait` seconds for it)."""
     if not getattr(settings, "REDIS_URL", ""):

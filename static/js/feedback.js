@@ -22,7 +22,15 @@
     htmx.trigger(room, "refresh");
   }
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    if (event.detail.elt === room) pending = false;
+    if (event.detail.elt === room) {
+      pending = false;
+      if (!event.detail.successful) {
+        // A missed refresh (network loss): keep trying until one succeeds.
+        startPolling();
+      } else if (source && source.readyState === EventSource.OPEN) {
+        stopPolling();
+      }
+    }
     var form = event.detail.elt;
     if (form && form.hasAttribute && form.hasAttribute("data-compose") && event.detail.successful) {
       var area = document.querySelector("#room-live textarea[name=text]");
@@ -43,6 +51,8 @@
     if (source) source.close();
     source = new EventSource(room.getAttribute("data-stream-url"));
     source.addEventListener("open", function () { stopPolling(); say("Live."); });
+    // The first event after (re)connecting carries the current version: a browser that
+    // missed anything re-renders from the database.
     source.addEventListener("changed", function (event) {
       var v = parseInt(event.data || "0", 10);
       if (!v || v !== currentVersion()) refresh();
@@ -57,8 +67,9 @@
     });
   }
   connect();
-  // Coming back from sleep: re-render from the database straight away.
+  // Coming back from sleep or a network loss: re-render from the database straight away.
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
+  window.addEventListener("online", function () { refresh(); connect(); });
 
   var timerBase = null;
   function resetTimer() { timerBase = performance.now(); tick(); }

@@ -188,10 +188,10 @@ def test_room_and_event_fragment_queries_do_not_grow_with_items_or_past_circles(
 def test_presence_shows_who_is_here_and_who_is_missing(world, circle, client_for):
     services.touch_presence(circle_id=circle.pk, person=world.peer)
     page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
-    assert 'data-person="%d"' % world.peer.pk in page
-    peer_li = page.split('data-person="%d"' % world.peer.pk)[1].split("</li>")[0]
+    assert f'data-person="{world.peer.pk}"' in page
+    peer_li = page.split(f'data-person="{world.peer.pk}"')[1].split("</li>")[0]
     assert "here" in peer_li
-    employee_li = page.split('data-person="%d"' % world.employee.pk)[1].split("</li>")[0]
+    employee_li = page.split(f'data-person="{world.employee.pk}"')[1].split("</li>")[0]
     assert "missing" in employee_li
 
 
