@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -267,8 +268,27 @@ def _same_origin(request) -> bool:
 
 
 def _stream_gate(user, circle_id):
-    circle = access.get_circle_for_user(user, circle_id)
-    return circle
+    """The access check, in the request's own thread. Its database connection is then
+    closed: a stream lives for hours and must not hold a Postgres connection meanwhile."""
+    try:
+        return access.get_circle_for_user(user, circle_id)
+    finally:
+        if not connection.in_atomic_block:  # tests wrap everything in a transaction
+            connection.close()
+
+
+def _pooled(fn):
+    """Run `fn` on the shared thread pool (a few threads and connections for all streams),
+    refreshing the thread's connection as a request would."""
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
 
 
 def _version(circle_id):
@@ -307,8 +327,8 @@ async def _one(text):
 
 
 async def _events(circle, user):
-    touch = sync_to_async(services.touch_presence, thread_sensitive=False)
-    version_of = sync_to_async(_version, thread_sensitive=False)
+    touch = _pooled(services.touch_presence)
+    version_of = _pooled(_version)
     async with live.subscribe(circle.channel) as sub:
         last_sent = circle.version
         try:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,168 +15,424 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='FeedbackPolicy',
+            name="FeedbackPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain_may_read', models.BooleanField(default=False, help_text='The management chain may read the written feedback a person received.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "chain_may_read",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The management chain may read the written feedback a person received.",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('opens_on', models.DateField()),
-                ('closes_on', models.DateField()),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("opens_on", models.DateField()),
+                ("closes_on", models.DateField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opens_on'],
+                "ordering": ["-opens_on"],
             },
         ),
         migrations.CreateModel(
-            name='Circle',
+            name="Circle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=150)),
-                ('scheduled_at', models.DateTimeField()),
-                ('minutes_per_person', models.PositiveSmallIntegerField(default=20)),
-                ('reveal_to', models.CharField(choices=[('circle', 'The whole circle'), ('recipient', 'Only the recipient')], default='circle', max_length=10)),
-                ('phase', models.CharField(choices=[('lobby', 'Lobby'), ('writing', 'Writing'), ('revealed', 'Revealed'), ('wrapup', 'Wrap-up'), ('ended', 'Ended')], default='lobby', max_length=10)),
-                ('current_position', models.IntegerField(default=-1)),
-                ('revealed_through', models.IntegerField(default=-1)),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('paused_remaining', models.PositiveIntegerField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('facilitator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('previous', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='feedback.circle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=150)),
+                ("scheduled_at", models.DateTimeField()),
+                ("minutes_per_person", models.PositiveSmallIntegerField(default=20)),
+                (
+                    "reveal_to",
+                    models.CharField(
+                        choices=[
+                            ("circle", "The whole circle"),
+                            ("recipient", "Only the recipient"),
+                        ],
+                        default="circle",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("lobby", "Lobby"),
+                            ("writing", "Writing"),
+                            ("revealed", "Revealed"),
+                            ("wrapup", "Wrap-up"),
+                            ("ended", "Ended"),
+                        ],
+                        default="lobby",
+                        max_length=10,
+                    ),
+                ),
+                ("current_position", models.IntegerField(default=-1)),
+                ("revealed_through", models.IntegerField(default=-1)),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("paused_remaining", models.PositiveIntegerField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "facilitator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "previous",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="feedback.circle",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-scheduled_at', '-id'],
+                "ordering": ["-scheduled_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ActionItem',
+            name="ActionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('done', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('circle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='action_items', to='feedback.circle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("done", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "circle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="action_items",
+                        to="feedback.circle",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FeedbackRequest',
+            name="FeedbackRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('asked', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "asked",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('last_seen', models.DateTimeField(blank=True, null=True)),
-                ('left_at', models.DateTimeField(blank=True, null=True)),
-                ('response', models.CharField(blank=True, max_length=200)),
-                ('nudged_at', models.DateTimeField(blank=True, null=True)),
-                ('circle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='feedback.circle')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='circle_seats', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("last_seen", models.DateTimeField(blank=True, null=True)),
+                ("left_at", models.DateTimeField(blank=True, null=True)),
+                ("response", models.CharField(blank=True, max_length=200)),
+                ("nudged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "circle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="feedback.circle",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="circle_seats",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='Step',
+            name="Step",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
-                ('phase', models.CharField(max_length=10)),
-                ('current_position', models.IntegerField()),
-                ('revealed_through', models.IntegerField()),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('paused_remaining', models.PositiveIntegerField(blank=True, null=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('circle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='feedback.circle')),
-                ('facilitator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=20)),
+                ("phase", models.CharField(max_length=10)),
+                ("current_position", models.IntegerField()),
+                ("revealed_through", models.IntegerField()),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("paused_remaining", models.PositiveIntegerField(blank=True, null=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "circle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="feedback.circle",
+                    ),
+                ),
+                (
+                    "facilitator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='WrittenFeedback',
+            name="WrittenFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('start', 'Start'), ('stop', 'Stop'), ('continue', 'Continue')], max_length=10)),
-                ('text', models.TextField(max_length=4000)),
-                ('decision', models.CharField(choices=[('pending', 'Not decided'), ('accepted', 'Accepted'), ('discarded', 'Discarded')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='feedback.campaign')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='answers', to='feedback.feedbackrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("start", "Start"), ("stop", "Stop"), ("continue", "Continue")],
+                        max_length=10,
+                    ),
+                ),
+                ("text", models.TextField(max_length=4000)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Not decided"),
+                            ("accepted", "Accepted"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="feedback.campaign",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="answers",
+                        to="feedback.feedbackrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CircleItem',
+            name="CircleItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient_position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('start', 'Start'), ('stop', 'Stop'), ('continue', 'Continue')], max_length=10)),
-                ('text', models.TextField(max_length=2000)),
-                ('decision', models.CharField(choices=[('pending', 'Not decided'), ('accepted', 'Accepted'), ('discarded', 'Discarded')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('circle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='feedback.circle')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient_position", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("start", "Start"), ("stop", "Stop"), ("continue", "Continue")],
+                        max_length=10,
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Not decided"),
+                            ("accepted", "Accepted"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "circle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="feedback.circle",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['circle', 'recipient_position'], name='fb_item_round')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["circle", "recipient_position"], name="fb_item_round")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='feedbackrequest',
-            index=models.Index(fields=['answered_at', 'created_at'], name='fb_request_open'),
+            model_name="feedbackrequest",
+            index=models.Index(fields=["answered_at", "created_at"], name="fb_request_open"),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(fields=('circle', 'person'), name='fb_participant_once'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                fields=("circle", "person"), name="fb_participant_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(fields=('circle', 'position'), name='fb_position_once'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                fields=("circle", "position"), name="fb_position_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='writtenfeedback',
-            index=models.Index(fields=['recipient', '-created_at'], name='fb_written_recipient'),
+            model_name="writtenfeedback",
+            index=models.Index(fields=["recipient", "-created_at"], name="fb_written_recipient"),
         ),
         migrations.AddIndex(
-            model_name='writtenfeedback',
-            index=models.Index(fields=['author', '-created_at'], name='fb_written_author'),
+            model_name="writtenfeedback",
+            index=models.Index(fields=["author", "-created_at"], name="fb_written_author"),
         ),
         migrations.AddConstraint(
-            model_name='writtenfeedback',
-            constraint=models.CheckConstraint(condition=models.Q(('author', models.F('recipient')), _negated=True), name='fb_not_self'),
+            model_name="writtenfeedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("author", models.F("recipient")), _negated=True),
+                name="fb_not_self",
+            ),
         ),
     ]
