@@ -71,12 +71,14 @@ class StepForm(forms.Form):
                 "resume",
                 "handover",
                 "nudge",
+                "move",
             )
         ]
     )
     expect = forms.CharField(required=False, max_length=30)
     person = forms.IntegerField(required=False)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=30)
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")], required=False)
 
 
 class RespondForm(forms.Form):

@@ -295,7 +295,24 @@ def _nudge(circle: Circle, *, version: int, person_id: int) -> None:
     _save(circle, None)
 
 
+def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
+    """Change the order of recipients in the lobby: swap with the neighbour."""
+    if circle.phase != Phase.LOBBY:
+        raise StepRefused("The order is fixed once the circle has started.")
+    seats = list(Participant.objects.filter(circle=circle).order_by("position"))
+    index = next((i for i, s in enumerate(seats) if s.person_id == person_id), None)
+    other = None if index is None else index + (-1 if up else 1)
+    if index is None or other < 0 or other >= len(seats):
+        raise StepRefused("Cannot move there.")
+    a, b = seats[index], seats[other]
+    Participant.objects.filter(pk=a.pk).update(position=32000)
+    Participant.objects.filter(pk=b.pk).update(position=a.position)
+    Participant.objects.filter(pk=a.pk).update(position=b.position)
+    _save(circle, None)
+
+
 STEPS = {
+    "move": _move,
     "start": _start,
     "reveal": _reveal,
     "next": _next,

@@ -133,6 +133,9 @@ def step(request, circle_id):
         kw["to_person_id"] = data["person"]
     elif data["action"] == "nudge":
         kw["person_id"] = data["person"]
+    elif data["action"] == "move":
+        kw["person_id"] = data["person"]
+        kw["up"] = data["direction"] == "up"
     elif data["action"] == "extend":
         kw["minutes"] = data["minutes"] or 2
     try:

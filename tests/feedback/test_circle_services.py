@@ -266,3 +266,16 @@ def test_every_step_bumps_the_version_and_is_published_after_commit(
         step(circle, world.manager, "start")
     assert circle.version == before + 1
     assert len(callbacks) == 1
+
+
+def test_the_facilitator_reorders_recipients_in_the_lobby_only(world, circle, fourth):
+    before = positions(circle)
+    last = max(before, key=before.get)
+    step(circle, world.manager, "move", person_id=last, up=True)
+    after = positions(circle)
+    assert after[last] == before[last] - 1
+    with pytest.raises(services.StepRefused):
+        step(circle, world.manager, "move", person_id=world.manager.pk, up=True)
+    step(circle, world.manager, "start")
+    with pytest.raises(services.StepRefused):
+        step(circle, world.manager, "move", person_id=last, up=True)
