@@ -16,14 +16,26 @@
     var state = document.getElementById("state");
     return state ? parseInt(state.getAttribute("data-version") || "0", 10) : 0;
   }
+  var again = false;
   function refresh() {
-    if (pending) return;
+    if (pending) { again = true; return; }  // one more when the current one lands
     pending = true;
+    again = false;
     htmx.trigger(room, "refresh");
   }
+  // Never let an older render (a refresh that crossed a POST) replace a newer one.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target !== room || !event.detail.xhr) return;
+    var match = /data-version="(\d+)"/.exec(event.detail.xhr.responseText || "");
+    if (match && parseInt(match[1], 10) < currentVersion()) {
+      event.detail.shouldSwap = false;
+      again = true;
+    }
+  });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.elt === room) {
       pending = false;
+      if (again) setTimeout(refresh, 0);
       if (!event.detail.successful) {
         // A missed refresh (network loss): keep trying until one succeeds.
         startPolling();

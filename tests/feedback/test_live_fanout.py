@@ -1,8 +1,27 @@
 """culture/live.py on its own: in-process fan-out, Redis fan-out, Redis down."""
 
 import asyncio
+import threading
 
 from culture import live
+
+
+def run(coro):
+    """asyncio.run in its own thread (Playwright's sync API may own this thread's loop)."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def _roundtrip(channel, publish_from_thread=True):
@@ -15,7 +34,7 @@ def _roundtrip(channel, publish_from_thread=True):
                 live.publish(channel, version=7)
             return await sub.get(timeout=3)
 
-    return asyncio.run(scenario())
+    return run(scenario())
 
 
 def test_without_redis_a_publish_reaches_subscribers_in_this_process(settings):
@@ -31,7 +50,7 @@ def test_other_channels_are_not_told(settings):
             await asyncio.to_thread(live.publish, "circle:2", version=3)
             return await sub.get(timeout=0.3)
 
-    assert asyncio.run(scenario()) is None
+    assert run(scenario()) is None
 
 
 def test_with_redis_a_publish_goes_through_redis(settings, redis_url):
@@ -49,7 +68,7 @@ def test_with_redis_down_publishing_never_raises_and_streams_are_told_to_poll(se
         async def scenario():
             return await live.available(wait=0.5)
 
-        assert asyncio.run(scenario()) is False
+        assert run(scenario()) is False
     finally:
         live._hub._sync_client = None
 
@@ -67,5 +86,5 @@ def test_a_slow_subscriber_keeps_only_the_latest_events(settings):
                 got.append(event["version"])
             return got
 
-    got = asyncio.run(scenario())
+    got = run(scenario())
     assert len(got) == live.QUEUE_SIZE and got[-1] == 39
