@@ -225,3 +225,51 @@ def test_a_live_circle_in_four_browsers_keeps_unrevealed_items_private(world, br
     finally:
         for session in sessions.values():
             session.close()
+
+
+def test_with_redis_down_the_room_polls_and_keeps_working(world, browser):
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    with uvicorn_server(redis_url="redis://127.0.0.1:1/0") as base:
+        participant = Session(browser, base)
+        facilitator = Session(browser, base)
+        try:
+            participant.login(world.employee.email, "correct-horse-battery")
+            facilitator.login(world.manager.email, "correct-horse-battery")
+            # The stream is refused (503): expected here, so no a11y/console checks on it.
+            participant.page.goto(f"/feedback/circles/{circle.pk}/")
+            facilitator.page.goto(f"/feedback/circles/{circle.pk}/")
+            participant.page.get_by_text("refreshing every 3 seconds").wait_for()
+            click_step(facilitator.page, "Start the circle")
+            wait_text(participant.page, "Writing for Mia Manager", timeout=10000)
+            write_item(participant.page, "Start sharing the roadmap")
+            wait_text(facilitator.page, "1 of 2", timeout=10000)
+        finally:
+            participant.close()
+            facilitator.close()
+
+
+def test_after_a_server_restart_the_browser_reconnects_and_shows_the_current_state(
+    world, browser, redis_url
+):
+    from tests.feedback.servers import RawClient, free_port, session_cookie_for
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    port = free_port()
+    with uvicorn_server(redis_url=redis_url, port=port) as base:
+        participant = Session(browser, base)
+        participant.login(world.employee.email, "correct-horse-battery")
+        participant.visit(f"/feedback/circles/{circle.pk}/")
+        participant.page.get_by_text("Live.").wait_for()
+    # The server is gone; the room moves on through a new server on the same address.
+    try:
+        with uvicorn_server(redis_url=redis_url, port=port) as base:
+            facilitator = RawClient(base, session_cookie_for(world.manager))
+            facilitator.get(f"/feedback/circles/{circle.pk}/")
+            status, _ = facilitator.post(
+                f"/feedback/circles/{circle.pk}/step/", {"action": "start"}
+            )
+            assert status == 302
+            wait_text(participant.page, "Writing for Mia Manager", timeout=15000)
+            participant.page.get_by_text("Live.").wait_for(timeout=15000)
+    finally:
+        participant.close()

@@ -39,9 +39,9 @@ def db_url_for_tests() -> str:
 
 
 @contextlib.contextmanager
-def uvicorn_server(*, redis_url: str = "", extra_env: dict | None = None):
+def uvicorn_server(*, redis_url: str = "", extra_env: dict | None = None, port: int = 0):
     """Start `uvicorn culture.asgi:application` on a free port; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "culture.test_settings",
@@ -66,6 +66,8 @@ def uvicorn_server(*, redis_url: str = "", extra_env: dict | None = None):
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "1",
         ],
         env=env,
         cwd=str(ROOT),
