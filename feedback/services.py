@@ -362,20 +362,6 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
     return item
 
 
-def do_delete_own_item(*, circle_id: int, author: Person, item_id: int) -> None:
-    with transaction.atomic():
-        circle = Circle.objects.select_for_update().get(pk=circle_id)
-        deleted, _ = CircleItem.objects.filter(
-            circle=circle,
-            pk=item_id,
-            author=author,
-            recipient_position__gt=circle.revealed_through,
-        ).delete()
-        if not deleted:
-            raise ValidationError("Revealed items cannot be taken back.")
-        _bump(circle.pk)
-
-
 RESPONSES = ["Thank you", "Thank you, I'll think about it", "Thank you, that helps"]
 
 
