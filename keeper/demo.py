@@ -83,7 +83,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
                     manager_id=employee.manager_id,
                     asked_on=(openings[0] + timedelta(days=20)).date(),
                     heard=Heard.IMPROVE,
-                    note="Take the lead on the next incident review; write more of the design docs.",
+                    note="Lead the next incident review; write more of the design docs.",
                 ),
                 KeeperPromptLog(
                     person=employee,

@@ -16,7 +16,10 @@ class AnswerForm(forms.Form):
         required=False,
         max_length=5000,
         label="Private notes",
-        help_text="What makes them valuable, what to watch. Only you and the managers above you see these.",
+        help_text=(
+            "What makes them valuable, what to watch. "
+            "Only you and the managers above you see these."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     shared_with_employee = forms.BooleanField(

@@ -247,7 +247,9 @@ def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: Sweep
                 manager,
                 key=f"{prefix}open:manager:{manager.pk}",
                 kind="keeper.opened",
-                title=f"Keeper test, {cycle.label}: {len(names)} to answer by {cycle.due_on:%-d %b}",
+                title=(
+                    f"Keeper test, {cycle.label}: {len(names)} to answer by {cycle.due_on:%-d %b}"
+                ),
                 body="Would you fight hard to keep each of them? " + ", ".join(names),
                 url=url,
                 template="emails/keeper_opened",
