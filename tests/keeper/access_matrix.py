@@ -5,10 +5,10 @@ from tests.matrix import ADMIN_ONLY, case
 
 def _open(w):
     from keeper.models import KeeperTest
-    from tests.keeper.helpers import open_cycle_now, test_of
+    from tests.keeper.helpers import keeper_test_of, open_cycle_now
 
     cycle = open_cycle_now()
-    test = test_of(cycle, w.employee)
+    test = keeper_test_of(cycle, w.employee)
     KeeperTest.objects.filter(pk=test.pk).update(answer="no", notes="secret note")
     return {"cycle": cycle, "test": test}
 

@@ -21,5 +21,5 @@ def open_cycle_now(*, days_ago: int = 2, days_left: int = 80) -> KeeperCycle:
     return cycle
 
 
-def test_of(cycle, person) -> KeeperTest:
+def keeper_test_of(cycle, person) -> KeeperTest:
     return KeeperTest.objects.get(cycle=cycle, report=person)
