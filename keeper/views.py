@@ -228,10 +228,17 @@ def ask(request):
             return redirect("keeper:ask")
         status = 422
     entries = KeeperPromptLog.objects.filter(person=me).select_related("manager")
+    # The employee never sees an answer about themselves; when their manager recorded that
+    # they shared where they stand, the employee sees only that (not the answer, not notes).
+    shared = list(
+        KeeperTest.objects.filter(report=me, shared_with_employee=True)
+        .order_by("-cycle__opens_at")
+        .values_list("cycle__label", flat=True)[:4]
+    )
     return render(
         request,
         "keeper/ask.html",
-        {"form": form, "entries": entries, "manager": me.manager},
+        {"form": form, "entries": entries, "manager": me.manager, "shared": shared},
         status=status,
     )
 
