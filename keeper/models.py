@@ -148,9 +148,6 @@ class Answer(models.TextChoices):
 
 
 class KeeperTestQuerySet(models.QuerySet):
-    def in_cycle(self, cycle):
-        return self.filter(cycle=cycle)
-
     def for_manager_page(self, cycle, manager):
         """The tests `manager` answers in `cycle`: while the cycle is open, their people's
         current reporting line decides (a move takes effect at once); once it is closed,
@@ -161,28 +158,6 @@ class KeeperTestQuerySet(models.QuerySet):
         else:
             qs = qs.filter(manager_id=manager.pk)
         return qs.select_related("report", "report__team").order_by("report__name", "report_id")
-
-    def completion(self):
-        return self.aggregate(
-            total=Count("id"),
-            answered=Count("id", filter=~Q(answer="")),
-            yes=Count("id", filter=Q(answer=Answer.YES)),
-            not_sure=Count("id", filter=Q(answer=Answer.NOT_SURE)),
-            no=Count("id", filter=Q(answer=Answer.NO)),
-        )
-
-    def completion_by_manager(self):
-        return (
-            self.values("manager_id", "manager__name", "manager__team__name")
-            .annotate(
-                total=Count("id"),
-                answered=Count("id", filter=~Q(answer="")),
-                yes=Count("id", filter=Q(answer=Answer.YES)),
-                not_sure=Count("id", filter=Q(answer=Answer.NOT_SURE)),
-                no=Count("id", filter=Q(answer=Answer.NO)),
-            )
-            .order_by("manager__name", "manager_id")
-        )
 
     def completion_by_team(self):
         return (

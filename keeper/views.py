@@ -243,12 +243,14 @@ def ask(request):
     )
 
 
-def _rollup_rows(viewer: Person, cycle: KeeperCycle):
+def _manager_table(viewer: Person, cycle: KeeperCycle) -> list[dict]:
+    """Completion and answer counts per manager (alphabetical; never ranked). While the
+    cycle is open the current reporting line decides who the manager is."""
     tests = KeeperTest.objects.filter(cycle=cycle)
     if not viewer.is_people_admin:
         tests = tests.filter(report__in=Person.objects.under(viewer))
     field = "report__manager" if cycle.is_open() else "manager"
-    return list(
+    rows = (
         tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")
         .annotate(
             total=Count("id"),
@@ -258,7 +260,16 @@ def _rollup_rows(viewer: Person, cycle: KeeperCycle):
             no=Count("id", filter=Q(answer=Answer.NO)),
         )
         .order_by(f"{field}__name", f"{field}_id")
-    ), field
+    )
+    return [
+        {
+            "id": r[f"{field}_id"],
+            "name": r[f"{field}__name"],
+            "team": r[f"{field}__team__name"],
+            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no")},
+        }
+        for r in rows
+    ]
 
 
 @require_GET
@@ -268,16 +279,7 @@ def rollup(request):
     if not (me.is_people_admin or me.manages_managers()):
         raise PermissionDenied
     cycle = _cycle_from(request)
-    rows, field = ([], "manager") if cycle is None else _rollup_rows(me, cycle)
-    table = [
-        {
-            "id": r[f"{field}_id"],
-            "name": r[f"{field}__name"],
-            "team": r[f"{field}__team__name"],
-            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no")},
-        }
-        for r in rows
-    ]
+    table = [] if cycle is None else _manager_table(me, cycle)
     if cycle is not None:
         audit.record(me, "keeper.rollup.read", detail={"cycle": cycle.label})
     return render(
@@ -304,7 +306,7 @@ def rollup_manager(request, person_id):
     return render(request, "keeper/manager.html", context)
 
 
-def _admin_context(policy_form=None, cycle=None) -> dict:
+def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
     policy = KeeperPolicy.load()
     cycles = list(
         KeeperCycle.objects.annotate(
@@ -317,7 +319,7 @@ def _admin_context(policy_form=None, cycle=None) -> dict:
     if cycle is not None:
         tests = KeeperTest.objects.filter(cycle=cycle)
         by_team = list(tests.completion_by_team())
-        by_manager = list(tests.completion_by_manager())
+        by_manager = _manager_table(viewer, cycle)
     return {
         "policy": policy,
         "policy_form": policy_form or PolicyForm(initial=PolicyForm.initial_for(policy)),
@@ -333,7 +335,7 @@ def admin(request):
     """People admins: company-wide completion by team and manager, cycles, settings."""
     access.require_people_admin(request.user)
     cycle = _cycle_from(request) if request.GET.get("cycle") else None
-    return render(request, "keeper/admin.html", _admin_context(cycle=cycle))
+    return render(request, "keeper/admin.html", _admin_context(request.user, cycle=cycle))
 
 
 @require_POST
@@ -344,7 +346,9 @@ def settings(request):
         services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
         messages.success(request, "Saved. The change applies from the next cycle.")
         return redirect("keeper:admin")
-    return render(request, "keeper/admin.html", _admin_context(policy_form=form), status=422)
+    return render(
+        request, "keeper/admin.html", _admin_context(request.user, policy_form=form), status=422
+    )
 
 
 @require_GET

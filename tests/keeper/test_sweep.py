@@ -287,11 +287,12 @@ def test_a_sweep_that_crashes_halfway_is_retried_and_sends_the_rest_once(world):
             cursor.execute("DROP TRIGGER keeper_test_crash ON culture_notification")
             cursor.execute("DROP FUNCTION keeper_test_crash()")
     assert KeeperTest.objects.count() == REPORTS  # the snapshot committed
-    assert Notification.objects.filter(key__startswith="keeper:").count() == 4
+    sent_before = Notification.objects.filter(key__startswith="keeper:").count()
+    assert sent_before < MANAGERS + REPORTS
     assert KeeperCycle.objects.get().opening_sent_at is None
     retry = _sweep(_at(2027, 1, 1, 9, 20))
     assert retry.opened == "" and retry.tests_created == 0
-    assert retry.messages == MANAGERS + REPORTS - 4
+    assert retry.messages == MANAGERS + REPORTS - sent_before
     assert Notification.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
     assert Delivery.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
     assert KeeperTest.objects.count() == REPORTS
