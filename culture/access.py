@@ -101,6 +101,8 @@ def _may_read_keeper_test(user, test) -> bool:
     """Answers are for the answering manager, the managers above them and people admins.
     While a cycle is open the report's *current* line decides: someone who moved takes
     their open test to the new manager, and the old one loses it at once."""
+    if test.report_id == user.pk:
+        return False  # nobody reads an answer about themselves, people admins included
     if user.is_people_admin:
         return True
     if test.cycle.is_open():

@@ -187,7 +187,7 @@ class KeeperTest(models.Model):
     objects = KeeperTestQuerySet.as_manager()
 
     class Meta:
-        ordering = ["cycle", "report__name"]
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "report"], name="keeper_one_test_per_cycle")
         ]

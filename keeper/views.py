@@ -96,7 +96,7 @@ def _trend_for(viewer: Person, cycle: KeeperCycle, report_ids: list[int]) -> dic
 def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None) -> dict:
     if cycle is None:
         return {"cycle": None, "cards": [], "progress": {"total": 0, "answered": 0}}
-    tests = list(KeeperTest.objects.for_manager_page(cycle, manager))
+    tests = list(KeeperTest.objects.for_manager_page(cycle, manager).exclude(report=viewer))
     is_open = cycle.is_open()
     writable = is_open and viewer.pk == manager.pk
     cards = [Card(t, cycle, writable=writable) for t in tests]
@@ -246,7 +246,7 @@ def ask(request):
 def _manager_table(viewer: Person, cycle: KeeperCycle) -> list[dict]:
     """Completion and answer counts per manager (alphabetical; never ranked). While the
     cycle is open the current reporting line decides who the manager is."""
-    tests = KeeperTest.objects.filter(cycle=cycle)
+    tests = KeeperTest.objects.filter(cycle=cycle).exclude(report=viewer)
     if not viewer.is_people_admin:
         tests = tests.filter(report__in=Person.objects.under(viewer))
     field = "report__manager" if cycle.is_open() else "manager"
@@ -379,13 +379,15 @@ def export(request):
             "yes" if t.answer else "no",
         ]
         if with_answers:
-            row += [t.answer, "yes" if t.shared_with_employee else "no"]
+            # Nobody reads an answer about themselves, the exporting admin included.
+            answer = "" if t.report_id == request.user.pk else t.answer
+            row += [answer, "yes" if t.shared_with_employee else "no"]
         rows.append(row)
     if with_answers:
         audit.record_many(
             request.user,
             "keeper.answer.read",
-            [t.report for t in tests if t.answer],
+            [t.report for t in tests if t.answer and t.report_id != request.user.pk],
             detail={"cycle": cycle.label, "page": "export"},
         )
     else:

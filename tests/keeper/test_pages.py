@@ -408,3 +408,23 @@ def test_home_shows_a_manager_their_open_tests_and_an_employee_that_they_may_ask
 def test_new_report_added_after_opening_is_not_in_the_snapshot(world, cycle, client_for):
     make_person(name="Nia New", manager=world.manager, team=world.team)
     assert "Nia New" not in client_for(world.manager).get("/keeper/").content.decode()
+
+
+def test_nobody_reads_an_answer_about_themselves_not_even_a_people_admin(world, cycle, client_for):
+    own = keeper_test_of(cycle, world.people_admin)
+    KeeperTest.objects.filter(pk=own.pk).update(answer="not_sure", notes="about-the-admin")
+    client = client_for(world.people_admin)
+    assert client.get(f"/keeper/tests/{own.pk}/guidance/").status_code == 404
+    drill = client.get(f"/keeper/rollup/{world.ceo.pk}/").content.decode()
+    assert "Sam Skip" in drill and "about-the-admin" not in drill
+    assert f'/people/{world.skip_level.pk}/">Sam Skip</a></h3>' in drill
+    assert f'/people/{world.people_admin.pk}/">Ada Admin</a></h3>' not in drill
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/keeper/admin/export.csv?cycle={cycle.pk}&answers=1").content.decode()
+            )
+        )
+    )
+    admin_row = next(r for r in rows if r[4] == "Ada Admin")
+    assert admin_row[-2] == ""
