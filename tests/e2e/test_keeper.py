@@ -77,3 +77,7 @@ def test_manager_answers_follows_the_guidance_employee_asks_director_sees_rollup
     page.wait_for_url(f"**/keeper/rollup/{world.manager.pk}/**")
     director.check_a11y("drill-down")
     assert page.get_by_role("heading", name="Nia Newell").is_visible()
+
+    admin = browse(world.people_admin)
+    admin.visit("/keeper/admin/")
+    assert "3 of 3" in admin.page.get_by_role("row", name="Mia Manager").inner_text()
