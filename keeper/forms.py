@@ -80,7 +80,7 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for level in range(1, 10):
             self.fields[f"level_{level}"] = forms.IntegerField(
-                min_value=0, max_value=36, label=f"Severance months, level {level}"
+                min_value=0, max_value=36, label=f"Level {level}"
             )
 
     @classmethod

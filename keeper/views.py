@@ -243,10 +243,14 @@ def ask(request):
     )
 
 
-def _manager_table(viewer: Person, cycle: KeeperCycle) -> list[dict]:
-    """Completion and answer counts per manager (alphabetical; never ranked). While the
-    cycle is open the current reporting line decides who the manager is."""
-    tests = KeeperTest.objects.filter(cycle=cycle).exclude(report=viewer)
+def _manager_table(viewer: Person, cycle: KeeperCycle, *, answers: bool = True) -> list[dict]:
+    """Completion (and, with `answers`, answer counts) per manager, alphabetical, never
+    ranked. While the cycle is open the current reporting line decides who the manager
+    is. Answer counts leave out the viewer's own test: nobody reads answers about
+    themselves."""
+    tests = KeeperTest.objects.filter(cycle=cycle)
+    if answers:
+        tests = tests.exclude(report=viewer)
     if not viewer.is_people_admin:
         tests = tests.filter(report__in=Person.objects.under(viewer))
     field = "report__manager" if cycle.is_open() else "manager"
@@ -255,9 +259,15 @@ def _manager_table(viewer: Person, cycle: KeeperCycle) -> list[dict]:
         .annotate(
             total=Count("id"),
             answered=Count("id", filter=~Q(answer="")),
-            yes=Count("id", filter=Q(answer=Answer.YES)),
-            not_sure=Count("id", filter=Q(answer=Answer.NOT_SURE)),
-            no=Count("id", filter=Q(answer=Answer.NO)),
+            **(
+                {
+                    "yes": Count("id", filter=Q(answer=Answer.YES)),
+                    "not_sure": Count("id", filter=Q(answer=Answer.NOT_SURE)),
+                    "no": Count("id", filter=Q(answer=Answer.NO)),
+                }
+                if answers
+                else {}
+            ),
         )
         .order_by(f"{field}__name", f"{field}_id")
     )
@@ -266,7 +276,7 @@ def _manager_table(viewer: Person, cycle: KeeperCycle) -> list[dict]:
             "id": r[f"{field}_id"],
             "name": r[f"{field}__name"],
             "team": r[f"{field}__team__name"],
-            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no")},
+            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no") if k in r},
         }
         for r in rows
     ]
@@ -319,7 +329,7 @@ def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
     if cycle is not None:
         tests = KeeperTest.objects.filter(cycle=cycle)
         by_team = list(tests.completion_by_team())
-        by_manager = _manager_table(viewer, cycle)
+        by_manager = _manager_table(viewer, cycle, answers=False)
     return {
         "policy": policy,
         "policy_form": policy_form or PolicyForm(initial=PolicyForm.initial_for(policy)),
