@@ -17,7 +17,7 @@ from culture import access, audit
 from culture.csvsafe import csv_response
 from culture.models import Person
 from keeper import services
-from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
+from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm, company_today
 from keeper.models import Answer, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
 TREND_LENGTH = 4
@@ -68,13 +68,18 @@ def _trend_for(viewer: Person, cycle: KeeperCycle, report_ids: list[int]) -> dic
     managers below them (one query)."""
     if not report_ids:
         return {}
-    sql, params = Person.objects.under_ids_sql(viewer)
     rows = (
         KeeperTest.objects.filter(report_id__in=report_ids, cycle__opens_at__lt=cycle.opens_at)
         .exclude(answer="")
-        .filter(Q(manager_id=viewer.pk) | Q(manager_id__in=RawSQL(sql, params)))  # noqa: S611
-        .values("report_id", "answer", "cycle__label")
-        .order_by("report_id", "-cycle__opens_at")
+        .exclude(report_id=viewer.pk)
+    )
+    if not viewer.is_people_admin:
+        sql, params = Person.objects.under_ids_sql(viewer)
+        rows = rows.filter(
+            Q(manager_id=viewer.pk) | Q(manager_id__in=RawSQL(sql, params))  # noqa: S611
+        )
+    rows = rows.values("report_id", "answer", "cycle__label").order_by(
+        "report_id", "-cycle__opens_at"
     )
     trend: dict[int, list] = {}
     labels = dict(Answer.choices)
@@ -219,7 +224,7 @@ def look_again(request, test_id):
 def ask(request):
     """The keeper prompt, for everyone; a private log only its owner sees."""
     me = access._require_active(request.user)
-    form = PromptLogForm(request.POST or None, initial={"asked_on": timezone.localdate()})
+    form = PromptLogForm(request.POST or None, initial={"asked_on": company_today()})
     status = 200
     if request.method == "POST":
         if form.is_valid():

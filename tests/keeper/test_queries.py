@@ -56,7 +56,7 @@ def _count(client, url) -> int:
         ("skip_level", "/keeper/rollup/{manager}/", 10),
         ("people_admin", "/keeper/admin/", 7),
         ("manager", "/", 5),
-        ("employee", "/keeper/ask/", 6),
+        ("employee", "/keeper/ask/", 7),
     ],
 )
 def test_keeper_pages_run_the_same_queries_with_five_times_the_data(
