@@ -286,7 +286,9 @@ def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: Sweep
         field_name = f"{stage}_sent_at"
         if getattr(cycle, field_name) is not None or now < stages[stage]:
             continue
-        if now < until:
+        # A cycle opened late (beat was down) does not nudge right after its opening
+        # message for a moment that passed before it existed.
+        if now < until and stages[stage] >= cycle.created_at:
             pending = _unanswered_by_manager(cycle)
             seen = already()
             for manager, count in pending:

@@ -365,3 +365,14 @@ def test_a_sweep_with_nothing_to_do_costs_a_handful_of_queries(
     _sweep(_at(2027, 1, 1, 9, 5))
     with django_assert_max_num_queries(7):
         _sweep(_at(2027, 1, 2, 9, 5))
+
+
+@pytest.mark.django_db
+def test_a_cycle_opened_late_does_not_nudge_for_moments_before_it_existed(world):
+    # Beat was down from 31 December until 13 January, after the "3 days before" moment.
+    assert _sweep(_at(2027, 1, 13, 10, 5)).opened == "Q1 2027"
+    _sweep(_at(2027, 1, 13, 11, 5))
+    cycle = KeeperCycle.objects.get()
+    assert _kinds(cycle)["keeper.nudge"] == 0
+    _sweep(_at(2027, 1, 15, 9, 5))
+    assert _kinds(cycle)["keeper.nudge"] == MANAGERS  # the due-day nudge still goes out
