@@ -134,9 +134,14 @@ def index(request):
     """The manager's page for the current cycle (or the last one, locked), and the way in
     to everything else."""
     me = access._require_active(request.user)
-    cycle = KeeperCycle.objects.latest_started()
+    cycle = _cycle_from(request)
     context = _manager_context(me, me, cycle)
     context["manages_managers"] = me.manages_managers()
+    context["cycles"] = list(
+        KeeperCycle.objects.filter(opens_at__lte=timezone.now())
+        .only("id", "label")
+        .order_by("-opens_at")[:8]
+    )
     return render(request, "keeper/index.html", context)
 
 

@@ -428,3 +428,21 @@ def test_nobody_reads_an_answer_about_themselves_not_even_a_people_admin(world, 
     )
     admin_row = next(r for r in rows if r[4] == "Ada Admin")
     assert admin_row[-2] == ""
+
+
+def test_a_manager_can_look_back_at_an_earlier_cycle_locked(world, client_for):
+    from keeper import services
+
+    now = timezone.now()
+    old, _ = services.open_cycle(
+        opening=now - timedelta(days=120), closes_at=now - timedelta(days=30), now=now
+    )
+    KeeperTest.objects.filter(cycle=old, report=world.employee).update(answer="yes")
+    current = open_cycle_now()
+    client = client_for(world.manager)
+    html = client.get("/keeper/").content.decode()
+    assert f'href="?cycle={old.pk}"' in html and f"Keeper test, {current.label}" in html
+    html = client.get(f"/keeper/?cycle={old.pk}").content.decode()
+    assert f"Keeper test, {old.label}" in html and "1 of 2 answered" in html
+    assert "Closed: answers are locked" in html and "hx-post" not in html
+    assert client.get("/keeper/?cycle=999999").status_code == 404

@@ -51,7 +51,7 @@ def _count(client, url) -> int:
 @pytest.mark.parametrize(
     "persona,url,budget",
     [
-        ("manager", "/keeper/", 9),
+        ("manager", "/keeper/", 10),
         ("skip_level", "/keeper/rollup/", 8),
         ("skip_level", "/keeper/rollup/{manager}/", 10),
         ("people_admin", "/keeper/admin/", 7),
