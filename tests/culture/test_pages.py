@@ -129,3 +129,24 @@ def test_seed_demo_builds_the_company_with_the_four_logins(db):
     out = StringIO()
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "already loaded" in out.getvalue()
+
+
+def test_the_csp_system_check_fails_if_inline_code_is_allowed(settings):
+    from django.utils.csp import CSP
+
+    from culture.checks import csp_is_strict
+
+    assert csp_is_strict(None) == []
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+    ids = {e.id for e in csp_is_strict(None)}
+    assert ids == {"culture.E002", "culture.E003"}
+
+
+def test_deactivating_someone_ends_their_sessions_on_the_next_request(world, client_for):
+    from culture.models import Person
+
+    client = client_for(world.employee)
+    assert client.get("/").status_code == 200
+    Person.objects.filter(pk=world.employee.pk).update(is_active=False)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
