@@ -15,6 +15,7 @@ people_patterns = (
         path("import/<int:job_id>/", people.import_status, name="import_status"),
         path("invite/", people.invite, name="invite"),
         path("<int:person_id>/", people.profile, name="profile"),
+        path("<int:person_id>/edit/", people.edit_person, name="edit"),
     ],
     "people",
 )

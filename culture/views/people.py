@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from culture import access, audit, people_import, services
 from culture.csvsafe import csv_response, write_rows
-from culture.forms import ImportForm, InviteForm
+from culture.forms import ImportForm, InviteForm, PersonForm
 from culture.models import ImportJob, Person, Team
 
 PAGE_SIZE = 25
@@ -230,3 +231,23 @@ def invite(request):
             return redirect("people:profile", person_id=person.pk)
         return render(request, "culture/invite.html", {"form": form}, status=422)
     return render(request, "culture/invite.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def edit_person(request, person_id):
+    admin = access.require_people_admin(request.user)
+    person = access.get_person_for_user(admin, person_id)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.do_update_person(by=admin, form=form)
+            except ValidationError as exc:
+                form.add_error("manager", exc)
+            else:
+                messages.success(request, f"{person.name} was updated.")
+                return redirect("people:profile", person_id=person.pk)
+        return render(
+            request, "culture/person_edit.html", {"form": form, "person": person}, status=422
+        )
+    return render(request, "culture/person_edit.html", {"form": form, "person": person})

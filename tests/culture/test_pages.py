@@ -150,3 +150,51 @@ def test_deactivating_someone_ends_their_sessions_on_the_next_request(world, cli
     Person.objects.filter(pk=world.employee.pk).update(is_active=False)
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def _edit_data(person, **changes):
+    data = {
+        "name": person.name,
+        "title": person.title,
+        "job_family": person.job_family,
+        "level": person.level or "",
+        "location": person.location,
+        "team": person.team_id or "",
+        "manager": person.manager_id or "",
+        "start_date": person.start_date.isoformat() if person.start_date else "",
+        "is_active": "on" if person.is_active else "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_people_admin_moves_someone_to_another_manager(world, client_for):
+    from culture.models import AuditEvent, Person
+
+    response = client_for(world.people_admin).post(
+        f"/people/{world.employee.pk}/edit/",
+        _edit_data(world.employee, manager=world.other_manager.pk),
+    )
+    assert response.status_code == 302
+    assert Person.objects.get(pk=world.employee.pk).manager == world.other_manager
+    assert not world.manager.is_above(Person.objects.get(pk=world.employee.pk))
+    assert AuditEvent.objects.filter(action="person.changed", subject=world.employee).exists()
+
+
+def test_an_edit_that_would_make_a_reporting_cycle_is_refused(world, client_for):
+    from culture.models import Person
+
+    response = client_for(world.people_admin).post(
+        f"/people/{world.skip_level.pk}/edit/",
+        _edit_data(world.skip_level, manager=world.employee.pk),
+    )
+    assert response.status_code == 422
+    assert "reporting cycle" in response.content.decode()
+    assert Person.objects.get(pk=world.skip_level.pk).manager == world.ceo
+
+
+def test_only_people_admins_edit_people(world, client_for):
+    response = client_for(world.manager).post(
+        f"/people/{world.employee.pk}/edit/", _edit_data(world.employee, title="Hacked")
+    )
+    assert response.status_code == 403
