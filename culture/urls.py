@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -55,3 +56,6 @@ urlpatterns = [
     path("pay/", include("pay.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR:  # only when benchmarking: the framework's floor (bench/run.py)
+    urlpatterns.append(path("bench/floor/", home.floor, name="bench_floor"))
