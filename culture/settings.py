@@ -133,6 +133,18 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# DB_POOL=true: a psycopg connection pool per process (recommended under uvicorn workers,
+# where persistent per-thread connections would multiply). Persistent connections and the
+# pool are exclusive, so CONN_MAX_AGE is ignored when the pool is on.
+DB_POOL = env_bool("DB_POOL", False)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_MAX", "8")),
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ----------------------------------------------------------------

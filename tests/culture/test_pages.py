@@ -198,3 +198,34 @@ def test_only_people_admins_edit_people(world, client_for):
         f"/people/{world.employee.pk}/edit/", _edit_data(world.employee, title="Hacked")
     )
     assert response.status_code == 403
+
+
+def test_a_big_branch_shows_only_the_viewer_until_asked(world, client_for):
+    from tests.conftest import make_person
+
+    for i in range(15):
+        make_person(name=f"Colleague {i:02}", manager=world.manager, team=world.team)
+    body = client_for(world.employee).get("/people/org/").content.decode()
+    assert "Colleague 00" not in body
+    assert "Show all 17 people who report to Mia Manager" in body
+    branch = (
+        client_for(world.employee)
+        .get(f"/people/org/{world.manager.pk}/", headers={"HX-Request": "true"})
+        .content.decode()
+    )
+    assert "Colleague 00" in branch and "Colleague 14" in branch
+
+
+def test_the_directory_team_filter_becomes_a_text_field_for_many_teams(world, client_for):
+    from culture.models import Team
+
+    Team.objects.bulk_create([Team(name=f"Squad {i}", slug=f"squad-{i}") for i in range(80)])
+    client = client_for(world.employee)
+    body = client.get("/people/").content.decode()
+    assert "<select" not in body and 'placeholder="Team name"' in body
+    found = client.get(
+        "/people/",
+        {"team": "growth"},
+        headers={"HX-Request": "true", "HX-Target": "directory-results"},
+    ).content.decode()
+    assert "Otto Outsider" in found and "Eli Employee" not in found
