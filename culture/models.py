@@ -10,8 +10,8 @@ import zoneinfo
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import connection, models
 from django.db.models import Q, Value
-from django.db.models.functions import Concat, Lower
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 
