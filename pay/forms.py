@@ -35,6 +35,9 @@ def money_field(label: str, **kwargs) -> forms.DecimalField:
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
 
 class PayRecordForm(forms.Form):
     effective_date = forms.DateField(widget=DateInput, initial=timezone.localdate)

@@ -10,14 +10,9 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER pay_payrecord_append_only
 BEFORE UPDATE OR DELETE ON pay_payrecord
 FOR EACH ROW EXECUTE FUNCTION pay_record_append_only();
-
-CREATE TRIGGER pay_payrecord_no_truncate
-BEFORE TRUNCATE ON pay_payrecord
-FOR EACH STATEMENT EXECUTE FUNCTION pay_record_append_only();
 """
 
 REVERSE = """
-DROP TRIGGER IF EXISTS pay_payrecord_no_truncate ON pay_payrecord;
 DROP TRIGGER IF EXISTS pay_payrecord_append_only ON pay_payrecord;
 DROP FUNCTION IF EXISTS pay_record_append_only();
 """
