@@ -134,17 +134,6 @@ def do_record_proposal(
     return record
 
 
-def do_withdraw_proposal(*, by: Person, proposal_id: int) -> bool:
-    with transaction.atomic():
-        changed = RaiseProposal.objects.filter(
-            pk=proposal_id, status=RaiseProposal.Status.OPEN
-        ).update(status=RaiseProposal.Status.WITHDRAWN)
-        if changed:
-            proposal = RaiseProposal.objects.get(pk=proposal_id)
-            audit.record(by, "pay.proposal.withdrawn", subject=proposal.person, obj=proposal)
-    return bool(changed)
-
-
 # --- Policy and rates ----------------------------------------------------------------------------
 
 
