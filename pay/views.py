@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, audit
@@ -38,6 +39,10 @@ from pay.models import (
 )
 
 OVERVIEW_PAGE = 100
+# Amounts never reach error reports (Django's exception reporter masks these POST fields).
+_hide_amounts = sensitive_post_parameters(
+    "amount", "note", "base_salary", "proposed_salary", "reason"
+)
 
 
 def _today():
@@ -127,6 +132,7 @@ def person(request, person_id):
     return render(request, "pay/person.html", _person_context(request, target))
 
 
+@_hide_amounts
 @require_POST
 def evidence_add(request, person_id):
     target = access.get_pay_person_for_user(request.user, person_id)
@@ -145,6 +151,7 @@ def evidence_add(request, person_id):
     return render(request, template, ctx, status=status)
 
 
+@_hide_amounts
 @require_http_methods(["GET", "POST"])
 def propose(request, person_id):
     target = access.get_pay_person_for_user(request.user, person_id)
@@ -168,6 +175,7 @@ def propose(request, person_id):
     )
 
 
+@_hide_amounts
 @require_http_methods(["GET", "POST"])
 def proposal(request, proposal_id):
     write = request.method == "POST"
@@ -191,6 +199,7 @@ def proposal(request, proposal_id):
     )
 
 
+@_hide_amounts
 @require_http_methods(["GET", "POST"])
 def record_pay(request, person_id):
     target = access.get_pay_person_for_user(request.user, person_id, write=True)

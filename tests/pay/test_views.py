@@ -445,3 +445,22 @@ def test_the_home_section_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(small)):
         ctx = home_context(request)
     assert ctx["pay_below"] == 10
+
+
+def test_amounts_posted_to_pay_forms_are_masked_in_error_reports(world, client_for):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    response = client_for(world.manager).post(
+        reverse("pay:evidence_add", args=[world.employee.pk]),
+        {
+            "kind": "offer",
+            "amount": "123456",
+            "currency": "EUR",
+            "observed_on": "2026-01-01",
+            "note": "secret",
+        },
+    )
+    assert response.status_code == 302
+    params = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert params["amount"] != "123456" and params["note"] != "secret"
+    assert params["currency"] == "EUR"
