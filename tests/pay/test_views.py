@@ -313,6 +313,7 @@ def test_the_team_view_query_count_does_not_grow_with_people_or_market_data(
 ):
     client = client_for(world.manager)
     _team(world, 3, market)
+    PayPolicy.load()
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
@@ -323,6 +324,7 @@ def test_the_team_view_query_count_does_not_grow_with_people_or_market_data(
             make_benchmark(data_set=market, level=level, location=city)
     with django_assert_max_num_queries(len(small)):
         assert client.get(reverse("pay:team")).status_code == 200
+    print(f"team view: {len(small)} queries")
 
 
 # --- People admin overview and export ------------------------------------------------------------
@@ -333,6 +335,7 @@ def test_the_admin_overview_query_count_does_not_grow_with_people_or_market_data
 ):
     client = client_for(world.people_admin)
     _team(world, 3, market)
+    PayPolicy.load()
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
@@ -344,6 +347,7 @@ def test_the_admin_overview_query_count_does_not_grow_with_people_or_market_data
         response = client.get(reverse("pay:overview"))
     assert response.status_code == 200
     assert b"Report 014" in response.content
+    print(f"admin overview: {len(small)} queries")
 
 
 def test_the_export_is_formula_safe_and_audited_per_person(world, client_for, market):
@@ -464,3 +468,22 @@ def test_amounts_posted_to_pay_forms_are_masked_in_error_reports(world, client_f
     params = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
     assert params["amount"] != "123456" and params["note"] != "secret"
     assert params["currency"] == "EUR"
+
+
+def test_the_overview_audits_exactly_the_people_on_the_page(world, client_for, market):
+    _team(world, 3, market)
+    client_for(world.people_admin).get(reverse("pay:overview"))
+    shown = AuditEvent.objects.filter(actor=world.people_admin, action="pay.salary.read")
+    assert shown.count() == 12  # the 9 active personas and the 3 reports
+    assert not shown.filter(subject=world.inactive).exists()
+
+
+def test_opening_a_proposal_is_an_audited_read(world, client_for, market):
+    proposal = RaiseProposal.objects.create(
+        person=world.employee, proposed_by=world.manager, proposed_salary="90000", currency="EUR"
+    )
+    assert (
+        client_for(world.skip_level).get(reverse("pay:proposal", args=[proposal.pk])).status_code
+        == 200
+    )
+    assert reads(world.skip_level, world.employee).count() == 1
