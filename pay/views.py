@@ -347,6 +347,7 @@ def market(request):
             "problems": problems[:500],
             "problem_count": len(problems),
             "data_sets": MarketDataSet.objects.select_related("created_by")[:20],
+            "in_force": MarketDataSet.objects.newest_in_force(_today()),
             "columns": importer.MARKET_TEMPLATE_COLUMNS,
         },
         status=status,

@@ -107,3 +107,16 @@ def test_an_uploaded_market_file_is_imported_by_a_real_worker(world, client_for,
     assert MarketBenchmark.objects.filter(data_set=data_set).count() == 2000
     page = client.get(reverse("pay:import_status", args=[job.pk])).content.decode()
     assert "2000 rows imported" in page and "every 1s" not in page
+
+
+@pytest.mark.django_db
+def test_the_market_page_lists_older_data_sets_and_marks_the_one_in_force(world, client_for):
+    from tests.pay.conftest import make_data_set
+
+    make_data_set(source="Old survey", effective=date(2024, 1, 1))
+    make_data_set(source="Current survey", effective=date(2025, 1, 1))
+    make_data_set(source="Next survey", effective=date(2099, 1, 1))
+    body = client_for(world.people_admin).get(reverse("pay:market")).content.decode()
+    assert "Old survey" in body and "Next survey" in body
+    assert body.count("in force</span>") == 1
+    assert body.index("Current survey") < body.index("in force</span>") < body.index("Old survey")
