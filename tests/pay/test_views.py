@@ -162,6 +162,14 @@ def test_invalid_evidence_comes_back_with_422_and_the_errors_in_place(world, cli
     )
     assert response.status_code == 422
     assert b"errorlist" in response.content
+    fragment = client_for(world.manager).post(
+        reverse("pay:evidence_add", args=[world.employee.pk]),
+        {"kind": "offer", "amount": "abc", "currency": "EUR", "observed_on": "2026-01-01"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 422
+    assert fragment.content.decode().lstrip().startswith('<section class="card" id="evidence"')
+    assert b"errorlist" in fragment.content
     assert not MarketEvidence.objects.exists()
 
 
