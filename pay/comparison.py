@@ -93,7 +93,7 @@ class Context:
 
     def __init__(self, on: date):
         self.on = on
-        self.policy = PayPolicy.load()
+        self.policy = PayPolicy.current()
         self.overrides = dict(TargetOverride.objects.values_list("job_family", "target_percentile"))
         self.data_set = MarketDataSet.objects.newest_in_force(on)
         self.rates = maths.RateBook(ExchangeRate.objects.filter(effective_date__lte=on))

@@ -142,6 +142,11 @@ class PayPolicy(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
+    @classmethod
+    def current(cls) -> PayPolicy:
+        """The policy for reading (one query, never a write): defaults until saved."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
 
 class TargetOverride(models.Model):
     """A per-job-family target percentile (e.g. P50 for operational roles)."""

@@ -250,7 +250,7 @@ def managers_to_remind() -> list[Person]:
 def do_send_review_reminders(*, today: date) -> int:
     """Remind each manager once per review year to look at every report against the market.
     Idempotent: the notification key is per manager per year."""
-    policy = PayPolicy.load()
+    policy = PayPolicy.current()
     if today.month != policy.review_month:
         return 0
     sent = 0

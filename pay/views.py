@@ -55,7 +55,7 @@ def _today():
 @require_GET
 def index(request):
     me = request.user
-    policy = PayPolicy.load()
+    policy = PayPolicy.current()
     history = list(PayRecord.objects.history_of(me))
     mine = None
     if policy.employees_see_market_position:
@@ -437,7 +437,7 @@ def import_status(request, job_id):
 @require_http_methods(["GET", "POST"])
 def policy(request):
     admin = access.require_people_admin(request.user)
-    current = PayPolicy.load()
+    current = PayPolicy.current()
     overrides = "\n".join(
         f"{o.job_family}: {o.target_percentile}" for o in TargetOverride.objects.all()
     )
