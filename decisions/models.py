@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from culture.models import Person, Team
+from culture.models import CompanySettings, Person, Team
 
 MIN_SCORE = -10
 MAX_SCORE = 10
@@ -39,6 +39,11 @@ The date the captain makes the call, and what would change it.
 """
 
 
+def company_today():
+    """Today's date in the company's time zone (windows close at the end of that day)."""
+    return timezone.localdate(timezone=CompanySettings.load().tz)
+
+
 class MemoQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Memos `user` may know exist: published non-confidential memos, confidential
@@ -56,7 +61,7 @@ class MemoQuerySet(models.QuerySet):
     def published(self):
         return self.exclude(state=Memo.State.DRAFT)
 
-    def with_spread(self):
+    def with_spread(self, today):
         """Lowest and highest rating and the spread between them (hidden spreads are None)."""
         low = Subquery(
             Rating.objects.filter(memo_id=OuterRef("pk"))
@@ -76,19 +81,24 @@ class MemoQuerySet(models.QuerySet):
             .annotate(v=Count("id"))
             .values("v")[:1]
         )
-        hidden = Q(hide_spread=True, state=Memo.State.OPEN)
+        hidden = Q(hide_spread=True, state=Memo.State.OPEN) & (
+            Q(decide_by__isnull=True) | Q(decide_by__gte=today)
+        )
         return self.annotate(
             low_score=models.Case(models.When(hidden, then=None), default=low),
             high_score=models.Case(models.When(hidden, then=None), default=high),
             rating_count=models.functions.Coalesce(count, 0),
         ).annotate(spread=F("high_score") - F("low_score"))
 
-    def waiting_for_rating_by(self, user):
+    def waiting_for_rating_by(self, user, today):
         """Open memos the user has not rated yet (open window only)."""
-        today = timezone.localdate()
-        return self.filter(state=Memo.State.OPEN).filter(
-            Q(decide_by__isnull=True) | Q(decide_by__gte=today),
-            ~Exists(Rating.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk)),
+        return (
+            self.filter(state=Memo.State.OPEN)
+            .exclude(captain_id=user.pk)
+            .filter(
+                Q(decide_by__isnull=True) | Q(decide_by__gte=today),
+                ~Exists(Rating.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk)),
+            )
         )
 
     def invited(self, user):
@@ -96,11 +106,9 @@ class MemoQuerySet(models.QuerySet):
             Exists(Invitation.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk))
         )
 
-    def needing_outcome_for(self, user):
+    def needing_outcome_for(self, user, today):
         """My decided memos whose look-back date has come."""
-        return self.filter(
-            captain_id=user.pk, state=Memo.State.DECIDED, look_back_on__lte=timezone.localdate()
-        )
+        return self.filter(captain_id=user.pk, state=Memo.State.DECIDED, look_back_on__lte=today)
 
     def for_feed(self):
         return self.select_related("captain").prefetch_related("teams")
@@ -187,11 +195,10 @@ class Memo(models.Model):
         """Ratings are accepted while the memo is open and its decide-by date has not passed."""
         if self.state != self.State.OPEN:
             return False
-        return self.decide_by is None or timezone.localdate() <= self.decide_by
+        return self.decide_by is None or company_today() <= self.decide_by
 
-    @property
-    def spread_visible(self) -> bool:
-        return not (self.hide_spread and self.state == self.State.OPEN)
+    def spread_visible(self, window_open: bool) -> bool:
+        return not (self.hide_spread and window_open)
 
     def is_author(self, user) -> bool:
         return user.pk == self.captain_id or any(p.pk == user.pk for p in self.co_authors.all())
