@@ -16,6 +16,7 @@ from decisions.models import (
     Rating,
     RatingRevision,
     company_today,
+    refresh_all_spreads,
 )
 
 IDEAS = [
@@ -208,6 +209,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
         ],
         batch_size=5000,
     )
+    refresh_all_spreads()
     Comment.objects.bulk_create(comments, batch_size=5000)
     Invitation.objects.bulk_create(invitations, batch_size=5000, ignore_conflicts=True)
     FeedPost.objects.bulk_create(posts, batch_size=5000)

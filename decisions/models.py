@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,32 +62,15 @@ class MemoQuerySet(models.QuerySet):
         return self.exclude(state=Memo.State.DRAFT)
 
     def with_spread(self, today):
-        """Lowest and highest rating and the spread between them (hidden spreads are None)."""
-        low = Subquery(
-            Rating.objects.filter(memo_id=OuterRef("pk"))
-            .values("memo_id")
-            .annotate(v=Min("score"))
-            .values("v")[:1]
-        )
-        high = Subquery(
-            Rating.objects.filter(memo_id=OuterRef("pk"))
-            .values("memo_id")
-            .annotate(v=Max("score"))
-            .values("v")[:1]
-        )
-        count = Subquery(
-            Rating.objects.filter(memo_id=OuterRef("pk"))
-            .values("memo_id")
-            .annotate(v=Count("id"))
-            .values("v")[:1]
-        )
+        """Lowest and highest rating and the spread between them; None while the captain
+        hides the spread and the window is open. The numbers are kept on the memo row by
+        services.do_rate (under the memo lock), so sorting by dissent needs no aggregate."""
         hidden = Q(hide_spread=True, state=Memo.State.OPEN) & (
             Q(decide_by__isnull=True) | Q(decide_by__gte=today)
         )
         return self.annotate(
-            low_score=models.Case(models.When(hidden, then=None), default=low),
-            high_score=models.Case(models.When(hidden, then=None), default=high),
-            rating_count=models.functions.Coalesce(count, 0),
+            low_score=models.Case(models.When(hidden, then=None), default=F("rating_low")),
+            high_score=models.Case(models.When(hidden, then=None), default=F("rating_high")),
         ).annotate(spread=F("high_score") - F("low_score"))
 
     def waiting_for_rating_by(self, user, today):
@@ -120,6 +103,26 @@ class MemoQuerySet(models.QuerySet):
             self.filter(search_vector=query)
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-id")
+        )
+
+
+def spread_numbers(memo_id: int) -> dict:
+    """The count, lowest and highest rating of one memo (one aggregate query)."""
+    agg = Rating.objects.filter(memo_id=memo_id).aggregate(
+        rating_count=Count("id"), rating_low=Min("score"), rating_high=Max("score")
+    )
+    return agg
+
+
+def refresh_all_spreads() -> None:
+    """Recompute every memo's rating numbers in one statement (after bulk inserts)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE decisions_memo m SET rating_count = a.c, rating_low = a.lo, "
+            "rating_high = a.hi FROM (SELECT memo_id, count(*) AS c, min(score) AS lo, "
+            "max(score) AS hi FROM decisions_rating GROUP BY memo_id) a WHERE a.memo_id = m.id"
         )
 
 
@@ -166,6 +169,10 @@ class Memo(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # Kept by services.do_rate under the memo lock (read through with_spread()).
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_low = models.SmallIntegerField(null=True, blank=True)
+    rating_high = models.SmallIntegerField(null=True, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config="english")
         + SearchVector("body", weight="B", config="english"),

@@ -6,7 +6,7 @@ Thin views: parse -> access gate -> form -> one service call -> render.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -65,7 +65,9 @@ def index(request):
     elif sort == "closing":
         memos = memos.filter(state=S.OPEN, decide_by__gte=today).order_by("decide_by", "id")
     elif sort == "dissent":
-        memos = memos.exclude(spread__isnull=True).order_by("-spread", "-published_at", "-id")
+        memos = memos.exclude(spread__isnull=True).order_by(
+            (F("rating_high") - F("rating_low")).desc(), "-published_at", "-id"
+        )
     else:
         memos = memos.order_by("-published_at", "-id")
     page = Paginator(memos, PAGE_SIZE).get_page(request.GET.get("page"))
