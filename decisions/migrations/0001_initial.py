@@ -9,178 +9,406 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('culture', '0002_audit_append_only'),
+        ("culture", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Memo',
+            name="Memo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField(default='## Context\nWhat is happening, and why does it matter now?\n\n## The proposal\nWhat exactly do we want to do?\n\n## Options considered\nWhat else could we do, including doing nothing?\n\n## What we would test\nHow could we learn cheaply whether this works before betting big?\n\n## Risks\nWhat could go wrong, and who would feel it?\n\n## When we decide\nThe date the captain makes the call, and what would change it.\n')),
-                ('decide_by', models.DateField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open for dissent'), ('testing', 'Testing'), ('decided', 'Decided'), ('outcome', 'Outcome recorded')], default='draft', max_length=10)),
-                ('confidential', models.BooleanField(default=False)),
-                ('hide_spread', models.BooleanField(default=False)),
-                ('test_description', models.TextField(blank=True)),
-                ('test_results', models.TextField(blank=True)),
-                ('bet', models.CharField(blank=True, choices=[('go', 'Go'), ('no_go', 'No-go'), ('changed', 'Changed plan')], max_length=10)),
-                ('bet_why', models.TextField(blank=True)),
-                ('look_back_on', models.DateField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('went_well', 'Went well'), ('did_not', 'Did not go well'), ('still_open', 'Still open')], max_length=12)),
-                ('celebration', models.TextField(blank=True)),
-                ('sunshine_happened', models.TextField(blank=True)),
-                ('sunshine_learned', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_at', models.DateTimeField(blank=True, null=True)),
-                ('rating_count', models.PositiveIntegerField(default=0)),
-                ('rating_low', models.SmallIntegerField(blank=True, null=True)),
-                ('rating_high', models.SmallIntegerField(blank=True, null=True)),
-                ('search_vector', models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector('title', config='english', weight='A'), '||', django.contrib.postgres.search.SearchVector('body', config='english', weight='B'), django.contrib.postgres.search.SearchConfig('english')), output_field=django.contrib.postgres.search.SearchVectorField())),
-                ('captain', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='captained_memos', to=settings.AUTH_USER_MODEL)),
-                ('co_authors', models.ManyToManyField(blank=True, related_name='coauthored_memos', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('readers', models.ManyToManyField(blank=True, related_name='readable_memos', to=settings.AUTH_USER_MODEL)),
-                ('teams', models.ManyToManyField(blank=True, related_name='memos', to='culture.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "body",
+                    models.TextField(
+                        default="## Context\nWhat is happening, and why does it matter now?\n\n## The proposal\nWhat exactly do we want to do?\n\n## Options considered\nWhat else could we do, including doing nothing?\n\n## What we would test\nHow could we learn cheaply whether this works before betting big?\n\n## Risks\nWhat could go wrong, and who would feel it?\n\n## When we decide\nThe date the captain makes the call, and what would change it.\n"
+                    ),
+                ),
+                ("decide_by", models.DateField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open for dissent"),
+                            ("testing", "Testing"),
+                            ("decided", "Decided"),
+                            ("outcome", "Outcome recorded"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("confidential", models.BooleanField(default=False)),
+                ("hide_spread", models.BooleanField(default=False)),
+                ("test_description", models.TextField(blank=True)),
+                ("test_results", models.TextField(blank=True)),
+                (
+                    "bet",
+                    models.CharField(
+                        blank=True,
+                        choices=[("go", "Go"), ("no_go", "No-go"), ("changed", "Changed plan")],
+                        max_length=10,
+                    ),
+                ),
+                ("bet_why", models.TextField(blank=True)),
+                ("look_back_on", models.DateField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("went_well", "Went well"),
+                            ("did_not", "Did not go well"),
+                            ("still_open", "Still open"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("celebration", models.TextField(blank=True)),
+                ("sunshine_happened", models.TextField(blank=True)),
+                ("sunshine_learned", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_at", models.DateTimeField(blank=True, null=True)),
+                ("rating_count", models.PositiveIntegerField(default=0)),
+                ("rating_low", models.SmallIntegerField(blank=True, null=True)),
+                ("rating_high", models.SmallIntegerField(blank=True, null=True)),
+                (
+                    "search_vector",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.contrib.postgres.search.CombinedSearchVector(
+                            django.contrib.postgres.search.SearchVector(
+                                "title", config="english", weight="A"
+                            ),
+                            "||",
+                            django.contrib.postgres.search.SearchVector(
+                                "body", config="english", weight="B"
+                            ),
+                            django.contrib.postgres.search.SearchConfig("english"),
+                        ),
+                        output_field=django.contrib.postgres.search.SearchVectorField(),
+                    ),
+                ),
+                (
+                    "captain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="captained_memos",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "co_authors",
+                    models.ManyToManyField(
+                        blank=True, related_name="coauthored_memos", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "readers",
+                    models.ManyToManyField(
+                        blank=True, related_name="readable_memos", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "teams",
+                    models.ManyToManyField(blank=True, related_name="memos", to="culture.team"),
+                ),
             ],
             options={
-                'ordering': ['-published_at', '-id'],
+                "ordering": ["-published_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('memo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='decisions.memo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "memo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="decisions.memo",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FeedPost',
+            name="FeedPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('celebration', 'Celebration'), ('sunshine', 'Sunshine')], max_length=12)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('memo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='decisions.memo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("celebration", "Celebration"), ("sunshine", "Sunshine")],
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "memo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="decisions.memo",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='decisions.comment')),
-                ('memo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='decisions.memo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="decisions.comment",
+                    ),
+                ),
+                (
+                    "memo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="decisions.memo",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.SmallIntegerField()),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('memo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='decisions.memo')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memo_ratings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.SmallIntegerField()),
+                ("reason", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "memo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="decisions.memo",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memo_ratings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['score', 'updated_at', 'id'],
+                "ordering": ["score", "updated_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RatingRevision',
+            name="RatingRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.SmallIntegerField()),
-                ('reason', models.TextField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rating', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='decisions.rating')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.SmallIntegerField()),
+                ("reason", models.TextField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "rating",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="decisions.rating",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RevisitRequest',
+            name="RevisitRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('new_information', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('memo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisit_requests', to='decisions.memo')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("new_information", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "memo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisit_requests",
+                        to="decisions.memo",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BetReview',
+            name="BetReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7)),
-                ('due_on', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('manager', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bet_reviews', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7)),
+                ("due_on", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bet_reviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('manager', 'period'), name='bet_review_per_period')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("manager", "period"), name="bet_review_per_period"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='memo',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='memo_search_idx'),
+            model_name="memo",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="memo_search_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='memo',
-            index=models.Index(fields=['state', 'decide_by'], name='memo_state_decide_idx'),
+            model_name="memo",
+            index=models.Index(fields=["state", "decide_by"], name="memo_state_decide_idx"),
         ),
         migrations.AddIndex(
-            model_name='memo',
-            index=models.Index(fields=['captain', 'state'], name='memo_captain_idx'),
+            model_name="memo",
+            index=models.Index(fields=["captain", "state"], name="memo_captain_idx"),
         ),
         migrations.AddIndex(
-            model_name='memo',
-            index=models.Index(fields=['-published_at', '-id'], name='memo_newest_idx'),
+            model_name="memo",
+            index=models.Index(fields=["-published_at", "-id"], name="memo_newest_idx"),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(fields=('memo', 'person'), name='invitation_once'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(fields=("memo", "person"), name="invitation_once"),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['memo', 'created_at'], name='comment_memo_idx'),
+            model_name="comment",
+            index=models.Index(fields=["memo", "created_at"], name="comment_memo_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.UniqueConstraint(fields=('memo', 'person'), name='rating_one_per_person'),
+            model_name="rating",
+            constraint=models.UniqueConstraint(
+                fields=("memo", "person"), name="rating_one_per_person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', -10), ('score__lte', 10)), name='rating_score_range'),
+            model_name="rating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", -10), ("score__lte", 10)),
+                name="rating_score_range",
+            ),
         ),
     ]
