@@ -108,7 +108,7 @@ def _histogram(ratings):
     bars = []
     for i, score in enumerate(SCORES):
         n = counts[score]
-        height = round(100 * n / top)
+        height = round(90 * n / top)
         bars.append(
             {
                 "score": score,
