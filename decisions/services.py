@@ -86,12 +86,20 @@ def _after_commit(fn):
 
 
 def check_hide_spread(memo: Memo | None, hide: bool) -> None:
-    if memo is None or hide == memo.hide_spread:
+    """Free while drafting. Once published, a hidden spread stays hidden until the window
+    closes (un-hiding it mid-window would show late raters the others' numbers); after
+    the window closes the spread is shown to everyone and the choice is locked."""
+    if memo is None or hide == memo.hide_spread or memo.state == S.DRAFT:
         return
-    if memo.state not in (S.DRAFT, S.OPEN) or not (memo.state == S.DRAFT or memo.window_open):
+    if memo.state != S.OPEN or not memo.window_open:
         raise DecisionError(
             "The dissent window has closed, so the spread is shown to everyone and can no "
             "longer be hidden or changed."
+        )
+    if not hide:
+        raise DecisionError(
+            "You chose to hide the spread until the window closes; it stays hidden until "
+            "then so everyone rates independently."
         )
 
 

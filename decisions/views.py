@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access
+from culture import access, audit
 from culture.markdown import render_markdown
 from culture.models import Person, Team
 from decisions import forms, services
@@ -154,6 +154,7 @@ def _memo_context(request, memo, *, rate_form=None, comment_form=None, revisit_f
     ratings = list(
         Rating.objects.filter(memo=memo)
         .select_related("person")
+        .prefetch_related("revisions")
         .order_by("score", "updated_at", "id")
     )
     mine = next((r for r in ratings if r.person_id == user.pk), None)
@@ -201,6 +202,8 @@ def _memo_context(request, memo, *, rate_form=None, comment_form=None, revisit_f
 @require_GET
 def memo_page(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
+    if memo.confidential:
+        audit.record(request.user, "decisions.memo.read", obj=memo)
     return render(request, "decisions/memo.html", _memo_context(request, memo))
 
 

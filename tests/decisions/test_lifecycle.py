@@ -293,6 +293,17 @@ def test_the_hidden_spread_cannot_be_changed_after_the_window_closes(world):
 
 
 @pytest.mark.django_db
+def test_a_hidden_spread_cannot_be_un_hidden_while_the_window_is_open(world):
+    draft = make_memo(captain=world.employee, state=S.DRAFT, hide_spread=True)
+    services.check_hide_spread(draft, False)  # drafting: free to change
+    memo = make_memo(captain=world.employee, hide_spread=True)
+    with pytest.raises(DecisionError, match="stays hidden until then"):
+        services.check_hide_spread(memo, False)
+    shown = make_memo(captain=world.employee)
+    services.check_hide_spread(shown, True)  # hiding mid-window is allowed
+
+
+@pytest.mark.django_db
 def test_revisit_requests_are_for_memos_past_the_window_and_notify_the_captain(
     world, django_capture_on_commit_callbacks
 ):

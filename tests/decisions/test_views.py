@@ -39,6 +39,25 @@ def test_memo_page_shows_a_histogram_and_reasons_from_most_negative_to_most_posi
     assert order == sorted(order)
 
 
+def test_a_changed_rating_shows_its_history(world, client_for, memo):
+    from decisions import services
+
+    services.do_rate(memo_id=memo.pk, by=world.peer, score=-3, reason="Too expensive for now.")
+    services.do_rate(memo_id=memo.pk, by=world.peer, score=4, reason="The test changed my mind.")
+    html = re.sub(r"<[^>]+>", "", _text(client_for(world.manager).get(memo.get_absolute_url())))
+    assert "changed 1 time" in html
+    assert html.index("-3, Too expensive for now.") < html.index("+4, The test changed my mind.")
+
+
+def test_reading_a_confidential_memo_is_audited(world, client_for):
+    from culture.models import AuditEvent
+
+    memo = make_memo(captain=world.employee, confidential=True, readers=[world.peer])
+    client_for(world.peer).get(memo.get_absolute_url())
+    event = AuditEvent.objects.get(action="decisions.memo.read")
+    assert event.actor == world.peer and event.object_id == str(memo.pk)
+
+
 def test_memo_page_never_shows_an_average_a_total_or_a_verdict(world, client_for, memo):
     for person, score in [(world.peer, 10), (world.manager, -10), (world.outsider, 3)]:
         make_rating(memo, person, score, "A reason that is long enough.")
