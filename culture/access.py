@@ -113,10 +113,40 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
 
 # --- decisions (issue 5) ----------------------------------------------------------------------
 # Decision memo getters go in this section.
-#
-#
-#
-#
+# Published memos are open to every employee (no closed doors); drafts only to the captain and
+# co-authors; confidential memos only to the people named on them. Everyone else: 404.
+
+
+def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = False):
+    """write=True: only the captain may move the memo (others who can see it get 403).
+    author=True: the captain or a co-author (editing the text)."""
+    from decisions.models import Memo
+
+    _require_active(user)
+    try:
+        memo = (
+            Memo.objects.visible_to(user)
+            .select_related("captain")
+            .prefetch_related("co_authors")
+            .get(pk=int(memo_id))
+        )
+    except (Memo.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if write and memo.captain_id != user.pk:
+        raise PermissionDenied
+    if author and not memo.is_author(user):
+        raise PermissionDenied
+    return memo
+
+
+def require_manager(user) -> Person:
+    """Bet reviews: for people with at least one active direct report."""
+    _require_active(user)
+    if not user.has_reports():
+        raise PermissionDenied
+    return user
+
+
 # --- end decisions ---------------------------------------------------------------------------
 
 
