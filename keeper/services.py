@@ -448,11 +448,19 @@ class SeveranceEstimate:
     monthly: Decimal | None = None
 
 
-def severance_estimate(person: Person, policy: KeeperPolicy | None = None) -> SeveranceEstimate:
+def severance_estimate(
+    person: Person, policy: KeeperPolicy | None = None, *, viewer: Person | None = None
+) -> SeveranceEstimate:
     """Months by level from the company's policy; an amount when the pay app knows the
-    person's current base salary (pay.api is optional: months only without it)."""
+    person's current base salary and `viewer` may see it (their management chain and
+    people admins, as pay's own rule; the read is audited). pay.api is optional: months
+    only without it."""
+    from culture import access
+
     policy = policy or KeeperPolicy.load()
     estimate = SeveranceEstimate(months=policy.months_for_level(person.level), level=person.level)
+    if viewer is None or not access.can_manage(viewer, person):
+        return estimate
     try:
         from pay.api import current_base_salary
     except ImportError:
@@ -460,6 +468,7 @@ def severance_estimate(person: Person, policy: KeeperPolicy | None = None) -> Se
     salary = current_base_salary(person)
     if not salary:
         return estimate
+    audit.record(viewer, "keeper.salary.read", subject=person, detail={"for": "severance"})
     amount, currency = salary
     monthly = (Decimal(amount) / 12).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     estimate.monthly = monthly

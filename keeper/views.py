@@ -192,7 +192,7 @@ def _guidance_context(request, test, form=None) -> dict:
         "test": test,
         "cycle": test.cycle,
         "questions": test.cycle.questions(test.report.get_short_name()),
-        "estimate": services.severance_estimate(test.report),
+        "estimate": services.severance_estimate(test.report, viewer=request.user),
         "writable": writable,
         "form": form or LookAgainForm(initial={"look_again_on": test.look_again_on}),
     }

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
-import types
 from datetime import timedelta
 from decimal import Decimal
 
@@ -158,7 +156,6 @@ def test_guidance_offers_the_two_paths_severance_by_level_and_the_post_exit_temp
 ):
     test = keeper_test_of(cycle, world.employee)
     _answer(client_for(world.manager), test, "no")
-    sys.modules.pop("pay.api", None)
     html = client_for(world.manager).get(f"/keeper/tests/{test.pk}/guidance/").content.decode()
     assert "A candid conversation" in html and "Parting now, generously" in html
     assert "4 months’ pay" in html  # level 4: the company minimum
@@ -168,27 +165,37 @@ def test_guidance_offers_the_two_paths_severance_by_level_and_the_post_exit_temp
 
 
 def test_severance_follows_the_policy_and_the_current_salary_when_pay_knows_it(
-    world, cycle, monkeypatch
+    world, cycle, client_for
 ):
     from keeper import services
+    from pay.models import PayRecord
 
     world.employee.level = 8
     world.employee.save()
     policy = KeeperPolicy.load()
     assert services.severance_estimate(world.employee, policy).months == 8
     assert services.severance_estimate(world.ceo, policy).months == 9
-    # pay.api is built in parallel by the pay app: a stand-in with its documented signature.
-    api = types.ModuleType("pay.api")
-    api.current_base_salary = lambda person: (Decimal("120000.00"), "GBP")
-    monkeypatch.setitem(sys.modules, "pay.api", api)
-    estimate = services.severance_estimate(world.employee, policy)
+    PayRecord.objects.create(
+        person=world.employee,
+        effective_date=timezone.localdate() - timedelta(days=30),
+        base_salary="120000.00",
+        currency="GBP",
+    )
+    estimate = services.severance_estimate(world.employee, policy, viewer=world.manager)
     assert (estimate.amount, estimate.currency, estimate.monthly) == (
         Decimal("80000"),
         "GBP",
         Decimal("10000"),
     )
-    api.current_base_salary = lambda person: None
-    assert services.severance_estimate(world.employee, policy).amount is None
+    assert AuditEvent.objects.filter(
+        action="keeper.salary.read", actor=world.manager, subject=world.employee
+    ).exists()
+    # Someone outside the person's chain never gets the salary, only the months.
+    assert services.severance_estimate(world.employee, policy, viewer=world.peer).amount is None
+    test = keeper_test_of(cycle, world.employee)
+    _answer(client_for(world.manager), test, "no")
+    html = client_for(world.manager).get(f"/keeper/tests/{test.pk}/guidance/").content.decode()
+    assert "GBP 80,000" in html and "GBP 10,000 a month" in html and "8 months’ pay" in html
 
 
 def test_a_look_again_date_is_set_from_the_guidance(world, cycle, client_for):
