@@ -35,11 +35,10 @@ def test_the_demo_has_two_answered_past_cycles_and_an_open_current_one(client_fo
 
 
 def test_beat_runs_the_idempotent_keeper_sweep_every_hour():
-    from culture.celery import app
+    from keeper.tasks import sweep
 
     entry = settings.CELERY_BEAT_SCHEDULE["keeper-sweep"]
     assert entry["task"] == "keeper.tasks.sweep"
     assert entry["schedule"].minute == {5} and entry["schedule"].hour == set(range(24))
-    app.loader.import_default_modules()
-    task = app.tasks["keeper.tasks.sweep"]
-    assert task.acks_late and task.reject_on_worker_lost
+    assert sweep.name == "keeper.tasks.sweep"
+    assert sweep.acks_late and sweep.reject_on_worker_lost
