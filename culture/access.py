@@ -95,10 +95,52 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
 
 # --- keeper (issue 3) -------------------------------------------------------------------------
 # Keeper getters go in this section.
-#
-#
-#
-#
+
+
+def _may_read_keeper_test(user, test) -> bool:
+    """Answers are for the answering manager, the managers above them and people admins.
+    While a cycle is open the report's *current* line decides: someone who moved takes
+    their open test to the new manager, and the old one loses it at once."""
+    if test.report_id == user.pk:
+        return False  # nobody reads an answer about themselves, people admins included
+    if user.is_people_admin:
+        return True
+    if test.cycle.is_open():
+        return test.report.manager_id == user.pk or user.is_above(test.report)
+    return test.manager_id == user.pk or user.is_above(test.manager)
+
+
+def get_keeper_test_for_user(user, test_id, *, write: bool = False):
+    """A keeper test (with its answer). Anyone who may not read it gets 404; a reader who
+    may not change it (skip level, admin, closed cycle) gets 403. Only the report's current
+    manager answers, while the cycle is open."""
+    from keeper.models import KeeperTest
+
+    _require_active(user)
+    try:
+        test = KeeperTest.objects.select_related("cycle", "report", "manager", "report__team").get(
+            pk=int(test_id)
+        )
+    except (KeeperTest.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not _may_read_keeper_test(user, test):
+        raise Http404
+    if write and not (
+        test.cycle.is_open() and test.report.manager_id == user.pk and test.report.is_active
+    ):
+        raise PermissionDenied
+    return test
+
+
+def get_keeper_rollup_manager_for_user(user, person_id) -> Person:
+    """A manager under the viewer (or anyone, for people admins) whose keeper answers the
+    viewer may drill into."""
+    _require_active(user)
+    if str(person_id) == str(user.pk):
+        return user
+    return get_managed_person_for_user(user, person_id)
+
+
 # --- end keeper ----------------------------------------------------------------------------
 
 
@@ -172,17 +214,93 @@ def get_feedback_reader_for_user(user, person_id) -> Person:
 
 # --- decisions (issue 5) ----------------------------------------------------------------------
 # Decision memo getters go in this section.
-#
-#
-#
-#
+# Published memos are open to every employee (no closed doors); drafts only to the captain and
+# co-authors; confidential memos only to the people named on them. Everyone else: 404.
+
+
+def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = False):
+    """write=True: only the captain may move the memo (others who can see it get 403).
+    author=True: the captain or a co-author (editing the text)."""
+    from decisions.models import Memo
+
+    _require_active(user)
+    try:
+        memo = (
+            Memo.objects.visible_to(user)
+            .select_related("captain")
+            .prefetch_related("co_authors")
+            .get(pk=int(memo_id))
+        )
+    except (Memo.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if write and memo.captain_id != user.pk:
+        raise PermissionDenied
+    if author and not memo.is_author(user):
+        raise PermissionDenied
+    return memo
+
+
+def require_manager(user) -> Person:
+    """Bet reviews: for people with at least one active direct report."""
+    _require_active(user)
+    if not user.has_reports():
+        raise PermissionDenied
+    return user
+
+
 # --- end decisions ---------------------------------------------------------------------------
 
 
 # --- pay (issue 6) ----------------------------------------------------------------------------
-# Pay getters go in this section.
-#
-#
-#
-#
+# Salaries are confidential: the person (their own pay page only), their management chain and
+# people admins. Everyone else gets 404 for a person, a proposal or an import job.
+
+
+def get_pay_person_for_user(user, person_id, *, write: bool = False) -> Person:
+    """Someone whose pay, evidence and proposals the user may see: their management chain and
+    people admins (404 for everyone else, including the person themself, who has their own
+    page). `write=True` (recording pay) is for people admins only: 403 for the chain."""
+    person = get_managed_person_for_user(user, person_id)
+    if write and not user.is_people_admin:
+        raise PermissionDenied
+    return person
+
+
+def require_pay_manager(user) -> Person:
+    """The team pay view: people with active reports (and people admins)."""
+    _require_active(user)
+    if not (user.is_people_admin or user.has_reports()):
+        raise PermissionDenied
+    return user
+
+
+def get_raise_proposal_for_user(user, proposal_id, *, write: bool = False):
+    """A raise proposal: visible to the person's chain and people admins (else 404);
+    recording it (`write=True`) is for people admins only (403 for the chain)."""
+    from pay.models import RaiseProposal
+
+    _require_active(user)
+    try:
+        proposal = RaiseProposal.objects.select_related("person", "proposed_by").get(
+            pk=int(proposal_id)
+        )
+    except (RaiseProposal.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not can_manage(user, proposal.person):
+        raise Http404
+    if write and not user.is_people_admin:
+        raise PermissionDenied
+    return proposal
+
+
+def get_pay_import_job_for_user(user, job_id):
+    from pay.models import PayImportJob
+
+    require_people_admin(user)
+    try:
+        return PayImportJob.objects.defer("content").get(pk=int(job_id))
+    except (PayImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
 # --- end pay ---------------------------------------------------------------------------------
