@@ -366,9 +366,6 @@ async def _events(circle, user):
                 await asyncio.shield(touch(circle_id=circle.pk, person=user, here=False))
 
 
-stream.login_required = True
-
-
 # --- Summary and exports -------------------------------------------------------------------
 
 

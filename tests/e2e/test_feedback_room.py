@@ -136,10 +136,14 @@ def test_a_live_circle_in_four_browsers_keeps_unrevealed_items_private(world, br
             " return parseInt(m, 10) >= 11; }"
         )
 
+        # Fay starts typing; the others' items re-render her screen; her draft survives.
+        fay.locator("form[data-compose]").get_by_label("Your feedback (signed)").fill("Half a thou")
         write_item(eli, "Stop answering for us SECRET-ELI-1", kind="Stop")
         write_item(pat, "Continue the Friday demos SECRET-PAT-1", kind="Continue")
         for page in (mia, eli, pat, fay):
             wait_text(page, "2 of 3")
+        draft = fay.locator("form[data-compose]").get_by_label("Your feedback (signed)")
+        assert draft.input_value() == "Half a thou"
         not_written = mia.locator("#state .not-written")
         assert "Fay Fourth" in not_written.inner_text()
         assert "Eli Employee" not in not_written.inner_text()
