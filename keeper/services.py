@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from culture import audit
-from culture.models import CompanySettings, Notification, Person
-from culture.notifications import notify
+from culture.models import CompanySettings, Person
+from culture.notifications import Message, notify, notify_many
 from keeper.models import (
     Answer,
     Cadence,
@@ -205,40 +205,20 @@ def follow_reporting_lines(cycle: KeeperCycle) -> int:
         return cursor.rowcount
 
 
-def _already(prefix: str) -> set[str]:
-    return set(Notification.objects.filter(key__startswith=prefix).values_list("key", flat=True))
+BATCH = 500
 
 
-BATCH = 250
-
-
-def _in_batches(items: list):
-    """Yield items with one transaction per batch: far fewer commits for a big company.
-    Each message stays exactly-once by its key; a crash rolls back at most one batch,
-    which the next sweep sends again."""
-    for start in range(0, len(items), BATCH):
-        with transaction.atomic():
-            yield from items[start : start + BATCH]
-
-
-def _send(result: SweepResult, done: set[str], person: Person, *, key: str, **kwargs) -> None:
-    if key in done:
-        return
-    if notify(person, key=key, **kwargs) is not None:
-        result.messages += 1
+def _send_all(result: SweepResult, messages: list[Message]) -> None:
+    """Send through the ledger in bulk: one transaction per batch, each message exactly
+    once by its key. A crash rolls back at most one batch, which the next sweep sends."""
+    for start in range(0, len(messages), BATCH):
+        result.messages += notify_many(messages[start : start + BATCH])
 
 
 def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: SweepResult) -> None:
     url = reverse("keeper:index")
     prefix = f"keeper:{cycle.period_key}:"
     stages = reminder_times(cycle, tz)
-    done: set[str] | None = None
-
-    def already() -> set[str]:
-        nonlocal done
-        if done is None:
-            done = _already(prefix)
-        return done
 
     if cycle.opening_sent_at is None:
         tests = list(
@@ -249,37 +229,40 @@ def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: Sweep
         by_manager: dict[int, list[KeeperTest]] = defaultdict(list)
         for t in tests:
             by_manager[t.manager_id].append(t)
-        seen = already()
-        for manager_tests in _in_batches(list(by_manager.values())):
+        messages = []
+        for manager_tests in by_manager.values():
             manager = manager_tests[0].manager
             names = [t.report.name for t in manager_tests]
-            _send(
-                result,
-                seen,
-                manager,
-                key=f"{prefix}open:manager:{manager.pk}",
-                kind="keeper.opened",
-                title=(
-                    f"Keeper test, {cycle.label}: {len(names)} to answer by {cycle.due_on:%-d %b}"
-                ),
-                body="Would you fight hard to keep each of them? " + ", ".join(names),
-                url=url,
-                template="emails/keeper_opened",
-                context={"cycle": cycle, "names": names},
+            messages.append(
+                Message(
+                    recipient=manager,
+                    key=f"{prefix}open:manager:{manager.pk}",
+                    kind="keeper.opened",
+                    title=(
+                        f"Keeper test, {cycle.label}: {len(names)} to answer by "
+                        f"{cycle.due_on:%-d %b}"
+                    ),
+                    body="Would you fight hard to keep each of them? " + ", ".join(names),
+                    url=url,
+                    template="emails/keeper_opened",
+                    context={"cycle": cycle, "names": names},
+                )
             )
-        for t in _in_batches(tests):
-            _send(
-                result,
-                seen,
-                t.report,
-                key=f"{prefix}open:employee:{t.report_id}",
-                kind="keeper.prompt",
-                title="You may ask your manager the keeper prompt",
-                body="If I told you I was leaving, how hard would you work to change my mind?",
-                url=reverse("keeper:ask"),
-                template="emails/keeper_prompt",
-                context={"cycle": cycle},
+        ask_url = reverse("keeper:ask")
+        for t in tests:
+            messages.append(
+                Message(
+                    recipient=t.report,
+                    key=f"{prefix}open:employee:{t.report_id}",
+                    kind="keeper.prompt",
+                    title="You may ask your manager the keeper prompt",
+                    body="If I told you I was leaving, how hard would you work to change my mind?",
+                    url=ask_url,
+                    template="emails/keeper_prompt",
+                    context={"cycle": cycle},
+                )
             )
+        _send_all(result, messages)
         KeeperCycle.objects.filter(pk=cycle.pk).update(opening_sent_at=now)
 
     for stage, until in (("soon", stages["due"]), ("due", stages["overdue"])):
@@ -289,23 +272,24 @@ def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: Sweep
         # A cycle opened late (beat was down) does not nudge right after its opening
         # message for a moment that passed before it existed.
         if now < until and stages[stage] >= cycle.created_at:
-            pending = _unanswered_by_manager(cycle)
-            seen = already()
-            for manager, count in pending:
-                _send(
-                    result,
-                    seen,
-                    manager,
-                    key=f"{prefix}{stage}:{manager.pk}",
-                    kind="keeper.nudge",
-                    title=(
-                        f"Keeper test, {cycle.label}: {count} still to answer"
-                        + (" today" if stage == "due" else f" by {cycle.due_on:%-d %b}")
-                    ),
-                    url=url,
-                    template="emails/keeper_nudge",
-                    context={"cycle": cycle, "count": count, "stage": stage},
-                )
+            _send_all(
+                result,
+                [
+                    Message(
+                        recipient=manager,
+                        key=f"{prefix}{stage}:{manager.pk}",
+                        kind="keeper.nudge",
+                        title=(
+                            f"Keeper test, {cycle.label}: {count} still to answer"
+                            + (" today" if stage == "due" else f" by {cycle.due_on:%-d %b}")
+                        ),
+                        url=url,
+                        template="emails/keeper_nudge",
+                        context={"cycle": cycle, "count": count, "stage": stage},
+                    )
+                    for manager, count in _unanswered_by_manager(cycle)
+                ],
+            )
         KeeperCycle.objects.filter(pk=cycle.pk).update(**{field_name: now})
 
     if cycle.overdue_sent_at is None and now >= stages["overdue"]:
@@ -315,22 +299,22 @@ def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: Sweep
             if manager.manager_id:
                 summaries[manager.manager_id].append((manager, count))
         bosses = Person.objects.in_bulk(list(summaries))
-        seen = already()
+        messages = []
         for boss_id, rows in summaries.items():
-            boss = bosses[boss_id]
             total = sum(c for _, c in rows)
-            _send(
-                result,
-                seen,
-                boss,
-                key=f"{prefix}overdue:{boss_id}",
-                kind="keeper.overdue",
-                title=f"Keeper test, {cycle.label}: {total} overdue under you",
-                body="; ".join(f"{m.name}: {c}" for m, c in rows),
-                url=reverse("keeper:rollup"),
-                template="emails/keeper_overdue",
-                context={"cycle": cycle, "rows": rows, "total": total},
+            messages.append(
+                Message(
+                    recipient=bosses[boss_id],
+                    key=f"{prefix}overdue:{boss_id}",
+                    kind="keeper.overdue",
+                    title=f"Keeper test, {cycle.label}: {total} overdue under you",
+                    body="; ".join(f"{m.name}: {c}" for m, c in rows),
+                    url=reverse("keeper:rollup"),
+                    template="emails/keeper_overdue",
+                    context={"cycle": cycle, "rows": rows, "total": total},
+                )
             )
+        _send_all(result, messages)
         KeeperCycle.objects.filter(pk=cycle.pk).update(overdue_sent_at=now)
 
 
