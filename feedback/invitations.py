@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from culture.notifications import notify
+from culture.notifications import Message, notify_many
 from feedback.models import Circle, Participant
 
 REMINDER_BEFORE = timedelta(hours=1)
@@ -47,20 +47,21 @@ def send_invitations(circle_id: int) -> int:
     circle = Circle.objects.select_related("facilitator").get(pk=circle_id)
     seats = list(Participant.objects.filter(circle=circle).select_related("person"))
     ics = ics_for(circle, len(seats))
-    sent = 0
-    for seat in seats:
-        if notify(
-            seat.person,
-            key=f"feedback:circle:{circle.pk}:invite:{seat.person_id}",
-            kind="feedback.circle_invite",
-            title=f"You are invited to the feedback circle “{circle.title}”",
-            url=circle.get_absolute_url(),
-            template="emails/feedback_circle_invite",
-            context={"circle": circle, "count": len(seats)},
-            attachments=[("circle.ics", ics, "text/calendar")],
-        ):
-            sent += 1
-    return sent
+    return notify_many(
+        [
+            Message(
+                recipient=seat.person,
+                key=f"feedback:circle:{circle.pk}:invite:{seat.person_id}",
+                kind="feedback.circle_invite",
+                title=f"You are invited to the feedback circle “{circle.title}”",
+                url=circle.get_absolute_url(),
+                template="emails/feedback_circle_invite",
+                context={"circle": circle, "count": len(seats)},
+                attachments=[("circle.ics", ics, "text/calendar")],
+            )
+            for seat in seats
+        ]
+    )
 
 
 def on_commit_invite(circle_id: int) -> None:
@@ -73,23 +74,23 @@ def remind_upcoming(now=None) -> int:
     """Idempotent sweeper: a reminder to each participant of circles starting within the
     hour (once each: the notify key)."""
     now = now or timezone.now()
-    sent = 0
     seats = Participant.objects.filter(
         circle__phase=Circle.Phase.LOBBY,
         circle__scheduled_at__gt=now,
         circle__scheduled_at__lte=now + REMINDER_BEFORE,
         left_at__isnull=True,
     ).select_related("person", "circle")
-    for seat in seats.iterator(chunk_size=500):
-        circle = seat.circle
-        if notify(
-            seat.person,
-            key=f"feedback:circle:{circle.pk}:reminder:{seat.person_id}",
-            kind="feedback.circle_reminder",
-            title=f"The feedback circle “{circle.title}” starts within the hour",
-            url=circle.get_absolute_url(),
-            template="emails/feedback_circle_reminder",
-            context={"circle": circle},
-        ):
-            sent += 1
-    return sent
+    return notify_many(
+        [
+            Message(
+                recipient=seat.person,
+                key=f"feedback:circle:{seat.circle_id}:reminder:{seat.person_id}",
+                kind="feedback.circle_reminder",
+                title=f"The feedback circle “{seat.circle.title}” starts within the hour",
+                url=seat.circle.get_absolute_url(),
+                template="emails/feedback_circle_reminder",
+                context={"circle": seat.circle},
+            )
+            for seat in seats[:5000]
+        ]
+    )

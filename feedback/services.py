@@ -546,28 +546,29 @@ REQUEST_REMINDER_AFTER = timedelta(days=3)
 
 def remind_open_requests(now=None) -> int:
     """Idempotent sweeper: one reminder per unanswered request older than 3 days."""
-    from culture.notifications import notify
+    from culture.notifications import Message, notify_many
 
     now = now or timezone.now()
-    sent = 0
     due = FeedbackRequest.objects.filter(
         answered_at__isnull=True,
         created_at__lte=now - REQUEST_REMINDER_AFTER,
         created_at__gte=now - timedelta(days=30),
     ).select_related("requester", "asked")
-    for req in due.iterator(chunk_size=500):
-        if notify(
-            req.asked,
-            key=f"feedback:request:{req.pk}:reminder",
-            kind="feedback.request_reminder",
-            title=f"Reminder: {req.requester.name} asked you for feedback",
-            body=req.question,
-            url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
-            template="emails/feedback_request",
-            context={"requester": req.requester, "question": req.question, "reminder": True},
-        ):
-            sent += 1
-    return sent
+    return notify_many(
+        [
+            Message(
+                recipient=req.asked,
+                key=f"feedback:request:{req.pk}:reminder",
+                kind="feedback.request_reminder",
+                title=f"Reminder: {req.requester.name} asked you for feedback",
+                body=req.question,
+                url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
+                template="emails/feedback_request",
+                context={"requester": req.requester, "question": req.question, "reminder": True},
+            )
+            for req in due[:5000]
+        ]
+    )
 
 
 def do_open_campaign(*, actor: Person, name: str, opens_on, closes_on) -> Campaign:
