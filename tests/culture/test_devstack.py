@@ -1,0 +1,42 @@
+"""The embedded PostgreSQL that `make run` and `make test` use when DATABASE_URL is unset."""
+
+import dj_database_url
+import psycopg
+import pytest
+
+from culture import devstack
+
+
+@pytest.fixture
+def scratch_var(tmp_path):
+    base = tmp_path / "var"
+    yield base
+    devstack.stop_postgres(base)  # never leave a server behind, even when the test fails
+
+
+def test_embedded_postgres_starts_under_var_dir_keeps_its_data_and_stops(scratch_var):
+    first = devstack.start_postgres(scratch_var)
+    assert first.started_here
+    assert first.pgdata == scratch_var / "pgdata"
+    assert (scratch_var / "pgdata" / "PG_VERSION").exists()
+
+    # The URL it exports is one that the settings (dj-database-url) and psycopg accept.
+    parsed = dj_database_url.parse(first.url)
+    assert parsed["NAME"] == "culture"
+    assert parsed["HOST"] == str(first.socket_dir)
+    with psycopg.connect(host=parsed["HOST"], user="postgres", dbname=parsed["NAME"]) as conn:
+        conn.execute("CREATE TABLE kept (value text)")
+        conn.execute("INSERT INTO kept VALUES ('still here')")
+
+    # A second start while it runs attaches to it instead of starting another server.
+    assert not devstack.start_postgres(scratch_var).started_here
+
+    assert devstack.stop_postgres(scratch_var)
+    assert not devstack.postgres_running(scratch_var)
+
+    second = devstack.start_postgres(scratch_var)
+    assert second.started_here
+    with psycopg.connect(host=str(second.socket_dir), user="postgres", dbname="culture") as conn:
+        assert conn.execute("SELECT value FROM kept").fetchone() == ("still here",)
+    assert devstack.stop_postgres(scratch_var)
+    assert not devstack.stop_postgres(scratch_var)
