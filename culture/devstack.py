@@ -199,10 +199,15 @@ class Child:
             if not self.ready.is_set() and pattern.search(line):
                 self.ready.set()
 
-    def signal(self, sig: int) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
+    def signal(self, sig: int, *, group: bool = False) -> None:
+        """Signal the child (which stops its own pool), or its whole process group."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if group:
                 os.killpg(self.process.pid, sig)
+            elif self.process.poll() is None:
+                self.process.send_signal(sig)
 
 
 def _port_free(port: int) -> bool:
@@ -308,7 +313,13 @@ def run() -> int:
                     "web",
                     [sys.executable, "-m", "uvicorn", "culture.asgi:application"]
                     + ["--host", "127.0.0.1", "--port", str(port), "--workers", web_workers]
-                    + ["--no-server-header", "--timeout-graceful-shutdown", "5"],
+                    + [
+                        "--lifespan",
+                        "off",
+                        "--no-server-header",
+                        "--timeout-graceful-shutdown",
+                        "5",
+                    ],
                     r"Application startup complete|Uvicorn running",
                 ),
                 Child(
@@ -377,11 +388,11 @@ def _shutdown(children: list[Child], embedded: EmbeddedPostgres | None) -> None:
             child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             say(f"{child.name} did not stop in {STOP_TIMEOUT:.0f}s; killing it.")
-            child.signal(signal.SIGKILL)
+            child.signal(signal.SIGKILL, group=True)
             child.process.wait()
     for child in children:
-        # Reap stray grandchildren (e.g. prefork pool processes) left in the group.
-        child.signal(signal.SIGKILL)
+        # Anything left in the child's group (a pool process) goes too.
+        child.signal(signal.SIGKILL, group=True)
     if embedded is not None and embedded.started_here:
         stop_postgres(embedded.pgdata.parent)
         say("embedded PostgreSQL stopped.")
@@ -413,6 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     if command == "run":
         return run()
     if command == "test":
+        # Importing the culture package (culture/celery.py) defaulted DJANGO_SETTINGS_MODULE
+        # to the production settings; pytest must pick culture.test_settings from pyproject.
+        if os.environ.get("DJANGO_SETTINGS_MODULE") == "culture.settings":
+            del os.environ["DJANGO_SETTINGS_MODULE"]
         return _with_database([sys.executable, "-m", "pytest", *argv])
     if command == "manage":
         return _with_database([sys.executable, "manage.py", *argv])
