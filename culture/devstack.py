@@ -299,8 +299,7 @@ def run() -> int:
                 "Redis at REDIS_URL" if env.get("REDIS_URL") else f"folder queue in {base}/broker"
             )
             say(f"broker: {broker}")
-            _manage("migrate", "--noinput", env=env)
-            seeded = _manage("seed_demo", "--if-empty", env=env, capture=True)
+            seeded = _manage("devstack_prepare", env=env, capture=True)  # migrate + seed
             print(seeded, end="", flush=True)
             if stopping.is_set():
                 return 0

@@ -53,3 +53,19 @@ def test_check_deploy_fails_when_production_turns_https_off(tmp_path):
     result = check_deploy(production_env(tmp_path, HTTPS="false"))
     assert result.returncode != 0
     assert "security.W008" in result.stderr or "security.W008" in result.stdout
+
+
+def test_readme_documents_every_environment_variable_the_settings_read():
+    import re
+
+    settings_source = (ROOT / "culture" / "settings.py").read_text()
+    read = set(
+        re.findall(
+            r"""(?:environ\.get|environ\[|env_bool|env_list)\(?\s*["']([A-Z][A-Z0-9_]+)["']""",
+            settings_source,
+        )
+    )
+    assert {"DATABASE_URL", "SECRET_KEY", "REDIS_URL", "DEBUG"} <= read
+    readme = (ROOT / "README.md").read_text()
+    undocumented = sorted(name for name in read if f"| `{name}` |" not in readme)
+    assert not undocumented, f"README.md's variable table lacks: {undocumented}"
