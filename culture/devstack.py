@@ -299,7 +299,12 @@ def run() -> int:
                 "Redis at REDIS_URL" if env.get("REDIS_URL") else f"folder queue in {base}/broker"
             )
             say(f"broker: {broker}")
-            seeded = _manage("devstack_prepare", env=env, capture=True)  # migrate + seed
+            try:
+                seeded = _manage("devstack_prepare", env=env, capture=True)  # migrate + seed
+            except subprocess.CalledProcessError as exc:
+                print(exc.stdout or "", end="", flush=True)
+                say(f"migrate/seed failed (exit {exc.returncode}); not starting the app.")
+                return 1
             print(seeded, end="", flush=True)
             if stopping.is_set():
                 return 0

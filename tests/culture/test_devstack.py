@@ -40,3 +40,15 @@ def test_embedded_postgres_starts_under_var_dir_keeps_its_data_and_stops(scratch
         assert conn.execute("SELECT value FROM kept").fetchone() == ("still here",)
     assert devstack.stop_postgres(scratch_var)
     assert not devstack.stop_postgres(scratch_var)
+
+
+def test_a_second_make_run_on_the_same_var_dir_is_refused(tmp_path):
+    # One `make run` per var/ folder, so there is never a second Celery beat.
+    with (
+        devstack._single_instance(tmp_path),
+        pytest.raises(SystemExit, match="already running"),
+        devstack._single_instance(tmp_path),
+    ):
+        pass
+    with devstack._single_instance(tmp_path):  # free again once the first one ended
+        pass
