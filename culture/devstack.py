@@ -137,13 +137,15 @@ def stop_postgres(base: Path | None = None) -> bool:
     postgres_server, utils = _pgserver()
     user = "pgserver" if os.geteuid() == 0 else None
     kwargs = {"user": user} if user else {}
-    subprocess.run(
+    result = subprocess.run(
         [str(utils.POSTGRES_VERSIONS[utils.TARGET_POSTGRES_VERSION] / "pg_ctl")]
         + ["-D", str(pgdata), "-m", "fast", "-w", "-t", "30", "stop"],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
         **kwargs,
     )
+    if result.returncode != 0 and _postmaster(pgdata) is not None:
+        raise RuntimeError(f"pg_ctl stop failed: {result.stdout}{result.stderr}")
     return True
 
 

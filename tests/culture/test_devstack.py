@@ -1,5 +1,9 @@
 """The embedded PostgreSQL that `make run` and `make test` use when DATABASE_URL is unset."""
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import dj_database_url
 import psycopg
 import pytest
@@ -8,10 +12,15 @@ from culture import devstack
 
 
 @pytest.fixture
-def scratch_var(tmp_path):
-    base = tmp_path / "var"
-    yield base
-    devstack.stop_postgres(base)  # never leave a server behind, even when the test fails
+def scratch_var():
+    # Not under tmp_path: Postgres runs as another system user when we are root, and every
+    # pytest run (anyone's) resets /tmp/pytest-of-<user> to 0700, cutting that user off.
+    folder = Path(tempfile.mkdtemp(prefix="culture-devstack-test-"))
+    try:
+        yield folder / "var"
+    finally:
+        devstack.stop_postgres(folder / "var")  # never leave a server behind
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_embedded_postgres_starts_under_var_dir_keeps_its_data_and_stops(scratch_var):
