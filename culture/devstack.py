@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -408,9 +409,10 @@ def _shutdown(children: list[Child], embedded: EmbeddedPostgres | None) -> None:
 # --- Other commands -----------------------------------------------------------------------
 
 
-def _with_database(argv: list[str]) -> int:
+def _with_database(argv: list[str], extra_env: dict[str, str] | None = None) -> int:
     """Run argv with DATABASE_URL set; stop the embedded Postgres afterwards if we started it."""
     embedded = ensure_database_url()
+    os.environ.update(extra_env or {})
     if embedded is None or not embedded.started_here:
         os.execv(argv[0], argv)  # noqa: S606 - nothing to clean up afterwards
     # Ctrl-C reaches the child through the terminal; we wait for it, then stop Postgres.
@@ -434,7 +436,14 @@ def main(argv: list[str] | None = None) -> int:
         # to the production settings; pytest must pick culture.test_settings from pyproject.
         if os.environ.get("DJANGO_SETTINGS_MODULE") == "culture.settings":
             del os.environ["DJANGO_SETTINGS_MODULE"]
-        return _with_database([sys.executable, "-m", "pytest", *argv])
+        # The tests get their own var/test (folder queue, cache, mail, key), emptied first,
+        # so that a test never leaves a task in the queue that `make run`'s worker reads.
+        test_var = var_dir() / "test"
+        for sub in ("broker", "cache", "mail"):
+            shutil.rmtree(test_var / sub, ignore_errors=True)
+        return _with_database(
+            [sys.executable, "-m", "pytest", *argv], extra_env={"VAR_DIR": str(test_var)}
+        )
     if command == "manage":
         return _with_database([sys.executable, "manage.py", *argv])
     if command == "env":
