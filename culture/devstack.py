@@ -422,7 +422,7 @@ def _with_database(argv: list[str], extra_env: dict[str, str] | None = None) -> 
         return subprocess.call(argv, cwd=str(BASE_DIR))
     finally:
         signal.signal(signal.SIGINT, previous)
-        stop_postgres()
+        embedded.stop()  # its own folder, whatever VAR_DIR the child was given
 
 
 def main(argv: list[str] | None = None) -> int:

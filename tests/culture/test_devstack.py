@@ -1,6 +1,7 @@
 """The embedded PostgreSQL that `make run` and `make test` use when DATABASE_URL is unset."""
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -61,3 +62,21 @@ def test_a_second_make_run_on_the_same_var_dir_is_refused(tmp_path):
         pass
     with devstack._single_instance(tmp_path):  # free again once the first one ended
         pass
+
+
+def test_a_command_run_on_the_embedded_database_stops_the_server_it_started(
+    scratch_var, monkeypatch, capfd
+):
+    # `make test` gives pytest its own VAR_DIR (var/test); the server in var/pgdata must
+    # still be the one that is stopped afterwards.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("VAR_DIR", str(scratch_var))
+    show_env = "import os; print(os.environ['DATABASE_URL'], os.environ['VAR_DIR'])"
+    code = devstack._with_database(
+        [sys.executable, "-c", show_env], extra_env={"VAR_DIR": str(scratch_var / "test")}
+    )
+    assert code == 0
+    database_url, child_var = capfd.readouterr().out.split()
+    assert dj_database_url.parse(database_url)["HOST"].startswith(str(scratch_var / "pgdata"))
+    assert child_var == str(scratch_var / "test")
+    assert not devstack.postgres_running(scratch_var)
