@@ -113,17 +113,93 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
 
 # --- decisions (issue 5) ----------------------------------------------------------------------
 # Decision memo getters go in this section.
-#
-#
-#
-#
+# Published memos are open to every employee (no closed doors); drafts only to the captain and
+# co-authors; confidential memos only to the people named on them. Everyone else: 404.
+
+
+def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = False):
+    """write=True: only the captain may move the memo (others who can see it get 403).
+    author=True: the captain or a co-author (editing the text)."""
+    from decisions.models import Memo
+
+    _require_active(user)
+    try:
+        memo = (
+            Memo.objects.visible_to(user)
+            .select_related("captain")
+            .prefetch_related("co_authors")
+            .get(pk=int(memo_id))
+        )
+    except (Memo.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if write and memo.captain_id != user.pk:
+        raise PermissionDenied
+    if author and not memo.is_author(user):
+        raise PermissionDenied
+    return memo
+
+
+def require_manager(user) -> Person:
+    """Bet reviews: for people with at least one active direct report."""
+    _require_active(user)
+    if not user.has_reports():
+        raise PermissionDenied
+    return user
+
+
 # --- end decisions ---------------------------------------------------------------------------
 
 
 # --- pay (issue 6) ----------------------------------------------------------------------------
-# Pay getters go in this section.
-#
-#
-#
-#
+# Salaries are confidential: the person (their own pay page only), their management chain and
+# people admins. Everyone else gets 404 for a person, a proposal or an import job.
+
+
+def get_pay_person_for_user(user, person_id, *, write: bool = False) -> Person:
+    """Someone whose pay, evidence and proposals the user may see: their management chain and
+    people admins (404 for everyone else, including the person themself, who has their own
+    page). `write=True` (recording pay) is for people admins only: 403 for the chain."""
+    person = get_managed_person_for_user(user, person_id)
+    if write and not user.is_people_admin:
+        raise PermissionDenied
+    return person
+
+
+def require_pay_manager(user) -> Person:
+    """The team pay view: people with active reports (and people admins)."""
+    _require_active(user)
+    if not (user.is_people_admin or user.has_reports()):
+        raise PermissionDenied
+    return user
+
+
+def get_raise_proposal_for_user(user, proposal_id, *, write: bool = False):
+    """A raise proposal: visible to the person's chain and people admins (else 404);
+    recording it (`write=True`) is for people admins only (403 for the chain)."""
+    from pay.models import RaiseProposal
+
+    _require_active(user)
+    try:
+        proposal = RaiseProposal.objects.select_related("person", "proposed_by").get(
+            pk=int(proposal_id)
+        )
+    except (RaiseProposal.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not can_manage(user, proposal.person):
+        raise Http404
+    if write and not user.is_people_admin:
+        raise PermissionDenied
+    return proposal
+
+
+def get_pay_import_job_for_user(user, job_id):
+    from pay.models import PayImportJob
+
+    require_people_admin(user)
+    try:
+        return PayImportJob.objects.defer("content").get(pk=int(job_id))
+    except (PayImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
 # --- end pay ---------------------------------------------------------------------------------

@@ -109,3 +109,49 @@ class LedgerPasswordResetForm(PasswordResetForm):
             url=path,
             in_app=False,
         )
+
+
+class PersonForm(forms.ModelForm):
+    """A people admin edits one person, including their reporting line."""
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "title",
+            "job_family",
+            "level",
+            "location",
+            "team",
+            "manager",
+            "start_date",
+            "is_active",
+            "is_people_admin",
+        ]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"is_active": "Active (can log in)", "is_people_admin": "People admin"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = (
+            Person.objects.filter(is_active=True).exclude(pk=self.instance.pk).only("id", "name")
+        )
+        self.fields["level"].widget.attrs.update({"min": 1, "max": 9})
+
+    def clean_level(self):
+        level = self.cleaned_data.get("level")
+        if level is not None and not 1 <= level <= 9:
+            raise forms.ValidationError("Level must be from 1 to 9.")
+        return level
+
+    def clean_manager(self):
+        manager = self.cleaned_data.get("manager")
+        if manager and self.instance.pk:
+            if manager.pk == self.instance.pk:
+                raise forms.ValidationError("A person cannot be their own manager.")
+            if Person.objects.under(self.instance).filter(pk=manager.pk).exists():
+                raise forms.ValidationError(
+                    f"{manager.name} reports to {self.instance.name} (directly or not): "
+                    "that would make a reporting cycle."
+                )
+        return manager

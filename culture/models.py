@@ -9,8 +9,9 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,14 +83,9 @@ class PersonQuerySet(models.QuerySet):
         if not text:
             return self
         q = Q()
-        for word in text.split():
-            q &= (
-                Q(name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(title__icontains=word)
-                | Q(team__name__icontains=word)
-                | Q(job_family__icontains=word)
-                | Q(location__icontains=word)
+        for word in text.lower().split()[:8]:
+            q &= Q(search_text__contains=word) | Q(
+                team_id__in=Team.objects.filter(name__icontains=word).values("id")
             )
         return self.filter(q)
 
@@ -144,6 +140,26 @@ class Person(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # One lower-cased column for directory search: a single LIKE per word instead of six
+    # UPPER()s per row (measured: 40 ms -> see bench/README.md at 10,000 people).
+    search_text = models.GeneratedField(
+        expression=Lower(
+            Concat(
+                "name",
+                Value(" "),
+                "email",
+                Value(" "),
+                "title",
+                Value(" "),
+                "job_family",
+                Value(" "),
+                "location",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     objects = PersonManager()
 

@@ -88,3 +88,26 @@ def do_queue_import(
 
         transaction.on_commit(_enqueue)
     return job
+
+
+def do_update_person(*, by: Person, form) -> Person:
+    """Save a people admin's edit; the reporting line is re-checked under a lock so two
+    concurrent edits cannot build a cycle between them."""
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        person = form.save(commit=False)
+        list(Person.objects.select_for_update().filter(pk__in=[person.pk, person.manager_id]))
+        if person.manager_id and person.manager.pk in set(
+            Person.objects.under(person).values_list("pk", flat=True)
+        ):
+            raise ValidationError("That change would make a reporting cycle.")
+        person.save()
+        audit.record(
+            by,
+            "person.changed",
+            subject=person,
+            obj=person,
+            detail={"fields": sorted(form.changed_data)},
+        )
+    return person

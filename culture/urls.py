@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -15,6 +16,7 @@ people_patterns = (
         path("import/<int:job_id>/", people.import_status, name="import_status"),
         path("invite/", people.invite, name="invite"),
         path("<int:person_id>/", people.profile, name="profile"),
+        path("<int:person_id>/edit/", people.edit_person, name="edit"),
     ],
     "people",
 )
@@ -54,3 +56,6 @@ urlpatterns = [
     path("pay/", include("pay.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR:  # only when benchmarking: the framework's floor (bench/run.py)
+    urlpatterns.append(path("bench/floor/", home.floor, name="bench_floor"))

@@ -1,6 +1,21 @@
 """The decisions section of the home page ("what needs me now")."""
 
+from decisions.models import Memo, company_today
+
 
 def home_context(request) -> dict:
-    """Return the context for templates/decisions/_home.html. Must run a fixed number of queries."""
-    return {}
+    """Memos waiting for my rating and my bets that need an outcome (three queries)."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    today = company_today()
+    waiting = list(
+        Memo.objects.visible_to(user)
+        .waiting_for_rating_by(user, today)
+        .select_related("captain")
+        .order_by("decide_by", "id")[:5]
+    )
+    needs_outcome = list(
+        Memo.objects.needing_outcome_for(user, today).order_by("look_back_on", "id")[:5]
+    )
+    return {"decisions_waiting": waiting, "decisions_needs_outcome": needs_outcome}

@@ -1,1 +1,337 @@
-"""Models of the decisions app."""
+"""Decision memos: farm for dissent, make the bet, celebrate or sunshine it.
+
+Reads are named QuerySet methods; writes live in services.py.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from culture.models import CompanySettings, Person, Team
+
+MIN_SCORE = -10
+MAX_SCORE = 10
+SCORES = list(range(MIN_SCORE, MAX_SCORE + 1))
+
+MEMO_TEMPLATE = """\
+## Context
+What is happening, and why does it matter now?
+
+## The proposal
+What exactly do we want to do?
+
+## Options considered
+What else could we do, including doing nothing?
+
+## What we would test
+How could we learn cheaply whether this works before betting big?
+
+## Risks
+What could go wrong, and who would feel it?
+
+## When we decide
+The date the captain makes the call, and what would change it.
+"""
+
+
+def company_today():
+    """Today's date in the company's time zone (windows close at the end of that day)."""
+    return timezone.localdate(timezone=CompanySettings.load().tz)
+
+
+class MemoQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Memos `user` may know exist: published non-confidential memos, confidential
+        ones they are named on, and drafts they captain or co-author."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        mine = Q(captain_id=user.pk) | Exists(
+            Memo.co_authors.through.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk)
+        )
+        named = Exists(
+            Memo.readers.through.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk)
+        )
+        return self.filter(mine | (~Q(state=Memo.State.DRAFT) & (Q(confidential=False) | named)))
+
+    def published(self):
+        return self.exclude(state=Memo.State.DRAFT)
+
+    def with_spread(self, today):
+        """Lowest and highest rating and the spread between them; None while the captain
+        hides the spread and the window is open. The numbers are kept on the memo row by
+        services.do_rate (under the memo lock), so sorting by dissent needs no aggregate."""
+        hidden = Q(hide_spread=True, state=Memo.State.OPEN) & (
+            Q(decide_by__isnull=True) | Q(decide_by__gte=today)
+        )
+        return self.annotate(
+            low_score=models.Case(models.When(hidden, then=None), default=F("rating_low")),
+            high_score=models.Case(models.When(hidden, then=None), default=F("rating_high")),
+        ).annotate(spread=F("high_score") - F("low_score"))
+
+    def waiting_for_rating_by(self, user, today):
+        """Open memos the user has not rated yet (open window only)."""
+        return (
+            self.filter(state=Memo.State.OPEN)
+            .exclude(captain_id=user.pk)
+            .filter(
+                Q(decide_by__isnull=True) | Q(decide_by__gte=today),
+                ~Exists(Rating.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk)),
+            )
+        )
+
+    def invited(self, user):
+        return self.filter(
+            Exists(Invitation.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk))
+        )
+
+    def needing_outcome_for(self, user, today):
+        """My decided memos whose look-back date has come."""
+        return self.filter(captain_id=user.pk, state=Memo.State.DECIDED, look_back_on__lte=today)
+
+    def for_feed(self):
+        return self.select_related("captain").prefetch_related("teams")
+
+    def search(self, text: str):
+        """Full-text search over title and body, ranked (title weighs more)."""
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return (
+            self.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
+            .order_by("-rank", "-id")
+        )
+
+
+def spread_numbers(memo_id: int) -> dict:
+    """The count, lowest and highest rating of one memo (one aggregate query)."""
+    agg = Rating.objects.filter(memo_id=memo_id).aggregate(
+        rating_count=Count("id"), rating_low=Min("score"), rating_high=Max("score")
+    )
+    return agg
+
+
+def refresh_all_spreads() -> None:
+    """Recompute every memo's rating numbers in one statement (after bulk inserts)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE decisions_memo m SET rating_count = a.c, rating_low = a.lo, "
+            "rating_high = a.hi FROM (SELECT memo_id, count(*) AS c, min(score) AS lo, "
+            "max(score) AS hi FROM decisions_rating GROUP BY memo_id) a WHERE a.memo_id = m.id"
+        )
+
+
+class Memo(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open for dissent"
+        TESTING = "testing", "Testing"
+        DECIDED = "decided", "Decided"
+        OUTCOME = "outcome", "Outcome recorded"
+
+    class Bet(models.TextChoices):
+        GO = "go", "Go"
+        NO_GO = "no_go", "No-go"
+        CHANGED = "changed", "Changed plan"
+
+    class Outcome(models.TextChoices):
+        WENT_WELL = "went_well", "Went well"
+        DID_NOT = "did_not", "Did not go well"
+        STILL_OPEN = "still_open", "Still open"
+
+    title = models.CharField(max_length=200)
+    captain = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="captained_memos")
+    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    co_authors = models.ManyToManyField(Person, blank=True, related_name="coauthored_memos")
+    body = models.TextField(default=MEMO_TEMPLATE)
+    teams = models.ManyToManyField(Team, blank=True, related_name="memos")
+    decide_by = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    confidential = models.BooleanField(default=False)
+    readers = models.ManyToManyField(Person, blank=True, related_name="readable_memos")
+    hide_spread = models.BooleanField(default=False)
+    test_description = models.TextField(blank=True)
+    test_results = models.TextField(blank=True)
+    bet = models.CharField(max_length=10, choices=Bet.choices, blank=True)
+    bet_why = models.TextField(blank=True)
+    look_back_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    celebration = models.TextField(blank=True)
+    sunshine_happened = models.TextField(blank=True)
+    sunshine_learned = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    # Kept by services.do_rate under the memo lock (read through with_spread()).
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_low = models.SmallIntegerField(null=True, blank=True)
+    rating_high = models.SmallIntegerField(null=True, blank=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("body", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = MemoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="memo_search_idx"),
+            models.Index(fields=["state", "decide_by"], name="memo_state_decide_idx"),
+            models.Index(fields=["captain", "state"], name="memo_captain_idx"),
+            models.Index(fields=["-published_at", "-id"], name="memo_newest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("decisions:memo", args=[self.pk])
+
+    @property
+    def window_open(self) -> bool:
+        """Ratings are accepted while the memo is open and its decide-by date has not passed."""
+        if self.state != self.State.OPEN:
+            return False
+        return self.decide_by is None or company_today() <= self.decide_by
+
+    def spread_visible(self, window_open: bool) -> bool:
+        return not (self.hide_spread and window_open)
+
+    def is_author(self, user) -> bool:
+        return user.pk == self.captain_id or any(p.pk == user.pk for p in self.co_authors.all())
+
+
+class Rating(models.Model):
+    """One signed rating per person per memo, changeable while the window is open."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="ratings")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memo_ratings")
+    score = models.SmallIntegerField()
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["score", "updated_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["memo", "person"], name="rating_one_per_person"),
+            models.CheckConstraint(
+                condition=Q(score__gte=MIN_SCORE) & Q(score__lte=MAX_SCORE),
+                name="rating_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} rated {self.memo_id}: {self.score:+d}"
+
+
+class RatingRevision(models.Model):
+    """Every version of a rating, so a changed mind stays visible."""
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="revisions")
+    score = models.SmallIntegerField()
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.rating_id}@{self.at:%Y-%m-%d}: {self.score:+d}"
+
+
+class Invitation(models.Model):
+    """The captain asked this person to weigh in."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["memo", "person"], name="invitation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} invited to {self.memo_id}"
+
+
+class Comment(models.Model):
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["memo", "created_at"], name="comment_memo_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.memo_id}"
+
+
+class RevisitRequest(models.Model):
+    """Disagree, then commit: ask the captain to look again with new information."""
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="revisit_requests")
+    requested_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    new_information = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"revisit {self.memo_id} by {self.requested_by_id}"
+
+
+class FeedPost(models.Model):
+    """A celebration or a sunshine write-up posted to the company feed."""
+
+    class Kind(models.TextChoices):
+        CELEBRATION = "celebration", "Celebration"
+        SUNSHINE = "sunshine", "Sunshine"
+
+    memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="posts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.memo_id}"
+
+
+class BetReview(models.Model):
+    """A manager's twice-yearly review of the team's bets (period like "2026-H2")."""
+
+    manager = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="bet_reviews")
+    period = models.CharField(max_length=7)
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["manager", "period"], name="bet_review_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bet review {self.period} by {self.manager_id}"

@@ -1,5 +1,537 @@
-from django.shortcuts import render
+"""Decision memos: feed, memo page, writing, rating, the captain's steps and the bet ledger.
+
+Thin views: parse -> access gate -> form -> one service call -> render.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from culture import access, audit
+from culture.markdown import render_markdown
+from culture.models import Person, Team
+from decisions import forms, services
+from decisions.models import (
+    MEMO_TEMPLATE,
+    SCORES,
+    Comment,
+    FeedPost,
+    Invitation,
+    Memo,
+    Rating,
+    RevisitRequest,
+    company_today,
+)
+
+PAGE_SIZE = 20
+S = Memo.State
 
 
+def _hx_target(request) -> str:
+    return (request.htmx.target or "") if request.htmx else ""
+
+
+# --- the feed ----------------------------------------------------------------------------------
+
+
+@require_GET
 def index(request):
-    return render(request, "decisions/index.html", {})
+    user = access._require_active(request.user)
+    form = forms.FeedForm(request.GET)
+    form.is_valid()
+    f = form.cleaned_data if form.is_valid() else {}
+    today = company_today()
+    memos = Memo.objects.visible_to(user).with_spread(today).for_feed()
+    state = f.get("state") or ""
+    memos = memos.filter(state=state) if state else memos.published()
+    team = None
+    if f.get("team"):
+        team = Team.objects.filter(slug=f["team"]).first()
+        memos = memos.filter(teams=team) if team else memos.none()
+    captain = None
+    if f.get("captain"):
+        captain = Person.objects.filter(pk=f["captain"]).only("name").first()
+        memos = memos.filter(captain_id=f["captain"])
+    if f.get("waiting"):
+        memos = memos.waiting_for_rating_by(user, today)
+    q = (f.get("q") or "").strip()
+    sort = f.get("sort") or "new"
+    if q:
+        memos = memos.search(q)
+    elif sort == "closing":
+        memos = memos.filter(state=S.OPEN, decide_by__gte=today).order_by("decide_by", "id")
+    elif sort == "dissent":
+        memos = memos.exclude(spread__isnull=True).order_by(
+            (F("rating_high") - F("rating_low")).desc(), "-published_at", "-id"
+        )
+    else:
+        memos = memos.order_by("-published_at", "-id")
+    page = Paginator(memos, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "q": q,
+        "sort": sort,
+        "team": team,
+        "captain": captain,
+        "querystring": query.urlencode(),
+        "today": today,
+    }
+    if _hx_target(request) == "feed-results":
+        return render(request, "decisions/index.html#results", context)
+    context["posts"] = list(
+        FeedPost.objects.filter(memo__in=Memo.objects.visible_to(user).values("pk"))
+        .select_related("memo", "memo__captain")
+        .order_by("-created_at", "-id")[:6]
+    )
+    context["teams"] = Team.objects.only("name", "slug")
+    context["drafts"] = list(
+        Memo.objects.visible_to(user).filter(state=S.DRAFT).only("title", "updated_at")[:10]
+    )
+    return render(request, "decisions/index.html", context)
+
+
+# --- the memo page -----------------------------------------------------------------------------
+
+
+def _histogram(ratings):
+    counts = dict.fromkeys(SCORES, 0)
+    for r in ratings:
+        counts[r.score] += 1
+    top = max(counts.values()) or 1
+    bars = []
+    for i, score in enumerate(SCORES):
+        n = counts[score]
+        height = round(90 * n / top)
+        bars.append(
+            {
+                "score": score,
+                "label": f"{score:+d}" if score else "0",
+                "count": n,
+                "x": 8 + i * 28,
+                "y": 110 - height,
+                "height": height,
+                "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
+            }
+        )
+    return bars
+
+
+def _groups(ratings):
+    groups = []
+    for r in ratings:  # ordered by score, most negative first
+        if not groups or groups[-1]["score"] != r.score:
+            groups.append(
+                {"score": r.score, "label": f"{r.score:+d}" if r.score else "0", "ratings": []}
+            )
+        groups[-1]["ratings"].append(r)
+    return groups
+
+
+def _thread(comments):
+    roots, by_id = [], {}
+    for c in comments:
+        c.thread_replies = []
+        by_id[c.pk] = c
+    for c in comments:
+        if c.parent_id and c.parent_id in by_id:
+            by_id[c.parent_id].thread_replies.append(c)
+        else:
+            roots.append(c)
+    return roots
+
+
+def _memo_context(request, memo, *, rate_form=None, comment_form=None, revisit_form=None):
+    user = request.user
+    window_open = memo.window_open
+    spread_visible = memo.spread_visible(window_open)
+    ratings = list(
+        Rating.objects.filter(memo=memo)
+        .select_related("person")
+        .prefetch_related("revisions")
+        .order_by("score", "updated_at", "id")
+    )
+    mine = next((r for r in ratings if r.person_id == user.pk), None)
+    is_captain = memo.captain_id == user.pk
+    invitations = list(
+        Invitation.objects.filter(memo=memo).select_related("person").order_by("person__name")
+    )
+    rated = {r.person_id for r in ratings}
+    for inv in invitations:
+        inv.has_rated = inv.person_id in rated
+    if rate_form is None and window_open:
+        rate_form = forms.RateForm(
+            initial={"score": mine.score, "reason": mine.reason} if mine else None
+        )
+    return {
+        "memo": memo,
+        "body_html": render_markdown(memo.body),
+        "window_open": window_open,
+        "spread_visible": spread_visible,
+        "histogram": _histogram(ratings) if spread_visible else [],
+        "groups": _groups(ratings) if spread_visible else [],
+        "rating_count": len(ratings),
+        "mine": mine,
+        "is_captain": is_captain,
+        "is_author": memo.is_author(user),
+        "teams": list(memo.teams.all()),
+        "invitations": invitations,
+        "comments": _thread(
+            list(
+                Comment.objects.filter(memo=memo)
+                .select_related("author")
+                .order_by("created_at", "id")
+            )
+        ),
+        "revisits": list(RevisitRequest.objects.filter(memo=memo).select_related("requested_by")),
+        "rate_form": rate_form,
+        "comment_form": comment_form or forms.CommentForm(),
+        "revisit_form": revisit_form or forms.RevisitForm(),
+        "next_steps": services.allowed_next(memo.state) if is_captain else [],
+        "states": S,
+        "can_revisit": memo.state in (S.TESTING, S.DECIDED, S.OUTCOME),
+    }
+
+
+@require_GET
+def memo_page(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    if memo.confidential:
+        audit.record(request.user, "decisions.memo.read", obj=memo)
+    return render(request, "decisions/memo.html", _memo_context(request, memo))
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _memo_kwargs(data):
+    return {
+        "title": data["title"],
+        "body": data["body"],
+        "decide_by": data["decide_by"],
+        "teams": data["teams"],
+        "co_authors": data["co_authors"],
+        "confidential": data["confidential"],
+        "readers": data["readers"] if data["confidential"] else [],
+        "hide_spread": data["hide_spread"],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def new_memo(request):
+    user = access._require_active(request.user)
+    form = forms.MemoForm(request.POST or None, initial={"body": MEMO_TEMPLATE})
+    if request.method == "POST":
+        if form.is_valid():
+            memo = services.do_create_memo(by=user, **_memo_kwargs(form.cleaned_data))
+            return redirect("decisions:memo", memo_id=memo.pk)
+        return render(request, "decisions/edit.html", {"form": form, "memo": None}, status=422)
+    return render(request, "decisions/edit.html", {"form": form, "memo": None})
+
+
+@require_http_methods(["GET", "POST"])
+def edit_memo(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id, author=True)
+    form = forms.MemoForm(request.POST or None, initial=forms.MemoForm.initial_for(memo))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.do_edit_memo(memo=memo, by=request.user, **_memo_kwargs(form.cleaned_data))
+                return redirect("decisions:memo", memo_id=memo.pk)
+            except services.DecisionError as exc:
+                form.add_error(None, str(exc))
+        return render(request, "decisions/edit.html", {"form": form, "memo": memo}, status=422)
+    return render(request, "decisions/edit.html", {"form": form, "memo": memo})
+
+
+@require_POST
+def preview(request):
+    """Render Markdown for the preview pane. Changes nothing."""
+    access._require_active(request.user)
+    body = request.POST.get("body", "")[:100_000]
+    return render(request, "decisions/_preview.html", {"body_html": render_markdown(body)})
+
+
+# --- the captain's steps -----------------------------------------------------------------------
+
+STEPS = {
+    "publish": (None, "Publish for dissent"),
+    "test": (forms.TestForm, "Start a test"),
+    "results": (forms.ResultsForm, "Record the test results"),
+    "decide": (forms.DecideForm, "Make the bet"),
+    "outcome": (forms.OutcomeForm, "Record how it went"),
+}
+
+
+def _run_step(step, memo, by, data):
+    if step == "publish":
+        return services.do_publish(memo_id=memo.pk, by=by)
+    if step == "test":
+        return services.do_start_test(memo_id=memo.pk, by=by, description=data["description"])
+    if step == "results":
+        return services.do_record_test_results(memo_id=memo.pk, by=by, results=data["results"])
+    if step == "decide":
+        return services.do_decide(
+            memo_id=memo.pk,
+            by=by,
+            bet=data["bet"],
+            why=data["why"],
+            look_back_on=data["look_back_on"],
+        )
+    return services.do_record_outcome(
+        memo_id=memo.pk,
+        by=by,
+        outcome=data["outcome"],
+        celebration=data["celebration"],
+        happened=data["happened"],
+        learned=data["learned"],
+        new_look_back_on=data["new_look_back_on"],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def step(request, memo_id, step):
+    if step not in STEPS:
+        raise Http404
+    memo = access.get_memo_for_user(request.user, memo_id, write=True)
+    form_class, title = STEPS[step]
+    form = form_class(request.POST or None) if form_class else None
+    if step == "results" and form is not None and request.method == "GET":
+        form = forms.ResultsForm(initial={"results": memo.test_results})
+    status = 200
+    if request.method == "POST":
+        if form is None or form.is_valid():
+            try:
+                _run_step(step, memo, request.user, form.cleaned_data if form else {})
+                return redirect("decisions:memo", memo_id=memo.pk)
+            except services.DecisionError as exc:
+                error = str(exc)
+        else:
+            error = ""
+        status = 422
+    else:
+        error = ""
+    return render(
+        request,
+        "decisions/step.html",
+        {"memo": memo, "form": form, "step": step, "title": title, "error": error},
+        status=status,
+    )
+
+
+@require_POST
+def hand_over(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id, write=True)
+    form = forms.HandOverForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.do_hand_over(memo_id=memo.pk, by=request.user, to=form.cleaned_data["email"])
+            return redirect("decisions:memo", memo_id=memo.pk)
+        except services.DecisionError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "decisions/step.html",
+        {"memo": memo, "form": form, "step": "handover", "title": "Hand over", "error": error},
+        status=422,
+    )
+
+
+@require_POST
+def invite(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id, write=True)
+    form = forms.InviteForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.do_invite(memo_id=memo.pk, by=request.user, people=form.cleaned_data["people"])
+            return redirect("decisions:memo", memo_id=memo.pk)
+        except services.DecisionError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "decisions/step.html",
+        {"memo": memo, "form": form, "step": "invite", "title": "Invite", "error": error},
+        status=422,
+    )
+
+
+# --- everyone: rate, comment, ask to revisit ---------------------------------------------------
+
+
+@require_POST
+def rate(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    form = forms.RateForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.do_rate(
+                memo_id=memo.pk,
+                by=request.user,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+            )
+            if not request.htmx:
+                return redirect(memo.get_absolute_url() + "#ratings")
+            form = None
+        except services.DecisionError as exc:
+            form.add_error(None, str(exc))
+            status = 422
+    else:
+        status = 422
+    context = _memo_context(request, memo, rate_form=form)
+    if status == 422:
+        context["rate_form"] = form
+        context["show_rate_form"] = True
+    if request.htmx:
+        return render(request, "decisions/memo.html#ratings", context, status=status)
+    return render(request, "decisions/memo.html", context, status=status)
+
+
+@require_POST
+def comment(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    form = forms.CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            c = services.do_comment(
+                memo_id=memo.pk,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                parent_id=form.cleaned_data.get("parent"),
+            )
+            return redirect(memo.get_absolute_url() + f"#comment-{c.pk}")
+        except services.DecisionError as exc:
+            form.add_error(None, str(exc))
+    context = _memo_context(request, memo, comment_form=form)
+    return render(request, "decisions/memo.html", context, status=422)
+
+
+@require_POST
+def revisit(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    form = forms.RevisitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.do_request_revisit(
+                memo_id=memo.pk,
+                by=request.user,
+                new_information=form.cleaned_data["new_information"],
+            )
+            return redirect(memo.get_absolute_url() + "#revisits")
+        except services.DecisionError as exc:
+            form.add_error(None, str(exc))
+    context = _memo_context(request, memo, revisit_form=form)
+    return render(request, "decisions/memo.html", context, status=422)
+
+
+# --- the bet ledger ----------------------------------------------------------------------------
+
+
+def _ledger(memos):
+    columns = {"went_well": [], "did_not": [], "still_open": []}
+    for m in memos:
+        if m.state == S.OUTCOME and m.outcome == Memo.Outcome.WENT_WELL:
+            columns["went_well"].append(m)
+        elif m.state == S.OUTCOME and m.outcome == Memo.Outcome.DID_NOT:
+            columns["did_not"].append(m)
+        else:
+            columns["still_open"].append(m)
+    return [
+        ("went_well", "Went well", columns["went_well"]),
+        ("did_not", "Did not go well", columns["did_not"]),
+        ("still_open", "Still open", columns["still_open"]),
+    ]
+
+
+def _bets(user):
+    return (
+        Memo.objects.visible_to(user)
+        .filter(state__in=[S.DECIDED, S.OUTCOME])
+        .select_related("captain")
+        .order_by("-decided_at", "-id")
+    )
+
+
+@require_GET
+def person_ledger(request, person_id):
+    person = access.get_person_for_user(request.user, person_id)
+    memos = _bets(request.user).filter(captain=person)
+    return render(
+        request,
+        "decisions/ledger.html",
+        {"person": person, "team": None, "columns": _ledger(memos)},
+    )
+
+
+@require_GET
+def team_ledger(request, slug):
+    access._require_active(request.user)
+    team = get_object_or_404(Team, slug=slug)
+    concerns = Memo.teams.through.objects.filter(memo_id=OuterRef("pk"), team_id=team.pk)
+    memos = _bets(request.user).filter(Q(captain__team=team) | Exists(concerns))
+    return render(
+        request,
+        "decisions/ledger.html",
+        {"person": None, "team": team, "columns": _ledger(memos)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reviews(request):
+    manager = access.require_manager(request.user)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            services.do_open_bet_review(by=manager)
+            return redirect("decisions:reviews")
+        except services.DecisionError as exc:
+            error = str(exc)
+            status = 422
+    members = (
+        Person.objects.active()
+        .direct_reports_of(manager)
+        .annotate(
+            went_well=Count(
+                "captained_memos",
+                filter=Q(
+                    captained_memos__state=S.OUTCOME,
+                    captained_memos__outcome="went_well",
+                    captained_memos__confidential=False,
+                ),
+            ),
+            did_not=Count(
+                "captained_memos",
+                filter=Q(
+                    captained_memos__state=S.OUTCOME,
+                    captained_memos__outcome="did_not",
+                    captained_memos__confidential=False,
+                ),
+            ),
+            still_open=Count(
+                "captained_memos",
+                filter=Q(captained_memos__state=S.DECIDED, captained_memos__confidential=False),
+            ),
+        )
+        .order_by("name")
+    )
+    return render(
+        request,
+        "decisions/reviews.html",
+        {
+            "members": members,
+            "reviews": manager.bet_reviews.all()[:6],
+            "period": services.current_period(company_today()),
+            "error": error,
+        },
+        status=status,
+    )

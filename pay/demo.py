@@ -1,7 +1,181 @@
 """Demo data for the pay practice, called by `manage.py seed_demo`."""
 
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from pay.models import (
+    ExchangeRate,
+    MarketBenchmark,
+    MarketDataSet,
+    MarketEvidence,
+    PayPolicy,
+    PayRecord,
+    RaiseProposal,
+    TargetOverride,
+)
+
+FAMILY_FACTOR = {
+    "Engineering": Decimal("1.15"),
+    "Data Science": Decimal("1.12"),
+    "Design": Decimal("1.0"),
+    "Marketing": Decimal("0.95"),
+    "Finance": Decimal("1.0"),
+    "Operations": Decimal("0.8"),
+    "People": Decimal("0.9"),
+    "Executive": Decimal("1.6"),
+}
+LOCATION_FACTOR = {"London": Decimal("1.1"), "Amsterdam": Decimal("1.0"), "Berlin": Decimal("0.95")}
+SPREAD = (Decimal("0.78"), Decimal("0.88"), Decimal("1"), Decimal("1.14"), Decimal("1.3"))
+EUR_TO_GBP = Decimal("0.86")
+
+
+def _currency(location: str) -> str:
+    return "GBP" if location == "London" else "EUR"
+
+
+def _median_eur(family: str, level: int, location: str) -> Decimal:
+    base = Decimal(28000 + level * 11000)
+    return (
+        base
+        * FAMILY_FACTOR.get(family, Decimal(1))
+        * LOCATION_FACTOR.get(location, Decimal("0.85"))
+    ).quantize(Decimal(100))
+
 
 def seed(*, people, rng, scale: int = 1) -> str:
-    """Add demo data. `people` maps the four demo logins' keys (admin, director, manager,
-    employee) and "all" (every active person) to Person objects. Returns a one-line summary."""
-    return ""
+    """Add demo data. `people` maps the demo logins' keys (admin, director, manager,
+    employee, ceo) and "all" (every active person) to Person objects. Returns a summary."""
+    today = timezone.localdate()
+    everyone = list(people["all"])
+    admin, manager, employee = people["admin"], people["manager"], people["employee"]
+    with transaction.atomic():
+        policy = PayPolicy.load()
+        policy.employees_see_market_position = True
+        policy.review_month = today.month
+        policy.save()
+        TargetOverride.objects.get_or_create(
+            job_family="Operations", defaults={"target_percentile": 50}
+        )
+        ExchangeRate.objects.get_or_create(
+            from_currency="EUR",
+            to_currency="GBP",
+            effective_date=date(today.year - 1, 1, 1),
+            defaults={"rate": EUR_TO_GBP, "created_by": admin},
+        )
+        data_set = MarketDataSet.objects.create(
+            source="Demo market survey",
+            effective_date=date(today.year, 1, 1),
+            currency="EUR",
+            created_by=admin,
+        )
+        keys = sorted(
+            {
+                (p.job_family or "Engineering", p.level or 4, p.location or "London")
+                for p in everyone
+            }
+        )
+        rows = []
+        for family, level, location in keys:
+            median = _median_eur(family, level, location)
+            band = [(median * s).quantize(Decimal(100)) for s in SPREAD]
+            rows.append(
+                MarketBenchmark(
+                    data_set=data_set,
+                    job_family=family,
+                    level=level,
+                    location=location,
+                    base_p10=band[0],
+                    base_p25=band[1],
+                    base_p50=band[2],
+                    base_p75=band[3],
+                    base_p90=band[4],
+                )
+            )
+        MarketBenchmark.objects.bulk_create(rows, batch_size=5000)
+        data_set.row_count = len(rows)
+        data_set.save(update_fields=["row_count"])
+
+        records = []
+        last_year = today - timedelta(days=400)
+        this_year = date(today.year, 1, 1) if today.month > 1 else today - timedelta(days=20)
+        for p in everyone:
+            if not (p.job_family and p.level):
+                continue
+            currency = _currency(p.location)
+            rate = EUR_TO_GBP if currency == "GBP" else Decimal(1)
+            median = _median_eur(p.job_family, p.level, p.location) * rate
+            factor = Decimal(rng.randint(80, 135)) / 100
+            if p.pk == employee.pk:
+                factor = Decimal("0.92")  # below target: the demo's raise proposal is for them
+            current = (median * factor).quantize(Decimal("1E+2"))
+            cash = rng.choice([100, 100, 90, 80, 70])
+            start = max(p.start_date or last_year, last_year)
+            records.append(
+                PayRecord(
+                    person=p,
+                    effective_date=start,
+                    base_salary=(current * Decimal("0.94")).quantize(Decimal("1E+2")),
+                    currency=currency,
+                    cash_percent=cash,
+                    recorded_by=admin,
+                    reason="Starting salary" if start != last_year else "Imported history",
+                )
+            )
+            records.append(
+                PayRecord(
+                    person=p,
+                    effective_date=max(this_year, start + timedelta(days=1)),
+                    base_salary=current,
+                    currency=currency,
+                    cash_percent=cash,
+                    recorded_by=admin,
+                    reason="Yearly pay review",
+                )
+            )
+        PayRecord.objects.bulk_create(records, batch_size=5000)
+
+        reports = [p for p in everyone if p.manager_id == manager.pk and p.pk != employee.pk][:3]
+        evidence = [
+            MarketEvidence(
+                person=employee,
+                kind=MarketEvidence.Kind.RECRUITER_QUOTE,
+                amount=(
+                    _median_eur(employee.job_family, employee.level, employee.location)
+                    * EUR_TO_GBP
+                    * Decimal("1.2")
+                ).quantize(Decimal(1000)),
+                currency=_currency(employee.location),
+                observed_on=today - timedelta(days=30),
+                note="Recruiter call for a senior role at a streaming competitor.",
+                recorded_by=manager,
+            )
+        ]
+        for p in reports:
+            evidence.append(
+                MarketEvidence(
+                    person=p,
+                    kind=MarketEvidence.Kind.REPLACEMENT_COST,
+                    amount=Decimal(rng.randint(90, 160) * 1000),
+                    currency=_currency(p.location),
+                    observed_on=today - timedelta(days=rng.randint(5, 90)),
+                    note="Recruiting fee, ramp-up time and lost context.",
+                    recorded_by=manager,
+                )
+            )
+        MarketEvidence.objects.bulk_create(evidence)
+        RaiseProposal.objects.create(
+            person=employee,
+            proposed_by=manager,
+            proposed_salary=evidence[0].amount,
+            currency=evidence[0].currency,
+            reason="A recruiter quoted well above their pay; we would fight to keep them.",
+        )
+    return (
+        f"{len(rows)} benchmarks, {len(records)} pay records, {len(evidence)} evidence, "
+        "1 open raise proposal"
+    )

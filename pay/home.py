@@ -1,6 +1,38 @@
 """The pay section of the home page ("what needs me now")."""
 
+from django.utils import timezone
+
+from culture.models import Person
+from pay import comparison
+from pay.models import RaiseProposal
+
 
 def home_context(request) -> dict:
-    """Return the context for templates/pay/_home.html. Must run a fixed number of queries."""
-    return {}
+    """Context for templates/pay/_home.html, in a fixed number of queries.
+
+    Managers see how many people under them are below target (a count only, suppressed
+    under 3 people) and their open raise proposals; people admins see proposals to record.
+    """
+    user = request.user
+    ctx = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
+    if not getattr(user, "is_authenticated", False):
+        return ctx
+    people = list(Person.objects.under(user).active())
+    if people:
+        rows = comparison.compare_people(people, on=timezone.localdate())
+        compared = [c for c in rows if c.ratio is not None]
+        ctx.update(
+            pay_is_manager=True,
+            pay_team_size=len(people),
+            pay_below=(
+                sum(1 for c in compared if c.below_target)
+                if len(compared) >= comparison.MIN_AGGREGATE
+                else None
+            ),
+            pay_open_proposals=RaiseProposal.objects.open()
+            .filter(person_id__in=[p.pk for p in people])
+            .count(),
+        )
+    if user.is_people_admin:
+        ctx["pay_admin_open"] = RaiseProposal.objects.open().count()
+    return ctx

@@ -1,1 +1,379 @@
-"""Models of the pay app."""
+"""Models of the pay app: market data, pay policy, exchange rates, pay history, evidence,
+raise proposals and import jobs.
+
+Money is always a `Decimal` with an ISO currency code. There is no bonus field anywhere:
+pay is salary (plus the person's chosen cash / stock split).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from culture.models import Person
+
+PERCENTILES = (10, 25, 50, 75, 90)
+PERCENTILE_CHOICES = [(p, f"P{p}") for p in PERCENTILES]
+CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code.")
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def currency_field(**kwargs):
+    return models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], **kwargs)
+
+
+# --- Market data -------------------------------------------------------------------------
+
+
+class MarketDataSetQuerySet(models.QuerySet):
+    def in_force(self, on: date):
+        """Data sets in force on `on`, newest first."""
+        return self.filter(effective_date__lte=on).order_by("-effective_date", "-id")
+
+    def newest_in_force(self, on: date) -> MarketDataSet | None:
+        return self.in_force(on).first()
+
+
+class MarketDataSet(models.Model):
+    source = models.CharField(max_length=120)
+    effective_date = models.DateField()
+    currency = currency_field()
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    row_count = models.PositiveIntegerField(default=0)
+
+    objects = MarketDataSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_date", "-id"]
+        indexes = [models.Index(fields=["-effective_date", "-id"], name="pay_dataset_eff_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.effective_date:%Y-%m-%d}, {self.currency})"
+
+
+class MarketBenchmark(models.Model):
+    """One row of a market data set: base salary percentiles (and optionally total cash and
+    equity percentiles) for a job family, level and location."""
+
+    data_set = models.ForeignKey(MarketDataSet, on_delete=models.CASCADE, related_name="rows")
+    job_family = models.CharField(max_length=80)
+    level = models.PositiveSmallIntegerField()
+    location = models.CharField(max_length=80)
+    base_p10 = models.DecimalField(**MONEY)
+    base_p25 = models.DecimalField(**MONEY)
+    base_p50 = models.DecimalField(**MONEY)
+    base_p75 = models.DecimalField(**MONEY)
+    base_p90 = models.DecimalField(**MONEY)
+    total_cash_p10 = models.DecimalField(null=True, blank=True, **MONEY)
+    total_cash_p25 = models.DecimalField(null=True, blank=True, **MONEY)
+    total_cash_p50 = models.DecimalField(null=True, blank=True, **MONEY)
+    total_cash_p75 = models.DecimalField(null=True, blank=True, **MONEY)
+    total_cash_p90 = models.DecimalField(null=True, blank=True, **MONEY)
+    equity_p10 = models.DecimalField(null=True, blank=True, **MONEY)
+    equity_p25 = models.DecimalField(null=True, blank=True, **MONEY)
+    equity_p50 = models.DecimalField(null=True, blank=True, **MONEY)
+    equity_p75 = models.DecimalField(null=True, blank=True, **MONEY)
+    equity_p90 = models.DecimalField(null=True, blank=True, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_set", "job_family", "level", "location"],
+                name="pay_benchmark_unique_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(base_p10__gt=0)
+                & Q(base_p25__gte=models.F("base_p10"))
+                & Q(base_p50__gte=models.F("base_p25"))
+                & Q(base_p75__gte=models.F("base_p50"))
+                & Q(base_p90__gte=models.F("base_p75")),
+                name="pay_benchmark_base_non_decreasing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_family} L{self.level} {self.location}"
+
+    @property
+    def base_band(self) -> tuple:
+        return (self.base_p10, self.base_p25, self.base_p50, self.base_p75, self.base_p90)
+
+
+# --- Policy and exchange rates ------------------------------------------------------------
+
+
+class PayPolicy(models.Model):
+    """One row (pk=1): the company's pay policy."""
+
+    target_percentile = models.PositiveSmallIntegerField(
+        choices=PERCENTILE_CHOICES,
+        default=90,
+        help_text="Where in the market we aim to pay by default (P90: top of market).",
+    )
+    employees_see_market_position = models.BooleanField(
+        default=False,
+        help_text="Employees may see their own position against the market.",
+    )
+    review_month = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="The month of the yearly pay review (1 = January).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "pay policy"
+
+    def __str__(self) -> str:
+        return f"Pay policy (P{self.target_percentile})"
+
+    @classmethod
+    def load(cls) -> PayPolicy:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @classmethod
+    def current(cls) -> PayPolicy:
+        """The policy for reading (one query, never a write): defaults until saved."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class TargetOverride(models.Model):
+    """A per-job-family target percentile (e.g. P50 for operational roles)."""
+
+    job_family = models.CharField(max_length=80, unique=True)
+    target_percentile = models.PositiveSmallIntegerField(choices=PERCENTILE_CHOICES)
+
+    class Meta:
+        ordering = ["job_family"]
+
+    def __str__(self) -> str:
+        return f"{self.job_family}: P{self.target_percentile}"
+
+
+class ExchangeRate(models.Model):
+    """1 unit of `from_currency` = `rate` units of `to_currency`, from `effective_date`."""
+
+    from_currency = currency_field()
+    to_currency = currency_field()
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    effective_date = models.DateField()
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["from_currency", "to_currency", "-effective_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_currency", "to_currency", "effective_date"],
+                name="pay_rate_unique_day",
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="pay_rate_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_currency=models.F("to_currency")), name="pay_rate_two_currencies"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.from_currency} = {self.rate} {self.to_currency} ({self.effective_date})"
+
+
+# --- Pay history ----------------------------------------------------------------------------
+
+
+class PayRecordQuerySet(models.QuerySet):
+    def current_for(self, person_ids, on: date):
+        """The record in force on `on` for each person (one query, DISTINCT ON)."""
+        return (
+            self.filter(person_id__in=person_ids, effective_date__lte=on)
+            .order_by("person_id", "-effective_date", "-id")
+            .distinct("person_id")
+        )
+
+    def history_of(self, person):
+        return (
+            self.filter(person=person)
+            .select_related("recorded_by")
+            .order_by("-effective_date", "-id")
+        )
+
+
+class PayRecord(models.Model):
+    """Append-only pay history. Current pay is the newest record in force.
+
+    The database refuses UPDATE and DELETE on this table (trigger in migration 0002); the
+    model refuses them too. There is deliberately no bonus field.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="pay_records")
+    effective_date = models.DateField()
+    base_salary = models.DecimalField(**MONEY)
+    currency = currency_field()
+    cash_percent = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="The person's chosen cash share for the year; the rest is stock.",
+    )
+    recorded_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    proposal = models.OneToOneField(
+        "RaiseProposal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pay_record",
+    )
+
+    objects = PayRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_date", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-effective_date", "-id"], name="pay_record_current_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(base_salary__gt=0), name="pay_record_positive"),
+            models.CheckConstraint(
+                condition=Q(cash_percent__gte=0, cash_percent__lte=100),
+                name="pay_record_cash_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pay record {self.pk} ({self.effective_date})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Pay records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Pay records are append-only.")
+
+    @property
+    def stock_percent(self) -> int:
+        return 100 - self.cash_percent
+
+
+# --- Personal market evidence ----------------------------------------------------------------
+
+
+class MarketEvidence(models.Model):
+    """The three questions, per person, recorded by their manager."""
+
+    class Kind(models.TextChoices):
+        OUTSIDE_OFFER = "offer", "Outside offer"
+        RECRUITER_QUOTE = "quote", "Recruiter quote"
+        REPLACEMENT_COST = "replace", "Cost to replace them"
+        KEEP_AT = "keep", "What we would pay to keep them"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="market_evidence")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    currency = currency_field()
+    observed_on = models.DateField(help_text="When the offer, quote or estimate was made.")
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        indexes = [models.Index(fields=["person", "-observed_on"], name="pay_evidence_person_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pay_evidence_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.observed_on})"
+
+
+# --- Raise proposals -----------------------------------------------------------------------
+
+
+class RaiseProposalQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=RaiseProposal.Status.OPEN)
+
+
+class RaiseProposal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RECORDED = "recorded", "Recorded"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="raise_proposals")
+    proposed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    proposed_salary = models.DecimalField(**MONEY)
+    currency = currency_field()
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RaiseProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["person"], name="pay_proposal_open_idx", condition=Q(status="open")
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(proposed_salary__gt=0), name="pay_proposal_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Raise proposal {self.pk} ({self.status})"
+
+
+# --- Import jobs ----------------------------------------------------------------------------
+
+
+class PayImportJob(models.Model):
+    """An uploaded market-data or salary file, validated and written by a Celery task."""
+
+    class Kind(models.TextChoices):
+        MARKET = "market", "Market data"
+        SALARY = "salary", "Current salaries"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"

@@ -1,5 +1,479 @@
-from django.shortcuts import render
+"""Pay views: thin. Parse -> access gate (culture/access.py) -> form -> one service -> render.
+
+Every page that shows someone's salary writes an audit row (record_many for lists).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from culture import access, audit
+from culture.csvsafe import csv_response, write_rows
+from culture.models import Person
+from pay import charts, comparison, importer, services
+from pay.forms import (
+    EvidenceForm,
+    ExchangeRateForm,
+    MarketUploadForm,
+    PayRecordForm,
+    PolicyForm,
+    ProposalForm,
+    RecordProposalForm,
+    SalaryUploadForm,
+)
+from pay.models import (
+    ExchangeRate,
+    MarketDataSet,
+    PayImportJob,
+    PayPolicy,
+    PayRecord,
+    RaiseProposal,
+    TargetOverride,
+)
+
+OVERVIEW_PAGE = 100
+# Amounts never reach error reports (Django's exception reporter masks these POST fields).
+_hide_amounts = sensitive_post_parameters(
+    "amount", "note", "base_salary", "proposed_salary", "reason"
+)
 
 
+def _today():
+    return timezone.localdate()
+
+
+# --- The employee's own pay ----------------------------------------------------------------
+
+
+@require_GET
 def index(request):
-    return render(request, "pay/index.html", {})
+    me = request.user
+    policy = PayPolicy.current()
+    history = list(PayRecord.objects.history_of(me))
+    mine = None
+    if policy.employees_see_market_position:
+        mine = comparison.compare_people([me], on=_today())[0]
+    audit.record(me, "pay.salary.read", subject=me, detail={"page": "own"})
+    return render(
+        request,
+        "pay/index.html",
+        {
+            "history": history,
+            "policy": policy,
+            "mine": mine,
+            "band": charts.band(mine) if mine and mine.band else None,
+            "is_manager": me.has_reports(),
+        },
+    )
+
+
+# --- Manager: team and person ------------------------------------------------------------------
+
+
+@require_GET
+def team(request):
+    manager = access.require_pay_manager(request.user)
+    people = Person.objects.under(manager).active().select_related("team").order_by("name")
+    rows = comparison.sort_by_gap(comparison.compare_people(people, on=_today()))
+    audit.record_many(manager, "pay.salary.read", [c.person for c in rows], detail={"page": "team"})
+    dist = comparison.distribution(rows)
+    open_ids = set(
+        RaiseProposal.objects.open()
+        .filter(person_id__in=[c.person.pk for c in rows])
+        .values_list("person_id", flat=True)
+    )
+    return render(
+        request,
+        "pay/team.html",
+        {
+            "rows": rows,
+            "distribution": dist,
+            "chart": charts.distribution(dist) if dist else None,
+            "below": sum(1 for c in rows if c.below_target),
+            "open_ids": open_ids,
+            "min_aggregate": comparison.MIN_AGGREGATE,
+        },
+    )
+
+
+def _person_context(request, person, **extra):
+    today = _today()
+    c = comparison.compare_people([person], on=today)[0]
+    history = list(PayRecord.objects.history_of(person))
+    proposals = list(
+        RaiseProposal.objects.filter(person=person).select_related("proposed_by", "recorded_by")
+    )
+    audit.record(request.user, "pay.salary.read", subject=person, detail={"page": "person"})
+    ctx = {
+        "person": person,
+        "c": c,
+        "band": charts.band(c) if c.band else None,
+        "history": history,
+        "proposals": proposals,
+        "evidence_form": EvidenceForm(initial={"currency": c.currency}),
+        "can_record": request.user.is_people_admin,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@require_GET
+def person(request, person_id):
+    if str(person_id) == str(request.user.pk):
+        return redirect("pay:index")
+    target = access.get_pay_person_for_user(request.user, person_id)
+    return render(request, "pay/person.html", _person_context(request, target))
+
+
+@_hide_amounts
+@require_POST
+def evidence_add(request, person_id):
+    target = access.get_pay_person_for_user(request.user, person_id)
+    form = EvidenceForm(request.POST)
+    if form.is_valid():
+        services.do_add_evidence(by=request.user, person=target, **form.cleaned_data)
+        if not request.htmx:
+            messages.success(request, "Evidence recorded.")
+            return redirect("pay:person", person_id=target.pk)
+        form = EvidenceForm(initial={"currency": form.cleaned_data["currency"]})
+        status = 200
+    else:
+        status = 422
+    template = "pay/person.html#evidence" if request.htmx else "pay/person.html"
+    ctx = _person_context(request, target, evidence_form=form)
+    return render(request, template, ctx, status=status)
+
+
+@_hide_amounts
+@require_http_methods(["GET", "POST"])
+def propose(request, person_id):
+    target = access.get_pay_person_for_user(request.user, person_id)
+    c = comparison.compare_people([target], on=_today())[0]
+    audit.record(request.user, "pay.salary.read", subject=target, detail={"page": "propose"})
+    suggestion = c.target if c.target is not None and c.salary and c.target > c.salary else None
+    form = ProposalForm(
+        request.POST or None,
+        initial={"currency": c.currency, "proposed_salary": suggestion or c.salary},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.do_propose_raise(by=request.user, person=target, **form.cleaned_data)
+        messages.success(request, f"Raise proposed for {target.name}. A people admin records it.")
+        return redirect("pay:person", person_id=target.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "pay/propose.html",
+        {"person": target, "c": c, "form": form, "suggestion": suggestion},
+        status=status,
+    )
+
+
+@_hide_amounts
+@require_http_methods(["GET", "POST"])
+def proposal(request, proposal_id):
+    write = request.method == "POST"
+    prop = access.get_raise_proposal_for_user(request.user, proposal_id, write=write)
+    form = RecordProposalForm(request.POST or None)
+    if write and form.is_valid():
+        try:
+            services.do_record_proposal(by=request.user, proposal_id=prop.pk, **form.cleaned_data)
+        except services.ProposalNotOpen:
+            messages.info(request, "This proposal was already recorded or withdrawn.")
+        else:
+            messages.success(request, f"Pay change recorded for {prop.person.name}.")
+        return redirect("pay:person", person_id=prop.person_id)
+    audit.record(request.user, "pay.salary.read", subject=prop.person, detail={"page": "proposal"})
+    current = comparison.compare_people([prop.person], on=_today())[0]
+    return render(
+        request,
+        "pay/proposal.html",
+        {"proposal": prop, "form": form, "c": current},
+        status=422 if write else 200,
+    )
+
+
+@_hide_amounts
+@require_http_methods(["GET", "POST"])
+def record_pay(request, person_id):
+    target = access.get_pay_person_for_user(request.user, person_id, write=True)
+    current = PayRecord.objects.current_for([target.pk], _today()).first()
+    audit.record(request.user, "pay.salary.read", subject=target, detail={"page": "record"})
+    initial = (
+        {"currency": current.currency, "cash_percent": current.cash_percent} if current else {}
+    )
+    form = PayRecordForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.do_record_pay(by=request.user, person=target, **form.cleaned_data)
+        messages.success(request, f"Pay change recorded for {target.name}.")
+        return redirect("pay:person", person_id=target.pk)
+    return render(
+        request,
+        "pay/record.html",
+        {"person": target, "form": form, "current": current},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- People admins ---------------------------------------------------------------------------
+
+
+def _all_comparisons():
+    people = Person.objects.active().select_related("team", "manager").order_by("name")
+    return comparison.sort_by_gap(comparison.compare_people(people, on=_today()))
+
+
+@require_GET
+def overview(request):
+    admin = access.require_people_admin(request.user)
+    rows = _all_comparisons()
+    page = Paginator(rows, OVERVIEW_PAGE).get_page(request.GET.get("page"))
+    audit.record_many(
+        admin, "pay.salary.read", [c.person for c in page.object_list], detail={"page": "overview"}
+    )
+    dist = comparison.distribution(rows)
+    counts = {
+        "people": len(rows),
+        "below": sum(1 for c in rows if c.below_target),
+        "no_pay": sum(1 for c in rows if c.status == "no_pay"),
+        "no_benchmark": sum(1 for c in rows if c.status == "no_benchmark"),
+        "cannot_compare": sum(1 for c in rows if c.status == "cannot_compare"),
+    }
+    proposals = list(
+        RaiseProposal.objects.open()
+        .select_related("person", "proposed_by")
+        .order_by("created_at")[:50]
+    )
+    template = "pay/overview.html#table" if request.htmx else "pay/overview.html"
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "counts": counts,
+            "distribution": dist,
+            "chart": charts.distribution(dist) if dist else None,
+            "proposals": proposals,
+        },
+    )
+
+
+EXPORT_HEADER = [
+    "email",
+    "name",
+    "job_family",
+    "level",
+    "location",
+    "manager_email",
+    "base_salary",
+    "currency",
+    "cash_percent",
+    "effective_date",
+    "market_position",
+    "target",
+    "measured_against",
+    "ratio",
+    "gap",
+    "status",
+]
+
+
+@require_GET
+def export(request):
+    admin = access.require_people_admin(request.user)
+    rows = _all_comparisons()
+    audit.record_many(admin, "pay.salary.exported", [c.person for c in rows])
+
+    def lines():
+        for c in rows:
+            p = c.person
+            yield [
+                p.email,
+                p.name,
+                p.job_family,
+                p.level,
+                p.location,
+                p.manager.email if p.manager else "",
+                c.salary,
+                c.currency,
+                c.record.cash_percent if c.record else "",
+                c.record.effective_date if c.record else "",
+                c.position.label if c.position else "",
+                c.target,
+                c.measured_against if c.target is not None else "",
+                c.ratio,
+                c.gap,
+                c.reason or c.status,
+            ]
+
+    return csv_response("pay.csv", EXPORT_HEADER, lines())
+
+
+@require_http_methods(["GET", "POST"])
+def market(request):
+    admin = access.require_people_admin(request.user)
+    form = MarketUploadForm(request.POST or None, request.FILES or None)
+    problems, status = [], 200
+    if request.method == "POST":
+        if form.is_valid():
+            content = form.cleaned_data["file"].read()
+            plan = importer.validate_market(content, currency=form.cleaned_data["currency"])
+            if plan.ok:
+                job = services.do_queue_import(
+                    by=admin,
+                    kind=PayImportJob.Kind.MARKET,
+                    filename=form.cleaned_data["file"].name,
+                    content=content,
+                    params={
+                        "source": form.cleaned_data["source"],
+                        "effective": form.cleaned_data["effective_date"].isoformat(),
+                        "currency": form.cleaned_data["currency"],
+                    },
+                )
+                return redirect("pay:import_status", job_id=job.pk)
+            problems = plan.problems
+        status = 422
+    return render(
+        request,
+        "pay/market.html",
+        {
+            "form": form,
+            "problems": problems[:500],
+            "problem_count": len(problems),
+            "data_sets": MarketDataSet.objects.select_related("created_by")[:20],
+            "in_force": MarketDataSet.objects.newest_in_force(_today()),
+            "columns": importer.MARKET_TEMPLATE_COLUMNS,
+        },
+        status=status,
+    )
+
+
+def _template_response(filename, header, rows):
+    response = HttpResponse(write_rows(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def market_template(request):
+    access.require_people_admin(request.user)
+    return _template_response(
+        "market-data-template.csv",
+        importer.MARKET_TEMPLATE_COLUMNS,
+        [
+            ["Engineering", 4, "London"]
+            + [62000, 70000, 78000, 88000, 98000]
+            + [65000, 74000, 83000, 94000, 106000]
+            + [5000, 9000, 15000, 24000, 36000],
+            ["Operations", 3, "Lisbon"] + [28000, 31000, 35000, 39000, 44000] + [""] * 10,
+        ],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def salaries(request):
+    admin = access.require_people_admin(request.user)
+    form = SalaryUploadForm(request.POST or None, request.FILES or None)
+    problems, status = [], 200
+    if request.method == "POST":
+        if form.is_valid():
+            content = form.cleaned_data["file"].read()
+            plan = importer.validate_salaries(content)
+            if plan.ok:
+                job = services.do_queue_import(
+                    by=admin,
+                    kind=PayImportJob.Kind.SALARY,
+                    filename=form.cleaned_data["file"].name,
+                    content=content,
+                    params={},
+                )
+                return redirect("pay:import_status", job_id=job.pk)
+            problems = plan.problems
+        status = 422
+    return render(
+        request,
+        "pay/salaries.html",
+        {
+            "form": form,
+            "problems": problems[:500],
+            "problem_count": len(problems),
+            "columns": importer.SALARY_COLUMNS,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def salary_template(request):
+    access.require_people_admin(request.user)
+    return _template_response(
+        "salaries-template.csv",
+        importer.SALARY_COLUMNS,
+        [["ada@example.com", "2027-01-01", "98000.00", "GBP", 80, "Yearly pay review"]],
+    )
+
+
+@require_GET
+def import_status(request, job_id):
+    job = access.get_pay_import_job_for_user(request.user, job_id)
+    processed = job.processed
+    if job.status == PayImportJob.Status.RUNNING:
+        processed = cache.get(services.progress_key(job.pk), 0)
+    percent = (
+        100
+        if job.status == PayImportJob.Status.DONE
+        else (int(processed * 100 / job.total) if job.total else 0)
+    )
+    template = "pay/import_status.html#progress" if request.htmx else "pay/import_status.html"
+    return render(request, template, {"job": job, "percent": percent})
+
+
+@require_http_methods(["GET", "POST"])
+def policy(request):
+    admin = access.require_people_admin(request.user)
+    current = PayPolicy.current()
+    overrides = "\n".join(
+        f"{o.job_family}: {o.target_percentile}" for o in TargetOverride.objects.all()
+    )
+    form = PolicyForm(
+        request.POST or None,
+        initial={
+            "target_percentile": current.target_percentile,
+            "employees_see_market_position": current.employees_see_market_position,
+            "review_month": current.review_month,
+            "overrides": overrides,
+        },
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            services.do_update_policy(by=admin, cleaned=form.cleaned_data)
+            messages.success(request, "Pay policy saved.")
+            return redirect("pay:policy")
+        return render(request, "pay/policy.html", {"form": form}, status=422)
+    return render(request, "pay/policy.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def rates(request):
+    admin = access.require_people_admin(request.user)
+    form = ExchangeRateForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.do_add_rate(by=admin, **form.cleaned_data)
+            messages.success(request, "Exchange rate saved.")
+            return redirect("pay:rates")
+        status = 422
+    else:
+        status = 200
+    return render(
+        request,
+        "pay/rates.html",
+        {"form": form, "rates": ExchangeRate.objects.select_related("created_by")[:200]},
+        status=status,
+    )

@@ -14,3 +14,8 @@ def home(request):
     context.update(decisions_home(request))
     context.update(pay_home(request))
     return render(request, "culture/home.html", context)
+
+
+def floor(request):
+    """The benchmark floor: a tiny template for a logged-in user, nothing else."""
+    return render(request, "culture/floor.html", {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -12,10 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from culture import access, audit, people_import, services
 from culture.csvsafe import csv_response, write_rows
-from culture.forms import ImportForm, InviteForm
+from culture.forms import ImportForm, InviteForm, PersonForm
 from culture.models import ImportJob, Person, Team
 
 PAGE_SIZE = 25
+SIBLINGS_SHOWN = 12
+BRANCH_LIMIT = 200
+TEAM_SELECT_LIMIT = 60
 
 
 def _with_report_counts(qs):
@@ -29,13 +33,16 @@ def directory(request):
     team_slug = request.GET.get("team", "").strip()[:120]
     people = Person.objects.active().for_directory().search(q)
     if team_slug:
-        people = people.filter(team__slug=team_slug)
+        people = people.filter(Q(team__slug=team_slug) | Q(team__name__iexact=team_slug))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A select of every team is only usable (and small) for a modest number of teams;
+    # past that, the team filter is a text field matching the team's name.
+    teams = list(Team.objects.only("name", "slug")[: TEAM_SELECT_LIMIT + 1])
     context = {
         "page": page,
         "q": q,
         "team_slug": team_slug,
-        "teams": Team.objects.only("name", "slug"),
+        "teams": teams if len(teams) <= TEAM_SELECT_LIMIT else None,
     }
     template = "culture/directory.html"
     if request.htmx and request.htmx.target == "directory-results":
@@ -73,15 +80,24 @@ def org_chart(request):
     focus = access.get_person_for_user(me, focus_id) if focus_id else me
     chain = list(reversed(Person.objects.chain_above(focus)))
     if focus.manager_id:
-        siblings = _with_report_counts(
-            Person.objects.active().filter(manager_id=focus.manager_id)
-        ).select_related("team")
+        peers = Person.objects.active().filter(manager_id=focus.manager_id)
     else:
-        siblings = _with_report_counts(
-            Person.objects.active().filter(manager__isnull=True)
-        ).select_related("team")
-    reports = _with_report_counts(Person.objects.active().direct_reports_of(focus)).select_related(
-        "team"
+        peers = Person.objects.active().filter(manager__isnull=True)
+    # A big branch (a CEO with hundreds of reports) shows only the focus at first; the rest
+    # of the branch loads when asked, so the page stays small at any company size.
+    siblings = list(
+        _with_report_counts(peers).select_related("team").order_by("name")[: SIBLINGS_SHOWN + 1]
+    )
+    sibling_count = len(siblings)
+    if sibling_count > SIBLINGS_SHOWN:
+        sibling_count = peers.count()
+        siblings = [s for s in siblings if s.pk == focus.pk] or list(
+            _with_report_counts(Person.objects.filter(pk=focus.pk)).select_related("team")
+        )
+    reports = list(
+        _with_report_counts(Person.objects.active().direct_reports_of(focus))
+        .select_related("team")
+        .order_by("name")[: BRANCH_LIMIT + 1]
     )
     return render(
         request,
@@ -90,8 +106,11 @@ def org_chart(request):
             "focus": focus,
             "chain": chain,
             "parent": chain[-1] if chain else None,
-            "siblings": list(siblings.order_by("name")),
-            "reports": list(reports.order_by("name")),
+            "siblings": siblings,
+            "sibling_count": sibling_count,
+            "siblings_collapsed": sibling_count > len(siblings),
+            "reports": reports[:BRANCH_LIMIT],
+            "reports_overflow": len(reports) > BRANCH_LIMIT,
         },
     )
 
@@ -103,10 +122,19 @@ def org_branch(request, person_id):
     reports = list(
         _with_report_counts(Person.objects.active().direct_reports_of(person))
         .select_related("team")
-        .order_by("name")
+        .order_by("name")[: BRANCH_LIMIT + 1]
     )
     if request.htmx:
-        return render(request, "culture/_org_nodes.html", {"nodes": reports, "me": request.user})
+        return render(
+            request,
+            "culture/_org_nodes.html",
+            {
+                "nodes": reports[:BRANCH_LIMIT],
+                "overflow": len(reports) > BRANCH_LIMIT,
+                "branch": person,
+                "me": request.user,
+            },
+        )
     return redirect(f"/people/org/?focus={person.pk}")
 
 
@@ -230,3 +258,23 @@ def invite(request):
             return redirect("people:profile", person_id=person.pk)
         return render(request, "culture/invite.html", {"form": form}, status=422)
     return render(request, "culture/invite.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def edit_person(request, person_id):
+    admin = access.require_people_admin(request.user)
+    person = access.get_person_for_user(admin, person_id)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.do_update_person(by=admin, form=form)
+            except ValidationError as exc:
+                form.add_error("manager", exc)
+            else:
+                messages.success(request, f"{person.name} was updated.")
+                return redirect("people:profile", person_id=person.pk)
+        return render(
+            request, "culture/person_edit.html", {"form": form, "person": person}, status=422
+        )
+    return render(request, "culture/person_edit.html", {"form": form, "person": person})

@@ -69,6 +69,9 @@ CASES = {
         people_admin=200,
     ),
     "people:invite": case(lambda w, x: reverse("people:invite"), default=403, people_admin=200),
+    "people:edit": case(
+        lambda w, x: reverse("people:edit", args=[w.employee.pk]), default=403, people_admin=200
+    ),
     "people:profile": case(lambda w, x: reverse("people:profile", args=[w.employee.pk])),
     # Inactive people's profiles are hidden from everyone but people admins.
     "people:profile#inactive": case(

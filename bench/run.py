@@ -1,0 +1,412 @@
+"""The benchmark suite (`make bench`). Never part of `make test`; nothing in CI depends on it.
+
+    python bench/run.py [--people 10000] [--skip-seed] [--workers 2] [--duration 8]
+
+It builds a company, serves it the way production does (uvicorn workers, DEBUG off, static
+files from the manifest through whitenoise), measures the framework's floor H (a bare view
+through the same middleware and server), then each key page as the persona who uses it:
+server time (from the Server-Timing header), throughput (wrk), the ratio to H, SQL queries
+and bytes. Results go to bench/results.json and a table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results.json"
+PYTHON = sys.executable
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine() -> dict:
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def server_env(extra: dict | None = None) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "culture.settings",
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "BENCH_FLOOR": "true",
+        "STATIC_MANIFEST": "true",
+        "WHITENOISE_USE_FINDERS": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "DB_POOL": "true",
+    }
+    env.update(extra or {})
+    return env
+
+
+def manage(*args: str, env: dict | None = None) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env or server_env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def timed(label: str, *args: str) -> float:
+    started = time.monotonic()
+    manage(*args)
+    elapsed = time.monotonic() - started
+    log(f"{label}: {elapsed:.1f}s")
+    return elapsed
+
+
+class Server:
+    def __init__(self, workers: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "culture.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=server_env(),
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/login/", timeout=2)  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=20)
+
+
+def django_setup():
+    os.environ.update(server_env())
+    import django
+
+    django.setup()
+
+
+def session_cookie(email: str) -> str:
+    """A real session for `email`, created the way login does (no password round trip)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from culture.models import Person
+
+    person = Person.objects.get(email=email)
+    store = SessionStore()
+    store[SESSION_KEY] = str(person.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = person.get_session_auth_hash()
+    store.create()
+    return f"sessionid={store.session_key}"
+
+
+def fetch(url: str, cookie: str, headers: dict | None = None) -> tuple[int, float, int]:
+    request = urllib.request.Request(url, headers={"Cookie": cookie, **(headers or {})})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        body = response.read()
+        timing = response.headers.get("Server-Timing", "")
+        match = re.search(r"dur=([\d.]+)", timing)
+        return response.status, float(match.group(1)) if match else float("nan"), len(body)
+
+
+def server_times(url: str, cookie: str, headers: dict, n: int = 60) -> dict:
+    for _ in range(5):  # warm up caches and connections in every worker
+        fetch(url, cookie, headers)
+    samples, size = [], 0
+    for _ in range(n):
+        status, ms, size = fetch(url, cookie, headers)
+        assert status == 200, f"{url}: {status}"
+        samples.append(ms)
+    samples.sort()
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+        "bytes": size,
+    }
+
+
+def throughput(url: str, cookie: str, headers: dict, duration: int, connections: int = 8) -> float:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-H", f"Cookie: {cookie}"]
+    for key, value in headers.items():
+        args += ["-H", f"{key}: {value}"]
+    output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx responses under load")
+    return float(match.group(1))
+
+
+def query_count(path: str, email: str, headers: dict) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from culture.models import Person
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(Person.objects.get(email=email))
+    client.get(path, headers=headers)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, headers=headers)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def key_pages() -> list[dict]:
+    """Each key page as the persona who uses it. Practice pages are added by bench/pages.py."""
+    from culture.models import Person
+
+    employee = Person.objects.get(email="employee@example.com")
+    pages = [
+        {"name": "home", "persona": "employee@example.com", "path": "/"},
+        {"name": "org chart", "persona": "director@example.com", "path": "/people/org/"},
+        {"name": "directory", "persona": "employee@example.com", "path": "/people/"},
+        {
+            "name": "directory search (htmx)",
+            "persona": "employee@example.com",
+            "path": "/people/?q=engineer",
+            "fragment": True,
+            "headers": {"HX-Request": "true", "HX-Target": "directory-results"},
+        },
+        {"name": "profile", "persona": "employee@example.com", "path": f"/people/{employee.pk}/"},
+    ]
+    try:
+        from bench.pages import practice_pages
+    except ImportError:
+        return pages
+    return pages + practice_pages()
+
+
+def first_load(base_url: str, cookie: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    name, value = cookie.split("=", 1)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        context = browser.new_context(base_url=base_url)
+        context.add_cookies([{"name": name, "value": value, "url": base_url}])
+        page = context.new_page()
+        page.goto("/", wait_until="load")
+        data = page.evaluate(
+            """() => {
+                const nav = performance.getEntriesByType("navigation")[0];
+                const res = performance.getEntriesByType("resource");
+                const js = res.filter(r => r.initiatorType === "script");
+                return {
+                    total_bytes: nav.transferSize + res.reduce((a, r) => a + r.transferSize, 0),
+                    js_bytes: js.reduce((a, r) => a + r.transferSize, 0),
+                    usable_ms: nav.domInteractive,
+                    load_ms: nav.loadEventEnd,
+                    requests: res.length + 1,
+                };
+            }"""
+        )
+        browser.close()
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=8, help="seconds of wrk per page")
+    options = parser.parse_args()
+    results: dict = {
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+    manage("migrate", "--noinput")
+    if not options.skip_seed:
+        results["seed_seconds"] = round(
+            timed(
+                f"seed_demo --people {options.people}",
+                "seed_demo",
+                "--people",
+                str(options.people),
+                "--flush",
+            ),
+            1,
+        )
+        try:
+            from bench.volumes import build_volumes
+        except ImportError:
+            pass
+        else:
+            django_setup()
+            started = time.monotonic()
+            results["volumes"] = build_volumes(people=options.people)
+            results["volumes_seconds"] = round(time.monotonic() - started, 1)
+    manage("collectstatic", "--noinput", "--clear")
+
+    django_setup()
+    from django.db import connection
+
+    from culture import people_import
+    from culture.csvsafe import write_rows
+    from culture.models import Person
+
+    # Imports: re-import the whole directory (10,000 rows) through the command.
+    csv_path = ROOT / "var" / "bench-people.csv"
+    csv_path.parent.mkdir(exist_ok=True)
+    rows = Person.objects.order_by("email").values_list(
+        "email",
+        "name",
+        "title",
+        "job_family",
+        "level",
+        "location",
+        "team__name",
+        "manager__email",
+        "start_date",
+    )
+    csv_path.write_text(write_rows(people_import.COLUMNS, rows))
+    results["imports"] = {
+        "people_rows": Person.objects.count(),
+        "people_seconds": round(timed("import_people", "import_people", str(csv_path)), 2),
+    }
+    try:
+        from bench.pages import extra_measurements
+    except ImportError:
+        extra_measurements = None
+
+    server = Server(options.workers)
+    try:
+        cookies: dict[str, str] = {}
+
+        def cookie_for(email):
+            if email not in cookies:
+                cookies[email] = session_cookie(email)
+            return cookies[email]
+
+        floor_url = f"{server.url}/bench/floor/"
+        floor_cookie = cookie_for("employee@example.com")
+        h = throughput(floor_url, floor_cookie, {}, options.duration)
+        results["floor"] = {
+            "throughput_rps": round(h, 1),
+            **server_times(floor_url, floor_cookie, {}),
+        }
+        log(f"floor H = {h:.0f} req/s")
+
+        results["pages"] = []
+        for page in key_pages():
+            headers = page.get("headers", {})
+            cookie = cookie_for(page["persona"])
+            url = server.url + page["path"]
+            entry = {
+                "name": page["name"],
+                "persona": page["persona"],
+                "path": page["path"],
+                "fragment": page.get("fragment", False),
+                **server_times(url, cookie, headers),
+                "queries": query_count(page["path"], page["persona"], headers),
+            }
+            entry["throughput_rps"] = round(throughput(url, cookie, headers, options.duration), 1)
+            entry["ratio_to_floor"] = round(entry["throughput_rps"] / h, 2)
+            results["pages"].append(entry)
+            log(f"{page['name']}: {entry}")
+            connection.close()
+
+        results["first_load"] = first_load(server.url, cookie_for("employee@example.com"))
+        if extra_measurements:
+            results.update(extra_measurements(server=server, options=options))
+    finally:
+        server.stop()
+
+    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    print_table(results)
+
+
+def print_table(results: dict) -> None:
+    m = results["machine"]
+    print(f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
+    h = results["floor"]["throughput_rps"]
+    print(f"Floor H: {h} req/s (median {results['floor']['median_ms']} ms)\n")
+    header = f"{'page':34} {'persona':24} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'xH':>5} {'SQL':>4} {'bytes':>8}"
+    print(header)
+    print("-" * len(header))
+    for p in results["pages"]:
+        print(
+            f"{p['name'][:34]:34} {p['persona'].split('@')[0][:24]:24} {p['median_ms']:>7} "
+            f"{p['p95_ms']:>7} {p['throughput_rps']:>8} {p['ratio_to_floor']:>5} "
+            f"{p['queries']:>4} {p['bytes']:>8}"
+        )
+    fl = results.get("first_load", {})
+    if fl:
+        print(
+            f"\nFirst load of home: {fl['total_bytes']} bytes in {fl['requests']} requests, "
+            f"JS {fl['js_bytes']} bytes, usable after {fl['usable_ms']:.0f} ms"
+        )
+    imports = results.get("imports", {})
+    if imports:
+        print(f"Imports: {imports}")
+    for key in ("keeper_cycle", "live_room", "market_import"):
+        if key in results:
+            print(f"{key}: {results[key]}")
+
+
+if __name__ == "__main__":
+    main()

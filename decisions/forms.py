@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from culture.models import Person, Team
+from decisions.models import MAX_SCORE, MIN_SCORE, Memo
+
+
+class PeopleField(forms.CharField):
+    """Colleagues by email, separated by commas or spaces (scales to any company size)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        emails = [e.lower() for e in re.split(r"[\s,;]+", value or "") if e]
+        if not emails:
+            return []
+        if len(emails) > 200:
+            raise forms.ValidationError("At most 200 people at a time.")
+        people = list(Person.objects.active().filter(email__in=emails))
+        missing = sorted(set(emails) - {p.email for p in people})
+        if missing:
+            raise forms.ValidationError(
+                "No active colleague with the email: " + ", ".join(missing[:10])
+            )
+        return people
+
+
+def _emails(people) -> str:
+    return ", ".join(p.email for p in people)
+
+
+class MemoForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text="Markdown: headings, lists, links, tables and code work. Raw HTML does not.",
+    )
+    decide_by = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The dissent window closes at the end of this day.",
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.only("name"), required=False, help_text="Teams it concerns."
+    )
+    co_authors = PeopleField(label="Co-authors", help_text="Emails, separated by commas.")
+    confidential = forms.BooleanField(
+        required=False,
+        help_text="The exception: only the people named below (and the authors) can read it.",
+    )
+    readers = PeopleField(label="Named readers (confidential only)")
+    hide_spread = forms.BooleanField(
+        required=False,
+        label="Hide the spread until the window closes",
+        help_text="Colleagues rate without seeing each other's ratings first.",
+    )
+
+    @classmethod
+    def initial_for(cls, memo: Memo) -> dict:
+        return {
+            "title": memo.title,
+            "body": memo.body,
+            "decide_by": memo.decide_by,
+            "teams": list(memo.teams.all()),
+            "co_authors": _emails(memo.co_authors.all()),
+            "confidential": memo.confidential,
+            "readers": _emails(memo.readers.all()),
+            "hide_spread": memo.hide_spread,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("confidential") and not data.get("readers") and not data.get("co_authors"):
+            self.add_error("readers", "Name at least one reader for a confidential memo.")
+        return data
+
+
+SCORE_CHOICES = [(s, f"{s:+d}" if s else "0") for s in range(MAX_SCORE, MIN_SCORE - 1, -1)]
+
+
+class RateForm(forms.Form):
+    score = forms.TypedChoiceField(
+        choices=[("", "Choose…"), *SCORE_CHOICES],
+        coerce=int,
+        label="Your rating (-10 to +10)",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your reason",
+        help_text="Required. Ratings are signed; the reason is what the captain learns from.",
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
+        max_length=5000,
+        help_text="Mention a colleague with @ and the part of their email before the @.",
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RevisitForm(forms.Form):
+    new_information = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="What is new?", max_length=5000
+    )
+
+
+class HandOverForm(forms.Form):
+    email = forms.EmailField(label="New captain's email")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        person = Person.objects.active().filter(email=email).first()
+        if person is None:
+            raise forms.ValidationError("No active colleague with that email.")
+        return person
+
+
+class InviteForm(forms.Form):
+    people = PeopleField(label="Invite colleagues to weigh in (emails)", required=True)
+
+
+class TestForm(forms.Form):
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="What will you test, and how?"
+    )
+
+
+class ResultsForm(forms.Form):
+    results = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="What did the test show?"
+    )
+
+
+class DecideForm(forms.Form):
+    bet = forms.ChoiceField(choices=Memo.Bet.choices, widget=forms.RadioSelect, label="The bet")
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Why")
+    look_back_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Look back on",
+        help_text="You will be reminded on this date to record how it went.",
+    )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=Memo.Outcome.choices, widget=forms.RadioSelect, label="How did it go?"
+    )
+    celebration = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Celebration note (went well)",
+        help_text="Posted to the company feed.",
+    )
+    happened = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Sunshine: what happened (did not go well)",
+    )
+    learned = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Sunshine: what we learned",
+        help_text="Published to the feed. Managers ask what you learned, never “I told you so”.",
+    )
+    new_look_back_on = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="New look-back date (still open)",
+    )
+
+
+SORTS = [("new", "Newest"), ("closing", "Closing soon"), ("dissent", "Most dissent")]
+
+
+class FeedForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search memos")
+    state = forms.ChoiceField(
+        choices=[("", "Any state"), *Memo.State.choices], required=False, label="State"
+    )
+    team = forms.CharField(required=False, max_length=120, label="Team")
+    captain = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    waiting = forms.BooleanField(required=False, label="Waiting for my rating")
+    sort = forms.ChoiceField(choices=SORTS, required=False, label="Sort")

@@ -1,0 +1,565 @@
+"""Writes for decision memos. Nobody approves or blocks: only the captain moves a memo.
+
+Every state change locks the memo row (select_for_update) and checks the state it is in,
+so two clicks never advance a memo twice; anything outside TRANSITIONS is refused with a
+message that says why and what is possible instead.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from culture.models import Person
+from culture.notifications import notify
+from decisions.models import (
+    MAX_SCORE,
+    MIN_SCORE,
+    BetReview,
+    Comment,
+    FeedPost,
+    Invitation,
+    Memo,
+    Rating,
+    RatingRevision,
+    RevisitRequest,
+    company_today,
+    spread_numbers,
+)
+
+S = Memo.State
+
+# (from, to) -> what the captain does. Nothing else is allowed.
+TRANSITIONS = {
+    (S.DRAFT, S.OPEN): "publish",
+    (S.OPEN, S.TESTING): "start a test",
+    (S.OPEN, S.DECIDED): "decide",
+    (S.TESTING, S.DECIDED): "decide",
+    (S.DECIDED, S.OUTCOME): "record the outcome",
+}
+
+MIN_REASON = 10
+
+
+class DecisionError(Exception):
+    """A refused action, with a message meant for the person who tried it."""
+
+
+def allowed_next(state: str) -> list[str]:
+    return [to for (frm, to) in TRANSITIONS if frm == state]
+
+
+def _lock(memo_id: int) -> Memo:
+    return Memo.objects.select_related("captain").select_for_update(of=("self",)).get(pk=memo_id)
+
+
+def _move(memo_id: int, *, by: Person, to: str) -> Memo:
+    """Lock the memo, check who and from where; the caller then writes the new state."""
+    memo = _lock(memo_id)
+    if memo.captain_id != by.pk:
+        raise DecisionError(
+            "Only the captain moves a memo. You can rate it, comment, or ask the captain "
+            "to revisit."
+        )
+    if (memo.state, to) not in TRANSITIONS:
+        here = S(memo.state).label.lower()
+        options = [TRANSITIONS[(memo.state, t)] for t in allowed_next(memo.state)]
+        hint = f" From here the captain can {' or '.join(options)}." if options else ""
+        raise DecisionError(f"A memo that is {here} cannot move to “{S(to).label.lower()}”.{hint}")
+    return memo
+
+
+def _memo_url(memo: Memo) -> str:
+    return reverse("decisions:memo", args=[memo.pk])
+
+
+def _after_commit(fn):
+    transaction.on_commit(fn)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def check_hide_spread(memo: Memo | None, hide: bool) -> None:
+    """Free while drafting. Once published, a hidden spread stays hidden until the window
+    closes (un-hiding it mid-window would show late raters the others' numbers); after
+    the window closes the spread is shown to everyone and the choice is locked."""
+    if memo is None or hide == memo.hide_spread or memo.state == S.DRAFT:
+        return
+    if memo.state != S.OPEN or not memo.window_open:
+        raise DecisionError(
+            "The dissent window has closed, so the spread is shown to everyone and can no "
+            "longer be hidden or changed."
+        )
+    if not hide:
+        raise DecisionError(
+            "You chose to hide the spread until the window closes; it stays hidden until "
+            "then so everyone rates independently."
+        )
+
+
+def do_create_memo(
+    *,
+    by: Person,
+    title: str,
+    body: str,
+    decide_by: date | None = None,
+    teams=(),
+    co_authors=(),
+    confidential: bool = False,
+    readers=(),
+    hide_spread: bool = False,
+) -> Memo:
+    with transaction.atomic():
+        memo = Memo.objects.create(
+            title=title,
+            body=body,
+            captain=by,
+            created_by=by,
+            decide_by=decide_by,
+            confidential=confidential,
+            hide_spread=hide_spread,
+        )
+        memo.teams.set(teams)
+        memo.co_authors.set([p for p in co_authors if p.pk != by.pk])
+        memo.readers.set(readers)
+    return memo
+
+
+def do_edit_memo(
+    *,
+    memo: Memo,
+    by: Person,
+    title: str,
+    body: str,
+    decide_by: date | None,
+    teams=(),
+    co_authors=(),
+    confidential: bool = False,
+    readers=(),
+    hide_spread: bool = False,
+) -> Memo:
+    with transaction.atomic():
+        locked = _lock(memo.pk)
+        if locked.state == S.OUTCOME:
+            raise DecisionError("The outcome is recorded; the memo is now part of the record.")
+        check_hide_spread(locked, hide_spread)
+        locked.title = title
+        locked.body = body
+        locked.decide_by = decide_by
+        locked.confidential = confidential
+        locked.hide_spread = hide_spread
+        locked.save()
+        locked.teams.set(teams)
+        if by.pk == locked.captain_id:
+            locked.co_authors.set([p for p in co_authors if p.pk != locked.captain_id])
+        locked.readers.set(readers)
+    return locked
+
+
+def do_publish(*, memo_id: int, by: Person) -> Memo:
+    with transaction.atomic():
+        memo = _move(memo_id, by=by, to=S.OPEN)
+        today = company_today()
+        if memo.decide_by is None or memo.decide_by < today:
+            raise DecisionError(
+                "Set a decide-by date (today or later) before publishing, so colleagues know "
+                "how long they have to weigh in."
+            )
+        memo.state = S.OPEN
+        memo.published_at = timezone.now()
+        memo.save(update_fields=["state", "published_at", "updated_at"])
+        invited = list(
+            Person.objects.filter(
+                pk__in=Invitation.objects.filter(memo=memo).values("person_id")
+            ).exclude(pk=by.pk)
+        )
+        _after_commit(lambda: [_notify_invited(memo, p) for p in invited])
+    return memo
+
+
+def do_start_test(*, memo_id: int, by: Person, description: str) -> Memo:
+    with transaction.atomic():
+        memo = _move(memo_id, by=by, to=S.TESTING)
+        memo.state = S.TESTING
+        memo.test_description = description
+        memo.save(update_fields=["state", "test_description", "updated_at"])
+    return memo
+
+
+def do_record_test_results(*, memo_id: int, by: Person, results: str) -> Memo:
+    with transaction.atomic():
+        memo = _lock(memo_id)
+        if memo.captain_id != by.pk:
+            raise DecisionError("Only the captain records the results of the test.")
+        if memo.state != S.TESTING:
+            raise DecisionError("Test results can only be recorded while the memo is testing.")
+        memo.test_results = results
+        memo.save(update_fields=["test_results", "updated_at"])
+    return memo
+
+
+def do_decide(*, memo_id: int, by: Person, bet: str, why: str, look_back_on: date) -> Memo:
+    with transaction.atomic():
+        memo = _move(memo_id, by=by, to=S.DECIDED)
+        if look_back_on <= company_today():
+            raise DecisionError("The look-back date must be in the future.")
+        memo.state = S.DECIDED
+        memo.bet = bet
+        memo.bet_why = why
+        memo.look_back_on = look_back_on
+        memo.decided_at = timezone.now()
+        memo.save(
+            update_fields=["state", "bet", "bet_why", "look_back_on", "decided_at", "updated_at"]
+        )
+    return memo
+
+
+def do_record_outcome(
+    *,
+    memo_id: int,
+    by: Person,
+    outcome: str,
+    celebration: str = "",
+    happened: str = "",
+    learned: str = "",
+    new_look_back_on: date | None = None,
+) -> Memo:
+    Out = Memo.Outcome
+    with transaction.atomic():
+        if outcome == Out.STILL_OPEN:
+            memo = _lock(memo_id)
+            if memo.captain_id != by.pk:
+                raise DecisionError("Only the captain records how the bet went.")
+            if memo.state != S.DECIDED:
+                raise DecisionError("Only a decided bet can be marked as still open.")
+            if new_look_back_on is None or new_look_back_on <= company_today():
+                raise DecisionError("Still open: set a new look-back date in the future.")
+            memo.outcome = Out.STILL_OPEN
+            memo.look_back_on = new_look_back_on
+            memo.save(update_fields=["outcome", "look_back_on", "updated_at"])
+            return memo
+        memo = _move(memo_id, by=by, to=S.OUTCOME)
+        if outcome == Out.WENT_WELL:
+            if not celebration.strip():
+                raise DecisionError("Write a short celebration note for the feed.")
+            memo.celebration = celebration
+            kind = FeedPost.Kind.CELEBRATION
+        elif outcome == Out.DID_NOT:
+            if not happened.strip() or not learned.strip():
+                raise DecisionError(
+                    "A bet that did not go well is sunshined: write what happened and what "
+                    "we learned. It is published to the feed."
+                )
+            memo.sunshine_happened = happened
+            memo.sunshine_learned = learned
+            kind = FeedPost.Kind.SUNSHINE
+        else:
+            raise DecisionError("Choose went well, did not go well, or still open.")
+        memo.state = S.OUTCOME
+        memo.outcome = outcome
+        memo.outcome_at = timezone.now()
+        memo.save()
+        FeedPost.objects.create(memo=memo, kind=kind)
+    return memo
+
+
+def do_hand_over(*, memo_id: int, by: Person, to: Person) -> Memo:
+    with transaction.atomic():
+        memo = _lock(memo_id)
+        if memo.captain_id != by.pk:
+            raise DecisionError("Only the captain can hand the memo over.")
+        if to.pk == by.pk or not to.is_active:
+            raise DecisionError("Choose an active colleague other than yourself.")
+        if memo.state == S.OUTCOME:
+            raise DecisionError("The outcome is recorded; the captain stays on the record.")
+        memo.captain = to
+        memo.save(update_fields=["captain", "updated_at"])
+        memo.co_authors.remove(to)
+        memo.co_authors.add(by)
+        _after_commit(
+            lambda: notify(
+                to,
+                key=f"decisions:captain:{memo.pk}:{to.pk}:{memo.updated_at:%Y%m%d%H%M%S%f}",
+                kind="decisions.captain",
+                title=f"You are now the captain of “{memo.title}”",
+                body=f"{by.name} handed the memo to you. You make the call.",
+                url=_memo_url(memo),
+            )
+        )
+    return memo
+
+
+def _notify_invited(memo: Memo, person: Person) -> None:
+    notify(
+        person,
+        key=f"decisions:invited:{memo.pk}:{person.pk}",
+        kind="decisions.invited",
+        title=f"{memo.captain.name} asks you to weigh in on “{memo.title}”",
+        body="Rate it from -10 to +10 with a reason. Silent disagreement is unacceptable.",
+        url=_memo_url(memo),
+        template="emails/decisions_invited",
+        context={"memo": memo},
+    )
+
+
+def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
+    with transaction.atomic():
+        memo = _lock(memo_id)
+        if memo.captain_id != by.pk:
+            raise DecisionError("Only the captain invites people to weigh in.")
+        if memo.state not in (S.DRAFT, S.OPEN):
+            raise DecisionError("The dissent window has closed; invitations are over.")
+        people = [p for p in people if p.is_active and p.pk != by.pk]
+        if memo.confidential:
+            # Inviting someone to a confidential memo names them on it.
+            memo.readers.add(*people)
+        created = Invitation.objects.bulk_create(
+            [Invitation(memo=memo, person=p, invited_by=by) for p in people],
+            ignore_conflicts=True,
+        )
+        if memo.state == S.OPEN:
+            _after_commit(lambda: [_notify_invited(memo, p) for p in people])
+    return created
+
+
+# --- rating ------------------------------------------------------------------------------------
+
+
+def check_rating(*, score, reason: str) -> tuple[int, str]:
+    reason = (reason or "").strip()
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise DecisionError("Choose a rating from -10 to +10.")
+    if not MIN_SCORE <= score <= MAX_SCORE:
+        raise DecisionError("Choose a rating from -10 to +10.")
+    if len(reason) < MIN_REASON:
+        raise DecisionError(
+            "Give a reason for your rating (a short sentence at least): the reasons are what "
+            "the captain learns from."
+        )
+    return score, reason
+
+
+def do_rate(*, memo_id: int, by: Person, score, reason: str) -> Rating:
+    """One rating per person; a second call changes it and keeps the history.
+
+    The memo row is locked first, so concurrent ratings on one memo queue up and the
+    window check cannot race with the captain closing it."""
+    score, reason = check_rating(score=score, reason=reason)
+    with transaction.atomic():
+        memo = _lock(memo_id)
+        if not memo.window_open:
+            when = memo.decide_by.strftime("%-d %B %Y") if memo.decide_by else ""
+            if memo.state == S.DRAFT:
+                raise DecisionError(
+                    "This memo is still a draft; ratings open when it is published."
+                )
+            raise DecisionError(
+                "Rating is closed: the dissent window for this memo "
+                + (f"ended on {when}" if memo.state == S.OPEN else "has closed")
+                + ". You can still comment or ask the captain to revisit."
+            )
+        now = timezone.now()
+        rating = Rating.objects.select_for_update().filter(memo=memo, person=by).first()
+        if rating is None:
+            rating = Rating.objects.create(
+                memo=memo, person=by, score=score, reason=reason, created_at=now, updated_at=now
+            )
+        else:
+            rating.score = score
+            rating.reason = reason
+            rating.updated_at = now
+            rating.version += 1
+            rating.save(update_fields=["score", "reason", "updated_at", "version"])
+        RatingRevision.objects.create(rating=rating, score=score, reason=reason, at=now)
+        Memo.objects.filter(pk=memo.pk).update(**spread_numbers(memo.pk))
+    return rating
+
+
+# --- comments and revisits ---------------------------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w.])@([A-Za-z0-9][\w.+-]*)")
+
+
+def mentioned_people(body: str) -> list[Person]:
+    """@handle is the part of a colleague's email before the @ (e.g. @ada.lovelace)."""
+    handles = {m.rstrip(".").lower() for m in MENTION.findall(body or "")}
+    if not handles:
+        return []
+    people = Person.objects.active().filter(
+        email__regex=r"^(" + "|".join(re.escape(h) for h in sorted(handles)[:20]) + r")@"
+    )
+    return list(people)
+
+
+def do_comment(*, memo_id: int, by: Person, body: str, parent_id: int | None = None) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise DecisionError("Write something first.")
+    with transaction.atomic():
+        memo = Memo.objects.select_related("captain").get(pk=memo_id)
+        parent = None
+        if parent_id:
+            parent = Comment.objects.filter(memo=memo, pk=parent_id).first()
+            if parent is None:
+                raise DecisionError("That comment is not on this memo.")
+            if parent.parent_id:
+                parent = Comment.objects.get(pk=parent.parent_id)  # one level of threads
+        comment = Comment.objects.create(memo=memo, author=by, parent=parent, body=body)
+        # Only people who can already read the memo are told about it.
+        mentioned = [p for p in mentioned_people(body) if p.pk != by.pk]
+        visible = [p for p in mentioned if Memo.objects.visible_to(p).filter(pk=memo.pk).exists()]
+        url = _memo_url(memo) + f"#comment-{comment.pk}"
+
+        def _send():
+            for p in visible:
+                notify(
+                    p,
+                    key=f"decisions:mention:{comment.pk}:{p.pk}",
+                    kind="decisions.mention",
+                    title=f"{by.name} mentioned you on “{memo.title}”",
+                    body=body[:500],
+                    url=url,
+                )
+            if parent is not None and parent.author_id != by.pk:
+                notify(
+                    parent.author,
+                    key=f"decisions:reply:{comment.pk}",
+                    kind="decisions.reply",
+                    title=f"{by.name} replied to you on “{memo.title}”",
+                    body=body[:500],
+                    url=url,
+                )
+
+        _after_commit(_send)
+    return comment
+
+
+def do_request_revisit(*, memo_id: int, by: Person, new_information: str) -> RevisitRequest:
+    text = (new_information or "").strip()
+    if len(text) < MIN_REASON:
+        raise DecisionError("Say what is new: the information the captain should look at.")
+    with transaction.atomic():
+        memo = Memo.objects.select_related("captain").get(pk=memo_id)
+        if memo.state not in (S.TESTING, S.DECIDED, S.OUTCOME):
+            raise DecisionError(
+                "Revisit requests are for memos the captain has moved past the dissent window; "
+                "while it is open, rate it or comment."
+            )
+        req = RevisitRequest.objects.create(memo=memo, requested_by=by, new_information=text)
+        _after_commit(
+            lambda: notify(
+                memo.captain,
+                key=f"decisions:revisit:{req.pk}",
+                kind="decisions.revisit",
+                title=f"{by.name} asks you to revisit “{memo.title}”",
+                body=text[:500],
+                url=_memo_url(memo) + "#revisits",
+            )
+        )
+    return req
+
+
+# --- bet reviews -------------------------------------------------------------------------------
+
+
+def current_period(today: date) -> str:
+    return f"{today.year}-H{1 if today.month <= 6 else 2}"
+
+
+def do_open_bet_review(*, by: Person) -> BetReview:
+    today = company_today()
+    period = current_period(today)
+    with transaction.atomic():
+        review, created = BetReview.objects.get_or_create(
+            manager=by, period=period, defaults={"due_on": today + timedelta(days=14)}
+        )
+        if not created:
+            raise DecisionError(
+                f"You already opened the {period} bet review; it runs twice a year."
+            )
+        members = list(Person.objects.active().direct_reports_of(by))
+        _after_commit(lambda: [_remind_review(review, p, "open") for p in members])
+    return review
+
+
+def _remind_review(review: BetReview, person: Person, stage: str):
+    return notify(
+        person,
+        key=f"decisions:betreview:{review.pk}:{person.pk}:{stage}",
+        kind="decisions.bet_review",
+        title=f"Bet review {review.period}: bring your bet ledger up to date",
+        body=(
+            f"{review.manager.name} reviews the team's bets by {review.due_on:%-d %B}. "
+            "Record how your decided bets went: went well, did not, or still open."
+        ),
+        url=reverse("decisions:person_ledger", args=[person.pk]),
+        template="emails/decisions_bet_review",
+        context={"review": review},
+    )
+
+
+# --- reminders (the sweeper) -------------------------------------------------------------------
+
+
+def sweep_reminders() -> dict[str, int]:
+    """Idempotent: every reminder has a deterministic key, so running twice sends once."""
+    today = company_today()
+    counts = {"rate": 0, "look_back": 0, "bet_review": 0}
+    # Invited people who have not rated, a day before the window closes.
+    tomorrow = today + timedelta(days=1)
+    invitations = (
+        Invitation.objects.filter(memo__state=S.OPEN, memo__decide_by=tomorrow)
+        .filter(
+            ~Exists(
+                Rating.objects.filter(memo_id=OuterRef("memo_id"), person_id=OuterRef("person_id"))
+            )
+        )
+        .select_related("memo", "memo__captain", "person")
+    )
+    for inv in invitations:
+        memo = inv.memo
+        if notify(
+            inv.person,
+            key=f"decisions:rate-reminder:{memo.pk}:{inv.person_id}",
+            kind="decisions.rate_reminder",
+            title=f"Tomorrow is the last day to rate “{memo.title}”",
+            body=(
+                f"{memo.captain.name} asked for your view. Silent disagreement is "
+                "unacceptable: rate it from -10 to +10 with a reason."
+            ),
+            url=_memo_url(memo),
+            template="emails/decisions_rate_reminder",
+            context={"memo": memo},
+        ):
+            counts["rate"] += 1
+    # Captains on the look-back date (once per date; a new date means a new reminder).
+    for memo in Memo.objects.filter(state=S.DECIDED, look_back_on__lte=today).select_related(
+        "captain"
+    ):
+        if notify(
+            memo.captain,
+            key=f"decisions:look-back:{memo.pk}:{memo.look_back_on.isoformat()}",
+            kind="decisions.look_back",
+            title=f"Time to look back on “{memo.title}”",
+            body="How did the bet go? Went well (celebrate), did not (sunshine it), or still open.",
+            url=reverse("decisions:step", args=[memo.pk, "outcome"]),
+            template="emails/decisions_look_back",
+            context={"memo": memo},
+        ):
+            counts["look_back"] += 1
+    # Bet reviews: a second reminder three days before the review is due.
+    for review in BetReview.objects.filter(
+        due_on__gte=today, due_on__lte=today + timedelta(days=3)
+    ).select_related("manager"):
+        for person in Person.objects.active().direct_reports_of(review.manager):
+            if _remind_review(review, person, "due"):
+                counts["bet_review"] += 1
+    return counts

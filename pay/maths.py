@@ -1,0 +1,163 @@
+"""Pure pay maths, `Decimal` end to end (no floats, no database).
+
+- `market_position(salary, band)`: where a salary falls in a P10..P90 band, interpolated
+  linearly between the known percentiles and clamped outside ("below P10" / "above P90").
+- `value_at(band, percentile)`: the salary at a percentile of the band.
+- `ratio(salary, target)`, `gap(salary, target)`: pay as a ratio of a target, and the money
+  between them (positive: below target).
+- `convert(amount, from_, to, on, rates)`: through the company's dated rates, or
+  `CannotCompare` (never a silent comparison across currencies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+PERCENTILES: tuple[int, ...] = (10, 25, 50, 75, 90)
+CENTS = Decimal("0.01")
+RATIO_PLACES = Decimal("0.001")
+PCT_PLACES = Decimal("0.1")
+
+
+def money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Position:
+    """An interpolated market percentile. `clamp` is "below" / "above" outside the band."""
+
+    percentile: Decimal
+    clamp: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.clamp == "below":
+            return "below P10"
+        if self.clamp == "above":
+            return "above P90"
+        return f"P{self.percentile.quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
+
+
+def check_band(band: Sequence[Decimal]) -> tuple[Decimal, ...]:
+    band = tuple(Decimal(v) for v in band)
+    if len(band) != len(PERCENTILES):
+        raise ValueError("A band has five values: P10, P25, P50, P75, P90.")
+    if band[0] <= 0:
+        raise ValueError("Band values must be positive.")
+    if any(b < a for a, b in zip(band, band[1:], strict=False)):
+        raise ValueError("Band values must not decrease from P10 to P90.")
+    return band
+
+
+def market_position(salary: Decimal, band: Sequence[Decimal]) -> Position:
+    """Interpolated percentile of `salary` within the band (non-decreasing in salary)."""
+    band = check_band(band)
+    salary = Decimal(salary)
+    if salary < band[0]:
+        return Position(Decimal(PERCENTILES[0]), "below")
+    if salary > band[-1]:
+        return Position(Decimal(PERCENTILES[-1]), "above")
+    # The last known point at or below the salary; on a flat stretch this is its top end.
+    i = max(k for k, v in enumerate(band) if v <= salary)
+    if i == len(band) - 1:
+        return Position(Decimal(PERCENTILES[-1]))
+    low, high = band[i], band[i + 1]
+    p_low, p_high = Decimal(PERCENTILES[i]), Decimal(PERCENTILES[i + 1])
+    pct = p_low + (p_high - p_low) * (salary - low) / (high - low)
+    return Position(pct.quantize(PCT_PLACES, rounding=ROUND_HALF_UP))
+
+
+def value_at(band: Sequence[Decimal], percentile: int | Decimal) -> Decimal:
+    """The salary at `percentile` (10..90) of the band, interpolated between known points."""
+    band = check_band(band)
+    pct = Decimal(percentile)
+    if not PERCENTILES[0] <= pct <= PERCENTILES[-1]:
+        raise ValueError("Percentile must be between 10 and 90.")
+    for i, p in enumerate(PERCENTILES):
+        if pct == p:
+            return band[i]
+        if pct < p:
+            p_low = Decimal(PERCENTILES[i - 1])
+            low, high = band[i - 1], band[i]
+            return money(low + (high - low) * (pct - p_low) / (Decimal(p) - p_low))
+    raise AssertionError("unreachable")
+
+
+def ratio(salary: Decimal, target: Decimal) -> Decimal:
+    """Pay as a ratio of the target (1.000 = on target)."""
+    target = Decimal(target)
+    if target <= 0:
+        raise ValueError("Target must be positive.")
+    return (Decimal(salary) / target).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def gap(salary: Decimal, target: Decimal) -> Decimal:
+    """Money between pay and target: positive when pay is below the target."""
+    return money(Decimal(target) - Decimal(salary))
+
+
+# --- Currency ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CannotCompare:
+    """A comparison that cannot be made honestly (no company rate for the currencies)."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class Rate:
+    from_currency: str
+    to_currency: str
+    rate: Decimal
+    effective_date: date
+
+
+class RateBook:
+    """The company's dated exchange rates, looked up without further queries."""
+
+    def __init__(self, rates: Iterable[Rate | object] = ()):
+        self._rates: dict[tuple[str, str], list[tuple[date, Decimal]]] = {}
+        for r in rates:
+            key = (r.from_currency, r.to_currency)
+            self._rates.setdefault(key, []).append((r.effective_date, Decimal(r.rate)))
+        for values in self._rates.values():
+            values.sort(reverse=True)
+
+    def _direct(self, from_: str, to: str, on: date) -> tuple[date, Decimal] | None:
+        for effective, rate in self._rates.get((from_, to), ()):
+            if effective <= on:
+                return effective, rate
+        return None
+
+    def rate(self, from_: str, to: str, on: date) -> Decimal | CannotCompare:
+        """Units of `to` per unit of `from_` on `on`: the newest rate in force, either way."""
+        if from_ == to:
+            return Decimal(1)
+        direct = self._direct(from_, to, on)
+        inverse = self._direct(to, from_, on)
+        if direct and (not inverse or direct[0] >= inverse[0]):
+            return direct[1]
+        if inverse:
+            return Decimal(1) / inverse[1]
+        return CannotCompare(f"No company exchange rate from {from_} to {to} on {on:%Y-%m-%d}.")
+
+
+def convert(
+    amount: Decimal, from_: str, to: str, on: date, rates: RateBook
+) -> Decimal | CannotCompare:
+    """`amount` in `from_` expressed in `to` with the company's rate in force on `on`."""
+    rate = rates.rate(from_, to, on)
+    if isinstance(rate, CannotCompare):
+        return rate
+    if from_ == to:
+        return Decimal(amount)
+    return money(Decimal(amount) * rate)

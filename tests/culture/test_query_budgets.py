@@ -1,0 +1,63 @@
+"""Pages whose query count must not grow with the size of the company."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from culture.models import Person
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(world, n):
+    """Add n people: a team under the manager, some with their own reports."""
+    for i in range(n):
+        boss = make_person(name=f"Grown {i}", manager=world.manager, team=world.team)
+        if i % 10 == 0:
+            make_person(name=f"Grown report {i}", manager=boss, team=world.team)
+
+
+def _count(client, url, **kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+PAGES = [
+    ("/", {}),
+    ("/people/", {}),
+    ("/people/?q=Grown", {}),
+    ("/people/?page=2", {}),
+    ("/people/org/", {}),
+    ("/people/org/?focus={manager}", {}),
+    ("/people/org/{manager}/", {"headers": {"HX-Request": "true"}}),
+    ("/people/{employee}/", {}),
+    ("/notifications/", {}),
+    ("/audit/", {}),
+]
+
+
+@pytest.mark.parametrize("url,kwargs", PAGES, ids=[p[0] for p in PAGES])
+def test_query_count_is_the_same_with_10_and_500_people(world, client_for, url, kwargs):
+    url = url.format(manager=world.manager.pk, employee=world.employee.pk)
+    viewer = world.people_admin if url.startswith("/audit") else world.manager
+    client = client_for(viewer)
+    _grow(world, 10)
+    small = _count(client, url, **kwargs)
+    _grow(world, 490)
+    assert Person.objects.count() > 500
+    large = _count(client, url, **kwargs)
+    assert large == small, f"{url}: {small} queries with 10 people, {large} with 500"
+
+
+@pytest.mark.parametrize(
+    "url,budget", [("/people/", 8), ("/people/org/", 9), ("/people/{employee}/", 9)]
+)
+def test_core_pages_stay_within_their_query_budget(
+    world, client_for, django_assert_max_num_queries, url, budget
+):
+    client = client_for(world.manager)
+    with django_assert_max_num_queries(budget):
+        assert client.get(url.format(employee=world.employee.pk)).status_code == 200

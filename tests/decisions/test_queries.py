@@ -1,0 +1,81 @@
+"""Query budgets: the feed and the memo page do not grow with memos, ratings or comments."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from decisions.models import Memo
+from tests.conftest import make_person
+from tests.decisions.conftest import make_comment, make_memo, make_rating
+
+pytestmark = pytest.mark.django_db
+
+FEED_BUDGET = 12
+MEMO_BUDGET = 12
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _grow_feed(world, n):
+    for i in range(n):
+        memo = make_memo(
+            captain=world.manager, title=f"Memo {i}", teams=[world.team, world.other_team]
+        )
+        make_rating(memo, world.peer, i % 21 - 10)
+        if i % 3 == 0:
+            Memo.objects.filter(pk=memo.pk).update(state=Memo.State.DECIDED, bet="go")
+
+
+def test_the_feed_runs_the_same_queries_for_3_and_15_memos(
+    world, client_for, django_assert_max_num_queries
+):
+    client = client_for(world.employee)
+    url = reverse("decisions:index")
+    _grow_feed(world, 3)
+    small = _count(client, url)
+    _grow_feed(world, 12)
+    with django_assert_max_num_queries(FEED_BUDGET):
+        big = _count(client, url)
+    assert small == big
+    for params in ["?sort=dissent", "?sort=closing", "?q=memo", "?waiting=1&team=platform"]:
+        with django_assert_max_num_queries(FEED_BUDGET):
+            client.get(url + params)
+
+
+def test_the_memo_page_runs_the_same_queries_for_4_and_20_ratings_and_comments(
+    world, client_for, django_assert_max_num_queries
+):
+    memo = make_memo(captain=world.employee, teams=[world.team], co_authors=[world.peer])
+    client = client_for(world.manager)
+    url = memo.get_absolute_url()
+
+    def grow(n):
+        for i in range(n):
+            person = make_person(team=world.team)
+            make_rating(memo, person, i % 21 - 10)
+            root = make_comment(memo, person)
+            make_comment(memo, world.peer, "reply", parent=root)
+
+    grow(4)
+    small = _count(client, url)
+    grow(16)
+    with django_assert_max_num_queries(MEMO_BUDGET):
+        big = _count(client, url)
+    assert small == big
+
+
+def test_the_home_section_runs_a_fixed_number_of_queries(world, client_for):
+    client = client_for(world.employee)
+    make_memo(captain=world.manager)
+    small = _count(client, "/")
+    for _ in range(5):
+        make_memo(captain=world.manager)
+    assert _count(client, "/") == small

@@ -1,0 +1,402 @@
+"""The pages: feed, search, memo page (spread, never an average), writing, rating, steps."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from culture.models import Notification
+from decisions.models import Comment, FeedPost, Invitation, Memo, Rating
+from tests.conftest import make_person
+from tests.decisions.conftest import make_comment, make_memo, make_rating
+
+pytestmark = pytest.mark.django_db
+S = Memo.State
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+# --- the memo page -------------------------------------------------------------------------------
+
+
+def test_memo_page_shows_a_histogram_and_reasons_from_most_negative_to_most_positive(
+    world, client_for, memo
+):
+    make_rating(memo, world.peer, 7, "Customers keep asking for it.")
+    make_rating(memo, world.manager, -6, "Costs are not understood yet.")
+    make_rating(memo, world.outsider, 7, "Marketing can sell this.")
+    make_rating(memo, world.skip_level, 0, "Need a test before I have a view.")
+    html = _text(client_for(world.peer).get(memo.get_absolute_url()))
+    assert "Histogram of 4 ratings from −10 to +10: -6: 1; 0: 1; +7: 2;" in html
+    assert html.count('class="bar ') == 21
+    order = [html.index(s) for s in ["Costs are not", "Need a test", "Customers keep"]]
+    assert order == sorted(order)
+
+
+def test_a_changed_rating_shows_its_history(world, client_for, memo):
+    from decisions import services
+
+    services.do_rate(memo_id=memo.pk, by=world.peer, score=-3, reason="Too expensive for now.")
+    services.do_rate(memo_id=memo.pk, by=world.peer, score=4, reason="The test changed my mind.")
+    html = re.sub(r"<[^>]+>", "", _text(client_for(world.manager).get(memo.get_absolute_url())))
+    assert "changed 1 time" in html
+    assert html.index("-3, Too expensive for now.") < html.index("+4, The test changed my mind.")
+
+
+def test_reading_a_confidential_memo_is_audited(world, client_for):
+    from culture.models import AuditEvent
+
+    memo = make_memo(captain=world.employee, confidential=True, readers=[world.peer])
+    client_for(world.peer).get(memo.get_absolute_url())
+    event = AuditEvent.objects.get(action="decisions.memo.read")
+    assert event.actor == world.peer and event.object_id == str(memo.pk)
+
+
+def test_memo_page_never_shows_an_average_a_total_or_a_verdict(world, client_for, memo):
+    for person, score in [(world.peer, 10), (world.manager, -10), (world.outsider, 3)]:
+        make_rating(memo, person, score, "A reason that is long enough.")
+    html = _text(client_for(world.peer).get(memo.get_absolute_url())).lower()
+    disclaimer = "not a vote. there is no average and no total"
+    assert disclaimer in html
+    html = html.replace(disclaimer, "")
+    for word in ["average", "mean", "total", "passed", "approved", "rejected", "score: 1"]:
+        assert word not in html, word
+    assert "1.0" not in html and "3 ratings" in html
+
+
+def test_a_hidden_spread_shows_no_ratings_until_the_window_closes(world, client_for):
+    memo = make_memo(captain=world.employee, hide_spread=True)
+    make_rating(memo, world.manager, -9, "Secret dissent reason.")
+    html = _text(client_for(world.employee).get(memo.get_absolute_url()))
+    assert "Secret dissent reason" not in html and "Histogram" not in html
+    assert "hide the spread until the window closes" in html
+    Memo.objects.filter(pk=memo.pk).update(state=S.DECIDED, bet="go")
+    html = _text(client_for(world.peer).get(memo.get_absolute_url()))
+    assert "Secret dissent reason" in html and "Histogram of 1 rating" in html
+
+
+def test_rating_through_htmx_returns_only_the_ratings_fragment(world, client_for, memo):
+    response = client_for(world.peer).post(
+        reverse("decisions:rate", args=[memo.pk]),
+        {"score": "-4", "reason": "It will distract the platform team."},
+        headers={"HX-Request": "true", "HX-Target": "ratings"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="ratings"')
+    assert "<html" not in html and "It will distract" in html
+    assert Rating.objects.get().score == -4
+
+
+def test_rating_without_a_reason_comes_back_422_with_the_error_in_place(world, client_for, memo):
+    response = client_for(world.peer).post(
+        reverse("decisions:rate", args=[memo.pk]),
+        {"score": "5", "reason": "ok"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Give a reason for your rating" in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_rating_after_close_comes_back_422_with_a_clear_message(world, client_for):
+    memo = make_memo(captain=world.employee, decide_by=timezone.localdate() - timedelta(days=1))
+    response = client_for(world.peer).post(
+        reverse("decisions:rate", args=[memo.pk]),
+        {"score": "5", "reason": "Too late but still."},
+    )
+    assert response.status_code == 422
+    assert "Rating is closed: the dissent window for this memo ended on" in _text(response)
+
+
+def test_captain_sees_the_next_steps_and_others_do_not(world, client_for, memo):
+    captain_html = _text(client_for(world.employee).get(memo.get_absolute_url()))
+    assert "You are the captain" in captain_html and "Make the bet" in captain_html
+    other_html = _text(client_for(world.peer).get(memo.get_absolute_url()))
+    assert "You are the captain" not in other_html and "Make the bet" not in other_html
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def test_a_new_memo_starts_from_the_template_and_is_saved_as_a_draft(world, client_for):
+    client = client_for(world.employee)
+    page = client.get(reverse("decisions:new"))
+    for heading in ["Context", "The proposal", "Options considered", "What we would test"]:
+        assert f"## {heading}" in page.content.decode()
+    response = client.post(
+        reverse("decisions:new"),
+        {"title": "Kill the status report", "body": "## Context\nNobody reads it.", "teams": []},
+    )
+    memo = Memo.objects.get()
+    assert response.status_code == 302 and memo.state == S.DRAFT and memo.captain == world.employee
+    assert client_for(world.peer).get(memo.get_absolute_url()).status_code == 404
+
+
+def test_a_memo_without_a_title_comes_back_422(world, client_for):
+    response = client_for(world.employee).post(reverse("decisions:new"), {"body": "x"})
+    assert response.status_code == 422 and "This field is required" in response.content.decode()
+
+
+def test_a_confidential_memo_must_name_its_readers(world, client_for):
+    response = client_for(world.employee).post(
+        reverse("decisions:new"), {"title": "Re-org", "body": "x", "confidential": "on"}
+    )
+    assert response.status_code == 422 and "Name at least one reader" in _text(response)
+
+
+def test_preview_renders_sanitised_markdown_without_saving(world, client_for):
+    response = client_for(world.employee).post(
+        reverse("decisions:preview"),
+        {"body": "**bold** <script>alert(1)</script> [x](javascript:alert(1))"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<strong>bold</strong>" in html and "<script>" not in html
+    assert "href" not in html and not Memo.objects.exists()
+
+
+def test_co_author_can_edit_but_not_move_the_memo(world, client_for):
+    memo = make_memo(captain=world.employee, state=S.DRAFT, co_authors=[world.peer])
+    client = client_for(world.peer)
+    assert client.get(reverse("decisions:edit", args=[memo.pk])).status_code == 200
+    response = client.post(
+        reverse("decisions:edit", args=[memo.pk]),
+        {"title": "Better title", "body": "New body", "decide_by": "2030-01-01"},
+    )
+    assert response.status_code == 302
+    assert Memo.objects.get(pk=memo.pk).title == "Better title"
+    assert client.get(reverse("decisions:step", args=[memo.pk, "publish"])).status_code == 403
+
+
+def test_publish_decide_and_record_a_failure_through_the_pages(world, client_for):
+    memo = make_memo(captain=world.employee, state=S.DRAFT)
+    client = client_for(world.employee)
+    step = lambda name: reverse("decisions:step", args=[memo.pk, name])  # noqa: E731
+    assert client.post(step("publish")).status_code == 302
+    look_back = (timezone.localdate() + timedelta(days=20)).isoformat()
+    assert (
+        client.post(step("decide"), {"bet": "go", "why": "Worth it", "look_back_on": look_back})
+    ).status_code == 302
+    response = client.post(step("outcome"), {"outcome": "did_not", "happened": "It flopped."})
+    assert response.status_code == 422 and "sunshined" in _text(response)
+    response = client.post(
+        step("outcome"),
+        {"outcome": "did_not", "happened": "It flopped.", "learned": "Test first."},
+    )
+    assert response.status_code == 302
+    assert FeedPost.objects.get().kind == "sunshine"
+    feed = _text(client_for(world.outsider).get(reverse("decisions:index")))
+    assert "Sunshined" in feed and "What we learned: Test first." in feed
+
+
+def test_a_forbidden_step_comes_back_422_with_the_reason(world, client_for):
+    memo = make_memo(captain=world.employee, state=S.DRAFT)
+    response = client_for(world.employee).post(
+        reverse("decisions:step", args=[memo.pk, "test"]), {"description": "Test it"}
+    )
+    assert response.status_code == 422
+    assert "A memo that is draft cannot move" in _text(response)
+
+
+# --- comments, mentions, invitations ------------------------------------------------------------
+
+
+def test_a_mention_notifies_a_colleague_who_can_read_the_memo(
+    world, client_for, memo, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.peer).post(
+            reverse("decisions:comment", args=[memo.pk]),
+            {"body": "@manager what do you think? cc @nobody"},
+        )
+    assert response.status_code == 302
+    note = Notification.objects.get(recipient=world.manager)
+    assert note.kind == "decisions.mention" and "Pat Peer mentioned you" in note.title
+
+
+def test_a_mention_on_a_confidential_memo_does_not_notify_someone_not_named(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    memo = make_memo(captain=world.employee, confidential=True, readers=[world.peer])
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.peer).post(
+            reverse("decisions:comment", args=[memo.pk]), {"body": "@outsider look at this"}
+        )
+    assert not Notification.objects.filter(recipient=world.outsider).exists()
+
+
+def test_replies_are_threaded_under_the_comment_and_notify_its_author(
+    world, client_for, memo, django_capture_on_commit_callbacks
+):
+    root = make_comment(memo, world.manager, "Root comment")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.peer).post(
+            reverse("decisions:comment", args=[memo.pk]),
+            {"body": "A reply", "parent": root.pk},
+        )
+    reply = Comment.objects.get(body="A reply")
+    assert reply.parent == root
+    assert Notification.objects.get(recipient=world.manager).kind == "decisions.reply"
+    html = _text(client_for(world.employee).get(memo.get_absolute_url()))
+    assert re.search(rf'id="comment-{root.pk}".*class="replies".*A reply', html)
+
+
+def test_invited_people_are_notified_when_the_memo_is_published(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    memo = make_memo(captain=world.employee, state=S.DRAFT)
+    client = client_for(world.employee)
+    client.post(reverse("decisions:invite", args=[memo.pk]), {"people": "peer@example.test"})
+    assert Invitation.objects.filter(memo=memo, person=world.peer).exists()
+    assert not Notification.objects.filter(recipient=world.peer).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("decisions:step", args=[memo.pk, "publish"]))
+    assert Notification.objects.get(recipient=world.peer).kind == "decisions.invited"
+
+
+def test_inviting_someone_to_a_confidential_memo_names_them_on_it(world, client_for):
+    memo = make_memo(captain=world.employee, confidential=True, readers=[world.peer])
+    client_for(world.employee).post(
+        reverse("decisions:invite", args=[memo.pk]), {"people": "outsider@example.test"}
+    )
+    assert client_for(world.outsider).get(memo.get_absolute_url()).status_code == 200
+
+
+# --- the feed, search and the ledger ------------------------------------------------------------
+
+
+def test_feed_filters_by_state_team_captain_and_waiting_for_my_rating(world, client_for):
+    a = make_memo(captain=world.employee, title="Alpha idea", teams=[world.team])
+    b = make_memo(captain=world.manager, title="Beta idea", state=S.DECIDED)
+    c = make_memo(captain=world.outsider, title="Gamma idea", teams=[world.other_team])
+    make_memo(captain=world.peer, title="Delta draft", state=S.DRAFT)
+    make_rating(c, world.peer, 3)
+    client = client_for(world.peer)
+    url = reverse("decisions:index")
+
+    def titles(**params):
+        html = _text(client.get(url, params))
+        return {t for t in ["Alpha", "Beta", "Gamma", "Delta"] if f"{t} idea" in html}
+
+    assert titles() == {"Alpha", "Beta", "Gamma"}
+    assert titles(state="decided") == {"Beta"}
+    assert titles(team="growth") == {"Gamma"}
+    assert titles(captain=world.employee.pk) == {"Alpha"}
+    assert titles(waiting="1") == {"Alpha"}
+    del a, b
+
+
+def test_feed_sorts_by_widest_spread_and_by_closing_soon(world, client_for):
+    calm = make_memo(captain=world.employee, title="Calm memo")
+    hot = make_memo(
+        captain=world.employee, title="Hot memo", decide_by=timezone.localdate() + timedelta(days=2)
+    )
+    make_rating(calm, world.peer, 2)
+    make_rating(calm, world.manager, 3)
+    make_rating(hot, world.peer, -9)
+    make_rating(hot, world.manager, 9)
+    client = client_for(world.outsider)
+    html = _text(client.get(reverse("decisions:index"), {"sort": "dissent"}))
+    assert html.index("Hot memo") < html.index("Calm memo")
+    assert "ranging from -9 to +9" in html
+    html = _text(client.get(reverse("decisions:index"), {"sort": "closing"}))
+    assert html.index("Hot memo") < html.index("Calm memo")
+
+
+def test_search_ranks_title_matches_first_and_respects_visibility(world, client_for):
+    make_memo(captain=world.employee, title="Pricing experiment", body="Nothing else.")
+    make_memo(captain=world.employee, title="Other idea", body="This touches pricing a bit.")
+    make_memo(
+        captain=world.employee,
+        title="Secret pricing plan",
+        confidential=True,
+        readers=[world.peer],
+    )
+    html = _text(client_for(world.outsider).get(reverse("decisions:index"), {"q": "pricing"}))
+    assert html.index("Pricing experiment") < html.index("Other idea")
+    assert "Secret pricing plan" not in html and "2 memos" in html
+    html = _text(client_for(world.peer).get(reverse("decisions:index"), {"q": "pricing"}))
+    assert "Secret pricing plan" in html
+
+
+def test_feed_search_through_htmx_returns_only_the_results(world, client_for, memo):
+    response = client_for(world.peer).get(
+        reverse("decisions:index"),
+        {"q": "four-day"},
+        headers={"HX-Request": "true", "HX-Target": "feed-results"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="feed-results"') and "<html" not in html
+    assert "Try a four-day week" in html
+
+
+def test_ledger_has_three_columns_for_a_person_and_a_team(world, client_for):
+    make_memo(
+        captain=world.employee,
+        title="Won bet",
+        state=S.OUTCOME,
+        outcome="went_well",
+        celebration="Party",
+    )
+    make_memo(
+        captain=world.employee,
+        title="Lost bet",
+        state=S.OUTCOME,
+        outcome="did_not",
+        sunshine_happened="x",
+        sunshine_learned="Smaller tests",
+    )
+    make_memo(captain=world.employee, title="Open bet", state=S.DECIDED)
+    make_memo(captain=world.employee, title="Not a bet yet", state=S.OPEN)
+    for url in [
+        reverse("decisions:person_ledger", args=[world.employee.pk]),
+        reverse("decisions:team_ledger", args=["platform"]),
+    ]:
+        html = _text(client_for(world.outsider).get(url))
+        ww, dn, so = (html.index(h) for h in ["Went well", "Did not go well", "Still open"])
+        assert (
+            ww < html.index("Won bet") < dn < html.index("Lost bet") < so < html.index("Open bet")
+        )
+        assert "Not a bet yet" not in html
+
+
+def test_a_manager_opens_a_bet_review_once_per_half_year_and_reports_are_reminded(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(world.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("decisions:reviews")).status_code == 302
+    reminded = set(
+        Notification.objects.filter(kind="decisions.bet_review").values_list(
+            "recipient__email", flat=True
+        )
+    )
+    assert reminded == {"employee@example.test", "peer@example.test"}
+    response = client.post(reverse("decisions:reviews"))
+    assert response.status_code == 422 and "twice a year" in _text(response)
+
+
+def test_home_lists_memos_waiting_for_my_rating_and_bets_needing_an_outcome(world, client_for):
+    make_memo(captain=world.manager, title="Rate me please")
+    make_memo(
+        captain=world.employee,
+        title="Look back now",
+        state=S.DECIDED,
+        look_back_on=timezone.localdate() - timedelta(days=1),
+    )
+    html = _text(client_for(world.employee).get("/"))
+    assert "Waiting for your rating" in html and "Rate me please" in html
+    assert "Your bets to look back on" in html and "Look back now" in html
+
+
+def test_home_explains_the_practice_when_nothing_is_waiting(world, client_for):
+    other = make_person(name="Newcomer")
+    html = _text(client_for(other).get("/"))
+    assert "Nothing needs you" in html and "silent disagreement is unacceptable" in html
