@@ -11,13 +11,14 @@ PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt check-migrations pytest migrate seed shell clean clean-var
+.PHONY: help venv run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var
 
 help:
 	@echo "make run      start the app: web + Celery worker + one beat (http://127.0.0.1:$${PORT:-8000})"
 	@echo "make test     lint, format check, migrations check, then the whole test suite"
 	@echo "make lint     ruff check          make fmt      ruff format + ruff check --fix"
 	@echo "make migrate  apply migrations    make seed     load the demo company if empty"
+	@echo "make bench    benchmarks (bench/run.py; BENCH_ARGS=\"--people 2000\")"
 	@echo "make clean    remove caches and collected static (keeps .venv and var/)"
 	@echo "make clean-var CONFIRM=yes   also delete var/ (the embedded database, keys, queue)"
 
@@ -71,6 +72,12 @@ seed: venv
 
 shell: venv
 	$(PY) -m culture.devstack manage shell
+
+# Benchmarks (bench/run.py); never part of `make test`. With DATABASE_URL unset they use
+# their own embedded database (culture_bench), since they rebuild the company they measure.
+BENCH_ARGS ?=
+bench: venv
+	$(PY) -m culture.devstack bench $(BENCH_ARGS)
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results

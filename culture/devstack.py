@@ -3,6 +3,7 @@
     python -m culture.devstack run            # migrate, seed once, web + worker + one beat
     python -m culture.devstack test [ARGS]    # pytest ARGS against DATABASE_URL or the embedded DB
     python -m culture.devstack manage ARGS    # manage.py ARGS against the same database
+    python -m culture.devstack bench [ARGS]   # bench/run.py ARGS (embedded DB: culture_bench)
     python -m culture.devstack env            # print DATABASE_URL (starts the embedded DB)
     python -m culture.devstack stop           # stop the embedded DB
 
@@ -150,12 +151,12 @@ def stop_postgres(base: Path | None = None) -> bool:
     return True
 
 
-def ensure_database_url() -> EmbeddedPostgres | None:
+def ensure_database_url(database: str = DATABASE_NAME) -> EmbeddedPostgres | None:
     """Export DATABASE_URL: the environment's, or the embedded Postgres (started if needed)."""
     if os.environ.get("DATABASE_URL"):
         return None
-    embedded = start_postgres()
-    os.environ["DATABASE_URL"] = embedded.url
+    embedded = start_postgres(database=database)
+    os.environ["DATABASE_URL"] = database_url(embedded.socket_dir, database)
     return embedded
 
 
@@ -409,9 +410,11 @@ def _shutdown(children: list[Child], embedded: EmbeddedPostgres | None) -> None:
 # --- Other commands -----------------------------------------------------------------------
 
 
-def _with_database(argv: list[str], extra_env: dict[str, str] | None = None) -> int:
+def _with_database(
+    argv: list[str], extra_env: dict[str, str] | None = None, database: str = DATABASE_NAME
+) -> int:
     """Run argv with DATABASE_URL set; stop the embedded Postgres afterwards if we started it."""
-    embedded = ensure_database_url()
+    embedded = ensure_database_url(database)
     os.environ.update(extra_env or {})
     if embedded is None or not embedded.started_here:
         os.execv(argv[0], argv)  # noqa: S606 - nothing to clean up afterwards
@@ -444,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         return _with_database(
             [sys.executable, "-m", "pytest", *argv], extra_env={"VAR_DIR": str(test_var)}
         )
+    if command == "bench":
+        # Its own database: the benchmark rebuilds its company with seed_demo --flush.
+        return _with_database([sys.executable, "bench/run.py", *argv], database="culture_bench")
     if command == "manage":
         return _with_database([sys.executable, "manage.py", *argv])
     if command == "env":
