@@ -44,7 +44,14 @@ def var_dir() -> Path:
 
 
 def say(message: str) -> None:
-    print(f"devstack | {message}", flush=True)
+    _print(f"devstack | {message}\n")
+
+
+def _print(text: str) -> None:
+    # `make run | tee log` then Ctrl-C: tee is gone, but the shutdown must still finish.
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 # --- Embedded PostgreSQL ------------------------------------------------------------------
@@ -199,7 +206,7 @@ class Child:
         pattern = re.compile(self.ready_pattern)
         assert self.process is not None and self.process.stdout is not None
         for line in self.process.stdout:
-            print(f"{self.name:<8}| {line}", end="", flush=True)
+            _print(f"{self.name:<8}| {line}")
             if not self.ready.is_set() and pattern.search(line):
                 self.ready.set()
 
@@ -306,10 +313,10 @@ def run() -> int:
             try:
                 seeded = _manage("devstack_prepare", env=env, capture=True)  # migrate + seed
             except subprocess.CalledProcessError as exc:
-                print(exc.stdout or "", end="", flush=True)
+                _print(exc.stdout or "")
                 say(f"migrate/seed failed (exit {exc.returncode}); not starting the app.")
                 return 1
-            print(seeded, end="", flush=True)
+            _print(seeded)
             if stopping.is_set():
                 return 0
 
@@ -379,7 +386,7 @@ def _banner(url: str, seeded: str, elapsed: float, waiting: list[str]) -> None:
     if logins:
         lines += ["", *("  " + line for line in logins.splitlines())]
     lines += ["", "  Press Ctrl-C to stop everything.", "=" * 72, ""]
-    print("\n".join(lines), flush=True)
+    _print("\n".join(lines) + "\n")
 
 
 def _shutdown(children: list[Child], embedded: EmbeddedPostgres | None) -> None:
