@@ -95,10 +95,52 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
 
 # --- keeper (issue 3) -------------------------------------------------------------------------
 # Keeper getters go in this section.
-#
-#
-#
-#
+
+
+def _may_read_keeper_test(user, test) -> bool:
+    """Answers are for the answering manager, the managers above them and people admins.
+    While a cycle is open the report's *current* line decides: someone who moved takes
+    their open test to the new manager, and the old one loses it at once."""
+    if test.report_id == user.pk:
+        return False  # nobody reads an answer about themselves, people admins included
+    if user.is_people_admin:
+        return True
+    if test.cycle.is_open():
+        return test.report.manager_id == user.pk or user.is_above(test.report)
+    return test.manager_id == user.pk or user.is_above(test.manager)
+
+
+def get_keeper_test_for_user(user, test_id, *, write: bool = False):
+    """A keeper test (with its answer). Anyone who may not read it gets 404; a reader who
+    may not change it (skip level, admin, closed cycle) gets 403. Only the report's current
+    manager answers, while the cycle is open."""
+    from keeper.models import KeeperTest
+
+    _require_active(user)
+    try:
+        test = KeeperTest.objects.select_related("cycle", "report", "manager", "report__team").get(
+            pk=int(test_id)
+        )
+    except (KeeperTest.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not _may_read_keeper_test(user, test):
+        raise Http404
+    if write and not (
+        test.cycle.is_open() and test.report.manager_id == user.pk and test.report.is_active
+    ):
+        raise PermissionDenied
+    return test
+
+
+def get_keeper_rollup_manager_for_user(user, person_id) -> Person:
+    """A manager under the viewer (or anyone, for people admins) whose keeper answers the
+    viewer may drill into."""
+    _require_active(user)
+    if str(person_id) == str(user.pk):
+        return user
+    return get_managed_person_for_user(user, person_id)
+
+
 # --- end keeper ----------------------------------------------------------------------------
 
 

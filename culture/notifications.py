@@ -16,12 +16,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -97,10 +98,10 @@ def notify(
     return notification or delivery
 
 
-def render_email(recipient, *, title, body, url, template=None, context=None):
+def render_email(recipient, *, title, body, url, template=None, context=None, company=None):
     from culture.models import CompanySettings
 
-    company = CompanySettings.load()
+    company = company or CompanySettings.load()
     full_url = f"{settings.SITE_URL}{url}" if url.startswith("/") else url
     ctx = {
         "recipient": recipient,
@@ -120,6 +121,114 @@ def render_email(recipient, *, title, body, url, template=None, context=None):
     html = html_template.render(ctx)
     subject = f"[{company.name}] {title}"[:250]
     return subject, text, html
+
+
+@dataclass
+class Message:
+    """One notification for notify_many(); the same fields as notify()."""
+
+    recipient: Person
+    key: str
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    email: bool = True
+    template: str | None = None
+    context: dict | None = None
+    attachments: list | None = None
+
+
+_INSERT_NOTIFICATIONS = """
+INSERT INTO culture_notification (key, recipient_id, kind, title, body, url, created_at)
+SELECT * FROM unnest(
+    %s::varchar[], %s::bigint[], %s::varchar[], %s::varchar[], %s::text[], %s::varchar[],
+    %s::timestamptz[]
+)
+ON CONFLICT (key) DO NOTHING
+RETURNING id, key
+"""
+
+
+def notify_many(messages: list[Message]) -> int:
+    """notify() for many people at once: one INSERT for the in-app notifications, one for
+    the emails, one task per chunk of emails. Exactly once per key, like notify(): keys
+    that exist already (or that a racing caller inserts first) are skipped.
+
+    Returns how many notifications this call created.
+    """
+    messages = [m for m in messages if m.recipient.is_active]
+    if not messages:
+        return 0
+    from culture.models import CompanySettings
+
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _INSERT_NOTIFICATIONS,
+                [
+                    [m.key for m in messages],
+                    [m.recipient.pk for m in messages],
+                    [m.kind for m in messages],
+                    [m.title[:200] for m in messages],
+                    [m.body for m in messages],
+                    [m.url for m in messages],
+                    [now] * len(messages),
+                ],
+            )
+            created = {key: pk for pk, key in cursor.fetchall()}
+        company = CompanySettings.load()
+        deliveries = []
+        for m in messages:
+            if m.key not in created or not m.email or not m.recipient.email:
+                continue
+            subject, text, html = render_email(
+                m.recipient,
+                title=m.title,
+                body=m.body,
+                url=m.url,
+                template=m.template,
+                context=m.context,
+                company=company,
+            )
+            deliveries.append(
+                Delivery(
+                    key=m.key,
+                    notification_id=created[m.key],
+                    recipient=m.recipient,
+                    to_email=m.recipient.email,
+                    subject=subject,
+                    text_body=text,
+                    html_body=html,
+                    attachments=[list(a) for a in (m.attachments or [])],
+                    created_at=now,
+                )
+            )
+        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=500)
+        ids = list(
+            Delivery.objects.filter(
+                key__in=[d.key for d in deliveries], status=Delivery.Status.PENDING
+            ).values_list("pk", flat=True)
+        )
+        enqueue_batches(ids)
+    return len(created)
+
+
+def enqueue_batches(delivery_ids: list[int], size: int = 100) -> None:
+    from culture.tasks import send_deliveries
+
+    chunks = [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
+
+    def _send():
+        for chunk in chunks:
+            try:
+                send_deliveries.apply_async(args=[chunk], retry=False)
+            except Exception:  # broker down: the rows stay pending for the sweeper
+                log.warning("could not enqueue %d deliveries; the sweeper will retry", len(chunk))
+                return
+
+    transaction.on_commit(_send)
 
 
 def enqueue_delivery(delivery_id: int) -> None:
@@ -155,11 +264,7 @@ def claim(delivery_id: int) -> Delivery | None:
     return Delivery.objects.get(pk=delivery_id)
 
 
-def send(delivery_id: int) -> bool:
-    """Send one delivery if this caller wins the claim. True when this call sent it."""
-    delivery = claim(delivery_id)
-    if delivery is None:
-        return False
+def _message(delivery: Delivery) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.text_body,
@@ -171,6 +276,15 @@ def send(delivery_id: int) -> bool:
         message.attach_alternative(delivery.html_body, "text/html")
     for filename, content, mimetype in delivery.attachments:
         message.attach(filename, content, mimetype)
+    return message
+
+
+def send(delivery_id: int) -> bool:
+    """Send one delivery if this caller wins the claim. True when this call sent it."""
+    delivery = claim(delivery_id)
+    if delivery is None:
+        return False
+    message = _message(delivery)
     try:
         mail.mailers.default.send_messages([message])
     except Exception as exc:
@@ -183,6 +297,43 @@ def send(delivery_id: int) -> bool:
         status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+def send_batch(delivery_ids: list[int]) -> int:
+    """Claim many deliveries in one statement, then send them over one mail connection,
+    marking each sent right after it goes (so a crash re-sends at most the one in flight).
+    Returns how many this call sent."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=delivery_ids, attempts__lt=MAX_ATTEMPTS)
+            .filter(
+                Q(status=Delivery.Status.PENDING)
+                | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - SEND_LEASE)
+            )
+            .order_by("pk")
+        )
+        Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    sent = 0
+    if not rows:
+        return 0
+    with mail.mailers.default as connection_:
+        for delivery in rows:
+            try:
+                connection_.send_messages([_message(delivery)])
+            except Exception as exc:  # noqa: BLE001 - recorded; the sweeper retries it
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    status=Delivery.Status.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+                )
+                continue
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            sent += 1
+    return sent
 
 
 def due_for_sweep(now=None):

@@ -20,6 +20,12 @@ def send_delivery(delivery_id: int) -> bool:
     return notifications.send(delivery_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_deliveries(delivery_ids: list[int]) -> int:
+    # As send_delivery: each row is claimed before it is sent, so redelivery is harmless.
+    return notifications.send_batch(delivery_ids)
+
+
 @shared_task
 def sweep_deliveries() -> int:
     """Re-send anything whose task was lost (broker down, worker killed)."""

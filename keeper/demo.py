@@ -1,7 +1,97 @@
-"""Demo data for the keeper practice, called by `manage.py seed_demo`."""
+"""Demo data for the keeper practice, called by `manage.py seed_demo`: two past cycles with
+answers and an open current cycle (the demo manager's people still to answer)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from culture.models import CompanySettings
+from keeper import services
+from keeper.models import Heard, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
+
+# Share of yes / not sure (the rest: no) in answered tests.
+_ANSWER_SQL = """
+UPDATE keeper_keepertest SET
+    answer = CASE WHEN r < 0.86 THEN 'yes' WHEN r < 0.96 THEN 'not_sure' ELSE 'no' END,
+    answered_at = %s,
+    notes = CASE WHEN r >= 0.86 THEN 'Talked about ownership of the on-call rota.' ELSE '' END,
+    shared_with_employee = (r < 0.3)
+FROM (SELECT id AS tid, random() AS r FROM keeper_keepertest
+      WHERE cycle_id = %s AND random() < %s) s
+WHERE id = s.tid AND manager_id <> %s
+"""
 
 
 def seed(*, people, rng, scale: int = 1) -> str:
-    """Add demo data. `people` maps the four demo logins' keys (admin, director, manager,
-    employee) and "all" (every active person) to Person objects. Returns a one-line summary."""
-    return ""
+    now = timezone.now()
+    tz = CompanySettings.load().tz
+    policy = KeeperPolicy.load()
+    current, _next = services.scheduled_opening(policy, tz, now)
+    openings = [current]
+    for _ in range(2):
+        openings.insert(
+            0, services.scheduled_opening(policy, tz, openings[0] - timedelta(days=1))[0]
+        )
+    manager = people["manager"]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setseed(%s)", [rng.random() * 2 - 1])
+        cycles = []
+        for index, opening in enumerate(openings):
+            local = opening.astimezone(tz)
+            due_on = local.date() + timedelta(days=policy.due_days)
+            closes_at = openings[index + 1] if index + 1 < len(openings) else _next
+            cycle = KeeperCycle.objects.create(
+                period_key=f"{local.year}-{local.month:02d}",
+                label=services.period_label(policy.cadence, local),
+                opens_at=opening,
+                due_on=due_on,
+                due_at=services._local(due_on + timedelta(days=1), 0, tz),
+                closes_at=closes_at,
+                wording=policy.wording,
+                opening_sent_at=opening,
+                soon_sent_at=opening,
+                due_sent_at=opening,
+                overdue_sent_at=opening,
+                created_at=opening,
+            )
+            services.snapshot_tests(cycle, now=opening)
+            past = index < len(openings) - 1
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _ANSWER_SQL,
+                    [
+                        opening + timedelta(days=5),
+                        cycle.pk,
+                        0.97 if past else 0.45,
+                        -1 if past else manager.pk,
+                    ],
+                )
+            cycles.append(cycle)
+        # The demo manager answered one person this cycle already; the rest are theirs to do.
+        first = KeeperTest.objects.filter(cycle=cycles[-1], manager=manager).order_by("id").first()
+        if first is not None:
+            KeeperTest.objects.filter(pk=first.pk).update(answer="yes", answered_at=now)
+        employee = people["employee"]
+        KeeperPromptLog.objects.bulk_create(
+            [
+                KeeperPromptLog(
+                    person=employee,
+                    manager_id=employee.manager_id,
+                    asked_on=(openings[0] + timedelta(days=20)).date(),
+                    heard=Heard.IMPROVE,
+                    note="Lead the next incident review; write more of the design docs.",
+                ),
+                KeeperPromptLog(
+                    person=employee,
+                    manager_id=employee.manager_id,
+                    asked_on=(openings[1] + timedelta(days=18)).date(),
+                    heard=Heard.FIGHT,
+                ),
+            ]
+        )
+    total = KeeperTest.objects.count()
+    return f"{len(cycles)} cycles ({', '.join(c.label for c in cycles)}), {total} keeper tests"

@@ -1,1 +1,236 @@
-"""Models of the keeper app."""
+"""Models of the keeper app: the company policy, cycles, keeper tests and the private
+keeper-prompt log. Reads are named QuerySet methods; writes live in services.py."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from culture.models import Person
+
+CLASSIC = (
+    "If {name} told you they were leaving for a similar job at a peer company, "
+    "would you fight hard to keep them?"
+)
+HIRE_AGAIN = "Knowing everything you know today, would you hire {name} again?"
+
+# Netflix: at least four months' pay, rising to about nine for the most senior (by level).
+DEFAULT_SEVERANCE = {"1": 4, "2": 4, "3": 4, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9}
+LEVELS = range(1, 10)
+
+
+def default_severance() -> dict:
+    return dict(DEFAULT_SEVERANCE)
+
+
+class Cadence(models.IntegerChoices):
+    """The value is the number of months between two cycles."""
+
+    BIMONTHLY = 2, "Every two months"
+    QUARTERLY = 3, "Quarterly"
+    HALF_YEARLY = 6, "Half-yearly"
+
+
+class Wording(models.TextChoices):
+    CLASSIC = "classic", "Classic: would you fight hard to keep them?"
+    CLASSIC_2024 = "classic_2024", "Classic, plus the 2024 memo's: would you hire them again?"
+
+
+class KeeperPolicy(models.Model):
+    """One row (pk=1). A change applies from the next cycle: an open cycle keeps the
+    wording, due date and close it was opened with (snapshotted on the cycle)."""
+
+    cadence = models.PositiveSmallIntegerField(choices=Cadence.choices, default=Cadence.QUARTERLY)
+    opening_month = models.PositiveSmallIntegerField(
+        default=1, help_text="A month in which a cycle opens; the others follow the cadence."
+    )
+    opening_hour = models.PositiveSmallIntegerField(
+        default=9, help_text="Hour of the day (company time) at which cycles open."
+    )
+    due_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Days after opening by which answers are due."
+    )
+    wording = models.CharField(max_length=20, choices=Wording.choices, default=Wording.CLASSIC)
+    severance_months = models.JSONField(
+        default=default_severance, help_text="Months of pay per job level (1 to 9)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "keeper policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opening_month__gte=1, opening_month__lte=12), name="keeper_month_ok"
+            ),
+            models.CheckConstraint(condition=Q(opening_hour__lte=23), name="keeper_hour_ok"),
+            models.CheckConstraint(
+                condition=Q(due_days__gte=1, due_days__lte=60), name="keeper_due_ok"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Keeper policy"
+
+    @classmethod
+    def load(cls) -> KeeperPolicy:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def months_for_level(self, level: int | None) -> int:
+        table = self.severance_months or DEFAULT_SEVERANCE
+        if level is None:
+            return int(table.get("1", 4))
+        level = max(1, min(9, int(level)))
+        return int(table.get(str(level), DEFAULT_SEVERANCE[str(level)]))
+
+
+class KeeperCycleQuerySet(models.QuerySet):
+    def open_at(self, now=None):
+        now = now or timezone.now()
+        return self.filter(opens_at__lte=now, closes_at__gt=now)
+
+    def current(self, now=None):
+        """The open cycle, or None."""
+        return self.open_at(now).order_by("-opens_at").first()
+
+    def latest_started(self, now=None):
+        """The open cycle, else the most recent closed one (shown locked), else None."""
+        now = now or timezone.now()
+        return self.filter(opens_at__lte=now).order_by("-opens_at").first()
+
+
+class KeeperCycle(models.Model):
+    period_key = models.CharField(max_length=7, unique=True, help_text="YYYY-MM of opening.")
+    label = models.CharField(max_length=40)
+    opens_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="End of the due day, company time.")
+    due_on = models.DateField()
+    closes_at = models.DateTimeField(help_text="When the next cycle opens; answers lock.")
+    wording = models.CharField(max_length=20, choices=Wording.choices)
+    # Reminder stages: set once every message of the stage went through the ledger.
+    opening_sent_at = models.DateTimeField(null=True, blank=True)
+    soon_sent_at = models.DateTimeField(null=True, blank=True)
+    due_sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = KeeperCycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opens_at"]
+
+    def __str__(self) -> str:
+        return f"Keeper test, {self.label}"
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now < self.closes_at
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.due_at <= now < self.closes_at
+
+    def questions(self, name: str) -> list[str]:
+        qs = [CLASSIC.format(name=name)]
+        if self.wording == Wording.CLASSIC_2024:
+            qs.append(HIRE_AGAIN.format(name=name))
+        return qs
+
+
+class Answer(models.TextChoices):
+    YES = "yes", "Yes, I would fight to keep them"
+    NOT_SURE = "not_sure", "Not sure"
+    NO = "no", "No"
+
+
+class KeeperTestQuerySet(models.QuerySet):
+    def for_manager_page(self, cycle, manager):
+        """The tests `manager` answers in `cycle`: while the cycle is open, their people's
+        current reporting line decides (a move takes effect at once); once it is closed,
+        the manager who was answering."""
+        qs = self.filter(cycle=cycle)
+        if cycle.is_open():
+            qs = qs.filter(report__manager_id=manager.pk, report__is_active=True)
+        else:
+            qs = qs.filter(manager_id=manager.pk)
+        return qs.select_related("report", "report__team").order_by("report__name", "report_id")
+
+    def completion_by_team(self):
+        return (
+            self.values("report__team__name")
+            .annotate(total=Count("id"), answered=Count("id", filter=~Q(answer="")))
+            .order_by("report__team__name")
+        )
+
+
+class KeeperTest(models.Model):
+    cycle = models.ForeignKey(KeeperCycle, on_delete=models.CASCADE, related_name="tests")
+    manager = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="keeper_tests_as_manager",
+        help_text="The answering manager (follows the report's manager while the cycle is open).",
+    )
+    report = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keeper_tests")
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    notes = models.TextField(blank=True)
+    shared_with_employee = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    look_again_on = models.DateField(null=True, blank=True)
+    look_again_reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = KeeperTestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "report"], name="keeper_one_test_per_cycle")
+        ]
+        indexes = [
+            models.Index(fields=["manager", "cycle"], name="keeper_test_manager_idx"),
+            models.Index(fields=["report", "cycle"], name="keeper_test_report_idx"),
+            models.Index(
+                fields=["look_again_on"],
+                name="keeper_look_again_idx",
+                condition=Q(look_again_on__isnull=False, look_again_reminded_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle.label}: {self.report_id}"
+
+    @property
+    def needs_guidance(self) -> bool:
+        return self.answer in (Answer.NOT_SURE, Answer.NO)
+
+
+class Heard(models.TextChoices):
+    FIGHT = "fight", "Would fight to keep me"
+    IMPROVE = "improve", "Told me what to improve"
+    WOULD_NOT = "would_not", "Would not"
+
+
+class KeeperPromptLog(models.Model):
+    """The employee's private log of asking their manager the keeper prompt. Only the
+    employee sees what they heard; the manager sees that (and when) they were asked."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keeper_prompts")
+    manager = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_on = models.DateField()
+    heard = models.CharField(max_length=12, choices=Heard.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-asked_on", "-id"]
+        indexes = [models.Index(fields=["person", "-asked_on"], name="keeper_prompt_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} asked on {self.asked_on}"

@@ -1,5 +1,415 @@
-from django.shortcuts import render
+"""Keeper views: parse -> access gate -> form -> one service call -> render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Q
+from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from culture import access, audit
+from culture.csvsafe import csv_response
+from culture.models import Person
+from keeper import services
+from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm, company_today
+from keeper.models import Answer, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
+
+TREND_LENGTH = 4
 
 
+def _cycle_from(request) -> KeeperCycle | None:
+    cycle_id = request.GET.get("cycle", "")
+    if cycle_id:
+        try:
+            return KeeperCycle.objects.get(pk=int(cycle_id))
+        except (KeeperCycle.DoesNotExist, ValueError):
+            raise Http404
+    return KeeperCycle.objects.latest_started()
+
+
+class Card:
+    """One direct report on the manager's page."""
+
+    def __init__(self, test: KeeperTest, cycle: KeeperCycle, *, writable: bool, data=None):
+        self.test = test
+        self.cycle = cycle
+        self.writable = writable
+        self.questions = cycle.questions(test.report.get_short_name())
+        self.trend: list[dict] = []
+        self.asked_on = None
+        self.form = AnswerForm(
+            data,
+            prefix=f"t{test.pk}",
+            initial={
+                "answer": test.answer,
+                "notes": test.notes,
+                "shared_with_employee": test.shared_with_employee,
+            },
+        )
+        if not writable:
+            for f in self.form.fields.values():
+                f.disabled = True
+
+
+def _progress(tests) -> dict:
+    total = len(tests)
+    answered = sum(1 for t in tests if t.answer)
+    return {"total": total, "answered": answered}
+
+
+def _trend_for(viewer: Person, cycle: KeeperCycle, report_ids: list[int]) -> dict[int, list]:
+    """Earlier answers about these people that the viewer may read: their own and those of
+    managers below them (one query)."""
+    if not report_ids:
+        return {}
+    rows = (
+        KeeperTest.objects.filter(report_id__in=report_ids, cycle__opens_at__lt=cycle.opens_at)
+        .exclude(answer="")
+        .exclude(report_id=viewer.pk)
+    )
+    if not viewer.is_people_admin:
+        sql, params = Person.objects.under_ids_sql(viewer)
+        rows = rows.filter(
+            Q(manager_id=viewer.pk) | Q(manager_id__in=RawSQL(sql, params))  # noqa: S611
+        )
+    rows = rows.values("report_id", "answer", "cycle__label").order_by(
+        "report_id", "-cycle__opens_at"
+    )
+    trend: dict[int, list] = {}
+    labels = dict(Answer.choices)
+    for row in rows:
+        items = trend.setdefault(row["report_id"], [])
+        if len(items) < TREND_LENGTH:
+            items.append(
+                {
+                    "label": row["cycle__label"],
+                    "answer": row["answer"],
+                    "text": labels[row["answer"]],
+                }
+            )
+    for items in trend.values():
+        items.reverse()
+    return trend
+
+
+def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None) -> dict:
+    if cycle is None:
+        return {"cycle": None, "cards": [], "progress": {"total": 0, "answered": 0}}
+    tests = list(KeeperTest.objects.for_manager_page(cycle, manager).exclude(report=viewer))
+    is_open = cycle.is_open()
+    writable = is_open and viewer.pk == manager.pk
+    cards = [Card(t, cycle, writable=writable) for t in tests]
+    ids = [t.report_id for t in tests]
+    trend = _trend_for(viewer, cycle, ids)
+    asked = dict(
+        KeeperPromptLog.objects.filter(person_id__in=ids, manager_id=manager.pk)
+        .values("person_id")
+        .annotate(last=Max("asked_on"))
+        .values_list("person_id", "last")
+    )
+    for card in cards:
+        card.trend = trend.get(card.test.report_id, [])
+        card.asked_on = asked.get(card.test.report_id)
+    read = [t.report for t in tests if t.answer or trend.get(t.report_id)]
+    if read:
+        audit.record_many(
+            viewer, "keeper.answer.read", read, detail={"cycle": cycle.label, "page": "manager"}
+        )
+    return {
+        "cycle": cycle,
+        "is_open": is_open,
+        "cards": cards,
+        "progress": _progress(tests),
+    }
+
+
+@require_GET
 def index(request):
-    return render(request, "keeper/index.html", {})
+    """The manager's page for the current cycle (or the last one, locked), and the way in
+    to everything else."""
+    me = access._require_active(request.user)
+    cycle = _cycle_from(request)
+    context = _manager_context(me, me, cycle)
+    context["manages_managers"] = me.manages_managers()
+    context["cycles"] = list(
+        KeeperCycle.objects.filter(opens_at__lte=timezone.now())
+        .only("id", "label")
+        .order_by("-opens_at")[:8]
+    )
+    return render(request, "keeper/index.html", context)
+
+
+@require_POST
+def answer(request, test_id):
+    test = access.get_keeper_test_for_user(request.user, test_id, write=True)
+    card = Card(test, test.cycle, writable=True, data=request.POST)
+    status = 200
+    if card.form.is_valid():
+        data = card.form.cleaned_data
+        try:
+            test = services.do_answer(
+                actor=request.user,
+                test_id=test.pk,
+                answer=data["answer"],
+                notes=data["notes"],
+                shared_with_employee=data["shared_with_employee"],
+            )
+        except ValidationError as exc:
+            card.form.add_error(None, exc)
+            status = 422
+        else:
+            card.test = test
+            card.saved_at = timezone.now()
+    else:
+        status = 422
+    if not request.htmx:
+        if status == 422:
+            context = _manager_context(request.user, request.user, test.cycle)
+            context["cards"] = [card if c.test.pk == test.pk else c for c in context["cards"]]
+            context["manages_managers"] = request.user.manages_managers()
+            return render(request, "keeper/index.html", context, status=422)
+        return redirect(reverse("keeper:index") + f"#card-{test.pk}")
+    tests = list(KeeperTest.objects.for_manager_page(test.cycle, request.user))
+    html = render_to_string("keeper/_card.html#status", {"card": card}, request=request)
+    html += render_to_string(
+        "keeper/index.html#progress",
+        {"progress": _progress(tests), "cycle": test.cycle, "oob": True},
+        request=request,
+    )
+    return HttpResponse(html, status=status)
+
+
+def _guidance_context(request, test, form=None) -> dict:
+    writable = test.cycle.is_open() and test.report.manager_id == request.user.pk
+    audit.record(request.user, "keeper.answer.read", subject=test.report, obj=test)
+    return {
+        "test": test,
+        "cycle": test.cycle,
+        "questions": test.cycle.questions(test.report.get_short_name()),
+        "estimate": services.severance_estimate(test.report, viewer=request.user),
+        "writable": writable,
+        "form": form or LookAgainForm(initial={"look_again_on": test.look_again_on}),
+    }
+
+
+@require_GET
+def guidance(request, test_id):
+    test = access.get_keeper_test_for_user(request.user, test_id)
+    return render(request, "keeper/guidance.html", _guidance_context(request, test))
+
+
+@require_POST
+def look_again(request, test_id):
+    test = access.get_keeper_test_for_user(request.user, test_id, write=True)
+    form = LookAgainForm(request.POST)
+    if form.is_valid():
+        try:
+            services.do_set_look_again(
+                actor=request.user, test_id=test.pk, on=form.cleaned_data["look_again_on"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"We will remind you on {form.cleaned_data['look_again_on']:%-d %B %Y}."
+            )
+            return redirect("keeper:guidance", test.pk)
+    return render(
+        request, "keeper/guidance.html", _guidance_context(request, test, form), status=422
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request):
+    """The keeper prompt, for everyone; a private log only its owner sees."""
+    me = access._require_active(request.user)
+    form = PromptLogForm(request.POST or None, initial={"asked_on": company_today()})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.do_log_prompt(person=me, **form.cleaned_data)
+            messages.success(request, "Added to your private log.")
+            return redirect("keeper:ask")
+        status = 422
+    entries = KeeperPromptLog.objects.filter(person=me).select_related("manager")
+    # The employee never sees an answer about themselves; when their manager recorded that
+    # they shared where they stand, the employee sees only that (not the answer, not notes).
+    shared = list(
+        KeeperTest.objects.filter(report=me, shared_with_employee=True)
+        .order_by("-cycle__opens_at")
+        .values_list("cycle__label", flat=True)[:4]
+    )
+    return render(
+        request,
+        "keeper/ask.html",
+        {"form": form, "entries": entries, "manager": me.manager, "shared": shared},
+        status=status,
+    )
+
+
+def _manager_table(viewer: Person, cycle: KeeperCycle, *, answers: bool = True) -> list[dict]:
+    """Completion (and, with `answers`, answer counts) per manager, alphabetical, never
+    ranked. While the cycle is open the current reporting line decides who the manager
+    is. Answer counts leave out the viewer's own test: nobody reads answers about
+    themselves."""
+    tests = KeeperTest.objects.filter(cycle=cycle)
+    if answers:
+        tests = tests.exclude(report=viewer)
+    if not viewer.is_people_admin:
+        tests = tests.filter(report__in=Person.objects.under(viewer))
+    field = "report__manager" if cycle.is_open() else "manager"
+    rows = (
+        tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=~Q(answer="")),
+            **(
+                {
+                    "yes": Count("id", filter=Q(answer=Answer.YES)),
+                    "not_sure": Count("id", filter=Q(answer=Answer.NOT_SURE)),
+                    "no": Count("id", filter=Q(answer=Answer.NO)),
+                }
+                if answers
+                else {}
+            ),
+        )
+        .order_by(f"{field}__name", f"{field}_id")
+    )
+    return [
+        {
+            "id": r[f"{field}_id"],
+            "name": r[f"{field}__name"],
+            "team": r[f"{field}__team__name"],
+            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no") if k in r},
+        }
+        for r in rows
+    ]
+
+
+@require_GET
+def rollup(request):
+    """Managers of managers: completion and answer counts for every manager under them."""
+    me = access._require_active(request.user)
+    if not (me.is_people_admin or me.manages_managers()):
+        raise PermissionDenied
+    cycle = _cycle_from(request)
+    table = [] if cycle is None else _manager_table(me, cycle)
+    if cycle is not None:
+        audit.record(me, "keeper.rollup.read", detail={"cycle": cycle.label})
+    return render(
+        request,
+        "keeper/rollup.html",
+        {
+            "cycle": cycle,
+            "rows": table,
+            "cycles": KeeperCycle.objects.only("id", "label").order_by("-opens_at")[:12],
+        },
+    )
+
+
+@require_GET
+def rollup_manager(request, person_id):
+    """Drill down: one manager's answers, for the managers above them and people admins."""
+    me = access._require_active(request.user)
+    manager = access.get_keeper_rollup_manager_for_user(me, person_id)
+    cycle = _cycle_from(request)
+    context = _manager_context(me, manager, cycle)
+    context.update({"manager": manager, "readonly": True})
+    for card in context["cards"]:
+        card.writable = False
+    return render(request, "keeper/manager.html", context)
+
+
+def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
+    policy = KeeperPolicy.load()
+    cycles = list(
+        KeeperCycle.objects.annotate(
+            total=Count("tests"), answered=Count("tests", filter=~Q(tests__answer=""))
+        ).order_by("-opens_at")[:12]
+    )
+    if cycle is None and cycles:
+        cycle = next((c for c in cycles if c.is_open()), cycles[0])
+    by_team, by_manager = [], []
+    if cycle is not None:
+        tests = KeeperTest.objects.filter(cycle=cycle)
+        by_team = list(tests.completion_by_team())
+        by_manager = _manager_table(viewer, cycle, answers=False)
+    return {
+        "policy": policy,
+        "policy_form": policy_form or PolicyForm(initial=PolicyForm.initial_for(policy)),
+        "cycles": cycles,
+        "cycle": cycle,
+        "by_team": by_team,
+        "by_manager": by_manager,
+    }
+
+
+@require_GET
+def admin(request):
+    """People admins: company-wide completion by team and manager, cycles, settings."""
+    access.require_people_admin(request.user)
+    cycle = _cycle_from(request) if request.GET.get("cycle") else None
+    return render(request, "keeper/admin.html", _admin_context(request.user, cycle=cycle))
+
+
+@require_POST
+def settings(request):
+    access.require_people_admin(request.user)
+    form = PolicyForm(request.POST)
+    if form.is_valid():
+        services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
+        messages.success(request, "Saved. The change applies from the next cycle.")
+        return redirect("keeper:admin")
+    return render(
+        request, "keeper/admin.html", _admin_context(request.user, policy_form=form), status=422
+    )
+
+
+@require_GET
+def export(request):
+    """Completion as CSV; answers only when asked for (and then audited per person)."""
+    access.require_people_admin(request.user)
+    cycle = _cycle_from(request)
+    with_answers = request.GET.get("answers") == "1"
+    header = ["cycle", "team", "manager", "manager_email", "person", "person_email", "answered"]
+    if with_answers:
+        header += ["answer", "shared_with_employee"]
+    if cycle is None:
+        return csv_response("keeper-completion.csv", header, [])
+    tests = list(
+        KeeperTest.objects.filter(cycle=cycle)
+        .select_related("manager", "report", "report__team")
+        .order_by("manager__name", "report__name")
+    )
+    rows = []
+    for t in tests:
+        row = [
+            cycle.label,
+            t.report.team.name if t.report.team else "",
+            t.manager.name,
+            t.manager.email,
+            t.report.name,
+            t.report.email,
+            "yes" if t.answer else "no",
+        ]
+        if with_answers:
+            # Nobody reads an answer about themselves, the exporting admin included.
+            answer = "" if t.report_id == request.user.pk else t.answer
+            row += [answer, "yes" if t.shared_with_employee else "no"]
+        rows.append(row)
+    if with_answers:
+        audit.record_many(
+            request.user,
+            "keeper.answer.read",
+            [t.report for t in tests if t.answer and t.report_id != request.user.pk],
+            detail={"cycle": cycle.label, "page": "export"},
+        )
+    else:
+        audit.record(request.user, "keeper.completion.exported", detail={"cycle": cycle.label})
+    return csv_response(f"keeper-{cycle.period_key}.csv", header, rows)

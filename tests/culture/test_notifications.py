@@ -106,3 +106,81 @@ def test_a_real_worker_delivers_a_notification_email(world, celery_worker):
     assert len(messages) == 1
     assert "To: employee@example.test" in messages[0]
     assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def _messages(people, prefix="bulk"):
+    return [
+        notifications.Message(
+            recipient=p, key=f"{prefix}:{p.pk}", kind="test", title=f"Hello {p.name}", url="/"
+        )
+        for p in people
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_many_creates_each_notification_and_email_once(world):
+    people = [world.employee, world.peer, world.manager, world.inactive]
+    assert notifications.notify_many(_messages(people)) == 3  # not the inactive person
+    assert notifications.notify_many(_messages(people)) == 0
+    assert Notification.objects.count() == 3 and Delivery.objects.count() == 3
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    from culture.tasks import send_deliveries
+
+    assert send_deliveries(ids) == 3
+    assert send_deliveries(ids) == 0  # a redelivered batch sends nothing again
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["employee@example.test", "peer@example.test", "manager@example.test"]
+    )
+    assert Delivery.objects.filter(status="sent").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_many_skips_keys_a_single_notify_already_sent(world):
+    _notify(world.employee, key=f"bulk:{world.employee.pk}")
+    assert notifications.notify_many(_messages([world.employee, world.peer])) == 1
+    assert Delivery.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_bulk_senders_create_every_message_once(world):
+    import threading
+
+    from django.db import connection as conn
+
+    people = [world.employee, world.peer, world.manager, world.skip_level]
+    barrier = threading.Barrier(4)
+    counts = []
+
+    def run():
+        barrier.wait()
+        try:
+            counts.append(notifications.notify_many(_messages(people, prefix="race")))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(counts) == 4
+    assert Notification.objects.count() == 4 and Delivery.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_with_a_failing_message_sends_the_rest_and_retries_the_failure(world, settings):
+    notifications.notify_many(_messages([world.employee, world.peer]))
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    settings.MAILERS = {"default": {"BACKEND": "tests.culture.broken_mailer.FlakyBackend"}}
+    from tests.culture import broken_mailer
+
+    broken_mailer.FlakyBackend.fail_for = {"peer@example.test"}
+    assert notifications.send_batch(ids) == 1
+    assert Delivery.objects.get(to_email="peer@example.test").status == "pending"
+    broken_mailer.FlakyBackend.fail_for = set()
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert sweep_deliveries() == 1
+    assert sorted(m.to[0] for m in broken_mailer.FlakyBackend.sent) == [
+        "employee@example.test",
+        "peer@example.test",
+    ]

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import calendar
+
+from django import forms
+from django.utils import timezone
+
+from culture.models import CompanySettings
+from keeper.models import Answer, Cadence, Heard, KeeperPolicy, Wording
+
+
+def company_today():
+    return timezone.now().astimezone(CompanySettings.load().tz).date()
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        choices=Answer.choices, required=False, widget=forms.RadioSelect, label="Your answer"
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Private notes",
+        help_text=(
+            "What makes them valuable, what to watch. "
+            "Only you and the managers above you see these."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    shared_with_employee = forms.BooleanField(
+        required=False, label="I have shared where they stand with them"
+    )
+
+
+class LookAgainForm(forms.Form):
+    look_again_on = forms.DateField(
+        label="Date to look again",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="We will remind you on that day.",
+    )
+
+    def clean_look_again_on(self):
+        value = self.cleaned_data["look_again_on"]
+        if value <= company_today():
+            raise forms.ValidationError("Choose a date in the future.")
+        return value
+
+
+class PromptLogForm(forms.Form):
+    asked_on = forms.DateField(
+        label="When did you ask?", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    heard = forms.ChoiceField(
+        choices=Heard.choices, widget=forms.RadioSelect, label="What you heard"
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Your private note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_asked_on(self):
+        value = self.cleaned_data["asked_on"]
+        if value > company_today():
+            raise forms.ValidationError("That date is in the future.")
+        return value
+
+
+MONTHS = [(m, calendar.month_name[m]) for m in range(1, 13)]
+
+
+class PolicyForm(forms.Form):
+    cadence = forms.TypedChoiceField(choices=Cadence.choices, coerce=int, label="Cadence")
+    opening_month = forms.TypedChoiceField(
+        choices=MONTHS, coerce=int, label="A month in which a cycle opens"
+    )
+    opening_hour = forms.IntegerField(
+        min_value=0, max_value=23, label="Opening hour (company time)"
+    )
+    due_days = forms.IntegerField(min_value=1, max_value=60, label="Days until answers are due")
+    wording = forms.ChoiceField(choices=Wording.choices, label="Wording")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for level in range(1, 10):
+            self.fields[f"level_{level}"] = forms.IntegerField(
+                min_value=0, max_value=36, label=f"Level {level}"
+            )
+
+    @classmethod
+    def initial_for(cls, policy: KeeperPolicy) -> dict:
+        initial = {
+            "cadence": policy.cadence,
+            "opening_month": policy.opening_month,
+            "opening_hour": policy.opening_hour,
+            "due_days": policy.due_days,
+            "wording": policy.wording,
+        }
+        for level in range(1, 10):
+            initial[f"level_{level}"] = policy.months_for_level(level)
+        return initial
+
+    def level_fields(self):
+        return [self[f"level_{level}"] for level in range(1, 10)]
+
+    def main_fields(self):
+        return [
+            self[n] for n in ("cadence", "opening_month", "opening_hour", "due_days", "wording")
+        ]

@@ -1,0 +1,25 @@
+"""Keeper test helpers (plain functions with keyword defaults)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from keeper import services
+from keeper.models import KeeperCycle, KeeperTest
+
+
+def open_cycle_now(*, days_ago: int = 2, days_left: int = 80) -> KeeperCycle:
+    """An open cycle (opened `days_ago`), with its snapshot of the current tree."""
+    now = timezone.now()
+    cycle, _ = services.open_cycle(
+        opening=now - timedelta(days=days_ago),
+        closes_at=now + timedelta(days=days_left),
+        now=now,
+    )
+    return cycle
+
+
+def keeper_test_of(cycle, person) -> KeeperTest:
+    return KeeperTest.objects.get(cycle=cycle, report=person)

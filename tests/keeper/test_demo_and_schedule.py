@@ -1,0 +1,44 @@
+"""The demo data and the beat entry."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from culture.models import Person
+from keeper.models import KeeperCycle, KeeperPromptLog, KeeperTest
+
+
+@pytest.mark.django_db
+def test_the_demo_has_two_answered_past_cycles_and_an_open_current_one(client_for):
+    out = StringIO()
+    call_command("seed_demo", "--people", "60", "--flush", stdout=out)
+    assert "keeper: 3 cycles" in out.getvalue()
+    cycles = list(KeeperCycle.objects.order_by("opens_at"))
+    assert len(cycles) == 3
+    current = KeeperCycle.objects.current()
+    assert current == cycles[-1]
+    for past in cycles[:2]:
+        assert not past.is_open()
+        tests = KeeperTest.objects.filter(cycle=past)
+        assert tests.exclude(answer="").count() > tests.count() * 0.8
+    manager = Person.objects.get(email="manager@example.com")
+    mine = KeeperTest.objects.filter(cycle=current, manager=manager)
+    assert mine.count() >= 3 and mine.exclude(answer="").count() == 1
+    assert KeeperPromptLog.objects.filter(person__email="employee@example.com").count() == 2
+    director = Person.objects.get(email="director@example.com")
+    html = client_for(director).get("/keeper/rollup/").content.decode()
+    assert manager.name in html
+
+
+def test_beat_runs_the_idempotent_keeper_sweep_every_hour():
+    from keeper.tasks import sweep
+
+    entry = settings.CELERY_BEAT_SCHEDULE["keeper-sweep"]
+    assert entry["task"] == "keeper.tasks.sweep"
+    assert entry["schedule"].minute == {5} and entry["schedule"].hour == set(range(24))
+    assert sweep.name == "keeper.tasks.sweep"
+    assert sweep.acks_late and sweep.reject_on_worker_lost

@@ -1,0 +1,93 @@
+"""Query budgets: the manager page, the rollup, the admin overview and the home section do
+not grow with the number of people or past cycles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from keeper import services
+from keeper.models import KeeperCycle, KeeperTest
+from tests.conftest import make_person
+from tests.keeper.helpers import open_cycle_now
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(world, *, managers: int, reports: int, past_cycles: int):
+    """Add managers under the director, reports under everyone, and answered past cycles."""
+    for _ in range(managers):
+        m = make_person(manager=world.skip_level, team=world.team)
+        for _ in range(reports):
+            make_person(manager=m, team=world.team)
+    for _ in range(reports):
+        make_person(manager=world.manager, team=world.team)
+    now = timezone.now()
+    for n in range(past_cycles, 0, -1):
+        cycle, _ = services.open_cycle(
+            opening=now - timedelta(days=90 * n + 10),
+            closes_at=now - timedelta(days=90 * (n - 1) + 10),
+            now=now,
+        )
+        KeeperTest.objects.filter(cycle=cycle).update(answer="yes", answered_at=now)
+    cycle = open_cycle_now()
+    tests = KeeperTest.objects.filter(cycle=cycle).order_by("id")
+    KeeperTest.objects.filter(pk__in=tests.values("pk")[: tests.count() // 2]).update(
+        answer="not_sure"
+    )
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "persona,url,budget",
+    [
+        ("manager", "/keeper/", 10),
+        ("skip_level", "/keeper/rollup/", 8),
+        ("skip_level", "/keeper/rollup/{manager}/", 10),
+        ("people_admin", "/keeper/admin/", 7),
+        ("employee", "/keeper/ask/", 7),
+    ],
+)
+def test_keeper_pages_run_the_same_queries_with_five_times_the_data(
+    world, persona, url, budget, client_for, django_assert_max_num_queries
+):
+    path = url.format(manager=world.manager.pk)
+    client = client_for(getattr(world, persona))
+    _grow(world, managers=2, reports=3, past_cycles=1)
+    small = _count(client, path)
+    KeeperCycle.objects.all().delete()
+    _grow(world, managers=10, reports=15, past_cycles=5)
+    assert KeeperTest.objects.filter(cycle=KeeperCycle.objects.current()).count() > 150
+    large = _count(client, path)
+    assert small == large
+    with django_assert_max_num_queries(budget):
+        client.get(path)
+
+
+@pytest.mark.parametrize("persona", ["manager", "employee", "skip_level"])
+def test_the_home_section_runs_two_queries_whatever_the_size(
+    world, persona, rf, django_assert_num_queries
+):
+    from keeper.home import home_context
+
+    request = rf.get("/")
+    request.user = getattr(world, persona)
+    _grow(world, managers=2, reports=3, past_cycles=1)
+    with django_assert_num_queries(2):
+        small = home_context(request)
+    KeeperCycle.objects.all().delete()
+    _grow(world, managers=10, reports=15, past_cycles=5)
+    with django_assert_num_queries(2):
+        large = home_context(request)
+    if persona == "manager":
+        assert (small["keeper_total"], large["keeper_total"]) == (5, 20)
