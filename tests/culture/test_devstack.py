@@ -30,11 +30,15 @@ def test_embedded_postgres_starts_under_var_dir_keeps_its_data_and_stops(scratch
     assert first.pgdata == scratch_var / "pgdata"
     assert (scratch_var / "pgdata" / "PG_VERSION").exists()
 
-    # The URL it exports is one that the settings (dj-database-url) and psycopg accept.
+    # The URL it exports is an ordinary loopback host:port URL that the settings
+    # (dj-database-url), psycopg and tests that rebuild it from HOST/PORT all accept.
     parsed = dj_database_url.parse(first.url)
     assert parsed["NAME"] == "culture"
-    assert parsed["HOST"] == str(first.socket_dir)
-    with psycopg.connect(host=parsed["HOST"], user="postgres", dbname=parsed["NAME"]) as conn:
+    assert parsed["HOST"] == "127.0.0.1"
+    assert parsed["PORT"] == first.port
+    with psycopg.connect(
+        host=parsed["HOST"], port=parsed["PORT"], user="postgres", dbname=parsed["NAME"]
+    ) as conn:
         conn.execute("CREATE TABLE kept (value text)")
         conn.execute("INSERT INTO kept VALUES ('still here')")
 
@@ -46,7 +50,8 @@ def test_embedded_postgres_starts_under_var_dir_keeps_its_data_and_stops(scratch
 
     second = devstack.start_postgres(scratch_var)
     assert second.started_here
-    with psycopg.connect(host=str(second.socket_dir), user="postgres", dbname="culture") as conn:
+    assert second.port == first.port  # the same URL on every run
+    with psycopg.connect(second.url) as conn:
         assert conn.execute("SELECT value FROM kept").fetchone() == ("still here",)
     assert devstack.stop_postgres(scratch_var)
     assert not devstack.stop_postgres(scratch_var)
@@ -77,6 +82,7 @@ def test_a_command_run_on_the_embedded_database_stops_the_server_it_started(
     )
     assert code == 0
     database_url, child_var = capfd.readouterr().out.split()
-    assert dj_database_url.parse(database_url)["HOST"].startswith(str(scratch_var / "pgdata"))
+    parsed = dj_database_url.parse(database_url)
+    assert (parsed["HOST"], parsed["NAME"]) == ("127.0.0.1", "culture")
     assert child_var == str(scratch_var / "test")
     assert not devstack.postgres_running(scratch_var)
