@@ -146,10 +146,69 @@ def get_keeper_rollup_manager_for_user(user, person_id) -> Person:
 
 # --- feedback (issue 4) -----------------------------------------------------------------------
 # Feedback getters go in this section.
-#
-#
-#
-#
+
+
+def get_circle_for_user(user, circle_id, *, facilitator: bool = False):
+    """Circles are for their participants only (anyone else: 404). `facilitator=True`
+    additionally requires the facilitator role (participants: 403)."""
+    from feedback.models import Circle, Participant
+
+    _require_active(user)
+    try:
+        circle = Circle.objects.get(pk=int(circle_id))
+    except (Circle.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not Participant.objects.filter(circle=circle, person=user).exists():
+        raise Http404
+    if facilitator and circle.facilitator_id != user.pk:
+        raise PermissionDenied
+    return circle
+
+
+def get_circle_item_for_recipient(user, item_id):
+    """A circle item, for its recipient (who accepts or discards it); else 404."""
+    from feedback.models import CircleItem
+
+    _require_active(user)
+    try:
+        return CircleItem.objects.get(pk=int(item_id), recipient=user)
+    except (CircleItem.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def get_action_item_for_owner(user, action_id):
+    from feedback.models import ActionItem
+
+    _require_active(user)
+    try:
+        return ActionItem.objects.get(pk=int(action_id), owner=user)
+    except (ActionItem.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def get_written_feedback_for_recipient(user, feedback_id):
+    from feedback.models import WrittenFeedback
+
+    _require_active(user)
+    try:
+        return WrittenFeedback.objects.get(pk=int(feedback_id), recipient=user)
+    except (WrittenFeedback.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def get_feedback_reader_for_user(user, person_id) -> Person:
+    """Whose received written feedback the user may read: their own; their management
+    chain's (and people admins') only when the company setting allows it; else 404."""
+    from feedback.models import FeedbackPolicy
+
+    person = get_person_for_user(user, person_id)
+    if person.pk == user.pk:
+        return person
+    if FeedbackPolicy.load().chain_may_read and can_manage(user, person):
+        return person
+    raise Http404
+
+
 # --- end feedback ----------------------------------------------------------------------------
 
 

@@ -1,0 +1,130 @@
+from django import forms
+
+from culture.models import Person, Team
+from feedback.models import Circle, Kind
+from feedback.services import RESPONSES
+
+
+def _people():
+    return Person.objects.filter(is_active=True).only("id", "name", "email", "manager_id")
+
+
+class CircleForm(forms.Form):
+    title = forms.CharField(max_length=150, initial="Team feedback circle")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="Add a whole team in one click (everyone active in it).",
+    )
+    people = forms.ModelMultipleChoiceField(
+        queryset=_people(),
+        required=False,
+        help_text="Or hand-pick participants (added to the team, if any).",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    facilitator = forms.ModelChoiceField(
+        queryset=_people(), required=False, help_text="Default: you."
+    )
+    scheduled_at = forms.DateTimeField(
+        label="Date and time", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    minutes_per_person = forms.IntegerField(min_value=3, max_value=60, initial=20)
+    reveal_to = forms.ChoiceField(
+        choices=Circle.Audience.choices,
+        initial=Circle.Audience.CIRCLE,
+        label="Who sees the revealed items",
+    )
+
+    def clean(self):
+        data = super().clean()
+        people = list(data.get("people") or [])
+        team = data.get("team")
+        if team:
+            people += list(_people().filter(team=team))
+        data["participants"] = people
+        if len({p.pk for p in people}) < 2:
+            raise forms.ValidationError("Choose a team or at least two people.")
+        return data
+
+
+class ItemForm(forms.Form):
+    kind = forms.ChoiceField(choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.START)
+    text = forms.CharField(
+        max_length=2000,
+        label="Your feedback (signed)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class StepForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            (a, a)
+            for a in (
+                "start",
+                "reveal",
+                "next",
+                "end",
+                "undo",
+                "extend",
+                "pause",
+                "resume",
+                "handover",
+                "nudge",
+                "move",
+            )
+        ]
+    )
+    expect = forms.CharField(required=False, max_length=30)
+    person = forms.IntegerField(required=False)
+    minutes = forms.IntegerField(required=False, min_value=1, max_value=30)
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")], required=False)
+
+
+class RespondForm(forms.Form):
+    response = forms.ChoiceField(choices=[(r, r) for r in RESPONSES])
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accepted", "Accept"), ("discarded", "Discard")])
+
+
+class ActionItemForm(forms.Form):
+    text = forms.CharField(max_length=300, label="Action item")
+
+
+class WriteForm(forms.Form):
+    recipient = forms.ModelChoiceField(queryset=_people(), label="To")
+    kind = forms.ChoiceField(choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.START)
+    text = forms.CharField(
+        max_length=4000, label="Your feedback (signed)", widget=forms.Textarea(attrs={"rows": 5})
+    )
+    request = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class AskForm(forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        queryset=_people(),
+        label="Ask these colleagues",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    question = forms.CharField(max_length=300, required=False, label="Question (optional)")
+
+
+class PolicyForm(forms.Form):
+    chain_may_read = forms.BooleanField(
+        required=False,
+        label="A person's management chain may read the written feedback they received",
+    )
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=120, initial="Spring written 360")
+    opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
+            raise forms.ValidationError("The window must close after it opens.")
+        return data

@@ -1,0 +1,588 @@
+"""Writes for circles and written feedback.
+
+Every facilitator step is a conditional UPDATE on (phase, version) under a row lock, so two
+clicks on "next" advance once. Each step stores the state before it (Step) for undo.
+After commit, the circle's channel is told "changed, version V" (culture.live).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from culture import live
+from culture.models import Person
+from feedback.models import (
+    ActionItem,
+    Campaign,
+    Circle,
+    CircleItem,
+    Decision,
+    FeedbackRequest,
+    Participant,
+    Step,
+    WrittenFeedback,
+)
+
+Phase = Circle.Phase
+
+
+class StepRefused(Exception):
+    """A facilitator step that does not apply to the current state (stale click)."""
+
+
+def _publish_after_commit(circle_id: int) -> None:
+    def send():
+        version = Circle.objects.filter(pk=circle_id).values_list("version", flat=True).first()
+        live.publish(f"circle:{circle_id}", version=version)
+
+    transaction.on_commit(send)
+
+
+def _bump(circle_id: int) -> None:
+    Circle.objects.filter(pk=circle_id).update(version=F("version") + 1)
+    _publish_after_commit(circle_id)
+
+
+# --- Setting up --------------------------------------------------------------------------
+
+
+def default_order(people: list[Person], creator: Person) -> list[Person]:
+    """The manager goes first: whoever manages the most others in the group, then the
+    rest by name."""
+    ids = {p.pk for p in people}
+    managers = [p for p in people if any(q.manager_id == p.pk for q in people)]
+    first = None
+    if managers:
+        first = max(managers, key=lambda m: sum(1 for q in people if q.manager_id == m.pk))
+    rest = sorted((p for p in people if p is not first), key=lambda p: (p.name, p.pk))
+    assert all(p.pk in ids for p in rest)
+    return ([first] if first else []) + rest
+
+
+def previous_circle_with_same_people(person_ids: set[int]):
+    candidates = (
+        Circle.objects.filter(participants__person_id__in=person_ids)
+        .distinct()
+        .order_by("-scheduled_at", "-id")[:20]
+    )
+    for circle in candidates.prefetch_related("participants"):
+        if {p.person_id for p in circle.participants.all()} == person_ids:
+            return circle
+    return None
+
+
+def do_create_circle(
+    *,
+    creator: Person,
+    title: str,
+    people: list[Person],
+    facilitator: Person | None,
+    scheduled_at,
+    minutes_per_person: int = 20,
+    reveal_to: str = Circle.Audience.CIRCLE,
+    order: list[Person] | None = None,
+) -> Circle:
+    facilitator = facilitator or creator
+    people = list({p.pk: p for p in [*people, facilitator] if p.is_active}.values())
+    if len(people) < 2:
+        raise ValidationError("A circle needs at least two people.")
+    ordered = order or default_order(people, creator)
+    with transaction.atomic():
+        circle = Circle.objects.create(
+            title=title,
+            created_by=creator,
+            facilitator=facilitator,
+            scheduled_at=scheduled_at,
+            minutes_per_person=minutes_per_person,
+            reveal_to=reveal_to,
+            previous=previous_circle_with_same_people({p.pk for p in people}),
+        )
+        Participant.objects.bulk_create(
+            Participant(circle=circle, person=p, position=i) for i, p in enumerate(ordered)
+        )
+        from feedback import invitations
+
+        invitations.on_commit_invite(circle.pk)
+    return circle
+
+
+# --- Facilitator steps ---------------------------------------------------------------------
+
+
+def _locked(circle_id: int) -> Circle:
+    return Circle.objects.select_for_update().get(pk=circle_id)
+
+
+def _check_facilitator(circle: Circle, actor: Person) -> None:
+    if circle.facilitator_id != actor.pk:
+        raise StepRefused("Only the facilitator can do this.")
+
+
+def _snapshot(circle: Circle, action: str) -> None:
+    Step.objects.create(
+        circle=circle,
+        action=action,
+        phase=circle.phase,
+        current_position=circle.current_position,
+        revealed_through=circle.revealed_through,
+        deadline=circle.deadline,
+        paused_remaining=circle.paused_remaining,
+        facilitator_id=circle.facilitator_id,
+    )
+
+
+def _next_position(circle: Circle, after: int) -> int | None:
+    return (
+        Participant.objects.present()
+        .filter(circle=circle, position__gt=after)
+        .order_by("position")
+        .values_list("position", flat=True)
+        .first()
+    )
+
+
+def _save(circle: Circle, expected_version: int | None, **fields) -> None:
+    """Conditional UPDATE: applies only if nobody moved the circle since the click."""
+    qs = Circle.objects.filter(pk=circle.pk)
+    if expected_version is not None:
+        qs = qs.filter(version=expected_version)
+    updated = qs.update(version=F("version") + 1, **fields)
+    if not updated:
+        raise StepRefused("The room moved on; your screen has been refreshed.")
+    _publish_after_commit(circle.pk)
+
+
+def do_step(*, circle_id: int, actor: Person, action: str, expect: str | None = None, **kw) -> None:
+    """Run one facilitator step. `expect` is the "phase:position" the facilitator's screen
+    showed; a second click made on the same screen (or a racing facilitator tab) is refused
+    instead of advancing twice."""
+    handler = STEPS.get(action)
+    if handler is None:
+        raise StepRefused("Unknown step.")
+    with transaction.atomic():
+        circle = _locked(circle_id)
+        _check_facilitator(circle, actor)
+        if expect and expect != state_key(circle):
+            raise StepRefused("The room moved on; your screen has been refreshed.")
+        handler(circle, version=circle.version, **kw)
+
+
+def state_key(circle: Circle) -> str:
+    return f"{circle.phase}:{circle.current_position}"
+
+
+def _start(circle: Circle, *, version: int) -> None:
+    if circle.phase != Phase.LOBBY:
+        raise StepRefused("The circle has already started.")
+    first = _next_position(circle, -1)
+    if first is None:
+        raise StepRefused("Nobody is left in the circle.")
+    _snapshot(circle, "start")
+    _save(
+        circle,
+        version,
+        phase=Phase.WRITING,
+        current_position=first,
+        deadline=timezone.now() + timedelta(minutes=circle.minutes_per_person),
+        paused_remaining=None,
+    )
+
+
+def _reveal(circle: Circle, *, version: int) -> None:
+    if circle.phase != Phase.WRITING:
+        raise StepRefused("There is nothing to reveal now.")
+    _snapshot(circle, "reveal")
+    _save(
+        circle,
+        version,
+        phase=Phase.REVEALED,
+        revealed_through=max(circle.revealed_through, circle.current_position),
+    )
+
+
+def _next(circle: Circle, *, version: int) -> None:
+    if circle.phase != Phase.REVEALED:
+        raise StepRefused("Reveal this round before moving on.")
+    _snapshot(circle, "next")
+    following = _next_position(circle, circle.current_position)
+    if following is None:
+        _save(circle, version, phase=Phase.WRAPUP, deadline=None, paused_remaining=None)
+    else:
+        _save(
+            circle,
+            version,
+            phase=Phase.WRITING,
+            current_position=following,
+            deadline=timezone.now() + timedelta(minutes=circle.minutes_per_person),
+            paused_remaining=None,
+        )
+
+
+def _end(circle: Circle, *, version: int) -> None:
+    if circle.phase == Phase.ENDED:
+        raise StepRefused("The circle has ended.")
+    _snapshot(circle, "end")
+    _save(circle, version, phase=Phase.ENDED, deadline=None, paused_remaining=None)
+    Circle.objects.filter(pk=circle.pk).update(ended_at=timezone.now())
+
+
+def _undo(circle: Circle, *, version: int) -> None:
+    step = Step.objects.filter(circle=circle).exclude(action="handover").first()
+    if step is None:
+        raise StepRefused("There is nothing to undo.")
+    revealed = step.revealed_through
+    _save(
+        circle,
+        version,
+        phase=step.phase,
+        current_position=step.current_position,
+        revealed_through=revealed,
+        deadline=step.deadline,
+        paused_remaining=step.paused_remaining,
+        ended_at=None,
+    )
+    step.delete()
+
+
+def _extend(circle: Circle, *, version: int, minutes: int = 2) -> None:
+    if circle.phase not in (Phase.WRITING, Phase.REVEALED):
+        raise StepRefused("There is no timer running.")
+    minutes = max(1, min(int(minutes), 30))
+    if circle.paused_remaining is not None:
+        _save(circle, version, paused_remaining=circle.paused_remaining + minutes * 60)
+    else:
+        base = max(circle.deadline or timezone.now(), timezone.now())
+        _save(circle, version, deadline=base + timedelta(minutes=minutes))
+
+
+def _pause(circle: Circle, *, version: int) -> None:
+    if circle.deadline is None or circle.paused_remaining is not None:
+        raise StepRefused("The timer is not running.")
+    _save(circle, version, paused_remaining=circle.seconds_left(), deadline=None)
+
+
+def _resume(circle: Circle, *, version: int) -> None:
+    if circle.paused_remaining is None:
+        raise StepRefused("The timer is not paused.")
+    _save(
+        circle,
+        version,
+        deadline=timezone.now() + timedelta(seconds=circle.paused_remaining),
+        paused_remaining=None,
+    )
+
+
+def _handover(circle: Circle, *, version: int, to_person_id: int) -> None:
+    seat = Participant.objects.present().filter(circle=circle, person_id=to_person_id).first()
+    if seat is None:
+        raise StepRefused("The new facilitator must be in the circle.")
+    _save(circle, version, facilitator_id=to_person_id)
+
+
+def _nudge(circle: Circle, *, version: int, person_id: int) -> None:
+    if circle.phase != Phase.WRITING:
+        raise StepRefused("Nudges are for the writing phase.")
+    updated = Participant.objects.filter(circle=circle, person_id=person_id).update(
+        nudged_at=timezone.now()
+    )
+    if not updated:
+        raise StepRefused("That person is not in the circle.")
+    _save(circle, None)
+
+
+def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
+    """Change the order of recipients in the lobby: swap with the neighbour."""
+    if circle.phase != Phase.LOBBY:
+        raise StepRefused("The order is fixed once the circle has started.")
+    seats = list(Participant.objects.filter(circle=circle).order_by("position"))
+    index = next((i for i, s in enumerate(seats) if s.person_id == person_id), None)
+    other = None if index is None else index + (-1 if up else 1)
+    if index is None or other < 0 or other >= len(seats):
+        raise StepRefused("Cannot move there.")
+    a, b = seats[index], seats[other]
+    Participant.objects.filter(pk=a.pk).update(position=32000)
+    Participant.objects.filter(pk=b.pk).update(position=a.position)
+    Participant.objects.filter(pk=a.pk).update(position=b.position)
+    _save(circle, None)
+
+
+STEPS = {
+    "move": _move,
+    "start": _start,
+    "reveal": _reveal,
+    "next": _next,
+    "end": _end,
+    "undo": _undo,
+    "extend": _extend,
+    "pause": _pause,
+    "resume": _resume,
+    "handover": _handover,
+    "nudge": _nudge,
+}
+
+
+# --- Participants' actions -----------------------------------------------------------------
+
+
+def current_recipient_seat(circle: Circle) -> Participant | None:
+    if circle.current_position < 0:
+        return None
+    return (
+        Participant.objects.select_related("person")
+        .filter(circle=circle, position=circle.current_position)
+        .first()
+    )
+
+
+def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> CircleItem:
+    """The item is in the database before anyone is told it was accepted."""
+    with transaction.atomic():
+        circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if circle.phase != Phase.WRITING:
+            raise ValidationError("Writing is closed for this round.")
+        seat = current_recipient_seat(circle)
+        if seat is None or seat.person_id == author.pk:
+            raise ValidationError("You are in the centre this round: listen and thank.")
+        if not Participant.objects.present().filter(circle=circle, person=author).exists():
+            raise ValidationError("You are not in this circle.")
+        item = CircleItem.objects.create(
+            circle=circle,
+            recipient_id=seat.person_id,
+            recipient_position=seat.position,
+            author=author,
+            kind=kind,
+            text=text.strip(),
+        )
+        _bump(circle.pk)
+    return item
+
+
+RESPONSES = ["Thank you", "Thank you, I'll think about it", "Thank you, that helps"]
+
+
+def do_respond(*, circle_id: int, person: Person, response: str) -> None:
+    if response not in RESPONSES:
+        raise ValidationError("Choose one of the responses: thank, don't argue.")
+    with transaction.atomic():
+        circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if circle.revealed_through < 0:
+            raise ValidationError("Nothing has been revealed yet.")
+        updated = Participant.objects.filter(
+            circle=circle, person=person, position__lte=circle.revealed_through
+        ).update(response=response)
+        if not updated:
+            raise ValidationError("Your round has not been revealed yet.")
+        _bump(circle.pk)
+
+
+def do_decide_item(*, item: CircleItem, person: Person, decision: str) -> None:
+    """Accept or discard: the recipient's call, nobody else's."""
+    if item.recipient_id != person.pk:
+        raise ValidationError("Only the recipient decides.")
+    if decision not in (Decision.ACCEPTED, Decision.DISCARDED):
+        raise ValidationError("Accept or discard.")
+    with transaction.atomic():
+        updated = CircleItem.objects.filter(
+            pk=item.pk,
+            recipient=person,
+            recipient_position__lte=F("circle__revealed_through"),
+        ).update(decision=decision)
+        if not updated:
+            raise ValidationError("This item has not been revealed yet.")
+        _bump(item.circle_id)
+
+
+def do_add_action_item(*, circle_id: int, person: Person, text: str) -> ActionItem:
+    with transaction.atomic():
+        circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if not Participant.objects.filter(
+            circle=circle, person=person, position__lte=circle.revealed_through
+        ).exists():
+            raise ValidationError("Action items follow your own round.")
+        action = ActionItem.objects.create(circle=circle, owner=person, text=text.strip())
+        _bump(circle.pk)
+    return action
+
+
+def do_complete_action_item(*, action: ActionItem, person: Person) -> None:
+    if action.owner_id != person.pk:
+        raise ValidationError("Only its owner can complete an action item.")
+    ActionItem.objects.filter(pk=action.pk).update(done=True)
+
+
+def do_leave(*, circle_id: int, person: Person) -> None:
+    """A participant leaves mid-circle: they stop counting in "N of M have written", their
+    round is skipped if it has not come yet, and a leaving facilitator hands the room to
+    the next person present."""
+    with transaction.atomic():
+        circle = Circle.objects.select_for_update().get(pk=circle_id)
+        updated = (
+            Participant.objects.present()
+            .filter(circle=circle, person=person)
+            .update(left_at=timezone.now())
+        )
+        if not updated:
+            raise ValidationError("You are not in this circle.")
+        if circle.facilitator_id == person.pk:
+            successor = (
+                Participant.objects.present()
+                .filter(circle=circle)
+                .order_by("position")
+                .values_list("person_id", flat=True)
+                .first()
+            )
+            if successor:
+                Circle.objects.filter(pk=circle.pk).update(facilitator_id=successor)
+        _bump(circle.pk)
+
+
+def do_rejoin(*, circle_id: int, person: Person) -> None:
+    with transaction.atomic():
+        Participant.objects.filter(circle_id=circle_id, person=person).update(left_at=None)
+        _bump(circle_id)
+
+
+def touch_presence(*, circle_id: int, person: Person, here: bool = True) -> bool:
+    """Refresh the viewer's last-seen time; returns True when their presence changed
+    (connected or gone), in which case everyone is told."""
+    now = timezone.now()
+    from feedback.models import PRESENCE_WINDOW
+
+    seat = Participant.objects.filter(circle_id=circle_id, person=person).first()
+    if seat is None:
+        return False
+    was_here = seat.is_here(now)
+    Participant.objects.filter(pk=seat.pk).update(
+        last_seen=now if here else now - PRESENCE_WINDOW * 2
+    )
+    if was_here != here:
+        with transaction.atomic():
+            _bump(circle_id)
+        return True
+    return False
+
+
+# --- Written 360 ---------------------------------------------------------------------------
+
+
+def do_write_feedback(
+    *, author: Person, recipient: Person, kind: str, text: str, request_id: int | None = None
+) -> WrittenFeedback:
+    if author.pk == recipient.pk:
+        raise ValidationError("Write to someone else.")
+    with transaction.atomic():
+        request = None
+        if request_id:
+            request = FeedbackRequest.objects.filter(
+                pk=request_id, asked=author, requester=recipient
+            ).first()
+        feedback = WrittenFeedback.objects.create(
+            author=author,
+            recipient=recipient,
+            kind=kind,
+            text=text.strip(),
+            request=request,
+            campaign=Campaign.current(),
+        )
+        if request is not None:
+            FeedbackRequest.objects.filter(pk=request.pk, answered_at__isnull=True).update(
+                answered_at=timezone.now()
+            )
+        from culture.notifications import notify
+
+        notify(
+            recipient,
+            key=f"feedback:written:{feedback.pk}",
+            kind="feedback.received",
+            title=f"{author.name} wrote you feedback",
+            url="/feedback/inbox/",
+            template="emails/feedback_received",
+            context={"author": author},
+        )
+    return feedback
+
+
+def do_decide_written(*, feedback: WrittenFeedback, person: Person, decision: str) -> None:
+    if feedback.recipient_id != person.pk:
+        raise ValidationError("Only the recipient decides.")
+    if decision not in (Decision.ACCEPTED, Decision.DISCARDED, Decision.PENDING):
+        raise ValidationError("Accept or discard.")
+    WrittenFeedback.objects.filter(pk=feedback.pk, recipient=person).update(decision=decision)
+
+
+def do_request_feedback(
+    *, requester: Person, asked: list[Person], question: str = ""
+) -> list[FeedbackRequest]:
+    from culture.notifications import notify
+
+    asked = [p for p in asked if p.pk != requester.pk and p.is_active]
+    if not asked:
+        raise ValidationError("Choose at least one colleague.")
+    with transaction.atomic():
+        requests = FeedbackRequest.objects.bulk_create(
+            FeedbackRequest(requester=requester, asked=p, question=question.strip()) for p in asked
+        )
+        for req in requests:
+            notify(
+                req.asked,
+                key=f"feedback:request:{req.pk}",
+                kind="feedback.requested",
+                title=f"{requester.name} asked you for feedback",
+                body=req.question,
+                url=f"/feedback/write/?to={requester.pk}&request={req.pk}",
+                template="emails/feedback_request",
+                context={"requester": requester, "question": req.question},
+            )
+    return requests
+
+
+REQUEST_REMINDER_AFTER = timedelta(days=3)
+
+
+def remind_open_requests(now=None) -> int:
+    """Idempotent sweeper: one reminder per unanswered request older than 3 days."""
+    from culture.notifications import Message, notify_many
+
+    now = now or timezone.now()
+    due = FeedbackRequest.objects.filter(
+        answered_at__isnull=True,
+        created_at__lte=now - REQUEST_REMINDER_AFTER,
+        created_at__gte=now - timedelta(days=30),
+    ).select_related("requester", "asked")
+    return notify_many(
+        [
+            Message(
+                recipient=req.asked,
+                key=f"feedback:request:{req.pk}:reminder",
+                kind="feedback.request_reminder",
+                title=f"Reminder: {req.requester.name} asked you for feedback",
+                body=req.question,
+                url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
+                template="emails/feedback_request",
+                context={"requester": req.requester, "question": req.question, "reminder": True},
+            )
+            for req in due[:5000]
+        ]
+    )
+
+
+def do_open_campaign(*, actor: Person, name: str, opens_on, closes_on) -> Campaign:
+    if closes_on < opens_on:
+        raise ValidationError("The window must close after it opens.")
+    return Campaign.objects.create(
+        name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
+    )
+
+
+def do_set_policy(*, actor: Person, chain_may_read: bool) -> None:
+    from culture import audit
+    from feedback.models import FeedbackPolicy
+
+    FeedbackPolicy.load()
+    FeedbackPolicy.objects.filter(pk=1).update(chain_may_read=chain_may_read)
+    audit.record(actor, "feedback.policy.changed", detail={"chain_may_read": chain_may_read})

@@ -1,0 +1,105 @@
+// The live room: one EventSource per browser. Events carry no content ("changed, version V");
+// on each, the browser re-fetches its own server-rendered fragment. If the stream fails the
+// fragment polls every 3 seconds and the stream is retried. The timer counts down from the
+// server-held seconds left rendered into the fragment.
+(function () {
+  "use strict";
+  var room = document.getElementById("room-live");
+  if (!room) return;
+  var status = document.getElementById("live-status");
+  var source = null;
+  var pollTimer = null;
+  var retryTimer = null;
+  var pending = false;
+
+  function currentVersion() {
+    var state = document.getElementById("state");
+    return state ? parseInt(state.getAttribute("data-version") || "0", 10) : 0;
+  }
+  var again = false;
+  function refresh() {
+    if (pending) { again = true; return; }  // one more when the current one lands
+    pending = true;
+    again = false;
+    htmx.trigger(room, "refresh");
+  }
+  // Never let an older render (a refresh that crossed a POST) replace a newer one.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target !== room || !event.detail.xhr) return;
+    var match = /data-version="(\d+)"/.exec(event.detail.xhr.responseText || "");
+    if (match && parseInt(match[1], 10) < currentVersion()) {
+      event.detail.shouldSwap = false;
+      again = true;
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt === room) {
+      pending = false;
+      if (again) setTimeout(refresh, 0);
+      if (!event.detail.successful) {
+        // A missed refresh (network loss): keep trying until one succeeds.
+        startPolling();
+      } else if (source && source.readyState === EventSource.OPEN) {
+        stopPolling();
+      }
+    }
+    var form = event.detail.elt;
+    if (form && form.hasAttribute && form.hasAttribute("data-compose") && event.detail.successful) {
+      var area = document.querySelector("#room-live textarea[name=text]");
+      if (area) area.value = "";
+    }
+  });
+  function say(text) { if (status) status.textContent = text; }
+  function startPolling() {
+    if (pollTimer) return;
+    say("Live updates interrupted: refreshing every 3 seconds.");
+    pollTimer = setInterval(refresh, 3000);
+  }
+  function stopPolling() {
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  }
+  function connect() {
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    if (source) source.close();
+    source = new EventSource(room.getAttribute("data-stream-url"));
+    source.addEventListener("open", function () { stopPolling(); say("Live."); });
+    // The first event after (re)connecting carries the current version: a browser that
+    // missed anything re-renders from the database.
+    source.addEventListener("changed", function (event) {
+      var v = parseInt(event.data || "0", 10);
+      if (!v || v !== currentVersion()) refresh();
+    });
+    source.addEventListener("ended", function () { source.close(); refresh(); say("This circle has ended."); });
+    source.addEventListener("fallback", function () { source.close(); startPolling(); retryTimer = setTimeout(connect, 10000); });
+    source.addEventListener("error", function () {
+      // The browser reconnects by itself after a dropped connection; a refused stream
+      // (503 when Redis is down) closes for good, so poll and try again later.
+      startPolling();
+      if (source.readyState === EventSource.CLOSED) { retryTimer = setTimeout(connect, 10000); }
+    });
+  }
+  connect();
+  // Coming back from sleep or a network loss: re-render from the database straight away.
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
+  window.addEventListener("online", function () { refresh(); connect(); });
+
+  var timerBase = null;
+  function resetTimer() { timerBase = performance.now(); tick(); }
+  function tick() {
+    var el = document.querySelector("#state .timer");
+    if (!el) return;
+    var left = el.getAttribute("data-seconds-left");
+    var out = el.querySelector(".timer-value");
+    if (left === "" || !out) return;
+    var seconds = parseInt(left, 10);
+    if (el.getAttribute("data-paused") !== "1" && timerBase !== null) {
+      seconds = Math.max(0, seconds - Math.floor((performance.now() - timerBase) / 1000));
+    }
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    out.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    el.classList.toggle("overtime", seconds === 0);
+  }
+  document.body.addEventListener("htmx:afterSwap", function (event) { if (event.detail.target === room) resetTimer(); });
+  resetTimer();
+  setInterval(tick, 1000);
+})();

@@ -1,0 +1,279 @@
+"""A live feedback circle in four real Chromium contexts against a real uvicorn (ASGI, SSE,
+Redis): the facilitator and three participants. Every response body and every stream event
+each browser received is recorded, to prove no unrevealed item reached anyone else."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.conftest import make_person
+from tests.e2e.conftest import Session
+from tests.feedback.factories import make_circle
+from tests.feedback.servers import uvicorn_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RECORD_EVENTS = """
+(() => {
+  const Original = window.EventSource;
+  window.EventSource = function (url, opts) {
+    const source = new Original(url, opts);
+    const add = source.addEventListener.bind(source);
+    source.addEventListener = function (type, listener, o) {
+      return add(type, function (event) {
+        if (event && typeof event.data === "string") window.__recordEvent(type, event.data);
+        return listener.call(this, event);
+      }, o);
+    };
+    return source;
+  };
+  window.EventSource.CLOSED = Original.CLOSED;
+  window.EventSource.OPEN = Original.OPEN;
+  window.EventSource.CONNECTING = Original.CONNECTING;
+})();
+"""
+
+
+class Recorder:
+    """Everything one browser received: response bodies (with arrival time) and events."""
+
+    def __init__(self, session: Session, name: str):
+        self.name = name
+        self.bodies: list[tuple[float, str, str]] = []
+        self.events: list[tuple[float, str, str]] = []
+        context = session.context
+        context.expose_binding(
+            "__recordEvent",
+            lambda source, kind, data: self.events.append((time.monotonic(), kind, data)),
+        )
+        context.add_init_script(RECORD_EVENTS)
+        session.page.on("requestfinished", self._finished)
+
+    def _finished(self, request):
+        try:
+            response = request.response()
+            if response is None:
+                return
+            kind = response.headers.get("content-type", "")
+            if "text/html" in kind or "text/plain" in kind or "csv" in kind or "markdown" in kind:
+                self.bodies.append((time.monotonic(), request.url, response.text()))
+        except Exception:  # noqa: BLE001, S110 - a page navigated away mid-read
+            pass
+
+    def seen_before(self, token: str, moment: float) -> list[str]:
+        return [url for t, url, text in self.bodies if t < moment and token in text]
+
+
+@pytest.fixture
+def room_server(redis_url):
+    with uvicorn_server(redis_url=redis_url) as base:
+        yield base
+
+
+def state(page):
+    return page.locator("#state")
+
+
+def wait_text(page, text, timeout=8000):
+    page.locator("#state").get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+
+
+def click_step(page, label):
+    page.locator("#state").get_by_role("button", name=label).click()
+
+
+def write_item(page, text, kind="Start"):
+    form = page.locator("form[data-compose]")
+    form.get_by_label(kind, exact=True).check()
+    form.get_by_label("Your feedback (signed)").fill(text)
+    form.get_by_role("button", name="Add item").click()
+    page.locator("#state .items.mine").get_by_text(text).wait_for()
+
+
+def test_a_live_circle_in_four_browsers_keeps_unrevealed_items_private(world, browser, room_server):
+    fourth = make_person(name="Fay Fourth", email="fourth@example.test", manager=world.manager)
+    circle = make_circle(
+        facilitator=world.manager, people=[world.employee, world.peer, fourth], title="Platform"
+    )
+    room = f"/feedback/circles/{circle.pk}/"
+    people = {"mia": world.manager, "eli": world.employee, "pat": world.peer, "fay": fourth}
+    sessions, recorders = {}, {}
+    try:
+        for key, person in people.items():
+            session = Session(browser, room_server)
+            recorders[key] = Recorder(session, key)
+            session.login(person.email, "correct-horse-battery")
+            sessions[key] = session
+        for session in sessions.values():
+            session.visit(room)
+        mia, eli, pat, fay = (sessions[k].page for k in ("mia", "eli", "pat", "fay"))
+
+        # Lobby: the facilitator sees everyone here.
+        mia.wait_for_function(
+            "() => document.querySelectorAll('#state .presence-item.here').length === 4"
+        )
+
+        # Round 1: Mia (the manager) is in the centre.
+        click_step(mia, "Start the circle")
+        for page in (mia, eli, pat, fay):
+            wait_text(page, "Writing for Mia Manager")
+        assert eli.locator("form[data-compose]").is_visible()
+        assert mia.locator("form[data-compose]").count() == 0  # the recipient listens
+
+        # The timer counts down on every screen from the server's deadline.
+        timer = fay.locator("#state .timer-value")
+        first = timer.inner_text()
+        assert re.fullmatch(r"\d+:\d\d", first)
+        fay.wait_for_function(
+            "t => document.querySelector('#state .timer-value').textContent !== t", arg=first
+        )
+        click_step(mia, "+2 minutes")
+        fay.wait_for_function(
+            "() => { const [m] = document.querySelector('#state .timer-value').textContent.split(':');"
+            " return parseInt(m, 10) >= 11; }"
+        )
+
+        # Fay starts typing; the others' items re-render her screen; her draft survives.
+        fay.locator("form[data-compose]").get_by_label("Your feedback (signed)").fill("Half a thou")
+        write_item(eli, "Stop answering for us SECRET-ELI-1", kind="Stop")
+        write_item(pat, "Continue the Friday demos SECRET-PAT-1", kind="Continue")
+        for page in (mia, eli, pat, fay):
+            wait_text(page, "2 of 3")
+        draft = fay.locator("form[data-compose]").get_by_label("Your feedback (signed)")
+        assert draft.input_value() == "Half a thou"
+        not_written = mia.locator("#state .not-written")
+        assert "Fay Fourth" in not_written.inner_text()
+        assert "Eli Employee" not in not_written.inner_text()
+        click_step(mia, "Nudge Fay")
+        wait_text(fay, "The facilitator is waiting for your feedback")
+        write_item(fay, "Start sharing plans earlier SECRET-FAY-1")
+        wait_text(mia, "3 of 3")
+
+        reveal_1 = time.monotonic()
+        click_step(mia, "Reveal")
+        for page in (mia, eli, pat, fay):
+            wait_text(page, "SECRET-ELI-1")
+            wait_text(page, "SECRET-PAT-1")
+        assert "Eli Employee" in fay.locator("#state .revealed-round").inner_text()
+        mia.locator("#state").get_by_role("button", name="Thank you, I'll think about it").click()
+        wait_text(eli, "“Thank you, I'll think about it”")
+
+        # Next, then an accidental next is undone.
+        click_step(mia, "Next person")
+        for page in (mia, eli, pat, fay):
+            wait_text(page, "Writing for Eli Employee")
+        click_step(mia, "Undo last step")
+        for page in (mia, eli, pat, fay):
+            wait_text(page, "Revealed: feedback for Mia Manager")
+        click_step(mia, "Next person")
+        wait_text(pat, "Writing for Eli Employee")
+
+        # Pat drops off; the room moves on; Pat comes back to exactly the current state.
+        sessions["pat"].context.set_offline(True)
+        write_item(fay, "Start pairing on reviews SECRET-FAY-2")
+        write_item(mia, "Continue mentoring SECRET-MIA-2", kind="Continue")
+        sessions["pat"].context.set_offline(False)
+        pat.wait_for_function(
+            "() => /2 of 3/.test(document.querySelector('#state').textContent)", timeout=15000
+        )
+        assert "SECRET-FAY-2" not in state(pat).inner_text()
+        pat.reload()
+        wait_text(pat, "2 of 3")
+        write_item(pat, "Start demoing your work SECRET-PAT-2")
+
+        reveal_2 = time.monotonic()
+        click_step(mia, "Reveal")
+        wait_text(eli, "SECRET-FAY-2")
+        # Rounds 3 and 4 without writing, then wrap-up.
+        for name in ("Fay Fourth", "Pat Peer"):
+            click_step(mia, "Next person")
+            wait_text(mia, f"Writing for {name}")
+            click_step(mia, "Reveal")
+            wait_text(mia, f"Revealed: feedback for {name}")
+        click_step(mia, "Next person")
+        wait_text(mia, "Wrap-up")
+        received = mia.locator("#state .items.received li", has_text="SECRET-ELI-1")
+        received.get_by_role("button", name="Accept").click()
+        mia.locator("#state .items.received li", has_text="SECRET-ELI-1").get_by_text(
+            "Accepted"
+        ).wait_for()
+        sessions["mia"].check_a11y("room in wrap-up")
+
+        # Privacy: before each reveal, no browser but the author's received an item's text.
+        secrets = {
+            "SECRET-ELI-1": ("eli", reveal_1),
+            "SECRET-PAT-1": ("pat", reveal_1),
+            "SECRET-FAY-1": ("fay", reveal_1),
+            "SECRET-FAY-2": ("fay", reveal_2),
+            "SECRET-MIA-2": ("mia", reveal_2),
+            "SECRET-PAT-2": ("pat", reveal_2),
+        }
+        for token, (author, revealed_at) in secrets.items():
+            for key, recorder in recorders.items():
+                if key == author:
+                    continue
+                leaked = recorder.seen_before(token, revealed_at)
+                assert not leaked, f"{token} reached {key} before the reveal: {leaked}"
+        for key, recorder in recorders.items():
+            assert len(recorder.bodies) > 10, key
+            assert recorder.events, f"{key} received no live events"
+            for _, kind, data in recorder.events:
+                # Events carry a version number and nothing else.
+                assert re.fullmatch(r"\d+|poll", data), (key, kind, data)
+            assert any(tok in " ".join(b for _, _, b in recorder.bodies) for tok in secrets)
+        for session in sessions.values():
+            session.assert_clean()
+    finally:
+        for session in sessions.values():
+            session.close()
+
+
+def test_with_redis_down_the_room_polls_and_keeps_working(world, browser):
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    with uvicorn_server(redis_url="redis://127.0.0.1:1/0") as base:
+        participant = Session(browser, base)
+        facilitator = Session(browser, base)
+        try:
+            participant.login(world.employee.email, "correct-horse-battery")
+            facilitator.login(world.manager.email, "correct-horse-battery")
+            # The stream is refused (503): expected here, so no a11y/console checks on it.
+            participant.page.goto(f"/feedback/circles/{circle.pk}/")
+            facilitator.page.goto(f"/feedback/circles/{circle.pk}/")
+            participant.page.get_by_text("refreshing every 3 seconds").wait_for()
+            click_step(facilitator.page, "Start the circle")
+            wait_text(participant.page, "Writing for Mia Manager", timeout=10000)
+            write_item(participant.page, "Start sharing the roadmap")
+            wait_text(facilitator.page, "1 of 2", timeout=10000)
+        finally:
+            participant.close()
+            facilitator.close()
+
+
+def test_after_a_server_restart_the_browser_reconnects_and_shows_the_current_state(
+    world, browser, redis_url
+):
+    from tests.feedback.servers import RawClient, free_port, session_cookie_for
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    port = free_port()
+    with uvicorn_server(redis_url=redis_url, port=port) as base:
+        participant = Session(browser, base)
+        participant.login(world.employee.email, "correct-horse-battery")
+        participant.visit(f"/feedback/circles/{circle.pk}/")
+        participant.page.get_by_text("Live.").wait_for()
+    # The server is gone; the room moves on through a new server on the same address.
+    try:
+        with uvicorn_server(redis_url=redis_url, port=port) as base:
+            facilitator = RawClient(base, session_cookie_for(world.manager))
+            facilitator.get(f"/feedback/circles/{circle.pk}/")
+            status, _ = facilitator.post(
+                f"/feedback/circles/{circle.pk}/step/", {"action": "start"}
+            )
+            assert status == 302
+            wait_text(participant.page, "Writing for Mia Manager", timeout=15000)
+            participant.page.get_by_text("Live.").wait_for(timeout=15000)
+    finally:
+        participant.close()

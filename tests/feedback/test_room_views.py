@@ -1,0 +1,244 @@
+import pytest
+from django.urls import reverse
+
+from feedback import services
+from feedback.models import CircleItem
+from tests.conftest import make_person
+from tests.feedback.factories import make_circle, step, write
+
+SECRET_A = "Stop interrupting in standups ZEBRA-41"
+SECRET_B = "Start writing design docs QUOKKA-77"
+
+
+def body(response):
+    return response.content.decode()
+
+
+@pytest.fixture
+def live_round(world, circle, fourth):
+    step(circle, world.manager, "start")
+    write(circle, world.employee, SECRET_A, kind="stop")
+    write(circle, world.peer, SECRET_B, kind="start")
+    return circle
+
+
+@pytest.mark.parametrize("url_name", ["feedback:room", "feedback:room_state"])
+def test_before_reveal_nobody_receives_anyone_elses_items_or_authors(
+    world, live_round, fourth, client_for, url_name
+):
+    url = reverse(url_name, args=[live_round.pk])
+    own = body(client_for(world.employee).get(url))
+    assert SECRET_A in own and SECRET_B not in own
+    others = body(client_for(world.peer).get(url))
+    assert SECRET_B in others and SECRET_A not in others
+    for person in (world.manager, fourth):  # the recipient-facilitator and a non-writer
+        page = body(client_for(person).get(url))
+        assert SECRET_A not in page and SECRET_B not in page
+        assert "2 of 3" in page
+
+
+def test_the_facilitator_sees_who_has_not_written_but_not_what_others_wrote(
+    world, live_round, fourth, client_for
+):
+    page = body(client_for(world.manager).get(reverse("feedback:room", args=[live_round.pk])))
+    assert "Not written yet" in page and f"Nudge {fourth.get_short_name()}" in page
+    assert f"Nudge {world.peer.get_short_name()}" not in page
+    assert SECRET_A not in page
+
+
+def test_after_reveal_the_whole_circle_sees_items_with_their_authors(
+    world, live_round, fourth, client_for
+):
+    step(live_round, world.manager, "reveal")
+    page = body(client_for(fourth).get(reverse("feedback:room_state", args=[live_round.pk])))
+    assert SECRET_A in page and SECRET_B in page
+    assert world.employee.name in page and world.peer.name in page
+
+
+def test_recipient_only_audience_keeps_revealed_items_to_the_recipient(world, fourth, client_for):
+    from feedback.models import Circle
+
+    circle = make_circle(
+        facilitator=world.manager,
+        people=[world.employee, world.peer, fourth],
+        reveal_to=Circle.Audience.RECIPIENT,
+    )
+    step(circle, world.manager, "start")
+    write(circle, world.employee, SECRET_A)
+    step(circle, world.manager, "reveal")
+    url = reverse("feedback:room_state", args=[circle.pk])
+    assert SECRET_A in body(client_for(world.manager).get(url))
+    assert SECRET_A not in body(client_for(fourth).get(url))
+    assert SECRET_A not in body(client_for(world.peer).get(url))
+
+
+def test_outsiders_are_refused_the_room_the_fragment_the_stream_items_and_exports(
+    world, live_round, client_for
+):
+    client = client_for(world.outsider)
+    item = CircleItem.objects.first()
+    for name in ("room", "room_state", "stream", "summary", "summary_md", "summary_csv"):
+        assert client.get(reverse(f"feedback:{name}", args=[live_round.pk])).status_code == 404
+    response = client.post(
+        reverse("feedback:decide_item", args=[item.pk]), {"decision": "accepted"}
+    )
+    assert response.status_code == 404
+    response = client.post(
+        reverse("feedback:write_item", args=[live_round.pk]), {"kind": "start", "text": "x"}
+    )
+    assert response.status_code == 404
+    assert CircleItem.objects.count() == 2
+
+
+def test_the_stream_refuses_foreign_origins_and_requests_without_a_session(
+    world, live_round, client_for
+):
+    url = reverse("feedback:stream", args=[live_round.pk])
+    response = client_for(world.employee).get(url, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    response = client_for(world.employee).get(url, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    response = client_for(None).get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_htmx_posts_get_only_the_fragment_and_invalid_items_come_back_422_in_place(
+    world, live_round, client_for
+):
+    client = client_for(world.employee)
+    url = reverse("feedback:write_item", args=[live_round.pk])
+    response = client.post(url, {"kind": "start", "text": ""}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    page = body(response)
+    assert page.lstrip().startswith('<div id="state"') and "<html" not in page
+    assert "errorlist" in page
+    response = client.post(
+        url, {"kind": "continue", "text": "Continue the demos"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "Continue the demos" in body(response)
+    assert CircleItem.objects.filter(author=world.employee).count() == 2
+
+
+def test_a_stale_next_click_refreshes_the_screen_instead_of_advancing(
+    world, live_round, client_for
+):
+    step(live_round, world.manager, "reveal")
+    client = client_for(world.manager)
+    url = reverse("feedback:step", args=[live_round.pk])
+    seen = services.state_key(live_round)
+    first = client.post(url, {"action": "next", "expect": seen}, headers={"HX-Request": "true"})
+    second = client.post(url, {"action": "next", "expect": seen}, headers={"HX-Request": "true"})
+    assert first.status_code == 200 and second.status_code == 200
+    assert "The room moved on" in body(second)
+    live_round.refresh_from_db()
+    assert live_round.current_position == 1
+
+
+def test_no_state_changes_on_get(world, live_round, client_for):
+    response = client_for(world.manager).get(reverse("feedback:step", args=[live_round.pk]))
+    assert response.status_code == 405
+
+
+def _grow(circle, world, people, rounds):
+    """Add many items and past circles with the same people."""
+    from feedback.models import CircleItem
+
+    CircleItem.objects.bulk_create(
+        CircleItem(
+            circle=circle,
+            recipient=world.manager,
+            recipient_position=0,
+            author=author,
+            kind="start",
+            text=f"item {n}",
+        )
+        for n in range(rounds)
+        for author in people
+    )
+    for _ in range(rounds // 5):
+        make_circle(facilitator=world.manager, people=people)
+
+
+@pytest.mark.parametrize("url_name", ["feedback:room", "feedback:room_state"])
+def test_room_and_event_fragment_queries_do_not_grow_with_items_or_past_circles(
+    world, fourth, client_for, django_assert_max_num_queries, url_name
+):
+    people = [world.employee, world.peer, fourth]
+    counts = []
+    for rounds in (5, 25):
+        circle = make_circle(facilitator=world.manager, people=people)
+        step(circle, world.manager, "start")
+        _grow(circle, world, people, rounds)
+        step(circle, world.manager, "reveal")
+        client = client_for(world.peer)
+        url = reverse(url_name, args=[circle.pk])
+        client.get(url)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(9):
+        client.get(url)
+
+
+def test_presence_shows_who_is_here_and_who_is_missing(world, circle, client_for):
+    services.touch_presence(circle_id=circle.pk, person=world.peer)
+    page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
+    assert f'data-person="{world.peer.pk}"' in page
+    peer_li = page.split(f'data-person="{world.peer.pk}"')[1].split("</li>")[0]
+    assert "here" in peer_li
+    employee_li = page.split(f'data-person="{world.employee.pk}"')[1].split("</li>")[0]
+    assert "missing" in employee_li
+
+
+def test_summary_exports_are_formula_safe_and_only_hold_what_the_viewer_received(
+    world, circle, client_for
+):
+    step(circle, world.manager, "start")
+    write(circle, world.employee, '=HYPERLINK("http://evil")')
+    step(circle, world.manager, "reveal")
+    step(circle, world.manager, "next")
+    write(circle, world.manager, "Start pairing with Pat")
+    step(circle, world.manager, "end")
+    client = client_for(world.manager)
+    csv = body(client.get(reverse("feedback:summary_csv", args=[circle.pk])))
+    assert "'=HYPERLINK" in csv and "Start pairing" not in csv
+    md = body(client.get(reverse("feedback:summary_md", args=[circle.pk])))
+    assert md.startswith("# Team circle: feedback for Mia Manager")
+    assert "Eli Employee" in md
+    summary = body(client.get(reverse("feedback:summary", args=[circle.pk])))
+    assert "HYPERLINK" in summary and "Start pairing" not in summary
+
+
+def test_creating_a_circle_for_a_whole_team_in_one_click(world, client_for):
+    from feedback.models import Circle
+
+    make_person(name="Zed", manager=world.manager, team=world.team)
+    client = client_for(world.manager)
+    response = client.post(
+        reverse("feedback:circle_new"),
+        {
+            "title": "Platform circle",
+            "team": world.team.pk,
+            "scheduled_at": "2026-12-01T10:00",
+            "minutes_per_person": 20,
+            "reveal_to": "circle",
+            "facilitator": "",
+        },
+    )
+    assert response.status_code == 302
+    circle = Circle.objects.get()
+    seats = list(circle.participants.select_related("person"))
+    assert seats[0].person == world.manager
+    assert {s.person.email for s in seats} >= {"employee@example.test", "peer@example.test"}
+    assert "inactive@example.test" not in {s.person.email for s in seats}
+
+
+def test_an_invalid_circle_form_is_422_with_errors(world, client_for):
+    response = client_for(world.manager).post(reverse("feedback:circle_new"), {"title": ""})
+    assert response.status_code == 422
+    assert "errorlist" in body(response)
