@@ -178,6 +178,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue / "queue"),
         "data_folder_out": str(_queue / "queue"),
         "processed_folder": str(_queue / "processed"),
+        # Exchange bindings; kombu's default is ./control, relative to the working directory.
+        "control_folder": str(_queue / "control"),
         "store_processed": False,
     }
 else:

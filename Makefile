@@ -1,0 +1,94 @@
+# The two commands: `make run` and `make test`. Everything else is a convenience.
+#
+# Python: .python-version says 3.13 (pyenv resolves `python3` to it in this folder).
+# The virtual environment is .venv; the locked dependencies are requirements.lock.
+# DATABASE_URL unset -> an embedded PostgreSQL under var/pgdata (culture/devstack.py).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# pytest arguments for `make test`, e.g. make test PYTEST_ARGS="-x tests/culture"
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var
+
+help:
+	@echo "make run      start the app: web + Celery worker + one beat (http://127.0.0.1:$${PORT:-8000})"
+	@echo "make test     lint, format check, migrations check, then the whole test suite"
+	@echo "make lint     ruff check          make fmt      ruff format + ruff check --fix"
+	@echo "make migrate  apply migrations    make seed     load the demo company if empty"
+	@echo "make bench    benchmarks (bench/run.py; BENCH_ARGS=\"--people 2000\")"
+	@echo "make clean    remove caches and collected static (keeps .venv and var/)"
+	@echo "make clean-var CONFIRM=yes   also delete var/ (the embedded database, keys, queue)"
+
+# Create .venv if missing; install the lock only when something in it is not installed
+# (a pip dry run with --no-index answers that offline in under a second).
+venv:
+	@if [ ! -x "$(PY)" ]; then \
+		v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		if [ "$$v" != "3.13" ]; then \
+			echo "error: $(PYTHON) is Python $$v; this project needs 3.13 (pyenv install 3.13, or PYTHON=python3.13)"; \
+			exit 1; \
+		fi; \
+		echo "Creating $(VENV) with $(PYTHON) ($$v)"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	@if ! $(PY) -m pip install --dry-run --no-deps --no-index -q -r requirements.lock >/dev/null 2>&1; then \
+		echo "Installing the locked dependencies (requirements.lock)"; \
+		$(PY) -m pip install -q --disable-pip-version-check uv && \
+		$(VENV)/bin/uv pip install --python $(PY) -r requirements.lock \
+		|| $(PY) -m pip install --disable-pip-version-check -r requirements.lock; \
+	fi
+
+run: venv
+	$(PY) -m culture.devstack run
+
+test: venv lint check-migrations pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Through devstack so that the history check sees the same database as the tests.
+check-migrations: venv
+	$(PY) -m culture.devstack manage makemigrations --check --dry-run
+
+# pytest exit code 5 ("no tests collected") is a failure here, as in CI.
+pytest: venv
+	@$(PY) -m culture.devstack test $(PYTEST_ARGS); code=$$?; \
+	if [ $$code -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; \
+	exit $$code
+
+migrate: venv
+	$(PY) -m culture.devstack manage migrate
+
+seed: venv
+	$(PY) -m culture.devstack manage seed_demo --if-empty
+
+shell: venv
+	$(PY) -m culture.devstack manage shell
+
+# Benchmarks (bench/run.py); never part of `make test`. With DATABASE_URL unset they use
+# their own embedded database (culture_bench), since they rebuild the company they measure.
+BENCH_ARGS ?=
+bench: venv
+	$(PY) -m culture.devstack bench $(BENCH_ARGS)
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache test-results
+	find . -name __pycache__ -type d -not -path "./.venv/*" -prune -exec rm -rf {} +
+	@echo "Kept .venv and var/ (data). To delete var/: make clean-var CONFIRM=yes"
+
+clean-var:
+	@if [ "$(CONFIRM)" != "yes" ]; then \
+		echo "var/ holds the embedded database, the secret key and the task queue."; \
+		echo "Refusing to delete it without: make clean-var CONFIRM=yes"; \
+		exit 1; \
+	fi
+	$(PY) -m culture.devstack stop || true
+	rm -rf var
