@@ -183,7 +183,16 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # kombu retries a failed connect every 2 s until CELERY_BROKER_CONNECTION_TIMEOUT,
+        # whatever the publish retry policy says; a single attempt keeps a web request that
+        # enqueues work fast when the broker is down (the sweeper re-enqueues; tests/faults/).
+        "max_retries": 0,
+        # A hung broker (accepts, never answers) must not hold a request either.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
