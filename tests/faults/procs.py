@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.conftest import require_service
 from tests.feedback.servers import ROOT, db_url_for_tests, free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -40,6 +41,8 @@ class PrivateRedis:
     """`redis-server --port N` that a test may kill and start again on the same port."""
 
     def __init__(self):
+        if not shutil.which("redis-server"):
+            require_service("redis-server", "not installed (apt-get install redis-server)")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
@@ -83,6 +86,8 @@ class PrivatePostgres:
     it again on the same port."""
 
     def __init__(self):
+        if not (PG_BIN / "initdb").exists() or os.geteuid() != 0:
+            require_service("PostgreSQL 15 binaries", f"{PG_BIN} (run as root, as CI does)")
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="faults-pg-"))
         shutil.chown(self.dir, "postgres", "postgres")
