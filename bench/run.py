@@ -327,6 +327,7 @@ def main() -> None:
     results["imports"] = {
         "people_rows": Person.objects.count(),
         "people_seconds": round(timed("import_people", "import_people", str(csv_path)), 2),
+        **results.get("volumes", {}).pop("market_import", {}),
     }
     try:
         from bench.pages import extra_measurements
@@ -403,7 +404,9 @@ def print_table(results: dict) -> None:
     imports = results.get("imports", {})
     if imports:
         print(f"Imports: {imports}")
-    for key in ("keeper_cycle", "live_room", "market_import"):
+    if "volumes" in results:
+        print(f"Volumes: {results['volumes']}")
+    for key in ("keeper_cycle", "live_room"):
         if key in results:
             print(f"{key}: {results[key]}")
 
