@@ -76,7 +76,7 @@ def practice_pages() -> list[dict]:
             "headers": hx_feed,
         },
         {
-            "name": f"memo ({big.rating_count} ratings)",
+            "name": "memo (most rated: 500)",
             "persona": "employee@example.com",
             "path": f"/decisions/{big.pk}/",
         },

@@ -249,7 +249,7 @@ def memos_and_ratings() -> dict:
             ORDER BY g, id
             LIMIT %s
             """,  # noqa: S608 (column names from the model)
-            [rounds, max_memo, MEMOS - have],
+            [max(rounds, 0), max_memo, max(MEMOS - have, 0)],
         )
         _execute(
             """
@@ -281,11 +281,11 @@ def memos_and_ratings() -> dict:
                 employee.pk,
                 director.pk,
                 big.pk,
-                BIG_MEMO_RATINGS - Rating.objects.filter(memo=big).count(),
+                max(BIG_MEMO_RATINGS - Rating.objects.filter(memo=big).count(), 0),
                 big.pk,
             ],
         )
-        need = RATINGS - Rating.objects.count()
+        need = max(RATINGS - Rating.objects.count(), 0)
         new_memos = _scalar(
             "SELECT count(*) FROM decisions_memo WHERE id > %s AND state <> 'draft'", [max_memo]
         )
@@ -405,7 +405,21 @@ def market_import(rng: random.Random) -> dict:
     return {"market_rows": MARKET_ROWS, "market_seconds": round(time.monotonic() - started, 2)}
 
 
+def scale_to(people: int) -> None:
+    """The volumes above are for 10,000 people; a smaller company gets proportionally less
+    (bench/run.py --people 100 compares query counts against the 10,000-person run)."""
+    global FEEDBACK_ITEMS, CIRCLES, MEMOS, RATINGS, BIG_MEMO_RATINGS, MARKET_ROWS
+    f = people / 10_000
+    FEEDBACK_ITEMS = int(200_000 * f)
+    CIRCLES = max(2, int(2_000 * f))
+    MEMOS = max(20, int(10_000 * f))
+    RATINGS = int(100_000 * f)
+    BIG_MEMO_RATINGS = min(500, max(people - 10, 1))
+    MARKET_ROWS = max(1_000, int(100_000 * f))
+
+
 def build_volumes(*, people: int) -> dict:
+    scale_to(people)
     rng = random.Random(7)
     out: dict = {}
     for step in (
