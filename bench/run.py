@@ -273,6 +273,11 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=int, default=8, help="seconds of wrk per page")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="build the company, count each page's SQL queries into bench/queries-N.json, stop",
+    )
     options = parser.parse_args()
     results: dict = {
         "machine": machine(),
@@ -305,6 +310,17 @@ def main() -> None:
     django_setup()
     from django.db import connection
 
+    if options.queries_only:
+        counts = {
+            page["name"]: query_count(page["path"], page["persona"], page.get("headers", {}))
+            for page in key_pages()
+        }
+        out = ROOT / "bench" / f"queries-{options.people}.json"
+        out.write_text(json.dumps(counts, indent=2))
+        for name, n in counts.items():
+            print(f"{name:40} {n:>4}")
+        return
+
     from culture import people_import
     from culture.csvsafe import write_rows
     from culture.models import Person
@@ -327,6 +343,7 @@ def main() -> None:
     results["imports"] = {
         "people_rows": Person.objects.count(),
         "people_seconds": round(timed("import_people", "import_people", str(csv_path)), 2),
+        **results.get("volumes", {}).pop("market_import", {}),
     }
     try:
         from bench.pages import extra_measurements
@@ -366,6 +383,9 @@ def main() -> None:
             }
             entry["throughput_rps"] = round(throughput(url, cookie, headers, options.duration), 1)
             entry["ratio_to_floor"] = round(entry["throughput_rps"] / h, 2)
+            small = ROOT / "bench" / "queries-100.json"
+            if small.exists():
+                entry["queries_at_100"] = json.loads(small.read_text()).get(page["name"])
             results["pages"].append(entry)
             log(f"{page['name']}: {entry}")
             connection.close()
@@ -385,14 +405,17 @@ def print_table(results: dict) -> None:
     print(f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
     h = results["floor"]["throughput_rps"]
     print(f"Floor H: {h} req/s (median {results['floor']['median_ms']} ms)\n")
-    header = f"{'page':34} {'persona':24} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'xH':>5} {'SQL':>4} {'bytes':>8}"
+    header = (
+        f"{'page':34} {'persona':10} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'xH':>5} "
+        f"{'SQL':>4} {'@100':>4} {'bytes':>8}"
+    )
     print(header)
     print("-" * len(header))
     for p in results["pages"]:
         print(
-            f"{p['name'][:34]:34} {p['persona'].split('@')[0][:24]:24} {p['median_ms']:>7} "
+            f"{p['name'][:34]:34} {p['persona'].split('@')[0][:10]:10} {p['median_ms']:>7} "
             f"{p['p95_ms']:>7} {p['throughput_rps']:>8} {p['ratio_to_floor']:>5} "
-            f"{p['queries']:>4} {p['bytes']:>8}"
+            f"{p['queries']:>4} {p.get('queries_at_100') or '':>4} {p['bytes']:>8}"
         )
     fl = results.get("first_load", {})
     if fl:
@@ -403,7 +426,9 @@ def print_table(results: dict) -> None:
     imports = results.get("imports", {})
     if imports:
         print(f"Imports: {imports}")
-    for key in ("keeper_cycle", "live_room", "market_import"):
+    if "volumes" in results:
+        print(f"Volumes: {results['volumes']}")
+    for key in ("keeper_cycle", "live_room"):
         if key in results:
             print(f"{key}: {results[key]}")
 

@@ -314,6 +314,7 @@ class FeedPost(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="feedpost_newest_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.memo_id}"

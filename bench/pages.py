@@ -1,0 +1,384 @@
+"""The practice pages and the extra measurements of the benchmark (imported by bench/run.py).
+
+practice_pages(): each key page of the four practices as the persona who uses it, plus the
+htmx fragments those pages fetch (fragments have their own target: 0.5 x H).
+
+extra_measurements(server=..., options=...):
+  live_room    50 SSE clients in one circle over two uvicorn processes (25 each, events
+               fanned out through Redis): POST to every client having the event, median/p99;
+               idle connections one process holds and the memory each costs.
+  keeper_cycle opening a keeper cycle for the whole company with a real Celery worker and
+               Redis, file mail backend: sweep start to the last message handed to the
+               backend; duplicate messages counted from the mail files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIVE_CLIENTS = 50
+LIVE_ROUNDS = 30
+IDLE_CONNECTIONS = 1000
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def practice_pages() -> list[dict]:
+    from culture.models import Person
+    from decisions.models import Memo
+    from feedback.models import Circle
+
+    employee = Person.objects.get(email="employee@example.com")
+    circle = Circle.objects.filter(title="Bench live room").order_by("-id").first()
+    if circle is None:  # without bench volumes: the demo's upcoming circle
+        circle = Circle.objects.exclude(phase=Circle.Phase.ENDED).order_by("-id").first()
+    big = Memo.objects.filter(state=Memo.State.OPEN).order_by("-rating_count", "id").first()
+    hx_feed = {"HX-Request": "true", "HX-Target": "feed-results"}
+    pages = [
+        {"name": "keeper manager page", "persona": "manager@example.com", "path": "/keeper/"},
+        {"name": "keeper rollup", "persona": "director@example.com", "path": "/keeper/rollup/"},
+        {
+            "name": "circle room",
+            "persona": "manager@example.com",
+            "path": f"/feedback/circles/{circle.pk}/",
+        },
+        {
+            "name": "circle room state (htmx)",
+            "persona": "employee@example.com",
+            "path": f"/feedback/circles/{circle.pk}/state/",
+            "fragment": True,
+            "headers": {"HX-Request": "true", "HX-Target": "room-live"},
+        },
+        {"name": "feedback inbox", "persona": "employee@example.com", "path": "/feedback/inbox/"},
+        {
+            "name": "feedback inbox filter (htmx)",
+            "persona": "employee@example.com",
+            "path": "/feedback/inbox/?kind=stop",
+            "fragment": True,
+            "headers": {"HX-Request": "true", "HX-Target": "inbox-results"},
+        },
+        {"name": "memo feed", "persona": "employee@example.com", "path": "/decisions/"},
+        {
+            "name": "memo feed page 2 (htmx)",
+            "persona": "employee@example.com",
+            "path": "/decisions/?page=2",
+            "fragment": True,
+            "headers": hx_feed,
+        },
+        {
+            "name": "memo (most rated: 500)",
+            "persona": "employee@example.com",
+            "path": f"/decisions/{big.pk}/",
+        },
+        {"name": "memo search", "persona": "employee@example.com", "path": "/decisions/?q=launch"},
+        {
+            "name": "memo search (htmx)",
+            "persona": "employee@example.com",
+            "path": "/decisions/?q=billing+service",
+            "fragment": True,
+            "headers": hx_feed,
+        },
+        {"name": "pay team", "persona": "director@example.com", "path": "/pay/team/"},
+        {
+            "name": "pay person",
+            "persona": "manager@example.com",
+            "path": f"/pay/people/{employee.pk}/",
+        },
+    ]
+    return pages
+
+
+# --- live room ---------------------------------------------------------------------------------
+
+
+def _start_server():
+    from bench.run import Server
+
+    return Server(1)
+
+
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1])
+    return 0
+
+
+def _worker_pid(server) -> int:
+    """The uvicorn process serving (with --workers 1 it is the process itself)."""
+    return server.process.pid
+
+
+def _pct(samples: list[float], q: float) -> float:
+    s = sorted(samples)
+    return round(s[min(len(s) - 1, max(0, int(round(len(s) * q)) - 1))], 1)
+
+
+def live_room() -> dict:
+    from django.db import close_old_connections
+
+    from culture.models import Person
+    from feedback.models import Circle, Participant
+    from tests.feedback.servers import RawClient, StreamReader, session_cookie_for
+
+    circle = Circle.objects.filter(title="Bench live room").order_by("-id").first()
+    seats = list(
+        Participant.objects.filter(circle=circle).select_related("person").order_by("position")
+    )
+    facilitator = circle.facilitator
+    clients_people = [s.person for s in seats if s.person_id != facilitator.pk][:LIVE_CLIENTS]
+    a, b = _start_server(), _start_server()
+    result: dict = {}
+    try:
+        fac = RawClient(a.url, session_cookie_for(facilitator))
+        status, _ = fac.get(f"/feedback/circles/{circle.pk}/")
+        assert status == 200, status
+        streams = []
+        for i, person in enumerate(clients_people):
+            server = a if i % 2 == 0 else b
+            s = StreamReader(
+                RawClient(server.url, session_cookie_for(person)),
+                f"/feedback/circles/{circle.pk}/stream/",
+            )
+            assert s.status == 200, s.status
+            streams.append(s)
+        time.sleep(2)
+        step = f"/feedback/circles/{circle.pk}/step/"
+        status, _ = fac.post(step, {"action": "start"})
+        assert status in (200, 302), status
+        time.sleep(1)
+        all_clients, per_client = [], []
+        for _ in range(LIVE_ROUNDS):
+            version = Circle.objects.get(pk=circle.pk).version + 1
+            sent = time.monotonic()
+            status, _ = fac.post(step, {"action": "extend", "minutes": 1})
+            assert status in (200, 302), status
+            got = []
+            for s in streams:
+                event = s.wait_for(
+                    lambda e, v=version: e[1] == "changed" and e[2].isdigit() and int(e[2]) >= v,
+                    timeout=10,
+                )
+                got.append((event[0] - sent) * 1000)
+            per_client += got
+            all_clients.append(max(got))
+            time.sleep(0.2)
+        for s in streams:
+            s.close()
+        result.update(
+            {
+                "clients": len(streams),
+                "processes": 2,
+                "rounds": LIVE_ROUNDS,
+                "all_clients_median_ms": round(statistics.median(all_clients), 1),
+                "all_clients_p99_ms": _pct(all_clients, 0.99),
+                "per_client_median_ms": round(statistics.median(per_client), 1),
+                "per_client_p99_ms": _pct(per_client, 0.99),
+            }
+        )
+        log(f"live room: {result}")
+    finally:
+        a.stop()
+        b.stop()
+    close_old_connections()
+
+    # Idle connections held by one process, and memory per connection.
+    server = _start_server()
+    try:
+        person = Person.objects.get(email="employee@example.com")
+        cookie = session_cookie_for(person)
+        pid = _worker_pid(server)
+        warm = RawClient(server.url, cookie)
+        for _ in range(3):
+            warm.get(f"/feedback/circles/{circle.pk}/")
+        s = StreamReader(warm, f"/feedback/circles/{circle.pk}/stream/")
+        time.sleep(1)
+        s.close()
+        time.sleep(1)
+        base = _rss_kb(pid)
+        idle = []
+        started = time.monotonic()
+        for _ in range(IDLE_CONNECTIONS):
+            s = StreamReader(
+                RawClient(server.url, cookie), f"/feedback/circles/{circle.pk}/stream/"
+            )
+            if s.status != 200:
+                break
+            idle.append(s)
+        opened = time.monotonic() - started
+        time.sleep(12)  # one heartbeat round for every connection
+        rss = _rss_kb(pid)
+        fac = RawClient(server.url, session_cookie_for(facilitator))
+        fac.get(f"/feedback/circles/{circle.pk}/")
+        before = Circle.objects.get(pk=circle.pk).version
+        sent = time.monotonic()
+        fac.post(f"/feedback/circles/{circle.pk}/step/", {"action": "extend", "minutes": 1})
+        reached = 0
+        for s in idle:
+            try:
+                s.wait_for(
+                    lambda e: e[1] == "changed" and e[2].isdigit() and int(e[2]) > before,
+                    timeout=15,
+                )
+                reached += 1
+            except TimeoutError:
+                pass
+        fanout = (time.monotonic() - sent) * 1000
+        for s in idle:
+            s.close()
+        result.update(
+            {
+                "idle_connections": len(idle),
+                "idle_open_seconds": round(opened, 1),
+                "idle_rss_base_mb": round(base / 1024, 1),
+                "idle_rss_mb": round(rss / 1024, 1),
+                "idle_kb_per_connection": round((rss - base) / max(len(idle), 1), 1),
+                "idle_post_reached": reached,
+                "idle_post_fanout_ms": round(fanout),
+            }
+        )
+        log(f"live room idle: {result}")
+    finally:
+        server.stop()
+    close_old_connections()
+    return result
+
+
+# --- keeper reminder path ----------------------------------------------------------------------
+
+
+def time_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def keeper_cycle() -> dict:
+    """Reopen the current keeper cycle through the real sweep task on a real worker."""
+    import redis
+
+    from culture.models import Delivery, Notification
+    from keeper.models import KeeperCycle, KeeperTest
+
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    from culture.models import CompanySettings
+    from keeper.models import KeeperPolicy
+
+    # A cycle is due now: cycles open on the 1st of their month, so open one this month and
+    # give it the longest due window (60 days) so that "too late for this period" never hits.
+    local = time_now().astimezone(CompanySettings.load().tz)
+    KeeperPolicy.objects.filter(pk=KeeperPolicy.load().pk).update(
+        opening_month=local.month, opening_hour=0, due_days=60
+    )
+    current = KeeperCycle.objects.current()
+    if current is not None:
+        # The sweep opens the cycle that is due now: take the seeded one away first.
+        # Its reminders are keyed by period: forget them too, or the sweep would skip them all.
+        prefix = f"keeper:{current.period_key}:"
+        Delivery.objects.filter(key__startswith=prefix).delete()
+        Notification.objects.filter(key__startswith=prefix).delete()
+        current.delete()
+    r = redis.Redis.from_url(redis_url)
+    r.delete("celery")
+    mail_dir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
+    env = {
+        **os.environ,
+        "MAIL_URL": f"file://{mail_dir}",
+        "DB_POOL": "false",
+        "DEBUG": "false",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "culture",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not r.exists("_kombu.binding.celery"):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Celery worker did not start")
+            time.sleep(0.2)
+        time.sleep(2)
+        from keeper.tasks import sweep
+
+        since = Delivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        started = time.monotonic()
+        sweep.apply_async()
+        cycle = None
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            cycle = KeeperCycle.objects.current()
+            if cycle is not None and cycle.opening_sent_at is not None:
+                pending = Delivery.objects.filter(id__gt=since, sent_at__isnull=True).count()
+                if pending == 0:
+                    break
+            time.sleep(0.2)
+        sweep_done = time.monotonic() - started
+        deliveries = Delivery.objects.filter(id__gt=since)
+        total = deliveries.count()
+        sent = deliveries.filter(sent_at__isnull=False)
+        first = sent.order_by("sent_at").values_list("sent_at", flat=True).first()
+        last = sent.order_by("-sent_at").values_list("sent_at", flat=True).first()
+        time.sleep(1)
+        texts = []
+        for path in sorted(mail_dir.glob("*.log")):
+            content = path.read_text()
+            texts += [m for m in content.split("-" * 79 + "\n") if m.strip()]
+        # A message handed over twice is identical but for its Date and Message-ID headers.
+        keys = [re.sub(r"^(Date|Message-ID): .*$", "", m, flags=re.M) for m in texts]
+        result = {
+            "people": KeeperTest.objects.filter(cycle=cycle).count() if cycle else 0,
+            "cycle": cycle.label if cycle else None,
+            "deliveries": total,
+            "sent": sent.count(),
+            "mail_files_messages": len(texts),
+            "duplicates": len(keys) - len(set(keys)),
+            "seconds_to_last_message": round(sweep_done, 1),
+            "send_window_seconds": round((last - first).total_seconds(), 1) if first else None,
+            "worker": "celery prefork, 2 processes",
+        }
+        log(f"keeper cycle: {result}")
+        return result
+    finally:
+        os.killpg(worker.pid, 15)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, 9)
+
+
+def extra_measurements(*, server, options) -> dict:
+    out = {}
+    for name, fn in (("live_room", live_room), ("keeper_cycle", keeper_cycle)):
+        try:
+            out[name] = fn()
+        except Exception as exc:  # one failed measurement must not lose the rest of the run
+            log(f"{name} failed: {exc!r}")
+            out[name] = {"error": repr(exc)}
+    return out
