@@ -84,16 +84,18 @@ def org_chart(request):
     else:
         peers = Person.objects.active().filter(manager__isnull=True)
     # A big branch (a CEO with hundreds of reports) shows only the focus at first; the rest
-    # of the branch loads when asked, so the page stays small at any company size.
+    # of the branch loads when asked, so the page stays small at any company size. The same
+    # three queries at any size: the first few peers, how many there are, and the viewer's
+    # own node (shown alone, with a "show all" button, when the branch is big).
     siblings = list(
-        _with_report_counts(peers).select_related("team").order_by("name")[: SIBLINGS_SHOWN + 1]
+        _with_report_counts(peers).select_related("team").order_by("name")[:SIBLINGS_SHOWN]
     )
-    sibling_count = len(siblings)
+    sibling_count = peers.count()
+    focus_row = list(_with_report_counts(Person.objects.filter(pk=focus.pk)).select_related("team"))
     if sibling_count > SIBLINGS_SHOWN:
-        sibling_count = peers.count()
-        siblings = [s for s in siblings if s.pk == focus.pk] or list(
-            _with_report_counts(Person.objects.filter(pk=focus.pk)).select_related("team")
-        )
+        siblings = focus_row
+    elif not any(s.pk == focus.pk for s in siblings):  # an inactive person, for admins
+        siblings = sorted([*siblings, *focus_row], key=lambda p: (p.name, p.pk))
     reports = list(
         _with_report_counts(Person.objects.active().direct_reports_of(focus))
         .select_related("team")

@@ -61,3 +61,12 @@ def test_core_pages_stay_within_their_query_budget(
     client = client_for(world.manager)
     with django_assert_max_num_queries(budget):
         assert client.get(url.format(employee=world.employee.pk)).status_code == 200
+
+
+def test_org_chart_runs_the_same_queries_for_a_small_and_a_huge_branch(world, client_for):
+    client = client_for(world.employee)
+    small = _count(client, "/people/org/")
+    for i in range(40):  # the employee's branch grows past what is shown at first
+        make_person(name=f"Peer {i}", manager=world.manager, team=world.team)
+    assert "Show all" in client.get("/people/org/").content.decode()
+    assert _count(client, "/people/org/") == small
