@@ -29,9 +29,9 @@ _sent = open(os.environ["LOAD_SENT"], "a", buffering=1)  # noqa: SIM115 - open f
 _sent_lock = Semaphore()
 
 
-def record(kind: str, **data) -> None:
+def record(what: str, **data) -> None:
     with _sent_lock:
-        _sent.write(json.dumps({"kind": kind, **data}) + "\n")
+        _sent.write(json.dumps({"what": what, **data}) + "\n")
 
 
 def token() -> str:
@@ -45,6 +45,8 @@ _pools = {
     "raters": list(PLAN["raters"]),
 }
 _seats = list(PLAN["circle"]["seats"])  # position order; seat 0 is the facilitator
+_logged_in: list[str] = []
+_steady_from: list[float] = []
 
 
 class Base(HttpUser):
@@ -70,6 +72,9 @@ class Base(HttpUser):
             if r.status_code != 302:
                 r.failure(f"login of {self.email} answered {r.status_code}")
                 raise gevent.GreenletExit  # never retry a password (lock-out)
+        _logged_in.append(self.email)
+        if len(_logged_in) == self.environment.runner.target_user_count:
+            _steady_from.append(time.monotonic())  # every user is in: the steady state
 
     def post(self, url, data, name, *, htmx=True):
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": ""}
@@ -222,12 +227,13 @@ class CircleSeat(Base):
         deadline = time.monotonic() + 3600
         while time.monotonic() < deadline:
             try:
-                with self.sse.get(
+                r = self.sse.get(
                     ROOM + "stream/",
                     name="circle SSE connect (time to headers)",
                     stream=True,
                     headers={"Accept": "text/event-stream"},
-                ) as r:
+                )
+                try:
                     if r.status_code != 200:  # counted as a failure by locust already
                         gevent.sleep(10)  # the page polls, and retries the stream later
                         continue
@@ -240,6 +246,8 @@ class CircleSeat(Base):
                             )
                         elif line and line.startswith("event: ended"):
                             return
+                finally:
+                    r.close()
             except gevent.GreenletExit:
                 return
             except Exception as exc:  # a dropped stream reconnects, as EventSource does
@@ -290,6 +298,7 @@ class Facilitator(CircleSeat):
 class Participant(CircleSeat):
     fixed_count = len(PLAN["circle"]["seats"]) - 1
     facilitator = False
+    wait_time = between(10, 20)  # about one item per person per round
 
     @task
     def write(self):
@@ -318,11 +327,40 @@ class Participant(CircleSeat):
             Room.in_flight -= 1
 
 
+@events.test_start.add_listener
+def _warm_up(environment, **kw):
+    """Production web processes have been up for hours, their Redis listeners connected.
+    A fresh process connects its listener on its first stream request and answers 503
+    (the page polls) if that takes over 3 s, which a cold start under full load can. So
+    open a few streams first, as the facilitator, until both web processes have one."""
+    import requests
+
+    s = requests.Session()
+    host = environment.host
+    s.get(host + "/login/", timeout=30)
+    r = s.post(
+        host + "/login/",
+        data={
+            "username": PLAN["circle"]["facilitator"],
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": s.cookies.get("csrftoken"),
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert r.status_code == 302, f"warm-up login answered {r.status_code}"
+    ok = 0
+    until = time.monotonic() + 30
+    while ok < 8 and time.monotonic() < until:
+        with s.get(host + ROOM + "stream/", stream=True, timeout=10) as r:
+            ok += r.status_code == 200
+    s.close()
+
+
 # --- Figures: every request's time, so percentiles are exact and windows can be told apart ---
 
 _times: list[tuple[float, str, float, bool]] = []  # (when, name, milliseconds, failed)
 _errors: dict[str, int] = {}
-_steady_from: list[float] = []
 
 
 @events.request.add_listener
@@ -331,11 +369,6 @@ def _on_request(request_type, name, response_time, exception, **kw):
     if exception is not None:
         key = f"{request_type} {name}: {exception!r}"[:300]
         _errors[key] = _errors.get(key, 0) + 1
-
-
-@events.spawning_complete.add_listener
-def _on_spawned(user_count, **kw):
-    _steady_from.append(time.monotonic())
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:

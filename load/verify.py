@@ -35,7 +35,7 @@ def verify(plan: dict, sent: list[dict]) -> list[str]:
     problems: list[str] = []
     by_kind: dict[str, list[dict]] = {}
     for s in sent:
-        by_kind.setdefault(s["kind"], []).append(s)
+        by_kind.setdefault(s["what"], []).append(s)
 
     # Keeper answers: each test holds the last answer sent, and every write left its audit row.
     keeper = by_kind.get("keeper", [])
@@ -152,7 +152,7 @@ def main() -> int:
         print(f"  ERROR x{n}: {error}")
 
     problems = verify(plan, sent)
-    kinds = Counter(s["kind"] for s in sent)
+    kinds = Counter(s["what"] for s in sent)
     print(
         "writes accepted: "
         + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
