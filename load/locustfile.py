@@ -69,12 +69,12 @@ class Base(HttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as r:
+            _logged_in.append(self.email)
+            if len(_logged_in) == self.environment.runner.target_user_count:
+                _steady_from.append(time.monotonic())  # every user is in: the steady state
             if r.status_code != 302:
                 r.failure(f"login of {self.email} answered {r.status_code}")
                 raise gevent.GreenletExit  # never retry a password (lock-out)
-        _logged_in.append(self.email)
-        if len(_logged_in) == self.environment.runner.target_user_count:
-            _steady_from.append(time.monotonic())  # every user is in: the steady state
 
     def post(self, url, data, name, *, htmx=True):
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": ""}
@@ -263,8 +263,8 @@ class Facilitator(CircleSeat):
     @task
     def run_circle(self):
         if Room.phase == "lobby":
-            self.step("start", "lobby:-1")
-            Room.phase, Room.position, Room.accepting = "writing", 0, True
+            if self.step("start", "lobby:-1"):
+                Room.phase, Room.position, Room.accepting = "writing", 0, True
             return
         if Room.phase == "writing":
             gevent.sleep(WRITING_SECONDS)
@@ -272,12 +272,13 @@ class Facilitator(CircleSeat):
             until = time.monotonic() + 30
             while Room.in_flight and time.monotonic() < until:
                 gevent.sleep(0.1)
-            self.step("reveal", f"writing:{Room.position}")
-            Room.phase = "revealed"
+            if self.step("reveal", f"writing:{Room.position}"):
+                Room.phase = "revealed"
             return
         if Room.phase == "revealed":
             gevent.sleep(REVEALED_SECONDS)
-            self.step("next", f"revealed:{Room.position}")
+            if not self.step("next", f"revealed:{Room.position}"):
+                return
             if Room.position + 1 >= len(PLAN["circle"]["seats"]):
                 Room.phase = "wrapup"
             else:
@@ -285,14 +286,16 @@ class Facilitator(CircleSeat):
             return
         gevent.sleep(5)  # wrap-up: the circle has gone round; keep listening
 
-    def step(self, action, expect):
+    def step(self, action, expect) -> bool:
+        """True when the server took the step (a failed one is tried again next turn)."""
         with self.post(
             ROOM + "step/", {"action": action, "expect": expect}, f"circle step {action}"
         ) as r:
             if r.status_code != 200 or "moved on" in r.text:
                 r.failure(f"step {action} {r.status_code}")
-            else:
-                record("step", email=self.email, circle=CIRCLE, action=action, expect=expect)
+                return False
+            record("step", email=self.email, circle=CIRCLE, action=action, expect=expect)
+            return True
 
 
 class Participant(CircleSeat):

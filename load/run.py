@@ -95,7 +95,7 @@ def main() -> int:
     users = int(os.environ.get("LOAD_USERS", "200"))
     duration = int(os.environ.get("LOAD_DURATION", "300"))
     people = int(os.environ.get("LOAD_PEOPLE", "10000"))
-    rate = float(os.environ.get("LOAD_SPAWN_RATE", "5"))
+    rate = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         print(
             "make load needs DATABASE_URL (a database of your own; it is seeded with the "
