@@ -79,6 +79,14 @@ BENCH_ARGS ?=
 bench: venv
 	$(PY) -m culture.devstack bench $(BENCH_ARGS)
 
+# Load test (load/run.py, issue 8); never part of `make test`. Needs DATABASE_URL (seeded
+# with the 10,000-person company, flushed if it holds another) and REDIS_URL.
+LOAD_USERS ?= 200
+LOAD_DURATION ?= 300
+.PHONY: load
+load: venv
+	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) $(PY) load/run.py
+
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache test-results
 	find . -name __pycache__ -type d -not -path "./.venv/*" -prune -exec rm -rf {} +

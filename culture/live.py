@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import threading
@@ -28,6 +29,17 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 PREFIX = "culture:live:"
+
+
+@functools.cache
+def _channel_prefix(url: str) -> str:
+    """Redis pub/sub ignores the database number, so the channel names carry it: two sites
+    (or test runs) on one Redis server with their own databases never hear each other."""
+    from redis.connection import parse_url
+
+    return f"{PREFIX}{parse_url(url).get('db', 0)}:"
+
+
 CLOSED = {"closed": True}
 QUEUE_SIZE = 16
 
@@ -84,7 +96,9 @@ class _Hub:
             self.dispatch_local(channel, payload)
             return
         try:
-            self._redis().publish(PREFIX + channel, json.dumps(payload))
+            self._redis().publish(
+                _channel_prefix(settings.REDIS_URL) + channel, json.dumps(payload)
+            )
         except Exception as exc:  # noqa: BLE001 - publishing must never fail a request
             log.warning("live: Redis publish failed (%s); local delivery only", exc)
             self.dispatch_local(channel, payload)
@@ -104,6 +118,7 @@ class _Hub:
         import redis.asyncio as aredis
 
         connected = self._connected[loop]
+        prefix = _channel_prefix(settings.REDIS_URL)
         delay = 0.5
         while True:
             client = aredis.Redis.from_url(
@@ -111,7 +126,7 @@ class _Hub:
             )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(PREFIX + "*")
+                await pubsub.psubscribe(prefix + "*")
                 connected.set()
                 delay = 0.5
                 while True:
@@ -128,7 +143,7 @@ class _Hub:
                         payload = json.loads(message["data"])
                     except (TypeError, ValueError):
                         continue
-                    self.dispatch_local(channel.removeprefix(PREFIX), payload)
+                    self.dispatch_local(channel.removeprefix(prefix), payload)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnect on any Redis failure

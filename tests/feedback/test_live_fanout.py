@@ -59,6 +59,35 @@ def test_with_redis_a_publish_goes_through_redis(settings, redis_url):
     assert _roundtrip("circle:902") == {"channel": "circle:902", "version": 7}
 
 
+def test_with_redis_events_of_another_redis_database_on_the_same_server_are_not_heard(
+    settings, redis_url
+):
+    # Redis pub/sub ignores the database number: another site (or another engineer's test
+    # run) using its own database on this server publishes on the same channel names.
+    import redis
+    from redis.connection import parse_url
+
+    settings.REDIS_URL = redis_url
+    live._hub._sync_client = None
+    other_db = (parse_url(redis_url).get("db", 0) + 1) % 16
+    other = redis_url.rsplit("/", 1)[0] + f"/{other_db}"
+    neighbour = redis.Redis.from_url(other)
+
+    async def scenario():
+        async with live.subscribe("circle:905") as sub:
+            assert await live.available()
+            for name in ("culture:live:circle:905", f"culture:live:{other_db}:circle:905"):
+                await asyncio.to_thread(neighbour.publish, name, '{"version": 99}')
+            heard = await sub.get(timeout=0.5)
+            await asyncio.to_thread(live.publish, "circle:905", version=8)
+            return heard, await sub.get(timeout=3)
+
+    try:
+        assert run(scenario()) == (None, {"channel": "circle:905", "version": 8})
+    finally:
+        neighbour.close()
+
+
 def test_with_redis_down_publishing_never_raises_and_streams_are_told_to_poll(settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     live._hub._sync_client = None

@@ -1,0 +1,172 @@
+"""After a load run: find every accepted POST in the database, then report the figures.
+
+    python load/verify.py PLAN.json SENT.jsonl STATS.json [CPU.json]
+
+Exit status 0 only if the run had requests, no failures, and nothing the load test sent
+is missing from the database. The p95 target (300 ms) is reported, not enforced: a shared
+2-core machine measures itself as much as the app.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from culture.models import AuditEvent  # noqa: E402
+from decisions.models import Rating, RatingRevision  # noqa: E402
+from feedback.models import CircleItem, Step  # noqa: E402
+from keeper.models import KeeperTest  # noqa: E402
+
+P95_TARGET_MS = 300
+
+
+def verify(plan: dict, sent: list[dict]) -> list[str]:
+    """Every accepted write, looked up in the database; returns what is missing or wrong."""
+    problems: list[str] = []
+    by_kind: dict[str, list[dict]] = {}
+    for s in sent:
+        by_kind.setdefault(s["what"], []).append(s)
+
+    # Keeper answers: each test holds the last answer sent, and every write left its audit row.
+    keeper = by_kind.get("keeper", [])
+    last = {s["test"]: s for s in keeper}
+    rows = KeeperTest.objects.in_bulk(list(last))
+    for test_id, s in last.items():
+        t = rows.get(test_id)
+        if t is None or t.answer != s["answer"] or t.notes != s["notes"]:
+            problems.append(f"keeper test {test_id}: expected {s['answer']}/{s['notes']}")
+    written = Counter(
+        int(o)
+        for o in AuditEvent.objects.filter(
+            action="keeper.answer.written",
+            object_type="keeper.keepertest",
+            object_id__in=[str(t) for t in last],
+            at__gte=plan["created_at"],
+        ).values_list("object_id", flat=True)
+    )
+    for test_id, n in Counter(s["test"] for s in keeper).items():
+        if written[test_id] != n:
+            problems.append(f"keeper test {test_id}: {n} answers sent, {written[test_id]} audited")
+
+    # Ratings: every one sent is a revision; each (memo, person) holds the last one sent.
+    ratings = by_kind.get("rating", [])
+    revisions = {
+        r: (m, e, s)
+        for r, m, e, s in RatingRevision.objects.filter(
+            reason__in=[s["reason"] for s in ratings]
+        ).values_list("reason", "rating__memo_id", "rating__person__email", "score")
+    }
+    for s in ratings:
+        if revisions.get(s["reason"]) != (s["memo"], s["email"], s["score"]):
+            problems.append(f"rating {s['reason']} on memo {s['memo']} by {s['email']} missing")
+    final = {(s["memo"], s["email"]): s for s in ratings}
+    current = {
+        (m, e): (sc, r)
+        for m, e, sc, r in Rating.objects.filter(
+            reason__in=[s["reason"] for s in final.values()]
+        ).values_list("memo_id", "person__email", "score", "reason")
+    }
+    for key, s in final.items():
+        if current.get(key) != (s["score"], s["reason"]):
+            problems.append(f"rating of memo {key[0]} by {key[1]} is not the last one sent")
+
+    # Circle items: each one, with its author, round and kind.
+    items = by_kind.get("item", [])
+    found = {
+        t: (c, e, p, k)
+        for t, c, e, p, k in CircleItem.objects.filter(
+            text__in=[s["text"] for s in items]
+        ).values_list("text", "circle_id", "author__email", "recipient_position", "kind")
+    }
+    for s in items:
+        if found.get(s["text"]) != (s["circle"], s["email"], s["position"], s["kind"]):
+            problems.append(f"circle item {s['text']} by {s['email']} missing")
+
+    # Facilitator steps: one Step snapshot per accepted step.
+    steps = by_kind.get("step", [])
+    if steps:
+        circle = steps[0]["circle"]
+        have = Counter(Step.objects.filter(circle_id=circle).values_list("action", flat=True))
+        want = Counter(s["action"] for s in steps)
+        if have != want:
+            problems.append(f"circle {circle} steps: sent {dict(want)}, stored {dict(have)}")
+    return problems
+
+
+def table(title: str, window: dict) -> None:
+    rows = window["requests"]
+    print()
+    print(f"{title} ({window['seconds']:.0f} s)")
+    print(f"{'request':<40}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}  ms")
+    for name, r in rows.items():
+        if name == "ALL":
+            print("-" * 89)
+        print(
+            f"{name[:39]:<40}{r['count']:>7}{r['failures']:>6}{r['p50']:>7.0f}{r['p95']:>7.0f}"
+            f"{r['p99']:>7.0f}{r['max']:>7.0f}"
+        )
+
+
+def main() -> int:
+    plan_path, sent_path, stats_path = sys.argv[1:4]
+    plan = json.loads(Path(plan_path).read_text())
+    sent = [json.loads(line) for line in Path(sent_path).read_text().splitlines() if line]
+    stats = json.loads(Path(stats_path).read_text())
+    cpu = json.loads(Path(sys.argv[4]).read_text()) if len(sys.argv) > 4 else {}
+
+    table("Whole run, ramp-up and logins included", stats["run"])
+    table("Steady state: every user logged in and working", stats["steady"])
+    run, steady = stats["run"]["requests"]["ALL"], stats["steady"]["requests"]["ALL"]
+    print()
+    print(
+        f"requests: {run['count']} ({run['count'] / max(1, stats['run']['seconds']):.1f}/s)"
+        f"   errors: {run['failures']}"
+    )
+    for label, r in (("whole run", run), ("steady state", steady)):
+        print(
+            f"p50/p95/p99 {label}: {r['p50']:.0f}/{r['p95']:.0f}/{r['p99']:.0f} ms"
+            f"   p95 target < {P95_TARGET_MS} ms: "
+            + (
+                "met"
+                if r["p95"] < P95_TARGET_MS
+                else f"MISSED by {r['p95'] - P95_TARGET_MS:.0f} ms"
+            )
+        )
+    if cpu:
+        print(
+            f"CPU: machine {cpu['machine_busy_pct']}% busy over {cpu['seconds']} s"
+            f" (2 cores, shared); uvicorn {cpu['web_cpu_s']} s, locust {cpu['locust_cpu_s']} s,"
+            f" celery {cpu['worker_cpu_s']} s"
+        )
+    for error, n in sorted(stats["errors"].items(), key=lambda e: -e[1])[:20]:
+        print(f"  ERROR x{n}: {error}")
+
+    problems = verify(plan, sent)
+    kinds = Counter(s["what"] for s in sent)
+    print(
+        "writes accepted: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        + f"   -> found in the database: {'all' if not problems else 'NOT ALL'}"
+    )
+    for p in problems[:50]:
+        print("  LOST:", p)
+    if len(problems) > 50:
+        print(f"  ... and {len(problems) - 50} more")
+
+    ok = run["count"] > 0 and run["failures"] == 0 and not problems and sum(kinds.values()) > 0
+    print("load test:", "PASS" if ok else "FAIL", "(zero errors, no data lost)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
