@@ -302,7 +302,12 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
 
         deactivated = 0
         if deactivate_missing and plan.missing:
-            deactivated = Person.objects.filter(email__in=plan.missing).update(is_active=False)
+            from culture.services import end_sessions
+
+            leaving = Person.objects.filter(email__in=plan.missing)
+            ids = list(leaving.values_list("pk", flat=True))
+            deactivated = leaving.update(is_active=False)
+            end_sessions(ids)
     return {
         "created": len(to_create),
         "updated": len(to_update),
