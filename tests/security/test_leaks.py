@@ -85,3 +85,44 @@ def test_no_salary_or_keeper_note_leaks(name):
             if not chain or (viewer is not None and viewer.pk == report_id):
                 problems.append(f"{persona} sees the keeper note about {report.name}")
     assert not problems, f"{name}: " + "; ".join(problems)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_unrevealed_circle_item_in_any_stream_event_or_fragment(world, redis_url):
+    """Before the reveal, the peer's and the facilitator's room, fragment and first stream
+    events never carry the employee's item (events say only "changed, version V")."""
+    import asyncio
+
+    from django.urls import reverse
+
+    from tests.feedback.factories import make_circle, step, write
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    step(circle, world.manager, "start")
+    write(circle, world.employee, "UNREVEALED-ITEM-TEXT")
+    for persona in ("peer", "manager", "outsider"):
+        c = client(world, persona)
+        for name in ("feedback:room", "feedback:room_state"):
+            text = body(c.get(reverse(name, args=[circle.pk])))
+            assert "UNREVEALED-ITEM-TEXT" not in text, (persona, name)
+        response = c.get(reverse("feedback:stream", args=[circle.pk]))
+        if response.status_code != 200:
+            assert persona == "outsider"
+            continue
+        write(circle, world.peer, "ANOTHER-UNREVEALED") if persona == "peer" else None
+
+        async def first_events(stream):
+            chunks = []
+            iterator = aiter(stream)
+            try:
+                for _ in range(2):
+                    chunks.append(await asyncio.wait_for(anext(iterator), 3))
+            except (TimeoutError, StopAsyncIteration):
+                pass
+            finally:
+                await iterator.aclose()
+            return b"".join(x if isinstance(x, bytes) else x.encode() for x in chunks).decode()
+
+        events = asyncio.run(first_events(response.streaming_content))
+        assert "event:" in events
+        assert "UNREVEALED" not in events, (persona, events)
