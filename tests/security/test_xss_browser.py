@@ -58,6 +58,8 @@ def test_no_payload_runs_in_a_browser_on_any_page(browse):
         if session.page.evaluate("() => window.__xss !== undefined"):
             problems.append(f"{url} as {persona}: a payload ran")
         session.assert_clean()
+    for session in sessions.values():
+        session.page.goto("about:blank")  # close any live stream before the server stops
     bad = [u for u in requests if "xss" in u.lower()]
     assert not bad, f"payload requests: {bad[:10]}"
     assert not problems, "\n".join(problems)
