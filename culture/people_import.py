@@ -80,8 +80,12 @@ def decode(content: bytes) -> tuple[str | None, Problem | None]:
         )
 
 
-def validate(content: bytes, *, max_rows: int = 200_000) -> Plan:
+def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
     """Check the whole file; return the cleaned rows or every problem found."""
+    from django.conf import settings
+
+    max_rows = max_rows or settings.MAX_IMPORT_ROWS
+    data_rows = 0
     plan = Plan()
     text, problem = decode(content)
     if problem:
@@ -109,7 +113,8 @@ def validate(content: bytes, *, max_rows: int = 200_000) -> Plan:
         for line_no, raw in enumerate(reader, start=2):
             if not any(cell.strip() for cell in raw):
                 continue
-            if len(plan.rows) >= max_rows:
+            data_rows += 1
+            if data_rows > max_rows:
                 plan.problems.append(
                     Problem(line_no, "", f"Too many rows: at most {max_rows} per file.")
                 )
@@ -297,7 +302,12 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
 
         deactivated = 0
         if deactivate_missing and plan.missing:
-            deactivated = Person.objects.filter(email__in=plan.missing).update(is_active=False)
+            from culture.services import end_sessions
+
+            leaving = Person.objects.filter(email__in=plan.missing)
+            ids = list(leaving.values_list("pk", flat=True))
+            deactivated = leaving.update(is_active=False)
+            end_sessions(ids)
     return {
         "created": len(to_create),
         "updated": len(to_update),

@@ -90,6 +90,26 @@ def do_queue_import(
     return job
 
 
+def end_sessions(person_ids) -> int:
+    """Log these people out everywhere: delete every live session that belongs to them.
+
+    Deactivation calls this, so a later reactivation cannot bring an old (possibly stolen)
+    session back to life. Sessions live in the database; deactivation is rare, so one scan
+    of the live sessions is fine."""
+    from django.contrib.sessions.models import Session
+
+    wanted = {str(pk) for pk in person_ids}
+    if not wanted:
+        return 0
+    doomed = [
+        s.pk
+        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if s.get_decoded().get("_auth_user_id") in wanted
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
+
+
 def do_update_person(*, by: Person, form) -> Person:
     """Save a people admin's edit; the reporting line is re-checked under a lock so two
     concurrent edits cannot build a cycle between them."""
@@ -110,4 +130,6 @@ def do_update_person(*, by: Person, form) -> Person:
             obj=person,
             detail={"fields": sorted(form.changed_data)},
         )
+        if "is_active" in form.changed_data and not person.is_active:
+            end_sessions([person.pk])
     return person

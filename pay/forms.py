@@ -147,8 +147,21 @@ class ExchangeRateForm(forms.Form):
         return data
 
 
+def _clean_upload(form):
+    """The same size limit as the people import (MAX_IMPORT_BYTES)."""
+    from django.conf import settings
+
+    upload = form.cleaned_data["file"]
+    if upload.size > settings.MAX_IMPORT_BYTES:
+        raise forms.ValidationError(
+            f"The file is {upload.size:,} bytes; the limit is {settings.MAX_IMPORT_BYTES:,} bytes."
+        )
+    return upload
+
+
 class MarketUploadForm(forms.Form):
     file = forms.FileField(label="CSV file")
+    clean_file = _clean_upload
     source = forms.CharField(max_length=120, help_text="Who the data is from, e.g. Radford 2026.")
     effective_date = forms.DateField(widget=DateInput)
     currency = CurrencyField()
@@ -156,3 +169,4 @@ class MarketUploadForm(forms.Form):
 
 class SalaryUploadForm(forms.Form):
     file = forms.FileField(label="CSV file")
+    clean_file = _clean_upload

@@ -35,6 +35,15 @@ SALARY_COLUMNS = ["email", "effective_date", "base_salary", "currency", "cash_pe
 SALARY_REQUIRED = ["email", "effective_date", "base_salary", "currency"]
 
 MAX_ROWS = 200_000
+
+
+def _max_rows() -> int:
+    """The MAX_IMPORT_ROWS setting (the constant is only its default)."""
+    from django.conf import settings
+
+    return getattr(settings, "MAX_IMPORT_ROWS", MAX_ROWS)
+
+
 MAX_PROBLEMS = 1000
 MAX_LEVEL = 9
 _AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
@@ -95,6 +104,7 @@ def _header(plan: Plan, content: bytes, required: list[str]):
 def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
     """Check the whole market-data file; rows are tuples ready for COPY (without data set)."""
     plan = Plan("market")
+    data_rows = 0
     if not _CURRENCY.match(currency or ""):
         plan.problem(0, "currency", "Use a three-letter ISO currency code, e.g. EUR.")
     reader, header = _header(plan, content, MARKET_COLUMNS)
@@ -120,8 +130,9 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
         for line_no, raw in enumerate(reader, start=2):
             if not raw or not any(cell.strip() for cell in raw):
                 continue
-            if len(plan.rows) >= MAX_ROWS:
-                plan.problem(line_no, "", f"Too many rows: at most {MAX_ROWS} per file.")
+            data_rows += 1
+            if data_rows > _max_rows():
+                plan.problem(line_no, "", f"Too many rows: at most {_max_rows()} per file.")
                 break
             if len(raw) < width:
                 raw = raw + [""] * (width - len(raw))
@@ -201,6 +212,7 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
 def validate_salaries(content: bytes) -> Plan:
     """Check the whole current-salary file; rows are dicts with person ids resolved."""
     plan = Plan("salary")
+    data_rows = 0
     reader, header = _header(plan, content, SALARY_REQUIRED)
     if reader is None:
         return plan
@@ -211,8 +223,9 @@ def validate_salaries(content: bytes) -> Plan:
         for line_no, raw in enumerate(reader, start=2):
             if not raw or not any(cell.strip() for cell in raw):
                 continue
-            if len(parsed) >= MAX_ROWS:
-                plan.problem(line_no, "", f"Too many rows: at most {MAX_ROWS} per file.")
+            data_rows += 1
+            if data_rows > _max_rows():
+                plan.problem(line_no, "", f"Too many rows: at most {_max_rows()} per file.")
                 break
             row = {c: (raw[i].strip() if i < len(raw) else "") for c, i in idx.items()}
             row.setdefault("cash_percent", "")

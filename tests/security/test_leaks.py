@@ -1,0 +1,128 @@
+"""Field-level leaks, walked over every GET URL x every persona: no salary appears on a page
+the viewer may not see it on, and no keeper note appears to its subject, their peers or
+anyone outside the chain. Salaries are seeded with values that appear nowhere else."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import PERSONAS, build_world
+from tests.security.helpers import CASES, body, client
+
+GETS = sorted(n for n, s in CASES.items() if s.method == "get")
+
+
+def _salary(person) -> int:
+    return 913_000 + person.pk * 7  # 913xxx: no date, id or count in the pages looks like it
+
+
+def _salary_pattern(amount: int) -> re.Pattern:
+    digits = str(amount)
+    return re.compile(r"(?<!\d)" + r"[,.\s\u00a0\u202f']?".join(digits) + r"(?!\d)")
+
+
+def seed(world):
+    from culture.models import Person
+    from keeper.models import KeeperTest
+    from pay.models import PayRecord
+
+    for person in Person.objects.all():
+        PayRecord.objects.create(
+            person=person,
+            effective_date=date(2025, 6, 1),
+            base_salary=Decimal(_salary(person)),
+            currency="EUR",
+        )
+    for test in KeeperTest.objects.all():
+        KeeperTest.objects.filter(pk=test.pk).update(
+            answer=test.answer or "no", notes=f"KEEPERNOTE{test.report_id}Z"
+        )
+
+
+def may_see_salary(viewer, person) -> bool:
+    from culture.models import Person
+
+    if viewer is None or not viewer.is_active:
+        return False
+    return (
+        viewer.is_people_admin
+        or viewer.pk == person.pk
+        or Person.objects.under(viewer).filter(pk=person.pk).exists()
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", GETS)
+def test_no_salary_or_keeper_note_leaks(name):
+    from culture.models import Person
+    from keeper.models import KeeperTest
+
+    world = build_world()
+    spec = CASES[name]
+    extra = spec.setup(world) if spec.setup else {}
+    seed(world)
+    people = list(Person.objects.all())
+    noted = set(KeeperTest.objects.values_list("report_id", flat=True))
+    problems = []
+    for persona in PERSONAS:
+        viewer = world.inactive if persona == "inactive" else world.persona(persona)
+        response = client(world, persona).get(spec.url(world, extra), headers=spec.headers)
+        text = body(response)
+        for person in people:
+            if not may_see_salary(viewer, person) and _salary_pattern(_salary(person)).search(text):
+                problems.append(f"{persona} sees {person.name}'s salary")
+        for report_id in noted:
+            if f"KEEPERNOTE{report_id}Z" not in text:
+                continue
+            report = Person.objects.get(pk=report_id)
+            chain = viewer is not None and (
+                viewer.is_people_admin or Person.objects.under(viewer).filter(pk=report_id).exists()
+            )
+            if not chain or (viewer is not None and viewer.pk == report_id):
+                problems.append(f"{persona} sees the keeper note about {report.name}")
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_unrevealed_circle_item_in_any_stream_event_or_fragment(world, redis_url):
+    """Before the reveal, the peer's and the facilitator's room, fragment and first stream
+    events never carry the employee's item (events say only "changed, version V")."""
+    import asyncio
+
+    from django.urls import reverse
+
+    from tests.feedback.factories import make_circle, step, write
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    step(circle, world.manager, "start")
+    write(circle, world.employee, "UNREVEALED-ITEM-TEXT")
+    for persona in ("peer", "manager", "outsider"):
+        c = client(world, persona)
+        for name in ("feedback:room", "feedback:room_state"):
+            text = body(c.get(reverse(name, args=[circle.pk])))
+            assert "UNREVEALED-ITEM-TEXT" not in text, (persona, name)
+        response = c.get(reverse("feedback:stream", args=[circle.pk]))
+        if response.status_code != 200:
+            assert persona == "outsider"
+            continue
+        write(circle, world.peer, "ANOTHER-UNREVEALED") if persona == "peer" else None
+
+        async def first_events(stream):
+            chunks = []
+            iterator = aiter(stream)
+            try:
+                for _ in range(2):
+                    chunks.append(await asyncio.wait_for(anext(iterator), 3))
+            except (TimeoutError, StopAsyncIteration):
+                pass
+            finally:
+                await iterator.aclose()
+            return b"".join(x if isinstance(x, bytes) else x.encode() for x in chunks).decode()
+
+        events = asyncio.run(first_events(response.streaming_content))
+        assert "event:" in events
+        assert "UNREVEALED" not in events, (persona, events)
