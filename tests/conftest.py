@@ -371,3 +371,41 @@ def celery_worker(transactional_db, redis_url, tmp_path):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --- Real Chromium (one Playwright instance for the whole session) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS
+
+    # Playwright's sync API runs an event loop in this thread; test bodies still use the
+    # database synchronously, which is safe here (one thread, no real async code).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browse(browser, live_server):
+    """browse(person=None) -> Session; logs in as `person` (password from factories)."""
+    from tests.e2e.conftest import Session
+
+    sessions = []
+
+    def _open(person=None, password: str = PASSWORD):
+        session = Session(browser, live_server.url)
+        sessions.append(session)
+        if person is not None:
+            session.login(person.email, password)
+        return session
+
+    yield _open
+    for session in sessions:
+        session.assert_clean()
+        session.close()

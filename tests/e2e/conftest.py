@@ -29,20 +29,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The `browser` and `browse` fixtures live in tests/conftest.py so that every suite that
+# needs a browser (e2e, security, faults) shares one Playwright instance per session.
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Session:
@@ -101,23 +95,3 @@ class Session:
 
     def close(self):
         self.context.close()
-
-
-@pytest.fixture
-def browse(browser, live_server):
-    """browse(person=None) -> Session; logs in as `person` (password from factories)."""
-    from tests.conftest import PASSWORD
-
-    sessions = []
-
-    def _open(person=None, password: str = PASSWORD):
-        session = Session(browser, live_server.url)
-        sessions.append(session)
-        if person is not None:
-            session.login(person.email, password)
-        return session
-
-    yield _open
-    for session in sessions:
-        session.assert_clean()
-        session.close()

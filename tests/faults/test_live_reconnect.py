@@ -18,7 +18,7 @@ import pytest
 
 from feedback.models import Circle
 from tests.conftest import PASSWORD, make_person
-from tests.e2e.conftest import Session, browser  # noqa: F401 - the browser fixture
+from tests.e2e.conftest import Session
 from tests.faults.procs import wait_until
 from tests.feedback.factories import make_circle
 from tests.feedback.servers import RawClient, free_port, session_cookie_for, uvicorn_server

@@ -1,2 +1,1 @@
-# The browser fixtures of the e2e suite, for the one XSS browser test here.
-from tests.e2e.conftest import browse, browser  # noqa: F401
+# The browser fixtures (`browser`, `browse`) are shared from tests/conftest.py.
