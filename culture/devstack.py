@@ -275,6 +275,9 @@ class Child:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As Postgres binds (SO_REUSEADDR): a port whose last connections are in TIME_WAIT
+        # after a stop is free for it, so a restart keeps the same port (and URL).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -373,10 +373,13 @@ def celery_worker(transactional_db, redis_url, tmp_path):
             process.kill()
 
 
-# --- Real Chromium (one Playwright instance for the whole session) ---------------------------
+# --- Real Chromium ----------------------------------------------------------------------------
+# One Playwright instance at a time, per test module: while it runs, its event loop occupies
+# this thread, and Django's test client could not serve async views (the live streams) to
+# later tests. Defined here, once, so no suite starts a second one inside the first.
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
