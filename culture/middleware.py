@@ -29,8 +29,10 @@ def current_request_meta(request=None) -> tuple[str | None, str]:
     return client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-class RequestContextMiddleware:
-    """Sync and async capable, so live (async) views are not forced through a thread."""
+class _HybridMiddleware:
+    """Sync and async capable, so live (async) views are not forced through a thread.
+    Subclasses implement `before(request)` (returns a token) and `after(request, response,
+    token)` (returns the response)."""
 
     sync_capable = True
     async_capable = True
@@ -44,58 +46,57 @@ class RequestContextMiddleware:
     def __call__(self, request):
         if self.is_async:
             return self.__acall__(request)
-        token = _request_var.set(request)
+        token = self.before(request)
         try:
             response = self.get_response(request)
         finally:
-            _request_var.reset(token)
-        return self._headers(response)
+            self.finish(token)
+        return self.after(request, response, token)
 
     async def __acall__(self, request):
-        token = _request_var.set(request)
+        token = self.before(request)
         try:
             response = await self.get_response(request)
         finally:
-            _request_var.reset(token)
-        return self._headers(response)
+            self.finish(token)
+        return self.after(request, response, token)
 
-    @staticmethod
-    def _headers(response):
+    def before(self, request):
+        return None
+
+    def finish(self, token) -> None:
+        pass
+
+    def after(self, request, response, token):
+        return response
+
+
+class RequestContextMiddleware(_HybridMiddleware):
+    """Makes the current request available to the audit log; adds Permissions-Policy."""
+
+    def before(self, request):
+        return _request_var.set(request)
+
+    def finish(self, token) -> None:
+        _request_var.reset(token)
+
+    def after(self, request, response, token):
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
 
 
-class ServerTimingMiddleware:
+class ServerTimingMiddleware(_HybridMiddleware):
     """Adds `Server-Timing: app;dur=<ms>`: the time Django spent on the request. Benchmarks
     read it to separate server time from network and client time."""
 
-    sync_capable = True
-    async_capable = True
+    def before(self, request):
+        return time.perf_counter()
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.is_async:
-            return self.__acall__(request)
-        started = time.perf_counter()
-        response = self.get_response(request)
-        return self._stamp(response, started)
-
-    async def __acall__(self, request):
-        started = time.perf_counter()
-        response = await self.get_response(request)
-        return self._stamp(response, started)
-
-    @staticmethod
-    def _stamp(response, started):
+    def after(self, request, response, token):
         if not getattr(response, "streaming", False):
             response.headers["Server-Timing"] = (
-                f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+                f"app;dur={(time.perf_counter() - token) * 1000:.2f}"
             )
         return response

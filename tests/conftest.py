@@ -246,7 +246,11 @@ def client_for(client):
 
 
 def require_service(name: str, reason: str):
-    """Skip locally when a service is missing; fail under CI=true (never skip in CI)."""
+    """Skip locally when a service is missing; fail under CI=true (never skip in CI).
+
+    The skip is deliberate: a developer without Redis or Chromium can still run the rest of
+    the suite, and the skip message names what is missing. `.ci/run` sets CI=true, so there a
+    missing service fails the run instead."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{name} is required in CI: {reason}")
     pytest.skip(f"{name} unavailable: {reason}")
