@@ -6,10 +6,11 @@ Thin views: parse -> access gate -> form -> one service call -> render.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +26,7 @@ from decisions.models import (
     Invitation,
     Memo,
     Rating,
+    RatingRevision,
     RevisitRequest,
     company_today,
 )
@@ -116,38 +118,102 @@ def index(request):
 # --- the memo page -----------------------------------------------------------------------------
 
 
-def _histogram(ratings):
-    counts = dict.fromkeys(SCORES, 0)
-    for r in ratings:
-        counts[r.score] += 1
-    top = max(counts.values()) or 1
-    bars = []
+REASONS_SHOWN = 3  # reasons shown per score before "show all"
+
+
+def _histogram(counts):
+    """The SVG bars and the accessible title for the 21 scores, from {score: count} (one
+    aggregate query, not 500 rows). Built here: ~170 numbers per chart cost more to
+    resolve and localise one by one in the template than the rest of the page."""
+    top = max(counts.values(), default=0) or 1
+    bars, title = [], []
     for i, score in enumerate(SCORES):
-        n = counts[score]
+        n = counts.get(score, 0)
         height = round(90 * n / top)
+        x, y = 8 + i * 28, 110 - height
+        label = f"{score:+d}" if score else "0"
+        tone = "neg" if score < 0 else ("pos" if score > 0 else "zero")
         bars.append(
-            {
-                "score": score,
-                "label": f"{score:+d}" if score else "0",
-                "count": n,
-                "x": 8 + i * 28,
-                "y": 110 - height,
-                "height": height,
-                "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
-            }
-        )
-    return bars
-
-
-def _groups(ratings):
-    groups = []
-    for r in ratings:  # ordered by score, most negative first
-        if not groups or groups[-1]["score"] != r.score:
-            groups.append(
-                {"score": r.score, "label": f"{r.score:+d}" if r.score else "0", "ratings": []}
+            format_html(
+                '<rect class="bar {}" x="{}" y="{}" width="22" height="{}"/>', tone, x, y, height
             )
-        groups[-1]["ratings"].append(r)
-    return groups
+        )
+        if n:
+            title.append(f"{label}: {n}; ")
+            bars.append(
+                format_html(
+                    '<text class="count" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    x + 11,
+                    y - 4,
+                    n,
+                )
+            )
+        bars.append(
+            format_html(
+                '<text class="axis" x="{}" y="128" text-anchor="middle">{}</text>', x + 11, label
+            )
+        )
+    return {"bars": mark_safe("".join(bars)), "title": "".join(title)}
+
+
+def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
+    """Signed reasons in score order (most negative first), oldest first within a score:
+    the first `limit` of every score, or every reason of one `score`. A memo with 500
+    ratings shows the whole spread and 3 reasons per score; each score expands on request."""
+    ratings = (
+        Rating.objects.filter(memo=memo)
+        .select_related("person")
+        .only("score", "reason", "version", "updated_at", "memo_id", "person__name")
+        .order_by("score", "updated_at", "id")
+    )
+    if score is not None:
+        ratings = list(ratings.filter(score=score))
+    else:
+        ratings = list(
+            ratings.annotate(
+                nth=Window(
+                    RowNumber(), partition_by=F("score"), order_by=(F("updated_at"), F("id"))
+                )
+            ).filter(nth__lte=limit)
+        )
+    # Earlier versions only for ratings that changed (most never do): one query, no
+    # per-row prefetch querysets.
+    changed = {r.pk: r for r in ratings if r.version > 1}
+    for r in ratings:
+        r.history = []
+    if changed:
+        for rev in RatingRevision.objects.filter(rating_id__in=changed).order_by("at", "id"):
+            changed[rev.rating_id].history.append(rev)
+    return ratings
+
+
+def _group(score, count, ratings):
+    return {
+        "score": score,
+        "label": f"{score:+d}" if score else "0",
+        "count": count,
+        "ratings": ratings,
+        "hidden": count - len(ratings),
+    }
+
+
+def _groups(ratings, counts, expand=None):
+    """One group per score that has ratings; `expand` is a score shown in full."""
+    by_score = {}
+    for r in ratings:
+        by_score.setdefault(r.score, []).append(r)
+    return [
+        _group(score, counts[score], expand[1] if expand and expand[0] == score else rows)
+        for score, rows in sorted(by_score.items())
+    ]
+
+
+def _expand_score(request):
+    try:
+        score = int(request.GET.get("score", ""))
+    except ValueError:
+        return None
+    return score if score in SCORES else None
 
 
 def _thread(comments):
@@ -163,36 +229,51 @@ def _thread(comments):
     return roots
 
 
-def _memo_context(request, memo, *, rate_form=None, comment_form=None, revisit_form=None):
+def _memo_context(
+    request, memo, *, rate_form=None, comment_form=None, revisit_form=None, expand=None
+):
     user = request.user
     window_open = memo.window_open
     spread_visible = memo.spread_visible(window_open)
-    ratings = list(
+    counts = dict(
         Rating.objects.filter(memo=memo)
-        .select_related("person")
-        .prefetch_related("revisions")
-        .order_by("score", "updated_at", "id")
+        .values("score")
+        .annotate(n=Count("id"))
+        .values_list("score", "n")
     )
-    mine = next((r for r in ratings if r.person_id == user.pk), None)
+    groups = []
+    if spread_visible and counts:
+        shown = _reasons(memo)
+        if expand is not None and counts.get(expand, 0) > REASONS_SHOWN:
+            expand = (expand, _reasons(memo, score=expand))
+        else:
+            expand = None
+        groups = _groups(shown, counts, expand)
+    mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
     is_captain = memo.captain_id == user.pk
     invitations = list(
-        Invitation.objects.filter(memo=memo).select_related("person").order_by("person__name")
+        Invitation.objects.filter(memo=memo)
+        .select_related("person")
+        .annotate(
+            has_rated=Exists(
+                Rating.objects.filter(memo_id=OuterRef("memo_id"), person_id=OuterRef("person_id"))
+            )
+        )
+        .order_by("person__name")
     )
-    rated = {r.person_id for r in ratings}
-    for inv in invitations:
-        inv.has_rated = inv.person_id in rated
     if rate_form is None and window_open:
         rate_form = forms.RateForm(
             initial={"score": mine.score, "reason": mine.reason} if mine else None
         )
+    rating_count = sum(counts.values())
     return {
         "memo": memo,
         "body_html": render_markdown(memo.body),
         "window_open": window_open,
         "spread_visible": spread_visible,
-        "histogram": _histogram(ratings) if spread_visible else [],
-        "groups": _groups(ratings) if spread_visible else [],
-        "rating_count": len(ratings),
+        "histogram": _histogram(counts) if spread_visible else [],
+        "groups": groups,
+        "rating_count": rating_count,
         "mine": mine,
         "is_captain": is_captain,
         "is_author": memo.is_author(user),
@@ -220,7 +301,18 @@ def memo_page(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     if memo.confidential:
         audit.record(request.user, "decisions.memo.read", obj=memo)
-    return render(request, "decisions/memo.html", _memo_context(request, memo))
+    expand = _expand_score(request)
+    if expand is not None and _hx_target(request) == f"reasons-{expand}":
+        # "Show all reasons at -3": only that score's reasons, not the whole page.
+        ratings = _reasons(memo, score=expand) if memo.spread_visible(memo.window_open) else []
+        if not ratings:
+            raise Http404
+        return render(
+            request,
+            "decisions/memo.html#reason-group",
+            {"memo": memo, "g": _group(expand, len(ratings), ratings)},
+        )
+    return render(request, "decisions/memo.html", _memo_context(request, memo, expand=expand))
 
 
 # --- writing -----------------------------------------------------------------------------------

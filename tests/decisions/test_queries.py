@@ -14,7 +14,7 @@ from tests.decisions.conftest import make_comment, make_memo, make_rating
 pytestmark = pytest.mark.django_db
 
 FEED_BUDGET = 12
-MEMO_BUDGET = 12
+MEMO_BUDGET = 13
 
 
 def _count(client, url) -> int:

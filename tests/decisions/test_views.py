@@ -39,6 +39,68 @@ def test_memo_page_shows_a_histogram_and_reasons_from_most_negative_to_most_posi
     assert order == sorted(order)
 
 
+def _crowd(memo, n, score, team):
+    for i in range(n):
+        make_rating(memo, make_person(team=team), score, f"Reason {score:+d} number {i}.")
+
+
+def test_a_heavily_rated_memo_shows_every_score_and_three_reasons_each_then_all_on_request(
+    world, client_for, memo
+):
+    _crowd(memo, 7, -4, world.team)
+    _crowd(memo, 2, 6, world.team)
+    client = client_for(world.peer)
+    html = _text(client.get(memo.get_absolute_url()))
+    assert "Histogram of 9 ratings from −10 to +10: -4: 7; +6: 2;" in html
+    assert "Reason -4 number 2." in html and "Reason -4 number 3." not in html
+    assert "Reason +6 number 1." in html  # a score with 2 reasons is shown whole
+    assert html.count("Show all ") == 1 and "Show all 7 reasons at -4" in html
+    # Without JavaScript: the memo page with that score expanded.
+    full = _text(client.get(memo.get_absolute_url() + "?score=-4"))
+    assert all(f"Reason -4 number {i}." in full for i in range(7))
+    assert "Show all " not in full and "Reason +6 number 1." in full
+    # With htmx: only that score's reasons.
+    part = client.get(
+        memo.get_absolute_url() + "?score=-4",
+        headers={"HX-Request": "true", "HX-Target": "reasons--4"},
+    )
+    text = _text(part)
+    assert part.status_code == 200 and "<html" not in text and 'id="reasons--4"' in text
+    assert all(f"Reason -4 number {i}." in text for i in range(7)) and "+6" not in text
+
+
+@pytest.mark.parametrize("score", ["5", "-11", "x", ""])
+def test_expanding_a_score_nobody_gave_or_garbage_is_404_or_the_page(
+    world, client_for, memo, score
+):
+    _crowd(memo, 4, -4, world.team)
+    client = client_for(world.peer)
+    url = memo.get_absolute_url() + f"?score={score}"
+    part = client.get(url, headers={"HX-Request": "true", "HX-Target": f"reasons-{score}"})
+    assert part.status_code == (404 if score in ("5",) else 200)
+    assert client.get(url).status_code == 200
+
+
+def test_the_reasons_of_a_hidden_spread_cannot_be_fetched_before_the_window_closes(
+    world, client_for
+):
+    memo = make_memo(captain=world.employee, teams=[world.team], hide_spread=True)
+    _crowd(memo, 4, -4, world.team)
+    client = client_for(world.peer)
+    headers = {"HX-Request": "true", "HX-Target": "reasons--4"}
+    assert client.get(memo.get_absolute_url() + "?score=-4", headers=headers).status_code == 404
+    assert "Reason -4" not in _text(client.get(memo.get_absolute_url() + "?score=-4"))
+
+
+def test_the_reasons_of_a_confidential_memo_are_refused_to_outsiders(world, client_for):
+    memo = make_memo(captain=world.employee, confidential=True, readers=[world.peer])
+    _crowd(memo, 4, -4, world.team)
+    headers = {"HX-Request": "true", "HX-Target": "reasons--4"}
+    url = memo.get_absolute_url() + "?score=-4"
+    assert client_for(world.outsider).get(url, headers=headers).status_code == 404
+    assert client_for(world.peer).get(url, headers=headers).status_code == 200
+
+
 def test_a_changed_rating_shows_its_history(world, client_for, memo):
     from decisions import services
 

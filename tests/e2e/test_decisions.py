@@ -126,3 +126,23 @@ def test_write_rate_decide_and_sunshine_a_failed_bet_with_no_script_running(worl
     _no_script_ran(feed)
 
     assert requested == [], requested
+
+
+def test_a_crowded_score_expands_in_place(world, browse):
+    from tests.conftest import make_person
+    from tests.decisions.conftest import make_memo, make_rating
+
+    memo = make_memo(captain=world.employee, teams=[world.team])
+    for i in range(5):
+        make_rating(memo, make_person(team=world.team), -4, f"Crowded reason {i}.")
+    make_rating(memo, world.peer, 7, "Kids love choosing.")
+    session = browse(world.manager)
+    session.visit(f"/decisions/{memo.pk}/")
+    group = session.page.locator("#reasons--4")
+    assert group.locator("ul > li").count() == 3
+    session.page.get_by_role("link", name="Show all 5 reasons at -4").click()
+    session.page.wait_for_selector("#reasons--4 li:has-text('Crowded reason 4.')")
+    assert session.page.locator("#reasons--4 ul > li").count() == 5
+    assert session.page.url.endswith(f"/decisions/{memo.pk}/")  # swapped in place
+    assert "Kids love choosing." in session.page.locator("#ratings").inner_text()
+    session.check_a11y("expanded reasons")
