@@ -5,7 +5,6 @@ Thin views: parse -> access gate -> form -> one service call -> render.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -17,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from culture import access, audit
 from culture.markdown import render_markdown
 from culture.models import Person, Team
+from culture.paging import CappedPaginator
+from culture.views.people import TEAM_SELECT_LIMIT
 from decisions import forms, services
 from decisions.models import (
     MEMO_TEMPLATE,
@@ -32,6 +33,19 @@ from decisions.models import (
 )
 
 PAGE_SIZE = 20
+FEED_CARD_FIELDS = (
+    "title",
+    "state",
+    "outcome",
+    "confidential",
+    "captain__name",
+    "decide_by",
+    "rating_count",
+    "rating_low",
+    "rating_high",
+    "hide_spread",
+    "published_at",
+)
 S = Memo.State
 
 
@@ -54,7 +68,7 @@ def index(request):
     memos = memos.filter(state=state) if state else memos.published()
     team = None
     if f.get("team"):
-        team = Team.objects.filter(slug=f["team"]).first()
+        team = Team.objects.filter(Q(slug=f["team"]) | Q(name__iexact=f["team"])).first()
         memos = memos.filter(teams=team) if team else memos.none()
     captain = None
     if f.get("captain"):
@@ -74,7 +88,10 @@ def index(request):
         )
     else:
         memos = memos.order_by("-published_at", "-id")
-    page = Paginator(memos, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Only what a card shows (not the body or the search vector), counted up to 1,000: the
+    # feed costs the same at 100 or 100,000 memos.
+    memos = memos.only(*FEED_CARD_FIELDS)
+    page = CappedPaginator(memos, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -94,15 +111,20 @@ def index(request):
         .select_related("memo", "memo__captain")
         .order_by("-created_at", "-id")[:6]
     )
-    # One <option> per team (1,000 at 10,000 people): built here in one pass, not by a
-    # template loop with a condition per team.
-    context["team_options"] = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (slug, mark_safe(" selected") if team and pk == team.pk else "", name)
-            for pk, slug, name in Team.objects.values_list("pk", "slug", "name")
-        ),
+    # A select of every team is only usable (and small) for a modest number of teams; past
+    # that (1,000 teams at 10,000 people: 60 KB a page) the filter is a text field.
+    teams = list(Team.objects.values_list("pk", "slug", "name")[: TEAM_SELECT_LIMIT + 1])
+    context["team_options"] = (
+        format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (slug, mark_safe(" selected") if team and pk == team.pk else "", name)
+                for pk, slug, name in teams
+            ),
+        )
+        if len(teams) <= TEAM_SELECT_LIMIT
+        else None
     )
     # Drafts are visible only to their captain and co-authors: one indexed arm each (an OR
     # of the two made Postgres walk every memo in published order).

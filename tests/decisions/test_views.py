@@ -355,6 +355,26 @@ def test_feed_filters_by_state_team_captain_and_waiting_for_my_rating(world, cli
     del a, b
 
 
+def test_past_60_teams_the_feed_team_filter_is_a_text_field_matching_the_name(world, client_for):
+    from culture.models import Team
+    from culture.views.people import TEAM_SELECT_LIMIT
+
+    make_memo(captain=world.outsider, title="Gamma idea", teams=[world.other_team])
+    make_memo(captain=world.employee, title="Alpha idea", teams=[world.team])
+    client = client_for(world.peer)
+    url = reverse("decisions:index")
+    assert '<select id="memo-team"' in _text(client.get(url))
+    Team.objects.bulk_create(
+        Team(name=f"Squad {i}", slug=f"squad-{i}") for i in range(TEAM_SELECT_LIMIT)
+    )
+    html = _text(client.get(url, {"team": world.other_team.name.upper()}))
+    assert '<select id="memo-team"' not in html
+    assert (
+        f'<input type="search" id="memo-team" name="team" value="{world.other_team.name}"' in html
+    )
+    assert "Gamma idea" in html and "Alpha idea" not in html
+
+
 def test_feed_sorts_by_widest_spread_and_by_closing_soon(world, client_for):
     calm = make_memo(captain=world.employee, title="Calm memo")
     hot = make_memo(
