@@ -212,6 +212,12 @@ def key_pages() -> list[dict]:
 
     employee = Person.objects.get(email="employee@example.com")
     pages = [
+        # A reference, not a key page: the floor plus ten one-row ORM queries.
+        {
+            "name": "floor + 10 queries",
+            "persona": "employee@example.com",
+            "path": "/bench/floor/queries/",
+        },
         {"name": "home", "persona": "employee@example.com", "path": "/"},
         {"name": "org chart", "persona": "director@example.com", "path": "/people/org/"},
         {"name": "directory", "persona": "employee@example.com", "path": "/people/"},

@@ -58,4 +58,7 @@ urlpatterns = [
 ]
 
 if settings.BENCH_FLOOR:  # only when benchmarking: the framework's floor (bench/run.py)
-    urlpatterns.append(path("bench/floor/", home.floor, name="bench_floor"))
+    urlpatterns += [
+        path("bench/floor/", home.floor, name="bench_floor"),
+        path("bench/floor/queries/", home.floor_queries, name="bench_floor_queries"),
+    ]

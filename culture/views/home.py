@@ -19,3 +19,13 @@ def home(request):
 def floor(request):
     """The benchmark floor: a tiny template for a logged-in user, nothing else."""
     return render(request, "culture/floor.html", {})
+
+
+def floor_queries(request):
+    """The floor plus ten one-row ORM queries: what a page's queries cost on their own, so a
+    page's ratio to H can be read against what its query count alone allows."""
+    from culture.models import Person
+
+    for _ in range(10):
+        Person.objects.filter(pk=request.user.pk).values_list("name", flat=True).first()
+    return render(request, "culture/floor.html", {})
