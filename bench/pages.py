@@ -267,6 +267,7 @@ def time_now():
 def keeper_cycle() -> dict:
     """Reopen the current keeper cycle through the real sweep task on a real worker."""
     import redis
+    from django.conf import settings
 
     from culture.models import Delivery, Notification
     from keeper.models import KeeperCycle, KeeperTest
@@ -306,8 +307,7 @@ def keeper_cycle() -> dict:
             "-A",
             "culture",
             "worker",
-            "--pool=prefork",
-            "--concurrency=2",
+            "--pool=prefork",  # concurrency: CELERY_WORKER_CONCURRENCY (2 per core)
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -361,7 +361,7 @@ def keeper_cycle() -> dict:
             "duplicates": len(keys) - len(set(keys)),
             "seconds_to_last_message": round(sweep_done, 1),
             "send_window_seconds": round((last - first).total_seconds(), 1) if first else None,
-            "worker": "celery prefork, 2 processes",
+            "worker": f"celery prefork, {settings.CELERY_WORKER_CONCURRENCY} processes",
         }
         log(f"keeper cycle: {result}")
         return result
