@@ -80,7 +80,7 @@ def index(request):
 @require_GET
 def team(request):
     manager = access.require_pay_manager(request.user)
-    people = Person.objects.under(manager).active().select_related("team").order_by("name")
+    people = Person.objects.under_by_level(manager).active().select_related("team").order_by("name")
     rows = comparison.sort_by_gap(comparison.compare_people(people, on=_today()))
     audit.record_many(manager, "pay.salary.read", [c.person for c in rows], detail={"page": "team"})
     dist = comparison.distribution(rows)
