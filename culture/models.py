@@ -44,6 +44,24 @@ WITH RECURSIVE sub(id) AS (
 SELECT id FROM sub
 """
 
+# The same set, one level of the tree per step: each step finds the next level with one
+# index scan of manager_id = ANY(this level). For a 39-person subtree of a 10,000-person
+# company this is 0.3 ms where _UNDER_SQL takes 5-25 ms (Postgres hash-joins its work table
+# against a sequential scan of every person at every level); the whole company costs ~19 ms
+# either way. Postgres expects ~100 rows from it, so it suits lookups by primary key (a
+# manager's own people); aggregates over large tables under a CEO plan better on
+# _UNDER_SQL's larger estimate. The depth bound stops a (refused) management cycle.
+_UNDER_BY_LEVEL_SQL = """
+WITH RECURSIVE level(ids, depth) AS (
+    SELECT ARRAY(SELECT id FROM culture_person WHERE manager_id = %s), 1
+    UNION ALL
+    SELECT ARRAY(SELECT p.id FROM culture_person p WHERE p.manager_id = ANY(level.ids)),
+           level.depth + 1
+    FROM level WHERE cardinality(level.ids) > 0 AND level.depth < 1000
+)
+SELECT DISTINCT unnest(ids) AS id FROM level
+"""
+
 _ABOVE_SQL = """
 WITH RECURSIVE up(id, manager_id, depth) AS (
     SELECT id, manager_id, 0 FROM culture_person WHERE id = %s
@@ -66,6 +84,11 @@ class PersonQuerySet(models.QuerySet):
     def under(self, person: Person):
         """Everyone below `person` in the reporting tree, at any depth (one query)."""
         return self.filter(id__in=RawSQL(_UNDER_SQL, [person.pk]))  # noqa: S611 - static SQL
+
+    def under_by_level(self, person: Person):
+        """The same people as `under`, found level by level (one query; see
+        _UNDER_BY_LEVEL_SQL for when to prefer it)."""
+        return self.filter(id__in=RawSQL(_UNDER_BY_LEVEL_SQL, [person.pk]))  # noqa: S611
 
     def under_ids_sql(self, person: Person) -> tuple[str, list]:
         return _UNDER_SQL, [person.pk]

@@ -102,11 +102,16 @@ class Context:
         return self.overrides.get(job_family, self.policy.target_percentile)
 
 
-def compare_people(people, *, on: date, with_history_evidence: bool = True) -> list[Comparison]:
+def compare_people(
+    people, *, on: date, with_history_evidence: bool = True, records: dict | None = None
+) -> list[Comparison]:
+    """`records`: each person's record in force on `on` (person id -> PayRecord), when the
+    caller has read them already (the person page reads the whole history); else one query."""
     people = list(people)
     ctx = Context(on)
     ids = [p.pk for p in people]
-    records = {r.person_id: r for r in PayRecord.objects.current_for(ids, on)}
+    if records is None:
+        records = {r.person_id: r for r in PayRecord.objects.current_for(ids, on)}
     benchmarks = {}
     if ctx.data_set is not None and people:
         keys = {(p.job_family, p.level, p.location) for p in people if p.job_family and p.level}

@@ -17,7 +17,7 @@ def home_context(request) -> dict:
     ctx = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
     if not getattr(user, "is_authenticated", False):
         return ctx
-    people = list(Person.objects.under(user).active())
+    people = list(Person.objects.under_by_level(user).active())
     if people:
         rows = comparison.compare_people(people, on=timezone.localdate())
         compared = [c for c in rows if c.ratio is not None]

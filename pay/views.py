@@ -49,6 +49,14 @@ def _today():
     return timezone.localdate()
 
 
+def _compare_with_history(person, history, on):
+    """The person's comparison, taking the record in force from their history (newest
+    first, as PayRecord.objects.current_for orders it) instead of a second query."""
+    current = next((r for r in history if r.effective_date <= on), None)
+    records = {person.pk: current} if current else {}
+    return comparison.compare_people([person], on=on, records=records)[0]
+
+
 # --- The employee's own pay ----------------------------------------------------------------
 
 
@@ -59,7 +67,7 @@ def index(request):
     history = list(PayRecord.objects.history_of(me))
     mine = None
     if policy.employees_see_market_position:
-        mine = comparison.compare_people([me], on=_today())[0]
+        mine = _compare_with_history(me, history, _today())
     audit.record(me, "pay.salary.read", subject=me, detail={"page": "own"})
     return render(
         request,
@@ -80,7 +88,7 @@ def index(request):
 @require_GET
 def team(request):
     manager = access.require_pay_manager(request.user)
-    people = Person.objects.under(manager).active().select_related("team").order_by("name")
+    people = Person.objects.under_by_level(manager).active().select_related("team").order_by("name")
     rows = comparison.sort_by_gap(comparison.compare_people(people, on=_today()))
     audit.record_many(manager, "pay.salary.read", [c.person for c in rows], detail={"page": "team"})
     dist = comparison.distribution(rows)
@@ -105,8 +113,8 @@ def team(request):
 
 def _person_context(request, person, **extra):
     today = _today()
-    c = comparison.compare_people([person], on=today)[0]
     history = list(PayRecord.objects.history_of(person))
+    c = _compare_with_history(person, history, today)
     proposals = list(
         RaiseProposal.objects.filter(person=person).select_related("proposed_by", "recorded_by")
     )

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -33,3 +34,25 @@ def percent(ratio):
     if ratio is None:
         return "—"
     return f"{(Decimal(ratio) * 100).quantize(Decimal(1))}%"
+
+
+# (class, text) of the status pill of a comparison (pay.comparison.Comparison).
+_STATUS_PILLS = {
+    "no_pay": ("pill", "no pay recorded"),
+    "no_benchmark": ("pill warn", "no matching benchmark"),
+    "cannot_compare": ("pill warn", "cannot compare"),
+    "below": ("pill bad", "below target"),
+    "ok": ("pill good", "at or above target"),
+}
+
+
+@register.filter
+def status_pill(c):
+    """A comparison's status as a pill. A filter rather than an included template: the
+    team and overview tables draw one per row."""
+    if c.status in ("no_pay", "no_benchmark", "cannot_compare"):
+        key = c.status
+    else:
+        key = "below" if c.below_target else "ok"
+    css, text = _STATUS_PILLS[key]
+    return format_html('<span class="{}">{}</span>', css, text)

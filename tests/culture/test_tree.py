@@ -72,3 +72,16 @@ def test_nobody_can_be_their_own_manager(world):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.filter(pk=world.employee.pk).update(manager=world.employee)
+
+
+def test_under_by_level_finds_the_same_people_as_under_in_one_query(
+    world, django_assert_num_queries
+):
+    top = boss = make_person(name="Top")
+    for depth in range(60):
+        boss = make_person(name=f"Level {depth}", manager=boss)
+    for person in (world.skip_level, world.manager, world.ceo, world.employee, top):
+        with django_assert_num_queries(1):
+            by_level = set(Person.objects.under_by_level(person))
+        assert by_level == set(Person.objects.under(person))
+    assert len(by_level) == 60

@@ -335,6 +335,45 @@ def test_the_team_view_query_count_does_not_grow_with_people_or_market_data(
     print(f"team view: {len(small)} queries")
 
 
+def test_the_person_page_query_count_does_not_grow_with_history_evidence_or_proposals(
+    world, client_for, market, django_assert_max_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.manager)
+    url = reverse("pay:person", args=[world.employee.pk])
+    make_pay(world.employee, "60000", effective=date(2024, 1, 1))
+    PayPolicy.load()
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for year in range(2015, 2024):
+        make_pay(world.employee, str(50000 + year), effective=date(year, 3, 1))
+    make_pay(world.employee, "99000", effective=date(2027, 1, 1))  # not yet in force
+    for n in range(6):
+        MarketEvidence.objects.create(
+            person=world.employee,
+            kind="offer",
+            amount=Decimal(80000 + n),
+            currency="EUR",
+            observed_on=date(2026, 1, 1 + n),
+            recorded_by=world.manager,
+        )
+        RaiseProposal.objects.create(
+            person=world.employee,
+            proposed_by=world.manager,
+            proposed_salary=Decimal(90000 + n),
+            currency="EUR",
+        )
+    for level in range(1, 9):
+        make_benchmark(data_set=market, level=level, location="Paris")
+    with django_assert_max_num_queries(len(small)):
+        response = client.get(url)
+    body = response.content.decode()
+    assert "EUR 60,000" in body and "EUR 99,000" in body  # the whole history is listed
+    assert "EUR 80,005" in body  # the highest offer of the year is the personal market
+    print(f"person page: {len(small)} queries")
+
+
 # --- People admin overview and export ------------------------------------------------------------
 
 
