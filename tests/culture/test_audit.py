@@ -23,6 +23,36 @@ def test_record_stores_who_what_about_whom_and_from_where(world, rf):
     )
 
 
+def test_record_many_writes_one_row_per_subject_in_one_statement(
+    world, rf, django_assert_num_queries
+):
+    request = rf.get("/", REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="pytest")
+    subjects = [world.employee, world.peer, world.employee]
+    with django_assert_num_queries(1):
+        n = audit.record_many(
+            world.manager, "pay.salary.read", subjects, detail={"page": "team"}, request=request
+        )
+    assert n == 3
+    rows = list(AuditEvent.objects.filter(action="pay.salary.read").order_by("id"))
+    assert [r.subject_id for r in rows] == [s.pk for s in subjects]
+    for r in rows:
+        assert (r.actor, r.ip, r.user_agent, r.detail) == (
+            world.manager,
+            "10.1.2.3",
+            "pytest",
+            {"page": "team"},
+        )
+        assert r.at is not None and r.object_type == "" and r.object_id == ""
+    with django_assert_num_queries(0):
+        assert audit.record_many(world.manager, "pay.salary.read", []) == 0
+
+
+def test_record_many_outside_a_request_has_no_address(world):
+    assert audit.record_many(None, "x.read", [world.employee]) == 1
+    event = AuditEvent.objects.get(action="x.read")
+    assert event.actor is None and event.ip is None and event.user_agent == ""
+
+
 def test_the_model_refuses_changes_and_deletes(world):
     event = audit.record(world.manager, "x.read", subject=world.employee)
     event.action = "tampered"
