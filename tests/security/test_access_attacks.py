@@ -4,14 +4,13 @@ the audit log (one row per subject read; nothing in the app can change or delete
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from culture.models import AuditEvent
 from tests.conftest import PERSONAS
+from tests.security.checks import secrets_in_logs_and_pages
 from tests.security.helpers import client
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +238,9 @@ def test_every_read_of_a_salary_or_keeper_answer_writes_one_audit_row_per_subjec
 # --- logs and error pages hold no secrets ---------------------------------------------------
 
 
+SECRETS = ("70,000", "70000", "8765432109", "876543", "SECRET-EVID", "SECRET-KEEPER-NOTE")
+
+
 def test_logs_and_error_responses_hold_no_salary_evidence_or_answer(world):
     from pay.models import PayRecord
 
@@ -246,28 +248,9 @@ def test_logs_and_error_responses_hold_no_salary_evidence_or_answer(world):
     PayRecord.objects.create(
         person=world.employee, effective_date="2025-01-01", base_salary="70000", currency="EUR"
     )
-    records: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(self.format(record))
-
-    keep = Keep(level=logging.DEBUG)
-    loggers = [logging.getLogger(), logging.getLogger("django"), logging.getLogger("culture")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(keep)
-        lg.setLevel(logging.DEBUG)
-    try:
-        text = _provoke(world)
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.removeHandler(keep)
-            lg.setLevel(level)
-    text += "\n".join(records)
+    found, records = secrets_in_logs_and_pages(lambda: _provoke(world), SECRETS)
     assert any("boom" in r or "Internal Server Error" in r for r in records), "no log captured"
-    for secret in ("70,000", "70000", "8765432109", "876543", "SECRET-EVID", "SECRET-KEEPER-NOTE"):
-        assert secret not in text, secret
+    assert not found, found
 
 
 def _provoke(world) -> str:
