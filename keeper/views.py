@@ -193,7 +193,13 @@ def answer(request, test_id):
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
     card = Card(test, test.cycle, writable=True, data=request.POST)
     status = 200
-    if card.form.is_valid():
+    # A POST with none of this card's fields carries another test's (t<other id>-...):
+    # refuse it rather than save this answer as blank.
+    own = any(key.startswith(f"{card.form.prefix}-") for key in request.POST)
+    if card.form.is_valid() and not own:
+        card.form.add_error(None, "This form is not for this person's keeper test.")
+        status = 422
+    elif card.form.is_valid():
         data = card.form.cleaned_data
         try:
             test = services.do_answer(

@@ -1,7 +1,8 @@
-"""The one browser test of the injection suite: the XSS corpus is written into every free-text
-field, then Chromium visits every HTML page of the matrix that shows them. No payload runs
-(window.__xss stays unset), no request to /xss-... is made, and the `browse` fixture fails on
-any CSP violation or page error."""
+"""The browser tests of the injection suite: the XSS corpus is written into every free-text
+field (straight into the database, then, in a second test, through every form people can
+submit), and Chromium visits every HTML page that shows it. No payload runs (window.__xss
+stays unset), no request to /xss-... is made, and the `browse` fixture fails on any CSP
+violation or page error."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 from django.db import transaction
 
 from tests.conftest import build_world
-from tests.security.helpers import CASES
+from tests.security.forms import crawl
+from tests.security.helpers import CASES, body, client
 from tests.security.test_injection import poison
+from tests.security.test_injection_forms import write_corpus_through_forms
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,11 +40,8 @@ def _pages(world):
     return pages
 
 
-def test_no_payload_runs_in_a_browser_on_any_page(browse):
-    world = build_world()
-    pages = _pages(world)
-    assert len(pages) >= 40
-    assert poison() > 100
+def _visit(browse, world, pages) -> None:
+    """Chromium visits each (persona, url): nothing runs, nothing is fetched from /xss-..."""
     requests = []
     sessions = {}
     problems = []
@@ -63,3 +63,37 @@ def test_no_payload_runs_in_a_browser_on_any_page(browse):
     bad = [u for u in requests if "xss" in u.lower()]
     assert not bad, f"payload requests: {bad[:10]}"
     assert not problems, "\n".join(problems)
+
+
+def test_no_payload_runs_in_a_browser_on_any_page(browse):
+    world = build_world()
+    pages = _pages(world)
+    assert len(pages) >= 40
+    assert poison() > 100
+    _visit(browse, world, pages)
+
+
+def test_no_payload_written_through_the_forms_runs_in_a_browser(browse):
+    """The corpus goes in through the forms (test_injection_forms.py), then Chromium opens
+    every page, for every persona, that the server shows it on."""
+    from django.urls import resolve
+
+    world = build_world()
+    site = crawl(world)
+    written = write_corpus_through_forms(world, site)
+    assert not written.problems, "\n".join(written.problems)
+    # One page of each kind (about 0.7 s each in Chromium), as the first persona it shows
+    # the corpus to; the server-side scan in test_injection_forms.py reads all of them.
+    pages, views = [], set()
+    for persona in VIEWERS + ("peer",):
+        c = client(world, persona)
+        for url in site.pages[persona]:
+            view = resolve(url.split("?")[0]).view_name
+            if any(s in url for s in SKIP) or view in views:
+                continue
+            response = c.get(url)
+            if response.status_code == 200 and "xss" in body(response):
+                views.add(view)
+                pages.append((persona, url))
+    assert len(pages) >= 35, pages
+    _visit(browse, world, pages)
