@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from feedback.models import ActionItem, Circle, CircleItem, Kind, Participant
 
@@ -89,6 +91,7 @@ def room_context(circle: Circle, viewer) -> dict:
     carried = [a for a in actions if a.circle_id != circle.pk and not a.done]
     mine = [a for a in actions if a.circle_id == circle.pk and a.owner_id == viewer_id]
 
+    can_move = is_facilitator and circle.phase == Phase.LOBBY
     can_undo = is_facilitator and circle.steps.exclude(action="handover").exists()
     can_write = (
         circle.phase == Phase.WRITING
@@ -104,10 +107,18 @@ def room_context(circle: Circle, viewer) -> dict:
         "seats": seats,
         "me": me,
         "present": present,
-        "can_move": is_facilitator and circle.phase == Phase.LOBBY,
-        "handover_to": [s for s in present if s.person_id != circle.facilitator_id]
+        "can_move": can_move,
+        "presence_rows": presence_rows(
+            seats, facilitator_id=circle.facilitator_id, can_move=can_move
+        ),
+        # One <option> per other present person, built in one pass (50 in a big circle).
+        "handover_options": format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((s.person_id, s.person.name) for s in present if s.person_id != circle.facilitator_id),
+        )
         if is_facilitator
-        else [],
+        else "",
         "recipient": recipient,
         "is_recipient": recipient is not None and recipient.person_id == viewer_id,
         "is_facilitator": is_facilitator,
@@ -130,6 +141,52 @@ def room_context(circle: Circle, viewer) -> dict:
         "paused": circle.paused_remaining is not None,
         "can_undo": can_undo,
     }
+
+
+PILL_LEFT = '<span class="pill">left</span>'
+PILL_HERE = '<span class="pill good">here</span>'
+PILL_MISSING = '<span class="pill warn">missing</span>'
+PILL_FACILITATOR = '<span class="pill info">facilitator</span>'
+PILL_CENTRE = '<span class="pill info">in the centre</span>'
+
+
+def presence_rows(seats, *, facilitator_id: int, can_move: bool) -> SafeString:
+    """The <li> of every seat in the presence list: avatar, name, here / missing / left,
+    the facilitator and centre pills, and (lobby, facilitator) the arrows, which submit the
+    shared move-up / move-down forms with their person. Built here in one pass: through the
+    template engine, 51 seats cost more than the rest of the room together. Every value
+    interpolated is escaped (names) or an int (ids)."""
+    rows = []
+    last = len(seats) - 1
+    for index, seat in enumerate(seats):
+        pid = int(seat.person_id)
+        name = escape(seat.person.name)
+        row = (
+            f'<li class="presence-item{" here" if seat.here else ""}'
+            f'{" left" if seat.left_at else ""}" data-person="{pid}">'
+            f'<span class="avatar" aria-hidden="true">{escape(seat.person.initials)}</span> '
+            f"{name} "
+            f"{PILL_LEFT if seat.left_at else PILL_HERE if seat.here else PILL_MISSING}"
+        )
+        if pid == facilitator_id:
+            row += " " + PILL_FACILITATOR
+        if seat.in_centre:
+            row += " " + PILL_CENTRE
+        if can_move:
+            row += ' <span class="order">'
+            if index > 0:
+                row += (
+                    f'<button type="submit" form="move-up" name="person" value="{pid}"'
+                    f' class="secondary small" aria-label="Move {name} earlier">↑</button>'
+                )
+            if index < last:
+                row += (
+                    f'<button type="submit" form="move-down" name="person" value="{pid}"'
+                    f' class="secondary small" aria-label="Move {name} later">↓</button>'
+                )
+            row += "</span>"
+        rows.append(row + "</li>")
+    return mark_safe("\n".join(rows))  # noqa: S308 - every interpolated value is escaped
 
 
 def _step_buttons(circle: Circle, can_undo: bool) -> list[tuple[str, str, bool]]:
