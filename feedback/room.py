@@ -43,7 +43,13 @@ def room_context(circle: Circle, viewer) -> dict:
     me = next((s for s in seats if s.person_id == viewer_id), None)
     present = [s for s in seats if s.left_at is None]
     recipient = next((s for s in seats if s.position == circle.current_position), None)
-    visible = list(CircleItem.objects.visible_to(circle, viewer).select_related("author"))
+    # In the lobby nothing from the items is shown (no round yet, nothing revealed), so a
+    # live re-fetch there skips the query.
+    visible = (
+        []
+        if circle.phase == Phase.LOBBY
+        else list(CircleItem.objects.visible_to(circle, viewer).select_related("author"))
+    )
     writer_ids = set()
     if circle.phase in (Phase.WRITING, Phase.REVEALED) and recipient is not None:
         writer_ids = set(
