@@ -3,7 +3,8 @@
 Before a reveal, nobody gets anyone else's items or who wrote them: the only query for item
 content is CircleItem.objects.visible_to(circle, viewer); the counts query returns author
 ids only, and is used as "N of M have written" (plus, for the facilitator, who has not).
-A fixed number of queries, whatever the number of items or past circles.
+A fixed number of queries, whatever the number of seats, items or past circles (fewer in
+the lobby, and without a previous circle: queries for what cannot be shown are skipped).
 """
 
 from __future__ import annotations
