@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, live
@@ -503,31 +506,59 @@ def write(request):
     )
 
 
+INBOX_PAGE_SIZE = 25
+
+
+def _inbox_filters(params) -> dict:
+    """The inbox's filters and page from a query string, valid values only (so they can be
+    carried through a decision and back)."""
+    kind = params.get("kind", "")
+    decision = params.get("decision", "")
+    page = params.get("page", "")
+    return {
+        "kind": kind if kind in Kind.values else "",
+        "decision": decision if decision in Decision.values else "",
+        "page": page if page.isdigit() else "",
+    }
+
+
+def _inbox_query(filters: dict, *, page=None) -> str:
+    chosen = {**filters, "page": filters["page"] if page is None else page}
+    return urlencode({k: v for k, v in chosen.items() if v})
+
+
 @require_GET
 def inbox(request):
     me = access._require_active(request.user)
-    kind = request.GET.get("kind", "")
-    decision = request.GET.get("decision", "")
+    filters = _inbox_filters(request.GET)
     items = WrittenFeedback.objects.received_by(me)
-    if kind in Kind.values:
-        items = items.filter(kind=kind)
-    if decision in Decision.values:
-        items = items.filter(decision=decision)
+    if filters["kind"]:
+        items = items.filter(kind=filters["kind"])
+    if filters["decision"]:
+        items = items.filter(decision=filters["decision"])
+    page = Paginator(items, INBOX_PAGE_SIZE).get_page(filters["page"])
+    page_filters = {**filters, "page": str(page.number) if page.number > 1 else ""}
+    context = {
+        "page": page,
+        "items": page.object_list,
+        "kind": filters["kind"],
+        "decision": filters["decision"],
+        # Where a decision comes back to: the same filters and page.
+        "here_query": _inbox_query(page_filters),
+        "previous_query": _inbox_query(filters, page=page.previous_page_number())
+        if page.has_previous()
+        else None,
+        "next_query": _inbox_query(filters, page=page.next_page_number())
+        if page.has_next()
+        else None,
+    }
+    if request.htmx and request.htmx.target == "inbox-results":
+        return render(request, "feedback/inbox.html#results", context)
     asks = FeedbackRequest.objects.filter(asked=me, answered_at__isnull=True).select_related(
         "requester"
     )
-    context = {
-        "items": list(items[:200]),
-        "kind": kind,
-        "decision": decision,
-        "kinds": Kind.choices,
-        "decisions": Decision.choices,
-        "asks": list(asks[:50]),
-    }
-    template = "feedback/inbox.html"
-    if request.htmx and request.htmx.target == "inbox-results":
-        template += "#results"
-    return render(request, template, context)
+    context.update(kinds=Kind.choices, decisions=Decision.choices, asks=list(asks[:50]))
+    return render(request, "feedback/inbox.html", context)
 
 
 @require_GET
@@ -548,7 +579,9 @@ def decide_written(request, feedback_id):
         services.do_decide_written(
             feedback=feedback, person=request.user, decision=form.cleaned_data["decision"]
         )
-        return redirect("feedback:inbox")
+        # Back to the same filters and page of the inbox.
+        query = _inbox_query(_inbox_filters(request.GET))
+        return redirect(reverse("feedback:inbox") + (f"?{query}" if query else ""))
     return HttpResponse("Accept or discard.", status=422)
 
 

@@ -277,3 +277,48 @@ def test_after_a_server_restart_the_browser_reconnects_and_shows_the_current_sta
             participant.page.get_by_text("Live.").wait_for(timeout=15000)
     finally:
         participant.close()
+
+
+def test_the_facilitator_reorders_the_lobby_and_nudges_with_shared_forms(
+    world, browser, room_server
+):
+    """Every seat's arrows submit one of two shared forms (and every nudge button one form):
+    the button's own person reaches the server through htmx in a real browser."""
+    from feedback.models import Participant
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+
+    def order():
+        seats = Participant.objects.filter(circle=circle).select_related("person")
+        return [s.person.name for s in seats]
+
+    assert order() == ["Mia Manager", "Eli Employee", "Pat Peer"]
+    session = Session(browser, room_server)
+    try:
+        session.login(world.manager.email, "correct-horse-battery")
+        session.visit(f"/feedback/circles/{circle.pk}/")
+        page = session.page
+        page.get_by_role("button", name="Move Pat Peer earlier").click()
+        page.wait_for_function(
+            "want => [...document.querySelectorAll('#state .presence-item')]"
+            ".map(li => li.dataset.person).join() === want",
+            arg=f"{world.manager.pk},{world.peer.pk},{world.employee.pk}",
+        )
+        assert order() == ["Mia Manager", "Pat Peer", "Eli Employee"]
+        page.get_by_role("button", name="Move Mia Manager later").click()
+        page.locator("#state .presence-item").first.get_by_text("Pat Peer").wait_for()
+        assert order() == ["Pat Peer", "Mia Manager", "Eli Employee"]
+        session.check_a11y("lobby with move buttons")
+
+        click_step(page, "Start the circle")
+        wait_text(page, "Writing for Pat Peer")
+        page.get_by_role("button", name="Nudge Eli").click()
+        page.locator("#state .not-written li", has_text="Eli Employee").get_by_text(
+            "nudged"
+        ).wait_for()
+        seat = Participant.objects.get(circle=circle, person=world.employee)
+        assert seat.nudged_at is not None
+        assert Participant.objects.get(circle=circle, person=world.manager).nudged_at is None
+        session.assert_clean()
+    finally:
+        session.close()

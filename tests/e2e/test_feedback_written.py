@@ -41,3 +41,29 @@ def test_written_feedback_from_writing_to_accepting_and_a_circle_summary(world, 
     assert manager.page.get_by_text("Roadmap monthly").is_visible()
     manager.visit("/")
     assert manager.page.get_by_text("Roadmap monthly").is_visible()
+
+
+def test_the_inbox_pages_in_place_and_keeps_its_filter(world, browse):
+    from tests.feedback.test_written import _received
+
+    _received(world, 30, kind="stop")
+    _received(world, 3, kind="start", start=100)
+    reader = browse(world.employee)
+    page = reader.page
+    reader.visit("/feedback/inbox/")
+    page.get_by_label("Kind").select_option("stop")
+    page.wait_for_url("**/feedback/inbox/?kind=stop*")
+    results = page.locator("#inbox-results")
+    results.get_by_text("30 items").wait_for()
+    assert results.get_by_text("stop item 029").is_visible()
+    results.get_by_role("link", name="Older").click()
+    page.wait_for_url("**/feedback/inbox/?kind=stop&page=2")
+    results.get_by_text("Page 2 of 2").wait_for()
+    assert results.get_by_text("stop item 000").is_visible()
+    assert results.get_by_text("stop item 029").count() == 0
+    # Deciding on page 2 comes back to page 2 of the same filter.
+    results.locator("li", has_text="stop item 001").get_by_role("button", name="Accept").click()
+    page.wait_for_url("**/feedback/inbox/?kind=stop&page=2")
+    results.locator("li", has_text="stop item 001").get_by_text("Accepted").wait_for()
+    reader.check_a11y("inbox page 2")
+    reader.assert_clean()

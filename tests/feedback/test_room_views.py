@@ -165,6 +165,7 @@ def test_room_and_event_fragment_queries_do_not_grow_with_items_or_past_circles(
     world, fourth, client_for, django_assert_max_num_queries, url_name
 ):
     people = [world.employee, world.peer, fourth]
+    make_circle(facilitator=world.manager, people=people)  # both circles below carry actions
     counts = []
     for rounds in (5, 25):
         circle = make_circle(facilitator=world.manager, people=people)
@@ -183,6 +184,45 @@ def test_room_and_event_fragment_queries_do_not_grow_with_items_or_past_circles(
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(9):
         client.get(url)
+
+
+@pytest.mark.parametrize("phase", ["lobby", "writing", "revealed", "wrapup"])
+@pytest.mark.parametrize("viewer", ["facilitator", "participant"])
+def test_room_queries_do_not_grow_with_the_number_of_seats(world, client_for, phase, viewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (3, 15):
+        people = [
+            make_person(name=f"Seat {size} {i}", email=f"seat{size}-{i}@example.test")
+            for i in range(size)
+        ]
+        circle = make_circle(facilitator=world.manager, people=[world.employee, *people])
+        if phase != "lobby":
+            step(circle, world.manager, "start")
+            write(circle, people[0], "Start earlier")
+            step(circle, world.manager, "nudge", person_id=people[1].pk)
+        if phase in ("revealed", "wrapup"):
+            step(circle, world.manager, "reveal")
+        if phase == "wrapup":
+            for _ in range(size + 2):
+                step(circle, world.manager, "next")
+                if circle.phase == "writing":
+                    step(circle, world.manager, "reveal")
+            assert circle.phase == "wrapup"
+        client = client_for(world.manager if viewer == "facilitator" else world.employee)
+        for name in ("feedback:room", "feedback:room_state"):
+            url = reverse(name, args=[circle.pk])
+            client.get(url)
+            with CaptureQueriesContext(connection) as ctx:
+                page = body(client.get(url))
+            counts.append((name, len(ctx.captured_queries)))
+        assert page.count('class="presence-item') == size + 2
+        if viewer == "facilitator" and phase in ("lobby", "writing"):
+            arrows = 'form="move-' if phase == "lobby" else ">Nudge "
+            assert page.count(arrows) == (2 * (size + 1) if phase == "lobby" else size)
+    assert counts[:2] == counts[2:], counts
 
 
 def test_presence_shows_who_is_here_and_who_is_missing(world, circle, client_for):
@@ -242,3 +282,59 @@ def test_an_invalid_circle_form_is_422_with_errors(world, client_for):
     response = client_for(world.manager).post(reverse("feedback:circle_new"), {"title": ""})
     assert response.status_code == 422
     assert "errorlist" in body(response)
+
+
+def _form(page, form_id):
+    start = page.index(f'<form id="{form_id}"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_the_facilitator_reorders_the_lobby_with_one_pair_of_forms_for_every_seat(
+    world, circle, fourth, client_for
+):
+    from feedback.models import Participant
+
+    def order():
+        return list(Participant.objects.filter(circle=circle).values_list("person_id", flat=True))
+
+    client = client_for(world.manager)
+    url = reverse("feedback:room", args=[circle.pk])
+    page = body(client.get(url))
+    up = _form(page, "move-up")
+    assert 'name="action" value="move"' in up and 'name="direction" value="up"' in up
+    assert "csrfmiddlewaretoken" in up and reverse("feedback:step", args=[circle.pk]) in up
+    assert page.count("<form") == page.count("</form>")
+    before = order()
+    last = before[-1]
+    # The last seat has an "earlier" button for the up form and no "later" one.
+    assert f'form="move-up" name="person" value="{last}"' in page
+    assert f'form="move-down" name="person" value="{last}"' not in page
+    assert f'form="move-up" name="person" value="{before[0]}"' not in page
+    # What a browser sends for that button: the form's fields plus the button's own.
+    response = client.post(
+        reverse("feedback:step", args=[circle.pk]),
+        {"action": "move", "direction": "up", "person": last},
+        headers={"HX-Request": "true", "HX-Target": "room-live"},
+    )
+    assert response.status_code == 200
+    assert order() == [*before[:-2], last, before[-2]]
+    # Participants see the order, never the controls.
+    other = body(client_for(world.peer).get(url))
+    assert 'id="move-up"' not in other and 'form="move-' not in other
+
+
+def test_the_facilitator_nudges_from_one_form_with_a_button_per_person(
+    world, circle, fourth, client_for
+):
+    from feedback.models import Participant
+
+    step(circle, world.manager, "start")
+    write(circle, world.employee, "Start earlier")
+    page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
+    assert f'name="person" value="{fourth.pk}" class="secondary small">Nudge Fay' in page
+    assert f'value="{world.employee.pk}" class="secondary small">Nudge' not in page
+    response = client_for(world.manager).post(
+        reverse("feedback:step", args=[circle.pk]), {"action": "nudge", "person": fourth.pk}
+    )
+    assert response.status_code == 302
+    assert Participant.objects.get(circle=circle, person=fourth).nudged_at is not None

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -202,3 +202,90 @@ def test_request_reminders_stop_after_thirty_days(world):
         services.do_request_feedback(requester=world.employee, asked=[world.peer])
     with time_machine.travel(date(2026, 1, 1) + timedelta(days=40), tick=False):
         assert services.remind_open_requests() == 0
+
+
+def _received(world, n, *, kind="stop", start=0):
+    base = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    WrittenFeedback.objects.bulk_create(
+        WrittenFeedback(
+            author=world.peer,
+            recipient=world.employee,
+            kind=kind,
+            text=f"{kind} item {i:03}",
+            created_at=base + timedelta(minutes=i),
+        )
+        for i in range(start, start + n)
+    )
+
+
+def test_the_inbox_pages_newest_first_keeps_its_filters_and_decisions_come_back_to_the_page(
+    world, client_for
+):
+    _received(world, 30, kind="stop")
+    _received(world, 5, kind="start", start=100)
+    client = client_for(world.employee)
+    url = reverse("feedback:inbox")
+    first = client.get(url + "?kind=stop").content.decode()
+    assert first.count('<li><span class="pill">Stop</span>') == 25
+    assert "stop item 029" in first and "stop item 005" in first and "stop item 004" not in first
+    assert "start item" not in first
+    assert "30 items" in first and "Page 1 of 2" in first
+    assert 'href="?kind=stop&amp;page=2"' in first and ">Older</a>" in first
+    assert ">Newer</a>" not in first
+
+    # The htmx pager swaps the results only; without JS the same link loads the full page.
+    frag = client.get(
+        url + "?kind=stop&page=2", headers={"HX-Request": "true", "HX-Target": "inbox-results"}
+    ).content.decode()
+    assert frag.lstrip().startswith('<section id="inbox-results"') and "<html" not in frag
+    assert "stop item 004" in frag and "stop item 000" in frag and "stop item 005" not in frag
+    assert 'href="?kind=stop&amp;page=1"' in frag and ">Older</a>" not in frag
+    assert "Page 2 of 2" in frag
+
+    # Deciding an item on page 2 of the filtered list comes back there.
+    item = WrittenFeedback.objects.get(text="stop item 002")
+    assert f"/feedback/written/{item.pk}/decide/?kind=stop&amp;page=2" in frag
+    response = client.post(
+        reverse("feedback:decide_written", args=[item.pk]) + "?kind=stop&page=2",
+        {"decision": "discarded"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url + "?kind=stop&page=2"
+    item.refresh_from_db()
+    assert item.decision == "discarded"
+    # Junk in the query string is dropped, never echoed into the redirect.
+    other = WrittenFeedback.objects.get(text="stop item 001")
+    response = client.post(
+        reverse("feedback:decide_written", args=[other.pk])
+        + "?kind=evil&page=x&next=https://evil.example",
+        {"decision": "accepted"},
+    )
+    assert response["Location"] == url
+    # A page past the end shows the last one; an empty filter says so.
+    assert "Page 2 of 2" in client.get(url + "?kind=stop&page=9").content.decode()
+    assert "Nothing matches these filters" in client.get(url + "?kind=continue").content.decode()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_inbox_pages_run_a_fixed_number_of_queries_whatever_the_number_of_items(
+    world, client_for, htmx
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.employee)
+    headers = {"HX-Request": "true", "HX-Target": "inbox-results"} if htmx else {}
+    url = reverse("feedback:inbox")
+    FeedbackRequest.objects.create(requester=world.peer, asked=world.employee, question="Q?")
+    counts, sizes = [], []
+    for total in (30, 120):
+        _received(world, total - WrittenFeedback.objects.count(), start=1000 + total)
+        client.get(url, headers=headers)
+        for query in ("", "?page=2", "?kind=stop&decision=pending&page=2"):
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url + query, headers=headers)
+            assert response.status_code == 200
+            counts.append(len(ctx.captured_queries))
+            sizes.append(response.content.decode().count('<li><span class="pill">'))
+    assert len(set(counts)) == 1, counts
+    assert max(sizes) == 25, sizes
