@@ -204,6 +204,14 @@ class Memo(models.Model):
             return False
         return self.decide_by is None or company_today() <= self.decide_by
 
+    def spread_hidden_on(self, today) -> bool:
+        """The rule MemoQuerySet.with_spread applies in SQL, for one loaded memo."""
+        return (
+            self.hide_spread
+            and self.state == self.State.OPEN
+            and (self.decide_by is None or self.decide_by >= today)
+        )
+
     def spread_visible(self, window_open: bool) -> bool:
         return not (self.hide_spread and window_open)
 

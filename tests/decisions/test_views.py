@@ -392,6 +392,33 @@ def test_feed_sorts_by_widest_spread_and_by_closing_soon(world, client_for):
     assert html.index("Hot memo") < html.index("Calm memo")
 
 
+@pytest.mark.parametrize("params", [{}, {"sort": "dissent"}, {"q": "secret"}, {"page": "1"}])
+def test_a_hidden_spread_stays_hidden_on_feed_cards_until_the_window_closes(
+    world, client_for, params
+):
+    today = timezone.localdate()
+    hidden = make_memo(
+        captain=world.employee,
+        title="Secret ballot memo",
+        hide_spread=True,
+        decide_by=today + timedelta(days=3),
+    )
+    closed = make_memo(
+        captain=world.employee,
+        title="Secret closed memo",
+        hide_spread=True,
+        decide_by=today - timedelta(days=1),
+    )
+    for memo in (hidden, closed):
+        make_rating(memo, world.peer, -7)
+        make_rating(memo, world.manager, 8)
+    html = _text(client_for(world.outsider).get(reverse("decisions:index"), params))
+    assert "ranging from -7 to +8" in html  # the closed window shows its spread
+    assert html.count("ranging from -7 to +8") == 1
+    if params.get("sort") != "dissent":  # the dissent sort leaves hidden spreads out
+        assert "spread hidden until the window closes" in html
+
+
 def test_search_ranks_title_matches_first_and_respects_visibility(world, client_for):
     make_memo(captain=world.employee, title="Pricing experiment", body="Nothing else.")
     make_memo(captain=world.employee, title="Other idea", body="This touches pricing a bit.")
