@@ -398,8 +398,24 @@ def browser(chromium_path):
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def _test_db_free_at_exit(django_db_setup, django_db_blocker):
+    """Set up before the live server, so torn down after it and before the test database is
+    dropped: a live-stream request the server thread was still serving when the browser went
+    away keeps that thread's connection, and the drop would then warn "database is being
+    accessed by other users" and leave the database behind."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
-def browse(browser, live_server):
+def browse(_test_db_free_at_exit, browser, live_server):
     """browse(person=None) -> Session; logs in as `person` (password from factories)."""
     from tests.e2e.conftest import Session
 
