@@ -35,19 +35,14 @@ def directory(request):
     if team_slug:
         people = people.filter(Q(team__slug=team_slug) | Q(team__name__iexact=team_slug))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "team_slug": team_slug}
+    if request.htmx and request.htmx.target == "directory-results":
+        return render(request, "culture/directory.html#results", context)  # no filter form
     # A select of every team is only usable (and small) for a modest number of teams;
     # past that, the team filter is a text field matching the team's name.
     teams = list(Team.objects.only("name", "slug")[: TEAM_SELECT_LIMIT + 1])
-    context = {
-        "page": page,
-        "q": q,
-        "team_slug": team_slug,
-        "teams": teams if len(teams) <= TEAM_SELECT_LIMIT else None,
-    }
-    template = "culture/directory.html"
-    if request.htmx and request.htmx.target == "directory-results":
-        template += "#results"
-    return render(request, template, context)
+    context["teams"] = teams if len(teams) <= TEAM_SELECT_LIMIT else None
+    return render(request, "culture/directory.html", context)
 
 
 @require_GET
