@@ -49,4 +49,4 @@ EXPOSE 8000
 # Production settings: DEBUG is off unless set; SECRET_KEY, ALLOWED_HOSTS and the rest come
 # from the environment (README.md lists every variable). Migrations run in their own one-shot
 # container (`python manage.py migrate`), never here.
-CMD ["sh", "-c", "exec uvicorn culture.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-3} --lifespan off --no-server-header --timeout-graceful-shutdown 5"]
+CMD ["sh", "-c", "exec uvicorn culture.asgi:application --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-3} --lifespan off --no-server-header --timeout-graceful-shutdown 5 --timeout-keep-alive 75"]

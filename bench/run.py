@@ -111,6 +111,8 @@ class Server:
                 "--no-access-log",
                 "--log-level",
                 "warning",
+                "--timeout-keep-alive",
+                "75",
             ],
             cwd=ROOT,
             env=server_env(),

@@ -387,6 +387,8 @@ def run() -> int:
                         "--lifespan",
                         "off",
                         "--no-server-header",
+                        "--timeout-keep-alive",
+                        "75",
                         "--timeout-graceful-shutdown",
                         "5",
                     ],

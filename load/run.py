@@ -169,6 +169,9 @@ def main() -> int:
                 "--no-server-header",
                 "--timeout-graceful-shutdown",
                 "5",
+                # Longer than a user's pause between clicks (see README: keep-alive).
+                "--timeout-keep-alive",
+                "75",
             ],
             cwd=BASE,
             env=env,
