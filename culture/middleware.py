@@ -30,8 +30,7 @@ def current_request_meta(request=None) -> tuple[str | None, str]:
 
 
 class _HybridMiddleware:
-    """Sync and async capable: runs in the mode of the chain (sync under ASGI too, see
-    SyncChainMiddleware; async if that ever changes).
+    """Sync and async capable, so live (async) views are not forced through a thread.
     Subclasses implement `before(request)` (returns a token) and `after(request, response,
     token)` (returns the response)."""
 
@@ -101,26 +100,3 @@ class ServerTimingMiddleware(_HybridMiddleware):
                 f"app;dur={(time.perf_counter() - token) * 1000:.2f}"
             )
         return response
-
-
-class SyncChainMiddleware:
-    """Innermost, and sync only, so that under ASGI the whole middleware chain runs in sync
-    mode: one hop into the worker thread per request instead of one per middleware.
-
-    Django adapts each middleware to the mode of the handler below it. With the inner end
-    async, every MiddlewareMixin middleware ran its process_request/process_response through
-    sync_to_async (two thread hops each), and WhiteNoise, which is sync only, hopped back out
-    with async_to_sync in the middle: py-spy on /bench/floor/ showed half the samples in
-    asgiref's executors. With this, the chain is entered once, views run as before, and an
-    async live stream still returns its response at once and is iterated on the event loop
-    by the ASGI handler, so no thread is held per stream. Floor 145 -> 210 req/s on one
-    uvicorn process; directory 49 -> 55, memo feed 25 -> 28 (bench/README.md)."""
-
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)

@@ -93,10 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "culture.middleware.RequestContextMiddleware",
-    # Last of the real ones: it inspects failed logins that the auth middleware saw.
+    # Must be last: it inspects failed logins that the auth middleware saw.
     "axes.middleware.AxesMiddleware",
-    # Innermost and sync only: the chain runs in sync mode under ASGI (see its docstring).
-    "culture.middleware.SyncChainMiddleware",
 ]
 
 ROOT_URLCONF = "culture.urls"
