@@ -72,6 +72,24 @@ def server_env(extra: dict | None = None) -> dict:
     return env
 
 
+def ensure_database() -> None:
+    """Create DATABASE_URL's database if it does not exist yet (a machine's Postgres)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    name = params.get("dbname")
+    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            log(f"created database {name}")
+
+
 def manage(*args: str, env: dict | None = None) -> str:
     result = subprocess.run(
         [PYTHON, "manage.py", *args],
@@ -292,6 +310,7 @@ def main() -> None:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
+    ensure_database()
     manage("migrate", "--noinput")
     if not options.skip_seed:
         results["seed_seconds"] = round(
