@@ -307,7 +307,7 @@ def keeper_cycle() -> dict:
             "-A",
             "culture",
             "worker",
-            "--pool=prefork",  # concurrency: CELERY_WORKER_CONCURRENCY (2 per core)
+            "--pool=prefork",  # concurrency: WORKER_CONCURRENCY, else 2 per core
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",

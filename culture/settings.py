@@ -202,9 +202,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Most tasks send mail: each message waits on the mail server (or disk) and on the commit of
 # its "sent" mark, so a worker runs two processes per core by default (bench/README.md).
-CELERY_WORKER_CONCURRENCY = int(
-    os.environ.get("CELERY_WORKER_CONCURRENCY") or 2 * (os.cpu_count() or 1)
-)
+CELERY_WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY") or 2 * (os.cpu_count() or 1))
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Publishing must never hang a web request when the broker is down: the database
