@@ -191,52 +191,56 @@ def write_item(request, circle_id):
     return _after_post(request, circle.pk, status=422, item_form=form)
 
 
+def _room_form_post(request, circle_id, form, action):
+    """A small room form: invalid or refused by the service -> 422 with the reason as a
+    message in the room; otherwise the room after the change."""
+    if not form.is_valid():
+        return _after_post(request, circle_id, status=422)
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return _after_post(request, circle_id, status=422)
+    return _after_post(request, circle_id)
+
+
 @require_POST
 def respond(request, circle_id):
     circle = access.get_circle_for_user(request.user, circle_id)
-    form = forms.RespondForm(request.POST)
-    if form.is_valid():
-        try:
-            services.do_respond(
-                circle_id=circle.pk, person=request.user, response=form.cleaned_data["response"]
-            )
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            return _after_post(request, circle.pk, status=422)
-        return _after_post(request, circle.pk)
-    return _after_post(request, circle.pk, status=422)
+    return _room_form_post(
+        request,
+        circle.pk,
+        forms.RespondForm(request.POST),
+        lambda data: services.do_respond(
+            circle_id=circle.pk, person=request.user, response=data["response"]
+        ),
+    )
 
 
 @require_POST
 def decide_item(request, item_id):
     item = access.get_circle_item_for_recipient(request.user, item_id)
-    form = forms.DecideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.do_decide_item(
-                item=item, person=request.user, decision=form.cleaned_data["decision"]
-            )
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            return _after_post(request, item.circle_id, status=422)
-        return _after_post(request, item.circle_id)
-    return _after_post(request, item.circle_id, status=422)
+    return _room_form_post(
+        request,
+        item.circle_id,
+        forms.DecideForm(request.POST),
+        lambda data: services.do_decide_item(
+            item=item, person=request.user, decision=data["decision"]
+        ),
+    )
 
 
 @require_POST
 def add_action(request, circle_id):
     circle = access.get_circle_for_user(request.user, circle_id)
-    form = forms.ActionItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.do_add_action_item(
-                circle_id=circle.pk, person=request.user, text=form.cleaned_data["text"]
-            )
-        except ValidationError as exc:
-            messages.error(request, exc.messages[0])
-            return _after_post(request, circle.pk, status=422)
-        return _after_post(request, circle.pk)
-    return _after_post(request, circle.pk, status=422)
+    return _room_form_post(
+        request,
+        circle.pk,
+        forms.ActionItemForm(request.POST),
+        lambda data: services.do_add_action_item(
+            circle_id=circle.pk, person=request.user, text=data["text"]
+        ),
+    )
 
 
 @require_POST
