@@ -1,6 +1,204 @@
-import os
+"""The application uvicorn serves: `uvicorn culture.asgi:application`.
 
-from django.core.asgi import get_asgi_application
+Two Django handlers share one server, one port and one process:
+
+- **async views** (the live streams) go through Django's ASGI handler, so a thousand idle
+  connections cost no thread;
+- **every other request** goes through Django's WSGI handler on a small pool of threads: the
+  event loop hands the request to a thread once and gets the finished response back once.
+
+Why not Django's ASGI handler for everything: it runs a sync view, and each middleware that
+is sync only (WhiteNoise), through `sync_to_async` hops between the loop and one thread per
+process, so a process serves one sync request at a time and pays two hops per middleware.
+Measured on the benchmark floor (bench/README.md), that was most of the CPU a request cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
-application = get_asgi_application()
+
+from asgiref.sync import iscoroutinefunction  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+# A streaming response (a CSV export, a static file) is sent in blocks of about this size.
+STREAM_BLOCK = 64 * 1024
+
+
+@functools.lru_cache(maxsize=4096)
+def is_async_path(path: str) -> bool:
+    """True when the URL resolves to an async view (the live streams)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        func = resolve(path).func
+    except Resolver404:
+        return False
+    view_class = getattr(func, "view_class", None)
+    if view_class is not None:
+        return bool(view_class.view_is_async)
+    return iscoroutinefunction(func)
+
+
+async def read_body(receive, spool_after: int):
+    """The whole request body, as Django's ASGI handler reads it (in memory up to
+    `spool_after` bytes, then a temporary file); None if the client went away."""
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        return None
+    if not message.get("more_body", False):
+        return io.BytesIO(message.get("body", b""))
+    # Closed by the caller once the response is sent.
+    body = tempfile.SpooledTemporaryFile(max_size=spool_after, mode="w+b")  # noqa: SIM115
+    body.write(message.get("body", b""))
+    while message.get("more_body", False):
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            body.close()
+            return None
+        body.write(message.get("body", b""))
+    body.seek(0)
+    return body
+
+
+def build_environ(scope: dict, body) -> dict:
+    """A WSGI environ (PEP 3333) for an ASGI HTTP scope."""
+    script_name = scope.get("root_path", "")
+    path = scope["path"]
+    if script_name and path.startswith(script_name):
+        path = path[len(script_name) :]
+    server = scope.get("server") or ("localhost", 80)
+    environ = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": script_name.encode("utf-8").decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8").decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1] or 0),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": body,
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = "HTTP_" + name
+        value = raw_value.decode("latin-1")
+        if name in environ:
+            # Repeated headers join with a comma, as in WSGI servers (cookies with "; ").
+            value = environ[name] + ("; " if name == "HTTP_COOKIE" else ",") + value
+        environ[name] = value
+    return environ
+
+
+class Application:
+    """The ASGI callable: async views to `asgi_app`, everything else to `wsgi_app` on a
+    thread pool of `threads` threads."""
+
+    def __init__(self, asgi_app, wsgi_app, *, threads: int, spool_after: int):
+        self.asgi_app = asgi_app
+        self.wsgi_app = wsgi_app
+        self.spool_after = spool_after
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or is_async_path(_path_info(scope)):
+            return await self.asgi_app(scope, receive, send)
+        body = await read_body(receive, self.spool_after)
+        if body is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            start, content = await loop.run_in_executor(
+                self.executor, self._respond, build_environ(scope, body), send, loop
+            )
+        finally:
+            body.close()
+        if start is not None:
+            await send(start)
+            await send({"type": "http.response.body", "body": content})
+
+    def _respond(self, environ, send, loop):
+        """In a pool thread: run Django. A complete response comes back to the loop to be
+        sent in one piece; a streaming one is sent from here, block by block, because its
+        iterator may read the database on this thread's connection."""
+        started: dict = {}
+
+        def start_response(status, headers, exc_info=None):
+            if exc_info and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started["message"] = {
+                "type": "http.response.start",
+                "status": int(status.split(" ", 1)[0]),
+                "headers": [
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in headers
+                ],
+            }
+            return _write_not_supported
+
+        response = self.wsgi_app(environ, start_response)
+        try:
+            if not getattr(response, "streaming", False):
+                return started["message"], b"".join(response)
+
+            def send_now(message):
+                asyncio.run_coroutine_threadsafe(send(message), loop).result()
+
+            send_now(started["message"])
+            block = bytearray()
+            for chunk in response:
+                block += chunk
+                if len(block) >= STREAM_BLOCK:
+                    send_now(
+                        {"type": "http.response.body", "body": bytes(block), "more_body": True}
+                    )
+                    block.clear()
+            send_now({"type": "http.response.body", "body": bytes(block)})
+            return None, None
+        finally:
+            # Fires request_finished on this thread: its database connection goes back.
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+
+def _path_info(scope) -> str:
+    root = scope.get("root_path", "")
+    path = scope["path"]
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _write_not_supported(data):
+    raise NotImplementedError("the WSGI write() callable is not supported")
+
+
+def _build():
+    from django.conf import settings
+
+    asgi_app = get_asgi_application()
+    return Application(
+        asgi_app,
+        get_wsgi_application(),
+        threads=settings.WEB_THREADS,
+        spool_after=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
+    )
+
+
+application = _build()

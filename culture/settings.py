@@ -137,12 +137,16 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 # where persistent per-thread connections would multiply). Persistent connections and the
 # pool are exclusive, so CONN_MAX_AGE is ignored when the pool is on.
 DB_POOL = env_bool("DB_POOL", False)
+# Threads per web process for every request but the live streams (culture/asgi.py); each
+# holds at most one database connection while it serves a request.
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "6"))
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 1,
-        "max_size": int(os.environ.get("DB_POOL_MAX", "8")),
+        # The web threads, plus a few for the live streams' presence updates.
+        "max_size": int(os.environ.get("DB_POOL_MAX") or WEB_THREADS + 4),
         "timeout": 10,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,201 @@
+"""The application uvicorn serves (culture/asgi.py): async views through Django's ASGI
+handler, every other request through Django's WSGI handler on a thread pool. Against a real
+uvicorn process, over real sockets."""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import socket
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from culture.asgi import is_async_path
+from culture.models import Person
+from tests.conftest import PASSWORD, make_person
+from tests.feedback.servers import RawClient, db_url_for_tests, session_cookie_for, uvicorn_server
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_only_async_views_take_the_asgi_path():
+    assert is_async_path("/feedback/circles/12/stream/")
+    assert not is_async_path("/")
+    assert not is_async_path("/feedback/circles/12/")
+    assert not is_async_path("/people/export.csv")
+    assert not is_async_path("/static/css/app.css")
+    assert not is_async_path("/no/such/page/")
+
+
+def _raw(base: str, request: bytes, timeout: float = 10) -> bytes:
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.django_db(transaction=True)
+class TestThroughUvicorn:
+    @pytest.fixture
+    def server(self, redis_url):
+        with uvicorn_server(redis_url=redis_url) as base:
+            yield base
+
+    def test_login_form_sets_both_cookies_and_the_session_works(self, server):
+        person = make_person(name="Ada Bridge", email="ada@example.test")
+        client = RawClient(server, None)
+        status, body = client.request("GET", "/login/")
+        assert status == 200
+        token = client.cookies["csrftoken"]
+        status, _ = client.request(
+            "POST",
+            "/login/",
+            body=f"username={person.email}&password={PASSWORD}&csrfmiddlewaretoken={token}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert status == 302
+        # Two Set-Cookie headers arrived as two headers: the session and a rotated token.
+        assert client.cookies["sessionid"]
+        assert client.cookies["csrftoken"] != token
+        status, body = client.get("/")
+        assert status == 200
+        assert "Ada Bridge" in body
+
+    def test_pages_carry_the_middleware_headers(self, server):
+        conn = http.client.HTTPConnection(*urlsplit(server).netloc.split(":"))
+        conn.request("GET", "/login/")
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200
+        assert response.getheader("Content-Length") == str(len(body))
+        assert response.getheader("Server-Timing", "").startswith("app;dur=")
+        assert "nonce-" in response.getheader("Content-Security-Policy", "")
+        assert response.getheader("X-Frame-Options") == "DENY"
+        conn.close()
+
+    def test_head_gets_the_headers_and_no_body(self, server):
+        raw = _raw(server, b"HEAD /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert rest == b""
+
+    def test_a_multipart_upload_in_many_chunks_reaches_the_form(self, server):
+        admin = make_person(email="admin@example.test", is_people_admin=True)
+        client = RawClient(server, session_cookie_for(admin))
+        client.get("/people/import/")
+        # ~400 KB: uvicorn hands it over in many body messages; a bad column is reported.
+        rows = "".join(
+            f"p{i}@example.test,P {i},Eng,Eng,x,London,,,2020-01-01\n" for i in range(8000)
+        )
+        content = (
+            "email,name,title,job_family,level,location,team,manager_email,start_date\n" + rows
+        )
+        boundary = "----culture-test"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="people.csv"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n'
+            f"--{boundary}--\r\n"
+        ).encode()
+        assert len(body) > 300_000
+        status, page = client.request(
+            "POST",
+            "/people/import/",
+            body=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "X-CSRFToken": client.csrf,
+            },
+        )
+        assert status == 422
+        # Every row of the file reached the validator: one problem per row, the last one too.
+        assert "8000 problems found" in page
+        assert '<td class="num">2</td><td>level</td>' in page
+
+    def test_a_streaming_export_arrives_whole(self, server):
+        admin = make_person(email="admin@example.test", is_people_admin=True)
+        Person.objects.bulk_create(
+            Person(name=f"Bulk {i:04}", email=f"bulk{i:04}@example.test", title="Engineer " * 8)
+            for i in range(1500)
+        )
+        client = RawClient(server, session_cookie_for(admin))
+        status, data = client.request("GET", "/people/export.csv")
+        assert status == 200
+        assert len(data) > 2 * 64 * 1024  # more than one block of the bridge
+        rows = list(csv.reader(io.StringIO(data)))
+        emails = [row[0] for row in rows[1:]]
+        assert len(emails) == 1501
+        assert emails == sorted(emails)
+
+    def test_a_static_file_is_served_byte_for_byte(self, server):
+        expected = (ROOT / "static" / "css" / "app.css").read_bytes()
+        conn = http.client.HTTPConnection(*urlsplit(server).netloc.split(":"))
+        conn.request("GET", "/static/css/app.css")
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.read() == expected
+        conn.close()
+
+    def test_clients_that_hang_up_mid_request_do_not_break_the_process(self, server):
+        person = make_person()
+        cookie = session_cookie_for(person)
+        parts = urlsplit(server)
+        request = (
+            f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid={cookie}\r\n\r\n"
+        ).encode()
+        for _ in range(30):
+            sock = socket.create_connection((parts.hostname, parts.port))
+            sock.sendall(request)
+            sock.close()
+        # A POST whose body never finishes arriving.
+        for _ in range(5):
+            sock = socket.create_connection((parts.hostname, parts.port))
+            sock.sendall(
+                b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nab"
+            )
+            sock.close()
+        client = RawClient(server, cookie)
+        for _ in range(10):
+            status, _ = client.get("/")
+            assert status == 200
+
+    def test_a_request_waiting_on_the_database_does_not_hold_up_the_next_one(self, server):
+        person = make_person()
+        client = RawClient(server, session_cookie_for(person))
+        assert client.get("/")[0] == 200
+        outcome = {}
+        with psycopg.connect(db_url_for_tests()) as locker:
+            # Nobody can read people until this transaction ends: the home page of a
+            # logged-in person waits on it.
+            locker.execute("LOCK TABLE culture_person IN ACCESS EXCLUSIVE MODE")
+
+            def blocked():
+                outcome["home"] = RawClient(server, client.cookies["sessionid"]).get("/")[0]
+
+            thread = threading.Thread(target=blocked)
+            thread.start()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                waiting = locker.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = "
+                    "'culture_person'::regclass"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                time.sleep(0.05)
+            assert waiting, "the home page never reached the lock"
+            # The process still answers while one of its requests is stuck.
+            status, body = RawClient(server, None).request("GET", "/login/", timeout=5)
+            assert status == 200
+            assert "home" not in outcome
+            locker.rollback()
+        thread.join(timeout=10)
+        assert outcome["home"] == 200
