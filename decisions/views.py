@@ -199,7 +199,9 @@ def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
             ratings.annotate(
                 nth=Window(
                     RowNumber(), partition_by=F("score"), order_by=(F("updated_at"), F("id"))
-                )
+                ),
+                # How many reasons each score has, from the same statement (one snapshot).
+                score_total=Window(Count("id"), partition_by=F("score")),
             ).filter(nth__lte=limit)
         )
     # Earlier versions only for ratings that changed (most never do): one query, no
@@ -214,6 +216,9 @@ def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
 
 
 def _group(score, count, ratings):
+    # An expanded score is read by a later statement than its count: a rating written in
+    # between may add a reason, never make the count smaller than what is shown.
+    count = max(count, len(ratings))
     return {
         "score": score,
         "label": f"{score:+d}" if score else "0",
@@ -261,20 +266,21 @@ def _memo_context(
     user = request.user
     window_open = memo.window_open
     spread_visible = memo.spread_visible(window_open)
-    counts = dict(
-        Rating.objects.filter(memo=memo)
-        .values("score")
-        .annotate(n=Count("id"))
-        .values_list("score", "n")
-    )
     groups = []
-    if spread_visible and counts:
+    if spread_visible:
+        # The counts come from the statement that reads the reasons, so the two always
+        # agree: read separately, a rating written in between made a reason's score
+        # missing from the counts (a KeyError seen under load).
         shown = _reasons(memo)
+        counts = {r.score: r.score_total for r in shown}
         if expand is not None and counts.get(expand, 0) > REASONS_SHOWN:
             expand = (expand, _reasons(memo, score=expand))
         else:
             expand = None
         groups = _groups(shown, counts, expand)
+        rating_count = sum(counts.values())
+    else:
+        rating_count = Rating.objects.filter(memo=memo).count()
     mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
     is_captain = memo.captain_id == user.pk
     invitations = list(
@@ -291,7 +297,6 @@ def _memo_context(
         rate_form = forms.RateForm(
             initial={"score": mine.score, "reason": mine.reason} if mine else None
         )
-    rating_count = sum(counts.values())
     return {
         "memo": memo,
         "body_html": render_markdown(memo.body),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import psycopg
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from culture.models import Notification
 from decisions.models import Comment, FeedPost, Invitation, Memo, Rating
 from tests.conftest import make_person
 from tests.decisions.conftest import make_comment, make_memo, make_rating
+from tests.feedback.servers import db_url_for_tests
 
 pytestmark = pytest.mark.django_db
 S = Memo.State
@@ -67,6 +70,39 @@ def test_a_heavily_rated_memo_shows_every_score_and_three_reasons_each_then_all_
     text = _text(part)
     assert part.status_code == 200 and "<html" not in text and 'id="reasons--4"' in text
     assert all(f"Reason -4 number {i}." in text for i in range(7)) and "+6" not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rating_committed_while_the_page_reads_the_spread_cannot_break_it(world, client_for):
+    """Seen under load: the counts and the reasons were two statements, and a rating at a
+    new score committed between them made the page fail. Here another connection commits
+    one right after the page's first statement on ratings, every time."""
+    memo = make_memo(captain=world.employee, teams=[world.team])
+    _crowd(memo, 4, -4, world.team)
+    late = make_person(team=world.team)
+    sql = (
+        "INSERT INTO decisions_rating (memo_id, person_id, score, reason, version, created_at,"
+        " updated_at) VALUES (%s, %s, 7, 'Written meanwhile.', 1, now(), now())"
+    )
+    written = []
+
+    def write_meanwhile(execute, query, params, many, context):
+        result = execute(query, params, many, context)
+        if not written and "decisions_rating" in query and "INSERT" not in query:
+            written.append(query)
+            with psycopg.connect(db_url_for_tests(), autocommit=True) as other:
+                other.execute(sql, [memo.pk, late.pk])
+        return result
+
+    client = client_for(world.peer)
+    with connection.execute_wrapper(write_meanwhile):
+        response = client.get(memo.get_absolute_url())
+    assert written, "the page never read the ratings"
+    assert response.status_code == 200
+    # The page is one consistent moment: the rating written meanwhile is either shown with
+    # its count or not at all.
+    html = _text(response)
+    assert ("Written meanwhile." in html) == ("+7: 1;" in html)
 
 
 @pytest.mark.parametrize("score", ["5", "-11", "x", ""])
