@@ -5,10 +5,13 @@ Thin views: parse -> access gate -> form -> one service call -> render.
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -299,7 +302,9 @@ def _memo_context(
         )
     return {
         "memo": memo,
-        "body_html": render_markdown(memo.body),
+        # Read only when the template shows them: the htmx fragment after a rating shows
+        # the ratings alone, and skipped the Markdown and three queries it never used.
+        "body_html": functools.partial(render_markdown, memo.body),
         "window_open": window_open,
         "spread_visible": spread_visible,
         "histogram": _histogram(counts) if spread_visible else [],
@@ -308,16 +313,20 @@ def _memo_context(
         "mine": mine,
         "is_captain": is_captain,
         "is_author": memo.is_author(user),
-        "teams": list(memo.teams.all()),
+        "teams": SimpleLazyObject(lambda: list(memo.teams.all())),
         "invitations": invitations,
-        "comments": _thread(
-            list(
-                Comment.objects.filter(memo=memo)
-                .select_related("author")
-                .order_by("created_at", "id")
+        "comments": SimpleLazyObject(
+            lambda: _thread(
+                list(
+                    Comment.objects.filter(memo=memo)
+                    .select_related("author")
+                    .order_by("created_at", "id")
+                )
             )
         ),
-        "revisits": list(RevisitRequest.objects.filter(memo=memo).select_related("requested_by")),
+        "revisits": SimpleLazyObject(
+            lambda: list(RevisitRequest.objects.filter(memo=memo).select_related("requested_by"))
+        ),
         "rate_form": rate_form,
         "comment_form": comment_form or forms.CommentForm(),
         "revisit_form": revisit_form or forms.RevisitForm(),

@@ -14,7 +14,9 @@ from tests.decisions.conftest import make_comment, make_memo, make_rating
 pytestmark = pytest.mark.django_db
 
 FEED_BUDGET = 12
-MEMO_BUDGET = 13
+MEMO_BUDGET = 12
+# A rating sent over htmx gets the ratings fragment back: no body, comments, revisits, teams.
+RATE_FRAGMENT_BUDGET = 17  # the write (lock, rating, revision, spread, audit) and the fragment
 
 
 def _count(client, url) -> int:
@@ -70,6 +72,27 @@ def test_the_memo_page_runs_the_same_queries_for_4_and_20_ratings_and_comments(
     with django_assert_max_num_queries(MEMO_BUDGET):
         big = _count(client, url)
     assert small == big
+
+
+def test_rating_over_htmx_reads_only_what_the_ratings_fragment_shows(world, client_for):
+    memo = make_memo(captain=world.employee, teams=[world.team])
+    for i in range(5):
+        person = make_person(team=world.team)
+        make_rating(memo, person, i - 2)
+        make_comment(memo, person)
+    client = client_for(world.manager)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            reverse("decisions:rate", args=[memo.pk]),
+            {"score": "4", "reason": "Worth a try."},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200
+    assert "<html" not in response.content.decode() and "Worth a try." in response.content.decode()
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    for unused in ("decisions_comment", "decisions_revisitrequest", "decisions_memo_teams"):
+        assert unused not in tables, unused
+    assert len(ctx.captured_queries) <= RATE_FRAGMENT_BUDGET
 
 
 def test_the_home_section_runs_a_fixed_number_of_queries(world, client_for):
