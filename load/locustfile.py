@@ -76,14 +76,22 @@ class Base(HttpUser):
                 r.failure(f"login of {self.email} answered {r.status_code}")
                 raise gevent.GreenletExit  # never retry a password (lock-out)
 
-    def post(self, url, data, name, *, htmx=True):
+    def post(self, url, data, name, *, htmx=True, pending: dict | None = None):
+        """POST; with `pending` (what is written, with a unique "token"), the write is also
+        recorded as sent before it goes and as answered when its response arrives, so that
+        verify.py can tell a lost write from one still in flight when the run stopped."""
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": ""}
         headers["Referer"] = self.host + url
         if htmx:
             headers.update(HX)
-        return self.client.post(
+        if pending:
+            record("sending", **pending)
+        response = self.client.post(
             url, data=data, headers=headers, name=name, allow_redirects=False, catch_response=True
         )
+        if pending:
+            record("answered", token=pending["token"])
+        return response
 
     def hx_get(self, url, name):
         return self.client.get(url, headers=HX, name=name)
@@ -132,6 +140,7 @@ class KeeperManager(Base):
             f"/keeper/tests/{test_id}/answer/",
             {f"t{test_id}-answer": answer, f"t{test_id}-notes": notes},  # the card's prefix
             "keeper answer (htmx POST)",
+            pending={"kind": "keeper", "token": notes, "test": test_id, "answer": answer},
         ) as r:
             if r.status_code != 200:
                 r.failure(f"keeper answer {r.status_code}")
@@ -159,6 +168,13 @@ class Rater(Base):
             f"/decisions/{memo}/rate/",
             {"score": score, "reason": reason},
             "memo rate (htmx POST)",
+            pending={
+                "kind": "rating",
+                "token": reason,
+                "memo": memo,
+                "email": self.email,
+                "score": score,
+            },
         ) as r:
             if r.status_code != 200:
                 r.failure(f"rate {r.status_code}")
@@ -289,7 +305,10 @@ class Facilitator(CircleSeat):
     def step(self, action, expect) -> bool:
         """True when the server took the step (a failed one is tried again next turn)."""
         with self.post(
-            ROOM + "step/", {"action": action, "expect": expect}, f"circle step {action}"
+            ROOM + "step/",
+            {"action": action, "expect": expect},
+            f"circle step {action}",
+            pending={"kind": "step", "token": token(), "action": action},
         ) as r:
             if r.status_code != 200 or "moved on" in r.text:
                 r.failure(f"step {action} {r.status_code}")
