@@ -113,7 +113,14 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(q)
 
     def for_directory(self):
-        return self.select_related("team", "manager").order_by("name", "id")
+        """What a directory row shows, and nothing more (a person row is 18 columns)."""
+        return (
+            self.select_related("team", "manager")
+            .only(
+                "name", "title", "location", "team_id", "manager_id", "team__name", "manager__name"
+            )
+            .order_by("name", "id")
+        )
 
 
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
