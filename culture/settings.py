@@ -138,8 +138,10 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
 # pool are exclusive, so CONN_MAX_AGE is ignored when the pool is on.
 DB_POOL = env_bool("DB_POOL", False)
 # Threads per web process for every request but the live streams (culture/asgi.py); each
-# holds at most one database connection while it serves a request.
-WEB_THREADS = int(os.environ.get("WEB_THREADS", "6"))
+# holds at most one database connection while it serves a request. Two measured best on
+# 2 cores under the load test (load/README.md): 1 leaves the core idle while a thread
+# waits on Postgres, 6 spends more on contention for the interpreter lock.
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "2"))
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
