@@ -30,7 +30,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        """The exact count up to `cap`; `cap + 1` means "more than cap"."""
+        """The exact count up to `cap`; `cap + 1` means "more than cap". A list (rows the
+        caller already fetched, at most `cap + 1` of them) is counted as it is."""
+        if isinstance(self.object_list, list | tuple):
+            return min(len(self.object_list), self.cap + 1)
         return self.object_list.order_by()[: self.cap + 1].count()
 
     @property

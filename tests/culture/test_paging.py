@@ -45,3 +45,17 @@ def test_the_count_stops_at_the_cap(teams):
     count_sql = next(q["sql"] for q in ctx.captured_queries if "COUNT" in q["sql"].upper())
     assert "LIMIT 21" in count_sql and "ORDER BY" not in count_sql.upper()
     assert len(ctx.captured_queries) == 2
+
+
+def test_rows_already_fetched_are_counted_and_paged_in_python():
+    # A caller that fetched at most cap + 1 ids (memo search ranks them in one statement).
+    ids = list(range(100, 131))  # 31 rows, cap 30: "30+"
+    paginator = CappedPaginator(ids, 10, cap=30)
+    with CaptureQueriesContext(connection) as ctx:
+        first, last = paginator.get_page(1), paginator.get_page(4)
+    assert not ctx.captured_queries
+    assert paginator.capped and paginator.shown_count == "30+"
+    assert list(first) == list(range(100, 110)) and first.has_next()
+    assert list(last) == [130] and not last.has_next()
+    small = CappedPaginator(ids[:7], 5, cap=30)
+    assert small.count == 7 and not small.capped and small.num_pages == 2

@@ -471,6 +471,22 @@ def test_search_ranks_title_matches_first_and_respects_visibility(world, client_
     assert "Secret pricing plan" in html
 
 
+def test_search_pages_keep_the_ranking_and_stop_after_the_cap(world, client_for, monkeypatch):
+    monkeypatch.setattr("decisions.views.SEARCH_CAP", 30)
+    for i in range(35):  # the title match ranks above the body-only matches
+        title = "Tariff review" if i == 17 else f"Idea {i:02}"
+        make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")
+    client = client_for(world.peer)
+    seen = []
+    for number in (1, 2):
+        html = _text(client.get(reverse("decisions:index"), {"q": "tariff", "page": number}))
+        assert "30+ memos matching" in html
+        seen += re.findall(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert seen[0] == "Tariff review" and len(seen) == 31 == len(set(seen))  # cap + 1
+    last = _text(client.get(reverse("decisions:index"), {"q": "tariff", "page": 2}))
+    assert "Next</a>" not in last
+
+
 def test_feed_search_through_htmx_returns_only_the_results(world, client_for, memo):
     response = client_for(world.peer).get(
         reverse("decisions:index"),
