@@ -47,25 +47,53 @@ def is_async_path(path: str) -> bool:
     return iscoroutinefunction(func)
 
 
-async def read_body(receive, spool_after: int):
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(receive, spool_after: int, limit: int):
     """The whole request body, as Django's ASGI handler reads it (in memory up to
-    `spool_after` bytes, then a temporary file); None if the client went away."""
+    `spool_after` bytes, then a temporary file); None if the client went away. A body
+    longer than `limit` raises BodyTooLarge as soon as it is seen, so that nobody can fill
+    the disk with one request (Django's own limits apply only once the body is read)."""
     message = await receive()
     if message["type"] == "http.disconnect":
         return None
+    chunk = message.get("body", b"")
+    if len(chunk) > limit:
+        raise BodyTooLarge
     if not message.get("more_body", False):
-        return io.BytesIO(message.get("body", b""))
+        return io.BytesIO(chunk)
     # Closed by the caller once the response is sent.
     body = tempfile.SpooledTemporaryFile(max_size=spool_after, mode="w+b")  # noqa: SIM115
-    body.write(message.get("body", b""))
+    size = len(chunk)
+    body.write(chunk)
     while message.get("more_body", False):
         message = await receive()
         if message["type"] == "http.disconnect":
             body.close()
             return None
-        body.write(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            body.close()
+            raise BodyTooLarge
+        body.write(chunk)
     body.seek(0)
     return body
+
+
+def _content_length(scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+TOO_LARGE = b"Request body too large: the largest upload accepted is %d MB.\n"
 
 
 def build_environ(scope: dict, body) -> dict:
@@ -111,16 +139,22 @@ class Application:
     """The ASGI callable: async views to `asgi_app`, everything else to `wsgi_app` on a
     thread pool of `threads` threads."""
 
-    def __init__(self, asgi_app, wsgi_app, *, threads: int, spool_after: int):
+    def __init__(self, asgi_app, wsgi_app, *, threads: int, spool_after: int, max_body: int):
         self.asgi_app = asgi_app
         self.wsgi_app = wsgi_app
         self.spool_after = spool_after
+        self.max_body = max_body
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or is_async_path(_path_info(scope)):
             return await self.asgi_app(scope, receive, send)
-        body = await read_body(receive, self.spool_after)
+        try:
+            if _content_length(scope) > self.max_body:
+                raise BodyTooLarge
+            body = await read_body(receive, self.spool_after, self.max_body)
+        except BodyTooLarge:
+            return await self._too_large(send)
         if body is None:
             return
         loop = asyncio.get_running_loop()
@@ -133,6 +167,21 @@ class Application:
         if start is not None:
             await send(start)
             await send({"type": "http.response.body", "body": content})
+
+    async def _too_large(self, send):
+        content = TOO_LARGE % (self.max_body // (1024 * 1024))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(content)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
 
     def _respond(self, environ, send, loop):
         """In a pool thread: run Django. A complete response comes back to the loop to be
@@ -198,6 +247,8 @@ def _build():
         get_wsgi_application(),
         threads=settings.WEB_THREADS,
         spool_after=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
+        # The largest upload (an import file) plus room for the form around it.
+        max_body=settings.MAX_IMPORT_BYTES + 1024 * 1024,
     )
 
 

@@ -4,6 +4,7 @@ uvicorn process, over real sockets."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import http.client
 import io
@@ -199,3 +200,46 @@ class TestThroughUvicorn:
             locker.rollback()
         thread.join(timeout=10)
         assert outcome["home"] == 200
+
+
+@pytest.mark.django_db(transaction=True)
+class TestBodyLimit:
+    """A body longer than the largest upload (MAX_IMPORT_BYTES, plus 1 MB for the form) is
+    refused with 413 as soon as it is seen, before it fills memory or the disk."""
+
+    @pytest.fixture
+    def server(self, redis_url):
+        with uvicorn_server(redis_url=redis_url, extra_env={"MAX_IMPORT_BYTES": "1000"}) as base:
+            yield base  # limit: 1000 + 1,048,576 bytes
+
+    def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(self, server):
+        raw = _raw(
+            server,
+            b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n",
+        )
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413")
+        assert b"Request body too large" in body
+
+    def test_a_chunked_body_is_cut_off_at_the_limit_and_the_process_carries_on(self, server):
+        parts = urlsplit(server)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                b"Content-Type: application/octet-stream\r\n\r\n"
+            )
+            block = b"x" * 65536
+            answer = b""
+            with contextlib.suppress(OSError):
+                for _ in range(40):  # 2.6 MB, more than the limit
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(block), block))
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(65536):
+                    answer += chunk
+        assert answer.startswith(b"HTTP/1.1 413")
+        # A body under the limit still reaches Django (the login form: CSRF refuses it).
+        status, _ = RawClient(server, None).request(
+            "POST", "/login/", body=b"a=" + b"x" * 500_000, headers={"Content-Type": "text/plain"}
+        )
+        assert status == 403
