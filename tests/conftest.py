@@ -293,6 +293,24 @@ class WorkerHandle:
             messages += [m for m in content.split("-" * 79 + "\n") if m.strip()]
         return messages
 
+    def sent_emails(self) -> list:
+        """The same messages parsed: headers unfolded and decoded, bodies decoded. Look for
+        text here, not in the raw file: a long subject folds and a non-ASCII body is
+        quoted-printable, so where a line breaks depends on the date in the message."""
+        import email
+        import email.policy
+
+        return [
+            email.message_from_string(m.lstrip("\n"), policy=email.policy.default)
+            for m in self.sent_messages()
+        ]
+
+    def sent_texts(self) -> list[str]:
+        """Each message as its decoded subject, a blank line and its plain-text body."""
+        return [
+            f"{m['Subject']}\n\n{m.get_body(('plain',)).get_content()}" for m in self.sent_emails()
+        ]
+
     def wait_for(self, predicate, timeout: float = 20.0, interval: float = 0.2):
         import time
 

@@ -114,7 +114,7 @@ def test_a_real_worker_runs_the_sweeper_and_the_reminder_email_is_sent_once(worl
         )
     )
     messages = celery_worker.wait_for(
-        lambda: [m for m in celery_worker.sent_messages() if "Look back on me" in m]
+        lambda: [m for m in celery_worker.sent_texts() if "Look back on me" in m]
     )
     assert len(messages) == 1
     assert Notification.objects.filter(kind="decisions.look_back").count() == 1
