@@ -176,6 +176,7 @@ class Application:
                 "status": 413,
                 "headers": [
                     (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"x-content-type-options", b"nosniff"),
                     (b"content-length", str(len(content)).encode()),
                     (b"connection", b"close"),
                 ],
