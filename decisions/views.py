@@ -103,7 +103,10 @@ def index(request):
         # every match before sorting ("launch": 834 matches, 10 of its 13 ms).
         ranked = list(memos.values_list("pk", flat=True)[: SEARCH_CAP + 1])
         page = CappedPaginator(ranked, PAGE_SIZE, cap=SEARCH_CAP).get_page(request.GET.get("page"))
-        cards = Memo.objects.for_feed().only(*FEED_CARD_FIELDS).in_bulk(page.object_list)
+        # Through the visibility rule again: a memo made confidential since the ranking
+        # drops out rather than showing.
+        shown = Memo.objects.visible_to(user).for_feed().only(*FEED_CARD_FIELDS)
+        cards = shown.in_bulk(page.object_list)
         page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
     else:
         # Only what a card shows (not the body or the search vector), counted up to 1,000:
