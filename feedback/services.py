@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
 from culture import live
@@ -41,6 +41,29 @@ def _publish_after_commit(circle_id: int) -> None:
         live.publish(f"circle:{circle_id}", version=version)
 
     transaction.on_commit(send)
+
+
+def _writers_count(circle: Circle, recipient: Participant) -> dict:
+    """The round's "N of M have written", as feedback.room computes it for every viewer:
+    M = the seats present but the one in the centre, N = those of them with an item."""
+    return (
+        Participant.objects.present()
+        .filter(circle=circle)
+        .exclude(pk=recipient.pk)
+        .aggregate(
+            expected=Count("pk"),
+            written=Count(
+                "pk",
+                filter=Exists(
+                    CircleItem.objects.filter(
+                        circle=circle,
+                        recipient_position=recipient.position,
+                        author_id=OuterRef("person_id"),
+                    )
+                ),
+            ),
+        )
+    )
 
 
 def _bump(circle_id: int) -> None:
@@ -358,7 +381,19 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
             kind=kind,
             text=text.strip(),
         )
-        _bump(circle.pk)
+        Circle.objects.filter(pk=circle.pk).update(version=F("version") + 1)
+        # The row lock held since the start makes this item the only change between
+        # version V-1 and V, and the count below the count at V. So the event can say
+        # "V, N of M have written": a viewer still at V-1 updates its count in place
+        # instead of re-fetching the room (the stream keeps author and facilitator ids to
+        # itself: feedback.views.changed_data).
+        event = {
+            "version": circle.version + 1,
+            "author": author.pk,
+            "facilitator": circle.facilitator_id,
+            **_writers_count(circle, seat),
+        }
+        transaction.on_commit(lambda: live.publish(circle.channel, **event))
     return item
 
 

@@ -306,8 +306,9 @@ def _version(circle_id):
 
 
 async def stream(request, circle_id):
-    """One long-lived connection per browser. Events say only "changed, version V"; the
-    browser then fetches its own fragment through the access gate."""
+    """One long-lived connection per browser. Events say only "changed, version V" (and,
+    for an item written, the room's "N of M have written": `changed_data`); the browser
+    then fetches its own fragment through the access gate."""
     if request.method != "GET":
         return HttpResponse(status=405)
     if not _same_origin(request):
@@ -332,6 +333,19 @@ async def stream(request, circle_id):
     return response
 
 
+def changed_data(event: dict, viewer_id: int) -> str:
+    """The data of a "changed" event for one viewer: "V", or "V N/M" when the change to V
+    was only someone else writing an item in this round, so that a browser still at V-1
+    updates "N of M have written" in place instead of re-fetching the room (which 20
+    people would otherwise all do for every item). N and M are what every viewer's
+    fragment shows anyway; who wrote never leaves the server. The author (their own items
+    changed) and the facilitator (who sees who has not written) get "V" and re-fetch."""
+    version = int(event.get("version") or 0)
+    if "written" not in event or viewer_id in (event.get("author"), event.get("facilitator")):
+        return str(version)
+    return f"{version} {int(event['written'])}/{int(event['expected'])}"
+
+
 async def _one(text):
     yield text
 
@@ -354,7 +368,7 @@ async def _events(circle, user):
                     version = event.get("version") or 0
                     if version > last_sent or version == 0:
                         last_sent = max(last_sent, version)
-                        yield f"event: changed\ndata: {version}\n\n"
+                        yield f"event: changed\ndata: {changed_data(event, user.pk)}\n\n"
                 if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                     last_beat = time.monotonic()
                     await touch(circle_id=circle.pk, person=user)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 import uuid
 
@@ -205,6 +206,7 @@ WRITING_SECONDS = float(os.environ.get("LOAD_CIRCLE_WRITING", "20"))
 REVEALED_SECONDS = float(os.environ.get("LOAD_CIRCLE_REVEALED", "6"))
 
 
+VERSION = re.compile(r'id="state" data-version="(\d+)"')
 DEBUG = None
 if os.environ.get("LOAD_DEBUG"):  # LOAD_DEBUG=file: every line the streams receive
     DEBUG = open(os.environ["LOAD_DEBUG"], "a", buffering=1)  # noqa: SIM115
@@ -229,7 +231,8 @@ class CircleSeat(Base):
         self.seat = _seats.pop(0) if self.facilitator else _seats.pop()
         self.me = self.email = self.seat["email"]
         self.login()
-        self.client.get(ROOM, name="circle room")
+        self.version, self.shows_count = 0, False
+        self.seen(self.client.get(ROOM, name="circle room"))
         # The EventSource has its own connection (as in a browser), with the same cookies.
         self.sse = HttpSession(self.host, self.environment.events.request, self)
         self.sse.cookies.update(self.client.cookies)
@@ -238,8 +241,29 @@ class CircleSeat(Base):
     def on_stop(self):
         self.stream.kill(block=False)
 
+    def seen(self, response) -> None:
+        """What static/js/feedback.js keeps of a room render it swaps in: its version (an
+        older render never replaces a newer one) and whether it shows "N of M have written"."""
+        match = VERSION.search(response.text or "")
+        if match and int(match.group(1)) >= self.version:
+            self.version = int(match.group(1))
+            self.shows_count = 'class="written-count"' in response.text
+
+    def changed(self, data: str) -> None:
+        """A "changed" event, as feedback.js takes it: nothing to do at the version shown;
+        "V N/M" one version ahead updates the count in place; anything else re-fetches the
+        room's fragment (htmx)."""
+        parts = data.split(" ")
+        version = int(parts[0]) if parts[0].isdigit() else 0
+        if version and version == self.version:
+            return
+        if version == self.version + 1 and len(parts) > 1 and self.shows_count:
+            self.version = version
+            return
+        self.seen(self.sse.get(ROOM + "state/", headers=HX, name="circle state (htmx, on SSE)"))
+
     def listen(self):
-        """The EventSource: on every "changed" event, fetch the room's fragment (htmx)."""
+        """The EventSource: each "changed" event goes to `changed`."""
         deadline = time.monotonic() + 3600
         while time.monotonic() < deadline:
             try:
@@ -253,15 +277,18 @@ class CircleSeat(Base):
                     if r.status_code != 200:  # counted as a failure by locust already
                         gevent.sleep(10)  # the page polls, and retries the stream later
                         continue
+                    event = ""
                     for line in r.iter_lines(decode_unicode=True):
                         if DEBUG:
                             print(f"{time.time():.2f} {self.email} {line!r}", file=DEBUG)
-                        if line and line.startswith("event: changed"):
-                            self.sse.get(
-                                ROOM + "state/", headers=HX, name="circle state (htmx, on SSE)"
-                            )
-                        elif line and line.startswith("event: ended"):
-                            return
+                        if line and line.startswith("event: "):
+                            event = line[7:]
+                            if event == "ended":
+                                return
+                        elif line and line.startswith("data: ") and event == "changed":
+                            self.changed(line[6:])
+                        elif not line:
+                            event = ""
                 finally:
                     r.close()
             except gevent.GreenletExit:
@@ -313,6 +340,7 @@ class Facilitator(CircleSeat):
             if r.status_code != 200 or "moved on" in r.text:
                 r.failure(f"step {action} {r.status_code}")
                 return False
+            self.seen(r)
             record("step", email=self.email, circle=CIRCLE, action=action, expect=expect)
             return True
 
@@ -337,6 +365,7 @@ class Participant(CircleSeat):
                 if r.status_code != 200:
                     r.failure(f"item {r.status_code}")
                 else:
+                    self.seen(r)
                     record(
                         "item",
                         email=self.email,

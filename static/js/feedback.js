@@ -1,5 +1,7 @@
 // The live room: one EventSource per browser. Events carry no content ("changed, version V");
-// on each, the browser re-fetches its own server-rendered fragment. If the stream fails the
+// on each, the browser re-fetches its own server-rendered fragment. One exception: when the
+// change to V was only someone else writing an item, the event also carries the round's
+// "N of M have written" ("V N/M"), and a page still at V-1 updates that count in place. If the stream fails the
 // fragment polls every 3 seconds and the stream is retried. The timer counts down from the
 // server-held seconds left rendered into the fragment.
 (function () {
@@ -49,6 +51,20 @@
       if (area) area.value = "";
     }
   });
+  // "N/M" for version v, on a page that shows the count: update it, and the page's version.
+  function writtenCount(v, counts) {
+    var state = document.getElementById("state");
+    var el = state && state.querySelector(".written-count");
+    var match = /^(\d+)\/(\d+)$/.exec(counts);
+    if (!el || !match) return false;
+    el.setAttribute("data-written", match[1]);
+    el.setAttribute("data-expected", match[2]);
+    var strong = document.createElement("strong");
+    strong.textContent = match[1] + " of " + match[2];
+    el.replaceChild(strong, el.firstElementChild || el.firstChild);
+    state.setAttribute("data-version", String(v));
+    return true;
+  }
   function say(text) { if (status) status.textContent = text; }
   function startPolling() {
     if (pollTimer) return;
@@ -66,8 +82,11 @@
     // The first event after (re)connecting carries the current version: a browser that
     // missed anything re-renders from the database.
     source.addEventListener("changed", function (event) {
-      var v = parseInt(event.data || "0", 10);
-      if (!v || v !== currentVersion()) refresh();
+      var parts = (event.data || "").split(" ");
+      var v = parseInt(parts[0] || "0", 10);
+      if (v && v === currentVersion()) return;
+      if (v && parts[1] && !pending && v === currentVersion() + 1 && writtenCount(v, parts[1])) return;
+      refresh();
     });
     source.addEventListener("ended", function () { source.close(); refresh(); say("This circle has ended."); });
     source.addEventListener("fallback", function () { source.close(); startPolling(); retryTimer = setTimeout(connect, 10000); });

@@ -63,6 +63,9 @@ class Recorder:
         except Exception:  # noqa: BLE001, S110 - a page navigated away mid-read
             pass
 
+    def state_fetches(self) -> int:
+        return sum(1 for _, url, _ in self.bodies if url.endswith("/state/"))
+
     def seen_before(self, token: str, moment: float) -> list[str]:
         return [url for t, url, text in self.bodies if t < moment and token in text]
 
@@ -136,12 +139,19 @@ def test_a_live_circle_in_four_browsers_keeps_unrevealed_items_private(world, br
             " return parseInt(m, 10) >= 11; }"
         )
 
-        # Fay starts typing; the others' items re-render her screen; her draft survives.
+        # Fay starts typing while the others write; her draft survives.
         fay.locator("form[data-compose]").get_by_label("Your feedback (signed)").fill("Half a thou")
+        fay_fetches = recorders["fay"].state_fetches()
         write_item(eli, "Stop answering for us SECRET-ELI-1", kind="Stop")
         write_item(pat, "Continue the Friday demos SECRET-PAT-1", kind="Continue")
         for page in (mia, eli, pat, fay):
             wait_text(page, "2 of 3")
+        # Someone else's item changes only "N of M have written" on Fay's screen: the count
+        # came in the events ("V 1/3", "V 2/3") and her page fetched nothing.
+        fay_counts = [d for _, k, d in recorders["fay"].events if re.fullmatch(r"\d+ \d/3", d)]
+        assert len(fay_counts) == 2, recorders["fay"].events
+        assert recorders["fay"].state_fetches() == fay_fetches
+        assert fay.locator("#state").get_attribute("data-version") == fay_counts[-1].split()[0]
         draft = fay.locator("form[data-compose]").get_by_label("Your feedback (signed)")
         assert draft.input_value() == "Half a thou"
         not_written = mia.locator("#state .not-written")
@@ -221,8 +231,9 @@ def test_a_live_circle_in_four_browsers_keeps_unrevealed_items_private(world, br
             assert len(recorder.bodies) > 10, key
             assert recorder.events, f"{key} received no live events"
             for _, kind, data in recorder.events:
-                # Events carry a version number and nothing else.
-                assert re.fullmatch(r"\d+|poll", data), (key, kind, data)
+                # Events carry a version number and nothing else (for someone else's
+                # item, also the room's "N of M have written").
+                assert re.fullmatch(r"\d+( \d+/\d+)?|poll", data), (key, kind, data)
             assert any(tok in " ".join(b for _, _, b in recorder.bodies) for tok in secrets)
         for session in sessions.values():
             session.assert_clean()

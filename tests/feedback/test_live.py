@@ -2,6 +2,7 @@
 in-process broadcaster without Redis, and Redis down (requests still work, streams refuse
 so browsers poll)."""
 
+import re
 import time
 
 import pytest
@@ -46,7 +47,7 @@ def test_an_event_posted_through_one_process_reaches_a_client_of_another(redis_u
             posted = _start_through(web1, world, circle)
             arrived = stream.wait_for(lambda e: e[1] == "changed" and int(e[2]) > start_version)
             assert arrived[0] - posted < 2.0
-            # The event carries no content: only a version number.
+            # The event carries no content: only a version number (a step is not an item).
             assert all(e[2].isdigit() for e in stream.events)
             # ...and the fragment the browser then fetches, through the gate, shows the round.
             status, html = watcher.get(reverse("feedback:room_state", args=[circle.pk]))
@@ -55,6 +56,72 @@ def test_an_event_posted_through_one_process_reaches_a_client_of_another(redis_u
             stream.close()
     circle.refresh_from_db()
     assert circle.phase == Circle.Phase.WRITING
+
+
+def _version(e) -> int:
+    return int(e[2].split(" ")[0])
+
+
+def test_an_item_event_gives_other_viewers_the_rooms_count_and_no_one_who_wrote(redis_url):
+    world, circle = _setup()  # Mia (facilitator) is in the centre; Eli, Pat and Fay write
+    fay = circle.participants.get(person__name="Fay Fourth").person
+    url = reverse("feedback:stream", args=[circle.pk])
+    people = {"mia": world.manager, "eli": world.employee, "pat": world.peer, "fay": fay}
+    with uvicorn_server(redis_url=redis_url) as web:
+        clients = {k: RawClient(web, session_cookie_for(p)) for k, p in people.items()}
+        for client in clients.values():  # a page first, as a browser: the CSRF token
+            client.get(reverse("feedback:room", args=[circle.pk]))
+        streams = {k: StreamReader(c, url) for k, c in clients.items()}
+        try:
+            for stream in streams.values():
+                stream.wait_for(lambda e: e[1] == "changed")
+            _start_through(web, world, circle)
+            started = Circle.objects.get(pk=circle.pk).version
+            for stream in streams.values():
+                stream.wait_for(lambda e: e[1] == "changed" and _version(e) >= started)
+
+            def write(who, text):
+                status, html = clients[who].post(
+                    reverse("feedback:write_item", args=[circle.pk]),
+                    {"kind": "start", "text": text},
+                    headers={"HX-Request": "true"},
+                )
+                assert status == 200, html
+                return Circle.objects.get(pk=circle.pk).version
+
+            def data_for(who, version):
+                return streams[who].wait_for(
+                    lambda e: e[1] == "changed" and _version(e) == version
+                )[2]
+
+            v = write("eli", "Start sharing plans earlier")
+            # Pat and Fay: the count they see, in the event; the author and the facilitator
+            # (who sees who has not written) only the version, and they re-fetch.
+            assert data_for("pat", v) == f"{v} 1/3"
+            assert data_for("fay", v) == f"{v} 1/3"
+            assert data_for("eli", v) == str(v)
+            assert data_for("mia", v) == str(v)
+            # The count is the one the fragment shows at that version.
+            status, html = clients["pat"].get(reverse("feedback:room_state", args=[circle.pk]))
+            assert f'data-version="{v}"' in html and "<strong>1 of 3</strong>" in html
+
+            # Eli writes again (still one writer); Fay leaves; Pat writes: 2 of the 2 left.
+            v = write("eli", "Stop answering for us")
+            assert data_for("pat", v) == f"{v} 1/3"
+            status, _ = clients["fay"].post(reverse("feedback:leave", args=[circle.pk]), {})
+            assert status == 302
+            left = Circle.objects.get(pk=circle.pk).version
+            assert data_for("pat", left) == str(left)  # not an item: everyone re-fetches
+            v = write("pat", "Continue the Friday demos")
+            assert data_for("eli", v) == f"{v} 2/2"
+            status, html = clients["eli"].get(reverse("feedback:room_state", args=[circle.pk]))
+            assert f'data-version="{v}"' in html and "<strong>2 of 2</strong>" in html
+            # Nothing else ever: a version, or a version and the count.
+            for stream in streams.values():
+                assert all(re.fullmatch(r"\d+( \d+/\d+)?", e[2]) for e in stream.events)
+        finally:
+            for stream in streams.values():
+                stream.close()
 
 
 def test_without_redis_one_process_fans_out_in_process():
