@@ -250,12 +250,12 @@ class CircleSeat(Base):
             self.shows_count = 'class="written-count"' in response.text
 
     def changed(self, data: str) -> None:
-        """A "changed" event, as feedback.js takes it: nothing to do at the version shown;
+        """A "changed" event, as feedback.js takes it: nothing to do at a version shown;
         "V N/M" one version ahead updates the count in place; anything else re-fetches the
         room's fragment (htmx)."""
         parts = data.split(" ")
         version = int(parts[0]) if parts[0].isdigit() else 0
-        if version and version == self.version:
+        if version and version <= self.version:
             return
         if version == self.version + 1 and len(parts) > 1 and self.shows_count:
             self.version = version

@@ -148,6 +148,16 @@ def main() -> int:
         timeout=300,
     )
 
+    # Fresh planner statistics, as autovacuum keeps them in production: earlier runs'
+    # writes (and, where autovacuum is off, the seed) would otherwise leave them stale.
+    manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection; connection.cursor().execute('ANALYZE')",
+        env=env,
+    )
+
     port = free_port()
     host = f"http://127.0.0.1:{port}"
     web = worker = locust = None

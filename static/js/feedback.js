@@ -84,7 +84,7 @@
     source.addEventListener("changed", function (event) {
       var parts = (event.data || "").split(" ");
       var v = parseInt(parts[0] || "0", 10);
-      if (v && v === currentVersion()) return;
+      if (v && v <= currentVersion()) return;  // already shown (a POST's render got here first)
       if (v && parts[1] && !pending && v === currentVersion() + 1 && writtenCount(v, parts[1])) return;
       refresh();
     });
