@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/culture_bench \
       .venv/bin/python bench/profile_page.py /decisions/ employee@example.com [--n 40] [--profile]
-      [--htmx TARGET]
+      [--htmx TARGET] [--post "score=3&reason=Too+early"]
 
 Prints the median and best render time (wall clock, or this process's CPU with --cpu) of the page and of /bench/floor/ through the Django
 test client (DEBUG off, same middleware), the ratio of the two, the SQL queries and their
@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,6 +35,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--htmx", metavar="TARGET", help="send HX-Request with this HX-Target")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--post",
+        metavar="DATA",
+        help="POST this form data (a=1&b=2) instead of GET: each run writes, as the page does",
+    )
     parser.add_argument(
         "--cpu",
         action="store_true",
@@ -62,11 +68,16 @@ def main() -> None:
 
     clock = time.process_time if options.cpu else time.perf_counter
 
+    form = dict(parse_qsl(options.post)) if options.post else None
+
     def run(path, hdrs, n):
         times = []
         for _ in range(n):
             started = clock()
-            response = client.get(path, headers=hdrs)
+            if form is not None and path == options.path:
+                response = client.post(path, form, headers=hdrs)
+            else:
+                response = client.get(path, headers=hdrs)
             times.append((clock() - started) * 1000)
             assert response.status_code == 200, (path, response.status_code)
         return times, response
@@ -76,7 +87,7 @@ def main() -> None:
     floor, _ = run("/bench/floor/", {}, options.n)
     page, response = run(options.path, headers, options.n)
     with CaptureQueriesContext(connection) as ctx:
-        client.get(options.path, headers=headers)
+        run(options.path, headers, 1)
     sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
     f_med, p_med = statistics.median(floor), statistics.median(page)
     print(f"floor   median {f_med:7.2f} ms  best {min(floor):7.2f} ms")
@@ -93,7 +104,7 @@ def main() -> None:
         profiler.enable()
         run(options.path, headers, 10)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(options.top)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(options.top)
 
 
 if __name__ == "__main__":

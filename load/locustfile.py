@@ -50,9 +50,15 @@ _logged_in: list[str] = []
 _steady_from: list[float] = []
 
 
+# Think time between two page views, in seconds: LOAD_THINK="2-6" (the default) keeps 180
+# people clicking about every 4 s, about 50 requests a second in all; "5-15" is a person
+# who reads what a page says before the next click (load/README.md has both).
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "2-6").split("-", 1))
+
+
 class Base(HttpUser):
     abstract = True
-    wait_time = between(2, 6)  # think time between two page views
+    wait_time = between(*THINK)
     pool = ""
 
     def on_start(self):

@@ -96,6 +96,7 @@ def main() -> int:
     duration = int(os.environ.get("LOAD_DURATION", "300"))
     people = int(os.environ.get("LOAD_PEOPLE", "10000"))
     rate = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
+    workers = int(os.environ.get("LOAD_WORKERS", "2"))  # uvicorn processes
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         print(
             "make load needs DATABASE_URL (a database of your own; it is seeded with the "
@@ -173,7 +174,7 @@ def main() -> int:
                 "--port",
                 str(port),
                 "--workers",
-                "2",
+                str(workers),
                 "--lifespan",
                 "off",
                 "--no-server-header",
@@ -217,7 +218,12 @@ def main() -> int:
                 say("the web server did not come up; see var/load/web.log")
                 return 1
             time.sleep(0.5)
-        say(f"app up at {host} (uvicorn x2, Celery worker); {users} users for {duration} s")
+        think = os.environ.get("LOAD_THINK", "2-6")
+        say(
+            f"app up at {host} (uvicorn x{workers}, {os.environ.get('WEB_THREADS', '2')} page"
+            f" threads each, Celery worker); {users} users for {duration} s,"
+            f" think time {think} s"
+        )
 
         ramp = users / rate
         run_time = int(ramp + duration)

@@ -333,3 +333,89 @@ def test_the_facilitator_reorders_the_lobby_and_nudges_with_shared_forms(
         session.assert_clean()
     finally:
         session.close()
+
+
+FAKE_STREAM = """
+(() => {
+  // The room's EventSource, driven by the test: window.__fire(type, data).
+  const listeners = {};
+  window.EventSource = function () { this.readyState = 1; };
+  window.EventSource.prototype.addEventListener = function (type, fn) {
+    (listeners[type] = listeners[type] || []).push(fn);
+  };
+  window.EventSource.prototype.close = function () { this.readyState = 2; };
+  window.EventSource.CONNECTING = 0;
+  window.EventSource.OPEN = 1;
+  window.EventSource.CLOSED = 2;
+  window.__fire = (type, data) => (listeners[type] || []).forEach(fn => fn({ data }));
+})();
+"""
+
+
+def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lacks(
+    world, browser, room_server
+):
+    """static/js/feedback.js, event by event: a version already on screen (or older) needs
+    nothing; "V N/M" one version ahead of a page showing the count updates it in place; a
+    change it cannot apply (a step, a count with versions missed, a count for a page that
+    does not show one) fetches the room."""
+    from feedback import services
+    from feedback.models import Circle
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    services.do_step(circle_id=circle.pk, actor=world.manager, action="start")
+
+    def version():
+        return Circle.objects.get(pk=circle.pk).version
+
+    def write(text):
+        services.do_write_item(circle_id=circle.pk, author=world.peer, kind="start", text=text)
+        return version()
+
+    session = Session(browser, room_server)
+    fetches = []
+    try:
+        session.context.add_init_script(FAKE_STREAM)
+        session.page.on(
+            "request", lambda r: fetches.append(r.url) if r.url.endswith("/state/") else None
+        )
+        session.login(world.employee.email, "correct-horse-battery")
+        session.visit(f"/feedback/circles/{circle.pk}/")
+        page = session.page
+        shown = page.locator("#state")
+        v0 = version()
+        assert shown.get_attribute("data-version") == str(v0)
+        assert "0 of 2" in page.locator("#state .written-count").inner_text()
+
+        page.evaluate(
+            "v => { __fire('changed', String(v)); __fire('changed', String(v - 1)); }", v0
+        )
+        v1 = write("Start sharing the roadmap")
+        page.evaluate("v => __fire('changed', v + ' 1/2')", v1)
+        assert page.locator("#state .written-count").inner_text() == "1 of 2 have written"
+        assert shown.get_attribute("data-version") == str(v1)
+        assert page.locator("#state .written-count").get_attribute("data-written") == "1"
+
+        # Two items, and the page heard only of the second: it fetches (and gets both).
+        write("Stop skipping the retro")
+        v3 = write("Continue the demos")
+        page.evaluate("v => __fire('changed', v + ' 1/2')", v3)
+        page.wait_for_function(f"() => document.querySelector('#state').dataset.version === '{v3}'")
+        assert len(fetches) == 1, fetches
+
+        # A step: fetched. Then a count for a page that shows none (revealed): fetched.
+        services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
+        page.evaluate("v => __fire('changed', String(v))", version())
+        page.wait_for_function(
+            f"() => document.querySelector('#state').dataset.version === '{version()}'"
+        )
+        services.do_step(circle_id=circle.pk, actor=world.manager, action="reveal")
+        page.evaluate("v => __fire('changed', String(v))", version())
+        wait_text(page, "Revealed: feedback for Mia Manager")
+        assert len(fetches) == 3, fetches
+        with page.expect_response(lambda r: r.url.endswith("/state/")):
+            page.evaluate("v => __fire('changed', (v + 1) + ' 2/2')", version())
+        assert len(fetches) == 4, fetches
+        session.assert_clean()
+    finally:
+        session.close()
