@@ -400,8 +400,17 @@ def _thread(comments):
 
 
 def _memo_context(
-    request, memo, *, rate_form=None, comment_form=None, revisit_form=None, expand=None
+    request,
+    memo,
+    *,
+    rate_form=None,
+    comment_form=None,
+    revisit_form=None,
+    expand=None,
+    mine=None,
 ):
+    """Everything the memo page shows. `mine`: the viewer's rating when the caller has it
+    (the one just written), instead of reading it again."""
     user = request.user
     window_open = memo.window_open
     spread_visible = memo.spread_visible(window_open)
@@ -420,7 +429,8 @@ def _memo_context(
         rating_count = sum(counts.values())
     else:
         rating_count = Rating.objects.filter(memo=memo).count()
-    mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
+    if mine is None:
+        mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
     is_captain = memo.captain_id == user.pk
     invitations = list(
         Invitation.objects.filter(memo=memo)
@@ -655,9 +665,10 @@ def rate(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RateForm(request.POST)
     status = 200
+    mine = None
     if form.is_valid():
         try:
-            services.do_rate(
+            mine = services.do_rate(
                 memo_id=memo.pk,
                 by=request.user,
                 score=form.cleaned_data["score"],
@@ -671,7 +682,7 @@ def rate(request, memo_id):
             status = 422
     else:
         status = 422
-    context = _memo_context(request, memo, rate_form=form)
+    context = _memo_context(request, memo, rate_form=form, mine=mine)
     if status == 422:
         context["rate_form"] = form
         context["show_rate_form"] = True
