@@ -7,7 +7,7 @@
 Prints the median and best render time (wall clock, or this process's CPU with --cpu) of the page and of /bench/floor/ through the Django
 test client (DEBUG off, same middleware), the ratio of the two, the SQL queries and their
 time, and the body size. `--profile` adds the cProfile functions with the most cumulative
-time. It is a tool for finding where a page spends its time between full `make bench` runs;
+time (PROFILE_SORT=tottime sorts by self time). It is a tool for finding where a page spends its time between full `make bench` runs;
 the figures `make bench` reports come from a real server under load, not from this.
 """
 
@@ -104,7 +104,8 @@ def main() -> None:
         profiler.enable()
         run(options.path, headers, 10)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(options.top)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime: self time
+        pstats.Stats(profiler).sort_stats(order).print_stats(options.top)
 
 
 if __name__ == "__main__":
