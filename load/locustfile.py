@@ -50,9 +50,9 @@ _logged_in: list[str] = []
 _steady_from: list[float] = []
 
 
-# Think time between two page views, in seconds: LOAD_THINK="2-6" (the default) keeps 180
-# people clicking about every 4 s, about 50 requests a second in all; "5-15" is a person
-# who reads what a page says before the next click (load/README.md has both).
+# Think time between two page views, in seconds: with LOAD_THINK="2-6" (the default) 180
+# people click about every 4 s and ask for about 50 requests a second in all; "5-15" is a
+# person who reads what a page says before the next click (load/README.md has both).
 THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "2-6").split("-", 1))
 
 
