@@ -109,6 +109,29 @@ class ParticipantQuerySet(models.QuerySet):
     def present(self):
         return self.filter(left_at__isnull=True)
 
+    def writers_count(self, recipient: Participant) -> dict:
+        """The round's "N of M have written", as feedback.room shows it to every viewer:
+        {"expected": M, "written": N}, M = the seats present but the one in the centre,
+        N = those of them with an item for that round. One aggregate query."""
+        return (
+            self.present()
+            .filter(circle_id=recipient.circle_id)
+            .exclude(pk=recipient.pk)
+            .aggregate(
+                expected=models.Count("pk"),
+                written=models.Count(
+                    "pk",
+                    filter=models.Exists(
+                        CircleItem.objects.filter(
+                            circle_id=recipient.circle_id,
+                            recipient_position=recipient.position,
+                            author_id=models.OuterRef("person_id"),
+                        )
+                    ),
+                ),
+            )
+        )
+
 
 class Participant(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="participants")

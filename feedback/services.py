@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
 from culture import live
@@ -35,40 +35,23 @@ class StepRefused(Exception):
     """A facilitator step that does not apply to the current state (stale click)."""
 
 
-def _publish_after_commit(circle_id: int) -> None:
+def _publish_after_commit(circle_id: int, event: dict | None = None) -> None:
+    """After commit, tell the circle's channel "changed, version V": the version read then,
+    or the `event` given (an item's, with its exact version and count)."""
+
     def send():
+        if event is not None:
+            live.publish(f"circle:{circle_id}", **event)
+            return
         version = Circle.objects.filter(pk=circle_id).values_list("version", flat=True).first()
         live.publish(f"circle:{circle_id}", version=version)
 
     transaction.on_commit(send)
 
 
-def _writers_count(circle: Circle, recipient: Participant) -> dict:
-    """The round's "N of M have written", as feedback.room computes it for every viewer:
-    M = the seats present but the one in the centre, N = those of them with an item."""
-    return (
-        Participant.objects.present()
-        .filter(circle=circle)
-        .exclude(pk=recipient.pk)
-        .aggregate(
-            expected=Count("pk"),
-            written=Count(
-                "pk",
-                filter=Exists(
-                    CircleItem.objects.filter(
-                        circle=circle,
-                        recipient_position=recipient.position,
-                        author_id=OuterRef("person_id"),
-                    )
-                ),
-            ),
-        )
-    )
-
-
-def _bump(circle_id: int) -> None:
+def _bump(circle_id: int, event: dict | None = None) -> None:
     Circle.objects.filter(pk=circle_id).update(version=F("version") + 1)
-    _publish_after_commit(circle_id)
+    _publish_after_commit(circle_id, event)
 
 
 # --- Setting up --------------------------------------------------------------------------
@@ -381,7 +364,6 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
             kind=kind,
             text=text.strip(),
         )
-        Circle.objects.filter(pk=circle.pk).update(version=F("version") + 1)
         # The row lock held since the start makes this item the only change between
         # version V-1 and V, and the count below the count at V. So the event can say
         # "V, N of M have written": a viewer still at V-1 updates its count in place
@@ -391,9 +373,9 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
             "version": circle.version + 1,
             "author": author.pk,
             "facilitator": circle.facilitator_id,
-            **_writers_count(circle, seat),
+            **Participant.objects.writers_count(seat),
         }
-        transaction.on_commit(lambda: live.publish(circle.channel, **event))
+        _bump(circle.pk, event)
     return item
 
 
