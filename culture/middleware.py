@@ -22,6 +22,19 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def once_per_request(key: str, load):
+    """`load()`, called once per request and kept on the request for the rest of it (the
+    company settings row, which a page needs from several places); outside a request
+    (tasks, commands) every call loads. Only for reads: the object is shared."""
+    request = _request_var.get()
+    if request is None:
+        return load()
+    kept = request.__dict__.setdefault("_once_per_request", {})
+    if key not in kept:
+        kept[key] = load()
+    return kept[key]
+
+
 def current_request_meta(request=None) -> tuple[str | None, str]:
     request = request or _request_var.get()
     if request is None:

@@ -297,6 +297,15 @@ class CompanySettings(models.Model):
 
     @classmethod
     def load(cls) -> CompanySettings:
+        """The settings, for reading: read once per request (a rating checks the company's
+        date in the service and again for the page it returns). Not for changing: a form
+        changes its instance while it validates; edit `load_fresh()`'s copy."""
+        from culture.middleware import once_per_request
+
+        return once_per_request("company_settings", cls.load_fresh)
+
+    @classmethod
+    def load_fresh(cls) -> CompanySettings:
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 

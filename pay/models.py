@@ -144,8 +144,11 @@ class PayPolicy(models.Model):
 
     @classmethod
     def current(cls) -> PayPolicy:
-        """The policy for reading (one query, never a write): defaults until saved."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        """The policy for reading (one query per request, never a write): defaults until
+        saved. The pay page and its comparison both read it."""
+        from culture.middleware import once_per_request
+
+        return once_per_request("pay_policy", lambda: cls.objects.filter(pk=1).first() or cls(pk=1))
 
 
 class TargetOverride(models.Model):

@@ -28,7 +28,7 @@ def culture_page(request):
 @require_http_methods(["GET", "POST"])
 def culture_edit(request):
     admin = access.require_people_admin(request.user)
-    company = CompanySettings.load()
+    company = CompanySettings.load_fresh()
     form = CultureTextForm(request.POST or None, instance=company)
     if request.method == "POST":
         if form.is_valid():
@@ -42,7 +42,7 @@ def culture_edit(request):
 @require_http_methods(["GET", "POST"])
 def company_settings(request):
     admin = access.require_people_admin(request.user)
-    company = CompanySettings.load()
+    company = CompanySettings.load_fresh()
     form = CompanySettingsForm(request.POST or None, instance=company)
     if request.method == "POST":
         if form.is_valid():

@@ -229,3 +229,34 @@ def test_the_directory_team_filter_becomes_a_text_field_for_many_teams(world, cl
         headers={"HX-Request": "true", "HX-Target": "directory-results"},
     ).content.decode()
     assert "Otto Outsider" in found and "Eli Employee" not in found
+
+
+
+def test_the_settings_row_is_read_once_per_request_and_fresh_on_the_next(
+    world, client_for, django_assert_num_queries
+):
+    from culture.middleware import _request_var
+
+    # Outside a request (tasks, commands) every read goes to the database.
+    with django_assert_num_queries(2):
+        CompanySettings.load()
+        CompanySettings.load()
+
+    def in_a_request():
+        token = _request_var.set(type("Request", (), {})())
+        try:
+            with django_assert_num_queries(1):
+                first, again = CompanySettings.load(), CompanySettings.load()
+            assert first is again
+            return first
+        finally:
+            _request_var.reset(token)
+
+    assert in_a_request().time_zone == "Europe/London"
+    CompanySettings.objects.filter(pk=1).update(time_zone="Asia/Tokyo")
+    assert in_a_request().time_zone == "Asia/Tokyo"  # the next request reads it again
+    # A change made on the settings page is what the very next page shows.
+    client = client_for(world.people_admin)
+    ok = client.post("/settings/", {"name": "Acme", "time_zone": "America/New_York"})
+    assert ok.status_code == 302
+    assert 'value="America/New_York" selected' in client.get("/settings/").content.decode()
