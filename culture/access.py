@@ -224,13 +224,11 @@ def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = Fals
     from decisions.models import Memo
 
     _require_active(user)
+    memos = Memo.objects.visible_to(user).select_related("captain")
+    if author:  # the edit form needs them too; other callers fetch them if they show them
+        memos = memos.prefetch_related("co_authors")
     try:
-        memo = (
-            Memo.objects.visible_to(user)
-            .select_related("captain")
-            .prefetch_related("co_authors")
-            .get(pk=int(memo_id))
-        )
+        memo = memos.get(pk=int(memo_id))
     except (Memo.DoesNotExist, ValueError, TypeError):
         raise Http404
     if write and memo.captain_id != user.pk:

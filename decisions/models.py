@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -106,12 +106,18 @@ class MemoQuerySet(models.QuerySet):
         )
 
 
-def spread_numbers(memo_id: int) -> dict:
-    """The count, lowest and highest rating of one memo (one aggregate query)."""
-    agg = Rating.objects.filter(memo_id=memo_id).aggregate(
-        rating_count=Count("id"), rating_low=Min("score"), rating_high=Max("score")
-    )
-    return agg
+def refresh_spread(memo_id: int) -> None:
+    """Recompute one memo's rating count, lowest and highest rating in one statement (an
+    aggregate read and an update were two round trips on every rating)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE decisions_memo SET (rating_count, rating_low, rating_high) = "
+            "(SELECT count(*), min(score), max(score) FROM decisions_rating WHERE memo_id = %s) "
+            "WHERE id = %s",
+            [memo_id, memo_id],
+        )
 
 
 def refresh_all_spreads() -> None:

@@ -29,7 +29,7 @@ from decisions.models import (
     RatingRevision,
     RevisitRequest,
     company_today,
-    spread_numbers,
+    refresh_spread,
 )
 
 S = Memo.State
@@ -379,7 +379,7 @@ def do_rate(*, memo_id: int, by: Person, score, reason: str) -> Rating:
             rating.version += 1
             rating.save(update_fields=["score", "reason", "updated_at", "version"])
         RatingRevision.objects.create(rating=rating, score=score, reason=reason, at=now)
-        Memo.objects.filter(pk=memo.pk).update(**spread_numbers(memo.pk))
+        refresh_spread(memo.pk)
     return rating
 
 

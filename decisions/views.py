@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import functools
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -134,6 +143,15 @@ def index(request):
     context["posts"] = list(
         FeedPost.objects.filter(memo__in=Memo.objects.visible_to(user).values("pk"))
         .select_related("memo", "memo__captain")
+        # What a post shows: not the memo's body and search vector, not the captain's row.
+        .only(
+            "kind",
+            "created_at",
+            "memo__title",
+            "memo__celebration",
+            "memo__sunshine_learned",
+            "memo__captain__name",
+        )
         .order_by("-created_at", "-id")[:6]
     )
     # A select of every team is only usable (and small) for a modest number of teams; past
@@ -458,7 +476,9 @@ def _memo_context(
         "rating_count": rating_count,
         "mine": mine,
         "is_captain": is_captain,
-        "is_author": memo.is_author(user),
+        # Called by the template, so the ratings fragment (which does not show the edit
+        # link) does not fetch the co-authors.
+        "is_author": functools.partial(memo.is_author, user),
         "teams": SimpleLazyObject(lambda: list(memo.teams.all())),
         "invitations": invitations,
         "comments": SimpleLazyObject(
@@ -487,6 +507,8 @@ def memo_page(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     if memo.confidential:
         audit.record(request.user, "decisions.memo.read", obj=memo)
+    # The page names the co-authors; the gate leaves them to the views that show them.
+    prefetch_related_objects([memo], Prefetch("co_authors", queryset=Person.objects.only("name")))
     expand = _expand_score(request)
     if expand is not None and _hx_target(request) == f"reasons-{expand}":
         # "Show all reasons at -3": only that score's reasons, not the whole page.

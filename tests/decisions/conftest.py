@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from decisions.models import Comment, Memo, Rating, RatingRevision, spread_numbers
+from decisions.models import Comment, Memo, Rating, RatingRevision, refresh_spread
 
 
 def make_memo(
@@ -53,7 +53,7 @@ def make_memo(
 def make_rating(memo, person, score: int = 3, reason: str = "A good reason for this.") -> Rating:
     rating = Rating.objects.create(memo=memo, person=person, score=score, reason=reason)
     RatingRevision.objects.create(rating=rating, score=score, reason=reason)
-    Memo.objects.filter(pk=memo.pk).update(**spread_numbers(memo.pk))
+    refresh_spread(memo.pk)
     return rating
 
 
