@@ -231,7 +231,6 @@ def test_the_directory_team_filter_becomes_a_text_field_for_many_teams(world, cl
     assert "Otto Outsider" in found and "Eli Employee" not in found
 
 
-
 def test_the_settings_row_is_read_once_per_request_and_fresh_on_the_next(
     world, client_for, django_assert_num_queries
 ):
