@@ -18,6 +18,7 @@ Each practice app adds its getters in its own section below.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from culture.models import ImportJob, Notification, Person
@@ -154,11 +155,12 @@ def get_circle_for_user(user, circle_id, *, facilitator: bool = False):
     from feedback.models import Circle, Participant
 
     _require_active(user)
+    # One statement: the circle, only if the user has a seat in it (every room request
+    # and every live re-fetch passes here).
+    seated = Exists(Participant.objects.filter(circle_id=OuterRef("pk"), person_id=user.pk))
     try:
-        circle = Circle.objects.get(pk=int(circle_id))
+        circle = Circle.objects.filter(seated).get(pk=int(circle_id))
     except (Circle.DoesNotExist, ValueError, TypeError):
-        raise Http404
-    if not Participant.objects.filter(circle=circle, person=user).exists():
         raise Http404
     if facilitator and circle.facilitator_id != user.pk:
         raise PermissionDenied
