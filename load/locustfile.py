@@ -416,13 +416,19 @@ def _warm_up(environment, **kw):
 
 # --- Figures: every request's time, so percentiles are exact and windows can be told apart ---
 
-_times: list[tuple[float, str, float, bool]] = []  # (when, name, milliseconds, failed)
+# (when, name, milliseconds, failed, Django's own milliseconds from Server-Timing or None)
+_times: list[tuple[float, str, float, bool, float | None]] = []
 _errors: dict[str, int] = {}
+APP_DUR = re.compile(r"app;dur=([0-9.]+)")
 
 
 @events.request.add_listener
-def _on_request(request_type, name, response_time, exception, **kw):
-    _times.append((time.monotonic(), name, response_time, exception is not None))
+def _on_request(request_type, name, response_time, exception, response=None, **kw):
+    # The time Django spent (culture.middleware.ServerTimingMiddleware): what is left of
+    # the response time is waiting for a page thread, the network and locust itself.
+    found = APP_DUR.search(response.headers.get("Server-Timing", "")) if response else None
+    app = float(found.group(1)) if found else None
+    _times.append((time.monotonic(), name, response_time, exception is not None, app))
     if exception is not None:
         key = f"{request_type} {name}: {exception!r}"[:300]
         _errors[key] = _errors.get(key, 0) + 1
@@ -435,12 +441,13 @@ def _percentile(sorted_ms: list[float], q: float) -> float:
 
 
 def _summary(rows) -> dict:
-    by_name: dict[str, list[tuple[float, bool]]] = {}
-    for _, name, ms, failed in rows:
-        by_name.setdefault(name, []).append((ms, failed))
+    by_name: dict[str, list[tuple[float, bool, float | None]]] = {}
+    for _, name, ms, failed, app in rows:
+        by_name.setdefault(name, []).append((ms, failed, app))
     out = {}
-    for name, values in [*sorted(by_name.items()), ("ALL", [(r[2], r[3]) for r in rows])]:
+    for name, values in [*sorted(by_name.items()), ("ALL", [r[2:] for r in rows])]:
         ms = sorted(v[0] for v in values)
+        app = sorted(v[2] for v in values if v[2] is not None)
         out[name] = {
             "count": len(values),
             "failures": sum(1 for v in values if v[1]),
@@ -448,6 +455,8 @@ def _summary(rows) -> dict:
             "p95": _percentile(ms, 95),
             "p99": _percentile(ms, 99),
             "max": ms[-1] if ms else 0.0,
+            "app_p50": _percentile(app, 50),
+            "app_p95": _percentile(app, 95),
         }
     return out
 

@@ -135,14 +135,20 @@ def table(title: str, window: dict) -> None:
     rows = window["requests"]
     print()
     print(f"{title} ({window['seconds']:.0f} s)")
-    print(f"{'request':<40}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}  ms")
+    print(
+        f"{'request':<40}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}"
+        f"{'app p50':>9}{'app p95':>9}  ms"
+    )
     for name, r in rows.items():
         if name == "ALL":
-            print("-" * 89)
+            print("-" * 107)
         print(
             f"{name[:39]:<40}{r['count']:>7}{r['failures']:>6}{r['p50']:>7.0f}{r['p95']:>7.0f}"
             f"{r['p99']:>7.0f}{r['max']:>7.0f}"
+            f"{r.get('app_p50', 0):>9.0f}{r.get('app_p95', 0):>9.0f}"
         )
+    print("(app: the time Django spent, from Server-Timing; the rest is waiting for a page")
+    print(" thread, the network and locust)")
 
 
 def main() -> int:
