@@ -420,6 +420,7 @@ def _warm_up(environment, **kw):
 _times: list[tuple[float, str, float, bool, float | None]] = []
 _errors: dict[str, int] = {}
 APP_DUR = re.compile(r"app;dur=([0-9.]+)")
+WINDOW_S = 30
 
 
 @events.request.add_listener
@@ -474,6 +475,15 @@ def _close(environment, **kw):
             "requests": _summary([r for r in _times if r[0] >= steady]),
         },
         "errors": _errors,
+        # Every 30 s of the run: whether a p95 is a level or a stretch (a backlog).
+        "windows": [
+            {
+                "from_s": round(t0 - start),
+                "steady": t0 >= steady,
+                **_summary([r for r in _times if t0 <= r[0] < t0 + WINDOW_S])["ALL"],
+            }
+            for t0 in (start + i * WINDOW_S for i in range(int((end - start) // WINDOW_S) + 1))
+        ],
     }
     with open(os.environ["LOAD_STATS"], "w") as f:
         json.dump(report, f, indent=1)

@@ -160,6 +160,15 @@ def main() -> int:
 
     table("Whole run, ramp-up and logins included", stats["run"])
     table("Steady state: every user logged in and working", stats["steady"])
+    print()
+    print("Every 30 s (s = steady state)")
+    print(f"{'from':>6}{'count':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'app p95':>9}  ms")
+    for w in stats.get("windows", []):
+        if w["count"]:
+            print(
+                f"{w['from_s']:>5}{'s' if w['steady'] else ' '}{w['count']:>7}{w['p50']:>7.0f}"
+                f"{w['p95']:>7.0f}{w['p99']:>7.0f}{w['app_p95']:>9.0f}"
+            )
     run, steady = stats["run"]["requests"]["ALL"], stats["steady"]["requests"]["ALL"]
     print()
     print(
