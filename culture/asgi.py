@@ -20,6 +20,7 @@ import functools
 import io
 import os
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
@@ -158,7 +159,12 @@ class Application:
         loop = asyncio.get_running_loop()
         try:
             start, content = await loop.run_in_executor(
-                self.executor, self._respond, build_environ(scope, body), send, loop
+                self.executor,
+                self._respond,
+                build_environ(scope, body),
+                send,
+                loop,
+                time.perf_counter(),
             )
         finally:
             body.close()
@@ -182,10 +188,13 @@ class Application:
         )
         await send({"type": "http.response.body", "body": content})
 
-    def _respond(self, environ, send, loop):
+    def _respond(self, environ, send, loop, queued_at: float):
         """In a pool thread: run Django. A complete response comes back to the loop to be
         sent in one piece; a streaming one is sent from here, block by block, because its
-        iterator may read the database on this thread's connection."""
+        iterator may read the database on this thread's connection. `Server-Timing:
+        queue;dur=` says how long the request waited for this thread (Django adds its own
+        `app;dur=`): under load, the two tell waiting from working."""
+        queue_ms = (time.perf_counter() - queued_at) * 1000
         started: dict = {}
 
         def start_response(status, headers, exc_info=None):
@@ -195,8 +204,11 @@ class Application:
                 "type": "http.response.start",
                 "status": int(status.split(" ", 1)[0]),
                 "headers": [
-                    (name.lower().encode("latin-1"), value.encode("latin-1"))
-                    for name, value in headers
+                    *(
+                        (name.lower().encode("latin-1"), value.encode("latin-1"))
+                        for name, value in headers
+                    ),
+                    (b"server-timing", f"queue;dur={queue_ms:.2f}".encode()),
                 ],
             }
             return _write_not_supported

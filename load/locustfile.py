@@ -416,20 +416,32 @@ def _warm_up(environment, **kw):
 
 # --- Figures: every request's time, so percentiles are exact and windows can be told apart ---
 
-# (when, name, milliseconds, failed, Django's own milliseconds from Server-Timing or None)
-_times: list[tuple[float, str, float, bool, float | None]] = []
+# (when, name, milliseconds, failed, and from Server-Timing or None: Django's own
+# milliseconds, and how long the request waited for a page thread before Django)
+_times: list[tuple[float, str, float, bool, float | None, float | None]] = []
 _errors: dict[str, int] = {}
 APP_DUR = re.compile(r"app;dur=([0-9.]+)")
+QUEUE_DUR = re.compile(r"queue;dur=([0-9.]+)")
 WINDOW_S = 30
 
 
 @events.request.add_listener
 def _on_request(request_type, name, response_time, exception, response=None, **kw):
-    # The time Django spent (culture.middleware.ServerTimingMiddleware): what is left of
-    # the response time is waiting for a page thread, the network and locust itself.
-    found = APP_DUR.search(response.headers.get("Server-Timing", "")) if response else None
-    app = float(found.group(1)) if found else None
-    _times.append((time.monotonic(), name, response_time, exception is not None, app))
+    # The time Django spent (culture.middleware.ServerTimingMiddleware) and the time the
+    # request waited for a page thread (culture.asgi): what is left of the response time
+    # is the event loop, the network and locust itself.
+    timing = response.headers.get("Server-Timing", "") if response is not None else ""
+    app, queue = APP_DUR.search(timing), QUEUE_DUR.search(timing)
+    _times.append(
+        (
+            time.monotonic(),
+            name,
+            response_time,
+            exception is not None,
+            float(app.group(1)) if app else None,
+            float(queue.group(1)) if queue else None,
+        )
+    )
     if exception is not None:
         key = f"{request_type} {name}: {exception!r}"[:300]
         _errors[key] = _errors.get(key, 0) + 1
@@ -442,13 +454,14 @@ def _percentile(sorted_ms: list[float], q: float) -> float:
 
 
 def _summary(rows) -> dict:
-    by_name: dict[str, list[tuple[float, bool, float | None]]] = {}
-    for _, name, ms, failed, app in rows:
-        by_name.setdefault(name, []).append((ms, failed, app))
+    by_name: dict[str, list[tuple[float, bool, float | None, float | None]]] = {}
+    for _, name, ms, failed, app, queue in rows:
+        by_name.setdefault(name, []).append((ms, failed, app, queue))
     out = {}
     for name, values in [*sorted(by_name.items()), ("ALL", [r[2:] for r in rows])]:
         ms = sorted(v[0] for v in values)
         app = sorted(v[2] for v in values if v[2] is not None)
+        queue = sorted(v[3] for v in values if v[3] is not None)
         out[name] = {
             "count": len(values),
             "failures": sum(1 for v in values if v[1]),
@@ -458,6 +471,8 @@ def _summary(rows) -> dict:
             "max": ms[-1] if ms else 0.0,
             "app_p50": _percentile(app, 50),
             "app_p95": _percentile(app, 95),
+            "queue_p50": _percentile(queue, 50),
+            "queue_p95": _percentile(queue, 95),
         }
     return out
 

@@ -137,18 +137,18 @@ def table(title: str, window: dict) -> None:
     print(f"{title} ({window['seconds']:.0f} s)")
     print(
         f"{'request':<40}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}"
-        f"{'app p50':>9}{'app p95':>9}  ms"
+        f"{'app p50':>9}{'app p95':>9}{'queue p95':>11}  ms"
     )
     for name, r in rows.items():
         if name == "ALL":
-            print("-" * 107)
+            print("-" * 118)
         print(
             f"{name[:39]:<40}{r['count']:>7}{r['failures']:>6}{r['p50']:>7.0f}{r['p95']:>7.0f}"
             f"{r['p99']:>7.0f}{r['max']:>7.0f}"
-            f"{r.get('app_p50', 0):>9.0f}{r.get('app_p95', 0):>9.0f}"
+            f"{r.get('app_p50', 0):>9.0f}{r.get('app_p95', 0):>9.0f}{r.get('queue_p95', 0):>11.0f}"
         )
-    print("(app: the time Django spent, from Server-Timing; the rest is waiting for a page")
-    print(" thread, the network and locust)")
+    print("(from Server-Timing: app is the time Django spent, queue the time the request")
+    print(" waited for a page thread; the rest is the event loop, the network and locust)")
 
 
 def main() -> int:
@@ -162,12 +162,14 @@ def main() -> int:
     table("Steady state: every user logged in and working", stats["steady"])
     print()
     print("Every 30 s (s = steady state)")
-    print(f"{'from':>6}{'count':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'app p95':>9}  ms")
+    print(
+        f"{'from':>6}{'count':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'app p95':>9}{'queue p95':>11}  ms"
+    )
     for w in stats.get("windows", []):
         if w["count"]:
             print(
                 f"{w['from_s']:>5}{'s' if w['steady'] else ' '}{w['count']:>7}{w['p50']:>7.0f}"
-                f"{w['p95']:>7.0f}{w['p99']:>7.0f}{w['app_p95']:>9.0f}"
+                f"{w['p95']:>7.0f}{w['p99']:>7.0f}{w['app_p95']:>9.0f}{w['queue_p95']:>11.0f}"
             )
     run, steady = stats["run"]["requests"]["ALL"], stats["steady"]["requests"]["ALL"]
     print()
