@@ -177,8 +177,9 @@ def fetch(url: str, cookie: str, headers: dict | None = None) -> tuple[int, floa
     request = urllib.request.Request(url, headers={"Cookie": cookie, **(headers or {})})  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         body = response.read()
-        timing = response.headers.get("Server-Timing", "")
-        match = re.search(r"dur=([\d.]+)", timing)
+        # Django's own time; culture.asgi adds "queue;dur=" (waiting for a thread).
+        timing = ", ".join(response.headers.get_all("Server-Timing") or [])
+        match = re.search(r"app;dur=([\d.]+)", timing)
         return response.status, float(match.group(1)) if match else float("nan"), len(body)
 
 
