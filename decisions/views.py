@@ -507,8 +507,6 @@ def memo_page(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     if memo.confidential:
         audit.record(request.user, "decisions.memo.read", obj=memo)
-    # The page names the co-authors; the gate leaves them to the views that show them.
-    prefetch_related_objects([memo], Prefetch("co_authors", queryset=Person.objects.only("name")))
     expand = _expand_score(request)
     if expand is not None and _hx_target(request) == f"reasons-{expand}":
         # "Show all reasons at -3": only that score's reasons, not the whole page.
@@ -520,7 +518,14 @@ def memo_page(request, memo_id):
             "decisions/memo.html#reason-group",
             {"memo": memo, "g": _group(memo.get_absolute_url(), expand, len(ratings), ratings)},
         )
-    return render(request, "decisions/memo.html", _memo_context(request, memo, expand=expand))
+    return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
+
+
+def _whole_page(request, memo, context, status=200):
+    """The whole memo page. It names the co-authors (and `is_author` checks them), which
+    the access gate leaves to the views that show them: one query for both."""
+    prefetch_related_objects([memo], Prefetch("co_authors", queryset=Person.objects.only("name")))
+    return render(request, "decisions/memo.html", context, status=status)
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -710,7 +715,7 @@ def rate(request, memo_id):
         context["show_rate_form"] = True
     if request.htmx:
         return render(request, "decisions/memo.html#ratings", context, status=status)
-    return render(request, "decisions/memo.html", context, status=status)
+    return _whole_page(request, memo, context, status=status)
 
 
 @require_POST
@@ -729,7 +734,7 @@ def comment(request, memo_id):
         except services.DecisionError as exc:
             form.add_error(None, str(exc))
     context = _memo_context(request, memo, comment_form=form)
-    return render(request, "decisions/memo.html", context, status=422)
+    return _whole_page(request, memo, context, status=422)
 
 
 @require_POST
@@ -747,7 +752,7 @@ def revisit(request, memo_id):
         except services.DecisionError as exc:
             form.add_error(None, str(exc))
     context = _memo_context(request, memo, revisit_form=form)
-    return render(request, "decisions/memo.html", context, status=422)
+    return _whole_page(request, memo, context, status=422)
 
 
 # --- the bet ledger ----------------------------------------------------------------------------

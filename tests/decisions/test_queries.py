@@ -72,6 +72,25 @@ def test_the_memo_page_runs_the_same_queries_for_4_and_20_ratings_and_comments(
     with django_assert_max_num_queries(MEMO_BUDGET):
         big = _count(client, url)
     assert small == big
+    # The co-authors, named on the page and checked for the edit link: fetched once.
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    assert f"with {world.peer.name}" in page
+    assert _co_author_fetches(ctx) == 1
+    # "Show all reasons at -10" swaps one group in: no co-authors.
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(
+            url + "?score=-10", headers={"HX-Request": "true", "HX-Target": "reasons--10"}
+        )
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert _co_author_fetches(ctx) == 0
+
+
+def _co_author_fetches(ctx) -> int:
+    return sum(
+        q["sql"].startswith('SELECT ("decisions_memo_co_authors"."memo_id")')
+        for q in ctx.captured_queries
+    )
 
 
 def test_rating_over_htmx_reads_only_what_the_ratings_fragment_shows(world, client_for):
@@ -97,10 +116,7 @@ def test_rating_over_htmx_reads_only_what_the_ratings_fragment_shows(world, clie
     ):
         assert unused not in tables, unused
     # Only the full page names the co-authors (the access rule's EXISTS is not a fetch).
-    assert not any(
-        q["sql"].startswith('SELECT ("decisions_memo_co_authors"."memo_id")')
-        for q in ctx.captured_queries
-    )
+    assert _co_author_fetches(ctx) == 0
     # The service's window check and the fragment's share one read of the settings.
     assert tables.count('FROM "culture_companysettings"') == 1
     assert len(ctx.captured_queries) <= RATE_FRAGMENT_BUDGET, len(ctx.captured_queries)
