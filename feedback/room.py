@@ -9,15 +9,19 @@ the lobby, and without a previous circle: queries for what cannot be shown are s
 
 from __future__ import annotations
 
+from html import escape  # Django's escape is this plus a lazy-string wrapper per call
+
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from culture.models import Person
 from feedback.models import ActionItem, Circle, CircleItem, Kind, Participant
 
 Phase = Circle.Phase
 SEAT_FIELDS = [f.name for f in Participant._meta.concrete_fields]
+KIND_LABELS = dict(Kind.choices)
 
 
 def balance(items) -> dict:
@@ -47,10 +51,9 @@ def room_context(circle: Circle, viewer) -> dict:
     # In the lobby nothing from the items is shown (no round yet, nothing revealed), so a
     # live re-fetch there skips the query.
     visible = (
-        []
-        if circle.phase == Phase.LOBBY
-        else list(CircleItem.objects.visible_to(circle, viewer).select_related("author"))
+        [] if circle.phase == Phase.LOBBY else list(CircleItem.objects.visible_to(circle, viewer))
     )
+    _attach_authors(visible, seats)
     writer_ids = set()
     if circle.phase in (Phase.WRITING, Phase.REVEALED) and recipient is not None:
         writer_ids = set(
@@ -140,6 +143,7 @@ def room_context(circle: Circle, viewer) -> dict:
         "my_balance": balance(my_current),
         "round_balance": balance(current_items) if circle.phase == Phase.REVEALED else None,
         "revealed_rounds": revealed_rounds,
+        "revealed_sections": revealed_sections(revealed_rounds),
         "received": received,
         "carried": carried,
         "my_actions": mine,
@@ -148,6 +152,19 @@ def room_context(circle: Circle, viewer) -> dict:
         "paused": circle.paused_remaining is not None,
         "can_undo": can_undo,
     }
+
+
+def _attach_authors(items, seats) -> None:
+    """Give every item its author from the seats already fetched (authors sit in the
+    circle), instead of joining a whole person row to each of hundreds of items. An author
+    whose seat is gone is fetched, names only, in one more query."""
+    people = {seat.person_id: seat.person for seat in seats}
+    missing = {item.author_id for item in items} - people.keys()
+    if missing:
+        people.update(Person.objects.only("name", "email").in_bulk(missing))
+    cache_author = CircleItem.author.field.set_cached_value
+    for item in items:
+        cache_author(item, people[item.author_id])
 
 
 PILL_LEFT = '<span class="pill">left</span>'
@@ -194,6 +211,35 @@ def presence_rows(seats, *, facilitator_id: int, can_move: bool) -> SafeString:
             row += "</span>"
         rows.append(row + "</li>")
     return mark_safe("\n".join(rows))  # noqa: S308 - every interpolated value is escaped
+
+
+def revealed_sections(rounds) -> SafeString:
+    """One <section> per revealed round, newest first: who it was for, their response and
+    every item with its author. Built here in one pass for the same reason as the presence
+    rows: a circle that has gone round shows hundreds of items, and every live re-fetch of
+    every seat renders them. Every interpolated text is escaped; positions are ints."""
+    out = []
+    for round_ in rounds:
+        seat = round_["seat"]
+        position = int(seat.position)
+        section = (
+            f'<section class="card revealed-round" aria-labelledby="round-{position}">\n'
+            f'    <h2 id="round-{position}">For {escape(seat.person.name)}</h2>\n'
+        )
+        if seat.response:
+            section += (
+                f'    <p class="muted">{escape(seat.person.get_short_name())}: '
+                f"\u201c{escape(seat.response)}\u201d</p>\n"
+            )
+        section += '    <ul class="items">\n      '
+        section += "".join(
+            f'<li class="item {escape(item.kind)}"><span class="pill">'
+            f"{escape(KIND_LABELS.get(item.kind, item.kind))}</span> {escape(item.text)} "
+            f'<span class="muted">\u2014 {escape(item.author.name)}</span></li>'
+            for item in round_["items"]
+        )
+        out.append(section + "\n    </ul>\n  </section>")
+    return mark_safe("\n  ".join(out))  # noqa: S308 - every interpolated value is escaped
 
 
 def _step_buttons(circle: Circle, can_undo: bool) -> list[tuple[str, str, bool]]:

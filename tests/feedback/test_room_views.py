@@ -58,6 +58,40 @@ def test_after_reveal_the_whole_circle_sees_items_with_their_authors(
     assert world.employee.name in page and world.peer.name in page
 
 
+def test_revealed_rounds_show_each_item_escaped_with_its_kind_author_and_the_response(
+    world, circle, fourth, client_for
+):
+    """The revealed rounds are built in Python (feedback.room.revealed_sections), not by the
+    template engine: every text in them is escaped, and the round shows what the template
+    did: for whom, their response, and each item's kind, text and author."""
+    from feedback.models import Participant
+    from feedback.services import RESPONSES
+
+    step(circle, world.manager, "start")
+    write(circle, world.employee, '<script>alert("x")</script> & more', kind="stop")
+    write(circle, world.peer, "Keep the demos", kind="continue")
+    step(circle, world.manager, "reveal")
+    services.do_respond(circle_id=circle.pk, person=world.manager, response=RESPONSES[0])
+    url = reverse("feedback:room_state", args=[circle.pk])
+    page = body(client_for(fourth).get(url))
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in page
+    assert f'<h2 id="round-0">For {world.manager.name}</h2>' in page
+    assert f"{world.manager.get_short_name()}: \u201c{RESPONSES[0]}\u201d" in page.replace(
+        "&#x27;", "'"
+    )
+    assert '<li class="item stop"><span class="pill">Stop</span> &lt;script&gt;' in page
+    assert (
+        f'<span class="pill">Continue</span> Keep the demos <span class="muted">\u2014 {world.peer.name}</span>'
+        in page
+    )
+
+    # Authors come from the seats; one whose seat is gone is fetched (one query more).
+    Participant.objects.filter(circle=circle, person=world.peer).delete()
+    page = body(client_for(fourth).get(url))
+    assert f'Keep the demos <span class="muted">\u2014 {world.peer.name}</span>' in page
+
+
 def test_recipient_only_audience_keeps_revealed_items_to_the_recipient(world, fourth, client_for):
     from feedback.models import Circle
 
