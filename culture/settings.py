@@ -236,7 +236,8 @@ for _app in ("feedback", "keeper", "decisions", "pay"):
 AUTH_USER_MODEL = "culture.Person"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, whose per-request person lookup also reads the unread count.
+    "culture.backends.PersonBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -91,6 +91,32 @@ def test_notification_centre_shows_unread_count_and_marks_read(world, client_for
 
 
 @pytest.mark.django_db
+def test_the_unread_count_is_read_with_the_person_and_is_fresh_on_every_request(world, client_for):
+    """culture.backends.PersonBackend counts the unread notifications in the person lookup
+    every request makes: the header needs no query of its own, and a new notification or
+    one marked read shows on the very next page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.employee)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/").content.decode()
+    assert "unread" not in page
+    notification_queries = [q["sql"] for q in ctx if "culture_notification" in q["sql"]]
+    assert len(notification_queries) == 1, notification_queries
+    assert '"culture_person"' in notification_queries[0]  # the subquery of the person lookup
+    _notify(world.employee)
+    _notify(world.employee, key="second")
+    assert "2 unread" in client.get("/").content.decode()
+    Notification.objects.filter(recipient=world.employee).update(read_at=timezone.now())
+    assert "unread" not in client.get("/").content.decode()
+    # Somebody else's notifications are not counted.
+    _notify(world.peer)
+    assert "unread" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
 def test_nobody_can_mark_someone_elses_notification(world, client_for):
     _notify(world.employee)
     note = Notification.objects.get()
