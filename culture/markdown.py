@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -49,13 +51,19 @@ def render_markdown(text: str) -> SafeString:
     attribute or URL scheme outside the allow-list (no event handlers, no javascript:,
     data: or vbscript: links, no hx-* attributes) and adds rel="noopener noreferrer".
     """
-    html = _md.render(text or "")
-    clean = nh3.clean(
-        html,
+    return mark_safe(_render(text or ""))  # noqa: S308 - sanitised by nh3 in _render
+
+
+@functools.lru_cache(maxsize=256)
+def _render(text: str) -> str:
+    """The HTML of one text. It depends on the text alone, so the memos people are reading
+    now are rendered once per process, not on every view (a memo of a few pages costs
+    milliseconds to parse and sanitise)."""
+    return nh3.clean(
+        _md.render(text),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 above
