@@ -1,5 +1,5 @@
 """The authentication backend: Django's ModelBackend, with the person of every request read
-in one prepared statement that also counts their unread notifications.
+in one hand-written statement that also counts their unread notifications.
 
 Every request looks up its person, and every page's header shows how many notifications are
 unread. Counted on its own, that was one more query on every page; and the ORM builds and

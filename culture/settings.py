@@ -278,7 +278,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Django's database sessions, read with one prepared statement (culture/sessions.py).
+# Django's database sessions, read with one hand-written statement (culture/sessions.py).
 SESSION_ENGINE = "culture.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,4 +1,4 @@
-"""The two lookups every request makes, each one prepared statement: the session
+"""The two lookups every request makes, each one hand-written SQL statement: the session
 (culture.sessions) and the person with their unread count (culture.backends)."""
 
 from datetime import timedelta
