@@ -20,8 +20,9 @@ class SessionStore(DBStore):
         key = self.session_key
         if key is None:  # no cookie, or one that failed the key check
             return None
-        table = connections[router.db_for_read(model)].ops.quote_name(model._meta.db_table)
-        with connections[router.db_for_read(model)].cursor() as cursor:
+        connection = connections[router.db_for_read(model)]
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT session_data, expire_date FROM {table}"  # noqa: S608 - a table name
                 " WHERE session_key = %s AND expire_date > %s",

@@ -142,7 +142,6 @@ def room_context(circle: Circle, viewer) -> dict:
         "my_current": my_current,
         "my_balance": balance(my_current),
         "round_balance": balance(current_items) if circle.phase == Phase.REVEALED else None,
-        "revealed_rounds": revealed_rounds,
         "revealed_sections": revealed_sections(revealed_rounds),
         "received": received,
         "carried": carried,
