@@ -159,15 +159,21 @@ def django_setup():
 
 def session_cookie(email: str) -> str:
     """A real session for `email`, created the way login does (no password round trip)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 
     from culture.models import Person
 
     person = Person.objects.get(email=email)
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(person.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The backend that login would record: the first that can look a person up again (as
+    # Django's test client picks it). A path not in the settings is no login at all.
+    store[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
     store[HASH_SESSION_KEY] = person.get_session_auth_hash()
     store.create()
     return f"sessionid={store.session_key}"
@@ -177,6 +183,8 @@ def fetch(url: str, cookie: str, headers: dict | None = None) -> tuple[int, floa
     request = urllib.request.Request(url, headers={"Cookie": cookie, **(headers or {})})  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         body = response.read()
+        if response.geturl() != url:  # e.g. to the login page: that is not the page measured
+            raise RuntimeError(f"{url} was redirected to {response.geturl()}")
         # Django's own time; culture.asgi adds "queue;dur=" (waiting for a thread).
         timing = ", ".join(response.headers.get_all("Server-Timing") or [])
         match = re.search(r"app;dur=([\d.]+)", timing)
