@@ -4,7 +4,7 @@ in one hand-written statement that also counts their unread notifications.
 Every request looks up its person, and every page's header shows how many notifications are
 unread. Counted on its own, that was one more query on every page; and the ORM builds and
 compiles the person lookup on every request, which costs several times the statement itself
-(the annotated ORM lookup about 2 ms of CPU here, this statement about 0.4 ms). The count is
+(the annotated ORM lookup 2.1-2.5 ms of CPU here, this statement about 0.5 ms). The count is
 as fresh as the person row: read at the start of the request.
 """
 

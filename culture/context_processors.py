@@ -49,7 +49,7 @@ def chrome(request):
         "site_urls": urls,
         "nav_section": section,
         # Read with the person by culture.backends.PersonBackend; counted here only for a
-        # person that came from elsewhere (a test's force_login with another backend).
+        # person it did not read (one that login() put on this very request).
         "unread_count": unread
         if (unread := getattr(user, "unread_notifications", None)) is not None
         else functools.cache(
