@@ -4,7 +4,8 @@ Before a reveal, nobody gets anyone else's items or who wrote them: the only que
 content is CircleItem.objects.visible_to(circle, viewer); the counts query returns author
 ids only, and is used as "N of M have written" (plus, for the facilitator, who has not).
 A fixed number of queries, whatever the number of seats, items or past circles (fewer in
-the lobby, and without a previous circle: queries for what cannot be shown are skipped).
+the lobby, and without a previous circle: queries for what cannot be shown are skipped;
+one more, names only, when an item's author no longer has a seat: _attach_authors).
 """
 
 from __future__ import annotations
