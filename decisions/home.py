@@ -13,9 +13,13 @@ def home_context(request) -> dict:
         Memo.objects.visible_to(user)
         .waiting_for_rating_by(user, today)
         .select_related("captain")
+        # What the list shows: not the body, the search vector or the captain's whole row.
+        .only("title", "decide_by", "captain__name")
         .order_by("decide_by", "id")[:5]
     )
     needs_outcome = list(
-        Memo.objects.needing_outcome_for(user, today).order_by("look_back_on", "id")[:5]
+        Memo.objects.needing_outcome_for(user, today)
+        .only("title", "look_back_on")
+        .order_by("look_back_on", "id")[:5]
     )
     return {"decisions_waiting": waiting, "decisions_needs_outcome": needs_outcome}

@@ -17,7 +17,10 @@ def home_context(request) -> dict:
     ctx = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
     if not getattr(user, "is_authenticated", False):
         return ctx
-    people = list(Person.objects.under_by_level(user).active())
+    # What a comparison reads of a person (not the password hash or the search text).
+    people = list(
+        Person.objects.under_by_level(user).active().only("name", "job_family", "level", "location")
+    )
     if people:
         rows = comparison.compare_people(people, on=timezone.localdate())
         compared = [c for c in rows if c.ratio is not None]
