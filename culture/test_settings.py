@@ -13,5 +13,6 @@ os.environ.setdefault("MAIL_URL", "locmem:")
 from culture.settings import *  # noqa: E402,F403
 from culture.settings import AUTH_PASSWORD_VALIDATORS  # noqa: E402,F401
 
-# Fast hashing keeps persona creation cheap; production keeps Django's default.
+# Fast hashing keeps persona creation cheap; production hashes with Argon2 (settings.py;
+# tests/culture/test_password_hashing.py checks the production list).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
