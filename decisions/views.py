@@ -450,9 +450,11 @@ def _memo_context(
     if mine is None:
         mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
     is_captain = memo.captain_id == user.pk
+    # The related people are read for their names only (not whole rows with password hashes).
     invitations = list(
         Invitation.objects.filter(memo=memo)
         .select_related("person")
+        .only("memo_id", "person__name")
         .annotate(
             has_rated=Exists(
                 Rating.objects.filter(memo_id=OuterRef("memo_id"), person_id=OuterRef("person_id"))
@@ -486,12 +488,17 @@ def _memo_context(
                 list(
                     Comment.objects.filter(memo=memo)
                     .select_related("author")
+                    .only("parent_id", "body", "created_at", "author__name")
                     .order_by("created_at", "id")
                 )
             )
         ),
         "revisits": SimpleLazyObject(
-            lambda: list(RevisitRequest.objects.filter(memo=memo).select_related("requested_by"))
+            lambda: list(
+                RevisitRequest.objects.filter(memo=memo)
+                .select_related("requested_by")
+                .only("new_information", "created_at", "requested_by__name")
+            )
         ),
         "rate_form": rate_form,
         "comment_form": comment_form or forms.CommentForm(),

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from decisions.models import Memo
+from decisions.models import Invitation, Memo, RevisitRequest
 from tests.conftest import make_person
 from tests.decisions.conftest import make_comment, make_memo, make_rating
 
@@ -58,13 +58,19 @@ def test_the_memo_page_runs_the_same_queries_for_4_and_20_ratings_and_comments(
     memo = make_memo(captain=world.employee, teams=[world.team], co_authors=[world.peer])
     client = client_for(world.manager)
     url = memo.get_absolute_url()
+    people = []
 
     def grow(n):
         for i in range(n):
             person = make_person(team=world.team)
+            people.append(person)
             make_rating(memo, person, i % 21 - 10)
             root = make_comment(memo, person)
             make_comment(memo, world.peer, "reply", parent=root)
+            Invitation.objects.create(memo=memo, person=person, invited_by=world.employee)
+            RevisitRequest.objects.create(
+                memo=memo, requested_by=person, new_information=f"News {len(people)}"
+            )
 
     grow(4)
     small = _count(client, url)
@@ -72,6 +78,14 @@ def test_the_memo_page_runs_the_same_queries_for_4_and_20_ratings_and_comments(
     with django_assert_max_num_queries(MEMO_BUDGET):
         big = _count(client, url)
     assert small == big
+    # Comment authors, the invited and those asking to revisit are named (read with their
+    # rows, names only).
+    page = client.get(url).content.decode()
+    for person in (people[0], people[-1]):
+        # Their reason, their comment and their request to revisit.
+        assert page.count(f"<strong>{person.name}</strong>") == 3
+        assert f"{person.name} (rated)" in page
+    assert "News 20" in page
     # The co-authors, named on the page and checked for the edit link: fetched once.
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(url).content.decode()
