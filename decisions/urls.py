@@ -1,22 +1,22 @@
 from django.urls import path
 
-from decisions import views
+from decisions.views import feed, ledger, memo, writing
 
 app_name = "decisions"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("new/", views.new_memo, name="new"),
-    path("preview/", views.preview, name="preview"),
-    path("reviews/", views.reviews, name="reviews"),
-    path("people/<int:person_id>/", views.person_ledger, name="person_ledger"),
-    path("teams/<slug:slug>/", views.team_ledger, name="team_ledger"),
-    path("<int:memo_id>/", views.memo_page, name="memo"),
-    path("<int:memo_id>/edit/", views.edit_memo, name="edit"),
-    path("<int:memo_id>/rate/", views.rate, name="rate"),
-    path("<int:memo_id>/comment/", views.comment, name="comment"),
-    path("<int:memo_id>/revisit/", views.revisit, name="revisit"),
-    path("<int:memo_id>/hand-over/", views.hand_over, name="hand_over"),
-    path("<int:memo_id>/invite/", views.invite, name="invite"),
-    path("<int:memo_id>/step/<slug:step>/", views.step, name="step"),
+    path("", feed.index, name="index"),
+    path("new/", writing.new_memo, name="new"),
+    path("preview/", writing.preview, name="preview"),
+    path("reviews/", ledger.reviews, name="reviews"),
+    path("people/<int:person_id>/", ledger.person_ledger, name="person_ledger"),
+    path("teams/<slug:slug>/", ledger.team_ledger, name="team_ledger"),
+    path("<int:memo_id>/", memo.memo_page, name="memo"),
+    path("<int:memo_id>/edit/", writing.edit_memo, name="edit"),
+    path("<int:memo_id>/rate/", memo.rate, name="rate"),
+    path("<int:memo_id>/comment/", memo.comment, name="comment"),
+    path("<int:memo_id>/revisit/", memo.revisit, name="revisit"),
+    path("<int:memo_id>/hand-over/", writing.hand_over, name="hand_over"),
+    path("<int:memo_id>/invite/", writing.invite, name="invite"),
+    path("<int:memo_id>/step/<slug:step>/", writing.step, name="step"),
 ]

@@ -1,4 +1,4 @@
-"""The feed's memo cards are built in Python (decisions.views.feed_cards) for speed; this is
+"""The feed's memo cards are built in Python (decisions.views.feed.feed_cards) for speed; this is
 the template they replaced, and the two must give the same HTML for every kind of card."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.template import engines
 from django.utils import timezone
 
 from decisions.models import Memo
-from decisions.views import FEED_CARD_FIELDS, feed_cards
+from decisions.views.feed import FEED_CARD_FIELDS, feed_cards
 from tests.conftest import make_person, make_team
 from tests.decisions.conftest import make_memo, make_rating
 

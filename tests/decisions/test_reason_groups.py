@@ -1,4 +1,4 @@
-"""A memo's reasons are built in Python (decisions.views.reason_group_html) for speed; this
+"""A memo's reasons are built in Python (decisions.views.memo.reason_group_html) for speed; this
 is the template partial they replaced, and the two must give the same HTML for every kind of
 score group: negative, zero and positive, changed ratings with their history, names and
 reasons that need escaping, and a score with more reasons than are shown."""
@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from decisions import services
 from decisions.models import Memo
-from decisions.views import REASONS_SHOWN, _group, _groups, _reasons
+from decisions.views.memo import REASONS_SHOWN, _group, _groups, _reasons
 from tests.conftest import make_person
 from tests.decisions.conftest import make_memo, make_rating
 

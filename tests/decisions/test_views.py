@@ -472,7 +472,7 @@ def test_search_ranks_title_matches_first_and_respects_visibility(world, client_
 
 
 def test_search_pages_keep_the_ranking_and_stop_after_the_cap(world, client_for, monkeypatch):
-    monkeypatch.setattr("decisions.views.SEARCH_CAP", 30)
+    monkeypatch.setattr("decisions.views.feed.SEARCH_CAP", 30)
     for i in range(35):  # the title match ranks above the body-only matches
         title = "Tariff review" if i == 17 else f"Idea {i:02}"
         make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")

@@ -1,0 +1,410 @@
+"""The memo page, and what everyone does on it: rate, comment, ask to revisit."""
+
+from __future__ import annotations
+
+import functools
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.views.decorators.http import require_GET, require_POST
+
+from culture import access, audit
+from culture.markdown import render_markdown
+from culture.models import Person
+from decisions import forms, services
+from decisions.models import (
+    SCORES,
+    Comment,
+    Invitation,
+    Memo,
+    Rating,
+    RatingRevision,
+    RevisitRequest,
+)
+from decisions.views import hx_target
+
+S = Memo.State
+
+
+# --- the memo page -----------------------------------------------------------------------------
+
+
+REASONS_SHOWN = 3  # reasons shown per score before "show all"
+
+
+def _histogram(counts):
+    """The SVG bars and the accessible title for the 21 scores, from {score: count} (one
+    aggregate query, not 500 rows). Built here: ~170 numbers per chart cost more to
+    resolve and localise one by one in the template than the rest of the page."""
+    top = max(counts.values(), default=0) or 1
+    bars, title = [], []
+    for i, score in enumerate(SCORES):
+        n = counts.get(score, 0)
+        height = round(90 * n / top)
+        x, y = 8 + i * 28, 110 - height
+        label = f"{score:+d}" if score else "0"
+        tone = "neg" if score < 0 else ("pos" if score > 0 else "zero")
+        bars.append(
+            format_html(
+                '<rect class="bar {}" x="{}" y="{}" width="22" height="{}"/>', tone, x, y, height
+            )
+        )
+        if n:
+            title.append(f"{label}: {n}; ")
+            bars.append(
+                format_html(
+                    '<text class="count" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    x + 11,
+                    y - 4,
+                    n,
+                )
+            )
+        bars.append(
+            format_html(
+                '<text class="axis" x="{}" y="128" text-anchor="middle">{}</text>', x + 11, label
+            )
+        )
+    return {"bars": mark_safe("".join(bars)), "title": "".join(title)}
+
+
+def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
+    """Signed reasons in score order (most negative first), oldest first within a score:
+    the first `limit` of every score, or every reason of one `score`. A memo with 500
+    ratings shows the whole spread and 3 reasons per score; each score expands on request."""
+    ratings = (
+        Rating.objects.filter(memo=memo)
+        .select_related("person")
+        .only("score", "reason", "version", "updated_at", "memo_id", "person__name")
+        .order_by("score", "updated_at", "id")
+    )
+    if score is not None:
+        ratings = list(ratings.filter(score=score))
+    else:
+        ratings = list(
+            ratings.annotate(
+                nth=Window(
+                    RowNumber(), partition_by=F("score"), order_by=(F("updated_at"), F("id"))
+                ),
+                # How many reasons each score has, from the same statement (one snapshot).
+                score_total=Window(Count("id"), partition_by=F("score")),
+            ).filter(nth__lte=limit)
+        )
+    # Earlier versions only for ratings that changed (most never do): one query, no
+    # per-row prefetch querysets.
+    changed = {r.pk: r for r in ratings if r.version > 1}
+    for r in ratings:
+        r.history = []
+    if changed:
+        for rev in RatingRevision.objects.filter(rating_id__in=changed).order_by("at", "id"):
+            changed[rev.rating_id].history.append(rev)
+    return ratings
+
+
+def _group(memo_url, score, count, ratings):
+    # An expanded score is read by a later statement than its count: a rating written in
+    # between may add a reason, never make the count smaller than what is shown.
+    count = max(count, len(ratings))
+    group = {
+        "score": score,
+        "label": f"{score:+d}" if score else "0",
+        "count": count,
+        "ratings": ratings,
+        "hidden": count - len(ratings),
+    }
+    group["html"] = reason_group_html(group, memo_url)
+    return group
+
+
+def _revision_html(rev) -> str:
+    return format_html(
+        '<li>{}: {}, <span class="pre-line">{}</span></li>',
+        date_format(template_localtime(rev.at), "j M Y, H:i"),
+        f"{rev.score:+d}",
+        rev.reason,
+    )
+
+
+def reason_group_html(g, memo_url: str):
+    """One score's reasons (the <li> of the reason-group partial), built here: a memo with
+    500 ratings shows 21 scores and up to 63 reasons, and their tags, filters and a
+    {% url %} per score cost the template about 8 ms. The HTML is the same as the template's
+    it replaced (tests/decisions/test_reason_groups.py)."""
+    score, label = g["score"], g["label"]
+    tone = "neg" if score < 0 else ("pos" if score > 0 else "zero")
+    rows = []
+    for r in g["ratings"]:
+        history = ""
+        if r.version > 1:
+            changed = r.version - 1
+            history = format_html(
+                '\n      <details class="rating-history"><summary class="small muted">'
+                "changed {} time{}</summary>\n"
+                '        <ol class="small">{}</ol>\n'
+                "      </details>",
+                changed,
+                "" if changed == 1 else "s",
+                mark_safe("".join(_revision_html(rev) for rev in r.history)),  # noqa: S308
+            )
+        rows.append(
+            format_html(
+                '\n    <li><strong>{}</strong>: <span class="pre-line">{}</span>{}</li>\n    ',
+                r.person.name,
+                r.reason,
+                history,
+            )
+        )
+    more = ""
+    if g["hidden"] > 0:
+        more = format_html(
+            '\n  <a class="button secondary small" href="{}?score={}#reasons-{}"'
+            ' hx-get="{}?score={}" hx-target="#reasons-{}" hx-swap="outerHTML">'
+            "Show all {} reasons at {}</a>\n  ",
+            memo_url,
+            score,
+            score,
+            memo_url,
+            score,
+            score,
+            g["count"],
+            label,
+        )
+    return format_html(
+        '<li class="reason-group" id="reasons-{}">\n'
+        '  <h4 class="score-label {}">{} <span class="muted small">({})</span></h4>\n'
+        "  <ul>\n    {}\n  </ul>\n  {}\n</li>",
+        score,
+        tone,
+        label,
+        g["count"],
+        mark_safe("".join(rows)),  # noqa: S308 - each row was built by format_html
+        more,
+    )
+
+
+def _groups(memo, ratings, counts, expand=None):
+    """One group per score that has ratings; `expand` is a score shown in full."""
+    by_score = {}
+    for r in ratings:
+        by_score.setdefault(r.score, []).append(r)
+    memo_url = memo.get_absolute_url()
+    return [
+        _group(memo_url, score, counts[score], expand[1] if expand and expand[0] == score else rows)
+        for score, rows in sorted(by_score.items())
+    ]
+
+
+def _expand_score(request):
+    try:
+        score = int(request.GET.get("score", ""))
+    except ValueError:
+        return None
+    return score if score in SCORES else None
+
+
+def _thread(comments):
+    roots, by_id = [], {}
+    for c in comments:
+        c.thread_replies = []
+        by_id[c.pk] = c
+    for c in comments:
+        if c.parent_id and c.parent_id in by_id:
+            by_id[c.parent_id].thread_replies.append(c)
+        else:
+            roots.append(c)
+    return roots
+
+
+def _memo_context(
+    request,
+    memo,
+    *,
+    rate_form=None,
+    comment_form=None,
+    revisit_form=None,
+    expand=None,
+    mine=None,
+):
+    """Everything the memo page shows. `mine`: the viewer's rating when the caller has it
+    (the one just written), instead of reading it again."""
+    user = request.user
+    window_open = memo.window_open
+    spread_visible = memo.spread_visible(window_open)
+    groups = []
+    if spread_visible:
+        # The counts come from the statement that reads the reasons, so the two always
+        # agree: read separately, a rating written in between made a reason's score
+        # missing from the counts (a KeyError seen under load).
+        shown = _reasons(memo)
+        counts = {r.score: r.score_total for r in shown}
+        if expand is not None and counts.get(expand, 0) > REASONS_SHOWN:
+            expand = (expand, _reasons(memo, score=expand))
+        else:
+            expand = None
+        groups = _groups(memo, shown, counts, expand)
+        rating_count = sum(counts.values())
+    else:
+        rating_count = Rating.objects.filter(memo=memo).count()
+    if mine is None:
+        mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
+    is_captain = memo.captain_id == user.pk
+    # The related people are read for their names only (not whole rows with password hashes).
+    invitations = list(
+        Invitation.objects.filter(memo=memo)
+        .select_related("person")
+        .only("memo_id", "person__name")
+        .annotate(
+            has_rated=Exists(
+                Rating.objects.filter(memo_id=OuterRef("memo_id"), person_id=OuterRef("person_id"))
+            )
+        )
+        .order_by("person__name")
+    )
+    if rate_form is None and window_open:
+        rate_form = forms.RateForm(
+            initial={"score": mine.score, "reason": mine.reason} if mine else None
+        )
+    return {
+        "memo": memo,
+        # Read only when the template shows them: the htmx fragment after a rating shows
+        # the ratings alone, and skipped the Markdown and three queries it never used.
+        "body_html": functools.partial(render_markdown, memo.body),
+        "window_open": window_open,
+        "spread_visible": spread_visible,
+        "histogram": _histogram(counts) if spread_visible else [],
+        "groups": groups,
+        "rating_count": rating_count,
+        "mine": mine,
+        "is_captain": is_captain,
+        # Called by the template, so the ratings fragment (which does not show the edit
+        # link) does not fetch the co-authors.
+        "is_author": functools.partial(memo.is_author, user),
+        "teams": SimpleLazyObject(lambda: list(memo.teams.all())),
+        "invitations": invitations,
+        "comments": SimpleLazyObject(
+            lambda: _thread(
+                list(
+                    Comment.objects.filter(memo=memo)
+                    .select_related("author")
+                    .only("parent_id", "body", "created_at", "author__name")
+                    .order_by("created_at", "id")
+                )
+            )
+        ),
+        "revisits": SimpleLazyObject(
+            lambda: list(
+                RevisitRequest.objects.filter(memo=memo)
+                .select_related("requested_by")
+                .only("new_information", "created_at", "requested_by__name")
+            )
+        ),
+        "rate_form": rate_form,
+        "comment_form": comment_form or forms.CommentForm(),
+        "revisit_form": revisit_form or forms.RevisitForm(),
+        "next_steps": services.allowed_next(memo.state) if is_captain else [],
+        "states": S,
+        "can_revisit": memo.state in (S.TESTING, S.DECIDED, S.OUTCOME),
+    }
+
+
+@require_GET
+def memo_page(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    if memo.confidential:
+        audit.record(request.user, "decisions.memo.read", obj=memo)
+    expand = _expand_score(request)
+    if expand is not None and hx_target(request) == f"reasons-{expand}":
+        # "Show all reasons at -3": only that score's reasons, not the whole page.
+        ratings = _reasons(memo, score=expand) if memo.spread_visible(memo.window_open) else []
+        if not ratings:
+            raise Http404
+        return render(
+            request,
+            "decisions/memo.html#reason-group",
+            {"memo": memo, "g": _group(memo.get_absolute_url(), expand, len(ratings), ratings)},
+        )
+    return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
+
+
+def _whole_page(request, memo, context, status=200):
+    """The whole memo page. It names the co-authors (and `is_author` checks them), which
+    the access gate leaves to the views that show them: one query for both."""
+    prefetch_related_objects([memo], Prefetch("co_authors", queryset=Person.objects.only("name")))
+    return render(request, "decisions/memo.html", context, status=status)
+
+
+# --- everyone: rate, comment, ask to revisit ---------------------------------------------------
+
+
+@require_POST
+def rate(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    form = forms.RateForm(request.POST)
+    status = 200
+    mine = None
+    if form.is_valid():
+        try:
+            mine = services.do_rate(
+                memo_id=memo.pk,
+                by=request.user,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+            )
+            if not request.htmx:
+                return redirect(memo.get_absolute_url() + "#ratings")
+            form = None
+        except services.DecisionError as exc:
+            form.add_error(None, str(exc))
+            status = 422
+    else:
+        status = 422
+    context = _memo_context(request, memo, rate_form=form, mine=mine)
+    if status == 422:
+        context["rate_form"] = form
+        context["show_rate_form"] = True
+    if request.htmx:
+        return render(request, "decisions/memo.html#ratings", context, status=status)
+    return _whole_page(request, memo, context, status=status)
+
+
+@require_POST
+def comment(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    form = forms.CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            c = services.do_comment(
+                memo_id=memo.pk,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                parent_id=form.cleaned_data.get("parent"),
+            )
+            return redirect(memo.get_absolute_url() + f"#comment-{c.pk}")
+        except services.DecisionError as exc:
+            form.add_error(None, str(exc))
+    context = _memo_context(request, memo, comment_form=form)
+    return _whole_page(request, memo, context, status=422)
+
+
+@require_POST
+def revisit(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id)
+    form = forms.RevisitForm(request.POST)
+    if form.is_valid():
+        try:
+            services.do_request_revisit(
+                memo_id=memo.pk,
+                by=request.user,
+                new_information=form.cleaned_data["new_information"],
+            )
+            return redirect(memo.get_absolute_url() + "#revisits")
+        except services.DecisionError as exc:
+            form.add_error(None, str(exc))
+    context = _memo_context(request, memo, revisit_form=form)
+    return _whole_page(request, memo, context, status=422)

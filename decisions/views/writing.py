@@ -1,0 +1,167 @@
+"""Writing a memo, and the captain's steps from publishing to the outcome."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from culture import access
+from culture.markdown import render_markdown
+from decisions import forms, services
+from decisions.models import MEMO_TEMPLATE
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _memo_kwargs(data):
+    return {
+        "title": data["title"],
+        "body": data["body"],
+        "decide_by": data["decide_by"],
+        "teams": data["teams"],
+        "co_authors": data["co_authors"],
+        "confidential": data["confidential"],
+        "readers": data["readers"] if data["confidential"] else [],
+        "hide_spread": data["hide_spread"],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def new_memo(request):
+    user = access._require_active(request.user)
+    form = forms.MemoForm(request.POST or None, initial={"body": MEMO_TEMPLATE})
+    if request.method == "POST":
+        if form.is_valid():
+            memo = services.do_create_memo(by=user, **_memo_kwargs(form.cleaned_data))
+            return redirect("decisions:memo", memo_id=memo.pk)
+        return render(request, "decisions/edit.html", {"form": form, "memo": None}, status=422)
+    return render(request, "decisions/edit.html", {"form": form, "memo": None})
+
+
+@require_http_methods(["GET", "POST"])
+def edit_memo(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id, author=True)
+    form = forms.MemoForm(request.POST or None, initial=forms.MemoForm.initial_for(memo))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.do_edit_memo(memo=memo, by=request.user, **_memo_kwargs(form.cleaned_data))
+                return redirect("decisions:memo", memo_id=memo.pk)
+            except services.DecisionError as exc:
+                form.add_error(None, str(exc))
+        return render(request, "decisions/edit.html", {"form": form, "memo": memo}, status=422)
+    return render(request, "decisions/edit.html", {"form": form, "memo": memo})
+
+
+@require_POST
+def preview(request):
+    """Render Markdown for the preview pane. Changes nothing."""
+    access._require_active(request.user)
+    body = request.POST.get("body", "")[:100_000]
+    return render(request, "decisions/_preview.html", {"body_html": render_markdown(body)})
+
+
+# --- the captain's steps -----------------------------------------------------------------------
+
+STEPS = {
+    "publish": (None, "Publish for dissent"),
+    "test": (forms.TestForm, "Start a test"),
+    "results": (forms.ResultsForm, "Record the test results"),
+    "decide": (forms.DecideForm, "Make the bet"),
+    "outcome": (forms.OutcomeForm, "Record how it went"),
+}
+
+
+def _run_step(step, memo, by, data):
+    if step == "publish":
+        return services.do_publish(memo_id=memo.pk, by=by)
+    if step == "test":
+        return services.do_start_test(memo_id=memo.pk, by=by, description=data["description"])
+    if step == "results":
+        return services.do_record_test_results(memo_id=memo.pk, by=by, results=data["results"])
+    if step == "decide":
+        return services.do_decide(
+            memo_id=memo.pk,
+            by=by,
+            bet=data["bet"],
+            why=data["why"],
+            look_back_on=data["look_back_on"],
+        )
+    return services.do_record_outcome(
+        memo_id=memo.pk,
+        by=by,
+        outcome=data["outcome"],
+        celebration=data["celebration"],
+        happened=data["happened"],
+        learned=data["learned"],
+        new_look_back_on=data["new_look_back_on"],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def step(request, memo_id, step):
+    if step not in STEPS:
+        raise Http404
+    memo = access.get_memo_for_user(request.user, memo_id, write=True)
+    form_class, title = STEPS[step]
+    form = form_class(request.POST or None) if form_class else None
+    if step == "results" and form is not None and request.method == "GET":
+        form = forms.ResultsForm(initial={"results": memo.test_results})
+    status = 200
+    if request.method == "POST":
+        if form is None or form.is_valid():
+            try:
+                _run_step(step, memo, request.user, form.cleaned_data if form else {})
+                return redirect("decisions:memo", memo_id=memo.pk)
+            except services.DecisionError as exc:
+                error = str(exc)
+        else:
+            error = ""
+        status = 422
+    else:
+        error = ""
+    return render(
+        request,
+        "decisions/step.html",
+        {"memo": memo, "form": form, "step": step, "title": title, "error": error},
+        status=status,
+    )
+
+
+@require_POST
+def hand_over(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id, write=True)
+    form = forms.HandOverForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.do_hand_over(memo_id=memo.pk, by=request.user, to=form.cleaned_data["email"])
+            return redirect("decisions:memo", memo_id=memo.pk)
+        except services.DecisionError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "decisions/step.html",
+        {"memo": memo, "form": form, "step": "handover", "title": "Hand over", "error": error},
+        status=422,
+    )
+
+
+@require_POST
+def invite(request, memo_id):
+    memo = access.get_memo_for_user(request.user, memo_id, write=True)
+    form = forms.InviteForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.do_invite(memo_id=memo.pk, by=request.user, people=form.cleaned_data["people"])
+            return redirect("decisions:memo", memo_id=memo.pk)
+        except services.DecisionError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "decisions/step.html",
+        {"memo": memo, "form": form, "step": "invite", "title": "Invite", "error": error},
+        status=422,
+    )
