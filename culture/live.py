@@ -7,7 +7,7 @@
 Messages never carry content: each browser re-renders its own view from the database
 through the access gate, so nobody can receive what they may not see. (The one addition, a
 circle's "N of M have written" for an item written, is what every viewer's page shows; the
-stream decides per viewer whether to send it: feedback.views.changed_data.)
+stream decides per viewer whether to send it: feedback.views.stream.changed_data.)
 
 - With settings.REDIS_URL: publish goes to Redis pub/sub; every process runs one listener
   task (one Redis connection, a pattern subscription) that fans out to its local queues.

@@ -368,7 +368,7 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
         # version V-1 and V, and the count below the count at V. So the event can say
         # "V, N of M have written": a viewer still at V-1 updates its count in place
         # instead of re-fetching the room (the stream keeps author and facilitator ids to
-        # itself: feedback.views.changed_data).
+        # itself: feedback.views.stream.changed_data).
         event = {
             "version": circle.version + 1,
             "author": author.pk,

@@ -1,0 +1,230 @@
+"""Circles: the list, a new circle, and the live room with everything done in it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from culture import access
+from culture.models import Person
+from feedback import forms, services
+from feedback.models import ActionItem, Circle
+from feedback.room import room_context
+from feedback.views import FOUR_A
+
+# --- Index ---------------------------------------------------------------------------------
+
+
+@require_GET
+def index(request):
+    me = access._require_active(request.user)
+    circles = list(Circle.objects.for_participant(me).select_related("facilitator")[:50])
+    return render(
+        request,
+        "feedback/index.html",
+        {
+            "upcoming": [c for c in circles if c.phase != Circle.Phase.ENDED],
+            "past": [c for c in circles if c.phase == Circle.Phase.ENDED],
+            "actions": list(ActionItem.objects.open_for(me)[:20]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def circle_new(request):
+    me = access._require_active(request.user)
+    form = forms.CircleForm(request.POST or None, initial={"facilitator": me.pk})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            circle = services.do_create_circle(
+                creator=me,
+                title=data["title"],
+                people=[me, *data["participants"]],
+                facilitator=data["facilitator"],
+                scheduled_at=data["scheduled_at"],
+                minutes_per_person=data["minutes_per_person"],
+                reveal_to=data["reveal_to"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Circle created; invitations are on their way.")
+            return redirect(circle)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "feedback/circle_new.html", {"form": form}, status=status)
+
+
+# --- The room ------------------------------------------------------------------------------
+
+
+def _render_room(request, circle, *, status=200, item_form=None, fragment=None):
+    context = room_context(circle, request.user)
+    context["item_form"] = item_form or forms.ItemForm()
+    context["four_a"] = FOUR_A
+    context["responses"] = services.RESPONSES
+    template = "feedback/room.html"
+    if fragment or request.htmx:
+        template += "#state"
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def room(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    return _render_room(request, circle)
+
+
+@require_GET
+def room_state(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    return _render_room(request, circle, fragment=True)
+
+
+def _after_post(request, circle_id, *, status=200, **kw):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    if request.htmx:
+        return _render_room(request, circle, status=status, fragment=True, **kw)
+    if status != 200:
+        return _render_room(request, circle, status=status, **kw)
+    return redirect(circle)
+
+
+@require_POST
+def step(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id, facilitator=True)
+    form = forms.StepForm(request.POST)
+    if not form.is_valid():
+        return _after_post(request, circle.pk, status=422)
+    data = form.cleaned_data
+    kw = {}
+    if data["action"] == "handover":
+        kw["to_person_id"] = data["person"]
+    elif data["action"] == "nudge":
+        kw["person_id"] = data["person"]
+    elif data["action"] == "move":
+        kw["person_id"] = data["person"]
+        kw["up"] = data["direction"] == "up"
+    elif data["action"] == "extend":
+        kw["minutes"] = data["minutes"] or 2
+    try:
+        services.do_step(
+            circle_id=circle.pk,
+            actor=request.user,
+            action=data["action"],
+            expect=data["expect"],
+            **kw,
+        )
+    except services.StepRefused as exc:
+        messages.info(request, str(exc))
+        return _after_post(request, circle.pk, status=409 if not request.htmx else 200)
+    if data["action"] == "nudge":
+        _notify_nudge(circle, data["person"])
+    return _after_post(request, circle.pk)
+
+
+def _notify_nudge(circle, person_id):
+    from culture.notifications import notify
+
+    person = Person.objects.filter(pk=person_id).first()
+    if person is not None:
+        notify(
+            person,
+            key=f"feedback:circle:{circle.pk}:nudge:{person_id}:{circle.current_position}",
+            kind="feedback.nudge",
+            title=f"Your circle “{circle.title}” is waiting for your feedback",
+            url=circle.get_absolute_url(),
+            email=False,
+        )
+
+
+@require_POST
+def write_item(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    form = forms.ItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.do_write_item(
+                circle_id=circle.pk,
+                author=request.user,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return _after_post(request, circle.pk)
+    return _after_post(request, circle.pk, status=422, item_form=form)
+
+
+def _room_form_post(request, circle_id, form, action):
+    """A small room form: invalid or refused by the service -> 422 with the reason as a
+    message in the room; otherwise the room after the change."""
+    if not form.is_valid():
+        return _after_post(request, circle_id, status=422)
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return _after_post(request, circle_id, status=422)
+    return _after_post(request, circle_id)
+
+
+@require_POST
+def respond(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    return _room_form_post(
+        request,
+        circle.pk,
+        forms.RespondForm(request.POST),
+        lambda data: services.do_respond(
+            circle_id=circle.pk, person=request.user, response=data["response"]
+        ),
+    )
+
+
+@require_POST
+def decide_item(request, item_id):
+    item = access.get_circle_item_for_recipient(request.user, item_id)
+    return _room_form_post(
+        request,
+        item.circle_id,
+        forms.DecideForm(request.POST),
+        lambda data: services.do_decide_item(
+            item=item, person=request.user, decision=data["decision"]
+        ),
+    )
+
+
+@require_POST
+def add_action(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    return _room_form_post(
+        request,
+        circle.pk,
+        forms.ActionItemForm(request.POST),
+        lambda data: services.do_add_action_item(
+            circle_id=circle.pk, person=request.user, text=data["text"]
+        ),
+    )
+
+
+@require_POST
+def complete_action(request, action_id):
+    action = access.get_action_item_for_owner(request.user, action_id)
+    services.do_complete_action_item(action=action, person=request.user)
+    return redirect("home" if request.POST.get("next") == "home" else "feedback:index")
+
+
+@require_POST
+def leave(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    try:
+        services.do_leave(circle_id=circle.pk, person=request.user)
+    except ValidationError:
+        services.do_rejoin(circle_id=circle.pk, person=request.user)
+    return _after_post(request, circle.pk)

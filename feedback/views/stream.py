@@ -1,0 +1,140 @@
+"""The room's live stream (server-sent events): who may listen, and what each viewer hears."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+
+from culture import access, live
+from feedback import services
+from feedback.models import Circle
+
+HEARTBEAT_SECONDS = 10
+
+
+def _same_origin(request) -> bool:
+    """EventSource requests from our own pages carry no Origin (same-origin GET) or our
+    own; anything else (another site's page) is refused."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if not origin:
+        return True
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin == own or origin in settings.CSRF_TRUSTED_ORIGINS
+
+
+def _stream_gate(user, circle_id):
+    """The access check, in the request's own thread. Its database connection is then
+    closed: a stream lives for hours and must not hold a Postgres connection meanwhile."""
+    try:
+        return access.get_circle_for_user(user, circle_id)
+    finally:
+        if not connection.in_atomic_block:  # tests wrap everything in a transaction
+            connection.close()
+
+
+def _pooled(fn):
+    """Run `fn` on the shared thread pool (a few threads and connections for all streams),
+    refreshing the thread's connection as a request would."""
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
+def _version(circle_id):
+    return Circle.objects.filter(pk=circle_id).values_list("version", "phase").first()
+
+
+async def stream(request, circle_id):
+    """One long-lived connection per browser. Events say only "changed, version V" (and,
+    for an item written, the room's "N of M have written": `changed_data`); the browser
+    then fetches its own fragment through the access gate."""
+    if request.method != "GET":
+        return HttpResponse(status=405)
+    if not _same_origin(request):
+        return HttpResponseForbidden("Cross-origin stream requests are refused.")
+    user = await request.auser()
+    if not user.is_authenticated or not user.is_active:
+        return HttpResponseForbidden()
+    db = sync_to_async(_stream_gate)
+    circle = await db(user, circle_id)
+    if circle.phase == Circle.Phase.ENDED:
+        response = StreamingHttpResponse(
+            _one(f"event: ended\ndata: {circle.version}\n\n"), content_type="text/event-stream"
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    if not await live.available():
+        # Redis is down: the browser polls instead (and retries the stream later).
+        return HttpResponse("live updates unavailable", status=503)
+    response = StreamingHttpResponse(_events(circle, user), content_type="text/event-stream")
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def changed_data(event: dict, viewer_id: int) -> str:
+    """The data of a "changed" event for one viewer: "V", or "V N/M" when the change to V
+    was only someone else writing an item in this round, so that a browser still at V-1
+    updates "N of M have written" in place instead of re-fetching the room (which 20
+    people would otherwise all do for every item). N and M are what every viewer's
+    fragment shows anyway; who wrote never leaves the server. The author (their own items
+    changed) and the facilitator (who sees who has not written) get "V" and re-fetch."""
+    version = int(event.get("version") or 0)
+    if "written" not in event or viewer_id in (event.get("author"), event.get("facilitator")):
+        return str(version)
+    return f"{version} {int(event['written'])}/{int(event['expected'])}"
+
+
+async def _one(text):
+    yield text
+
+
+async def _events(circle, user):
+    touch = _pooled(services.touch_presence)
+    version_of = _pooled(_version)
+    async with live.subscribe(circle.channel) as sub:
+        last_sent = circle.version
+        try:
+            await touch(circle_id=circle.pk, person=user)
+            yield f"retry: 2000\nevent: changed\ndata: {last_sent}\n\n"
+            last_beat = time.monotonic()
+            while True:
+                event = await sub.get(timeout=HEARTBEAT_SECONDS)
+                if event and event.get("closed"):
+                    yield "event: fallback\ndata: poll\n\n"
+                    return
+                if event:
+                    version = event.get("version") or 0
+                    if version > last_sent or version == 0:
+                        last_sent = max(last_sent, version)
+                        yield f"event: changed\ndata: {changed_data(event, user.pk)}\n\n"
+                if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                    last_beat = time.monotonic()
+                    await touch(circle_id=circle.pk, person=user)
+                    row = await version_of(circle.pk)
+                    if row is None or row[1] == Circle.Phase.ENDED:
+                        yield "event: ended\ndata: 0\n\n"
+                        return
+                    if row[0] > last_sent:  # an event was lost: catch up from the database
+                        last_sent = row[0]
+                        yield f"event: changed\ndata: {row[0]}\n\n"
+                    else:
+                        yield ": ping\n\n"
+        finally:
+            # Presence expires by itself anyway; this makes "gone" show at once.
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.shield(touch(circle_id=circle.pk, person=user, here=False))

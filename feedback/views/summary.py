@@ -1,0 +1,87 @@
+"""A circle's summary for the person who received feedback, and its exports."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from culture import access
+from culture.csvsafe import csv_response
+from feedback.models import ActionItem, CircleItem, Decision
+
+
+def _received(circle, person):
+    return list(
+        CircleItem.objects.filter(
+            circle=circle, recipient=person, recipient_position__lte=circle.revealed_through
+        )
+        .select_related("author")
+        .order_by("kind", "id")
+    )
+
+
+@require_GET
+def summary(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    items = _received(circle, request.user)
+    return render(
+        request,
+        "feedback/summary.html",
+        {
+            "circle": circle,
+            "items": items,
+            "accepted": [i for i in items if i.decision == Decision.ACCEPTED],
+            "discarded": [i for i in items if i.decision == Decision.DISCARDED],
+            "pending": [i for i in items if i.decision == Decision.PENDING],
+            "actions": list(
+                ActionItem.objects.filter(circle=circle, owner=request.user).order_by("id")
+            ),
+        },
+    )
+
+
+def summary_markdown_text(circle, person, items, actions) -> str:
+    def esc(text):
+        return text.replace("\r", "").replace("\n", " ")
+
+    lines = [f"# {esc(circle.title)}: feedback for {esc(person.name)}", ""]
+    lines.append(f"{circle.scheduled_at:%Y-%m-%d}")
+    for label, value in (
+        ("Accepted", "accepted"),
+        ("Discarded", "discarded"),
+        ("Not decided", "pending"),
+    ):
+        chosen = [i for i in items if i.decision == value]
+        if chosen:
+            lines += ["", f"## {label}", ""]
+            lines += [
+                f"- **{i.get_kind_display()}**: {esc(i.text)} ({esc(i.author.name)})"
+                for i in chosen
+            ]
+    if actions:
+        lines += ["", "## Action items", ""]
+        lines += [f"- [{'x' if a.done else ' '}] {esc(a.text)}" for a in actions]
+    return "\n".join(lines) + "\n"
+
+
+@require_GET
+def summary_markdown(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    items = _received(circle, request.user)
+    actions = list(ActionItem.objects.filter(circle=circle, owner=request.user).order_by("id"))
+    response = HttpResponse(
+        summary_markdown_text(circle, request.user, items, actions),
+        content_type="text/markdown; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="circle-{circle.pk}.md"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def summary_csv(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id)
+    items = _received(circle, request.user)
+    rows = [(i.get_kind_display(), i.text, i.author.name, i.get_decision_display()) for i in items]
+    return csv_response(f"circle-{circle.pk}.csv", ["kind", "feedback", "from", "decision"], rows)
