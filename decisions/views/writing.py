@@ -129,39 +129,49 @@ def step(request, memo_id, step):
     )
 
 
-@require_POST
-def hand_over(request, memo_id):
+def _captain_post(request, memo_id, form_class, step, title, action):
+    """A captain's form posted from the memo page (hand over, invite): the memo back on
+    success; on bad input or a refused step, the form again with the error (422)."""
     memo = access.get_memo_for_user(request.user, memo_id, write=True)
-    form = forms.HandOverForm(request.POST)
+    form = form_class(request.POST)
     error = ""
     if form.is_valid():
         try:
-            services.do_hand_over(memo_id=memo.pk, by=request.user, to=form.cleaned_data["email"])
+            action(memo, form.cleaned_data)
             return redirect("decisions:memo", memo_id=memo.pk)
         except services.DecisionError as exc:
             error = str(exc)
     return render(
         request,
         "decisions/step.html",
-        {"memo": memo, "form": form, "step": "handover", "title": "Hand over", "error": error},
+        {"memo": memo, "form": form, "step": step, "title": title, "error": error},
         status=422,
     )
 
 
 @require_POST
-def invite(request, memo_id):
-    memo = access.get_memo_for_user(request.user, memo_id, write=True)
-    form = forms.InviteForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            services.do_invite(memo_id=memo.pk, by=request.user, people=form.cleaned_data["people"])
-            return redirect("decisions:memo", memo_id=memo.pk)
-        except services.DecisionError as exc:
-            error = str(exc)
-    return render(
+def hand_over(request, memo_id):
+    return _captain_post(
         request,
-        "decisions/step.html",
-        {"memo": memo, "form": form, "step": "invite", "title": "Invite", "error": error},
-        status=422,
+        memo_id,
+        forms.HandOverForm,
+        "handover",
+        "Hand over",
+        lambda memo, data: services.do_hand_over(
+            memo_id=memo.pk, by=request.user, to=data["email"]
+        ),
+    )
+
+
+@require_POST
+def invite(request, memo_id):
+    return _captain_post(
+        request,
+        memo_id,
+        forms.InviteForm,
+        "invite",
+        "Invite",
+        lambda memo, data: services.do_invite(
+            memo_id=memo.pk, by=request.user, people=data["people"]
+        ),
     )

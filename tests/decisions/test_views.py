@@ -367,6 +367,33 @@ def test_inviting_someone_to_a_confidential_memo_names_them_on_it(world, client_
     assert client_for(world.outsider).get(memo.get_absolute_url()).status_code == 200
 
 
+def test_handing_over_comes_back_422_with_the_error_in_place_and_changes_nothing(world, client_for):
+    memo = make_memo(captain=world.employee)
+    client = client_for(world.employee)
+    url = reverse("decisions:hand_over", args=[memo.pk])
+    unknown = client.post(url, {"email": "nobody@example.test"})
+    assert unknown.status_code == 422 and "No active colleague with that email." in _text(unknown)
+    to_self = client.post(url, {"email": world.employee.email})
+    assert to_self.status_code == 422
+    assert "Choose an active colleague other than yourself." in _text(to_self)
+    memo.refresh_from_db()
+    assert memo.captain_id == world.employee.pk
+    done = client.post(url, {"email": world.peer.email})
+    assert done.status_code == 302 and done["Location"] == memo.get_absolute_url()
+    memo.refresh_from_db()
+    assert memo.captain_id == world.peer.pk
+
+
+def test_inviting_nobody_comes_back_422_and_invites_no_one(world, client_for):
+    memo = make_memo(captain=world.employee)
+    response = client_for(world.employee).post(
+        reverse("decisions:invite", args=[memo.pk]), {"people": ""}
+    )
+    assert response.status_code == 422
+    assert "This field is required." in _text(response)
+    assert not Invitation.objects.filter(memo=memo).exists()
+
+
 # --- the feed, search and the ledger ------------------------------------------------------------
 
 
