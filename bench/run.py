@@ -432,17 +432,23 @@ def main() -> None:
     finally:
         server.stop()
 
-    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    from bench.targets import check, format_verdicts
+
+    results["targets"] = check(results)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print_table(results)
+    print("\n" + format_verdicts(results["targets"]))
 
 
 def print_table(results: dict) -> None:
+    from bench.targets import x_reference
+
     m = results["machine"]
     print(f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
     h = results["floor"]["throughput_rps"]
     print(f"Floor H: {h} req/s (median {results['floor']['median_ms']} ms)\n")
     header = (
-        f"{'page':34} {'persona':10} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'xH':>5} "
+        f"{'page':34} {'persona':10} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'xH':>5} {'xF10':>5} "
         f"{'SQL':>4} {'@100':>4} {'bytes':>8}"
     )
     print(header)
@@ -451,6 +457,7 @@ def print_table(results: dict) -> None:
         print(
             f"{p['name'][:34]:34} {p['persona'].split('@')[0][:10]:10} {p['median_ms']:>7} "
             f"{p['p95_ms']:>7} {p['throughput_rps']:>8} {p['ratio_to_floor']:>5} "
+            f"{x_reference(p, results) or '':>5} "
             f"{p['queries']:>4} {p.get('queries_at_100') or '':>4} {p['bytes']:>8}"
         )
     fl = results.get("first_load", {})

@@ -1,0 +1,240 @@
+"""Issue 7's targets, checked against one run's results (bench/results.json).
+
+    python bench/targets.py [bench/results.json]            # the verdicts of one run
+    python bench/targets.py OLD.json NEW.json                # two runs side by side
+
+`bench/run.py` prints the verdicts after its table and stores them in results.json under
+"targets", so a run says by itself which targets it met. Nothing here times anything: it
+reads the figures a run measured. The targets are for a 10,000-person company on 2 cores;
+a smaller run is checked all the same and says how many people it had.
+
+Every page is also set against `floor + 10 queries` of the same run (the floor view plus
+ten one-row ORM queries, nothing rendered): "x F10" is a page's throughput over that
+reference's. Unlike H alone, it moves with the machine the way the pages do
+(bench/README.md, "Targets: met, missed, and why").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+REFERENCE = "floor + 10 queries"
+P95_MS = 50.0
+PAGE_RATIO, FRAGMENT_RATIO = 0.35, 0.5
+ROOM_P99_MS = 50.0
+IDLE_CONNECTIONS, IDLE_KB = 1000, 100.0
+KEEPER_SECONDS = 60.0
+PEOPLE_IMPORT_SECONDS, MARKET_IMPORT_SECONDS = 10.0, 15.0
+FIRST_LOAD_BYTES, FIRST_LOAD_JS_BYTES = 100_000, 40_000
+
+
+def key_pages(results: dict) -> list[dict]:
+    """The key pages of a run, without the reference row."""
+    return [p for p in results.get("pages", []) if p["name"] != REFERENCE]
+
+
+def reference_rps(results: dict) -> float | None:
+    for page in results.get("pages", []):
+        if page["name"] == REFERENCE:
+            return page["throughput_rps"]
+    return None
+
+
+def x_reference(page: dict, results: dict) -> float | None:
+    """A page's throughput over `floor + 10 queries` of the same run."""
+    ref = reference_rps(results)
+    return round(page["throughput_rps"] / ref, 2) if ref else None
+
+
+def _verdict(name: str, target: str, measured: str, met: bool | None) -> dict:
+    return {"name": name, "target": target, "measured": measured, "met": met}
+
+
+def check(results: dict) -> list[dict]:
+    """One verdict per target of issue 7: met True/False, or None when the run did not
+    measure it. Each says what was measured, so a missed target names its pages."""
+    out = []
+    pages = key_pages(results)
+    if pages:
+        unmeasured = [p["name"] for p in pages if p.get("queries_at_100") is None]
+        grew = [
+            f"{p['name']} ({p['queries_at_100']} -> {p['queries']})"
+            for p in pages
+            if p.get("queries_at_100") is not None and p["queries"] != p["queries_at_100"]
+        ]
+        out.append(
+            _verdict(
+                "query counts",
+                "the same at 100 and at 10,000 people",
+                "not measured at 100 people (bench/queries-100.json)"
+                if unmeasured
+                else ("all equal" if not grew else "changed: " + ", ".join(grew)),
+                None if unmeasured else not grew,
+            )
+        )
+        slow = [f"{p['name']} {p['p95_ms']}" for p in pages if p["p95_ms"] > P95_MS]
+        worst = max(pages, key=lambda p: p["p95_ms"])
+        out.append(
+            _verdict(
+                "p95 server time",
+                f"every key page <= {P95_MS:g} ms",
+                f"{len(pages) - len(slow)} of {len(pages)} pages; slowest {worst['name']} "
+                f"{worst['p95_ms']} ms" + (f"; over: {', '.join(slow)}" if slow else ""),
+                not slow,
+            )
+        )
+        low = [
+            p
+            for p in pages
+            if p["ratio_to_floor"] < (FRAGMENT_RATIO if p.get("fragment") else PAGE_RATIO)
+        ]
+        ratios = [p["ratio_to_floor"] for p in pages]
+        out.append(
+            _verdict(
+                "throughput against H",
+                f"pages >= {PAGE_RATIO} H, htmx fragments >= {FRAGMENT_RATIO} H",
+                f"{len(pages) - len(low)} of {len(pages)} pages; "
+                f"{min(ratios)}-{max(ratios)} H (H {results['floor']['throughput_rps']} req/s)",
+                not low,
+            )
+        )
+        ref = reference_rps(results)
+        if ref:
+            xs = [x_reference(p, results) for p in pages]
+            out.append(
+                _verdict(
+                    "throughput against floor + 10 queries (reference, not a target)",
+                    "read only: the cost of a page beyond ten one-row queries",
+                    f"{min(xs)}-{max(xs)} x F10 ({ref} req/s); "
+                    f"{sum(x >= 0.5 for x in xs)} of {len(pages)} pages at 0.5 or more",
+                    None,
+                )
+            )
+    room = results.get("live_room")
+    if room:
+        out.append(
+            _verdict(
+                "live room fan-out",
+                f"POST to all 50 clients, p99 <= {ROOM_P99_MS:g} ms",
+                f"p99 {room['all_clients_p99_ms']} ms, median {room['all_clients_median_ms']} ms "
+                f"({room['clients']} clients on {room['processes']} processes)",
+                room["clients"] >= 50 and room["all_clients_p99_ms"] <= ROOM_P99_MS,
+            )
+        )
+        out.append(
+            _verdict(
+                "idle live connections",
+                f">= {IDLE_CONNECTIONS:,} on one process, <= {IDLE_KB:g} KB each",
+                f"{room['idle_connections']:,} at {room['idle_kb_per_connection']} KB each; "
+                f"a POST reached {room['idle_post_reached']:,}",
+                room["idle_connections"] >= IDLE_CONNECTIONS
+                and room["idle_kb_per_connection"] <= IDLE_KB
+                and room["idle_post_reached"] == room["idle_connections"],
+            )
+        )
+    keeper = results.get("keeper_cycle")
+    if keeper:
+        out.append(
+            _verdict(
+                "keeper cycle",
+                f"all reminders out in < {KEEPER_SECONDS:g} s, zero duplicates",
+                f"{keeper['sent']:,} of {keeper['deliveries']:,} messages for "
+                f"{keeper['people']:,} people in {keeper['seconds_to_last_message']} s, "
+                f"{keeper['duplicates']} duplicates",
+                keeper["seconds_to_last_message"] < KEEPER_SECONDS
+                and keeper["duplicates"] == 0
+                and keeper["sent"] == keeper["deliveries"] == keeper["mail_files_messages"],
+            )
+        )
+    imports = results.get("imports", {})
+    if "people_seconds" in imports:
+        out.append(
+            _verdict(
+                "people import",
+                f"10,000 people in < {PEOPLE_IMPORT_SECONDS:g} s",
+                f"{imports['people_rows']:,} people in {imports['people_seconds']} s",
+                imports["people_seconds"] < PEOPLE_IMPORT_SECONDS,
+            )
+        )
+    if "market_seconds" in imports:
+        out.append(
+            _verdict(
+                "market data import",
+                f"100,000 rows in < {MARKET_IMPORT_SECONDS:g} s",
+                f"{imports['market_rows']:,} rows in {imports['market_seconds']} s",
+                imports["market_seconds"] < MARKET_IMPORT_SECONDS,
+            )
+        )
+    first = results.get("first_load")
+    if first:
+        out.append(
+            _verdict(
+                "first load of home",
+                f"< {FIRST_LOAD_BYTES:,} bytes in all, JavaScript < {FIRST_LOAD_JS_BYTES:,}",
+                f"{first['total_bytes']:,} bytes, JavaScript {first['js_bytes']:,}",
+                first["total_bytes"] < FIRST_LOAD_BYTES and first["js_bytes"] < FIRST_LOAD_JS_BYTES,
+            )
+        )
+    return out
+
+
+def format_verdicts(verdicts: list[dict]) -> str:
+    mark = {True: "met", False: "MISSED", None: "-"}
+    lines = ["Targets (issue 7):"]
+    for v in verdicts:
+        lines.append(f"  {mark[v['met']]:6} {v['name']}: {v['measured']}  [{v['target']}]")
+    return "\n".join(lines)
+
+
+def compare(old: dict, new: dict) -> str:
+    """Two runs side by side: each page's throughput, its ratio to H and to `floor + 10
+    queries` of its own run, and its p95; then each target's verdict in both."""
+    lines = []
+    for label, r in (("old", old), ("new", new)):
+        m = r.get("machine", {})
+        lines.append(
+            f"{label}: {r.get('started', '?')}, {m.get('cores', '?')} cores, "
+            f"H {r['floor']['throughput_rps']} req/s, F10 {reference_rps(r)} req/s"
+        )
+    header = f"\n{'page':34} {'req/s':>15} {'xH':>11} {'x F10':>11} {'p95 ms':>13} {'SQL':>7}"
+    lines += [header, "-" * (len(header) - 1)]
+    before = {p["name"]: p for p in old.get("pages", [])}
+
+    def field(key):
+        return lambda page, run: page[key]
+
+    def pair(value, o, p, width):
+        return f"{value(o, old)} -> {value(p, new)}".rjust(width)
+
+    for p in new.get("pages", []):
+        o = before.get(p["name"])
+        if o is None:
+            continue
+        lines.append(
+            f"{p['name'][:34]:34} {pair(field('throughput_rps'), o, p, 15)} "
+            f"{pair(field('ratio_to_floor'), o, p, 11)} {pair(x_reference, o, p, 11)} "
+            f"{pair(field('p95_ms'), o, p, 13)} {pair(field('queries'), o, p, 7)}"
+        )
+    old_v = {v["name"]: v["met"] for v in check(old)}
+    mark = {True: "met", False: "MISSED", None: "-"}
+    lines.append("\nTargets (old -> new):")
+    for v in check(new):
+        lines.append(f"  {mark[old_v.get(v['name'])]:>6} -> {mark[v['met']]:6} {v['name']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    paths = [Path(a) for a in argv] or [Path(__file__).resolve().parent / "results.json"]
+    runs = [json.loads(p.read_text()) for p in paths]
+    if len(runs) == 1:
+        print(format_verdicts(check(runs[0])))
+    elif len(runs) == 2:
+        print(compare(*runs))
+    else:
+        sys.exit("usage: targets.py [RESULTS.json] | targets.py OLD.json NEW.json")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
