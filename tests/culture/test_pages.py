@@ -259,3 +259,18 @@ def test_the_settings_row_is_read_once_per_request_and_fresh_on_the_next(
     ok = client.post("/settings/", {"name": "Acme", "time_zone": "America/New_York"})
     assert ok.status_code == 302
     assert 'value="America/New_York" selected' in client.get("/settings/").content.decode()
+
+
+def test_org_nodes_count_active_direct_reports_only(world, client_for):
+    """Mia Manager has three direct reports, one of them inactive: her node says 2, and a
+    node without active reports has no toggle (the counts are subqueries, one per node)."""
+    import re
+
+    body = client_for(world.skip_level).get("/people/org/").content.decode()
+    assert re.search(r"2 reports<span class=\"visually-hidden\"> of Mia Manager<", body)
+    body = client_for(world.employee).get("/people/org/").content.decode()
+    assert "of Eli Employee<" not in body and "of Pat Peer<" not in body
+    world.peer.is_active = False
+    world.peer.save(update_fields=["is_active"])
+    body = client_for(world.skip_level).get("/people/org/").content.decode()
+    assert re.search(r"1 report<span class=\"visually-hidden\"> of Mia Manager<", body)
