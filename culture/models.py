@@ -62,6 +62,19 @@ WITH RECURSIVE level(ids, depth) AS (
 SELECT DISTINCT unnest(ids) AS id FROM level
 """
 
+# The same walk without DISTINCT (a tree holds no one twice; the depth bound stops a
+# refused cycle), so Postgres produces levels only until the LIMIT is reached.
+_UNDER_BY_LEVEL_CAPPED_SQL = """
+WITH RECURSIVE level(ids, depth) AS (
+    SELECT ARRAY(SELECT id FROM culture_person WHERE manager_id = %s), 1
+    UNION ALL
+    SELECT ARRAY(SELECT p.id FROM culture_person p WHERE p.manager_id = ANY(level.ids)),
+           level.depth + 1
+    FROM level WHERE cardinality(level.ids) > 0 AND level.depth < 1000
+)
+SELECT unnest(ids) FROM level LIMIT %s
+"""
+
 _ABOVE_SQL = """
 WITH RECURSIVE up(id, manager_id, depth) AS (
     SELECT id, manager_id, 0 FROM culture_person WHERE id = %s
@@ -89,6 +102,15 @@ class PersonQuerySet(models.QuerySet):
         """The same people as `under`, found level by level (one query; see
         _UNDER_BY_LEVEL_SQL for when to prefer it)."""
         return self.filter(id__in=RawSQL(_UNDER_BY_LEVEL_SQL, [person.pk]))  # noqa: S611
+
+    def under_ids_up_to(self, person: Person, limit: int) -> list[int] | None:
+        """The ids of everyone below `person`, found level by level, or None when there
+        are more than `limit` of them. The walk stops at limit + 1 rows, so asking costs
+        the same small amount for a CEO as for a team lead (one query)."""
+        with connection.cursor() as cursor:
+            cursor.execute(_UNDER_BY_LEVEL_CAPPED_SQL, [person.pk, limit + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+        return ids if len(ids) <= limit else None
 
     def under_ids_sql(self, person: Person) -> tuple[str, list]:
         return _UNDER_SQL, [person.pk]

@@ -23,6 +23,8 @@ from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm, c
 from keeper.models import Answer, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
 TREND_LENGTH = 4
+# Past this many people under the viewer, the recursive subquery plans better (_manager_table).
+ROLLUP_IDS_LIMIT = 1000
 
 
 def _cycle_from(request) -> KeeperCycle | None:
@@ -311,7 +313,13 @@ def _manager_table(viewer: Person, cycle: KeeperCycle, *, answers: bool = True) 
     if answers:
         tests = tests.exclude(report=viewer)
     if not viewer.is_people_admin:
-        tests = tests.filter(report__in=Person.objects.under(viewer))
+        # Most managers of managers lead a few dozen people: their ids first, then the
+        # counts over exactly those (for a director of 39 in a 10,000-person company:
+        # 15 -> 4 ms). Postgres expects thousands from the recursive subquery and hashes
+        # every test of the cycle; that plan is only the better one for a big subtree.
+        ids = Person.objects.under_ids_up_to(viewer, ROLLUP_IDS_LIMIT)
+        under = ids if ids is not None else Person.objects.under(viewer)
+        tests = tests.filter(report__in=under)
     field = "report__manager" if cycle.is_open() else "manager"
     rows = (
         tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")

@@ -85,3 +85,17 @@ def test_under_by_level_finds_the_same_people_as_under_in_one_query(
             by_level = set(Person.objects.under_by_level(person))
         assert by_level == set(Person.objects.under(person))
     assert len(by_level) == 60
+
+
+def test_under_ids_up_to_is_under_when_small_enough_and_none_past_the_limit(
+    world, django_assert_num_queries
+):
+    everyone = {p.pk for p in Person.objects.under(world.ceo)}
+    for person in (world.skip_level, world.manager, world.ceo, world.employee):
+        expected = {p.pk for p in Person.objects.under(person)}
+        with django_assert_num_queries(1):
+            ids = Person.objects.under_ids_up_to(person, len(everyone))
+        assert ids is not None and sorted(ids) == sorted(expected)  # each id once
+    assert Person.objects.under_ids_up_to(world.skip_level, 4) is not None  # exactly 4
+    assert Person.objects.under_ids_up_to(world.skip_level, 3) is None
+    assert Person.objects.under_ids_up_to(world.employee, 0) == []
