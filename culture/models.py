@@ -72,7 +72,7 @@ WITH RECURSIVE level(ids, depth) AS (
            level.depth + 1
     FROM level WHERE cardinality(level.ids) > 0 AND level.depth < 1000
 )
-SELECT unnest(ids) FROM level LIMIT %s
+SELECT count(*) FROM (SELECT unnest(ids) FROM level LIMIT %s) AS found
 """
 
 _ABOVE_SQL = """
@@ -103,14 +103,13 @@ class PersonQuerySet(models.QuerySet):
         _UNDER_BY_LEVEL_SQL for when to prefer it)."""
         return self.filter(id__in=RawSQL(_UNDER_BY_LEVEL_SQL, [person.pk]))  # noqa: S611
 
-    def under_ids_up_to(self, person: Person, limit: int) -> list[int] | None:
-        """The ids of everyone below `person`, found level by level, or None when there
-        are more than `limit` of them. The walk stops at limit + 1 rows, so asking costs
-        the same small amount for a CEO as for a team lead (one query)."""
+    def has_more_under_than(self, person: Person, limit: int) -> bool:
+        """Whether more than `limit` people are below `person`. The level-by-level walk
+        stops once it has found limit + 1, so asking costs the same small amount for a CEO
+        as for a team lead (one query)."""
         with connection.cursor() as cursor:
             cursor.execute(_UNDER_BY_LEVEL_CAPPED_SQL, [person.pk, limit + 1])
-            ids = [row[0] for row in cursor.fetchall()]
-        return ids if len(ids) <= limit else None
+            return cursor.fetchone()[0] > limit
 
     def under_ids_sql(self, person: Person) -> tuple[str, list]:
         return _UNDER_SQL, [person.pk]

@@ -87,15 +87,17 @@ def test_under_by_level_finds_the_same_people_as_under_in_one_query(
     assert len(by_level) == 60
 
 
-def test_under_ids_up_to_is_under_when_small_enough_and_none_past_the_limit(
+def test_has_more_under_than_counts_the_whole_subtree_in_one_query(
     world, django_assert_num_queries
 ):
-    everyone = {p.pk for p in Person.objects.under(world.ceo)}
-    for person in (world.skip_level, world.manager, world.ceo, world.employee):
-        expected = {p.pk for p in Person.objects.under(person)}
+    top = boss = make_person(name="Top")
+    for depth in range(60):  # a deep chain: found level by level
+        boss = make_person(name=f"Level {depth}", manager=boss)
+    for person in (world.skip_level, world.manager, world.ceo, world.employee, top):
+        n = Person.objects.under(person).count()
         with django_assert_num_queries(1):
-            ids = Person.objects.under_ids_up_to(person, len(everyone))
-        assert ids is not None and sorted(ids) == sorted(expected)  # each id once
-    assert Person.objects.under_ids_up_to(world.skip_level, 4) is not None  # exactly 4
-    assert Person.objects.under_ids_up_to(world.skip_level, 3) is None
-    assert Person.objects.under_ids_up_to(world.employee, 0) == []
+            assert not Person.objects.has_more_under_than(person, n)
+        if n:
+            assert Person.objects.has_more_under_than(person, n - 1)
+    assert not Person.objects.has_more_under_than(world.employee, 0)
+    assert Person.objects.has_more_under_than(top, 59)
