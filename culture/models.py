@@ -51,7 +51,7 @@ SELECT id FROM sub
 # either way. Postgres expects ~100 rows from it, so it suits lookups by primary key (a
 # manager's own people); aggregates over large tables under a CEO plan better on
 # _UNDER_SQL's larger estimate. The depth bound stops a (refused) management cycle.
-_UNDER_BY_LEVEL_SQL = """
+_LEVELS_BELOW = """
 WITH RECURSIVE level(ids, depth) AS (
     SELECT ARRAY(SELECT id FROM culture_person WHERE manager_id = %s), 1
     UNION ALL
@@ -59,21 +59,16 @@ WITH RECURSIVE level(ids, depth) AS (
            level.depth + 1
     FROM level WHERE cardinality(level.ids) > 0 AND level.depth < 1000
 )
-SELECT DISTINCT unnest(ids) AS id FROM level
 """
+_UNDER_BY_LEVEL_SQL = _LEVELS_BELOW + "SELECT DISTINCT unnest(ids) AS id FROM level"  # noqa: S608
 
-# The same walk without DISTINCT (a tree holds no one twice; the depth bound stops a
-# refused cycle), so Postgres produces levels only until the LIMIT is reached.
-_UNDER_BY_LEVEL_CAPPED_SQL = """
-WITH RECURSIVE level(ids, depth) AS (
-    SELECT ARRAY(SELECT id FROM culture_person WHERE manager_id = %s), 1
-    UNION ALL
-    SELECT ARRAY(SELECT p.id FROM culture_person p WHERE p.manager_id = ANY(level.ids)),
-           level.depth + 1
-    FROM level WHERE cardinality(level.ids) > 0 AND level.depth < 1000
+# How many are below, counted up to a LIMIT: without DISTINCT (a tree holds no one twice;
+# a refused cycle repeats people, which only makes the count reach the LIMIT sooner),
+# Postgres produces levels only until the LIMIT is reached.
+_UNDER_BY_LEVEL_CAPPED_SQL = (
+    _LEVELS_BELOW  # noqa: S608 - static SQL
+    + "SELECT count(*) FROM (SELECT unnest(ids) FROM level LIMIT %s) AS found"
 )
-SELECT count(*) FROM (SELECT unnest(ids) FROM level LIMIT %s) AS found
-"""
 
 _ABOVE_SQL = """
 WITH RECURSIVE up(id, manager_id, depth) AS (
