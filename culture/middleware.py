@@ -100,6 +100,38 @@ class RequestContextMiddleware(_HybridMiddleware):
         return response
 
 
+class TimezoneMiddleware:
+    """Activates the viewer's zone (culture.clock.zone_for) for the request: forms read
+    typed times in it and templates show times in it. After the authentication middleware
+    (the zone comes with the person) and RequestContextMiddleware (the company settings
+    are read once per request).
+
+    Async requests (the live streams) render no times: they carry "changed, version V",
+    and the fragment the browser then fetches is an ordinary request with its zone."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.is_async:
+            return self.get_response(request)
+        from django.utils import timezone
+
+        from culture.clock import zone_for
+
+        timezone.activate(zone_for(getattr(request, "user", None)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
 class ServerTimingMiddleware(_HybridMiddleware):
     """Adds `Server-Timing: app;dur=<ms>`: the time Django spent on the request. Benchmarks
     read it to separate server time from network and client time."""

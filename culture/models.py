@@ -537,3 +537,41 @@ class ImportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.processed * 100 / self.total) if self.total else 0
+
+
+# --- Deferred work --------------------------------------------------------------------------
+
+
+class Job(models.Model):
+    """One piece of deferred work, written in the same transaction as the change that causes
+    it (culture.jobs.defer). The broker only carries the job's id: if a message is lost (the
+    broker was down, a worker died), the sweeper hands the row over again. A job is claimed
+    by a conditional UPDATE before it runs, so two deliveries of one message run it once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    name = models.CharField(max_length=200, help_text="The registered function (culture.jobs).")
+    args = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    run_after = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["status", "run_after"],
+                name="job_open_idx",
+                condition=Q(status__in=["pending", "running"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{tuple(self.args)} ({self.status})"

@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import email.policy
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import MIMEPart
 
 from django.conf import settings
 from django.core import mail
@@ -28,6 +30,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from culture import clock, jobs
 from culture.models import Delivery, Notification, Person
 
 log = logging.getLogger(__name__)
@@ -115,12 +118,14 @@ def render_email(recipient, *, title, body, url, template=None, context=None, co
         **(context or {}),
     }
     base = template or "emails/notification"
-    text = render_to_string(f"{base}.txt", ctx)
-    try:
-        html_template = get_template(f"{base}.html")
-    except TemplateDoesNotExist:
-        html_template = get_template("emails/notification.html")
-    html = html_template.render(ctx)
+    # Times in the message are the recipient's, whoever or whatever sends it.
+    with timezone.override(clock.zone_for(recipient)):
+        text = render_to_string(f"{base}.txt", ctx)
+        try:
+            html_template = get_template(f"{base}.html")
+        except TemplateDoesNotExist:
+            html_template = get_template("emails/notification.html")
+        html = html_template.render(ctx)
     subject = f"[{company.name}] {title}"[:250]
     return subject, text, html
 
@@ -218,35 +223,15 @@ def notify_many(messages: list[Message]) -> int:
 
 
 def enqueue_batches(delivery_ids: list[int], size: int = 100) -> None:
-    from culture.tasks import send_deliveries
-
-    chunks = [delivery_ids[i : i + size] for i in range(0, len(delivery_ids), size)]
-
-    def _send():
-        for chunk in chunks:
-            try:
-                send_deliveries.apply_async(args=[chunk], retry=False)
-            except Exception:  # broker down: the rows stay pending for the sweeper
-                log.warning("could not enqueue %d deliveries; the sweeper will retry", len(chunk))
-                return
-
-    transaction.on_commit(_send)
+    """Queue the sends after commit, a task per chunk (culture.jobs.after_commit: a broker
+    outage never fails the caller; the sweeper finds the pending rows)."""
+    chunks = [[delivery_ids[i : i + size]] for i in range(0, len(delivery_ids), size)]
+    jobs.after_commit_each("culture.tasks.send_deliveries", chunks)
 
 
 def enqueue_delivery(delivery_id: int) -> None:
-    """Queue the send after commit. A broker outage never fails the caller: the sweeper
-    finds the pending row and queues it again."""
-    from culture.tasks import send_delivery
-
-    def _send():
-        try:
-            send_delivery.apply_async(args=[delivery_id], retry=False)
-        except Exception:  # broker down: the row stays pending for the sweeper
-            log.warning(
-                "could not enqueue delivery %s; the sweeper will retry", delivery_id, exc_info=True
-            )
-
-    transaction.on_commit(_send)
+    """Queue the send after commit (as enqueue_batches)."""
+    jobs.after_commit("culture.tasks.send_delivery", delivery_id)
 
 
 def claim(delivery_id: int) -> Delivery | None:
@@ -277,8 +262,29 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     if delivery.html_body:
         message.attach_alternative(delivery.html_body, "text/html")
     for filename, content, mimetype in delivery.attachments:
-        message.attach(filename, content, mimetype)
+        message.attach(_part(filename, content, mimetype))
     return message
+
+
+def _part(filename: str, content: str, mimetype: str) -> MIMEPart:
+    """An attachment whose content type may carry parameters (a calendar file says
+    `text/calendar; method=REQUEST`, which calendar clients read to offer the invitation)."""
+    maintype, _, rest = mimetype.partition("/")
+    subtype, *pairs = [p.strip() for p in rest.split(";")]
+    params = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+    if maintype == "text":
+        params.setdefault("charset", "utf-8")
+    part = MIMEPart(policy=email.policy.default)
+    # As bytes, so that the content travels exactly (a calendar file's lines end in CRLF).
+    part.set_content(
+        content.encode(),
+        maintype,
+        subtype,
+        params=params,
+        disposition="attachment",
+        filename=filename,
+    )
+    return part
 
 
 def send(delivery_id: int) -> bool:

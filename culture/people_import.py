@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.text import slugify
 
+from culture import jobs
 from culture.csvsafe import DANGEROUS_PREFIXES
 from culture.models import ImportJob, Person, Team
 
@@ -345,11 +346,16 @@ def progress_key(job_id: int) -> str:
     return f"import-progress:{job_id}"
 
 
+@jobs.job
 def run_job(job_id: int) -> None:
-    """Validate and apply an uploaded file, reporting progress on the ImportJob row."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING
-    )
+    """Validate and apply an uploaded file, reporting progress on the ImportJob row.
+
+    Deferred with culture.jobs, whose claim lets one runner at a time in; a runner that
+    died mid-way (the import is one transaction: nothing of it was written) left the row
+    RUNNING, so the next runner takes RUNNING as well as QUEUED."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
+    ).update(status=ImportJob.Status.RUNNING)
     if not claimed:
         return
     job = ImportJob.objects.get(pk=job_id)

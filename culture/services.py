@@ -5,8 +5,6 @@ Keyword-only check_* (validate, lock) and do_* (write, then effects after commit
 
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
@@ -14,7 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from culture import audit
+from culture import audit, jobs, people_import
 from culture.models import CompanySettings, ImportJob, Person
 from culture.notifications import notify
 
@@ -70,8 +68,6 @@ def do_update_company_settings(*, by: Person, form) -> CompanySettings:
 def do_queue_import(
     *, by: Person, filename: str, content: bytes, deactivate_missing: bool
 ) -> ImportJob:
-    from culture.tasks import run_import
-
     with transaction.atomic():
         job = ImportJob.objects.create(
             created_by=by,
@@ -80,13 +76,7 @@ def do_queue_import(
             deactivate_missing=deactivate_missing,
         )
         audit.record(by, "people.import_queued", obj=job, detail={"filename": filename[:200]})
-
-        def _enqueue():
-            # Broker down: the job stays queued, and the status page says so.
-            with contextlib.suppress(Exception):
-                run_import.apply_async(args=[job.pk], retry=False)
-
-        transaction.on_commit(_enqueue)
+        jobs.defer(people_import.run_job, job.pk)
     return job
 
 

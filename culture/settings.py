@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "culture.middleware.RequestContextMiddleware",
+    "culture.middleware.TimezoneMiddleware",
     # Must be last: it inspects failed logins that the auth middleware saw.
     "axes.middleware.AxesMiddleware",
 ]
@@ -224,6 +225,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "culture.tasks.sweep_deliveries",
         "schedule": crontab(),
     },
+    "culture-sweep-jobs": {"task": "culture.tasks.sweep_jobs", "schedule": crontab()},
 }
 for _app in ("feedback", "keeper", "decisions", "pay"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")

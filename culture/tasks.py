@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from culture import notifications
+from culture import jobs, notifications
 from culture.models import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,13 @@ def heartbeat() -> None:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_import(job_id: int) -> None:
-    from culture import people_import
+def run_job(job_id: int) -> bool:
+    # Exactly-once comes from the job's conditional claim (culture.jobs.run), so acks_late
+    # is safe: a redelivered message finds the job running or done and does nothing.
+    return jobs.run(job_id)
 
-    people_import.run_job(job_id)
+
+@shared_task
+def sweep_jobs() -> int:
+    """Hand over again deferred work whose message was lost (broker down, worker killed)."""
+    return jobs.sweep()

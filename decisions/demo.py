@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from culture import clock
 from decisions.models import (
     MEMO_TEMPLATE,
     Comment,
@@ -15,7 +16,6 @@ from decisions.models import (
     Memo,
     Rating,
     RatingRevision,
-    company_today,
     refresh_all_spreads,
 )
 
@@ -98,7 +98,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
     """Memos in every state with ratings across the scale, comments, a celebrated success
     and a sunshined failure. Bulk inserts only, so 10,000 people stay fast."""
     everyone = people["all"]
-    today = company_today()
+    today = clock.today()
     now = timezone.now()
     S, Out = Memo.State, Memo.Outcome  # noqa: N806
     memos: list[Memo] = []

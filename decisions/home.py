@@ -1,6 +1,7 @@
 """The decisions section of the home page ("what needs me now")."""
 
-from decisions.models import Memo, company_today
+from culture import clock
+from decisions.models import Memo
 
 
 def home_context(request) -> dict:
@@ -8,7 +9,7 @@ def home_context(request) -> dict:
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return {}
-    today = company_today()
+    today = clock.today()
     waiting = list(
         Memo.objects.visible_to(user)
         .waiting_for_rating_by(user, today)

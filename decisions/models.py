@@ -12,7 +12,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from culture.models import CompanySettings, Person, Team
+from culture import clock
+from culture.models import Person, Team
 
 MIN_SCORE = -10
 MAX_SCORE = 10
@@ -37,11 +38,6 @@ What could go wrong, and who would feel it?
 ## When we decide
 The date the captain makes the call, and what would change it.
 """
-
-
-def company_today():
-    """Today's date in the company's time zone (windows close at the end of that day)."""
-    return timezone.localdate(timezone=CompanySettings.load().tz)
 
 
 class MemoQuerySet(models.QuerySet):
@@ -220,7 +216,7 @@ class Memo(models.Model):
         """Ratings are accepted while the memo is open and its decide-by date has not passed."""
         if self.state != self.State.OPEN:
             return False
-        return self.decide_by is None or company_today() <= self.decide_by
+        return self.decide_by is None or clock.today() <= self.decide_by
 
     def spread_hidden_on(self, today) -> bool:
         """The rule MemoQuerySet.with_spread applies in SQL, for one loaded memo."""

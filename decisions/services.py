@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from culture import clock, jobs
 from culture.models import Person
 from culture.notifications import notify
 from decisions.models import (
@@ -28,7 +29,6 @@ from decisions.models import (
     Rating,
     RatingRevision,
     RevisitRequest,
-    company_today,
     refresh_spread,
 )
 
@@ -76,10 +76,6 @@ def _move(memo_id: int, *, by: Person, to: str) -> Memo:
 
 def _memo_url(memo: Memo) -> str:
     return reverse("decisions:memo", args=[memo.pk])
-
-
-def _after_commit(fn):
-    transaction.on_commit(fn)
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -165,7 +161,7 @@ def do_edit_memo(
 def do_publish(*, memo_id: int, by: Person) -> Memo:
     with transaction.atomic():
         memo = _move(memo_id, by=by, to=S.OPEN)
-        today = company_today()
+        today = clock.today()
         if memo.decide_by is None or memo.decide_by < today:
             raise DecisionError(
                 "Set a decide-by date (today or later) before publishing, so colleagues know "
@@ -175,11 +171,12 @@ def do_publish(*, memo_id: int, by: Person) -> Memo:
         memo.published_at = timezone.now()
         memo.save(update_fields=["state", "published_at", "updated_at"])
         invited = list(
-            Person.objects.filter(
-                pk__in=Invitation.objects.filter(memo=memo).values("person_id")
-            ).exclude(pk=by.pk)
+            Invitation.objects.filter(memo=memo)
+            .exclude(person_id=by.pk)
+            .values_list("person_id", flat=True)
         )
-        _after_commit(lambda: [_notify_invited(memo, p) for p in invited])
+        if invited:
+            jobs.defer(notify_invited, memo.pk, invited)
     return memo
 
 
@@ -207,7 +204,7 @@ def do_record_test_results(*, memo_id: int, by: Person, results: str) -> Memo:
 def do_decide(*, memo_id: int, by: Person, bet: str, why: str, look_back_on: date) -> Memo:
     with transaction.atomic():
         memo = _move(memo_id, by=by, to=S.DECIDED)
-        if look_back_on <= company_today():
+        if look_back_on <= clock.today():
             raise DecisionError("The look-back date must be in the future.")
         memo.state = S.DECIDED
         memo.bet = bet
@@ -238,7 +235,7 @@ def do_record_outcome(
                 raise DecisionError("Only the captain records how the bet went.")
             if memo.state != S.DECIDED:
                 raise DecisionError("Only a decided bet can be marked as still open.")
-            if new_look_back_on is None or new_look_back_on <= company_today():
+            if new_look_back_on is None or new_look_back_on <= clock.today():
                 raise DecisionError("Still open: set a new look-back date in the future.")
             memo.outcome = Out.STILL_OPEN
             memo.look_back_on = new_look_back_on
@@ -282,30 +279,36 @@ def do_hand_over(*, memo_id: int, by: Person, to: Person) -> Memo:
         memo.save(update_fields=["captain", "updated_at"])
         memo.co_authors.remove(to)
         memo.co_authors.add(by)
-        _after_commit(
-            lambda: notify(
-                to,
-                key=f"decisions:captain:{memo.pk}:{to.pk}:{memo.updated_at:%Y%m%d%H%M%S%f}",
-                kind="decisions.captain",
-                title=f"You are now the captain of “{memo.title}”",
-                body=f"{by.name} handed the memo to you. You make the call.",
-                url=_memo_url(memo),
-            )
+        notify(
+            to,
+            key=f"decisions:captain:{memo.pk}:{to.pk}:{memo.updated_at:%Y%m%d%H%M%S%f}",
+            kind="decisions.captain",
+            title=f"You are now the captain of “{memo.title}”",
+            body=f"{by.name} handed the memo to you. You make the call.",
+            url=_memo_url(memo),
         )
     return memo
 
 
-def _notify_invited(memo: Memo, person: Person) -> None:
-    notify(
-        person,
-        key=f"decisions:invited:{memo.pk}:{person.pk}",
-        kind="decisions.invited",
-        title=f"{memo.captain.name} asks you to weigh in on “{memo.title}”",
-        body="Rate it from -10 to +10 with a reason. Silent disagreement is unacceptable.",
-        url=_memo_url(memo),
-        template="emails/decisions_invited",
-        context={"memo": memo},
-    )
+@jobs.job
+def notify_invited(memo_id: int, person_ids: list[int]) -> int:
+    """Ask each invited person to weigh in (deferred by publish and invite; once each)."""
+    memo = Memo.objects.select_related("captain").get(pk=memo_id)
+    sent = 0
+    for person in Person.objects.filter(pk__in=person_ids):
+        sent += bool(
+            notify(
+                person,
+                key=f"decisions:invited:{memo.pk}:{person.pk}",
+                kind="decisions.invited",
+                title=f"{memo.captain.name} asks you to weigh in on “{memo.title}”",
+                body="Rate it from -10 to +10 with a reason. Silent disagreement is unacceptable.",
+                url=_memo_url(memo),
+                template="emails/decisions_invited",
+                context={"memo": memo},
+            )
+        )
+    return sent
 
 
 def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
@@ -323,8 +326,8 @@ def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
             [Invitation(memo=memo, person=p, invited_by=by) for p in people],
             ignore_conflicts=True,
         )
-        if memo.state == S.OPEN:
-            _after_commit(lambda: [_notify_invited(memo, p) for p in people])
+        if memo.state == S.OPEN and people:
+            jobs.defer(notify_invited, memo.pk, [p.pk for p in people])
     return created
 
 
@@ -417,28 +420,24 @@ def do_comment(*, memo_id: int, by: Person, body: str, parent_id: int | None = N
         mentioned = [p for p in mentioned_people(body) if p.pk != by.pk]
         visible = [p for p in mentioned if Memo.objects.visible_to(p).filter(pk=memo.pk).exists()]
         url = _memo_url(memo) + f"#comment-{comment.pk}"
-
-        def _send():
-            for p in visible:
-                notify(
-                    p,
-                    key=f"decisions:mention:{comment.pk}:{p.pk}",
-                    kind="decisions.mention",
-                    title=f"{by.name} mentioned you on “{memo.title}”",
-                    body=body[:500],
-                    url=url,
-                )
-            if parent is not None and parent.author_id != by.pk:
-                notify(
-                    parent.author,
-                    key=f"decisions:reply:{comment.pk}",
-                    kind="decisions.reply",
-                    title=f"{by.name} replied to you on “{memo.title}”",
-                    body=body[:500],
-                    url=url,
-                )
-
-        _after_commit(_send)
+        for p in visible:
+            notify(
+                p,
+                key=f"decisions:mention:{comment.pk}:{p.pk}",
+                kind="decisions.mention",
+                title=f"{by.name} mentioned you on “{memo.title}”",
+                body=body[:500],
+                url=url,
+            )
+        if parent is not None and parent.author_id != by.pk:
+            notify(
+                parent.author,
+                key=f"decisions:reply:{comment.pk}",
+                kind="decisions.reply",
+                title=f"{by.name} replied to you on “{memo.title}”",
+                body=body[:500],
+                url=url,
+            )
     return comment
 
 
@@ -454,15 +453,13 @@ def do_request_revisit(*, memo_id: int, by: Person, new_information: str) -> Rev
                 "while it is open, rate it or comment."
             )
         req = RevisitRequest.objects.create(memo=memo, requested_by=by, new_information=text)
-        _after_commit(
-            lambda: notify(
-                memo.captain,
-                key=f"decisions:revisit:{req.pk}",
-                kind="decisions.revisit",
-                title=f"{by.name} asks you to revisit “{memo.title}”",
-                body=text[:500],
-                url=_memo_url(memo) + "#revisits",
-            )
+        notify(
+            memo.captain,
+            key=f"decisions:revisit:{req.pk}",
+            kind="decisions.revisit",
+            title=f"{by.name} asks you to revisit “{memo.title}”",
+            body=text[:500],
+            url=_memo_url(memo) + "#revisits",
         )
     return req
 
@@ -475,7 +472,7 @@ def current_period(today: date) -> str:
 
 
 def do_open_bet_review(*, by: Person) -> BetReview:
-    today = company_today()
+    today = clock.today()
     period = current_period(today)
     with transaction.atomic():
         review, created = BetReview.objects.get_or_create(
@@ -485,9 +482,16 @@ def do_open_bet_review(*, by: Person) -> BetReview:
             raise DecisionError(
                 f"You already opened the {period} bet review; it runs twice a year."
             )
-        members = list(Person.objects.active().direct_reports_of(by))
-        _after_commit(lambda: [_remind_review(review, p, "open") for p in members])
+        jobs.defer(remind_bet_review, review.pk, "open")
     return review
+
+
+@jobs.job
+def remind_bet_review(review_id: int, stage: str) -> int:
+    """Tell the manager's reports that a bet review is open (deferred; once each)."""
+    review = BetReview.objects.select_related("manager").get(pk=review_id)
+    members = Person.objects.active().direct_reports_of(review.manager)
+    return sum(bool(_remind_review(review, p, stage)) for p in members)
 
 
 def _remind_review(review: BetReview, person: Person, stage: str):
@@ -511,7 +515,7 @@ def _remind_review(review: BetReview, person: Person, stage: str):
 
 def sweep_reminders() -> dict[str, int]:
     """Idempotent: every reminder has a deterministic key, so running twice sends once."""
-    today = company_today()
+    today = clock.today()
     counts = {"rate": 0, "look_back": 0, "bet_review": 0}
     # Invited people who have not rated, a day before the window closes.
     tomorrow = today + timedelta(days=1)

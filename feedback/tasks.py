@@ -6,13 +6,6 @@ from celery import shared_task
 
 
 @shared_task
-def invite_circle(circle_id: int) -> int:
-    from feedback import invitations
-
-    return invitations.send_invitations(circle_id)
-
-
-@shared_task
 def remind_circles() -> int:
     from feedback import invitations
 

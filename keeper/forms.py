@@ -3,14 +3,9 @@ from __future__ import annotations
 import calendar
 
 from django import forms
-from django.utils import timezone
 
-from culture.models import CompanySettings
+from culture import clock
 from keeper.models import Answer, Cadence, Heard, KeeperPolicy, Wording
-
-
-def company_today():
-    return timezone.now().astimezone(CompanySettings.load().tz).date()
 
 
 class AnswerForm(forms.Form):
@@ -41,7 +36,7 @@ class LookAgainForm(forms.Form):
 
     def clean_look_again_on(self):
         value = self.cleaned_data["look_again_on"]
-        if value <= company_today():
+        if value <= clock.today():
             raise forms.ValidationError("Choose a date in the future.")
         return value
 
@@ -62,7 +57,7 @@ class PromptLogForm(forms.Form):
 
     def clean_asked_on(self):
         value = self.cleaned_data["asked_on"]
-        if value > company_today():
+        if value > clock.today():
             raise forms.ValidationError("That date is in the future.")
         return value
 

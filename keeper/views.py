@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit
+from culture import access, audit, clock
 from culture.csvsafe import csv_response
 from culture.models import Person
 from keeper import services
-from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm, company_today
+from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
 from keeper.models import Answer, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
 TREND_LENGTH = 4
@@ -280,7 +280,7 @@ def look_again(request, test_id):
 def ask(request):
     """The keeper prompt, for everyone; a private log only its owner sees."""
     me = access._require_active(request.user)
-    form = PromptLogForm(request.POST or None, initial={"asked_on": company_today()})
+    form = PromptLogForm(request.POST or None, initial={"asked_on": clock.today()})
     status = 200
     if request.method == "POST":
         if form.is_valid():

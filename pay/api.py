@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone
+from culture import clock
 
 
 def current_base_salary(person, on: date | None = None) -> tuple[Decimal, str] | None:
@@ -24,7 +24,7 @@ def current_base_salary(person, on: date | None = None) -> tuple[Decimal, str] |
     """
     from pay.models import PayRecord
 
-    on = on or timezone.localdate()
+    on = on or clock.today()
     record = (
         PayRecord.objects.filter(person_id=person.pk, effective_date__lte=on)
         .order_by("-effective_date", "-id")

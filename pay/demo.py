@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
+from culture import clock
 from pay.models import (
     ExchangeRate,
     MarketBenchmark,
@@ -50,7 +50,7 @@ def _median_eur(family: str, level: int, location: str) -> Decimal:
 def seed(*, people, rng, scale: int = 1) -> str:
     """Add demo data. `people` maps the demo logins' keys (admin, director, manager,
     employee, ceo) and "all" (every active person) to Person objects. Returns a summary."""
-    today = timezone.localdate()
+    today = clock.today()
     everyone = list(people["all"])
     admin, manager, employee = people["admin"], people["manager"], people["employee"]
     with transaction.atomic():

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.utils import timezone
 
+from culture import clock
 from pay.models import CURRENCY_VALIDATOR, PERCENTILE_CHOICES, MarketEvidence
 
 MONEY_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
@@ -40,7 +40,7 @@ class DateInput(forms.DateInput):
 
 
 class PayRecordForm(forms.Form):
-    effective_date = forms.DateField(widget=DateInput, initial=timezone.localdate)
+    effective_date = forms.DateField(widget=DateInput, initial=clock.today)
     base_salary = money_field("Base salary (yearly)")
     currency = CurrencyField()
     cash_percent = forms.IntegerField(
@@ -57,7 +57,7 @@ class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(label="What it answers", choices=MarketEvidence.Kind.choices)
     amount = money_field("Amount (yearly base)")
     currency = CurrencyField()
-    observed_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
+    observed_on = forms.DateField(label="Date", widget=DateInput, initial=clock.today)
     note = forms.CharField(
         max_length=500,
         required=False,
@@ -66,7 +66,7 @@ class EvidenceForm(forms.Form):
 
     def clean_observed_on(self):
         value = self.cleaned_data["observed_on"]
-        if value > timezone.localdate():
+        if value > clock.today():
             raise forms.ValidationError("The date cannot be in the future.")
         return value
 
@@ -83,7 +83,7 @@ class ProposalForm(forms.Form):
 
 
 class RecordProposalForm(forms.Form):
-    effective_date = forms.DateField(widget=DateInput, initial=timezone.localdate)
+    effective_date = forms.DateField(widget=DateInput, initial=clock.today)
     cash_percent = forms.IntegerField(
         label="Cash share (%)", min_value=0, max_value=100, initial=100
     )
@@ -138,7 +138,7 @@ class ExchangeRateForm(forms.Form):
         widget=forms.TextInput(attrs=MONEY_ATTRS),
         help_text="Units of the second currency for one unit of the first.",
     )
-    effective_date = forms.DateField(widget=DateInput, initial=timezone.localdate)
+    effective_date = forms.DateField(widget=DateInput, initial=clock.today)
 
     def clean(self):
         data = super().clean()

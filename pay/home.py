@@ -1,7 +1,6 @@
 """The pay section of the home page ("what needs me now")."""
 
-from django.utils import timezone
-
+from culture import clock
 from culture.models import Person
 from pay import comparison
 from pay.models import RaiseProposal
@@ -22,7 +21,7 @@ def home_context(request) -> dict:
         Person.objects.under_by_level(user).active().only("name", "job_family", "level", "location")
     )
     if people:
-        rows = comparison.compare_people(people, on=timezone.localdate())
+        rows = comparison.compare_people(people, on=clock.today())
         compared = [c for c in rows if c.ratio is not None]
         ctx.update(
             pay_is_manager=True,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from culture import audit
+from culture import audit, jobs
 from culture.models import Person
 from culture.notifications import notify
 from pay import importer
@@ -172,14 +172,12 @@ def do_add_rate(*, by: Person, **fields) -> ExchangeRate:
 def do_queue_import(
     *, by: Person, kind: str, filename: str, content: bytes, params: dict
 ) -> PayImportJob:
-    from pay.tasks import run_import
-
     with transaction.atomic():
         job = PayImportJob.objects.create(
             kind=kind, created_by=by, filename=filename[:200], content=content, params=params
         )
         audit.record(by, f"pay.import.{kind}.queued", obj=job)
-        run_import.delay_on_commit(job.pk)
+        jobs.defer(run_import_job, job.pk)
     return job
 
 
@@ -187,12 +185,14 @@ def progress_key(job_id: int) -> str:
     return f"pay-import-progress:{job_id}"
 
 
+@jobs.job
 def run_import_job(job_id: int) -> None:
-    """Validate and write an uploaded file, reporting progress (claim by conditional UPDATE,
-    so a redelivered task does nothing)."""
-    claimed = PayImportJob.objects.filter(pk=job_id, status=PayImportJob.Status.QUEUED).update(
-        status=PayImportJob.Status.RUNNING
-    )
+    """Validate and write an uploaded file, reporting progress. Deferred with culture.jobs,
+    whose claim lets one runner at a time in; a runner that died mid-way (the write is one
+    transaction) left the row RUNNING, so the next one takes RUNNING as well as QUEUED."""
+    claimed = PayImportJob.objects.filter(
+        pk=job_id, status__in=[PayImportJob.Status.QUEUED, PayImportJob.Status.RUNNING]
+    ).update(status=PayImportJob.Status.RUNNING)
     if not claimed:
         return
     job = PayImportJob.objects.select_related("created_by").get(pk=job_id)

@@ -10,11 +10,10 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit
+from culture import access, audit, clock
 from culture.csvsafe import csv_response, write_rows
 from culture.models import Person
 from pay import charts, comparison, importer, services
@@ -45,10 +44,6 @@ _hide_amounts = sensitive_post_parameters(
 )
 
 
-def _today():
-    return timezone.localdate()
-
-
 def _compare_with_history(person, history, on):
     """The person's comparison, taking the record in force from their history (newest
     first, as PayRecord.objects.current_for orders it) instead of a second query."""
@@ -67,7 +62,7 @@ def index(request):
     history = list(PayRecord.objects.history_of(me))
     mine = None
     if policy.employees_see_market_position:
-        mine = _compare_with_history(me, history, _today())
+        mine = _compare_with_history(me, history, clock.today())
     audit.record(me, "pay.salary.read", subject=me, detail={"page": "own"})
     return render(
         request,
@@ -89,7 +84,7 @@ def index(request):
 def team(request):
     manager = access.require_pay_manager(request.user)
     people = Person.objects.under_by_level(manager).active().select_related("team").order_by("name")
-    rows = comparison.sort_by_gap(comparison.compare_people(people, on=_today()))
+    rows = comparison.sort_by_gap(comparison.compare_people(people, on=clock.today()))
     audit.record_many(manager, "pay.salary.read", [c.person for c in rows], detail={"page": "team"})
     dist = comparison.distribution(rows)
     open_ids = set(
@@ -112,7 +107,7 @@ def team(request):
 
 
 def _person_context(request, person, **extra):
-    today = _today()
+    today = clock.today()
     history = list(PayRecord.objects.history_of(person))
     c = _compare_with_history(person, history, today)
     proposals = list(
@@ -163,7 +158,7 @@ def evidence_add(request, person_id):
 @require_http_methods(["GET", "POST"])
 def propose(request, person_id):
     target = access.get_pay_person_for_user(request.user, person_id)
-    c = comparison.compare_people([target], on=_today())[0]
+    c = comparison.compare_people([target], on=clock.today())[0]
     audit.record(request.user, "pay.salary.read", subject=target, detail={"page": "propose"})
     suggestion = c.target if c.target is not None and c.salary and c.target > c.salary else None
     form = ProposalForm(
@@ -198,7 +193,7 @@ def proposal(request, proposal_id):
             messages.success(request, f"Pay change recorded for {prop.person.name}.")
         return redirect("pay:person", person_id=prop.person_id)
     audit.record(request.user, "pay.salary.read", subject=prop.person, detail={"page": "proposal"})
-    current = comparison.compare_people([prop.person], on=_today())[0]
+    current = comparison.compare_people([prop.person], on=clock.today())[0]
     return render(
         request,
         "pay/proposal.html",
@@ -211,7 +206,7 @@ def proposal(request, proposal_id):
 @require_http_methods(["GET", "POST"])
 def record_pay(request, person_id):
     target = access.get_pay_person_for_user(request.user, person_id, write=True)
-    current = PayRecord.objects.current_for([target.pk], _today()).first()
+    current = PayRecord.objects.current_for([target.pk], clock.today()).first()
     audit.record(request.user, "pay.salary.read", subject=target, detail={"page": "record"})
     initial = (
         {"currency": current.currency, "cash_percent": current.cash_percent} if current else {}
@@ -234,7 +229,7 @@ def record_pay(request, person_id):
 
 def _all_comparisons():
     people = Person.objects.active().select_related("team", "manager").order_by("name")
-    return comparison.sort_by_gap(comparison.compare_people(people, on=_today()))
+    return comparison.sort_by_gap(comparison.compare_people(people, on=clock.today()))
 
 
 @require_GET
@@ -355,7 +350,7 @@ def market(request):
             "problems": problems[:500],
             "problem_count": len(problems),
             "data_sets": MarketDataSet.objects.select_related("created_by")[:20],
-            "in_force": MarketDataSet.objects.newest_in_force(_today()),
+            "in_force": MarketDataSet.objects.newest_in_force(clock.today()),
             "columns": importer.MARKET_TEMPLATE_COLUMNS,
         },
         status=status,

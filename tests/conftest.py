@@ -77,6 +77,18 @@ def make_person(
     )
 
 
+def run_jobs() -> int:
+    """Run every deferred job (culture.jobs) now, in this process, as a worker would; for
+    tests without a worker. Returns how many ran."""
+    from culture import jobs
+    from culture.models import Job
+
+    ran = 0
+    for job_id in Job.objects.filter(status=Job.Status.PENDING).values_list("pk", flat=True):
+        ran += jobs.run(job_id)
+    return ran
+
+
 @dataclass
 class World:
     ceo: Person

@@ -9,13 +9,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from culture import access
+from culture import access, clock
 from culture.links import url_maker
 from culture.models import Person, Team
 from culture.paging import CappedPaginator
 from culture.views.people import TEAM_SELECT_LIMIT
 from decisions import forms
-from decisions.models import FeedPost, Memo, company_today
+from decisions.models import FeedPost, Memo
 from decisions.views import hx_target
 
 PAGE_SIZE = 20
@@ -42,7 +42,7 @@ def index(request):
     form = forms.FeedForm(request.GET)
     form.is_valid()
     f = form.cleaned_data if form.is_valid() else {}
-    today = company_today()
+    today = clock.today()
     memos = Memo.objects.visible_to(user)
     state = f.get("state") or ""
     memos = memos.filter(state=state) if state else memos.published()

@@ -6,10 +6,10 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from culture import access
+from culture import access, clock
 from culture.models import Person, Team
 from decisions import services
-from decisions.models import Memo, company_today
+from decisions.models import Memo
 
 S = Memo.State
 
@@ -108,7 +108,7 @@ def reviews(request):
         {
             "members": members,
             "reviews": manager.bet_reviews.all()[:6],
-            "period": services.current_period(company_today()),
+            "period": services.current_period(clock.today()),
             "error": error,
         },
         status=status,

@@ -3,9 +3,10 @@ import time
 
 import pytest
 
+from culture import clock
 from culture import demo as culture_demo
 from decisions import demo
-from decisions.models import Comment, FeedPost, Memo, Rating, company_today
+from decisions.models import Comment, FeedPost, Memo, Rating
 
 
 @pytest.mark.django_db
@@ -22,6 +23,6 @@ def test_demo_data_has_every_state_spread_ratings_comments_a_celebration_and_a_s
     assert Comment.objects.exists()
     assert set(FeedPost.objects.values_list("kind", flat=True)) == {"celebration", "sunshine"}
     # The demo logins have something waiting for them on the home page.
-    today = company_today()
+    today = clock.today()
     assert Memo.objects.waiting_for_rating_by(people["employee"], today).exists()
     assert Memo.objects.needing_outcome_for(people["manager"], today).exists()

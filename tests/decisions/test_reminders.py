@@ -12,6 +12,7 @@ from django.utils import timezone
 from culture.models import Delivery, Notification
 from decisions import services
 from decisions.models import Invitation, Memo
+from tests.conftest import run_jobs
 from tests.decisions.conftest import make_memo, make_rating
 
 S = Memo.State
@@ -80,6 +81,7 @@ def test_bet_review_members_are_reminded_again_three_days_before_it_is_due(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.do_open_bet_review(by=world.manager)
+    run_jobs()
     assert services.sweep_reminders()["bet_review"] == 0
     with time_machine.travel(timezone.now() + timedelta(days=12), tick=False):
         assert services.sweep_reminders()["bet_review"] == 2

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from culture.models import Notification
 from decisions.models import Comment, FeedPost, Invitation, Memo, Rating
-from tests.conftest import make_person
+from tests.conftest import make_person, run_jobs
 from tests.decisions.conftest import make_comment, make_memo, make_rating
 from tests.feedback.servers import db_url_for_tests
 
@@ -356,6 +356,9 @@ def test_invited_people_are_notified_when_the_memo_is_published(
     assert not Notification.objects.filter(recipient=world.peer).exists()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("decisions:step", args=[memo.pk, "publish"]))
+    # Publishing records the invitations as deferred work, in its own transaction.
+    assert not Notification.objects.filter(recipient=world.peer).exists()
+    assert run_jobs() == 1
     assert Notification.objects.get(recipient=world.peer).kind == "decisions.invited"
 
 
@@ -561,6 +564,7 @@ def test_a_manager_opens_a_bet_review_once_per_half_year_and_reports_are_reminde
     client = client_for(world.manager)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(reverse("decisions:reviews")).status_code == 302
+    run_jobs()
     reminded = set(
         Notification.objects.filter(kind="decisions.bet_review").values_list(
             "recipient__email", flat=True

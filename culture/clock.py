@@ -1,0 +1,47 @@
+"""The company's clock: which zone a person reads times in, and the company's "today".
+
+Times are stored in UTC. Every request activates the viewer's zone (culture.middleware.
+TimezoneMiddleware), so forms read typed times in it and templates show times in it; every
+message sent to a person is rendered in theirs (culture.notifications.render_email).
+
+- `zone_for(person)` is the one place that chooses a reader's zone. Today it is the
+  company's (CompanySettings.time_zone) for everyone.
+- `today()` is the company's date: dates that belong to the company (a cycle's due day, a
+  campaign's window, a pay record's effective date) are the company's, whoever looks.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime
+
+from django.utils import timezone
+
+
+def company_zone() -> zoneinfo.ZoneInfo:
+    from culture.models import CompanySettings
+
+    return CompanySettings.load().tz
+
+
+def zone_for(person) -> zoneinfo.ZoneInfo:
+    """The zone `person` reads times in (None or anonymous: the company's).
+
+    The company's zone comes with the person when the request's person lookup read it
+    (culture.backends: `company_time_zone`), so a page costs no query for it."""
+    name = getattr(person, "company_time_zone", None)
+    if name:
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return company_zone()
+
+
+def today() -> date:
+    """The company's date now."""
+    return timezone.localdate(timezone=company_zone())
+
+
+def now_local(zone=None) -> datetime:
+    return timezone.localtime(timezone=zone or company_zone())
