@@ -149,9 +149,10 @@ def get_keeper_rollup_manager_for_user(user, person_id) -> Person:
 # Feedback getters go in this section.
 
 
-def get_circle_for_user(user, circle_id, *, facilitator: bool = False):
+def get_circle_for_user(user, circle_id, *, facilitator: bool = False, organiser: bool = False):
     """Circles are for their participants only (anyone else: 404). `facilitator=True`
-    additionally requires the facilitator role (participants: 403)."""
+    additionally requires the facilitator role, `organiser=True` the creator's or the
+    facilitator's (other participants: 403)."""
     from feedback.models import Circle, Participant
 
     _require_active(user)
@@ -163,6 +164,8 @@ def get_circle_for_user(user, circle_id, *, facilitator: bool = False):
     except (Circle.DoesNotExist, ValueError, TypeError):
         raise Http404
     if facilitator and circle.facilitator_id != user.pk:
+        raise PermissionDenied
+    if organiser and user.pk not in (circle.created_by_id, circle.facilitator_id):
         raise PermissionDenied
     return circle
 

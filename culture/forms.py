@@ -1,19 +1,65 @@
 import zoneinfo
+from datetime import UTC
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse
+from django.utils import timezone
 
 from culture.models import CompanySettings, Person, Team
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the reader's zone (the one the request activated).
+
+    A time that the zone skips (the clocks go forward) or has twice (the clocks go back) is
+    refused with a message that says which, never silently moved an hour."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as exc:
+            if getattr(exc, "code", None) != "ambiguous_timezone":
+                raise
+            naive = exc.params["datetime"]
+        zone = timezone.get_current_timezone()
+        first, second = naive.replace(tzinfo=zone), naive.replace(tzinfo=zone, fold=1)
+        when = f"{naive:%H:%M} on {naive:%-d %B %Y}"
+        if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+            message = (
+                f"{when} does not exist in {zone.key}: the clocks go forward that night "
+                f"({first.tzname()} to {second.tzname()}). Choose another time."
+            )
+        else:
+            message = (
+                f"{when} happens twice in {zone.key}: the clocks go back that night "
+                f"({naive:%H:%M} {first.tzname()}, then {naive:%H:%M} {second.tzname()}). "
+                "Choose a time outside that hour."
+            )
+        raise forms.ValidationError(message, code="ambiguous_timezone")
+
+
+def name_the_zone(form) -> None:
+    """Say, under each LocalDateTimeField of `form`, which zone its time is typed in."""
+    zone = timezone.get_current_timezone()
+    abbreviation = timezone.localtime(timezone=zone).tzname()
+    for field in form.fields.values():
+        if isinstance(field, LocalDateTimeField):
+            field.help_text = f"Your time zone: {zone.key} ({abbreviation})."
+
+
 class CompanySettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=[(tz, tz) for tz in TIME_ZONES],
-        help_text="Every schedule in the product (keeper cycles, reminders) follows it.",
+        help_text=(
+            "Every time shown and typed in the product, and every schedule (keeper cycles, "
+            "reminders), follows it."
+        ),
     )
 
     class Meta:

@@ -1,5 +1,6 @@
 from django import forms
 
+from culture.forms import LocalDateTimeField, name_the_zone
 from culture.models import Person, Team
 from feedback.models import Circle, Kind
 from feedback.services import RESPONSES
@@ -25,15 +26,17 @@ class CircleForm(forms.Form):
     facilitator = forms.ModelChoiceField(
         queryset=_people(), required=False, help_text="Default: you."
     )
-    scheduled_at = forms.DateTimeField(
-        label="Date and time", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    scheduled_at = LocalDateTimeField(label="Date and time")
     minutes_per_person = forms.IntegerField(min_value=3, max_value=60, initial=20)
     reveal_to = forms.ChoiceField(
         choices=Circle.Audience.choices,
         initial=Circle.Audience.CIRCLE,
         label="Who sees the revealed items",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_the_zone(self)
 
     def clean(self):
         data = super().clean()
@@ -45,6 +48,15 @@ class CircleForm(forms.Form):
         if len({p.pk for p in people}) < 2:
             raise forms.ValidationError("Choose a team or at least two people.")
         return data
+
+
+class RescheduleForm(forms.Form):
+    scheduled_at = LocalDateTimeField(label="New date and time")
+    minutes_per_person = forms.IntegerField(min_value=3, max_value=60)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_the_zone(self)
 
 
 class ItemForm(forms.Form):

@@ -1,78 +1,177 @@
-"""Circle invitations (email + in-app, with an .ics calendar invite) and the reminder an
-hour before. Both go through culture.notifications.notify: the key makes each exactly-once."""
+"""Circle invitations, their updates and cancellations (email + in-app, each with an iCalendar
+file), and the reminder an hour before.
+
+The calendar files follow RFC 5545 and RFC 5546 (iTIP), written by the `icalendar` library
+(line folding, escaping, the VTIMEZONE of the zone used):
+- one stable UID per circle, so calendars update the event they already hold;
+- SEQUENCE is the circle's `sequence`: 0 for the first invitation, one more for each change of
+  time and for the cancellation, so a calendar applies only the newest;
+- METHOD:REQUEST with the organiser (the circle's creator) and every participant as
+  attendees; METHOD:CANCEL with STATUS:CANCELLED when the circle is cancelled;
+- the start and end in the company's zone (TZID with its VTIMEZONE).
+
+Everything goes through culture.notifications with a key per circle, person and sequence,
+so each participant gets each version exactly once, whoever runs the job and how often.
+The jobs are deferred with culture.jobs by feedback.services.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
+from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
 
+from culture import clock, jobs
+from culture.models import Notification
 from culture.notifications import Message, notify_many
 from feedback.models import Circle, Participant
 
 REMINDER_BEFORE = timedelta(hours=1)
+PRODID = "-//Culture//Feedback circles//EN"
+REQUEST, CANCEL = "REQUEST", "CANCEL"
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def uid_for(circle: Circle) -> str:
+    return f"circle-{circle.pk}@{urlparse(settings.SITE_URL).hostname or 'culture'}"
 
 
-def ics_for(circle: Circle, participant_count: int) -> str:
-    start = circle.scheduled_at.astimezone(UTC)
-    end = start + timedelta(minutes=circle.minutes_per_person * max(participant_count, 1))
-    fmt = "%Y%m%dT%H%M%SZ"
+def _address(person, **params) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    address.params["CN"] = vText(person.name or person.email)
+    for name, value in params.items():
+        address.params[name.upper().replace("_", "-")] = vText(value)
+    return address
+
+
+def calendar_for(circle: Circle, seats: list[Participant], *, method: str = REQUEST) -> str:
+    """The iCalendar text for this version of the circle (see the module doc)."""
+    zone = clock.company_zone()
+    start = circle.scheduled_at.astimezone(zone)
+    end = start + timedelta(minutes=circle.minutes_per_person * max(len(seats), 1))
     url = f"{settings.SITE_URL}{circle.get_absolute_url()}"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Culture//Feedback circles//EN",
-        "METHOD:REQUEST",
-        "BEGIN:VEVENT",
-        f"UID:circle-{circle.pk}@culture",
-        f"DTSTAMP:{timezone.now().astimezone(UTC).strftime(fmt)}",
-        f"DTSTART:{start.strftime(fmt)}",
-        f"DTEND:{end.strftime(fmt)}",
-        f"SUMMARY:{_ics_escape('Feedback circle: ' + circle.title)}",
-        f"DESCRIPTION:{_ics_escape('Join the room: ' + url)}",
-        f"URL:{url}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"
+
+    event = Event()
+    event.add("uid", uid_for(circle))
+    event.add("sequence", circle.sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", f"Feedback circle: {circle.title}")
+    event.add("description", f"Join the room: {url}")
+    event.add("url", url)
+    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    event.add("organizer", _address(circle.created_by))
+    for seat in seats:
+        event.add(
+            "attendee",
+            _address(
+                seat.person,
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp="FALSE",
+                cutype="INDIVIDUAL",
+            ),
+        )
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()
 
 
+def _attachment(ics: str, method: str) -> tuple[str, str, str]:
+    name = "cancel.ics" if method == CANCEL else "invite.ics"
+    return (name, ics, f"text/calendar; method={method}; charset=utf-8")
+
+
+def _when(circle: Circle, person) -> str:
+    local = timezone.localtime(circle.scheduled_at, clock.zone_for(person))
+    return f"{local:%A %-d %B, %H:%M} {local.tzname()}"
+
+
+def _seats(circle: Circle) -> list[Participant]:
+    return list(
+        Participant.objects.filter(circle=circle, left_at__isnull=True)
+        .select_related("person")
+        .order_by("position")
+    )
+
+
+def _invite_key(circle: Circle, person_id: int) -> str:
+    key = f"feedback:circle:{circle.pk}:invite:{person_id}"
+    return key if circle.sequence == 0 else f"{key}:{circle.sequence}"
+
+
+@jobs.job
 def send_invitations(circle_id: int) -> int:
-    circle = Circle.objects.select_related("facilitator").get(pk=circle_id)
-    seats = list(Participant.objects.filter(circle=circle).select_related("person"))
-    ics = ics_for(circle, len(seats))
+    """Send this version of the invitation (the first, or an update after a change of time)
+    to every participant; nothing once the circle has started or been cancelled."""
+    circle = Circle.objects.select_related("created_by", "facilitator").get(pk=circle_id)
+    if circle.phase != Circle.Phase.LOBBY:
+        return 0
+    seats = _seats(circle)
+    attachment = _attachment(calendar_for(circle, seats, method=REQUEST), REQUEST)
+    updated = circle.sequence > 0
     return notify_many(
         [
             Message(
                 recipient=seat.person,
-                key=f"feedback:circle:{circle.pk}:invite:{seat.person_id}",
-                kind="feedback.circle_invite",
-                title=f"You are invited to the feedback circle “{circle.title}”",
+                key=_invite_key(circle, seat.person_id),
+                kind="feedback.circle_update" if updated else "feedback.circle_invite",
+                title=(
+                    f"The feedback circle “{circle.title}” moved to {_when(circle, seat.person)}"
+                    if updated
+                    else f"You are invited to the feedback circle “{circle.title}”"
+                ),
                 url=circle.get_absolute_url(),
                 template="emails/feedback_circle_invite",
-                context={"circle": circle, "count": len(seats)},
-                attachments=[("circle.ics", ics, "text/calendar")],
+                context={"circle": circle, "count": len(seats), "updated": updated},
+                attachments=[attachment],
             )
             for seat in seats
         ]
     )
 
 
-def on_commit_invite(circle_id: int) -> None:
-    from feedback import tasks
-
-    transaction.on_commit(lambda: tasks.invite_circle.delay(circle_id))
+@jobs.job
+def send_cancellations(circle_id: int) -> int:
+    """Tell everyone who was sent an invitation that the circle is cancelled (once each)."""
+    circle = Circle.objects.select_related("created_by", "facilitator").get(pk=circle_id)
+    if circle.phase != Circle.Phase.CANCELLED:
+        return 0
+    invited = set(
+        Notification.objects.filter(
+            key__startswith=f"feedback:circle:{circle.pk}:invite:"
+        ).values_list("recipient_id", flat=True)
+    )
+    seats = [s for s in _seats(circle) if s.person_id in invited]
+    attachment = _attachment(calendar_for(circle, seats, method=CANCEL), CANCEL)
+    return notify_many(
+        [
+            Message(
+                recipient=seat.person,
+                key=f"feedback:circle:{circle.pk}:cancel:{seat.person_id}",
+                kind="feedback.circle_cancelled",
+                title=f"Cancelled: the feedback circle “{circle.title}”",
+                url=circle.get_absolute_url(),
+                template="emails/feedback_circle_cancelled",
+                context={"circle": circle},
+                attachments=[attachment],
+            )
+            for seat in seats
+        ]
+    )
 
 
 def remind_upcoming(now=None) -> int:
     """Idempotent sweeper: a reminder to each participant of circles starting within the
-    hour (once each: the notify key)."""
+    hour (once each per time the circle is set for: the notify key carries the sequence)."""
     now = now or timezone.now()
     seats = Participant.objects.filter(
         circle__phase=Circle.Phase.LOBBY,
@@ -84,7 +183,8 @@ def remind_upcoming(now=None) -> int:
         [
             Message(
                 recipient=seat.person,
-                key=f"feedback:circle:{seat.circle_id}:reminder:{seat.person_id}",
+                key=f"feedback:circle:{seat.circle_id}:reminder:{seat.person_id}"
+                + (f":{seat.circle.sequence}" if seat.circle.sequence else ""),
                 kind="feedback.circle_reminder",
                 title=f"The feedback circle “{seat.circle.title}” starts within the hour",
                 url=seat.circle.get_absolute_url(),

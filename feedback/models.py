@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from culture import clock
 from culture.models import Person
 
 PRESENCE_WINDOW = timedelta(seconds=30)
@@ -39,7 +40,7 @@ class CircleQuerySet(models.QuerySet):
     def upcoming_for(self, person):
         return (
             self.for_participant(person)
-            .exclude(phase=Circle.Phase.ENDED)
+            .exclude(phase__in=[Circle.Phase.ENDED, Circle.Phase.CANCELLED])
             .select_related("facilitator")
             .order_by("scheduled_at", "id")
         )
@@ -52,6 +53,7 @@ class Circle(models.Model):
         REVEALED = "revealed", "Revealed"
         WRAPUP = "wrapup", "Wrap-up"
         ENDED = "ended", "Ended"
+        CANCELLED = "cancelled", "Cancelled"
 
     class Audience(models.TextChoices):
         CIRCLE = "circle", "The whole circle"
@@ -71,6 +73,9 @@ class Circle(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     paused_remaining = models.PositiveIntegerField(null=True, blank=True)  # seconds
     version = models.PositiveIntegerField(default=1)
+    # The iCalendar SEQUENCE: one more each time the time changes or the circle is cancelled.
+    sequence = models.PositiveIntegerField(default=0)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -264,7 +269,7 @@ class Campaign(models.Model):
 
     @classmethod
     def current(cls, today=None):
-        today = today or timezone.localdate()
+        today = today or clock.today()
         return cls.objects.filter(opens_on__lte=today, closes_on__gte=today).first()
 
 

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from culture import live
+from culture import jobs, live
 from culture.models import Person
+from feedback import invitations
 from feedback.models import (
     ActionItem,
     Campaign,
@@ -111,9 +112,61 @@ def do_create_circle(
         Participant.objects.bulk_create(
             Participant(circle=circle, person=p, position=i) for i, p in enumerate(ordered)
         )
-        from feedback import invitations
+        jobs.defer(invitations.send_invitations, circle.pk)
+    return circle
 
-        invitations.on_commit_invite(circle.pk)
+
+def check_organiser(circle: Circle, person: Person) -> None:
+    """Rescheduling and cancelling are for the circle's creator and its facilitator, before
+    the circle starts."""
+    if person.pk not in (circle.created_by_id, circle.facilitator_id):
+        raise ValidationError("Only the person who set up the circle or its facilitator can.")
+    if circle.phase == Phase.CANCELLED:
+        raise ValidationError("This circle is cancelled.")
+    if circle.phase != Phase.LOBBY:
+        raise ValidationError("The circle has started; its time can no longer change.")
+
+
+def do_reschedule_circle(
+    *, circle_id: int, by: Person, scheduled_at, minutes_per_person: int | None = None
+) -> Circle:
+    """Move a circle that has not started. Every participant gets the updated invitation
+    (same UID, SEQUENCE + 1) once, and the hour-before reminder follows the new time."""
+    with transaction.atomic():
+        circle = _locked(circle_id)
+        check_organiser(circle, by)
+        minutes = minutes_per_person or circle.minutes_per_person
+        if scheduled_at == circle.scheduled_at and minutes == circle.minutes_per_person:
+            return circle
+        Circle.objects.filter(pk=circle.pk).update(
+            scheduled_at=scheduled_at,
+            minutes_per_person=minutes,
+            sequence=F("sequence") + 1,
+            version=F("version") + 1,
+        )
+        jobs.defer(invitations.send_invitations, circle.pk)
+        _publish_after_commit(circle.pk)
+    circle.refresh_from_db()
+    return circle
+
+
+def do_cancel_circle(*, circle_id: int, by: Person) -> Circle:
+    """Cancel a circle that has not started: everyone who was invited gets a cancellation
+    (METHOD:CANCEL, SEQUENCE + 1) once."""
+    with transaction.atomic():
+        circle = _locked(circle_id)
+        check_organiser(circle, by)
+        Circle.objects.filter(pk=circle.pk).update(
+            phase=Phase.CANCELLED,
+            cancelled_at=timezone.now(),
+            sequence=F("sequence") + 1,
+            version=F("version") + 1,
+            deadline=None,
+            paused_remaining=None,
+        )
+        jobs.defer(invitations.send_cancellations, circle.pk)
+        _publish_after_commit(circle.pk)
+    circle.refresh_from_db()
     return circle
 
 

@@ -57,6 +57,48 @@ def circle_new(request):
     return render(request, "feedback/circle_new.html", {"form": form}, status=status)
 
 
+@require_http_methods(["GET", "POST"])
+def reschedule(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id, organiser=True)
+    initial = {"scheduled_at": circle.scheduled_at, "minutes_per_person": circle.minutes_per_person}
+    form = forms.RescheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_reschedule_circle(
+                circle_id=circle.pk,
+                by=request.user,
+                scheduled_at=form.cleaned_data["scheduled_at"],
+                minutes_per_person=form.cleaned_data["minutes_per_person"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Circle moved; everyone gets the updated invitation.")
+            return redirect(circle)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "feedback/circle_reschedule.html", {"circle": circle, "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, circle_id):
+    circle = access.get_circle_for_user(request.user, circle_id, organiser=True)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.do_cancel_circle(circle_id=circle.pk, by=request.user)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, "Circle cancelled; everyone invited is told.")
+            return redirect(circle)
+    status = 422 if error else 200
+    return render(
+        request, "feedback/circle_cancel.html", {"circle": circle, "error": error}, status=status
+    )
+
+
 # --- The room ------------------------------------------------------------------------------
 
 
@@ -68,6 +110,11 @@ def _render_room(request, circle, *, status=200, item_form=None, fragment=None):
     template = "feedback/room.html"
     if fragment or request.htmx:
         template += "#state"
+    else:
+        context["can_reschedule"] = circle.phase == Circle.Phase.LOBBY and request.user.pk in (
+            circle.created_by_id,
+            circle.facilitator_id,
+        )
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
     return response

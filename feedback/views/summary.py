@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from culture import access
@@ -46,7 +47,7 @@ def summary_markdown_text(circle, person, items, actions) -> str:
         return text.replace("\r", "").replace("\n", " ")
 
     lines = [f"# {esc(circle.title)}: feedback for {esc(person.name)}", ""]
-    lines.append(f"{circle.scheduled_at:%Y-%m-%d}")
+    lines.append(f"{timezone.localtime(circle.scheduled_at):%Y-%m-%d %H:%M %Z}")
     for label, value in (
         ("Accepted", "accepted"),
         ("Discarded", "discarded"),

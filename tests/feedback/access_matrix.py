@@ -66,6 +66,13 @@ CASES = {
     "feedback:circle_new": case(lambda w, x: reverse("feedback:circle_new")),
     "feedback:room": case(_c("room"), setup=lobby, default=404, **IN_CIRCLE),
     "feedback:room_state": case(_c("room_state"), setup=lobby, default=404, **IN_CIRCLE),
+    # Moving and cancelling: the creator and the facilitator (the manager here) only.
+    "feedback:reschedule": case(
+        _c("reschedule"), setup=lobby, default=404, manager=200, employee=403, peer=403
+    ),
+    "feedback:cancel": case(
+        _c("cancel"), setup=lobby, default=404, manager=200, employee=403, peer=403
+    ),
     # An ended circle's stream sends one "ended" event and closes (a live one never ends).
     "feedback:stream": case(_c("stream"), setup=ended, default=404, **IN_CIRCLE),
     "feedback:step": case(

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 from django.urls import reverse
+from icalendar import Calendar
 
 from culture.models import Delivery, Notification
 from feedback import invitations
@@ -19,10 +20,10 @@ def test_invitations_carry_an_ics_and_are_sent_once_each(world, circle, fourth):
     assert invitations.send_invitations(circle.pk) == 0
     delivery = Delivery.objects.get(recipient=world.employee)
     (name, ics, mime) = delivery.attachments[0]
-    assert (name, mime) == ("circle.ics", "text/calendar")
-    assert "BEGIN:VEVENT" in ics and f"UID:circle-{circle.pk}@culture" in ics
-    start = circle.scheduled_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    assert f"DTSTART:{start}" in ics
+    assert (name, mime) == ("invite.ics", "text/calendar; method=REQUEST; charset=utf-8")
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    assert event["UID"] == f"circle-{circle.pk}@127.0.0.1"
+    assert event.decoded("DTSTART") == circle.scheduled_at.replace(microsecond=0)
     assert Notification.objects.filter(kind="feedback.circle_invite").count() == 4
 
 
@@ -52,9 +53,15 @@ def test_a_real_worker_sends_the_invitations_with_the_calendar_file(celery_worke
     world = build_world()
     make_circle(facilitator=world.manager, people=[world.employee, world.peer])
     messages = celery_worker.wait_for(
-        lambda: len(m := celery_worker.sent_messages()) >= 3 and m, timeout=30
+        lambda: len(m := celery_worker.sent_emails()) >= 3 and m, timeout=30
     )
-    assert any("text/calendar" in m and "BEGIN:VCALENDAR" in m for m in messages)
+    calendars = [
+        part.get_content()
+        for message in messages
+        for part in message.iter_attachments()
+        if part.get_content_type() == "text/calendar" and part.get_param("method") == "REQUEST"
+    ]
+    assert len(calendars) == 3 and all("BEGIN:VCALENDAR" in c for c in calendars)
 
 
 def test_home_shows_action_items_and_upcoming_circles_in_fixed_queries(
