@@ -240,10 +240,16 @@ def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = Fals
     return memo
 
 
+def may_review_bets(user) -> bool:
+    """Bet reviews are for active people with at least one active direct report (one query).
+    The decisions page asks this to show its link to the review."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.has_reports())
+
+
 def require_manager(user) -> Person:
     """Bet reviews: for people with at least one active direct report."""
     _require_active(user)
-    if not user.has_reports():
+    if not may_review_bets(user):
         raise PermissionDenied
     return user
 
