@@ -201,15 +201,27 @@ def get_written_feedback_for_recipient(user, feedback_id):
         raise Http404
 
 
-def get_feedback_reader_for_user(user, person_id) -> Person:
-    """Whose received written feedback the user may read: their own; their management
-    chain's (and people admins') only when the company setting allows it; else 404."""
+def may_read_feedback_received_by(user, person: Person, *, manages: bool | None = None) -> bool:
+    """Whether the user may read the written feedback `person` received: their own; their
+    management chain's (and people admins') only when the company setting allows it.
+    `manages` is can_manage(user, person) when the caller already knows it (the profile
+    page does), so asking costs no query for a colleague and one for the chain."""
     from feedback.models import FeedbackPolicy
 
-    person = get_person_for_user(user, person_id)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
     if person.pk == user.pk:
-        return person
-    if FeedbackPolicy.load().chain_may_read and can_manage(user, person):
+        return True
+    if manages is False or not FeedbackPolicy.chain_may_read_now():
+        return False
+    return manages if manages is not None else can_manage(user, person)
+
+
+def get_feedback_reader_for_user(user, person_id) -> Person:
+    """Whose received written feedback the user may read (may_read_feedback_received_by);
+    anyone else's: 404."""
+    person = get_person_for_user(user, person_id)
+    if may_read_feedback_received_by(user, person):
         return person
     raise Http404
 
@@ -243,10 +255,16 @@ def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = Fals
     return memo
 
 
+def may_review_bets(user) -> bool:
+    """Bet reviews are for active people with at least one active direct report (one query).
+    The decisions page asks this to show its link to the review."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.has_reports())
+
+
 def require_manager(user) -> Person:
     """Bet reviews: for people with at least one active direct report."""
     _require_active(user)
-    if not user.has_reports():
+    if not may_review_bets(user):
         raise PermissionDenied
     return user
 

@@ -254,6 +254,11 @@ class FeedbackPolicy(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
+    @classmethod
+    def chain_may_read_now(cls) -> bool:
+        """The setting, read in one query without creating the row (pages read it on GET)."""
+        return cls.objects.filter(pk=1, chain_may_read=True).exists()
+
 
 class Campaign(models.Model):
     name = models.CharField(max_length=120)

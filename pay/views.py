@@ -352,8 +352,22 @@ def market(request):
             "data_sets": MarketDataSet.objects.select_related("created_by")[:20],
             "in_force": MarketDataSet.objects.newest_in_force(clock.today()),
             "columns": importer.MARKET_TEMPLATE_COLUMNS,
+            "imports": _recent_imports(PayImportJob.Kind.MARKET),
         },
         status=status,
+    )
+
+
+RECENT_IMPORTS = 10
+
+
+def _recent_imports(kind: str) -> list[PayImportJob]:
+    """The last few imports of a kind, each linking to its status page: the only way back
+    to a job once its upload's redirect is gone (a slow import, a failed one's problems)."""
+    return list(
+        PayImportJob.objects.filter(kind=kind)
+        .select_related("created_by")
+        .only("filename", "created_at", "status", "created_by__name")[:RECENT_IMPORTS]
     )
 
 
@@ -407,6 +421,7 @@ def salaries(request):
             "problems": problems[:500],
             "problem_count": len(problems),
             "columns": importer.SALARY_COLUMNS,
+            "imports": _recent_imports(PayImportJob.Kind.SALARY),
         },
         status=status,
     )

@@ -15,6 +15,7 @@ URLconf that no app lists fails tests/culture/test_authz_matrix.py.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,3 +52,18 @@ def case(url, *, default=200, method="get", data=None, headers=None, setup=None,
 
 
 ADMIN_ONLY = {"people_admin": 200}
+
+
+APPS = ["culture", "feedback", "keeper", "decisions", "pay"]
+
+
+def all_cases() -> dict[str, Case]:
+    """Every app's CASES, keyed "app:name" or "app:name#variant"."""
+    cases = {}
+    for app in APPS:
+        try:
+            module = importlib.import_module(f"tests.{app}.access_matrix")
+        except ModuleNotFoundError:
+            continue
+        cases.update(module.CASES)
+    return cases

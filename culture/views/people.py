@@ -70,6 +70,7 @@ def profile(request, person_id):
             "team"
         )
     )
+    can_manage = access.can_manage(request.user, person)
     return render(
         request,
         "culture/profile.html",
@@ -77,7 +78,11 @@ def profile(request, person_id):
             "person": person,
             "chain": chain,
             "reports": reports,
-            "can_manage": access.can_manage(request.user, person),
+            "can_manage": can_manage,
+            # The link to what they received in writing, for those its page lets in.
+            "may_read_feedback": access.may_read_feedback_received_by(
+                request.user, person, manages=can_manage
+            ),
         },
     )
 

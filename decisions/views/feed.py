@@ -133,6 +133,8 @@ def index(request):
         if len(teams) <= TEAM_SELECT_LIMIT
         else None
     )
+    # The link to the bet review, for those the review lets in (one query).
+    context["reviews_bets"] = access.may_review_bets(user)
     # Drafts are visible only to their captain and co-authors: one indexed arm each (an OR
     # of the two made Postgres walk every memo in published order).
     drafts = Memo.objects.filter(state=S.DRAFT).only("title", "updated_at", "published_at")

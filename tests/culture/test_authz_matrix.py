@@ -6,30 +6,16 @@ test_every_url_pattern_is_in_the_matrix.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.conftest import PERSONAS, build_world
+from tests.matrix import all_cases
 
-APPS = ["culture", "feedback", "keeper", "decisions", "pay"]
 # The Django admin is its own world: covered by a handful of explicit cases below.
 SKIP_NAMESPACES = {"admin"}
 
-
-def _all_cases() -> dict:
-    cases = {}
-    for app in APPS:
-        try:
-            module = importlib.import_module(f"tests.{app}.access_matrix")
-        except ModuleNotFoundError:
-            continue
-        cases.update(module.CASES)
-    return cases
-
-
-CASES = _all_cases()
+CASES = all_cases()
 
 
 def _url_names(patterns=None, namespace="") -> set[str]:

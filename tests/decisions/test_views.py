@@ -575,6 +575,44 @@ def test_a_manager_opens_a_bet_review_once_per_half_year_and_reports_are_reminde
     assert response.status_code == 422 and "twice a year" in _text(response)
 
 
+@pytest.mark.parametrize("persona", ["manager", "skip_level", "other_manager"])
+def test_the_decisions_page_links_people_who_manage_someone_to_their_bet_review(
+    world, client_for, persona
+):
+    client = client_for(getattr(world, persona))
+    review = reverse("decisions:reviews")
+    assert f'href="{review}"' in _text(client.get(reverse("decisions:index")))
+    assert client.get(review).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["employee", "peer", "outsider", "people_admin"])
+def test_the_decisions_page_offers_no_bet_review_to_people_without_reports(
+    world, client_for, persona
+):
+    client = client_for(getattr(world, persona))
+    review = reverse("decisions:reviews")
+    assert review not in _text(client.get(reverse("decisions:index")))
+    assert client.get(review).status_code == 403
+
+
+def test_a_manager_whose_only_report_left_loses_the_bet_review_link(world, client_for):
+    lead = make_person(name="Lone Lead", manager=world.manager)
+    make_person(name="Gone Report", manager=lead, is_active=False)
+    client = client_for(lead)
+    review = reverse("decisions:reviews")
+    assert review not in _text(client.get(reverse("decisions:index")))
+    assert client.get(review).status_code == 403
+
+
+def test_the_feed_fragment_carries_no_page_actions(world, client_for):
+    response = client_for(world.manager).get(
+        reverse("decisions:index") + "?q=week",
+        headers={"HX-Request": "true", "HX-Target": "feed-results"},
+    )
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert reverse("decisions:reviews") not in response.content.decode()
+
+
 def test_home_lists_memos_waiting_for_my_rating_and_bets_needing_an_outcome(world, client_for):
     make_memo(captain=world.manager, title="Rate me please")
     make_memo(

@@ -57,6 +57,13 @@ def written(w):
     }
 
 
+def chain_may_read(w):
+    from feedback.models import FeedbackPolicy
+
+    FeedbackPolicy.objects.update_or_create(pk=1, defaults={"chain_may_read": True})
+    return written(w)
+
+
 def _c(name):
     return lambda w, x: reverse(f"feedback:{name}", args=[x["circle"].pk])
 
@@ -159,6 +166,16 @@ CASES = {
         lambda w, x: reverse("feedback:person_received", args=[w.employee.pk]),
         default=404,
         employee=200,
+    ),
+    # With the setting on, the employee's management chain and people admins too.
+    "feedback:person_received#chain_may_read": case(
+        lambda w, x: reverse("feedback:person_received", args=[w.employee.pk]),
+        setup=chain_may_read,
+        default=404,
+        employee=200,
+        manager=200,
+        skip_level=200,
+        people_admin=200,
     ),
     "feedback:admin_settings": case(
         lambda w, x: reverse("feedback:admin_settings"), default=403, people_admin=200

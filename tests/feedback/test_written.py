@@ -3,6 +3,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from culture.models import Delivery, Notification
@@ -122,6 +124,45 @@ def test_the_management_chain_reads_received_feedback_only_when_the_company_allo
     assert client_for(world.skip_level).get(url).status_code == 200
     assert client_for(world.other_manager).get(url).status_code == 404
     assert client_for(world.peer).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("chain_may_read", [False, True], ids=["policy off", "policy on"])
+@pytest.mark.parametrize(
+    "persona",
+    ["employee", "peer", "manager", "skip_level", "other_manager", "outsider", "people_admin"],
+)
+def test_a_profile_links_to_the_written_feedback_received_exactly_for_those_who_may_read_it(
+    world, client_for, persona, chain_may_read
+):
+    services.do_set_policy(actor=world.people_admin, chain_may_read=chain_may_read)
+    client = client_for(getattr(world, persona))
+    url = reverse("feedback:person_received", args=[world.employee.pk])
+    profile = client.get(reverse("people:profile", args=[world.employee.pk])).content.decode()
+    may_read = persona == "employee" or (
+        chain_may_read and persona in ("manager", "skip_level", "people_admin")
+    )
+    assert (f'href="{url}"' in profile) is may_read
+    assert client.get(url).status_code == (200 if may_read else 404)
+
+
+def test_your_own_profile_calls_it_the_feedback_you_received(world, client_for):
+    services.do_set_policy(actor=world.people_admin, chain_may_read=True)
+    mine = client_for(world.employee).get(reverse("people:profile", args=[world.employee.pk]))
+    theirs = client_for(world.manager).get(reverse("people:profile", args=[world.employee.pk]))
+    assert "Written feedback you received" in mine.content.decode()
+    assert "Written feedback they received" in theirs.content.decode()
+
+
+def test_a_profile_asks_about_the_policy_only_when_the_viewer_is_in_the_chain(world, client_for):
+    """The link costs a colleague no query and the chain one (the company setting)."""
+    url = reverse("people:profile", args=[world.employee.pk])
+    asked = {}
+    for persona in ("peer", "manager"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client_for(getattr(world, persona)).get(url).status_code == 200
+        asked[persona] = sum("feedback_feedbackpolicy" in q["sql"] for q in ctx.captured_queries)
+    assert asked == {"peer": 0, "manager": 1}
+    assert not FeedbackPolicy.objects.exists()  # read, never created, on a GET
 
 
 def test_people_admin_sets_the_policy_and_opens_a_campaign_window(world, client_for):

@@ -120,3 +120,21 @@ def test_the_market_page_lists_older_data_sets_and_marks_the_one_in_force(world,
     assert "Old survey" in body and "Next survey" in body
     assert body.count("in force</span>") == 1
     assert body.index("Current survey") < body.index("in force</span>") < body.index("Old survey")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "page,kind,other", [("pay:market", "market", "salary"), ("pay:salaries", "salary", "market")]
+)
+def test_the_upload_pages_link_back_to_their_recent_imports(world, client_for, page, kind, other):
+    """Once the upload's redirect is gone, this is the way back to a slow or failed import."""
+    mine = PayImportJob.objects.create(
+        kind=kind, created_by=world.people_admin, filename=f"{kind}-2026.csv", content=b""
+    )
+    theirs = PayImportJob.objects.create(
+        kind=other, created_by=world.people_admin, filename=f"{other}-2026.csv", content=b""
+    )
+    body = client_for(world.people_admin).get(reverse(page)).content.decode()
+    assert f'href="{reverse("pay:import_status", args=[mine.pk])}"' in body
+    assert reverse("pay:import_status", args=[theirs.pk]) not in body
+    assert "Recent imports" in body and world.people_admin.name in body
