@@ -1,14 +1,20 @@
-"""The circle's phases as one table (feedback.phases), issue 18 point 5: the facilitator's
-steps are refused in every phase that does not allow them. One circle is taken to each
-phase (lobby, writing, revealed, wrap-up, ended) with four roles in it: the facilitator
-(Mia), the person in the centre (Eli), a writer (Pat) and someone who left (Fay, who left
-in the lobby, so her round is skipped). What each phase refuses is written here by hand,
-independently of the table, so that a wrong table fails.
+"""The circle room tells the truth in every phase (issue 18, point 5).
+
+One circle is taken to each phase (lobby, writing, revealed, wrap-up, ended) and its room
+rendered, through the view, for each role: the facilitator (Mia, a writer while someone
+else is in the centre), the person in the centre (Eli), a writer (Pat) and someone who
+left (Fay, who left in the lobby, so her round is skipped). What each sees is read off the
+page by what is really there (buttons, forms, texts), and compared with EXPECTED below;
+what the service refuses in each phase is compared with REFUSED. Both are written here by
+hand, independently of feedback.phases, so that a wrong table fails.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.urls import reverse
 
 from feedback import services
 from feedback.models import Circle, Participant, Step
@@ -156,3 +162,162 @@ def test_every_step_in_the_table_has_a_handler_and_a_form_choice():
 
     assert set(services.STEPS) == set(phases.STEPS)
     assert {value for value, _ in StepForm.base_fields["action"].choices} == set(phases.STEPS)
+
+
+# --- The room, phase by phase and role by role -----------------------------------------
+
+
+# What the room may show, each found by what is really on the page.
+MARKERS = {
+    "controls": 'id="controls-h"',
+    "order": 'id="move-up"',
+    "not_written": 'name="action" value="nudge"',
+    "handover": 'name="action" value="handover"',
+    "centre_pill": 'pill info">in the centre<',
+    "here_or_missing": re.compile(r'pill (good|warn)">(here|missing)<'),
+    "timer": 'class="timer',
+    "written_count": 'class="written-count"',
+    "nudged": "The facilitator is waiting for your feedback",
+    "centre_notice": "You are in the centre",
+    "compose": "data-compose",
+    "appreciate": "/respond/",
+    "round_balance": "This round:",
+    "decide": 'name="decision" value="accepted"',
+    "revealed": 'class="card revealed-round"',
+    "leave": ">Leave the circle<",
+    "rejoin": ">Rejoin the circle<",
+    "summary": 'id="ended-summary"',
+}
+
+# The rules, by hand. Mia is a writer in Eli's round, so she also writes; everyone but Fay
+# has received items by the wrap-up; nothing is revealed in the lobby.
+_LIVE = {"here_or_missing"}
+_ROUND = _LIVE | {"centre_pill", "timer", "revealed"}
+EXPECTED = {
+    "lobby": {
+        "facilitator": _LIVE | {"controls", "order", "handover", "leave"},
+        "recipient": _LIVE | {"leave"},
+        "writer": _LIVE | {"leave"},
+        "left": _LIVE | {"rejoin"},
+    },
+    "writing": {
+        "facilitator": _ROUND
+        | {"written_count", "compose", "controls", "not_written"}
+        | {"handover", "leave"},
+        "recipient": _ROUND | {"written_count", "centre_notice", "leave"},
+        "writer": _ROUND | {"written_count", "compose", "nudged", "leave"},
+        "left": _ROUND | {"written_count", "rejoin"},
+    },
+    "revealed": {
+        "facilitator": _ROUND | {"round_balance", "controls", "handover", "leave"},
+        "recipient": _ROUND | {"round_balance", "appreciate", "leave"},
+        "writer": _ROUND | {"round_balance", "leave"},
+        "left": _ROUND | {"round_balance", "rejoin"},
+    },
+    "wrapup": {
+        "facilitator": _LIVE | {"revealed", "decide", "controls", "handover", "leave"},
+        "recipient": _LIVE | {"revealed", "decide", "leave"},
+        "writer": _LIVE | {"revealed", "decide", "leave"},
+        "left": _LIVE | {"revealed", "rejoin"},
+    },
+    "ended": {
+        "facilitator": {"revealed", "decide", "summary"},
+        "recipient": {"revealed", "decide", "summary"},
+        "writer": {"revealed", "decide", "summary"},
+        "left": {"revealed", "summary"},
+    },
+}
+
+# The facilitator's step buttons (data-step), in order; nobody else has any.
+EXPECTED_STEPS = {
+    "lobby": ["start", "end"],
+    "writing": ["reveal", "extend", "pause", "undo", "end"],
+    "revealed": ["next", "extend", "pause", "undo", "end"],
+    "wrapup": ["undo", "end"],
+    "ended": [],
+}
+
+
+def room_state(client, circle) -> str:
+    page = client.get(reverse("feedback:room", args=[circle.pk]))
+    assert page.status_code == 200
+    return page.content.decode().split('<div id="state"', 1)[1]
+
+
+def shown(state: str) -> set[str]:
+    return {
+        name
+        for name, marker in MARKERS.items()
+        if (marker.search(state) if isinstance(marker, re.Pattern) else marker in state)
+    }
+
+
+def seat_row(state: str, person) -> str:
+    return state.split(f'data-person="{person.pk}"', 1)[1].split("</li>", 1)[0]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("phase", PHASES)
+def test_each_role_sees_and_may_press_exactly_what_the_phase_allows(
+    world, fourth, client_for, phase, role
+):
+    circle, people = build(world, fourth, phase)
+    assert circle.phase == phase
+    state = room_state(client_for(people[role]), circle)
+    assert shown(state) == EXPECTED[phase][role]
+    steps = re.findall(r'data-step="(\w+)"', state)
+    assert steps == (EXPECTED_STEPS[phase] if role == "facilitator" else [])
+    # Whoever left says "left" in every phase, never "missing" or "here".
+    fay = seat_row(state, people["left"])
+    assert ">left<" in fay and "missing" not in fay and ">here<" not in fay
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_someone_is_in_the_centre_only_while_writing_and_revealed(world, fourth, client_for, phase):
+    circle, people = build(world, fourth, phase)
+    state = room_state(client_for(people["writer"]), circle)
+    in_centre = [
+        person
+        for person in people.values()
+        if 'pill info">in the centre<' in seat_row(state, person)
+    ]
+    assert in_centre == ([people["recipient"]] if phase in ("writing", "revealed") else [])
+
+
+def test_only_those_who_have_not_written_are_listed_to_nudge(world, fourth, client_for):
+    circle, people = build(world, fourth, "writing")
+    state = room_state(client_for(people["facilitator"]), circle)
+    nudges = re.findall(r'name="person" value="(\d+)" class="secondary small">Nudge', state)
+    # Eli is in the centre and Fay left: Mia and Pat are the ones still to write.
+    assert sorted(int(p) for p in nudges) == sorted([world.manager.pk, world.peer.pk])
+    write(circle, world.peer, "Start sharing the roadmap")
+    state = room_state(client_for(people["facilitator"]), circle)
+    nudges = re.findall(r'name="person" value="(\d+)" class="secondary small">Nudge', state)
+    assert nudges == [str(world.manager.pk)]
+
+
+def test_the_paused_timer_offers_resume_instead_of_pause(world, fourth, client_for):
+    circle, people = build(world, fourth, "writing")
+    step(circle, people["facilitator"], "pause")
+    state = room_state(client_for(people["facilitator"]), circle)
+    assert re.findall(r'data-step="(\w+)"', state) == ["reveal", "extend", "resume", "undo", "end"]
+
+
+@pytest.mark.parametrize("action", ["undo", "nudge", "handover", "extend"])
+def test_a_step_posted_after_the_end_is_refused_with_409_and_changes_nothing(
+    world, fourth, client_for, action
+):
+    circle, people = build(world, fourth, "ended")
+    before = _snapshot(circle)
+    client = client_for(people["facilitator"])
+    url = reverse("feedback:step", args=[circle.pk])
+    data = {"action": action, "person": world.peer.pk, "expect": services.state_key(circle)}
+    response = client.post(url, data)
+    assert response.status_code == 409
+    assert "The circle has ended" in response.content.decode()
+    # From the room (htmx): the fragment, with the reason and still nothing to press.
+    response = client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The circle has ended" in page and "data-step=" not in page
+    assert _snapshot(circle) == before
