@@ -434,6 +434,8 @@ def do_leave(*, circle_id: int, person: Person) -> None:
     the next person present."""
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if not phases.shows(circle.phase, phases.WRITER, "leave"):
+            raise ValidationError("The circle has ended.")
         updated = (
             Participant.objects.present()
             .filter(circle=circle, person=person)
@@ -456,6 +458,9 @@ def do_leave(*, circle_id: int, person: Person) -> None:
 
 def do_rejoin(*, circle_id: int, person: Person) -> None:
     with transaction.atomic():
+        circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if not phases.shows(circle.phase, phases.LEFT, "rejoin"):
+            raise ValidationError("The circle has ended.")
         Participant.objects.filter(circle_id=circle_id, person=person).update(left_at=None)
         _bump(circle_id)
 

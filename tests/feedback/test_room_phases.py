@@ -321,3 +321,36 @@ def test_a_step_posted_after_the_end_is_refused_with_409_and_changes_nothing(
     page = response.content.decode()
     assert "The circle has ended" in page and "data-step=" not in page
     assert _snapshot(circle) == before
+
+
+# --- After the end ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["writer", "left"])
+def test_nobody_leaves_or_rejoins_an_ended_circle(world, fourth, client_for, role):
+    circle, people = build(world, fourth, "ended")
+    before = _snapshot(circle)
+    response = client_for(people[role]).post(reverse("feedback:leave", args=[circle.pk]))
+    assert response.status_code == 422
+    assert "The circle has ended" in response.content.decode()
+    assert _snapshot(circle) == before
+
+
+def test_after_the_end_the_recipient_still_decides_and_adds_action_items(world, fourth, client_for):
+    from feedback.models import ActionItem, CircleItem
+
+    circle, people = build(world, fourth, "ended")
+    eli = people["recipient"]
+    item = CircleItem.objects.filter(circle=circle, recipient=eli).first()
+    client = client_for(eli)
+    response = client.post(
+        reverse("feedback:decide_item", args=[item.pk]), {"decision": "accepted"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("feedback:add_action", args=[circle.pk]), {"text": "Hand the rota to Pat"}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.decision == "accepted"
+    assert ActionItem.objects.filter(circle=circle, owner=eli).count() == 1
