@@ -2,6 +2,7 @@ from django import forms
 
 from culture.forms import LocalDateTimeField, name_the_zone
 from culture.models import Person, Team
+from feedback import phases
 from feedback.models import Circle, Kind
 from feedback.services import RESPONSES
 
@@ -69,24 +70,9 @@ class ItemForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[
-            (a, a)
-            for a in (
-                "start",
-                "reveal",
-                "next",
-                "end",
-                "undo",
-                "extend",
-                "pause",
-                "resume",
-                "handover",
-                "nudge",
-                "move",
-            )
-        ]
-    )
+    # Every step feedback.phases knows; whether the circle's phase allows it is the
+    # service's to check (against the same table).
+    action = forms.ChoiceField(choices=[(a, a) for a in phases.STEPS])
     expect = forms.CharField(required=False, max_length=30)
     person = forms.IntegerField(required=False)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=30)

@@ -1,10 +1,14 @@
 """What one viewer sees of a circle right now, rendered on the server for that viewer.
 
+Which sections and controls that is, in each phase and for each role, is feedback.phases'
+to say (room_context hands the template `show`, the viewer's sections); this module only
+fills them in.
+
 Before a reveal, nobody gets anyone else's items or who wrote them: the only query for item
 content is CircleItem.objects.visible_to(circle, viewer); the counts query returns author
 ids only, and is used as "N of M have written" (plus, for the facilitator, who has not).
 A fixed number of queries, whatever the number of seats, items or past circles (fewer in
-the lobby, and without a previous circle: queries for what cannot be shown are skipped;
+the lobby, and without a previous circle: queries for what is not shown are skipped;
 one more, names only, when an item's author no longer has a seat: _attach_authors).
 """
 
@@ -18,6 +22,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from culture.models import Person
+from feedback import phases
 from feedback.models import ActionItem, Circle, CircleItem, Kind, Participant
 
 Phase = Circle.Phase
@@ -39,6 +44,7 @@ def balance(items) -> dict:
 
 def room_context(circle: Circle, viewer) -> dict:
     now = timezone.now()
+    phase = circle.phase
     # The person's name and email are all a seat shows (a person row is 18 columns).
     seats = list(
         Participant.objects.filter(circle=circle)
@@ -48,15 +54,23 @@ def room_context(circle: Circle, viewer) -> dict:
     viewer_id = viewer.pk
     me = next((s for s in seats if s.person_id == viewer_id), None)
     present = [s for s in seats if s.left_at is None]
-    recipient = next((s for s in seats if s.position == circle.current_position), None)
+    # Someone sits in the centre only while writing and revealed: in the wrap-up and after
+    # the end, current_position still names the last one, who is in the centre no more.
+    recipient = (
+        next((s for s in seats if s.position == circle.current_position), None)
+        if phases.has_centre(phase)
+        else None
+    )
+    is_facilitator = circle.facilitator_id == viewer_id
+    role = phases.role_of(me, recipient)
+    # What this viewer sees and may press: feedback.phases is the one place that says so.
+    show = phases.sections(phase, role, facilitator=is_facilitator)
     # In the lobby nothing from the items is shown (no round yet, nothing revealed), so a
     # live re-fetch there skips the query.
-    visible = (
-        [] if circle.phase == Phase.LOBBY else list(CircleItem.objects.visible_to(circle, viewer))
-    )
+    visible = [] if phase == Phase.LOBBY else list(CircleItem.objects.visible_to(circle, viewer))
     _attach_authors(visible, seats)
     writer_ids = set()
-    if circle.phase in (Phase.WRITING, Phase.REVEALED) and recipient is not None:
+    if recipient is not None and show & {"written_count", "not_written", "nudged"}:
         writer_ids = set(
             CircleItem.objects.filter(circle=circle, recipient_position=circle.current_position)
             .order_by()
@@ -64,9 +78,9 @@ def room_context(circle: Circle, viewer) -> dict:
         )
     writers_expected = [s for s in present if recipient is None or s.pk != recipient.pk]
     not_written = [s for s in writers_expected if s.person_id not in writer_ids]
-    is_facilitator = circle.facilitator_id == viewer_id
+    live_presence = "here_pills" in show
     for seat in seats:  # what each seat's row shows, computed once here
-        seat.here = seat.is_here(now)
+        seat.here = live_presence and seat.is_here(now)
         seat.in_centre = recipient is not None and seat.pk == recipient.pk
 
     current_items = [
@@ -75,24 +89,29 @@ def room_context(circle: Circle, viewer) -> dict:
     my_current = [i for i in current_items if i.author_id == viewer_id]
     revealed_rounds = []
     by_position: dict[int, list] = {}
-    for item in visible:
-        if item.recipient_position <= circle.revealed_through:
-            by_position.setdefault(item.recipient_position, []).append(item)
+    if "revealed" in show:
+        for item in visible:
+            if item.recipient_position <= circle.revealed_through:
+                by_position.setdefault(item.recipient_position, []).append(item)
     for seat in seats:
         if seat.position in by_position:
             revealed_rounds.append({"seat": seat, "items": by_position[seat.position]})
     revealed_rounds.reverse()  # newest round first
-    received = [
-        i
-        for i in visible
-        if i.recipient_id == viewer_id and i.recipient_position <= circle.revealed_through
-    ]
+    received = (
+        [
+            i
+            for i in visible
+            if i.recipient_id == viewer_id and i.recipient_position <= circle.revealed_through
+        ]
+        if "decide" in show
+        else []
+    )
 
-    # Action items: this circle's, plus the open ones carried from the previous circle with
-    # the same people (they come back at the top). This circle's own are only shown from the
-    # wrap-up on: before that, and with no previous circle, there is nothing to fetch.
-    circle_ids = [circle.pk] if circle.phase in (Phase.WRAPUP, Phase.ENDED) else []
-    if circle.previous_id:
+    # Action items: this circle's (shown with what you received, from the wrap-up on),
+    # plus the open ones carried from the previous circle with the same people (they come
+    # back at the top). With neither to show, there is nothing to fetch.
+    circle_ids = [circle.pk] if "decide" in show else []
+    if circle.previous_id and "carried" in show:
         circle_ids.append(circle.previous_id)
     actions = (
         list(ActionItem.objects.filter(circle_id__in=circle_ids).select_related("owner"))
@@ -102,25 +121,24 @@ def room_context(circle: Circle, viewer) -> dict:
     carried = [a for a in actions if a.circle_id != circle.pk and not a.done]
     mine = [a for a in actions if a.circle_id == circle.pk and a.owner_id == viewer_id]
 
-    can_move = is_facilitator and circle.phase == Phase.LOBBY
-    can_undo = is_facilitator and circle.steps.exclude(action="handover").exists()
-    can_write = (
-        circle.phase == Phase.WRITING
-        and me is not None
-        and me.left_at is None
-        and recipient is not None
-        and recipient.person_id != viewer_id
+    can_move = "order" in show
+    can_undo = (
+        "controls" in show
+        and phases.allows(phase, "undo")
+        and circle.steps.exclude(action="handover").exists()
     )
     return {
         "circle": circle,
+        "show": show,
+        "role": role,
         "step_url": reverse("feedback:step", args=[circle.pk]),
-        "step_buttons": _step_buttons(circle, can_undo) if is_facilitator else [],
+        "step_buttons": _step_buttons(circle, can_undo) if "controls" in show else [],
         "seats": seats,
         "me": me,
         "present": present,
         "can_move": can_move,
         "presence_rows": presence_rows(
-            seats, facilitator_id=circle.facilitator_id, can_move=can_move
+            seats, facilitator_id=circle.facilitator_id, can_move=can_move, live=live_presence
         ),
         # One <option> per other present person, built in one pass (50 in a big circle).
         "handover_options": format_html_join(
@@ -128,29 +146,27 @@ def room_context(circle: Circle, viewer) -> dict:
             '<option value="{}">{}</option>',
             ((s.person_id, s.person.name) for s in present if s.person_id != circle.facilitator_id),
         )
-        if is_facilitator
+        if "handover" in show
         else "",
         "recipient": recipient,
-        "is_recipient": recipient is not None and recipient.person_id == viewer_id,
         "is_facilitator": is_facilitator,
         "written_count": len([s for s in writers_expected if s.person_id in writer_ids]),
         "expected_count": len(writers_expected),
-        "not_written": not_written if is_facilitator else [],
-        "nudged": me is not None
+        "not_written": not_written if "not_written" in show else [],
+        "nudged": "nudged" in show
+        and me is not None
         and me.nudged_at is not None
-        and me.person_id not in writer_ids
-        and circle.phase == Phase.WRITING,
+        and me.person_id not in writer_ids,
         "my_current": my_current,
         "my_balance": balance(my_current),
-        "round_balance": balance(current_items) if circle.phase == Phase.REVEALED else None,
+        "round_balance": balance(current_items) if "round_balance" in show else None,
         "revealed_sections": revealed_sections(revealed_rounds),
         "received": received,
         "carried": carried,
         "my_actions": mine,
-        "can_write": can_write,
+        "can_write": "compose" in show and recipient is not None,
         "seconds_left": circle.seconds_left(now),
         "paused": circle.paused_remaining is not None,
-        "can_undo": can_undo,
     }
 
 
@@ -174,23 +190,29 @@ PILL_FACILITATOR = '<span class="pill info">facilitator</span>'
 PILL_CENTRE = '<span class="pill info">in the centre</span>'
 
 
-def presence_rows(seats, *, facilitator_id: int, can_move: bool) -> SafeString:
+def presence_rows(seats, *, facilitator_id: int, can_move: bool, live: bool = True) -> SafeString:
     """The <li> of every seat in the presence list: avatar, name, here / missing / left,
     the facilitator and centre pills, and (lobby, facilitator) the arrows, which submit the
     shared move-up / move-down forms with their person. Built here in one pass: through the
     template engine, 51 seats cost more than the rest of the room together. Every value
-    interpolated is escaped (names) or an int (ids)."""
+    interpolated is escaped (names) or an int (ids). `live` is the table's "here_pills":
+    once nobody is expected in the room (ended), only "left" is said, never "missing"."""
     rows = []
     last = len(seats) - 1
     for index, seat in enumerate(seats):
         pid = int(seat.person_id)
         name = escape(seat.person.name)
+        if seat.left_at:
+            status = PILL_LEFT
+        elif live:
+            status = PILL_HERE if seat.here else PILL_MISSING
+        else:
+            status = ""
         row = (
             f'<li class="presence-item{" here" if seat.here else ""}'
             f'{" left" if seat.left_at else ""}" data-person="{pid}">'
             f'<span class="avatar" aria-hidden="true">{escape(seat.person.initials)}</span> '
-            f"{name} "
-            f"{PILL_LEFT if seat.left_at else PILL_HERE if seat.here else PILL_MISSING}"
+            f"{name} {status}"
         )
         if pid == facilitator_id:
             row += " " + PILL_FACILITATOR
@@ -243,23 +265,14 @@ def revealed_sections(rounds) -> SafeString:
 
 
 def _step_buttons(circle: Circle, can_undo: bool) -> list[tuple[str, str, bool]]:
-    """The facilitator's step buttons for this phase: (action, label, secondary)."""
-    phase = circle.phase
-    buttons = []
-    if phase == Phase.LOBBY:
-        buttons.append(("start", "Start the circle", False))
-    elif phase == Phase.WRITING:
-        buttons.append(("reveal", "Reveal", False))
-    elif phase == Phase.REVEALED:
-        buttons.append(("next", "Next person", False))
-    if phase in (Phase.WRITING, Phase.REVEALED):
-        buttons.append(("extend", "+2 minutes", True))
-        if circle.paused_remaining is not None:
-            buttons.append(("resume", "Resume timer", True))
-        else:
-            buttons.append(("pause", "Pause timer", True))
-    if can_undo:
-        buttons.append(("undo", "Undo last step", True))
-    if phase != Phase.ENDED:
-        buttons.append(("end", "End the circle", True))
-    return buttons
+    """The facilitator's step buttons, (action, label, secondary): the phase's steps in
+    feedback.phases, less those the state rules out (pause or resume, whichever the timer
+    is not; undo with nothing to undo)."""
+    hidden = {"resume" if circle.paused_remaining is None else "pause"}
+    if not can_undo:
+        hidden.add("undo")
+    return [
+        (action, step.label, not step.primary)
+        for action, step in phases.buttons(circle.phase)
+        if action not in hidden
+    ]

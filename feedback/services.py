@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from culture import jobs, live
 from culture.models import Person
-from feedback import invitations
+from feedback import invitations, phases
 from feedback.models import (
     ActionItem,
     Campaign,
@@ -217,9 +217,10 @@ def _save(circle: Circle, expected_version: int | None, **fields) -> None:
 
 
 def do_step(*, circle_id: int, actor: Person, action: str, expect: str | None = None, **kw) -> None:
-    """Run one facilitator step. `expect` is the "phase:position" the facilitator's screen
-    showed; a second click made on the same screen (or a racing facilitator tab) is refused
-    instead of advancing twice."""
+    """Run one facilitator step, if feedback.phases allows it in the circle's phase (after
+    the end, none is). `expect` is the "phase:position" the facilitator's screen showed; a
+    second click made on the same screen (or a racing facilitator tab) is refused instead
+    of advancing twice."""
     handler = STEPS.get(action)
     if handler is None:
         raise StepRefused("Unknown step.")
@@ -228,6 +229,9 @@ def do_step(*, circle_id: int, actor: Person, action: str, expect: str | None = 
         _check_facilitator(circle, actor)
         if expect and expect != state_key(circle):
             raise StepRefused("The room moved on; your screen has been refreshed.")
+        refused = phases.refusal(circle.phase, action)
+        if refused:
+            raise StepRefused(refused)
         handler(circle, version=circle.version, **kw)
 
 
@@ -236,8 +240,6 @@ def state_key(circle: Circle) -> str:
 
 
 def _start(circle: Circle, *, version: int) -> None:
-    if circle.phase != Phase.LOBBY:
-        raise StepRefused("The circle has already started.")
     first = _next_position(circle, -1)
     if first is None:
         raise StepRefused("Nobody is left in the circle.")
@@ -245,7 +247,7 @@ def _start(circle: Circle, *, version: int) -> None:
     _save(
         circle,
         version,
-        phase=Phase.WRITING,
+        phase=phases.leads_to(circle.phase, "start"),
         current_position=first,
         deadline=timezone.now() + timedelta(minutes=circle.minutes_per_person),
         paused_remaining=None,
@@ -253,20 +255,17 @@ def _start(circle: Circle, *, version: int) -> None:
 
 
 def _reveal(circle: Circle, *, version: int) -> None:
-    if circle.phase != Phase.WRITING:
-        raise StepRefused("There is nothing to reveal now.")
     _snapshot(circle, "reveal")
     _save(
         circle,
         version,
-        phase=Phase.REVEALED,
+        phase=phases.leads_to(circle.phase, "reveal"),
         revealed_through=max(circle.revealed_through, circle.current_position),
     )
 
 
 def _next(circle: Circle, *, version: int) -> None:
-    if circle.phase != Phase.REVEALED:
-        raise StepRefused("Reveal this round before moving on.")
+    """Onward: writing for the next person present, or the wrap-up after the last."""
     _snapshot(circle, "next")
     following = _next_position(circle, circle.current_position)
     if following is None:
@@ -283,14 +282,15 @@ def _next(circle: Circle, *, version: int) -> None:
 
 
 def _end(circle: Circle, *, version: int) -> None:
-    if circle.phase == Phase.ENDED:
-        raise StepRefused("The circle has ended.")
     _snapshot(circle, "end")
-    _save(circle, version, phase=Phase.ENDED, deadline=None, paused_remaining=None)
+    to = phases.leads_to(circle.phase, "end")
+    _save(circle, version, phase=to, deadline=None, paused_remaining=None)
     Circle.objects.filter(pk=circle.pk).update(ended_at=timezone.now())
 
 
 def _undo(circle: Circle, *, version: int) -> None:
+    """Back to the state before the last step. Not after the end (feedback.phases): the
+    browsers' live streams close then, so an undone end would reach nobody."""
     step = Step.objects.filter(circle=circle).exclude(action="handover").first()
     if step is None:
         raise StepRefused("There is nothing to undo.")
@@ -303,14 +303,11 @@ def _undo(circle: Circle, *, version: int) -> None:
         revealed_through=revealed,
         deadline=step.deadline,
         paused_remaining=step.paused_remaining,
-        ended_at=None,
     )
     step.delete()
 
 
 def _extend(circle: Circle, *, version: int, minutes: int = 2) -> None:
-    if circle.phase not in (Phase.WRITING, Phase.REVEALED):
-        raise StepRefused("There is no timer running.")
     minutes = max(1, min(int(minutes), 30))
     if circle.paused_remaining is not None:
         _save(circle, version, paused_remaining=circle.paused_remaining + minutes * 60)
@@ -344,8 +341,6 @@ def _handover(circle: Circle, *, version: int, to_person_id: int) -> None:
 
 
 def _nudge(circle: Circle, *, version: int, person_id: int) -> None:
-    if circle.phase != Phase.WRITING:
-        raise StepRefused("Nudges are for the writing phase.")
     updated = Participant.objects.filter(circle=circle, person_id=person_id).update(
         nudged_at=timezone.now()
     )
@@ -356,8 +351,6 @@ def _nudge(circle: Circle, *, version: int, person_id: int) -> None:
 
 def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
     """Change the order of recipients in the lobby: swap with the neighbour."""
-    if circle.phase != Phase.LOBBY:
-        raise StepRefused("The order is fixed once the circle has started.")
     seats = list(Participant.objects.filter(circle=circle).order_by("position"))
     index = next((i for i, s in enumerate(seats) if s.person_id == person_id), None)
     other = None if index is None else index + (-1 if up else 1)
@@ -370,6 +363,8 @@ def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
     _save(circle, None)
 
 
+# The handler of each step in feedback.phases.STEPS; which phase allows which is the
+# table's to say (do_step asks it before calling a handler).
 STEPS = {
     "move": _move,
     "start": _start,
@@ -491,6 +486,8 @@ def do_leave(*, circle_id: int, person: Person) -> None:
     the next person present."""
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if not phases.shows(circle.phase, phases.WRITER, "leave"):
+            raise ValidationError("The circle has ended.")
         updated = (
             Participant.objects.present()
             .filter(circle=circle, person=person)
@@ -513,6 +510,9 @@ def do_leave(*, circle_id: int, person: Person) -> None:
 
 def do_rejoin(*, circle_id: int, person: Person) -> None:
     with transaction.atomic():
+        circle = Circle.objects.select_for_update().get(pk=circle_id)
+        if not phases.shows(circle.phase, phases.LEFT, "rejoin"):
+            raise ValidationError("The circle has ended.")
         Participant.objects.filter(circle_id=circle_id, person=person).update(left_at=None)
         _bump(circle_id)
 

@@ -271,7 +271,11 @@ def complete_action(request, action_id):
 def leave(request, circle_id):
     circle = access.get_circle_for_user(request.user, circle_id)
     try:
-        services.do_leave(circle_id=circle.pk, person=request.user)
-    except ValidationError:
-        services.do_rejoin(circle_id=circle.pk, person=request.user)
+        try:
+            services.do_leave(circle_id=circle.pk, person=request.user)
+        except ValidationError:
+            services.do_rejoin(circle_id=circle.pk, person=request.user)
+    except ValidationError as exc:  # neither, once the circle has ended
+        messages.error(request, exc.messages[0])
+        return _after_post(request, circle.pk, status=422)
     return _after_post(request, circle.pk)

@@ -1,0 +1,266 @@
+"""A feedback circle's phases as one table: what the facilitator may do in each phase and
+where each step leads, and what each role sees and may press in the room.
+
+Everything else is derived from this table (as decisions/services.py TRANSITIONS does for
+memos): feedback.services.do_step refuses a step its phase does not list, forms.StepForm
+takes its choices from STEPS, feedback.room builds the facilitator's buttons from the
+phase's steps and hands the template the viewer's SECTIONS, and the room shows a section
+only when it is listed here.
+
+Roles. Every seat is one of RECIPIENT (in the centre: writing and revealed only), WRITER
+(present and not in the centre; in the lobby, wrap-up and after the end that is everyone
+present) or LEFT (left the circle). The facilitator sees their seat's sections plus the
+FACILITATOR row: the controls are an extra role, not a seat.
+
+What the table does not say, because it depends on the data rather than the phase:
+"pause" or "resume" (is the timer paused?), "undo" (is there a step to undo?), the list of
+who has not written (is anybody missing?), "appreciate" (has the recipient thanked yet?),
+"decide" (did the viewer receive anything?), "nudged" (were they nudged?), the revealed
+rounds and the action items carried from last time (are there any?).
+
+The rules, and why:
+- lobby: the facilitator orders the seats, starts, hands over or ends; nothing to undo yet.
+- writing: only now does anyone write, so only now is there "not written yet" and a nudge.
+  The timer runs in writing and revealed, and nowhere else.
+- wrap-up: nobody is in the centre any more. The recipient accepts or discards what they
+  received and adds action items (their own follow-up, not a room step, so it goes on
+  after the end too). The facilitator can still undo the last "next" or end the circle.
+- ended: final. No facilitator controls at all (no undo, hand-over, nudge or timer: the
+  browsers' live streams close at the end, so an undone end would reach nobody), nobody in
+  the centre, no "here" or "missing" (nobody is expected in the room any more; who left
+  still shows "left"), no leaving or rejoining, and a prominent link to the summary.
+- Someone who left sees the room read-only plus "Rejoin" (until the circle ends): no
+  writing, thanking, deciding, or "you were nudged".
+- cancelled: the circle never started (moving and cancelling are organiser actions outside
+  the room's steps: feedback.services.do_reschedule_circle, do_cancel_circle); the room
+  says so and offers nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from feedback.models import Circle
+
+Phase = Circle.Phase
+
+FACILITATOR = "facilitator"
+RECIPIENT = "recipient"
+WRITER = "writer"
+LEFT = "left"
+ROLES = (FACILITATOR, RECIPIENT, WRITER, LEFT)
+
+# Where a step leads, when it is not one fixed phase.
+STAYS = "stays"  # the same phase (timer, order, hand-over, nudge)
+BACK = "back"  # the phase the last step was taken in (undo)
+ONWARD = "onward"  # writing for the next person present, or wrap-up after the last one
+
+
+@dataclass(frozen=True)
+class Step:
+    """A facilitator step. `label` is its button in the controls row ("" for the steps
+    pressed from a form of their own: the order arrows, the nudge and hand-over forms);
+    `refused` is what the facilitator is told when the phase does not allow it."""
+
+    label: str
+    refused: str
+    primary: bool = False
+
+
+STEPS: dict[str, Step] = {
+    "start": Step(_("Start the circle"), _("The circle has already started."), primary=True),
+    "reveal": Step(_("Reveal"), _("There is nothing to reveal now."), primary=True),
+    "next": Step(_("Next person"), _("Reveal this round before moving on."), primary=True),
+    "extend": Step(_("+2 minutes"), _("There is no timer running.")),
+    "pause": Step(_("Pause timer"), _("There is no timer running.")),
+    "resume": Step(_("Resume timer"), _("There is no timer running.")),
+    "undo": Step(_("Undo last step"), _("There is nothing to undo.")),
+    "end": Step(_("End the circle"), _("The circle has ended.")),
+    "move": Step("", _("The order is fixed once the circle has started.")),
+    "handover": Step("", _("The facilitator role cannot be handed over now.")),
+    "nudge": Step("", _("Nudges are for the writing phase.")),
+}
+ENDED_REFUSAL = _("The circle has ended: its summary is final.")
+CANCELLED_REFUSAL = _("This circle was cancelled before it started.")
+
+
+# Sections of the room (templates/feedback/room.html shows each only when listed):
+#   centre_pill    the presence list marks who is in the centre
+#   here_pills     the presence list says "here" / "missing" ("left" is always shown)
+#   timer          the round's timer
+#   written_count  "N of M have written"
+#   nudged         "the facilitator is waiting for your feedback" (when nudged)
+#   centre_notice  "You are in the centre: listen"
+#   compose        the form to write an item for the person in the centre
+#   appreciate     the recipient's thank-you buttons (until they have thanked)
+#   round_balance  the round's appreciative / developmental balance
+#   decide         accept or discard what you received, and add action items
+#   revealed       the revealed rounds (each viewer's, as CircleItem.visible_to allows)
+#   carried        open action items from the previous circle with the same people
+#   leave / rejoin the button to leave the circle, or to come back
+#   summary        a prominent link to the summary
+#   controls       the facilitator's step buttons
+#   order          the facilitator's arrows to reorder the seats
+#   not_written    the facilitator's list of who has not written, with a nudge each
+#   handover       the facilitator's form to hand the role to someone present
+#   cancelled      the notice that the circle was cancelled before it started
+SECTIONS = frozenset(
+    {
+        "centre_pill",
+        "here_pills",
+        "timer",
+        "written_count",
+        "nudged",
+        "centre_notice",
+        "compose",
+        "appreciate",
+        "round_balance",
+        "decide",
+        "revealed",
+        "carried",
+        "leave",
+        "rejoin",
+        "summary",
+        "controls",
+        "order",
+        "not_written",
+        "handover",
+        "cancelled",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PhaseRules:
+    steps: dict[str, str]  # action -> where it leads: a phase, STAYS, BACK or ONWARD
+    sections: dict[str, frozenset[str]]  # role -> the sections that role sees
+
+
+def _rules(steps: dict[str, str], **sections: set[str]) -> PhaseRules:
+    return PhaseRules(steps, {role: frozenset(shown) for role, shown in sections.items()})
+
+
+# Shared rows: what every role sees in a phase, before its own sections.
+_ALWAYS = {"revealed", "carried"}  # each only when there is any (visible_to decides whose)
+_OPEN = _ALWAYS | {"here_pills"}  # lobby to wrap-up: people are expected in the room
+_ROUND = _OPEN | {"centre_pill", "timer"}  # writing and revealed: someone is in the centre
+
+TABLE: dict[str, PhaseRules] = {
+    Phase.LOBBY: _rules(
+        {"start": Phase.WRITING, "end": Phase.ENDED, "move": STAYS, "handover": STAYS},
+        facilitator={"controls", "order", "handover"},
+        recipient=_OPEN | {"leave"},
+        writer=_OPEN | {"leave"},
+        left=_OPEN | {"rejoin"},
+    ),
+    Phase.WRITING: _rules(
+        {
+            "reveal": Phase.REVEALED,
+            "extend": STAYS,
+            "pause": STAYS,
+            "resume": STAYS,
+            "undo": BACK,
+            "end": Phase.ENDED,
+            "handover": STAYS,
+            "nudge": STAYS,
+        },
+        facilitator={"controls", "not_written", "handover"},
+        recipient=_ROUND | {"written_count", "centre_notice", "leave"},
+        writer=_ROUND | {"written_count", "compose", "nudged", "leave"},
+        left=_ROUND | {"written_count", "rejoin"},
+    ),
+    Phase.REVEALED: _rules(
+        {
+            "next": ONWARD,
+            "extend": STAYS,
+            "pause": STAYS,
+            "resume": STAYS,
+            "undo": BACK,
+            "end": Phase.ENDED,
+            "handover": STAYS,
+        },
+        facilitator={"controls", "handover"},
+        recipient=_ROUND | {"round_balance", "appreciate", "leave"},
+        writer=_ROUND | {"round_balance", "leave"},
+        left=_ROUND | {"round_balance", "rejoin"},
+    ),
+    Phase.WRAPUP: _rules(
+        {"undo": BACK, "end": Phase.ENDED, "handover": STAYS},
+        facilitator={"controls", "handover"},
+        recipient=_OPEN | {"decide", "leave"},
+        writer=_OPEN | {"decide", "leave"},
+        left=_OPEN | {"rejoin"},
+    ),
+    Phase.ENDED: _rules(
+        {},
+        facilitator=set(),
+        recipient=_ALWAYS | {"decide", "summary"},
+        writer=_ALWAYS | {"decide", "summary"},
+        left=_ALWAYS | {"summary"},
+    ),
+    # Cancelled before it started (feedback.services.do_cancel_circle): nothing happened,
+    # so nothing to show or press but the notice.
+    Phase.CANCELLED: _rules(
+        {},
+        facilitator=set(),
+        recipient={"cancelled"},
+        writer={"cancelled"},
+        left={"cancelled"},
+    ),
+}
+
+
+def refusal(phase: str, action: str) -> str | None:
+    """Why `action` may not be taken in `phase`, or None when the table allows it."""
+    if action not in STEPS:
+        return str(_("Unknown step."))
+    if action in TABLE[phase].steps:
+        return None
+    if phase == Phase.CANCELLED:
+        return str(CANCELLED_REFUSAL)
+    return str(ENDED_REFUSAL if phase == Phase.ENDED else STEPS[action].refused)
+
+
+def leads_to(phase: str, action: str) -> str:
+    """Where an allowed step leads from `phase`: a phase, STAYS, BACK or ONWARD."""
+    return TABLE[phase].steps[action]
+
+
+def allows(phase: str, action: str) -> bool:
+    return action in TABLE[phase].steps
+
+
+def buttons(phase: str) -> list[tuple[str, Step]]:
+    """The phase's steps that have a button in the controls row, in the table's order."""
+    return [(action, STEPS[action]) for action in TABLE[phase].steps if STEPS[action].label]
+
+
+def role_of(seat, recipient_seat) -> str:
+    """The viewer's seat role: LEFT, RECIPIENT (in the centre) or WRITER. A viewer without
+    a seat (none reach the room: the access gate wants one) counts as LEFT: read-only."""
+    if seat is None or seat.left_at is not None:
+        return LEFT
+    if recipient_seat is not None and seat.pk == recipient_seat.pk:
+        return RECIPIENT
+    return WRITER
+
+
+def sections(phase: str, role: str, *, facilitator: bool) -> frozenset[str]:
+    """What one viewer sees: their seat role's sections, plus the facilitator's."""
+    rules = TABLE[phase].sections
+    shown = rules[role]
+    if facilitator:
+        shown |= rules[FACILITATOR]
+    return shown
+
+
+def shows(phase: str, role: str, section: str) -> bool:
+    """Whether `role` sees (and so may press) `section` in `phase`."""
+    return section in TABLE[phase].sections[role]
+
+
+def has_centre(phase: str) -> bool:
+    """Someone sits in the centre in this phase (the table shows them the centre pill)."""
+    return shows(phase, WRITER, "centre_pill")

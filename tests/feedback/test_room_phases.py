@@ -1,0 +1,381 @@
+"""The circle room tells the truth in every phase (issue 18, point 5).
+
+One circle is taken to each phase (lobby, writing, revealed, wrap-up, ended) and its room
+rendered, through the view, for each role: the facilitator (Mia, a writer while someone
+else is in the centre), the person in the centre (Eli), a writer (Pat) and someone who
+left (Fay, who left in the lobby, so her round is skipped). What each sees is read off the
+page by what is really there (buttons, forms, texts), and compared with EXPECTED below;
+what the service refuses in each phase is compared with REFUSED. Both are written here by
+hand, independently of feedback.phases, so that a wrong table fails.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from feedback import services
+from feedback.models import Circle, Participant, Step
+from tests.feedback.factories import make_circle, step, write
+
+PHASES = ["lobby", "writing", "revealed", "wrapup", "ended", "cancelled"]
+ROLES = ["facilitator", "recipient", "writer", "left"]
+
+
+def build(world, fourth, phase):
+    """Mia (facilitator, position 0), Eli (1), Fay (2, leaves in the lobby), Pat (3). The
+    writing and revealed phases are Eli's round, after Mia's was revealed; Pat was nudged
+    and nobody has written for Eli yet when writing."""
+    mia, eli, pat = world.manager, world.employee, world.peer
+    circle = make_circle(facilitator=mia, people=[eli, pat, fourth, mia])
+    services.do_leave(circle_id=circle.pk, person=fourth)
+    circle.refresh_from_db()
+    people = {"facilitator": mia, "recipient": eli, "writer": pat, "left": fourth}
+    if phase == "lobby":
+        return circle, people
+    if phase == "cancelled":
+        services.do_cancel_circle(circle_id=circle.pk, by=mia)
+        circle.refresh_from_db()
+        return circle, people
+    step(circle, mia, "start")
+    write(circle, eli, "Start delegating the rota")
+    write(circle, pat, "Continue the Friday demos", kind="continue")
+    step(circle, mia, "reveal")
+    step(circle, mia, "next")
+    assert circle.current_position == 1  # Eli's round
+    step(circle, mia, "nudge", person_id=pat.pk)
+    if phase == "writing":
+        return circle, people
+    write(circle, pat, "Stop answering for the team", kind="stop")
+    step(circle, mia, "reveal")
+    if phase == "revealed":
+        return circle, people
+    step(circle, mia, "next")  # Fay left: her round is skipped
+    assert circle.current_position == 3  # Pat's round
+    write(circle, mia, "Start pairing on reviews")
+    step(circle, mia, "reveal")
+    step(circle, mia, "next")
+    assert circle.phase == "wrapup"
+    if phase == "wrapup":
+        return circle, people
+    step(circle, mia, "end")
+    return circle, people
+
+
+# --- The service refuses what the phase does not allow -----------------------------------
+
+REFUSED = {
+    "lobby": ["reveal", "next", "extend", "pause", "resume", "undo", "nudge"],
+    "writing": ["start", "next", "move"],
+    "revealed": ["start", "reveal", "move", "nudge"],
+    "wrapup": ["start", "reveal", "next", "extend", "pause", "resume", "move", "nudge"],
+    "ended": [
+        "start",
+        "reveal",
+        "next",
+        "extend",
+        "pause",
+        "resume",
+        "undo",
+        "end",
+        "move",
+        "handover",
+        "nudge",
+    ],
+    "cancelled": [
+        "start",
+        "reveal",
+        "next",
+        "extend",
+        "pause",
+        "resume",
+        "undo",
+        "end",
+        "move",
+        "handover",
+        "nudge",
+    ],
+}
+
+
+def _kwargs(action, world):
+    if action in ("nudge", "move"):
+        return {"person_id": world.peer.pk, **({"up": True} if action == "move" else {})}
+    if action == "handover":
+        return {"to_person_id": world.peer.pk}
+    return {}
+
+
+def _snapshot(circle):
+    circle.refresh_from_db()
+    seats = Participant.objects.filter(circle=circle).order_by("pk")
+    return (
+        circle.version,
+        circle.phase,
+        circle.current_position,
+        circle.revealed_through,
+        circle.facilitator_id,
+        circle.deadline,
+        circle.paused_remaining,
+        circle.ended_at,
+        Step.objects.filter(circle=circle).count(),
+        [(s.position, s.nudged_at, s.left_at) for s in seats],
+    )
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_the_service_refuses_every_step_the_phase_does_not_allow(world, fourth, phase):
+    circle, people = build(world, fourth, phase)
+    before = _snapshot(circle)
+    for action in REFUSED[phase]:
+        with pytest.raises(services.StepRefused):
+            services.do_step(
+                circle_id=circle.pk,
+                actor=people["facilitator"],
+                action=action,
+                **_kwargs(action, world),
+            )
+        assert _snapshot(circle) == before, action
+
+
+def test_after_the_end_undo_says_the_circle_has_ended(world, fourth):
+    circle, people = build(world, fourth, "ended")
+    with pytest.raises(services.StepRefused, match="The circle has ended"):
+        step(circle, people["facilitator"], "undo")
+
+
+# --- The table itself ---------------------------------------------------------------------
+
+
+def test_the_table_covers_every_phase_and_role_with_known_sections():
+    from feedback import phases
+
+    assert set(phases.TABLE) == set(Circle.Phase.values)
+    for phase, rules in phases.TABLE.items():
+        assert set(rules.sections) == set(phases.ROLES), phase
+        for role, shown_ in rules.sections.items():
+            assert shown_ <= phases.SECTIONS, (phase, role, shown_ - phases.SECTIONS)
+        for action, to in rules.steps.items():
+            assert action in phases.STEPS
+            assert to in {*Circle.Phase.values, phases.STAYS, phases.BACK, phases.ONWARD}
+
+
+def test_the_facilitators_sections_follow_from_the_steps_the_phase_allows():
+    from feedback import phases
+
+    for phase, rules in phases.TABLE.items():
+        controls = rules.sections[phases.FACILITATOR]
+        assert ("order" in controls) == ("move" in rules.steps), phase
+        assert ("not_written" in controls) == ("nudge" in rules.steps), phase
+        assert ("handover" in controls) == ("handover" in rules.steps), phase
+        assert ("controls" in controls) == bool(phases.buttons(phase)), phase
+
+
+def test_every_step_in_the_table_has_a_handler_and_a_form_choice():
+    from feedback import phases
+    from feedback.forms import StepForm
+
+    assert set(services.STEPS) == set(phases.STEPS)
+    assert {value for value, _ in StepForm.base_fields["action"].choices} == set(phases.STEPS)
+
+
+# --- The room, phase by phase and role by role -----------------------------------------
+
+
+# What the room may show, each found by what is really on the page.
+MARKERS = {
+    "controls": 'id="controls-h"',
+    "order": 'id="move-up"',
+    "not_written": 'name="action" value="nudge"',
+    "handover": 'name="action" value="handover"',
+    "centre_pill": 'pill info">in the centre<',
+    "here_or_missing": re.compile(r'pill (good|warn)">(here|missing)<'),
+    "timer": 'class="timer',
+    "written_count": 'class="written-count"',
+    "nudged": "The facilitator is waiting for your feedback",
+    "centre_notice": "You are in the centre",
+    "compose": "data-compose",
+    "appreciate": "/respond/",
+    "round_balance": "This round:",
+    "decide": 'name="decision" value="accepted"',
+    "revealed": 'class="card revealed-round"',
+    "leave": ">Leave the circle<",
+    "rejoin": ">Rejoin the circle<",
+    "summary": 'id="ended-summary"',
+    "cancelled": "This circle was cancelled",
+}
+
+# The rules, by hand. Mia is a writer in Eli's round, so she also writes; everyone but Fay
+# has received items by the wrap-up; nothing is revealed in the lobby.
+_LIVE = {"here_or_missing"}
+_ROUND = _LIVE | {"centre_pill", "timer", "revealed"}
+EXPECTED = {
+    "lobby": {
+        "facilitator": _LIVE | {"controls", "order", "handover", "leave"},
+        "recipient": _LIVE | {"leave"},
+        "writer": _LIVE | {"leave"},
+        "left": _LIVE | {"rejoin"},
+    },
+    "writing": {
+        "facilitator": _ROUND
+        | {"written_count", "compose", "controls", "not_written"}
+        | {"handover", "leave"},
+        "recipient": _ROUND | {"written_count", "centre_notice", "leave"},
+        "writer": _ROUND | {"written_count", "compose", "nudged", "leave"},
+        "left": _ROUND | {"written_count", "rejoin"},
+    },
+    "revealed": {
+        "facilitator": _ROUND | {"round_balance", "controls", "handover", "leave"},
+        "recipient": _ROUND | {"round_balance", "appreciate", "leave"},
+        "writer": _ROUND | {"round_balance", "leave"},
+        "left": _ROUND | {"round_balance", "rejoin"},
+    },
+    "wrapup": {
+        "facilitator": _LIVE | {"revealed", "decide", "controls", "handover", "leave"},
+        "recipient": _LIVE | {"revealed", "decide", "leave"},
+        "writer": _LIVE | {"revealed", "decide", "leave"},
+        "left": _LIVE | {"revealed", "rejoin"},
+    },
+    "ended": {
+        "facilitator": {"revealed", "decide", "summary"},
+        "recipient": {"revealed", "decide", "summary"},
+        "writer": {"revealed", "decide", "summary"},
+        "left": {"revealed", "summary"},
+    },
+    "cancelled": {
+        "facilitator": {"cancelled"},
+        "recipient": {"cancelled"},
+        "writer": {"cancelled"},
+        "left": {"cancelled"},
+    },
+}
+
+# The facilitator's step buttons (data-step), in order; nobody else has any.
+EXPECTED_STEPS = {
+    "lobby": ["start", "end"],
+    "writing": ["reveal", "extend", "pause", "undo", "end"],
+    "revealed": ["next", "extend", "pause", "undo", "end"],
+    "wrapup": ["undo", "end"],
+    "ended": [],
+    "cancelled": [],
+}
+
+
+def room_state(client, circle) -> str:
+    page = client.get(reverse("feedback:room", args=[circle.pk]))
+    assert page.status_code == 200
+    return page.content.decode().split('<div id="state"', 1)[1]
+
+
+def shown(state: str) -> set[str]:
+    return {
+        name
+        for name, marker in MARKERS.items()
+        if (marker.search(state) if isinstance(marker, re.Pattern) else marker in state)
+    }
+
+
+def seat_row(state: str, person) -> str:
+    return state.split(f'data-person="{person.pk}"', 1)[1].split("</li>", 1)[0]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("phase", PHASES)
+def test_each_role_sees_and_may_press_exactly_what_the_phase_allows(
+    world, fourth, client_for, phase, role
+):
+    circle, people = build(world, fourth, phase)
+    assert circle.phase == phase
+    state = room_state(client_for(people[role]), circle)
+    assert shown(state) == EXPECTED[phase][role]
+    steps = re.findall(r'data-step="(\w+)"', state)
+    assert steps == (EXPECTED_STEPS[phase] if role == "facilitator" else [])
+    # Whoever left says "left" in every phase, never "missing" or "here".
+    fay = seat_row(state, people["left"])
+    assert ">left<" in fay and "missing" not in fay and ">here<" not in fay
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_someone_is_in_the_centre_only_while_writing_and_revealed(world, fourth, client_for, phase):
+    circle, people = build(world, fourth, phase)
+    state = room_state(client_for(people["writer"]), circle)
+    in_centre = [
+        person
+        for person in people.values()
+        if 'pill info">in the centre<' in seat_row(state, person)
+    ]
+    assert in_centre == ([people["recipient"]] if phase in ("writing", "revealed") else [])
+
+
+def test_only_those_who_have_not_written_are_listed_to_nudge(world, fourth, client_for):
+    circle, people = build(world, fourth, "writing")
+    state = room_state(client_for(people["facilitator"]), circle)
+    nudges = re.findall(r'name="person" value="(\d+)" class="secondary small">Nudge', state)
+    # Eli is in the centre and Fay left: Mia and Pat are the ones still to write.
+    assert sorted(int(p) for p in nudges) == sorted([world.manager.pk, world.peer.pk])
+    write(circle, world.peer, "Start sharing the roadmap")
+    state = room_state(client_for(people["facilitator"]), circle)
+    nudges = re.findall(r'name="person" value="(\d+)" class="secondary small">Nudge', state)
+    assert nudges == [str(world.manager.pk)]
+
+
+def test_the_paused_timer_offers_resume_instead_of_pause(world, fourth, client_for):
+    circle, people = build(world, fourth, "writing")
+    step(circle, people["facilitator"], "pause")
+    state = room_state(client_for(people["facilitator"]), circle)
+    assert re.findall(r'data-step="(\w+)"', state) == ["reveal", "extend", "resume", "undo", "end"]
+
+
+@pytest.mark.parametrize("action", ["undo", "nudge", "handover", "extend"])
+def test_a_step_posted_after_the_end_is_refused_with_409_and_changes_nothing(
+    world, fourth, client_for, action
+):
+    circle, people = build(world, fourth, "ended")
+    before = _snapshot(circle)
+    client = client_for(people["facilitator"])
+    url = reverse("feedback:step", args=[circle.pk])
+    data = {"action": action, "person": world.peer.pk, "expect": services.state_key(circle)}
+    response = client.post(url, data)
+    assert response.status_code == 409
+    assert "The circle has ended" in response.content.decode()
+    # From the room (htmx): the fragment, with the reason and still nothing to press.
+    response = client.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The circle has ended" in page and "data-step=" not in page
+    assert _snapshot(circle) == before
+
+
+# --- After the end ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["writer", "left"])
+def test_nobody_leaves_or_rejoins_an_ended_circle(world, fourth, client_for, role):
+    circle, people = build(world, fourth, "ended")
+    before = _snapshot(circle)
+    response = client_for(people[role]).post(reverse("feedback:leave", args=[circle.pk]))
+    assert response.status_code == 422
+    assert "The circle has ended" in response.content.decode()
+    assert _snapshot(circle) == before
+
+
+def test_after_the_end_the_recipient_still_decides_and_adds_action_items(world, fourth, client_for):
+    from feedback.models import ActionItem, CircleItem
+
+    circle, people = build(world, fourth, "ended")
+    eli = people["recipient"]
+    item = CircleItem.objects.filter(circle=circle, recipient=eli).first()
+    client = client_for(eli)
+    response = client.post(
+        reverse("feedback:decide_item", args=[item.pk]), {"decision": "accepted"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("feedback:add_action", args=[circle.pk]), {"text": "Hand the rota to Pat"}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.decision == "accepted"
+    assert ActionItem.objects.filter(circle=circle, owner=eli).count() == 1
