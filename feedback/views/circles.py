@@ -16,6 +16,8 @@ from feedback.views import FOUR_A
 
 # --- Index ---------------------------------------------------------------------------------
 
+FINISHED = (Circle.Phase.ENDED, Circle.Phase.CANCELLED)
+
 
 @require_GET
 def index(request):
@@ -25,8 +27,8 @@ def index(request):
         request,
         "feedback/index.html",
         {
-            "upcoming": [c for c in circles if c.phase != Circle.Phase.ENDED],
-            "past": [c for c in circles if c.phase == Circle.Phase.ENDED],
+            "upcoming": [c for c in circles if c.phase not in FINISHED],
+            "past": [c for c in circles if c.phase in FINISHED],
             "actions": list(ActionItem.objects.open_for(me)[:20]),
         },
     )
