@@ -81,7 +81,10 @@ def keeper_cycles() -> dict:
                 created_at=opening,
             )
             services.snapshot_tests(cycle, now=opening)
-            _execute(_ANSWER_SQL, [opening + timedelta(days=5), cycle.pk, 0.97, -1])
+            _execute(
+                _ANSWER_SQL,
+                {"at": opening + timedelta(days=5), "cycle": cycle.pk, "share": 0.97, "skip": -1},
+            )
     from keeper.models import KeeperTest
 
     return {

@@ -101,7 +101,11 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
 def _may_read_keeper_test(user, test) -> bool:
     """Answers are for the answering manager, the managers above them and people admins.
     While a cycle is open the report's *current* line decides: someone who moved takes
-    their open test to the new manager, and the old one loses it at once."""
+    their open test to the new manager, and the old one loses it at once.
+
+    Private notes on a test are narrower and do not move with it: of the test's readers,
+    only the note's author, the managers above the author and people admins read it
+    (keeper.models.KeeperNoteQuerySet.readable_by, which every page showing notes uses)."""
     if test.report_id == user.pk:
         return False  # nobody reads an answer about themselves, people admins included
     if user.is_people_admin:

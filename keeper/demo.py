@@ -12,16 +12,25 @@ from culture.models import CompanySettings
 from keeper import services
 from keeper.models import Heard, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
-# Share of yes / not sure (the rest: no) in answered tests.
+# Share of yes / not sure (the rest: no) in answered tests; a Not sure or No comes with a
+# private note by the answering manager. Parameters: answered_at, cycle, share answered,
+# a manager left unanswered (-1 for none).
 _ANSWER_SQL = """
-UPDATE keeper_keepertest SET
-    answer = CASE WHEN r < 0.86 THEN 'yes' WHEN r < 0.96 THEN 'not_sure' ELSE 'no' END,
-    answered_at = %s,
-    notes = CASE WHEN r >= 0.86 THEN 'Talked about ownership of the on-call rota.' ELSE '' END,
-    shared_with_employee = (r < 0.3)
-FROM (SELECT id AS tid, random() AS r FROM keeper_keepertest
-      WHERE cycle_id = %s AND random() < %s) s
-WHERE id = s.tid AND manager_id <> %s
+WITH s AS (
+    SELECT id AS tid, random() AS r FROM keeper_keepertest
+    WHERE cycle_id = %(cycle)s AND random() < %(share)s
+), answered AS (
+    UPDATE keeper_keepertest SET
+        answer = CASE WHEN r < 0.86 THEN 'yes' WHEN r < 0.96 THEN 'not_sure' ELSE 'no' END,
+        answered_at = %(at)s,
+        shared_with_employee = (r < 0.3)
+    FROM s
+    WHERE id = s.tid AND manager_id <> %(skip)s
+    RETURNING id, manager_id, s.r
+)
+INSERT INTO keeper_keepernote (test_id, author_id, text, created_at, updated_at)
+SELECT id, manager_id, 'Talked about ownership of the on-call rota.', %(at)s, %(at)s
+FROM answered WHERE r >= 0.86
 """
 
 
@@ -63,12 +72,12 @@ def seed(*, people, rng, scale: int = 1) -> str:
             with connection.cursor() as cursor:
                 cursor.execute(
                     _ANSWER_SQL,
-                    [
-                        opening + timedelta(days=5),
-                        cycle.pk,
-                        0.97 if past else 0.45,
-                        -1 if past else manager.pk,
-                    ],
+                    {
+                        "at": opening + timedelta(days=5),
+                        "cycle": cycle.pk,
+                        "share": 0.97 if past else 0.45,
+                        "skip": -1 if past else manager.pk,
+                    },
                 )
             cycles.append(cycle)
         # The demo manager answered one person this cycle already; the rest are theirs to do.

@@ -15,10 +15,11 @@ class AnswerForm(forms.Form):
     notes = forms.CharField(
         required=False,
         max_length=5000,
-        label="Private notes",
+        label="Your private notes",
         help_text=(
-            "What makes them valuable, what to watch. "
-            "Only you and the managers above you see these."
+            "What makes them valuable, what to watch. Only you, the managers above you and "
+            "people admins read these. They are yours: if this person moves to another "
+            "manager, the new manager starts with notes of their own."
         ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

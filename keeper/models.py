@@ -4,7 +4,7 @@ keeper-prompt log. Reads are named QuerySet methods; writes live in services.py.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from culture.models import Person
@@ -159,6 +159,17 @@ class KeeperTestQuerySet(models.QuerySet):
             qs = qs.filter(manager_id=manager.pk)
         return qs.select_related("report", "report__team").order_by("report__name", "report_id")
 
+    def with_notes_readable_by(self, viewer):
+        """Each test with `readable_notes`: the private notes on it that `viewer` may read
+        (KeeperNoteQuerySet.readable_by), with their authors, for all tests in one query."""
+        return self.prefetch_related(
+            Prefetch(
+                "private_notes",
+                queryset=KeeperNote.objects.readable_by(viewer),
+                to_attr="readable_notes",
+            )
+        )
+
     def completion_by_team(self):
         return (
             self.values("report__team__name")
@@ -177,7 +188,7 @@ class KeeperTest(models.Model):
     )
     report = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keeper_tests")
     answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
-    notes = models.TextField(blank=True)
+    # Private notes are not on the test: they are their author's (KeeperNote).
     shared_with_employee = models.BooleanField(default=False)
     answered_at = models.DateTimeField(null=True, blank=True)
     look_again_on = models.DateField(null=True, blank=True)
@@ -207,6 +218,46 @@ class KeeperTest(models.Model):
     @property
     def needs_guidance(self) -> bool:
         return self.answer in (Answer.NOT_SURE, Answer.NO)
+
+
+class KeeperNoteQuerySet(models.QuerySet):
+    def readable_by(self, viewer):
+        """The notes `viewer` may read, on tests they may already read (the keeper gate in
+        culture/access.py decides that): their own, those written by anyone below them in
+        the reporting tree, and every note for people admins; never a note about the
+        viewer. A note does not follow its test to a new manager: one who is not above its
+        author does not read it. Oldest first, with the author (for the label)."""
+        qs = self.exclude(test__report_id=viewer.pk)
+        if not viewer.is_people_admin:
+            qs = qs.filter(
+                Q(author_id=viewer.pk) | Q(author__in=Person.objects.under_by_level(viewer))
+            )
+        return qs.select_related("author").order_by("created_at", "id")
+
+
+class KeeperNote(models.Model):
+    """A manager's private notes about one person in one cycle. Notes are their author's:
+    when the person moves to another manager mid-cycle, their open test (and its answer)
+    moves, the notes do not; the new manager starts with an empty note of their own."""
+
+    test = models.ForeignKey(KeeperTest, on_delete=models.CASCADE, related_name="private_notes")
+    author = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keeper_notes")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = KeeperNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "author"], name="keeper_one_note_per_author"),
+            # An emptied note is deleted (services.do_answer): no row says "wrote nothing".
+            models.CheckConstraint(condition=~Q(text=""), name="keeper_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_id} on keeper test {self.test_id}"
 
 
 class Heard(models.TextChoices):

@@ -27,6 +27,7 @@ from keeper.models import (
     Answer,
     Cadence,
     KeeperCycle,
+    KeeperNote,
     KeeperPolicy,
     KeeperPromptLog,
     KeeperTest,
@@ -177,9 +178,8 @@ def snapshot_tests(cycle: KeeperCycle, *, now: datetime) -> int:
         cursor.execute(
             """
             INSERT INTO keeper_keepertest
-                (cycle_id, manager_id, report_id, answer, notes, shared_with_employee,
-                 created_at)
-            SELECT %s, p.manager_id, p.id, '', '', false, %s
+                (cycle_id, manager_id, report_id, answer, shared_with_employee, created_at)
+            SELECT %s, p.manager_id, p.id, '', false, %s
             FROM culture_person p JOIN culture_person m ON m.id = p.manager_id
             WHERE p.is_active AND m.is_active
             ON CONFLICT (cycle_id, report_id) DO NOTHING
@@ -191,7 +191,7 @@ def snapshot_tests(cycle: KeeperCycle, *, now: datetime) -> int:
 
 def follow_reporting_lines(cycle: KeeperCycle) -> int:
     """Open tests follow the report's current manager (the pages already do; this keeps the
-    reminders right)."""
+    reminders right). The old manager's private notes stay theirs (KeeperNote)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -370,6 +370,27 @@ def check_writable(test: KeeperTest, actor: Person, now: datetime | None = None)
         raise ValidationError("Only their manager answers the keeper test for this person.")
 
 
+# One statement, whatever runs at the same time: the unique (test, author) decides. A save
+# that leaves the text as it was (the card saves on every change) keeps the note's date.
+_SAVE_NOTE = """
+INSERT INTO keeper_keepernote (test_id, author_id, text, created_at, updated_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (test_id, author_id) DO UPDATE
+    SET text = EXCLUDED.text, updated_at = EXCLUDED.updated_at
+    WHERE keeper_keepernote.text IS DISTINCT FROM EXCLUDED.text
+"""
+
+
+def _save_note(*, test: KeeperTest, author: Person, text: str, now: datetime) -> None:
+    """The author's own note on the test: written, changed, or (emptied) deleted. Nobody
+    else's note is touched."""
+    if not text:
+        KeeperNote.objects.filter(test=test, author=author).delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SAVE_NOTE, [test.pk, author.pk, text, now, now])
+
+
 def do_answer(
     *,
     actor: Person,
@@ -379,6 +400,8 @@ def do_answer(
     shared_with_employee: bool,
     now: datetime | None = None,
 ) -> KeeperTest:
+    """The report's current manager answers, and writes their own private notes (`notes`):
+    the answer is the test's, the notes are the actor's."""
     now = now or timezone.now()
     with transaction.atomic():
         test = (
@@ -391,7 +414,6 @@ def do_answer(
             raise ValidationError("Choose one of the answers.")
         changed = test.answer != answer
         test.answer = answer
-        test.notes = notes
         test.shared_with_employee = shared_with_employee and bool(answer)
         test.manager = actor
         if changed:
@@ -399,6 +421,7 @@ def do_answer(
         if answer == Answer.YES:
             test.look_again_on = None
         test.save()
+        _save_note(test=test, author=actor, text=notes, now=now)
         audit.record(actor, "keeper.answer.written", subject=test.report, obj=test)
     return test
 

@@ -46,19 +46,38 @@ class Card:
     checkbox and a label rendered through the form renderer cost most of the page's time.
     The markup is the same as Django's widgets produce."""
 
-    def __init__(self, test: KeeperTest, cycle: KeeperCycle, *, writable: bool, data=None):
+    def __init__(
+        self,
+        test: KeeperTest,
+        cycle: KeeperCycle,
+        *,
+        writable: bool,
+        viewer: Person | None = None,
+        own: bool = True,
+        data=None,
+    ):
+        """`own`: the card is on the viewer's own page, so its notes box holds the viewer's
+        own note. Other notes the viewer may read (`test.readable_notes`, from
+        KeeperTest.objects.with_notes_readable_by) are shown apart, each with its author's
+        name; on a reader's card (a drill-down) every note is shown that way."""
         self.test = test
         self.cycle = cycle
         self.writable = writable
+        self.own = own
         self.questions = cycle.questions(test.report.get_short_name())
         self.trend: list[dict] = []
         self.asked_on = None
+        notes = getattr(test, "readable_notes", [])
+        mine = None
+        if own and viewer is not None:
+            mine = next((n for n in notes if n.author_id == viewer.pk), None)
+        self.other_notes = [n for n in notes if n is not mine]
         self.form = AnswerForm(
             data,
             prefix=f"t{test.pk}",
             initial={
                 "answer": test.answer,
-                "notes": test.notes,
+                "notes": mine.text if mine else "",
                 "shared_with_employee": test.shared_with_employee,
             },
         )
@@ -91,6 +110,7 @@ class Card:
                 for i, (value, label) in enumerate(fields["answer"].choices)
             ],
             "answer_invalid": "answer" in errors,
+            "has_notes": self.own,
             "notes": "" if notes is None else str(notes),
             "notes_label": fields["notes"].label,
             "notes_help": fields["notes"].help_text,
@@ -146,10 +166,15 @@ def _trend_for(viewer: Person, cycle: KeeperCycle, report_ids: list[int]) -> dic
 def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None) -> dict:
     if cycle is None:
         return {"cycle": None, "cards": [], "progress": {"total": 0, "answered": 0}}
-    tests = list(KeeperTest.objects.for_manager_page(cycle, manager).exclude(report=viewer))
+    tests = list(
+        KeeperTest.objects.for_manager_page(cycle, manager)
+        .exclude(report=viewer)
+        .with_notes_readable_by(viewer)
+    )
     is_open = cycle.is_open()
-    writable = is_open and viewer.pk == manager.pk
-    cards = [Card(t, cycle, writable=writable) for t in tests]
+    own = viewer.pk == manager.pk
+    writable = is_open and own
+    cards = [Card(t, cycle, writable=writable, viewer=viewer, own=own) for t in tests]
     ids = [t.report_id for t in tests]
     trend = _trend_for(viewer, cycle, ids)
     asked = dict(
@@ -161,7 +186,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
     for card in cards:
         card.trend = trend.get(card.test.report_id, [])
         card.asked_on = asked.get(card.test.report_id)
-    read = [t.report for t in tests if t.answer or trend.get(t.report_id)]
+    read = [t.report for t in tests if t.answer or t.readable_notes or trend.get(t.report_id)]
     if read:
         audit.record_many(
             viewer, "keeper.answer.read", read, detail={"cycle": cycle.label, "page": "manager"}
@@ -193,7 +218,7 @@ def index(request):
 @require_POST
 def answer(request, test_id):
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
-    card = Card(test, test.cycle, writable=True, data=request.POST)
+    card = Card(test, test.cycle, writable=True, viewer=request.user, data=request.POST)
     status = 200
     # A POST with none of this card's fields carries another test's (t<other id>-...):
     # refuse it rather than save this answer as blank.
@@ -222,6 +247,9 @@ def answer(request, test_id):
     if not request.htmx:
         if status == 422:
             context = _manager_context(request.user, request.user, test.cycle)
+            for c in context["cards"]:
+                if c.test.pk == test.pk:
+                    card.other_notes = c.other_notes
             context["cards"] = [card if c.test.pk == test.pk else c for c in context["cards"]]
             context["manages_managers"] = request.user.manages_managers()
             return render(request, "keeper/index.html", context, status=422)

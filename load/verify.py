@@ -25,7 +25,7 @@ django.setup()
 from culture.models import AuditEvent  # noqa: E402
 from decisions.models import Rating, RatingRevision  # noqa: E402
 from feedback.models import CircleItem, Step  # noqa: E402
-from keeper.models import KeeperTest  # noqa: E402
+from keeper.models import KeeperNote, KeeperTest  # noqa: E402
 
 P95_TARGET_MS = 300
 
@@ -46,18 +46,26 @@ def verify(plan: dict, sent: list[dict]) -> list[str]:
         in_flight.setdefault(s["kind"], []).append(s)
 
     # Keeper answers: each test holds the last answer accepted (or one still in flight at
-    # the stop), and every accepted write left its audit row.
+    # the stop), the answering manager's own note holds the notes sent with it, and every
+    # accepted write left its audit row.
     keeper = by_kind.get("keeper", [])
     last = {s["test"]: s for s in keeper}
     flying_keeper: dict[int, list[dict]] = {}
     for s in in_flight.get("keeper", []):
         flying_keeper.setdefault(s["test"], []).append(s)
     rows = KeeperTest.objects.in_bulk(list(last))
+    notes = {
+        (test_id, email): text
+        for test_id, email, text in KeeperNote.objects.filter(test_id__in=list(last)).values_list(
+            "test_id", "author__email", "text"
+        )
+    }
     for test_id, s in last.items():
         t = rows.get(test_id)
         allowed = {(s["answer"], s["notes"])}
         allowed |= {(f["answer"], f["token"]) for f in flying_keeper.get(test_id, [])}
-        if t is None or (t.answer, t.notes) not in allowed:
+        note = notes.get((test_id, s["email"].lower()), "")
+        if t is None or (t.answer, note) not in allowed:
             problems.append(f"keeper test {test_id}: expected {s['answer']}/{s['notes']}")
     written = Counter(
         int(o)

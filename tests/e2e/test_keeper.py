@@ -81,3 +81,34 @@ def test_manager_answers_follows_the_guidance_employee_asks_director_sees_rollup
     admin = browse(world.people_admin)
     admin.visit("/keeper/admin/")
     assert "3 of 3" in admin.page.get_by_role("row", name="Mia Manager").inner_text()
+
+
+def test_a_note_stays_with_its_author_when_the_report_moves_to_another_manager(world, browse):
+    """In the browser: the manager's note saves as they leave the box; after a move the new
+    manager's box is empty, and the director reads the old note under its author's name."""
+    nora = make_person(name="Nora Newlead", manager=world.skip_level, team=world.team)
+    cycle = open_cycle_now()
+    test = keeper_test_of(cycle, world.employee)
+
+    mia = browse(world.manager)
+    mia.visit("/keeper/")
+    card = mia.page.locator(f"#card-{test.pk}")
+    card.get_by_label("Your private notes").fill("Carries the on-call rota")
+    card.get_by_label("Yes, I would fight to keep them", exact=True).check()
+    card.get_by_text("Saved").wait_for()
+
+    world.employee.manager = nora
+    world.employee.save()
+
+    new = browse(nora)
+    new.visit("/keeper/")
+    card = new.page.locator(f"#card-{test.pk}")
+    assert card.get_by_label("Your private notes").input_value() == ""
+    assert "on-call rota" not in new.page.content()
+    assert card.get_by_label("Yes, I would fight to keep them", exact=True).is_checked()
+
+    director = browse(world.skip_level)
+    director.visit(f"/keeper/rollup/{nora.pk}/")
+    note = director.page.locator(f"#card-{test.pk} .keeper-note")
+    assert note.get_by_role("heading", name="Private notes by Mia Manager").is_visible()
+    assert note.get_by_text("Carries the on-call rota").is_visible()

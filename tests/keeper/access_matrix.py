@@ -5,11 +5,12 @@ from tests.matrix import ADMIN_ONLY, case
 
 def _open(w):
     from keeper.models import KeeperTest
-    from tests.keeper.helpers import keeper_test_of, open_cycle_now
+    from tests.keeper.helpers import keeper_test_of, open_cycle_now, write_note
 
     cycle = open_cycle_now()
     test = keeper_test_of(cycle, w.employee)
-    KeeperTest.objects.filter(pk=test.pk).update(answer="no", notes="secret note")
+    KeeperTest.objects.filter(pk=test.pk).update(answer="no")
+    write_note(test, text="secret note")
     return {"cycle": cycle, "test": test}
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from keeper import services
-from keeper.models import KeeperCycle, KeeperTest
+from keeper.models import KeeperCycle, KeeperNote, KeeperTest
 
 
 def open_cycle_now(*, days_ago: int = 2, days_left: int = 80) -> KeeperCycle:
@@ -23,3 +23,16 @@ def open_cycle_now(*, days_ago: int = 2, days_left: int = 80) -> KeeperCycle:
 
 def keeper_test_of(cycle, person) -> KeeperTest:
     return KeeperTest.objects.get(cycle=cycle, report=person)
+
+
+def write_note(test, *, text: str, author=None) -> KeeperNote:
+    """A private note on `test`, by its answering manager unless `author` is given."""
+    return KeeperNote.objects.create(
+        test=test, author_id=author.pk if author else test.manager_id, text=text
+    )
+
+
+def note_text(test, author) -> str:
+    """`author`'s own note on `test` ("" when they have none)."""
+    note = KeeperNote.objects.filter(test=test, author=author).first()
+    return note.text if note else ""

@@ -10,8 +10,9 @@ import re
 import pytest
 from django.template.loader import render_to_string
 
+from keeper.models import KeeperTest
 from keeper.views import Card
-from tests.keeper.helpers import keeper_test_of, open_cycle_now
+from tests.keeper.helpers import keeper_test_of, open_cycle_now, write_note
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +40,11 @@ def _card_html(card, rf, user) -> str:
 @pytest.mark.parametrize("writable", [True, False])
 def test_saved_answers_are_drawn_as_djangos_widgets_would(world, rf, writable):
     test = keeper_test_of(open_cycle_now(), world.employee)
-    test.answer, test.notes, test.shared_with_employee = (
-        "not_sure",
-        'Owns <the> "rota" & more',
-        True,
-    )
+    test.answer, test.shared_with_employee = "not_sure", True
     test.save()
-    card = Card(test, test.cycle, writable=writable)
+    write_note(test, text='Owns <the> "rota" & more')
+    test = KeeperTest.objects.with_notes_readable_by(world.manager).get(pk=test.pk)
+    card = Card(test, test.cycle, writable=writable, viewer=world.manager)
     html = _card_html(card, rf, world.manager)
     assert _controls(html) == _django_widgets(card.form)
     assert ("disabled" in _controls(html)[0]) is not writable

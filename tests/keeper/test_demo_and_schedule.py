@@ -7,9 +7,10 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db.models import F
 
 from culture.models import Person
-from keeper.models import KeeperCycle, KeeperPromptLog, KeeperTest
+from keeper.models import KeeperCycle, KeeperNote, KeeperPromptLog, KeeperTest
 
 
 @pytest.mark.django_db
@@ -25,6 +26,11 @@ def test_the_demo_has_two_answered_past_cycles_and_an_open_current_one(client_fo
         assert not past.is_open()
         tests = KeeperTest.objects.filter(cycle=past)
         assert tests.exclude(answer="").count() > tests.count() * 0.8
+    # A Not sure or No comes with a private note by the manager who answered.
+    notes = KeeperNote.objects.filter(test__cycle__in=cycles)
+    assert notes.exists()
+    assert not notes.exclude(author_id=F("test__manager_id")).exists()
+    assert not notes.exclude(test__answer__in=["not_sure", "no"]).exists()
     manager = Person.objects.get(email="manager@example.com")
     mine = KeeperTest.objects.filter(cycle=current, manager=manager)
     assert mine.count() >= 3 and mine.exclude(answer="").count() == 1

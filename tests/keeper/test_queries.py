@@ -1,5 +1,5 @@
 """Query budgets: the manager page, the rollup, the admin overview and the home section do
-not grow with the number of people or past cycles."""
+not grow with the number of people, past cycles or private notes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from keeper import services
-from keeper.models import KeeperCycle, KeeperTest
+from keeper.models import KeeperCycle, KeeperNote, KeeperTest
 from tests.conftest import make_person
 from tests.keeper.helpers import open_cycle_now
 
@@ -39,6 +39,14 @@ def _grow(world, *, managers: int, reports: int, past_cycles: int):
     KeeperTest.objects.filter(pk__in=tests.values("pk")[: tests.count() // 2]).update(
         answer="not_sure"
     )
+    # A note by each answering manager, and on every other test one by the director too
+    # (as if the person had reported to them earlier in the cycle).
+    notes = []
+    for n, test in enumerate(KeeperTest.objects.all()):
+        notes.append(KeeperNote(test=test, author_id=test.manager_id, text=f"note {n}"))
+        if n % 2 and test.manager_id != world.skip_level.pk:
+            notes.append(KeeperNote(test=test, author=world.skip_level, text=f"earlier {n}"))
+    KeeperNote.objects.bulk_create(notes)
 
 
 def _count(client, url) -> int:
@@ -91,3 +99,16 @@ def test_the_home_section_runs_two_queries_whatever_the_size(
         large = home_context(request)
     if persona == "manager":
         assert (small["keeper_total"], large["keeper_total"]) == (5, 20)
+
+
+def test_the_notes_a_reader_may_read_come_in_one_query_for_the_whole_page(
+    world, django_assert_num_queries
+):
+    _grow(world, managers=10, reports=15, past_cycles=1)
+    cycle = KeeperCycle.objects.current()
+    for viewer in (world.manager, world.skip_level, world.people_admin):
+        with django_assert_num_queries(2):  # the tests, then all their readable notes
+            tests = list(KeeperTest.objects.filter(cycle=cycle).with_notes_readable_by(viewer))
+        with django_assert_num_queries(0):
+            authors = {n.author.name for t in tests for n in t.readable_notes}
+        assert authors

@@ -18,11 +18,12 @@ pytestmark = pytest.mark.django_db
 
 def _open_keeper(world):
     from keeper.models import KeeperTest
-    from tests.keeper.helpers import keeper_test_of, open_cycle_now
+    from tests.keeper.helpers import keeper_test_of, open_cycle_now, write_note
 
     cycle = open_cycle_now()
     test = keeper_test_of(cycle, world.employee)
-    KeeperTest.objects.filter(pk=test.pk).update(answer="no", notes="SECRET-KEEPER-NOTE")
+    KeeperTest.objects.filter(pk=test.pk).update(answer="no")
+    write_note(test, text="SECRET-KEEPER-NOTE")
     return test
 
 
@@ -68,8 +69,9 @@ def test_a_foreign_keeper_test_id_in_the_form_fields_writes_nothing(world):
     assert "not for this person" in response.content.decode()
     theirs.refresh_from_db()
     mine.refresh_from_db()
-    assert (theirs.answer, theirs.notes) == ("", "")
-    assert (mine.answer, mine.notes) == ("no", "SECRET-KEEPER-NOTE")  # not blanked either
+    assert (theirs.answer, list(theirs.private_notes.values_list("text", flat=True))) == ("", [])
+    mine_notes = list(mine.private_notes.values_list("author_id", "text"))
+    assert (mine.answer, mine_notes) == ("no", [(world.manager.pk, "SECRET-KEEPER-NOTE")])
 
 
 @pytest.mark.parametrize(

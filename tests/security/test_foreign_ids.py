@@ -66,7 +66,7 @@ def _foreign(world) -> dict[str, list[tuple]]:
     """model label -> [(object or None for a missing id, id, secret text it must not echo)]."""
     from culture.models import Notification
     from feedback.models import FeedbackRequest
-    from keeper.models import KeeperTest
+    from keeper.models import KeeperNote, KeeperTest
 
     note = Notification.objects.create(
         key="foreign-note", recipient=world.outsider, kind="t", title="FOREIGN-NOTE-TITLE"
@@ -76,7 +76,7 @@ def _foreign(world) -> dict[str, list[tuple]]:
     )
     test = KeeperTest.objects.filter(report=world.outsider).first()
     assert test is not None, "the matrix setups open a keeper cycle"
-    KeeperTest.objects.filter(pk=test.pk).update(notes="FOREIGN-KEEPER-NOTE")
+    KeeperNote.objects.create(test=test, author_id=test.manager_id, text="FOREIGN-KEEPER-NOTE")
     return {
         # A former colleague's name is no secret (it stays on their memos and feedback).
         "culture.person": [(world.inactive, world.inactive.pk, None)],

@@ -124,7 +124,7 @@ def test_the_corpus_reaches_every_kind_of_text_field():
         "feedback.circleitem.text",
         "feedback.actionitem.text",
         "feedback.writtenfeedback.text",
-        "keeper.keepertest.notes",
+        "keeper.keepernote.text",
         "pay.marketevidence.note",
     ):
         assert expected in labels, expected

@@ -1,6 +1,8 @@
 """Field-level leaks, walked over every GET URL x every persona: no salary appears on a page
-the viewer may not see it on, and no keeper note appears to its subject, their peers or
-anyone outside the chain. Salaries are seeded with values that appear nowhere else."""
+the viewer may not see it on, and no keeper note appears to its subject, their peers, anyone
+outside the chain, or anyone not above the note's author (each test carries a second note, as
+if written by a manager the person had before a move). Salaries and notes are seeded with
+values that appear nowhere else."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def _salary_pattern(amount: int) -> re.Pattern:
 
 def seed(world):
     from culture.models import Person
-    from keeper.models import KeeperTest
+    from keeper.models import KeeperNote, KeeperTest
     from pay.models import PayRecord
 
     for person in Person.objects.all():
@@ -41,9 +43,16 @@ def seed(world):
             currency="EUR",
         )
     for test in KeeperTest.objects.all():
-        KeeperTest.objects.filter(pk=test.pk).update(
-            answer=test.answer or "no", notes=f"KEEPERNOTE{test.report_id}Z"
-        )
+        KeeperTest.objects.filter(pk=test.pk).update(answer=test.answer or "no")
+        former = world.manager if test.manager_id == world.other_manager.pk else world.other_manager
+        for author_id in (test.manager_id, former.pk):
+            KeeperNote.objects.update_or_create(
+                test=test, author_id=author_id, defaults={"text": _note(test, author_id)}
+            )
+
+
+def _note(test, author_id) -> str:
+    return f"KEEPERNOTE{test.pk}A{author_id}Z"
 
 
 def may_see_salary(viewer, person) -> bool:
@@ -58,18 +67,33 @@ def may_see_salary(viewer, person) -> bool:
     )
 
 
+def may_read_note(viewer, note) -> bool:
+    """The person's chain (as for the answer), and of those only the note's author, the
+    people above the author and people admins; never the person the note is about."""
+    from culture.models import Person
+
+    if viewer is None or not viewer.is_active or viewer.pk == note.test.report_id:
+        return False
+    if viewer.is_people_admin:
+        return True
+    under = Person.objects.under(viewer)
+    return under.filter(pk=note.test.report_id).exists() and (
+        viewer.pk == note.author_id or under.filter(pk=note.author_id).exists()
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", GETS)
 def test_no_salary_or_keeper_note_leaks(name):
     from culture.models import Person
-    from keeper.models import KeeperTest
+    from keeper.models import KeeperNote
 
     world = build_world()
     spec = CASES[name]
     extra = spec.setup(world) if spec.setup else {}
     seed(world)
     people = list(Person.objects.all())
-    noted = set(KeeperTest.objects.values_list("report_id", flat=True))
+    notes = list(KeeperNote.objects.select_related("test__report", "author"))
     problems = []
     for persona in PERSONAS:
         viewer = world.inactive if persona == "inactive" else world.persona(persona)
@@ -78,15 +102,13 @@ def test_no_salary_or_keeper_note_leaks(name):
         for person in people:
             if not may_see_salary(viewer, person) and _salary_pattern(_salary(person)).search(text):
                 problems.append(f"{persona} sees {person.name}'s salary")
-        for report_id in noted:
-            if f"KEEPERNOTE{report_id}Z" not in text:
+        for note in notes:
+            if _note(note.test, note.author_id) not in text:
                 continue
-            report = Person.objects.get(pk=report_id)
-            chain = viewer is not None and (
-                viewer.is_people_admin or Person.objects.under(viewer).filter(pk=report_id).exists()
-            )
-            if not chain or (viewer is not None and viewer.pk == report_id):
-                problems.append(f"{persona} sees the keeper note about {report.name}")
+            if not may_read_note(viewer, note):
+                problems.append(
+                    f"{persona} sees {note.author.name}'s keeper note about {note.test.report.name}"
+                )
     assert not problems, f"{name}: " + "; ".join(problems)
 
 
