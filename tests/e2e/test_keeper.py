@@ -96,6 +96,11 @@ def test_a_note_stays_with_its_author_when_the_report_moves_to_another_manager(w
     card.get_by_label("Your private notes").fill("Carries the on-call rota")
     card.get_by_label("Yes, I would fight to keep them", exact=True).check()
     card.get_by_text("Saved").wait_for()
+    # "Saved" may be the note's own save (on leaving the box): wait for the answer's too.
+    for _ in range(100):
+        if KeeperTest.objects.filter(pk=test.pk, answer="yes").exists():
+            break
+        mia.page.wait_for_timeout(100)
 
     world.employee.manager = nora
     world.employee.save()
