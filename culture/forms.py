@@ -64,7 +64,17 @@ class CompanySettingsForm(forms.ModelForm):
 
     class Meta:
         model = CompanySettings
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "leaver_records_months"]
+        widgets = {"leaver_records_months": forms.NumberInput(attrs={"min": 0, "max": 240})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leaver_records_months"].required = False
+
+    def clean_leaver_records_months(self):
+        """Left out (an older form, a script that sets only the name): unchanged."""
+        months = self.cleaned_data.get("leaver_records_months")
+        return self.instance.leaver_records_months if months is None else months
 
 
 class CultureTextForm(forms.ModelForm):
@@ -189,6 +199,15 @@ class PersonForm(forms.ModelForm):
         if level is not None and not 1 <= level <= 9:
             raise forms.ValidationError("Level must be from 1 to 9.")
         return level
+
+    def clean_is_active(self):
+        is_active = self.cleaned_data.get("is_active")
+        if is_active and self.instance.erased_at is not None:
+            raise forms.ValidationError(
+                "This person's data was erased: they cannot be reactivated. "
+                "Invite them again as a new person."
+            )
+        return is_active
 
     def clean_manager(self):
         manager = self.cleaned_data.get("manager")

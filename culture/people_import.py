@@ -303,11 +303,13 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
 
         deactivated = 0
         if deactivate_missing and plan.missing:
+            from culture import clock
             from culture.services import end_sessions
 
             leaving = Person.objects.filter(email__in=plan.missing)
             ids = list(leaving.values_list("pk", flat=True))
-            deactivated = leaving.update(is_active=False)
+            # The day they left: their records' retention counts from it (culture.privacy).
+            deactivated = leaving.update(is_active=False, left_on=clock.today())
             end_sessions(ids)
     return {
         "created": len(to_create),
@@ -336,7 +338,7 @@ def _update_people(people: list[Person]) -> None:
     assignments = ", ".join(f"{name} = v.{name}" for name in columns if name != "id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE culture_person p SET {assignments}, is_active = true "  # noqa: S608 - static
+            f"UPDATE culture_person p SET {assignments}, is_active = true, left_on = NULL "  # noqa: S608
             f"FROM unnest({arrays}) AS v({names}) WHERE p.id = v.id",
             [values for _, values in columns.values()],
         )
