@@ -128,6 +128,26 @@ class ImportForm(forms.Form):
         return upload
 
 
+class ConfirmEmailForm(forms.Form):
+    """A people admin types the person's email to confirm an export or an erasure."""
+
+    email = forms.CharField(
+        label="Type their email to confirm",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_email(self):
+        typed = self.cleaned_data["email"].strip().lower()
+        if typed != self.person.email.lower():
+            raise forms.ValidationError("That is not their email: type it exactly as shown.")
+        return typed
+
+
 class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False)
     actor = forms.CharField(required=False, label="Who")
