@@ -350,7 +350,8 @@ def progress_key(job_id: int) -> str:
 
 @jobs.job
 def run_job(job_id: int) -> None:
-    """Validate and apply an uploaded file, reporting progress on the ImportJob row.
+    """Validate and apply an uploaded file, reporting progress on the ImportJob row. The
+    file is cleared in the statement that records how the import finished (culture.retention).
 
     Deferred with culture.jobs, whose claim lets one runner at a time in; a runner that
     died mid-way (the import is one transaction: nothing of it was written) left the row
@@ -365,6 +366,7 @@ def run_job(job_id: int) -> None:
     if not plan.ok:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED,
+            content=b"",  # the file is not kept once its import has finished
             result={"problems": [str(p) for p in plan.problems[:500]]},
         )
         return
@@ -379,11 +381,14 @@ def run_job(job_id: int) -> None:
         counts = apply(plan, deactivate_missing=job.deactivate_missing, progress=progress)
     except Exception as exc:
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, result={"problems": [f"Import failed: {exc}"]}
+            status=ImportJob.Status.FAILED,
+            content=b"",
+            result={"problems": [f"Import failed: {exc}"]},
         )
         raise
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,
+        content=b"",
         processed=len(plan.rows),
         result={**counts, "missing_emails": plan.missing[:200]},
     )

@@ -1,12 +1,14 @@
-"""The pay app's part of a person's data (culture.privacy): pay records, market evidence
-and raise proposals about them, deleted once an erased person's retention period has run
-out."""
+"""The pay app's part of a person's data (culture.privacy) and of the retention sweep
+(culture.retention): pay records, market evidence and raise proposals about them, deleted
+once an erased person's retention period has run out; salary and market uploads, cleared
+like the people import's."""
 
 from __future__ import annotations
 
 from django.db.models import Count
 
 from culture.privacy import scrub_columns
+from culture.retention import clear_uploads
 from pay.models import MarketEvidence, PayImportJob, PayRecord, RaiseProposal
 
 
@@ -81,3 +83,7 @@ def delete_records(person_ids) -> dict[int, dict[str, int]]:
             counts.setdefault(pk, {})[kind] = n
         rows.delete()
     return counts
+
+
+def sweep(now) -> dict[str, int]:
+    return {"uploads": clear_uploads(PayImportJob, now=now)}
