@@ -78,6 +78,15 @@ def get_managed_person_for_user(user, person_id) -> Person:
     return person
 
 
+def get_person_data_for_user(user, person_id) -> Person:
+    """A person whose data a people admin may export or erase. Whoever may not know the
+    person exists (an inactive person, for anyone but people admins) gets 404; any other
+    non-admin 403."""
+    person = get_person_for_user(user, person_id)
+    require_people_admin(user)
+    return person
+
+
 def get_notification_for_user(user, notification_id) -> Notification:
     _require_active(user)
     try:

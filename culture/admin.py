@@ -29,7 +29,11 @@ class PersonAdmin(UserAdmin):
             },
         ),
         ("Access", {"fields": ["is_active", "is_people_admin", "is_staff", "is_superuser"]}),
+        # The day they left (set when they are deactivated) counts the retention of their
+        # records; erasure happens on their data page, never here (culture.privacy).
+        ("Leaving", {"fields": ["left_on", "erased_at"]}),
     ]
+    readonly_fields = ["erased_at"]
     add_fieldsets = [(None, {"fields": ["email", "name", "password1", "password2"]})]
     filter_horizontal = []
 

@@ -64,7 +64,17 @@ class CompanySettingsForm(forms.ModelForm):
 
     class Meta:
         model = CompanySettings
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "leaver_records_months"]
+        widgets = {"leaver_records_months": forms.NumberInput(attrs={"min": 0, "max": 240})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leaver_records_months"].required = False
+
+    def clean_leaver_records_months(self):
+        """Left out (an older form, a script that sets only the name): unchanged."""
+        months = self.cleaned_data.get("leaver_records_months")
+        return self.instance.leaver_records_months if months is None else months
 
 
 class CultureTextForm(forms.ModelForm):
@@ -116,6 +126,26 @@ class ImportForm(forms.Form):
                 f"{settings.MAX_IMPORT_BYTES // (1024 * 1024)} MB."
             )
         return upload
+
+
+class ConfirmEmailForm(forms.Form):
+    """A people admin types the person's email to confirm an export or an erasure."""
+
+    email = forms.CharField(
+        label="Type their email to confirm",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, person: Person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_email(self):
+        typed = self.cleaned_data["email"].strip().lower()
+        if typed != self.person.email.lower():
+            raise forms.ValidationError("That is not their email: type it exactly as shown.")
+        return typed
 
 
 class AuditFilterForm(forms.Form):
@@ -189,6 +219,15 @@ class PersonForm(forms.ModelForm):
         if level is not None and not 1 <= level <= 9:
             raise forms.ValidationError("Level must be from 1 to 9.")
         return level
+
+    def clean_is_active(self):
+        is_active = self.cleaned_data.get("is_active")
+        if is_active and self.instance.erased_at is not None:
+            raise forms.ValidationError(
+                "This person's data was erased: they cannot be reactivated. "
+                "Invite them again as a new person."
+            )
+        return is_active
 
     def clean_manager(self):
         manager = self.cleaned_data.get("manager")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator
 from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.expressions import RawSQL
@@ -186,6 +187,16 @@ class Person(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    left_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The company's date they were deactivated (set and cleared by save()).",
+    )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When their personal fields were erased (culture.privacy); never undone.",
+    )
     # One lower-cased column for directory search: a single LIKE per word instead of six
     # UPPER()s per row (measured: 40 ms -> see bench/README.md at 10,000 people).
     search_text = models.GeneratedField(
@@ -245,7 +256,20 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
+        # Every deactivation that saves the row (the edit form, the Django admin) records the
+        # day they left, which the retention of their records counts from; a reactivation
+        # clears it. The import deactivates with one UPDATE and sets it there.
+        if self.is_active:
+            self.left_on = None
+        elif self.left_on is None:
+            from culture import clock
+
+            self.left_on = clock.today()
         super().save(*args, **kwargs)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     # Roles are derived from the tree, never stored.
     def has_reports(self) -> bool:
@@ -295,10 +319,20 @@ approvals. These pages are the practices that make that possible.
 
 
 class CompanySettings(models.Model):
-    """One row (pk=1): the company's name, time zone and culture page."""
+    """One row (pk=1): the company's name, time zone, culture page and how long a leaver's
+    pay records and keeper tests are kept."""
 
     name = models.CharField(max_length=120, default="Acme")
     time_zone = models.CharField(max_length=64, default="Europe/London")
+    leaver_records_months = models.PositiveSmallIntegerField(
+        "keep a leaver's pay records and keeper tests for (months)",
+        default=24,
+        validators=[MaxValueValidator(240)],
+        help_text=(
+            "Counted from the day they left. Once they are erased and this has passed, their "
+            "pay records, market evidence, raise proposals and keeper tests are deleted."
+        ),
+    )
     culture_text = models.TextField(default=DEFAULT_CULTURE_TEXT)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -303,11 +303,13 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
 
         deactivated = 0
         if deactivate_missing and plan.missing:
+            from culture import clock
             from culture.services import end_sessions
 
             leaving = Person.objects.filter(email__in=plan.missing)
             ids = list(leaving.values_list("pk", flat=True))
-            deactivated = leaving.update(is_active=False)
+            # The day they left: their records' retention counts from it (culture.privacy).
+            deactivated = leaving.update(is_active=False, left_on=clock.today())
             end_sessions(ids)
     return {
         "created": len(to_create),
@@ -336,7 +338,7 @@ def _update_people(people: list[Person]) -> None:
     assignments = ", ".join(f"{name} = v.{name}" for name in columns if name != "id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE culture_person p SET {assignments}, is_active = true "  # noqa: S608 - static
+            f"UPDATE culture_person p SET {assignments}, is_active = true, left_on = NULL "  # noqa: S608
             f"FROM unnest({arrays}) AS v({names}) WHERE p.id = v.id",
             [values for _, values in columns.values()],
         )
@@ -348,7 +350,8 @@ def progress_key(job_id: int) -> str:
 
 @jobs.job
 def run_job(job_id: int) -> None:
-    """Validate and apply an uploaded file, reporting progress on the ImportJob row.
+    """Validate and apply an uploaded file, reporting progress on the ImportJob row. The
+    file is cleared in the statement that records how the import finished (culture.retention).
 
     Deferred with culture.jobs, whose claim lets one runner at a time in; a runner that
     died mid-way (the import is one transaction: nothing of it was written) left the row
@@ -363,6 +366,7 @@ def run_job(job_id: int) -> None:
     if not plan.ok:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED,
+            content=b"",  # the file is not kept once its import has finished
             result={"problems": [str(p) for p in plan.problems[:500]]},
         )
         return
@@ -377,11 +381,14 @@ def run_job(job_id: int) -> None:
         counts = apply(plan, deactivate_missing=job.deactivate_missing, progress=progress)
     except Exception as exc:
         ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED, result={"problems": [f"Import failed: {exc}"]}
+            status=ImportJob.Status.FAILED,
+            content=b"",
+            result={"problems": [f"Import failed: {exc}"]},
         )
         raise
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportJob.Status.DONE,
+        content=b"",
         processed=len(plan.rows),
         result={**counts, "missing_emails": plan.missing[:200]},
     )

@@ -226,6 +226,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),
     },
     "culture-sweep-jobs": {"task": "culture.tasks.sweep_jobs", "schedule": crontab()},
+    # Daily, at a quiet hour: uploads, sessions, login records, email bodies, failed jobs
+    # and erased people's records past their retention (culture/retention.py; SECURITY.md).
+    "culture-sweep-retention": {
+        "task": "culture.tasks.sweep_retention",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 for _app in ("feedback", "keeper", "decisions", "pay"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")

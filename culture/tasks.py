@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from culture import jobs, notifications
+from culture import jobs, notifications, retention
 from culture.models import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -55,3 +55,9 @@ def run_job(job_id: int) -> bool:
 def sweep_jobs() -> int:
     """Hand over again deferred work whose message was lost (broker down, worker killed)."""
     return jobs.sweep()
+
+
+@shared_task
+def sweep_retention() -> dict:
+    """Daily: forget what is kept no longer than its retention (culture.retention)."""
+    return retention.sweep()

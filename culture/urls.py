@@ -17,6 +17,9 @@ people_patterns = (
         path("invite/", people.invite, name="invite"),
         path("<int:person_id>/", people.profile, name="profile"),
         path("<int:person_id>/edit/", people.edit_person, name="edit"),
+        path("<int:person_id>/data/", people.person_data, name="data"),
+        path("<int:person_id>/data/export/", people.person_data_export, name="data_export"),
+        path("<int:person_id>/data/erase/", people.person_data_erase, name="data_erase"),
     ],
     "people",
 )

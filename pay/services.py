@@ -187,9 +187,10 @@ def progress_key(job_id: int) -> str:
 
 @jobs.job
 def run_import_job(job_id: int) -> None:
-    """Validate and write an uploaded file, reporting progress. Deferred with culture.jobs,
-    whose claim lets one runner at a time in; a runner that died mid-way (the write is one
-    transaction) left the row RUNNING, so the next one takes RUNNING as well as QUEUED."""
+    """Validate and write an uploaded file, reporting progress; the file is cleared when the
+    import finishes (culture.retention). Deferred with culture.jobs, whose claim lets one
+    runner at a time in; a runner that died mid-way (the write is one transaction) left the
+    row RUNNING, so the next one takes RUNNING as well as QUEUED."""
     claimed = PayImportJob.objects.filter(
         pk=job_id, status__in=[PayImportJob.Status.QUEUED, PayImportJob.Status.RUNNING]
     ).update(status=PayImportJob.Status.RUNNING)
@@ -205,6 +206,7 @@ def run_import_job(job_id: int) -> None:
     if not plan.ok:
         PayImportJob.objects.filter(pk=job_id).update(
             status=PayImportJob.Status.FAILED,
+            content=b"",  # the file is not kept once its import has finished
             result={"problems": [str(p) for p in plan.problems[:500]]},
         )
         return
@@ -232,11 +234,12 @@ def run_import_job(job_id: int) -> None:
         log.warning("pay import %s failed: %s", job_id, type(exc).__name__)
         PayImportJob.objects.filter(pk=job_id).update(
             status=PayImportJob.Status.FAILED,
+            content=b"",
             result={"problems": [f"Import failed ({type(exc).__name__}); nothing was written."]},
         )
         return
     PayImportJob.objects.filter(pk=job_id).update(
-        status=PayImportJob.Status.DONE, processed=len(plan.rows), result=result
+        status=PayImportJob.Status.DONE, content=b"", processed=len(plan.rows), result=result
     )
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, people_import, services
+from culture import access, audit, clock, people_import, privacy, services
 from culture.csvsafe import csv_response, write_rows
-from culture.forms import ImportForm, InviteForm, PersonForm
+from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.links import url_maker
 from culture.models import ImportJob, Person, Team
 
@@ -296,3 +299,62 @@ def edit_person(request, person_id):
             request, "culture/person_edit.html", {"form": form, "person": person}, status=422
         )
     return render(request, "culture/person_edit.html", {"form": form, "person": person})
+
+
+def _data_page(request, person, *, export_form=None, erase_form=None, status=200):
+    due = privacy.records_due_on(person) if not person.is_active else None
+    return render(
+        request,
+        "culture/person_data.html",
+        {
+            "person": person,
+            "export_form": export_form or ConfirmEmailForm(person=person, prefix="export"),
+            "erase_form": erase_form or ConfirmEmailForm(person=person, prefix="erase"),
+            "records_due_on": due,
+            "records_past": due is not None and due <= clock.today(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def person_data(request, person_id):
+    """What the product holds about one person, for people admins: export it, or erase a
+    person who has left."""
+    person = access.get_person_data_for_user(request.user, person_id)
+    return _data_page(request, person)
+
+
+@require_POST
+def person_data_export(request, person_id):
+    person = access.get_person_data_for_user(request.user, person_id)
+    form = ConfirmEmailForm(request.POST, person=person, prefix="export")
+    if not form.is_valid():
+        return _data_page(request, person, export_form=form, status=422)
+    data = privacy.do_export_person(by=request.user, person=person)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="person-{person.pk}-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def person_data_erase(request, person_id):
+    person = access.get_person_data_for_user(request.user, person_id)
+    form = ConfirmEmailForm(request.POST, person=person, prefix="erase")
+    if form.is_valid():
+        try:
+            due = privacy.do_erase_person(by=request.user, person=person)
+        except privacy.Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Erased. Their pay records and keeper tests are deleted on {due:%-d %B %Y}"
+                " (or were, if that day has passed).",
+            )
+            return redirect("people:data", person_id=person.pk)
+    return _data_page(request, person, erase_form=form, status=422)

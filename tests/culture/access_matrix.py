@@ -73,6 +73,35 @@ CASES = {
         lambda w, x: reverse("people:edit", args=[w.employee.pk]), default=403, people_admin=200
     ),
     "people:profile": case(lambda w, x: reverse("people:profile", args=[w.employee.pk])),
+    # A person's data (export, erasure): people admins only. Whoever may not know the person
+    # exists (an inactive person, for non-admins) gets 404, other non-admins 403.
+    "people:data": case(
+        lambda w, x: reverse("people:data", args=[w.employee.pk]), default=403, people_admin=200
+    ),
+    "people:data#inactive": case(
+        lambda w, x: reverse("people:data", args=[w.inactive.pk]), default=404, people_admin=200
+    ),
+    "people:data_export": case(
+        lambda w, x: reverse("people:data_export", args=[w.employee.pk]),
+        method="post",
+        data=lambda w, x: {"export-email": w.employee.email},
+        default=403,
+        people_admin=200,
+    ),
+    "people:data_export#inactive": case(
+        lambda w, x: reverse("people:data_export", args=[w.inactive.pk]),
+        method="post",
+        data=lambda w, x: {"export-email": w.inactive.email},
+        default=404,
+        people_admin=200,
+    ),
+    "people:data_erase": case(
+        lambda w, x: reverse("people:data_erase", args=[w.inactive.pk]),
+        method="post",
+        data=lambda w, x: {"erase-email": w.inactive.email},
+        default=404,
+        people_admin=302,
+    ),
     # Inactive people's profiles are hidden from everyone but people admins.
     "people:profile#inactive": case(
         lambda w, x: reverse("people:profile", args=[w.inactive.pk]), default=404, people_admin=200

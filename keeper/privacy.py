@@ -1,0 +1,76 @@
+"""The keeper app's part of a person's data (culture.privacy): the keeper tests about them
+and the keeper-prompt log they kept."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from keeper.models import KeeperPromptLog, KeeperTest
+
+
+def export(person, *, viewer) -> dict:
+    """Keeper tests where they are the report, as their readers see them (the answer, the
+    manager's notes on KeeperTest.notes, whether it was shared), and their prompt log. Nobody
+    reads an answer about themselves, people admins included (culture.access), so a people
+    admin exporting their own data gets those withheld. Two queries."""
+    own = viewer.pk == person.pk
+    tests = (
+        []
+        if own
+        else KeeperTest.objects.filter(report=person)
+        .select_related("cycle", "manager")
+        .order_by("cycle__opens_at", "id")
+    )
+    prompts = (
+        KeeperPromptLog.objects.filter(person=person)
+        .select_related("manager")
+        .order_by("asked_on", "id")
+    )
+    return {
+        "keeper_tests_about_them": [
+            {
+                "cycle": test.cycle.label,
+                "manager": {"id": test.manager_id, "name": test.manager.name},
+                "answer": test.answer,
+                "notes": test.notes,
+                "shared_with_employee": test.shared_with_employee,
+                "answered_at": test.answered_at,
+                "look_again_on": test.look_again_on,
+                "created_at": test.created_at,
+            }
+            for test in tests
+        ],
+        "keeper_tests_withheld": (
+            "Nobody reads keeper answers about themselves: export this person's data as "
+            "another people admin to include them."
+            if own
+            else ""
+        ),
+        "keeper_prompt_log": [
+            {
+                "asked_on": entry.asked_on,
+                "manager": (
+                    {"id": entry.manager_id, "name": entry.manager.name}
+                    if entry.manager_id
+                    else None
+                ),
+                "heard": entry.heard,
+                "note": entry.note,
+                "created_at": entry.created_at,
+            }
+            for entry in prompts
+        ],
+    }
+
+
+def erase(person, *, old_name: str, old_email: str) -> None:
+    """Their keeper-prompt log was theirs alone to read; nobody can read it any more."""
+    KeeperPromptLog.objects.filter(person=person).delete()
+
+
+def delete_records(person_ids) -> dict[int, dict[str, int]]:
+    """The keeper tests about these people (their retention has run out)."""
+    tests = KeeperTest.objects.filter(report_id__in=person_ids)
+    counts = dict(tests.values_list("report_id").annotate(n=Count("id")).order_by())
+    tests.delete()
+    return {pk: {"keeper_tests": n} for pk, n in counts.items()}
