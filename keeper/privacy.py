@@ -10,15 +10,17 @@ from keeper.models import KeeperPromptLog, KeeperTest
 
 def export(person, *, viewer) -> dict:
     """Keeper tests where they are the report, as their readers see them (the answer, the
-    manager's notes on KeeperTest.notes, whether it was shared), and their prompt log. Nobody
-    reads an answer about themselves, people admins included (culture.access), so a people
-    admin exporting their own data gets those withheld. Two queries."""
+    private notes the viewer may read, each with its author, whether it was shared), and
+    their prompt log. Nobody reads an answer about themselves, people admins included
+    (culture.access), so a people admin exporting their own data gets those withheld. Three
+    queries."""
     own = viewer.pk == person.pk
     tests = (
         []
         if own
         else KeeperTest.objects.filter(report=person)
         .select_related("cycle", "manager")
+        .with_notes_readable_by(viewer)
         .order_by("cycle__opens_at", "id")
     )
     prompts = (
@@ -32,7 +34,14 @@ def export(person, *, viewer) -> dict:
                 "cycle": test.cycle.label,
                 "manager": {"id": test.manager_id, "name": test.manager.name},
                 "answer": test.answer,
-                "notes": test.notes,
+                "notes": [
+                    {
+                        "author": {"id": note.author_id, "name": note.author.name},
+                        "text": note.text,
+                        "updated_at": note.updated_at,
+                    }
+                    for note in test.readable_notes
+                ],
                 "shared_with_employee": test.shared_with_employee,
                 "answered_at": test.answered_at,
                 "look_again_on": test.look_again_on,

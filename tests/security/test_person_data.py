@@ -20,7 +20,7 @@ from culture import audit, clock, privacy
 from culture.models import AuditEvent, CompanySettings, Delivery, ImportJob, Notification, Person
 from decisions.models import Memo
 from feedback.models import ActionItem, CircleItem, FeedbackRequest, WrittenFeedback
-from keeper.models import KeeperPromptLog, KeeperTest
+from keeper.models import KeeperNote, KeeperPromptLog, KeeperTest
 from pay.models import MarketEvidence, PayRecord, RaiseProposal
 from tests.conftest import make_person
 from tests.decisions.conftest import make_comment, make_memo, make_rating
@@ -123,7 +123,12 @@ def leaver(world):
     )
     cycle = open_cycle_now()
     KeeperTest.objects.filter(cycle=cycle, report=person).update(
-        answer="no", notes="Needs to own the roadmap.", answered_at=timezone.now()
+        answer="no", answered_at=timezone.now()
+    )
+    KeeperNote.objects.create(
+        test=KeeperTest.objects.get(cycle=cycle, report=person),
+        author=world.manager,
+        text="Needs to own the roadmap.",
     )
     give_data(world, person)
     # What the product wrote to others with their name and address in it.
@@ -238,7 +243,8 @@ def test_the_export_is_a_json_download_with_every_category(world, leaver, client
     }.items():
         for key in keys:
             assert data[app][key], f"{app}.{key} is empty"
-    assert data["keeper"]["keeper_tests_about_them"][0]["notes"] == "Needs to own the roadmap."
+    (note,) = data["keeper"]["keeper_tests_about_them"][0]["notes"]
+    assert note["text"] == "Needs to own the roadmap." and note["author"]["name"] == "Mia Manager"
     assert data["pay"]["pay_records"][0]["base_salary"] == "70000.00"
     assert data["decisions"]["ratings"][0]["revisions"][0]["reason"] == "Reason 0"
     assert data["notifications"][0]["title"] == "Hi 0"
@@ -294,7 +300,7 @@ def test_the_exports_query_count_does_not_grow_with_the_data(world, client_for):
     give_data(world, small, n=1)
     give_data(world, large, n=6)
     assert queries(large) == queries(small)
-    assert queries(small) <= 31  # the request, the audit row and 25 reads (SECURITY.md)
+    assert queries(small) <= 32  # the request, the audit row and 26 reads (SECURITY.md)
 
 
 # --- Erasure --------------------------------------------------------------------------------
