@@ -25,7 +25,7 @@ RUN python -m venv /opt/venv \
 RUN groupadd --system --gid 10001 culture \
     && useradd --system --uid 10001 --gid culture --home-dir /app --shell /usr/sbin/nologin culture
 
-COPY manage.py ./
+COPY LICENSE manage.py ./
 COPY culture ./culture
 COPY feedback ./feedback
 COPY keeper ./keeper
