@@ -105,7 +105,10 @@ shell: venv
 	$(PY) -m culture.devstack manage shell
 
 # Benchmarks (bench/run.py); never part of `make test`. With DATABASE_URL unset they use
-# their own embedded database (culture_bench), since they rebuild the company they measure.
+# their own embedded database (culture_bench), since they rebuild the company they measure;
+# with REDIS_URL unset, a private redis-server they start and stop. First, bench/preflight.py
+# checks wrk, Chromium and redis-server: as root it installs missing ones with apt-get,
+# otherwise it stops at once with the `sudo apt-get install -y ...` line that does.
 BENCH_ARGS ?=
 bench: venv
 	$(PY) -m culture.devstack bench $(BENCH_ARGS)
