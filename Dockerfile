@@ -12,20 +12,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=culture.settings \
     VAR_DIR=/app/var
 
-# The locked versions of the product's own dependencies (pyproject's [project] list,
-# pinned by requirements.lock); the dev tools in the lock (pytest, ruff, playwright) stay out.
+# The runtime dependencies only (pyproject's [project] list, locked with hashes in
+# requirements/runtime.txt): no embedded PostgreSQL, no test tools, no locust. Every file is
+# checked against its hash, and --no-deps installs exactly the lock, nothing it did not name.
 WORKDIR /app
-COPY pyproject.toml requirements.lock ./
+COPY requirements/runtime.txt ./requirements/runtime.txt
 RUN python -m venv /opt/venv \
-    && pip install uv \
-    && uv pip install --python /opt/venv/bin/python -r pyproject.toml -c requirements.lock \
-    && pip uninstall -y uv
+    && /opt/venv/bin/pip install --require-hashes --no-deps -r requirements/runtime.txt
 
 # A non-root user owns only what it must write: var/ (beat's schedule, fallbacks).
 RUN groupadd --system --gid 10001 culture \
     && useradd --system --uid 10001 --gid culture --home-dir /app --shell /usr/sbin/nologin culture
 
-COPY manage.py ./
+COPY LICENSE manage.py ./
 COPY culture ./culture
 COPY feedback ./feedback
 COPY keeper ./keeper

@@ -1,7 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else is a convenience.
 #
 # Python: .python-version says 3.13 (pyenv resolves `python3` to it in this folder).
-# The virtual environment is .venv; the locked dependencies are requirements.lock.
+# The virtual environment is .venv; the locked dependencies are in requirements/ (below).
 # DATABASE_URL unset -> an embedded PostgreSQL under var/pgdata (culture/devstack.py).
 
 PYTHON ?= python3
@@ -11,7 +11,7 @@ PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var
+.PHONY: help venv venv-python venv-load lock run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var
 
 help:
 	@echo "make run      start the app: web + Celery worker + one beat (http://127.0.0.1:$${PORT:-8000})"
@@ -19,12 +19,22 @@ help:
 	@echo "make lint     ruff check          make fmt      ruff format + ruff check --fix"
 	@echo "make migrate  apply migrations    make seed     load the demo company if empty"
 	@echo "make bench    benchmarks (bench/run.py; BENCH_ARGS=\"--people 2000\")"
+	@echo "make load     the load test (locust; LOAD_USERS, LOAD_DURATION)"
+	@echo "make lock     re-lock requirements/*.txt after changing pyproject.toml's dependencies"
 	@echo "make clean    remove caches and collected static (keeps .venv and var/)"
 	@echo "make clean-var CONFIRM=yes   also delete var/ (the embedded database, keys, queue)"
 
-# Create .venv if missing; install the lock only when something in it is not installed
-# (a pip dry run with --no-index answers that offline in under a second).
-venv:
+# Dependencies by purpose (pyproject.toml), each locked with hashes in requirements/:
+#   runtime.txt  the production image only (Dockerfile)
+#   dev.txt      runtime + the embedded PostgreSQL + test and lint tools: run, test, bench, ...
+#   load.txt     runtime + locust: make load
+# dev.txt and load.txt are compiled against runtime.txt (and load.txt against dev.txt), so
+# one .venv can hold both with the same versions of what they share.
+DEV_LOCK  := requirements/dev.txt
+LOAD_LOCK := requirements/load.txt
+
+# Create .venv if missing (Python 3.13).
+venv-python:
 	@if [ ! -x "$(PY)" ]; then \
 		v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 		if [ "$$v" != "3.13" ]; then \
@@ -34,12 +44,33 @@ venv:
 		echo "Creating $(VENV) with $(PYTHON) ($$v)"; \
 		$(PYTHON) -m venv $(VENV); \
 	fi
-	@if ! $(PY) -m pip install --dry-run --no-deps --no-index -q -r requirements.lock >/dev/null 2>&1; then \
-		echo "Installing the locked dependencies (requirements.lock)"; \
+
+# Install a lock only when something in it is not installed (a pip dry run with --no-index
+# answers that offline in under a second); every file is checked against its hash.
+define install_lock
+	@if ! $(PY) -m pip install --dry-run --no-deps --no-index -q -r $(1) >/dev/null 2>&1; then \
+		echo "Installing the locked dependencies ($(1))"; \
 		$(PY) -m pip install -q --disable-pip-version-check uv && \
-		$(VENV)/bin/uv pip install --python $(PY) -r requirements.lock \
-		|| $(PY) -m pip install --disable-pip-version-check -r requirements.lock; \
+		$(VENV)/bin/uv pip install --python $(PY) --require-hashes -r $(1) \
+		|| $(PY) -m pip install --disable-pip-version-check --require-hashes -r $(1); \
 	fi
+endef
+
+venv: venv-python
+	$(call install_lock,$(DEV_LOCK))
+
+venv-load: venv-python
+	$(call install_lock,$(LOAD_LOCK))
+
+# Re-lock after changing pyproject.toml's dependencies (versions already locked are kept;
+# LOCK_ARGS=--upgrade, or --upgrade-package NAME, moves them).
+LOCK_ARGS ?=
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.13 \
+	--generate-hashes --custom-compile-command "make lock" -q $(LOCK_ARGS)
+lock: venv
+	$(UV_COMPILE) -o requirements/runtime.txt
+	$(UV_COMPILE) --group dev -c requirements/runtime.txt -o $(DEV_LOCK)
+	$(UV_COMPILE) --group load -c $(DEV_LOCK) -o $(LOAD_LOCK)
 
 run: venv
 	$(PY) -m culture.devstack run
@@ -74,7 +105,10 @@ shell: venv
 	$(PY) -m culture.devstack manage shell
 
 # Benchmarks (bench/run.py); never part of `make test`. With DATABASE_URL unset they use
-# their own embedded database (culture_bench), since they rebuild the company they measure.
+# their own embedded database (culture_bench), since they rebuild the company they measure;
+# with REDIS_URL unset, a private redis-server they start and stop. First, bench/preflight.py
+# checks wrk, Chromium and redis-server: as root it installs missing ones with apt-get,
+# otherwise it stops at once with the `sudo apt-get install -y ...` line that does.
 BENCH_ARGS ?=
 bench: venv
 	$(PY) -m culture.devstack bench $(BENCH_ARGS)
@@ -84,7 +118,7 @@ bench: venv
 LOAD_USERS ?= 200
 LOAD_DURATION ?= 300
 .PHONY: load
-load: venv
+load: venv-load
 	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) $(PY) load/run.py
 
 clean:

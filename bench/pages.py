@@ -6,7 +6,9 @@ htmx fragments those pages fetch (fragments have their own target: 0.5 x H).
 extra_measurements(server=..., options=...):
   live_room    50 SSE clients in one circle over two uvicorn processes (25 each, events
                fanned out through Redis): POST to every client having the event, median/p99;
-               idle connections one process holds and the memory each costs.
+               idle connections one process holds and the memory each costs. Two processes
+               only with Redis between them (bench/run.py always has one: REDIS_URL or its
+               own); without, one process, and the result says so (live_room_shape).
   keeper_cycle opening a keeper cycle for the whole company with a real Celery worker and
                Redis, file mail backend: sweep start to the last message handed to the
                backend; duplicate messages counted from the mail files.
@@ -125,6 +127,16 @@ def _pct(samples: list[float], q: float) -> float:
     return round(s[min(len(s) - 1, max(0, int(round(len(s) * q)) - 1))], 1)
 
 
+def live_room_shape(redis_url: str) -> dict:
+    """How the live room is served: two web processes with Redis pub/sub between them, as
+    production runs. Never two processes without Redis: each would only hear its own
+    clients' events, and the others would catch up at the 10 s heartbeat (a p99 of 9.9 s
+    measured a shape nobody deploys). Without Redis: one process, said in the results."""
+    if redis_url:
+        return {"processes": 2, "fan_out": "Redis pub/sub"}
+    return {"processes": 1, "fan_out": "in-process (one web process: no Redis)"}
+
+
 def live_room() -> dict:
     from django.db import close_old_connections
 
@@ -138,15 +150,16 @@ def live_room() -> dict:
     )
     facilitator = circle.facilitator
     clients_people = [s.person for s in seats if s.person_id != facilitator.pk][:LIVE_CLIENTS]
-    a, b = _start_server(), _start_server()
-    result: dict = {}
+    shape = live_room_shape(os.environ.get("REDIS_URL", ""))
+    servers = [_start_server() for _ in range(shape["processes"])]
+    result: dict = {**shape}
     try:
-        fac = RawClient(a.url, session_cookie_for(facilitator))
+        fac = RawClient(servers[0].url, session_cookie_for(facilitator))
         status, _ = fac.get(f"/feedback/circles/{circle.pk}/")
         assert status == 200, status
         streams = []
         for i, person in enumerate(clients_people):
-            server = a if i % 2 == 0 else b
+            server = servers[i % len(servers)]
             s = StreamReader(
                 RawClient(server.url, session_cookie_for(person)),
                 f"/feedback/circles/{circle.pk}/stream/",
@@ -179,7 +192,6 @@ def live_room() -> dict:
         result.update(
             {
                 "clients": len(streams),
-                "processes": 2,
                 "rounds": LIVE_ROUNDS,
                 "all_clients_median_ms": round(statistics.median(all_clients), 1),
                 "all_clients_p99_ms": _pct(all_clients, 0.99),
@@ -189,8 +201,8 @@ def live_room() -> dict:
         )
         log(f"live room: {result}")
     finally:
-        a.stop()
-        b.stop()
+        for server in servers:
+            server.stop()
     close_old_connections()
 
     # Idle connections held by one process, and memory per connection.
@@ -272,7 +284,8 @@ def keeper_cycle() -> dict:
     from culture.models import Delivery, Notification
     from keeper.models import KeeperCycle, KeeperTest
 
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # bench/run.py always sets it: the caller's Redis or a private redis-server of its own.
+    redis_url = os.environ["REDIS_URL"]
     from culture.models import CompanySettings
     from keeper.models import KeeperPolicy
 

@@ -7,6 +7,12 @@ files from the manifest through whitenoise), measures the framework's floor H (a
 through the same middleware and server), then each key page as the persona who uses it:
 server time (from the Server-Timing header), throughput (wrk), the ratio to H, SQL queries
 and bytes. Results go to bench/results.json and a table on stdout.
+
+Before anything, bench/preflight.py checks the programs it needs (wrk, Chromium, and
+redis-server when REDIS_URL is unset): as root it installs missing ones with apt-get, else it
+stops at once with the command that does. With REDIS_URL unset it starts a private
+redis-server for the whole run, so every figure comes from the shape production runs (Redis
+for the cache, the Celery broker and the live fan-out between web processes).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.preflight import chromium_path, ensure_tools, redis_for_bench  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results.json"
 PYTHON = sys.executable
 
@@ -272,7 +281,7 @@ def first_load(base_url: str, cookie: str) -> dict:
     name, value = cookie.split("=", 1)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            executable_path=chromium_path(),
             args=[
                 "--no-sandbox",
                 "--disable-gpu",
@@ -303,6 +312,28 @@ def first_load(base_url: str, cookie: str) -> dict:
 
 
 def main() -> None:
+    options = parse_args()
+    if options.queries_only:  # counts SQL in-process: no server, wrk, browser or Redis
+        run(options, {"machine": machine()})
+        return
+    ensure_tools(redis_url=os.environ.get("REDIS_URL", ""), chromium=chromium_path())
+    redis, private = redis_for_bench()
+    log(f"Redis: {redis}")
+    try:
+        run(
+            options,
+            {
+                "machine": machine(),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "redis": redis,
+            },
+        )
+    finally:
+        if private is not None:
+            private.stop()
+
+
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--skip-seed", action="store_true")
@@ -321,12 +352,10 @@ def main() -> None:
         action="store_true",
         help="build the company, count each page's SQL queries into bench/queries-N.json, stop",
     )
-    options = parser.parse_args()
-    results: dict = {
-        "machine": machine(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    return parser.parse_args(argv)
 
+
+def run(options: argparse.Namespace, results: dict) -> None:
     ensure_database()
     manage("migrate", "--noinput")
     if not options.skip_seed:
@@ -471,6 +500,7 @@ def print_table(results: dict) -> None:
 
     m = results["machine"]
     print(f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
+    print(f"Redis: {results.get('redis', '?')}")
     h = results["floor"]["throughput_rps"]
     print(f"Floor H: {h} req/s (median {results['floor']['median_ms']} ms)\n")
     header = (

@@ -119,7 +119,8 @@ def check(results: dict) -> list[dict]:
                 "live room fan-out",
                 f"POST to all 50 clients, p99 <= {ROOM_P99_MS:g} ms",
                 f"p99 {room['all_clients_p99_ms']} ms, median {room['all_clients_median_ms']} ms "
-                f"({room['clients']} clients on {room['processes']} processes)",
+                f"({room['clients']} clients on {room['processes']} processes"
+                + (f", fan-out: {room['fan_out']})" if room.get("fan_out") else ")"),
                 room["clients"] >= 50 and room["all_clients_p99_ms"] <= ROOM_P99_MS,
             )
         )

@@ -107,7 +107,12 @@ class TimezoneMiddleware:
     are read once per request).
 
     Async requests (the live streams) render no times: they carry "changed, version V",
-    and the fragment the browser then fetches is an ordinary request with its zone."""
+    and the fragment the browser then fetches is an ordinary request with its zone. Nor do
+    the health probes (culture/views/health.py), which must answer without the database:
+    the company's zone is a query, and a probe whose database is down would get a 500
+    instead of its 503 (and /livez none at all)."""
+
+    PROBE_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
 
     sync_capable = True
     async_capable = True
@@ -119,7 +124,7 @@ class TimezoneMiddleware:
             markcoroutinefunction(self)
 
     def __call__(self, request):
-        if self.is_async:
+        if self.is_async or request.path_info in self.PROBE_PATHS:
             return self.get_response(request)
         from django.utils import timezone
 

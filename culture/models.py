@@ -527,11 +527,19 @@ class Delivery(models.Model):
         return f"{self.key} ({self.status})"
 
 
+class HeartbeatQuerySet(models.QuerySet):
+    def last_at(self, name: str):
+        """When `name` last proved it was alive (an aware datetime), or None if never."""
+        return self.filter(name=name).values_list("at", flat=True).first()
+
+
 class Heartbeat(models.Model):
     """Last time a periodic process proved it was alive (beat -> broker -> worker)."""
 
     name = models.CharField(max_length=40, primary_key=True)
     at = models.DateTimeField()
+
+    objects = HeartbeatQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at}"

@@ -1,3 +1,15 @@
+"""Health endpoints, public and exempt from the HTTPS redirect (culture/settings.py).
+
+    /livez   the process answers: 200, touches nothing (a liveness probe: restart when it fails)
+    /readyz  the database answers: 200, else 503 (a readiness probe: send traffic or not)
+    /healthz the full status for monitoring: database, Redis and the beat heartbeat, 503 when
+             any is wrong
+
+A load balancer or orchestrator must probe /readyz, never /healthz: a stale beat or a Redis
+outage turns /healthz 503 while every web process still serves pages (live streams fall back
+to polling without Redis), and taking them all out of rotation for it would be an outage.
+"""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,18 +49,40 @@ def _check_redis() -> dict:
         return {"ok": False, "mode": "redis", "error": type(exc).__name__}
 
 
+def beat_status(max_age: timedelta = BEAT_STALE_AFTER) -> dict:
+    """The beat heartbeat (beat -> broker -> worker -> database, each minute) and its age.
+    Also what `manage.py beat_alive` checks, with its own --max-age."""
+    last = Heartbeat.objects.last_at("beat")
+    if last is None:
+        return {"ok": False, "last": None, "error": "no heartbeat yet"}
+    age = timezone.now() - last
+    return {"ok": age <= max_age, "last": last.isoformat(), "age_seconds": int(age.total_seconds())}
+
+
 def _check_beat(db_ok: bool) -> dict:
     if not db_ok:
         return {"ok": False, "error": "database unavailable"}
-    beat = Heartbeat.objects.filter(name="beat").first()
-    if beat is None:
-        return {"ok": False, "last": None, "error": "no heartbeat yet"}
-    age = timezone.now() - beat.at
-    return {
-        "ok": age <= BEAT_STALE_AFTER,
-        "last": beat.at.isoformat(),
-        "age_seconds": int(age.total_seconds()),
-    }
+    return beat_status()
+
+
+@login_not_required
+@require_GET
+@never_cache
+def livez(request):
+    """The process answers. No database, no Redis: only a process that cannot serve at all
+    (hung, out of threads) fails this, and restarting it is the cure."""
+    return JsonResponse({"ok": True})
+
+
+@login_not_required
+@require_GET
+@never_cache
+def readyz(request):
+    """The database answers: this process can serve pages. 503 otherwise."""
+    database = _check_database()
+    return JsonResponse(
+        {"ok": database["ok"], "database": database}, status=200 if database["ok"] else 503
+    )
 
 
 @login_not_required

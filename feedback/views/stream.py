@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 
 from asgiref.sync import sync_to_async
@@ -16,6 +17,16 @@ from feedback import services
 from feedback.models import Circle
 
 HEARTBEAT_SECONDS = 10
+# How long a browser waits before reconnecting a dropped stream (the `retry:` field, in ms),
+# drawn afresh for each stream: a deploy or restart that drops every stream at once then sees
+# the browsers come back spread over five seconds instead of all in the same one.
+RETRY_MIN_MS = 1000
+RETRY_MAX_MS = 6000
+
+
+def retry_ms() -> int:
+    """A reconnect delay in [RETRY_MIN_MS, RETRY_MAX_MS], uniformly (not a secret)."""
+    return random.randint(RETRY_MIN_MS, RETRY_MAX_MS)
 
 
 def _same_origin(request) -> bool:
@@ -110,7 +121,7 @@ async def _events(circle, user):
         last_sent = circle.version
         try:
             await touch(circle_id=circle.pk, person=user)
-            yield f"retry: 2000\nevent: changed\ndata: {last_sent}\n\n"
+            yield f"retry: {retry_ms()}\nevent: changed\ndata: {last_sent}\n\n"
             last_beat = time.monotonic()
             while True:
                 event = await sub.get(timeout=HEARTBEAT_SECONDS)

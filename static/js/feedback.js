@@ -66,14 +66,22 @@
     return true;
   }
   function say(text) { if (status) status.textContent = text; }
+  // When a deploy drops every stream at once, every browser lands here in the same second:
+  // each starts its 3-second polling at its own random offset, and retries the stream after
+  // its own 5 to 15 seconds (the server's `retry:` spreads the reconnects the same way).
   function startPolling() {
     if (pollTimer) return;
     say("Live updates interrupted: refreshing every 3 seconds.");
-    pollTimer = setInterval(refresh, 3000);
+    pollTimer = setTimeout(function () {
+      refresh();
+      pollTimer = setInterval(refresh, 3000);
+    }, Math.random() * 3000);
   }
   function stopPolling() {
-    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    // One timer id either way: a timeout until the first poll, an interval after it.
+    if (pollTimer) { clearTimeout(pollTimer); clearInterval(pollTimer); pollTimer = null; }
   }
+  function retryLater() { retryTimer = setTimeout(connect, 5000 + Math.random() * 10000); }
   function connect() {
     if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
     if (source) source.close();
@@ -89,12 +97,12 @@
       refresh();
     });
     source.addEventListener("ended", function () { source.close(); refresh(); say("This circle has ended."); });
-    source.addEventListener("fallback", function () { source.close(); startPolling(); retryTimer = setTimeout(connect, 10000); });
+    source.addEventListener("fallback", function () { source.close(); startPolling(); retryLater(); });
     source.addEventListener("error", function () {
       // The browser reconnects by itself after a dropped connection; a refused stream
       // (503 when Redis is down) closes for good, so poll and try again later.
       startPolling();
-      if (source.readyState === EventSource.CLOSED) { retryTimer = setTimeout(connect, 10000); }
+      if (source.readyState === EventSource.CLOSED) { retryLater(); }
     });
   }
   connect();

@@ -21,6 +21,9 @@ def _note(w):
 CASES = {
     "home": case(lambda w, x: reverse("home")),
     "healthz": case(lambda w, x: reverse("healthz"), default=503, anonymous=503, inactive=503),
+    # Probes for orchestrators: public, and 200 here (the process answers; the database does).
+    "livez": case(lambda w, x: reverse("livez"), anonymous=200, inactive=200),
+    "readyz": case(lambda w, x: reverse("readyz"), anonymous=200, inactive=200),
     "culture_page": case(lambda w, x: reverse("culture_page")),
     "culture_edit": case(lambda w, x: reverse("culture_edit"), default=403, people_admin=200),
     "company_settings": case(

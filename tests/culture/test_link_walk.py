@@ -34,6 +34,8 @@ EXCEPTIONS = {
     "password_reset_done": "where the reset form sends you once submitted (a POST)",
     "password_reset_confirm": "opened from the link in the reset email",
     "password_reset_complete": "where the new-password form sends you once submitted (a POST)",
+    "livez": "a probe for the orchestrator (is the process up?), not a page anyone reads",
+    "readyz": "a probe for the load balancer (does the database answer?), not a page",
 }
 # For one persona only: the page is linked for the others who may open it, and checked there.
 PERSONA_EXCEPTIONS = {

@@ -167,3 +167,43 @@ def test_the_stream_refuses_outsiders_foreign_origins_and_no_session_on_a_real_s
         assert anonymous.status == 302
         for s in (outsider, foreign, anonymous):
             s.close()
+
+
+def test_each_stream_tells_its_browser_its_own_reconnect_delay_within_the_documented_range():
+    """A deploy drops every stream at once; each browser waits its own `retry:` before it
+    reconnects, so they do not all come back in the same second."""
+    from feedback.views.stream import RETRY_MAX_MS, RETRY_MIN_MS
+
+    world, circle = _setup()
+    viewers = [world.employee, world.peer, world.manager] * 3
+    path = reverse("feedback:stream", args=[circle.pk])
+    with uvicorn_server(redis_url="") as web:
+        streams = [StreamReader(RawClient(web, session_cookie_for(p)), path) for p in viewers]
+        try:
+            retries = []
+            for stream in streams:
+                assert stream.status == 200
+                stream.wait_for(lambda e: e[1] == "changed")
+                lines = [line for line in stream.raw if line.startswith("retry:")]
+                assert len(lines) == 1, stream.raw  # sent once, before the first event
+                retries.append(int(lines[0].removeprefix("retry:").strip()))
+        finally:
+            for stream in streams:
+                stream.close()
+    assert all(RETRY_MIN_MS <= ms <= RETRY_MAX_MS for ms in retries), retries
+    # Nine draws from 5,001 values: all equal by chance about once in 10^30 runs.
+    assert len(set(retries)) > 1, retries
+
+
+def test_the_reconnect_delays_spread_over_the_whole_range():
+    from feedback.views import stream
+
+    delays = [stream.retry_ms() for _ in range(2000)]
+    assert min(delays) >= stream.RETRY_MIN_MS and max(delays) <= stream.RETRY_MAX_MS
+    spread = stream.RETRY_MAX_MS - stream.RETRY_MIN_MS
+    # Uniform: each fifth of the range gets about 400 of the 2,000 (never below 250 in practice).
+    fifths = [0] * 5
+    for ms in delays:
+        fifths[min(4, (ms - stream.RETRY_MIN_MS) * 5 // spread)] += 1
+    assert all(n > 250 for n in fifths), fifths
+    assert spread >= 4000  # at least four seconds between the first and the last browser
