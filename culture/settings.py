@@ -262,15 +262,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Lock-out: 5 failures for the same account from the same address locks that pair
-# for 15 minutes; never permanently.
+# The client's address (culture.middleware.client_ip), one answer for the audit log, the
+# lock-out and the rate limits: REMOTE_ADDR, or behind PROXY_COUNT reverse proxies the
+# address the outermost one appended to X-Forwarded-For.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Lock-out: 5 failures for the same account from the same client address lock that pair
+# for 15 minutes; never permanently. The pair, not the account alone: counted per account,
+# anyone could lock anyone out with five wrong passwords. Not the address alone either:
+# everyone behind one office NAT would be locked out by one person's typos.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# Without it axes reads REMOTE_ADDR (django-ipware is not installed), which behind a proxy
+# is the proxy's address for every request.
+AXES_CLIENT_IP_CALLABLE = "culture.middleware.client_ip"
 AXES_VERBOSE = False
 
 # --- Security -----------------------------------------------------------------------------
