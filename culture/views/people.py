@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from culture import access, audit, people_import, services
+from culture import access, audit, people_import, ratelimit, services
 from culture.csvsafe import csv_response, write_rows
 from culture.forms import ImportForm, InviteForm, PersonForm
 from culture.links import url_maker
@@ -271,6 +271,7 @@ def invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
+            ratelimit.check(request, "invite", to=[form.cleaned_data["email"]])
             person = services.do_invite(by=admin, **form.cleaned_data)
             messages.success(request, f"Invitation sent to {person.email}.")
             return redirect("people:profile", person_id=person.pk)
