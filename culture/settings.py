@@ -332,6 +332,18 @@ RATE_LIMITS = {
     "written.ip": "200/h",
     "written.user": "30/h",
     "written.to": "20/h",
+    # Moving a circle: everyone in it gets the updated calendar invitation.
+    "reschedule.ip": "200/h",
+    "reschedule.user": "10/h",
+    "reschedule.to": "10/h",
+    # Asking a memo's captain to revisit the decision (the captain is emailed).
+    "revisit.ip": "200/h",
+    "revisit.user": "10/h",
+    "revisit.to": "10/h",
+    # Proposing a raise emails every people admin; in review season they get many, rightly,
+    # so it is counted per proposer only.
+    "propose.ip": "200/h",
+    "propose.user": "30/h",
 }
 
 

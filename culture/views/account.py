@@ -18,6 +18,17 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+@login_not_required
+def admin_login(request):
+    """The Django admin's login form, which answers without a login too: its posts count
+    against the same per-address limit as the product's login form."""
+    from django.contrib import admin
+
+    if request.method == "POST":
+        ratelimit.check(request, "login")
+    return admin.site.login(request)
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = "/"

@@ -399,6 +399,7 @@ def revisit(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RevisitForm(request.POST)
     if form.is_valid():
+        ratelimit.check(request, "revisit", to=[memo.captain_id])
         try:
             services.do_request_revisit(
                 memo_id=memo.pk,

@@ -67,6 +67,9 @@ def reschedule(request, circle_id):
     initial = {"scheduled_at": circle.scheduled_at, "minutes_per_person": circle.minutes_per_person}
     form = forms.RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # Everyone in the circle gets the updated invitation.
+        others = circle.participants.exclude(person=request.user).values_list("person", flat=True)
+        ratelimit.check(request, "reschedule", to=list(others))
         try:
             services.do_reschedule_circle(
                 circle_id=circle.pk,

@@ -66,6 +66,7 @@ def assert_refused_fragment(response):
 
 class Endpoint:
     action = ""
+    dimensions = ("ip", "user", "to")
 
     def __init__(self, world):
         self.world = world
@@ -239,8 +240,78 @@ class NewCircle(Endpoint):
         return Notification.objects.filter(recipient=target, kind="feedback.circle_invite").count()
 
 
-ENDPOINTS = [Invite, Ask, Written, Nudge, MemoInvite, Mention, NewCircle]
+class Reschedule(Endpoint):
+    action = "reschedule"
+
+    def send(self, client, sender, target, n):
+        from tests.feedback.factories import make_circle
+
+        circle = make_circle(facilitator=sender, people=[sender, target], title=f"Circle {n}")
+        run_jobs()  # its first invitations
+        when = timezone.localtime(timezone.now() + timedelta(days=3 + n))
+        response = client.post(
+            reverse("feedback:reschedule", args=[circle.pk]),
+            {"scheduled_at": when.strftime("%Y-%m-%dT%H:%M"), "minutes_per_person": 15},
+        )
+        run_jobs()  # the updated invitations
+        return response
+
+    def received(self, target):
+        return Notification.objects.filter(recipient=target, kind="feedback.circle_update").count()
+
+
+class Revisit(Endpoint):
+    action = "revisit"
+
+    def send(self, client, sender, target, n):
+        from decisions.models import Memo
+        from tests.decisions.conftest import make_memo
+
+        memo = make_memo(captain=target, title=f"Decided {n}", state=Memo.State.DECIDED)
+        return client.post(
+            reverse("decisions:revisit", args=[memo.pk]),
+            {"new_information": f"The pilot team doubled its output ({n})."},
+        )
+
+    def received(self, target):
+        return Notification.objects.filter(recipient=target, kind="decisions.revisit").count()
+
+
+class Propose(Endpoint):
+    """Every people admin is emailed: counted per proposer, not per admin."""
+
+    action = "propose"
+    dimensions = ("ip", "user")
+
+    def senders(self):
+        return [self.world.manager, self.world.skip_level, self.world.ceo]
+
+    def send(self, client, sender, target, n):
+        return client.post(
+            reverse("pay:propose", args=[target.pk]),
+            {"proposed_salary": "150000", "currency": "GBP", "reason": f"Market moved ({n})"},
+        )
+
+    def received(self, target):
+        from pay.models import RaiseProposal
+
+        return RaiseProposal.objects.filter(person=target).count()
+
+
+ENDPOINTS = [
+    Invite,
+    Ask,
+    Written,
+    Nudge,
+    MemoInvite,
+    Mention,
+    NewCircle,
+    Reschedule,
+    Revisit,
+    Propose,
+]
 ids = [e.action for e in ENDPOINTS]
+PER_RECIPIENT = [e for e in ENDPOINTS if "to" in e.dimensions]
 
 
 def _ok(response):
@@ -248,7 +319,7 @@ def _ok(response):
     assert response.status_code != 429
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids)
+@pytest.mark.parametrize("endpoint", PER_RECIPIENT, ids=[e.action for e in PER_RECIPIENT])
 def test_one_person_gets_no_more_than_the_limit_whoever_sends_and_from_wherever(
     endpoint, world, settings
 ):
@@ -317,9 +388,10 @@ def test_an_htmx_request_over_the_limit_gets_the_fragment(endpoint, world, setti
 def test_every_action_has_a_limit_per_address_per_sender_and_per_recipient(settings):
     from culture.ratelimit import parse
 
-    for action in ids:
-        for dimension in ("ip", "user", "to"):
-            assert parse(settings.RATE_LIMITS[f"{action}.{dimension}"]) is not None
+    for endpoint in ENDPOINTS:
+        for dimension in endpoint.dimensions:
+            assert parse(settings.RATE_LIMITS[f"{endpoint.action}.{dimension}"]) is not None
+    assert "propose.to" not in settings.RATE_LIMITS  # see Propose
 
 
 def test_a_comment_without_mentions_counts_only_against_its_writer(world, settings):
@@ -352,6 +424,18 @@ def test_login_posts_from_one_address_are_limited_before_any_password_is_checked
     assert AccessAttempt.objects.filter(ip_address=A).count() == 3
     # Another address logs in.
     assert _login(B).status_code == 302
+
+
+def test_the_admin_login_form_counts_against_the_same_limit(world, settings):
+    limits(settings, **{"login.ip": "2/10m"})
+    admin = Client(REMOTE_ADDR=A)
+    for email in ("peer@example.test", "ceo@example.test"):
+        response = admin.post("/admin/login/", {"username": email, "password": "wrong"})
+        assert response.status_code == 200
+    assert_refused(admin.post("/admin/login/", {"username": "x", "password": "y"}), most=600)
+    assert_refused(_login(A), most=600)  # the product's form shares the address's limit
+    assert Client(REMOTE_ADDR=B).get("/admin/login/").status_code == 200
+    assert Client(REMOTE_ADDR=A).get("/admin/login/").status_code == 200  # GETs are not counted
 
 
 def test_the_default_login_limit_leaves_room_for_the_lock_out(world, settings):
