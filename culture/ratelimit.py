@@ -29,7 +29,9 @@ several targets per request, `Retry-After` and the 429 page would be written aro
 
 IPv6 clients are counted per /64, the block one subscriber usually gets. A cache that does not
 answer lets the request through (logged): a Redis outage must not stop people logging in
-(tests/faults); the lock-out, in the database, still holds.
+(tests/faults); the lock-out, in the database, still holds. A hung Redis answers nothing for
+its socket timeout (1 s), so after a failure this process stops asking for CACHE_RETRY
+seconds: one request pays the timeout, not every one.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
 # Each slot is a key: a limit is fetched whole on every check, so keep N modest.
 MAX_COUNT = 1000
 DIMENSIONS = ("ip", "user", "to")
+# After the cache fails, requests pass unchecked for this long before it is asked again.
+CACHE_RETRY = 30.0
+_cache_down_until = 0.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,9 @@ def _wait(held: Iterable[float], now: float) -> int:
 def check(request, action: str, *, to: Iterable = ()) -> None:
     """Count this request under `action`: raise Limited (taking nothing) if any limit it
     falls under is full, else take one place in each."""
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        return
     limits = _limits(request, action, to)
     if not limits:
         return
@@ -170,13 +178,21 @@ def check(request, action: str, *, to: Iterable = ()) -> None:
     except Limited:
         raise
     except Exception:  # the cache is down: let the request through
-        log.warning("rate limit %s not checked: the cache did not answer", action, exc_info=True)
+        _cache_down_until = time.monotonic() + CACHE_RETRY
+        log.warning(
+            "rate limits not checked for %d s: the cache did not answer (%s)",
+            CACHE_RETRY,
+            action,
+            exc_info=True,
+        )
 
 
 def reset() -> None:
-    """Forget every count (the tests do, before each test). On Redis only the rate-limit
-    keys go, not the rest of the database (the Celery queue shares it); on other caches,
-    the whole cache."""
+    """Forget every count (the tests do, before each test), and that the cache failed. On
+    Redis only the rate-limit keys go, not the rest of the database (the Celery queue shares
+    it); on other caches, the whole cache."""
+    global _cache_down_until
+    _cache_down_until = 0.0
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith("RedisCache"):
         client = cache._cache.get_client(write=True)

@@ -10,6 +10,7 @@ an hour to one person)."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -573,13 +574,25 @@ def test_when_the_cache_does_not_answer_requests_pass(world, settings, monkeypat
     from culture import ratelimit
 
     limits(settings, **{"password_reset.ip": "1/h"})
+    asked = []
 
     def down(*args, **kwargs):
+        asked.append(1)
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(ratelimit.cache, "get_many", down)
+    monkeypatch.setattr(ratelimit, "_cache_down_until", 0.0)
     for _ in range(3):
         assert _reset(A, "employee@example.test").status_code == 302
+    # A hung cache costs its timeout once, not on every request: it is left alone a while.
+    assert len(asked) == 1
+    paused = ratelimit._cache_down_until - time.monotonic()
+    assert ratelimit.CACHE_RETRY - 5 < paused <= ratelimit.CACHE_RETRY
+    # Once the pause is over it is asked again.
+    monkeypatch.undo()
+    ratelimit._cache_down_until = time.monotonic() - 1
+    assert _reset(B, "peer@example.test").status_code == 302
+    assert _reset(B, "ceo@example.test").status_code == 429
 
 
 def test_a_limit_that_is_off_does_not_count(world, settings):
