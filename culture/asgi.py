@@ -98,7 +98,8 @@ TOO_LARGE = b"Request body too large: the largest upload accepted is %d MB.\n"
 
 
 def build_environ(scope: dict, body) -> dict:
-    """A WSGI environ (PEP 3333) for an ASGI HTTP scope."""
+    """A WSGI environ (PEP 3333) for an ASGI HTTP scope. Header names with an underscore
+    are dropped (see below)."""
     script_name = scope.get("root_path", "")
     path = _path_info(scope)
     server = scope.get("server") or ("localhost", 80)
@@ -123,6 +124,11 @@ def build_environ(scope: dict, body) -> dict:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
     for raw_name, raw_value in scope.get("headers", ()):
+        if b"_" in raw_name:
+            # `x_forwarded_for` and `X-Forwarded-For` would both be HTTP_X_FORWARDED_FOR:
+            # a client could add to the proxy's header and choose the address the audit log
+            # and the lock-out see. Dropped, as Django's own servers and ASGI handler do.
+            continue
         name = raw_name.decode("latin-1").upper().replace("-", "_")
         if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             name = "HTTP_" + name

@@ -35,3 +35,19 @@ def csp_is_strict(app_configs, **kwargs):
     if not any("nonce" in s.lower() for s in script_src):
         errors.append(Error("CSP script-src does not use nonces.", id="culture.E003"))
     return errors
+
+
+@register(Tags.security)
+def rate_limits_parse(app_configs, **kwargs):
+    """Every entry of RATE_LIMITS is N/period or "off" (culture/ratelimit.py)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from culture.ratelimit import parse
+
+    errors = []
+    for name, text in getattr(settings, "RATE_LIMITS", {}).items():
+        try:
+            parse(text)
+        except ImproperlyConfigured as exc:
+            errors.append(Error(f"RATE_LIMITS[{name!r}]: {exc}", id="culture.E004"))
+    return errors

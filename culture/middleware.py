@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -11,14 +12,24 @@ _request_var: contextvars.ContextVar = contextvars.ContextVar("culture_request",
 
 
 def client_ip(request) -> str | None:
+    """The client's address, for the audit log, the login lock-out (django-axes, through
+    AXES_CLIENT_IP_CALLABLE) and the rate limits: one answer for all three.
+
+    With PROXY_COUNT proxies in front, each appends the address it received the request from
+    to X-Forwarded-For, so the client is the PROXY_COUNT-th entry from the end; anything
+    before it was written by the client and is not trusted. Without proxies, or when that
+    entry is missing or not an address, the connection's address (REMOTE_ADDR)."""
     from django.conf import settings
 
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
+    proxies = settings.PROXY_COUNT
     if proxies:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        parts = [p.strip() for p in forwarded.split(",") if p.strip()]
+        parts = [p.strip() for p in forwarded.split(",")]
         if len(parts) >= proxies:
-            return parts[-proxies]
+            try:
+                return str(ipaddress.ip_address(parts[-proxies]))
+            except ValueError:
+                pass  # stored as inet: never a string that is not an address
     return request.META.get("REMOTE_ADDR") or None
 
 

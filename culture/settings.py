@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "culture.middleware.RequestContextMiddleware",
     "culture.middleware.TimezoneMiddleware",
+    # Answers a view's ratelimit.Limited with 429 (culture/ratelimit.py).
+    "culture.ratelimit.RateLimitMiddleware",
     # Must be last: it inspects failed logins that the auth middleware saw.
     "axes.middleware.AxesMiddleware",
 ]
@@ -268,16 +270,103 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Lock-out: 5 failures for the same account from the same address locks that pair
-# for 15 minutes; never permanently.
+# The client's address (culture.middleware.client_ip), one answer for the audit log, the
+# lock-out and the rate limits: REMOTE_ADDR, or behind PROXY_COUNT reverse proxies the
+# address the outermost one appended to X-Forwarded-For.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
+# Lock-out: 5 failures for the same account from the same client address lock that pair
+# for 15 minutes; never permanently. The pair, not the account alone: counted per account,
+# anyone could lock anyone out with five wrong passwords. Not the address alone either:
+# everyone behind one office NAT would be locked out by one person's typos. Guessing many
+# accounts from one address is what the login rate limit (RATE_LIMITS below) stops.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# Without it axes reads REMOTE_ADDR (django-ipware is not installed), which behind a proxy
+# is the proxy's address for every request.
+AXES_CLIENT_IP_CALLABLE = "culture.middleware.client_ip"
 AXES_VERBOSE = False
+
+# --- Rate limits (culture/ratelimit.py) ---------------------------------------------------
+# On everything that sends mail or answers without a login. "N/period": at most N in any
+# `period` (s, m, h, d), sliding; "off": no limit. Per client address (".ip", the address
+# above), per logged-in person (".user") and per person on the receiving end (".to": each
+# one counts, whoever sends). A refused request gets 429 with Retry-After and sends nothing.
+# Logged-in actions are limited mostly per person: a whole office may share one address.
+# RATE_LIMITS in the environment changes some: "login.ip=60/10m,ask.user=off".
+RATE_LIMITS = {
+    # Login form posts from one address: password spraying across many accounts. Guessing
+    # one account is the lock-out's (5 failures per account and address). No per-account
+    # limit: anyone could then lock anyone out, which the lock-out is kept per address for.
+    "login.ip": "30/10m",
+    # Reset emails: 3 an hour to one address whoever asks (a hash of the address is counted,
+    # known or not, so the answers are the same), and 10 an hour from one address.
+    "password_reset.ip": "10/h",
+    "password_reset.to": "3/h",
+    # Opening and using an emailed reset or invitation link (3 requests per use).
+    "password_reset_link.ip": "30/10m",
+    # A people admin inviting (or re-inviting) people one by one; bulk is the CSV import.
+    "invite.ip": "200/h",
+    "invite.user": "30/h",
+    "invite.to": "3/h",
+    # Asking colleagues for written feedback (one request may ask several).
+    "ask.ip": "200/h",
+    "ask.user": "20/h",
+    "ask.to": "10/h",
+    # A facilitator's nudge to someone who has not written yet (once per person in the
+    # centre is the most a circle needs: about 3 an hour).
+    "nudge.ip": "200/h",
+    "nudge.user": "60/h",
+    "nudge.to": "6/h",
+    # A captain inviting colleagues to weigh in on a memo.
+    "memo_invite.ip": "200/h",
+    "memo_invite.user": "20/h",
+    "memo_invite.to": "10/h",
+    # Memo comments; ".to" counts the people each @mention notifies.
+    "comment.ip": "200/h",
+    "comment.user": "60/h",
+    "comment.to": "10/h",
+    # New feedback circles: each participant gets a calendar invitation.
+    "circle.ip": "200/h",
+    "circle.user": "10/h",
+    "circle.to": "10/h",
+    # Written 360 feedback (the recipient is notified); a campaign means many in a row.
+    "written.ip": "200/h",
+    "written.user": "30/h",
+    "written.to": "20/h",
+    # Moving a circle: everyone in it gets the updated calendar invitation.
+    "reschedule.ip": "200/h",
+    "reschedule.user": "10/h",
+    "reschedule.to": "10/h",
+    # Asking a memo's captain to revisit the decision (the captain is emailed).
+    "revisit.ip": "200/h",
+    "revisit.user": "10/h",
+    "revisit.to": "10/h",
+    # Proposing a raise emails every people admin; in review season they get many, rightly,
+    # so it is counted per proposer only.
+    "propose.ip": "200/h",
+    "propose.user": "30/h",
+}
+
+
+def _rate_limits(limits: dict, overrides: list[str]) -> dict:
+    actions = {name.rsplit(".", 1)[0] for name in limits}
+    limits = dict(limits)
+    for item in overrides:
+        name, _, value = item.partition("=")
+        action, _, dimension = name.strip().rpartition(".")
+        if action not in actions or dimension not in ("ip", "user", "to") or not value:
+            raise ValueError(f"RATE_LIMITS: {item!r} is not <action>.<ip|user|to>=N/period")
+        limits[name.strip()] = value.strip()
+    return limits
+
+
+RATE_LIMITS = _rate_limits(RATE_LIMITS, env_list("RATE_LIMITS", ""))
+RATE_LIMIT_PREFIX = "rl"
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CSP = {

@@ -16,3 +16,6 @@ from culture.settings import AUTH_PASSWORD_VALIDATORS  # noqa: E402,F401
 # Fast hashing keeps persona creation cheap; production hashes with Argon2 (settings.py;
 # tests/culture/test_password_hashing.py checks the production list).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Rate-limit counts are forgotten before each test (tests/conftest.py); each pytest-xdist
+# worker keeps its own, so that one worker's reset or requests never touch another's.
+RATE_LIMIT_PREFIX = f"rl-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

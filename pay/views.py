@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock
+from culture import access, audit, clock, ratelimit
 from culture.csvsafe import csv_response, write_rows
 from culture.models import Person
 from pay import charts, comparison, importer, services
@@ -166,6 +166,9 @@ def propose(request, person_id):
         initial={"currency": c.currency, "proposed_salary": suggestion or c.salary},
     )
     if request.method == "POST" and form.is_valid():
+        # Every people admin is emailed; in review season many proposals to them are normal,
+        # so this counts per proposer, not per admin.
+        ratelimit.check(request, "propose")
         services.do_propose_raise(by=request.user, person=target, **form.cleaned_data)
         messages.success(request, f"Raise proposed for {target.name}. A people admin records it.")
         return redirect("pay:person", person_id=target.pk)

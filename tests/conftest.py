@@ -16,6 +16,7 @@ The personas form one small company:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -196,6 +197,18 @@ def build_world() -> World:
         team=team,
         other_team=other_team,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test starts with no rate-limit counts (culture/ratelimit.py): they live in the
+    cache (Redis, or the file cache), outside the test database, so without this one test's
+    requests would count against the next. Tests that need another limit set it with the
+    `settings` fixture (RATE_LIMITS); none raises the limits for everyone."""
+    from culture import ratelimit
+
+    with contextlib.suppress(Exception):  # no cache to reach (a test that stops Redis)
+        ratelimit.reset()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
 
+from culture import ratelimit
 from culture.forms import LedgerPasswordResetForm
 
 
@@ -11,6 +12,21 @@ from culture.forms import LedgerPasswordResetForm
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        ratelimit.check(request, "login")
+        return super().post(request, *args, **kwargs)
+
+
+@login_not_required
+def admin_login(request):
+    """The Django admin's login form, which answers without a login too: its posts count
+    against the same per-address limit as the product's login form."""
+    from django.contrib import admin
+
+    if request.method == "POST":
+        ratelimit.check(request, "login")
+    return admin.site.login(request)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -29,6 +45,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     form_class = LedgerPasswordResetForm
 
+    def form_valid(self, form):
+        # Counted for the address typed, whether anyone has it or not: the answer (sent, or
+        # 429) is the same for both, so it says nothing about who has an account.
+        ratelimit.check(self.request, "password_reset", to=[form.cleaned_data["email"]])
+        return super().form_valid(form)
+
 
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -39,6 +61,10 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     post_reset_login = False
+
+    def dispatch(self, *args, **kwargs):
+        ratelimit.check(self.request, "password_reset_link")
+        return super().dispatch(*args, **kwargs)
 
 
 @method_decorator(login_not_required, name="dispatch")

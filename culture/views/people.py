@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock, people_import, privacy, services
+from culture import access, audit, clock, people_import, privacy, ratelimit, services
 from culture.csvsafe import csv_response, write_rows
 from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.links import url_maker
@@ -274,6 +274,7 @@ def invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
+            ratelimit.check(request, "invite", to=[form.cleaned_data["email"]])
             person = services.do_invite(by=admin, **form.cleaned_data)
             messages.success(request, f"Invitation sent to {person.email}.")
             return redirect("people:profile", person_id=person.pk)

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET, require_POST
 
-from culture import access, audit
+from culture import access, audit, ratelimit
 from culture.markdown import render_markdown
 from culture.models import Person
 from decisions import forms, services
@@ -378,6 +378,8 @@ def comment(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.CommentForm(request.POST)
     if form.is_valid():
+        mentioned = services.mentioned_people(form.cleaned_data["body"])
+        ratelimit.check(request, "comment", to=[p for p in mentioned if p.pk != request.user.pk])
         try:
             c = services.do_comment(
                 memo_id=memo.pk,
@@ -397,6 +399,7 @@ def revisit(request, memo_id):
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RevisitForm(request.POST)
     if form.is_valid():
+        ratelimit.check(request, "revisit", to=[memo.captain_id])
         try:
             services.do_request_revisit(
                 memo_id=memo.pk,

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from culture import access
+from culture import access, ratelimit
 from culture.markdown import render_markdown
 from decisions import forms, services
 from decisions.models import MEMO_TEMPLATE
@@ -165,13 +165,8 @@ def hand_over(request, memo_id):
 
 @require_POST
 def invite(request, memo_id):
-    return _captain_post(
-        request,
-        memo_id,
-        forms.InviteForm,
-        "invite",
-        "Invite",
-        lambda memo, data: services.do_invite(
-            memo_id=memo.pk, by=request.user, people=data["people"]
-        ),
-    )
+    def action(memo, data):
+        ratelimit.check(request, "memo_invite", to=data["people"])
+        return services.do_invite(memo_id=memo.pk, by=request.user, people=data["people"])
+
+    return _captain_post(request, memo_id, forms.InviteForm, "invite", "Invite", action)

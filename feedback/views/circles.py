@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access
+from culture import access, ratelimit
 from culture.models import Person
 from feedback import forms, services
 from feedback.models import ActionItem, Circle
@@ -40,6 +40,8 @@ def circle_new(request):
     form = forms.CircleForm(request.POST or None, initial={"facilitator": me.pk})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        invited = [*data["participants"], data["facilitator"]]
+        ratelimit.check(request, "circle", to=[p for p in invited if p and p.pk != me.pk])
         try:
             circle = services.do_create_circle(
                 creator=me,
@@ -65,6 +67,9 @@ def reschedule(request, circle_id):
     initial = {"scheduled_at": circle.scheduled_at, "minutes_per_person": circle.minutes_per_person}
     form = forms.RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # Everyone in the circle gets the updated invitation.
+        others = circle.participants.exclude(person=request.user).values_list("person", flat=True)
+        ratelimit.check(request, "reschedule", to=list(others))
         try:
             services.do_reschedule_circle(
                 circle_id=circle.pk,
@@ -155,6 +160,7 @@ def step(request, circle_id):
         kw["to_person_id"] = data["person"]
     elif data["action"] == "nudge":
         kw["person_id"] = data["person"]
+        ratelimit.check(request, "nudge", to=[data["person"]] if data["person"] else [])
     elif data["action"] == "move":
         kw["person_id"] = data["person"]
         kw["up"] = data["direction"] == "up"

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access
+from culture import access, ratelimit
 from feedback import forms, services
 from feedback.models import (
     Campaign,
@@ -44,6 +44,7 @@ def write(request):
     form = forms.WriteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        ratelimit.check(request, "written", to=[data["recipient"]])
         try:
             services.do_write_feedback(
                 author=me,
@@ -164,6 +165,7 @@ def ask(request):
     me = access._require_active(request.user)
     form = forms.AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        ratelimit.check(request, "ask", to=form.cleaned_data["people"])
         try:
             services.do_request_feedback(
                 requester=me,
