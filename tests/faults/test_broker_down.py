@@ -54,8 +54,10 @@ def test_an_invitation_made_while_the_broker_is_down_answers_fast_and_is_sent_la
             took.append(time.monotonic() - started)
             assert status == 302
         print(f"invites with the broker {how}: {', '.join(f'{t:.2f}s' for t in took)}")
-        # The first one also pays this process's first imports of the broker client.
-        assert took[0] < 4.0 and took[1] < 2.0, f"invites took {took} with the broker {how}"
+        # The first one also pays this process's first imports of the broker client and, with
+        # the broker's Redis hung, the rate limiter's one cache timeout (1 s: culture.ratelimit
+        # then leaves the cache alone for 30 s, so the second pays only the broker's).
+        assert took[0] < 5.0 and took[1] < 2.0, f"invites took {took} with the broker {how}"
 
     assert Delivery.objects.filter(status=Delivery.Status.PENDING).count() == 2
 
