@@ -279,6 +279,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_VERBOSE = False
 
+# SCIM provisioning (culture/scim/): requests per token, "N/period" (s, m or h) or "off". The
+# default lets a first sync of a 10,000-person company (a POST and a PATCH a person) finish in
+# about two minutes; a client stuck in a loop is held there. Lower it to keep more of the
+# machine for people's pages during a big first sync (it then takes longer).
+SCIM_RATE_LIMIT = os.environ.get("SCIM_RATE_LIMIT", "12000/m")
+
 # --- Security -----------------------------------------------------------------------------
 SECURE_CSP = {
     "default-src": [CSP.SELF],

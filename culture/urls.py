@@ -59,6 +59,7 @@ urlpatterns = [
     path("keeper/", include("keeper.urls")),
     path("decisions/", include("decisions.urls")),
     path("pay/", include("pay.urls")),
+    path("scim/v2/", include("culture.scim.urls")),
     path("admin/", admin.site.urls),
 ]
 
