@@ -675,6 +675,9 @@ class ScimUser(models.Model):
     given_name = models.CharField(max_length=150, blank=True)
     family_name = models.CharField(max_length=150, blank=True)
     formatted_name = models.CharField(max_length=300, blank=True)
+    # The email entry the person's address came from, read back as it was sent.
+    email_type = models.CharField(max_length=20, blank=True)
+    email_primary = models.BooleanField(null=True, blank=True)
     display_name_set = models.BooleanField(
         default=False, help_text="The identity provider sent a displayName: the person's name."
     )

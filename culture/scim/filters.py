@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Case, CharField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
@@ -40,8 +40,15 @@ TRUE = Q(pk__isnull=False)
 FALSE = Q(pk__isnull=True)
 
 # Annotations a filter may need (userName is the ScimUser row's, else the email).
+# (People SCIM never provisioned have no ScimUser row: their address is a work, primary one.)
 USER_ALIASES = {
-    "scim_user_name": Coalesce(F("scim__user_name_lower"), F("email"), output_field=CharField())
+    "scim_user_name": Coalesce(F("scim__user_name_lower"), F("email"), output_field=CharField()),
+    "scim_email_type": Coalesce(F("scim__email_type"), Value("work"), output_field=CharField()),
+    "scim_email_primary": Case(
+        When(scim__isnull=True, then=Value(True)),
+        default=F("scim__email_primary"),
+        output_field=BooleanField(),
+    ),
 }
 
 
@@ -72,8 +79,10 @@ USER_FIELDS = {
     ("core", "title", None): Field("text", "title"),
     ("core", "active", None): Field("bool", "is_active", present=TRUE),
     ("core", "emails", "value"): Field("text", "email", present=TRUE),
-    ("core", "emails", "type"): Field("const", value="work"),
-    ("core", "emails", "primary"): Field("const", value=True),
+    ("core", "emails", "type"): Field("text", "scim_email_type"),
+    ("core", "emails", "primary"): Field(
+        "bool", "scim_email_primary", present=Q(scim_email_primary__isnull=False)
+    ),
     ("core", "meta", "created"): Field("time", "date_joined", present=TRUE),
     ("core", "meta", "last_modified"): Field("time", "updated_at", present=TRUE),
     ("core", "meta", "resource_type"): Field("const", value="User"),

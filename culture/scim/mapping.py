@@ -10,7 +10,9 @@ Reading, what the service answers:
     displayName             person.name, when the client sent a displayName (else omitted)
     title                   person.title
     active                  person.is_active
-    emails                  [{value: person.email, type: work, primary: true}]
+    emails                  [{value: person.email, type, primary}]: the entry the address
+                            came from, as sent (work and primary for people SCIM never
+                            provisioned); one address is kept
     enterprise employeeNumber, department, manager.value
                             person.employee_number, person.team.name, person.manager_id
     meta.version            a weak ETag: a digest of everything above
@@ -63,6 +65,14 @@ def _scim_row(person: Person):
         return None
 
 
+def _email(person: Person, scim) -> Email:
+    """Their address, with the type and primary flag its entry was sent with (a work,
+    primary address for people SCIM never provisioned)."""
+    if scim is None:
+        return Email(value=person.email, type="work", primary=True)
+    return Email(value=person.email, type=scim.email_type or None, primary=scim.email_primary)
+
+
 def user_resource(person: Person) -> UserResource:
     """A person as a SCIM User (read with select_related("scim", "team"))."""
     scim = _scim_row(person)
@@ -92,7 +102,7 @@ def user_resource(person: Person) -> UserResource:
         display_name=person.name if scim is None or scim.display_name_set else None,
         title=person.title or None,
         active=person.is_active,
-        emails=[Email(value=person.email, type="work", primary=True)],
+        emails=[_email(person, scim)],
         EnterpriseUser=enterprise,
     )
     user.meta = Meta(
@@ -134,18 +144,17 @@ def _asserted(model, field: str) -> bool:
     return model is not None and field in model.model_fields_set
 
 
-def pick_email(emails) -> str | None:
-    """The address a person logs in with: the primary one, else the work one, else the
-    first (as Zitadel and others read the list); None when there is none."""
+def pick_email(emails) -> Email | None:
+    """The entry of the address a person logs in with: the primary one, else the work one,
+    else the first (as Zitadel and others read the list); None when there is none."""
     emails = [e for e in emails or [] if e is not None and e.value]
     if not emails:
         return None
-    chosen = (
+    return (
         next((e for e in emails if e.primary), None)
         or next((e for e in emails if str(e.type or "").lower() == "work"), None)
         or emails[0]
     )
-    return str(chosen.value).strip().lower()
 
 
 def user_changes(user: UserResource) -> dict[str, Any]:
@@ -155,7 +164,10 @@ def user_changes(user: UserResource) -> dict[str, Any]:
     if _asserted(user, "user_name"):
         out["user_name"] = _text(user.user_name)
     if _asserted(user, "emails"):
-        out["email"] = pick_email(user.emails)
+        chosen = pick_email(user.emails)
+        out["email"] = _text(chosen.value).lower() if chosen else None
+        out["email_type"] = _text(chosen.type)[:20] if chosen else ""
+        out["email_primary"] = chosen.primary if chosen else None
     if _asserted(user, "name"):
         name = user.name
         out["given_name"] = _text(name.given_name if name else None)

@@ -87,7 +87,9 @@ class User(Resource[AnyExtension]):
         None, description="Their name as the product shows it everywhere."
     )
     title: str | None = Field(None, description="Job title.")
-    active: bool | None = Field(
+    # Required: a person is always active or not, so the attribute is never unassigned (a
+    # PATCH that removes it is refused, RFC 7644 §3.5.2.2); Okta and Entra always send it.
+    active: Annotated[bool | None, Required.true] = Field(
         None,
         description="False deactivates them: they are logged out everywhere, the day they "
         "left is recorded, and their history is kept.",

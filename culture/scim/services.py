@@ -37,6 +37,8 @@ from culture.scim.schema import ENTERPRISE_SCHEMA
 USER_ATTRIBUTES = {
     "user_name": "userName",
     "email": "emails",
+    "email_type": "emails.type",
+    "email_primary": "emails.primary",
     "given_name": "name.givenName",
     "family_name": "name.familyName",
     "formatted_name": "name.formatted",
@@ -150,6 +152,8 @@ def _current_user(person: Person | None) -> dict[str, Any]:
         return {
             "user_name": "",
             "email": None,
+            "email_type": "",
+            "email_primary": None,
             "given_name": "",
             "family_name": "",
             "formatted_name": "",
@@ -165,6 +169,8 @@ def _current_user(person: Person | None) -> dict[str, Any]:
     return {
         "user_name": scim.user_name if scim else person.email,
         "email": person.email,
+        "email_type": scim.email_type if scim else "work",
+        "email_primary": scim.email_primary if scim else True,
         "given_name": scim.given_name if scim else "",
         "family_name": scim.family_name if scim else "",
         "formatted_name": scim.formatted_name if scim else "",
@@ -300,6 +306,8 @@ def check_user(changes: dict[str, Any], *, person: Person | None) -> UserPlan:
     changed = [USER_ATTRIBUTES[k] for k in USER_ATTRIBUTES if values[k] != before[k]]
     scim_values = {
         "user_name": values["user_name"],
+        "email_type": values["email_type"],
+        "email_primary": values["email_primary"],
         "given_name": values["given_name"],
         "family_name": values["family_name"],
         "formatted_name": values["formatted_name"],
