@@ -141,7 +141,7 @@ def check_rate(token: ScimToken) -> None:
     if rate is None:
         return
     window = int(time.time()) // rate.seconds
-    key = f"scim-rate:{token.pk}:{window}"
+    key = f"scim-rate:{token.digest[:16]}:{window}"
     try:
         count = _count(key, rate.seconds + 1)
     except Exception:

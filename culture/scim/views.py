@@ -59,6 +59,14 @@ class Application(BaseApplication):
             response = self.handle_exception(request, exception)
         return self.finalize_response(request, response)
 
+    def needs_auth(self, request: ScimRequest) -> bool:
+        """Every request but /ServiceProviderConfig (RFC 7643 §5), an unknown path included:
+        who has no token learns nothing, not even which paths exist."""
+        try:
+            return super().needs_auth(request)
+        except SCIMException:
+            return True
+
     def dispatch(self, request: ScimRequest, method: str) -> ScimResponse:
         token = None
         if self.needs_auth(request):
