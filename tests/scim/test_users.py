@@ -448,3 +448,21 @@ def test_if_match_with_the_current_etag_goes_through(scim, world):
 def test_a_person_made_by_the_test_factory_reads_as_a_user(scim):
     person = make_person(name="Plain Person", email="plain@example.test")
     assert scim.get(f"Users/{person.pk}").json()["displayName"] == "Plain Person"
+
+
+def test_a_csv_import_moves_last_modified_and_the_etag(scim, world):
+    from culture import people_import
+
+    path = f"Users/{world.employee.pk}"
+    before = scim.get(path).json()["meta"]
+    csv = (
+        "email,name,title,job_family,level,location,team,manager_email,start_date\n"
+        "employee@example.test,Eli Employee,Imported title,Engineering,4,London,Platform,"
+        "manager@example.test,2022-01-10\n"
+    ).encode()
+    people_import.apply(people_import.validate(csv))
+    after = scim.get(path).json()["meta"]
+    assert after["version"] != before["version"]
+    # The import's UPDATE sets the database's now(): in this test's one transaction, the time
+    # the test began, so "moved" is all that can be said here.
+    assert after["lastModified"] != before["lastModified"]
