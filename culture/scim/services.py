@@ -23,8 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from scim2_models import InvalidValueException, UniquenessException
@@ -101,9 +100,11 @@ def _audit(token: ScimToken, action: str, *, subject=None, obj=None, detail=None
 def team_named(name: str) -> Team:
     """The team called `name`, created when missing with a slug of its own, as the people
     import makes them (culture.people_import.apply). A team SCIM had deleted is in use
-    again: SCIM shows it again."""
-    team = Team.objects.filter(name=name).first()
-    if team is None:
+    again: SCIM shows it again. (Its id and name only: what a person row needs.)"""
+    with connection.cursor() as cursor:  # every provisioned person asks: one short statement
+        cursor.execute("SELECT id, scim_deleted_at FROM culture_team WHERE name = %s", [name])
+        found = cursor.fetchone()
+    if found is None:
         base = slugify(name)[:100] or "team"
         taken = set(Team.objects.filter(slug__startswith=base).values_list("slug", flat=True))
         slug, n = base, 2
@@ -112,12 +113,13 @@ def team_named(name: str) -> Team:
         try:
             with transaction.atomic():  # a concurrent request may make the same team
                 team = Team.objects.create(name=name, slug=slug)
+            return team
         except IntegrityError:
             team = Team.objects.get(name=name)
-    if team.scim_deleted_at is not None:
-        Team.objects.filter(pk=team.pk).update(scim_deleted_at=None)
-        team.scim_deleted_at = None
-    return team
+            found = (team.pk, team.scim_deleted_at)
+    if found[1] is not None:
+        Team.objects.filter(pk=found[0]).update(scim_deleted_at=None)
+    return Team(pk=found[0], name=name)
 
 
 # --- Users ----------------------------------------------------------------------------------
@@ -201,20 +203,32 @@ def _id(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
+# Django's select_for_update has no FOR SHARE; the people SCIM shows (visible_people).
+_MANAGER_FOR_SHARE = """
+SELECT p.id, p.name, p.manager_id FROM culture_person p
+LEFT JOIN culture_scimuser s ON s.person_id = p.id
+WHERE p.id = %s AND p.erased_at IS NULL AND s.deleted_at IS NULL
+FOR SHARE OF p
+"""
+
+
 def _check_manager(raw: str, person: Person | None, problems: Problems) -> Any:
-    """The manager a write names, locked (culture.services.do_update_person locks the same
-    rows, so that two concurrent changes cannot build a cycle between them); None for none.
-    A manager the company does not have, the person themself, or someone below them is a
-    problem."""
+    """The manager a write names, locked for share until the write commits (a concurrent
+    change of that manager's own line waits, so that two changes cannot build a cycle
+    between them, as culture.services.do_update_person's locks ensure; people who get the
+    same manager at once do not wait for each other); None for none. A manager the company
+    does not have, the person themself, or someone below them is a problem."""
     attr = USER_ATTRIBUTES["manager_id"]
     if not raw:
         return None
     pk = _id(raw)
-    found = (
-        visible_people().select_for_update(of=("self",)).filter(pk=pk).order_by().first()
-        if pk is not None
-        else None
-    )
+    found = None
+    if pk is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(_MANAGER_FOR_SHARE, [pk])
+            row = cursor.fetchone()
+        if row is not None:
+            found = Person(pk=row[0], name=row[1], manager_id=row[2])
     if found is None:
         problems.invalid.append(f"{attr}: unknown manager: no User has the id '{raw[:40]}'")
     elif person is not None and found.pk == person.pk:
@@ -228,6 +242,21 @@ def _check_manager(raw: str, person: Person | None, problems: Problems) -> Any:
     return None
 
 
+# Every person holding a userName, email or employee number a write wants: each arm an
+# index lookup (an OR of the same conditions across the join reads every person).
+_CLASHES = """
+SELECT p.id, p.email, p.employee_number, s.user_name_lower, s.deleted_at
+FROM culture_person p LEFT JOIN culture_scimuser s ON s.person_id = p.id
+WHERE p.id IN (
+    SELECT person_id FROM culture_scimuser WHERE user_name_lower = %(user_name)s
+    UNION SELECT id FROM culture_person WHERE email = %(user_name)s
+    UNION SELECT id FROM culture_person WHERE email = %(email)s
+    UNION SELECT id FROM culture_person WHERE employee_number = %(number)s
+) AND p.id <> %(me)s
+ORDER BY p.id
+"""
+
+
 def _check_unique(values: dict, before: dict, person: Person | None, problems: Problems):
     """userName, email and employeeNumber no other person has (one query, and none when
     none of them changes). For a creation, a person SCIM had deleted with the same userName
@@ -235,21 +264,18 @@ def _check_unique(values: dict, before: dict, person: Person | None, problems: P
     user_name = values["user_name"].lower()
     email, number = values["email"], values["employee_number"]
     new = person is None
-    wanted = Q()
-    if new or user_name != before["user_name"].lower():
-        wanted |= Q(scim__user_name_lower=user_name) | Q(email=user_name, scim__isnull=True)
-    if new or email != before["email"]:
-        wanted |= Q(email=email)
-    if number and (new or number != before["employee_number"]):
-        wanted |= Q(employee_number=number)
-    if not wanted:
+    # NULL matches nobody: what does not change is not looked for.
+    wanted = {
+        "user_name": user_name if new or user_name != before["user_name"].lower() else None,
+        "email": email if new or email != before["email"] else None,
+        "number": number if number and (new or number != before["employee_number"]) else None,
+        "me": person.pk if person is not None else -1,
+    }
+    if not (wanted["user_name"] or wanted["email"] or wanted["number"]):
         return None
-    others = (
-        Person.objects.filter(wanted)
-        .exclude(pk=person.pk if person is not None else None)
-        .order_by("pk")
-        .values_list("pk", "email", "employee_number", "scim__user_name_lower", "scim__deleted_at")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_CLASHES, wanted)
+        others = cursor.fetchall()
     returning = None
     for pk, other_email, other_number, other_user_name, deleted_at in others:
         if new and deleted_at is not None and user_name in (other_user_name, other_email):

@@ -133,10 +133,15 @@ class DjangoStorage(ScimStorage):
                 scim_filter = ScimFilter.__class_getitem__(model)(str(scim_filter))
             rows = rows.filter(filters.to_q(scim_filter, fields))
         rows = rows.order_by("pk")
-        total = rows.count()
         start = search_request.start_index_0 or 0
         count = search_request.count
         page = [] if count == 0 else list(rows[start : start + count] if count else rows[start:])
+        # A first page that is not full holds every match: no COUNT needed (the lookups an
+        # identity provider makes on every sync find one person or none).
+        if start == 0 and count and len(page) < count:
+            total = len(page)
+        else:
+            total = rows.count()
         if group:
             members: dict[int, list[int]] = {team.pk: [] for team in page}
             if members and not _excludes_members(search_request):

@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from culture import audit
@@ -67,6 +67,12 @@ def do_revoke_token(*, by: Person | None, token: ScimToken) -> bool:
     return bool(revoked)
 
 
+_LIVE_TOKEN = """
+SELECT id, name, digest, last_used_at FROM culture_scimtoken
+WHERE digest = %s AND revoked_at IS NULL
+"""
+
+
 def authenticate(header: str | None) -> ScimToken | None:
     """The live token an `Authorization: Bearer ...` header carries, or None."""
     scheme, _, token = (header or "").strip().partition(" ")
@@ -74,9 +80,13 @@ def authenticate(header: str | None) -> ScimToken | None:
     if scheme.lower() != "bearer" or not token.startswith(PREFIX) or len(token) > 200:
         return None
     wanted = digest(token)
-    row = ScimToken.objects.live().filter(digest=wanted).first()
-    if row is None or not hmac.compare_digest(row.digest, wanted):
+    # One short statement on every SCIM request (the ORM's query building cost more).
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_TOKEN, [wanted])
+        found = cursor.fetchone()
+    if found is None or not hmac.compare_digest(found[2], wanted):
         return None
+    row = ScimToken(pk=found[0], name=found[1], digest=found[2], last_used_at=found[3])
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
         # Conditional, so that concurrent requests write it once.
@@ -114,16 +124,32 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+_clients: dict[int, object] = {}
+
+
+def _redis_client():
+    """The default cache's Redis client when it is Redis, kept for the process: Django
+    makes a new client object (on the same connection pool) on every call, which cost more
+    than the INCR. Redis clients are safe to share between threads."""
+    backend = getattr(cache, "_cache", None)
+    if backend is None or not hasattr(backend, "get_client"):
+        return None
+    if id(backend) not in _clients:
+        _clients[id(backend)] = backend.get_client(write=True)
+    return _clients[id(backend)]
+
+
 def _count(key: str, timeout: int) -> int:
     """Add one to the counter `key` (made with `timeout` when missing); its new value. On
-    Redis one round trip (INCR, then EXPIRE NX, pipelined); Django's cache.incr would ask
-    whether the key exists first."""
-    backend = cache._cache if hasattr(cache, "_cache") else None
-    if backend is not None and hasattr(backend, "get_client"):
-        pipe = backend.get_client(write=True).pipeline()
-        pipe.incr(cache.make_and_validate_key(key))
-        pipe.expire(cache.make_and_validate_key(key), timeout, nx=True)
-        return int(pipe.execute()[0])
+    Redis one round trip (INCR; EXPIRE once, for the window's first request); Django's
+    cache.incr would ask whether the key exists first."""
+    client = _redis_client()
+    if client is not None:
+        full_key = cache.make_and_validate_key(key)
+        count = int(client.incr(full_key))
+        if count == 1:  # the window's first request: the counter goes with the window
+            client.expire(full_key, timeout)
+        return count
     # The first request of a window makes its counter; the others count on it.
     return 1 if cache.add(key, 1, timeout=timeout) else cache.incr(key)
 
