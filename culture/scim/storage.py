@@ -138,10 +138,8 @@ class DjangoStorage(ScimStorage):
         page = [] if count == 0 else list(rows[start : start + count] if count else rows[start:])
         # A first page that is not full holds every match: no COUNT needed (the lookups an
         # identity provider makes on every sync find one person or none).
-        if start == 0 and count and len(page) < count:
-            total = len(page)
-        else:
-            total = rows.count()
+        full = not (start == 0 and count and len(page) < count)
+        total = rows.count() if full else len(page)
         if group:
             members: dict[int, list[int]] = {team.pk: [] for team in page}
             if members and not _excludes_members(search_request):

@@ -456,10 +456,10 @@ def test_a_csv_import_moves_last_modified_and_the_etag(scim, world):
     path = f"Users/{world.employee.pk}"
     before = scim.get(path).json()["meta"]
     csv = (
-        "email,name,title,job_family,level,location,team,manager_email,start_date\n"
-        "employee@example.test,Eli Employee,Imported title,Engineering,4,London,Platform,"
-        "manager@example.test,2022-01-10\n"
-    ).encode()
+        b"email,name,title,job_family,level,location,team,manager_email,start_date\n"
+        b"employee@example.test,Eli Employee,Imported title,Engineering,4,London,Platform,"
+        b"manager@example.test,2022-01-10\n"
+    )
     people_import.apply(people_import.validate(csv))
     after = scim.get(path).json()["meta"]
     assert after["version"] != before["version"]
