@@ -123,7 +123,7 @@ _EXACT_LOOKUPS = {
 # The lookups identity providers make on every sync (Okta and Entra look a user up by
 # userName, and some by email) use the indexes: a plain comparison with the COALESCE of
 # userName, or with UPPER(email), reads every row.
-_USER_NAME_IDS = """
+USER_NAME_IDS = """
 SELECT person_id FROM culture_scimuser WHERE user_name_lower = %s
 UNION ALL
 SELECT p.id FROM culture_person p
@@ -134,7 +134,7 @@ WHERE p.email = %s
 
 def _user_name_eq(text: str) -> Q:
     wanted = text.strip().lower()
-    return Q(pk__in=RawSQL(_USER_NAME_IDS, [wanted, wanted]))  # noqa: S611 - static SQL
+    return Q(pk__in=RawSQL(USER_NAME_IDS, [wanted, wanted]))  # noqa: S611 - static SQL
 
 
 _INDEXED_EQ = {

@@ -103,7 +103,9 @@ class User(Resource[AnyExtension]):
 
 class Manager(ComplexAttribute):
     value: Annotated[str | None, Required.true, CaseExact.true] = Field(
-        None, description="The id of their manager: a User of this service."
+        None,
+        description="The id of their manager, a User of this service (or, for clients that "
+        "cannot send it, the manager's userName). Read back as the id.",
     )
     ref: Reference[User] | None = Field(None, serialization_alias="$ref", validation_alias="$ref")
 

@@ -30,6 +30,7 @@ from scim2_models import InvalidValueException, UniquenessException
 
 from culture import audit
 from culture.models import Person, ScimToken, ScimUser, Team
+from culture.scim.filters import USER_NAME_IDS
 from culture.scim.schema import ENTERPRISE_SCHEMA
 
 # SCIM's name for each value a User or Group write carries (for errors and the audit log).
@@ -212,6 +213,18 @@ FOR SHARE OF p
 """
 
 
+def _person_named(user_name: str) -> int | None:
+    """The one person whose userName (or, without one, email) this is. RFC 7643 gives a
+    manager by id, and Entra sends the id; Okta cannot (an expression sees no other user's
+    id in an app), so a manager may also be named by userName there. Never by employee
+    number: those are often digits, and a digit string is read as an id."""
+    wanted = user_name.strip().lower()
+    with connection.cursor() as cursor:
+        cursor.execute(USER_NAME_IDS, [wanted, wanted])
+        ids = {row[0] for row in cursor.fetchall()}
+    return ids.pop() if len(ids) == 1 else None
+
+
 def _check_manager(raw: str, person: Person | None, problems: Problems) -> Any:
     """The manager a write names, locked for share until the write commits (a concurrent
     change of that manager's own line waits, so that two changes cannot build a cycle
@@ -222,6 +235,8 @@ def _check_manager(raw: str, person: Person | None, problems: Problems) -> Any:
     if not raw:
         return None
     pk = _id(raw)
+    if pk is None:
+        pk = _person_named(raw)
     found = None
     if pk is not None:
         with connection.cursor() as cursor:

@@ -275,3 +275,27 @@ def test_a_patch_op_message_without_operations_is_refused(scim, world):
         content_type="application/scim+json",
     )
     assert response.status_code == 400
+
+
+def test_okta_can_name_the_manager_by_user_name_and_it_reads_back_as_the_id(scim):
+    """Okta's expressions cannot reach another user's id in the app: a manager named by
+    userName is that person."""
+    boss = scim.post("Users", okta_user("boss@okta.local", given="Boss")).json()
+    user = scim.post("Users", okta_user("report@okta.local", given="Report")).json()
+    response = scim.patch(
+        f"Users/{user['id']}",
+        [{"op": "replace", "path": f"{ENTERPRISE}:manager", "value": {"value": "Boss@okta.local"}}],
+    )
+    assert response.status_code == 200
+    assert response.json()[ENTERPRISE]["manager"]["value"] == boss["id"]
+    response = scim.patch(
+        f"Users/{user['id']}",
+        [
+            {
+                "op": "replace",
+                "path": f"{ENTERPRISE}:manager",
+                "value": {"value": "nobody@okta.local"},
+            }
+        ],
+    )
+    assert response.status_code == 400
