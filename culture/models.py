@@ -141,6 +141,10 @@ class PersonQuerySet(models.QuerySet):
             )
         return self.filter(q)
 
+    def scim_visible(self):
+        """The people SCIM shows: not erased, not deleted through SCIM (culture/scim/)."""
+        return self.filter(erased_at__isnull=True, scim__deleted_at__isnull=True)
+
     def for_directory(self):
         """What a directory row shows, and nothing more (a person row is 18 columns)."""
         return (

@@ -206,7 +206,8 @@ class QueryBuilder(FilterVisitor[Q]):
             if not text.isdigit() or len(text) > 18:
                 return FALSE  # no row has that id
             if field.kind == "members":
-                return Q(Exists(Person.objects.filter(team_id=OuterRef("pk"), pk=int(text))))
+                members = Person.objects.scim_visible().filter(team_id=OuterRef("pk"))
+                return Q(Exists(members.filter(pk=int(text))))
             return Q(**{field.lookup: int(text)})
         if field.kind == "bool":
             if op != CompareOperator.eq or not isinstance(value, bool):
@@ -233,7 +234,7 @@ class QueryBuilder(FilterVisitor[Q]):
         if field.kind == "const":
             return TRUE
         if field.kind == "members":
-            return Q(Exists(Person.objects.filter(team_id=OuterRef("pk"))))
+            return Q(Exists(Person.objects.scim_visible().filter(team_id=OuterRef("pk"))))
         return ~Q(**{field.lookup: ""}) & Q(**{f"{field.lookup}__isnull": False})
 
     def visit_present(self, node: Present) -> Q:

@@ -67,7 +67,7 @@ LIMITS = {
 
 def visible_people():
     """The people SCIM shows: not erased, not deleted through SCIM."""
-    return Person.objects.filter(erased_at__isnull=True, scim__deleted_at__isnull=True)
+    return Person.objects.scim_visible()
 
 
 def visible_teams():

@@ -145,3 +145,9 @@ def test_a_group_member_who_was_deleted_is_not_listed(scim, world):
     scim.delete(f"Users/{user['id']}")
     body = scim.get('Groups?filter=displayName eq "Platform"').json()["Resources"][0]
     assert int(user["id"]) not in member_ids(body)
+
+
+def test_a_deleted_member_does_not_match_a_member_filter(scim, world):
+    scim.delete(f"Users/{world.peer.pk}")
+    query = f'Groups?filter=members[value eq "{world.peer.pk}"]'
+    assert scim.get(query).json()["totalResults"] == 0
