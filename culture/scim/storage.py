@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from scim2_models import (
     InvalidFilterException,
     NotFoundException,
@@ -26,11 +26,56 @@ from scim2_models import (
 )
 from scim2_server.storage import ScimStorage, SearchPage
 
-from culture.models import Person, ScimToken, Team
+from culture.models import Person, ScimToken, ScimUser, Team
 from culture.scim import filters, mapping, services
 from culture.scim.schema import Group
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _columns(model, alias: str) -> tuple[list, str]:
+    fields = list(model._meta.concrete_fields)
+    return fields, ", ".join(f'{alias}."{f.column}"' for f in fields)
+
+
+_PERSON_FIELDS, _P = _columns(Person, "p")
+_SCIM_FIELDS, _S = _columns(ScimUser, "s")
+_TEAM_FIELDS, _T = _columns(Team, "t")
+# visible_people().select_related("scim", "team").filter(pk=...), written out: every PATCH,
+# PUT and read by id starts here, and building the query cost about 1 ms of CPU each time.
+_PERSON_SQL = f"""
+SELECT {_P}, {_S}, {_T} FROM culture_person p
+LEFT JOIN culture_scimuser s ON s.person_id = p.id
+LEFT JOIN culture_team t ON t.id = p.team_id
+WHERE p.id = %s AND p.erased_at IS NULL AND s.deleted_at IS NULL
+"""  # noqa: S608 - column names from the models
+
+
+def read_person(pk: int, *, lock: bool = False) -> Person | None:
+    """A person SCIM shows, with their ScimUser row and team attached as select_related
+    attaches them; locked (FOR UPDATE) for a write."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PERSON_SQL + (" FOR UPDATE OF p" if lock else ""), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n, m = len(_PERSON_FIELDS), len(_PERSON_FIELDS) + len(_SCIM_FIELDS)
+    person = Person.from_db("default", [f.attname for f in _PERSON_FIELDS], row[:n])
+    scim = (
+        ScimUser.from_db("default", [f.attname for f in _SCIM_FIELDS], row[n:m])
+        if row[n] is not None
+        else None
+    )
+    team = (
+        Team.from_db("default", [f.attname for f in _TEAM_FIELDS], row[m:])
+        if row[m] is not None
+        else None
+    )
+    Person.scim.related.set_cached_value(person, scim)
+    if scim is not None:
+        ScimUser.person.field.set_cached_value(scim, person)
+    Person.team.field.set_cached_value(person, team)
+    return person
 
 
 def _pk(resource_id: str) -> int:
@@ -65,10 +110,7 @@ class DjangoStorage(ScimStorage):
     def _person(self, resource_id: str) -> Person:
         key = ("User", _pk(resource_id))
         if key not in self._read:
-            people = services.visible_people().select_related("scim", "team").order_by()
-            if self.writes:
-                people = people.select_for_update(of=("self",))
-            person = people.filter(pk=key[1]).first()
+            person = read_person(key[1], lock=self.writes)
             if person is None:
                 raise NotFoundException(detail=f"No User has the id '{resource_id}'")
             self._read[key] = person
