@@ -340,6 +340,10 @@ def check_user(changes: dict[str, Any], *, person: Person | None) -> UserPlan:
     manager: Any = False
     if values["manager_id"] != before["manager_id"]:
         manager = _check_manager(values["manager_id"], person, problems)
+        # A manager named by userName is that person's id from here on.
+        values["manager_id"] = str(manager.pk) if manager else values["manager_id"]
+        if values["manager_id"] == before["manager_id"]:
+            manager = False
     problems.raise_any()
     returning = _check_unique(values, before, person, problems)
     problems.raise_any()

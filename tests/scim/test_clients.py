@@ -299,3 +299,23 @@ def test_okta_can_name_the_manager_by_user_name_and_it_reads_back_as_the_id(scim
         ],
     )
     assert response.status_code == 400
+
+
+def test_naming_the_current_manager_by_user_name_changes_nothing(scim):
+    boss = scim.post("Users", okta_user("boss@okta.local", given="Boss")).json()
+    user = scim.post(
+        "Users",
+        {
+            **okta_user("report@okta.local", given="Report"),
+            ENTERPRISE: {"manager": {"value": boss["id"]}},
+        },
+    ).json()
+    from culture.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    response = scim.patch(
+        f"Users/{user['id']}",
+        [{"op": "replace", "path": f"{ENTERPRISE}:manager", "value": {"value": "boss@okta.local"}}],
+    )
+    assert response.status_code == 200
+    assert AuditEvent.objects.count() == before
