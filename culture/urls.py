@@ -61,11 +61,11 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("people/", include(people_patterns)),
+    path("scim/v2/", include("culture.scim.urls")),
     path("feedback/", include("feedback.urls")),
     path("keeper/", include("keeper.urls")),
     path("decisions/", include("decisions.urls")),
     path("pay/", include("pay.urls")),
-    path("scim/v2/", include("culture.scim.urls")),
     path("admin/", admin.site.urls),
 ]
 
