@@ -484,6 +484,14 @@ def run(options: argparse.Namespace, results: dict) -> None:
         results["first_load"] = first_load(server.url, cookie_for("employee@example.com"))
         if extra_measurements:
             results.update(extra_measurements(server=server, options=options))
+        # Last: it provisions a second company through SCIM, then removes it (bench/scim.py).
+        try:
+            from bench.scim import measure as scim_measure
+
+            results["scim"] = scim_measure(server.url, people=options.people)
+        except Exception as exc:  # one failed measurement must not lose the rest of the run
+            log(f"scim failed: {exc!r}")
+            results["scim"] = {"error": repr(exc)}
     finally:
         server.stop()
 
@@ -527,7 +535,7 @@ def print_table(results: dict) -> None:
         print(f"Imports: {imports}")
     if "volumes" in results:
         print(f"Volumes: {results['volumes']}")
-    for key in ("keeper_cycle", "live_room"):
+    for key in ("keeper_cycle", "live_room", "scim"):
         if key in results:
             print(f"{key}: {results[key]}")
 

@@ -28,6 +28,8 @@ IDLE_CONNECTIONS, IDLE_KB = 1000, 100.0
 KEEPER_SECONDS = 60.0
 PEOPLE_IMPORT_SECONDS, MARKET_IMPORT_SECONDS = 10.0, 15.0
 FIRST_LOAD_BYTES, FIRST_LOAD_JS_BYTES = 100_000, 40_000
+# Issue 21: SCIM provisioning (bench/scim.py).
+SCIM_PROVISION_SECONDS, SCIM_FILTER_P95_MS = 120.0, 50.0
 
 
 def key_pages(results: dict) -> list[dict]:
@@ -178,12 +180,47 @@ def check(results: dict) -> list[dict]:
                 first["total_bytes"] < FIRST_LOAD_BYTES and first["js_bytes"] < FIRST_LOAD_JS_BYTES,
             )
         )
+    return out + check_scim(results)
+
+
+def check_scim(results: dict) -> list[dict]:
+    """Issue 21's two SCIM figures (bench/scim.py), when the run measured them."""
+    scim = results.get("scim")
+    if not scim or "error" in scim:
+        return []
+    out = []
+    prov = scim.get("provisioning")
+    if prov:
+        out.append(
+            _verdict(
+                "SCIM provisioning",
+                f"10,000 people, a POST and a manager PATCH each, in < {SCIM_PROVISION_SECONDS:g} s",
+                f"{prov['people']:,} people in {prov['seconds']} s (POST {prov['post']['seconds']} s"
+                f" at {prov['post']['per_second']}/s, PATCH {prov['patch_manager']['seconds']} s"
+                f" at {prov['patch_manager']['per_second']}/s, {prov['concurrency']} connections"
+                f", {prov['post']['rate_limited'] + prov['patch_manager']['rate_limited']} 429s)",
+                prov["seconds"] < SCIM_PROVISION_SECONDS,
+            )
+        )
+    lookup = scim.get("filter_user_name") or scim.get("filter_after_provisioning", {}).get(
+        "userName eq"
+    )
+    if lookup:
+        out.append(
+            _verdict(
+                "SCIM filtered Users query",
+                f'userName eq "..." at 10,000 people, p95 < {SCIM_FILTER_P95_MS:g} ms',
+                f"p95 {lookup['p95_ms']} ms, median {lookup['median_ms']} ms (server p95 "
+                f"{lookup['server_p95_ms']} ms) at {scim['company_people']:,} people",
+                lookup["p95_ms"] < SCIM_FILTER_P95_MS,
+            )
+        )
     return out
 
 
 def format_verdicts(verdicts: list[dict]) -> str:
     mark = {True: "met", False: "MISSED", None: "-"}
-    lines = ["Targets (issue 7):"]
+    lines = ["Targets (issues 7 and 21):"]
     for v in verdicts:
         lines.append(f"  {mark[v['met']]:6} {v['name']}: {v['measured']}  [{v['target']}]")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from culture.models import ImportJob, Notification, Person
+from culture.models import ImportJob, Notification, Person, ScimToken
 
 
 def _require_active(user) -> Person:
@@ -100,6 +100,15 @@ def get_import_job_for_user(user, job_id) -> ImportJob:
     try:
         return ImportJob.objects.get(pk=int(job_id))
     except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def get_scim_token_for_user(user, token_id) -> ScimToken:
+    """A SCIM provisioning token, for people admins (who make and revoke them)."""
+    require_people_admin(user)
+    try:
+        return ScimToken.objects.get(pk=int(token_id))
+    except (ScimToken.DoesNotExist, ValueError, TypeError):
         raise Http404
 
 

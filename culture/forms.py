@@ -128,6 +128,15 @@ class ImportForm(forms.Form):
         return upload
 
 
+class ScimTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Name",
+        help_text="Which identity provider uses it, e.g. “Okta” or “Microsoft Entra”. The "
+        "audit log names every change it makes with this name.",
+    )
+
+
 class ConfirmEmailForm(forms.Form):
     """A people admin types the person's email to confirm an export or an erasure."""
 

@@ -121,7 +121,8 @@ class TimezoneMiddleware:
     and the fragment the browser then fetches is an ordinary request with its zone. Nor do
     the health probes (culture/views/health.py), which must answer without the database:
     the company's zone is a query, and a probe whose database is down would get a 500
-    instead of its 503 (and /livez none at all)."""
+    instead of its 503 (and /livez none at all). Nor does SCIM (/scim/): its answers carry
+    UTC times, for a machine."""
 
     PROBE_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
 
@@ -135,7 +136,8 @@ class TimezoneMiddleware:
             markcoroutinefunction(self)
 
     def __call__(self, request):
-        if self.is_async or request.path_info in self.PROBE_PATHS:
+        path = request.path_info
+        if self.is_async or path in self.PROBE_PATHS or path.startswith("/scim/"):
             return self.get_response(request)
         from django.utils import timezone
 

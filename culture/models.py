@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.db import connection, models
 from django.db.models import Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Concat, Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,18 @@ class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    # SCIM provisioning (culture/scim/): a team is a SCIM Group.
+    external_id = models.CharField(
+        max_length=255, blank=True, help_text="The identity provider's id for it (SCIM externalId)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    scim_deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an identity provider deleted it through SCIM: the team stays (memos "
+        "name it), without members, and SCIM no longer shows it.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -129,6 +141,10 @@ class PersonQuerySet(models.QuerySet):
             )
         return self.filter(q)
 
+    def scim_visible(self):
+        """The people SCIM shows: not erased, not deleted through SCIM (culture/scim/)."""
+        return self.filter(erased_at__isnull=True, scim__deleted_at__isnull=True)
+
     def for_directory(self):
         """What a directory row shows, and nothing more (a person row is 18 columns)."""
         return (
@@ -197,6 +213,16 @@ class Person(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="When their personal fields were erased (culture.privacy); never undone.",
     )
+    employee_number = models.CharField(
+        max_length=64, blank=True, help_text="The HR system's number for them (unique when set)."
+    )
+    external_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The identity provider's id for them (SCIM externalId).",
+    )
+    # Raw inserts and updates (the import) get the database's now(); save() sets it itself.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     # One lower-cased column for directory search: a single LIKE per word instead of six
     # UPPER()s per row (measured: 40 ms -> see bench/README.md at 10,000 people).
     search_text = models.GeneratedField(
@@ -230,10 +256,20 @@ class Person(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["manager"], name="person_manager_idx"),
             models.Index(fields=["name", "id"], name="person_name_idx"),
             models.Index(fields=["team", "name"], name="person_team_name_idx"),
+            models.Index(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="person_external_id_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(manager=models.F("id")), name="person_not_own_manager"
+            ),
+            models.UniqueConstraint(
+                fields=["employee_number"],
+                condition=~Q(employee_number=""),
+                name="person_employee_number_unique",
             ),
         ]
 
@@ -617,3 +653,96 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}{tuple(self.args)} ({self.status})"
+
+
+# --- SCIM provisioning (culture/scim/) -------------------------------------------------------
+
+
+class ScimUserQuerySet(models.QuerySet):
+    def with_user_name(self, user_name: str):
+        return self.filter(user_name_lower=(user_name or "").strip().lower())
+
+
+class ScimUser(models.Model):
+    """What an identity provider said about a person through SCIM beyond the person row: the
+    user name it knows them by (Entra sends the user principal name, which need not be their
+    email), the parts of their name, whether it named how to show them (then the person's
+    name is that display name), and whether it deleted them.
+
+    People it never touched have no row: their SCIM userName is their email. Nothing here is
+    ever the only copy of what the product shows: the person row is."""
+
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.CASCADE, related_name="scim"
+    )
+    user_name = models.CharField(max_length=255)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    formatted_name = models.CharField(max_length=300, blank=True)
+    # The email entry the person's address came from, read back as it was sent.
+    email_type = models.CharField(max_length=20, blank=True)
+    email_primary = models.BooleanField(null=True, blank=True)
+    display_name_set = models.BooleanField(
+        default=False, help_text="The identity provider sent a displayName: the person's name."
+    )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the identity provider deleted them (SCIM DELETE): they were "
+        "deactivated, their history kept, and SCIM no longer shows them.",
+    )
+    # userName is compared without case (RFC 7643 §4.1.1: caseExact false).
+    user_name_lower = models.GeneratedField(
+        expression=Lower("user_name"),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
+
+    objects = ScimUserQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_name_lower"], name="scimuser_user_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name
+
+
+class ScimTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def for_listing(self):
+        return self.select_related("created_by", "revoked_by").order_by("-created_at", "-id")
+
+
+class ScimToken(models.Model):
+    """A bearer token an identity provider provisions people with. Only a SHA-256 digest of
+    the token is kept (the token is 256 random bits, so a fast hash is enough: nobody can
+    guess their way back); it is shown once, when it is made."""
+
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=16, help_text="Its first characters, to recognise it.")
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScimTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None

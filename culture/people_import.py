@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from culture import jobs
@@ -294,7 +295,7 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             manager_ids.append(ids.get(row["manager_email"]) if row["manager_email"] else None)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE culture_person p SET manager_id = v.manager_id "
+                "UPDATE culture_person p SET manager_id = v.manager_id, updated_at = now() "
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, manager_id) WHERE p.id = v.id",
                 [person_ids, manager_ids],
             )
@@ -309,7 +310,9 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             leaving = Person.objects.filter(email__in=plan.missing)
             ids = list(leaving.values_list("pk", flat=True))
             # The day they left: their records' retention counts from it (culture.privacy).
-            deactivated = leaving.update(is_active=False, left_on=clock.today())
+            deactivated = leaving.update(
+                is_active=False, left_on=clock.today(), updated_at=timezone.now()
+            )
             end_sessions(ids)
     return {
         "created": len(to_create),
@@ -338,7 +341,8 @@ def _update_people(people: list[Person]) -> None:
     assignments = ", ".join(f"{name} = v.{name}" for name in columns if name != "id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE culture_person p SET {assignments}, is_active = true, left_on = NULL "  # noqa: S608
+            f"UPDATE culture_person p SET {assignments}, is_active = true, left_on = NULL, "  # noqa: S608
+            "updated_at = now() "
             f"FROM unnest({arrays}) AS v({names}) WHERE p.id = v.id",
             [values for _, values in columns.values()],
         )

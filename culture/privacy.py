@@ -32,7 +32,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from culture import audit, clock
-from culture.models import AuditEvent, CompanySettings, Delivery, ImportJob, Notification, Person
+from culture.models import (
+    AuditEvent,
+    CompanySettings,
+    Delivery,
+    ImportJob,
+    Notification,
+    Person,
+    ScimUser,
+)
 
 ERASED_NAME = "A former colleague"
 EXPORT_FORMAT = "culture.person-data/1"
@@ -105,6 +113,23 @@ def _profile(person: Person) -> dict:
         "left_on": person.left_on,
         "erased_at": person.erased_at,
         "is_people_admin": person.is_people_admin,
+        "employee_number": person.employee_number,
+        "external_id": person.external_id,
+        "scim": _scim(person),
+    }
+
+
+def _scim(person: Person) -> dict | None:
+    """What an identity provider said about them through SCIM (culture/scim/)."""
+    row = ScimUser.objects.filter(person=person).first()
+    if row is None:
+        return None
+    return {
+        "user_name": row.user_name,
+        "given_name": row.given_name,
+        "family_name": row.family_name,
+        "formatted_name": row.formatted_name,
+        "deleted_at": row.deleted_at,
     }
 
 
@@ -230,6 +255,8 @@ def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
     from culture.services import end_sessions
 
     end_sessions([person.pk])
+    # What an identity provider knew them by (SCIM no longer shows an erased person).
+    ScimUser.objects.filter(person=person).delete()
     # Their own inbox: nobody else could read it, and nobody can log in as them any more.
     Notification.objects.filter(recipient=person).delete()
     Delivery.objects.filter(
@@ -283,6 +310,7 @@ def do_erase_person(*, by: Person, person: Person) -> date:
         person.name = ERASED_NAME
         person.email = erased_email(person.pk)
         person.title = person.job_family = person.location = ""
+        person.employee_number = person.external_id = ""
         person.level = person.start_date = person.last_login = None
         person.team = person.manager = None
         person.is_people_admin = person.is_staff = person.is_superuser = False

@@ -406,6 +406,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_IMPORT_BYTES = int(os.environ.get("MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
 MAX_IMPORT_ROWS = int(os.environ.get("MAX_IMPORT_ROWS", "200000"))
 
+# SCIM provisioning (culture/scim/): requests per token, "N/period" (s, m or h) or "off". The
+# default lets a first sync of a 10,000-person company (a POST and a PATCH a person) finish in
+# about two minutes; a client stuck in a loop is held there. Lower it to keep more of the
+# machine for people's pages during a big first sync (it then takes longer).
+SCIM_RATE_LIMIT = os.environ.get("SCIM_RATE_LIMIT", "12000/m")
+
 # --- Email (Django 6.1 MAILERS) -------------------------------------------------------
 
 

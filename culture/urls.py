@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from culture.views import account, health, home, people, site
+from culture.views import account, health, home, people, provisioning, site
 
 people_patterns = (
     [
@@ -32,6 +32,12 @@ urlpatterns = [
     path("culture/", site.culture_page, name="culture_page"),
     path("culture/edit/", site.culture_edit, name="culture_edit"),
     path("settings/", site.company_settings, name="company_settings"),
+    path("settings/scim/", provisioning.scim_tokens, name="scim_tokens"),
+    path(
+        "settings/scim/<int:token_id>/revoke/",
+        provisioning.scim_token_revoke,
+        name="scim_token_revoke",
+    ),
     path("audit/", site.audit_log, name="audit_log"),
     path("notifications/", site.notifications, name="notifications"),
     path("notifications/read/", site.notifications_read, name="notifications_read"),
@@ -55,6 +61,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("people/", include(people_patterns)),
+    path("scim/v2/", include("culture.scim.urls")),
     path("feedback/", include("feedback.urls")),
     path("keeper/", include("keeper.urls")),
     path("decisions/", include("decisions.urls")),

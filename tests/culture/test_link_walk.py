@@ -36,6 +36,8 @@ EXCEPTIONS = {
     "password_reset_complete": "where the new-password form sends you once submitted (a POST)",
     "livez": "a probe for the orchestrator (is the process up?), not a page anyone reads",
     "readyz": "a probe for the load balancer (does the database answer?), not a page",
+    "scim:service_provider_config": "SCIM's description of itself, for identity providers "
+    "(RFC 7643 §5 has it answer without a token); a machine's endpoint, not a page",
 }
 # For one persona only: the page is linked for the others who may open it, and checked there.
 PERSONA_EXCEPTIONS = {
