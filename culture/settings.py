@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",  # allauth's security-key list uses it
     "django_htmx",
     "axes",
     # Login, single sign-on and two-factor login (issue 21; sso/ is where they meet ours).

@@ -204,8 +204,9 @@ def setup_at_login(request):
 
 @require_POST
 def reset_second_factor(request, person_id):
-    admin = access.require_people_admin(request.user)
-    person = access.get_person_for_user(admin, person_id)
+    # Whoever may not know the person exists (an inactive one) gets 404, other non-admins 403.
+    person = access.get_person_data_for_user(request.user, person_id)
+    admin = request.user
     removed = services.do_reset_second_factor(by=admin, person=person)
     if removed:
         messages.success(

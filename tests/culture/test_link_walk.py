@@ -36,6 +36,8 @@ EXCEPTIONS = {
     "password_reset_complete": "where the new-password form sends you once submitted (a POST)",
     "livez": "a probe for the orchestrator (is the process up?), not a page anyone reads",
     "readyz": "a probe for the load balancer (does the database answer?), not a page",
+    "mfa_list_webauthn": "the two-factor page links a person's security keys once they have "
+    "one; with none it links straight to adding one (mfa_add_webauthn)",
 }
 # For one persona only: the page is linked for the others who may open it, and checked there.
 PERSONA_EXCEPTIONS = {
