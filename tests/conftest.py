@@ -30,6 +30,20 @@ from django.contrib.auth.hashers import make_password
 from culture.models import CompanySettings, Person, Team
 
 PASSWORD = "correct-horse-battery"
+# The people admin persona's authenticator app (issue 21): the company requires a second
+# factor of people admins by default, so build_world gives them one, and tests that log in
+# through the form type the code `totp_code` computes, as the person's phone would.
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+TOTP_SECRETS = {"admin@example.test": ADMIN_TOTP_SECRET}
+
+
+def totp_code(secret: str = ADMIN_TOTP_SECRET, at: float | None = None) -> str:
+    """The code an authenticator app shows now (or at `at`) for `secret` (RFC 6238)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 
@@ -183,6 +197,9 @@ def build_world() -> World:
         job_family="People",
         title="Head of People",
     )
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(people_admin, ADMIN_TOTP_SECRET)
     return World(
         ceo=ceo,
         skip_level=skip_level,
