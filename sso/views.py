@@ -57,6 +57,19 @@ def _safe_next(request, url: str | None) -> str | None:
     return None
 
 
+def leave_for(request, response):
+    """A redirect to another site, from a form post, as a page that goes there by itself.
+
+    The CSP's form-action 'self' also covers where a submitted form's response redirects
+    to, so a POST answered with a redirect to the identity provider would be blocked by the
+    browser. The page ends the form's navigation here; its meta refresh (not a script) then
+    takes the browser on, and its link does for anyone whose browser does not refresh."""
+    location = response.get("Location", "") if response.status_code in (301, 302, 303) else ""
+    if not location or url_has_allowed_host_and_scheme(location, {request.get_host()}):
+        return response
+    return render(request, "sso/leaving.html", {"url": location})
+
+
 def start_sso(request, *, next_url: str | None = None, login_hint: str = ""):
     provider = _provider(request)
     if provider is None:
@@ -65,7 +78,8 @@ def start_sso(request, *, next_url: str | None = None, login_hint: str = ""):
     kwargs = {}
     if login_hint and provider.id == "openid_connect":
         kwargs["auth_params"] = {**provider.get_auth_params(), "login_hint": login_hint}
-    return provider.redirect(request, AuthProcess.LOGIN, next_url=next_url, **kwargs)
+    response = provider.redirect(request, AuthProcess.LOGIN, next_url=next_url, **kwargs)
+    return leave_for(request, response)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -155,7 +169,7 @@ def idp_logout(request):
     """The login page's "Log out of the identity provider too" after a logout."""
     sso = request.session.pop(LOGOUT_OFFER_SESSION_KEY, None)
     url = _idp_logout_url(request, sso) if sso else None
-    return redirect(url or "login")
+    return leave_for(request, redirect(url or "login"))
 
 
 # --- The second factor at login ------------------------------------------------------------
