@@ -63,3 +63,63 @@ def configure_oidc(issuer: str, **policy) -> IdentitySettings:
         setattr(row, name, value)
     row.save()
     return row
+
+
+def configure_saml(*, metadata_url: str = "", metadata_xml: str = "", **policy):
+    row = IdentitySettings.load_fresh()
+    row.protocol = IdentitySettings.Protocol.SAML
+    row.saml_metadata_url = metadata_url
+    row.saml_metadata_xml = metadata_xml
+    for name, value in policy.items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory):
+    """The pysaml2 identity provider in its own process, with keys made for this run; its
+    base URL (metadata at /metadata)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import require_service
+    from tests.sso.saml_idp import make_keys
+
+    if not shutil.which("xmlsec1"):
+        require_service("xmlsec1", "apt-get install -y xmlsec1 (pysaml2 signs with it)")
+    folder = tmp_path_factory.mktemp("saml-idp")
+    make_keys(folder)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.sso.saml_idp", str(folder), str(port)],
+        cwd=str(Path(__file__).resolve().parents[2]),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.strip() == "ready", f"the SAML IdP did not start: {line!r}"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def idp_in_process(tmp_path):
+    """The same identity provider, in this process: for crafting responses."""
+    from tests.sso.saml_idp import make_idp, make_keys
+
+    key, cert = make_keys(tmp_path)
+    return make_idp("http://idp.example.test", key, cert)
