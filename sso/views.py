@@ -190,7 +190,12 @@ def setup_at_login(request):
             totp = TOTP.activate(user, form.secret).instance
             RecoveryCodes.activate(user)
         clear_totp_secret(request)
-        record_authentication(request, user, "mfa", id=totp.pk, type=totp.type)
+        # Counted as a fresh (re)authentication: the person typed their password and a code
+        # from the new app seconds ago, so allauth shows the recovery codes next without
+        # asking for the password again.
+        record_authentication(
+            request, user, "mfa", id=totp.pk, type=totp.type, reauthenticated=True
+        )
         from culture import audit
 
         audit.record(user, "mfa.set_up_at_login", subject=user)
