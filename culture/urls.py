@@ -1,8 +1,8 @@
-from django.conf import settings
-from django.contrib import admin
 from allauth.account import views as allauth_account
 from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from allauth.socialaccount.providers.saml import views as saml_views
+from django.conf import settings
+from django.contrib import admin
 from django.urls import include, path
 
 from culture.views import account, health, home, people, site

@@ -163,9 +163,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 request=request,
             )
             raise ImmediateHttpResponse(
-                render(
-                    request, "sso/refused.html", {"reason": reason, "email": email}, status=403
-                )
+                render(request, "sso/refused.html", {"reason": reason, "email": email}, status=403)
             )
         sociallogin.user = person
         sociallogin.account.user = person

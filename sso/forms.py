@@ -128,12 +128,16 @@ class IdentitySettingsForm(forms.ModelForm):
         if data.get("sso_required") and not protocol:
             self.add_error("sso_required", _("Set up an identity provider first."))
         glass = data.get("break_glass")
-        if data.get("sso_required") and glass is not None and not glass.exists():
-            if "break_glass" not in self.from_env:
-                self.add_error(
-                    "break_glass",
-                    _("Name at least one break-glass people admin, for when the provider is down."),
-                )
+        if (
+            data.get("sso_required")
+            and "break_glass" not in self.from_env
+            and glass is not None
+            and not glass.exists()
+        ):
+            self.add_error(
+                "break_glass",
+                _("Name at least one break-glass people admin, for when the provider is down."),
+            )
         return data
 
 

@@ -94,10 +94,10 @@ class LoginView(AllauthLoginView):
         ratelimit.check(request, "login")
         cfg = config.current()
         email = (request.POST.get("username") or "").strip()
-        if cfg.enabled and not request.POST.get("password"):
-            if cfg.domain_matches(email) or (cfg.sso_required and email):
-                next_url = _safe_next(request, request.POST.get("next"))
-                return start_sso(request, next_url=next_url, login_hint=email)
+        to_sso = cfg.domain_matches(email) or (cfg.sso_required and email)
+        if cfg.enabled and not request.POST.get("password") and to_sso:
+            next_url = _safe_next(request, request.POST.get("next"))
+            return start_sso(request, next_url=next_url, login_hint=email)
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -262,11 +262,10 @@ def sso_settings(request):
     row = IdentitySettings.load_fresh()
     cfg = config.load(row)
     form = IdentitySettingsForm(request.POST or None, instance=row, from_env=cfg.from_env)
-    if request.method == "POST":
-        if form.is_valid():
-            services.do_update_identity_settings(by=admin, form=form)
-            messages.success(request, "Single sign-on settings saved.")
-            return redirect("sso:settings")
+    if request.method == "POST" and form.is_valid():
+        services.do_update_identity_settings(by=admin, form=form)
+        messages.success(request, "Single sign-on settings saved.")
+        return redirect("sso:settings")
     context = {
         "form": form,
         "cfg": cfg,

@@ -44,6 +44,8 @@ def totp_code(secret: str = ADMIN_TOTP_SECRET, at: float | None = None) -> str:
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
+
+
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 

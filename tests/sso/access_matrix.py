@@ -94,10 +94,10 @@ CASES = {
     "sso:idp_logout": case(lambda w, x: reverse("sso:idp_logout"), method="post", default=302),
     # The people admins' page, its connection test and its result.
     "sso:settings": case(lambda w, x: reverse("sso:settings"), default=403, people_admin=200),
-    "sso:test": case(lambda w, x: reverse("sso:test"), method="post", default=403, people_admin=302),
-    "sso:test_result": case(
-        lambda w, x: reverse("sso:test_result"), default=403, people_admin=200
+    "sso:test": case(
+        lambda w, x: reverse("sso:test"), method="post", default=403, people_admin=302
     ),
+    "sso:test_result": case(lambda w, x: reverse("sso:test_result"), default=403, people_admin=200),
     # Resetting someone's second factor (a lost phone): people admins only; whoever may not
     # know an inactive person exists gets 404.
     "sso:reset_mfa": case(

@@ -149,12 +149,16 @@ def app_for(server):
             )
             hidden = "".join(
                 f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
-                for k, v in (("id", request["id"]), ("acs", request["acs"]),
-                             ("sp", request["issuer"]), ("relay", relay))
+                for k, v in (
+                    ("id", request["id"]),
+                    ("acs", request["acs"]),
+                    ("sp", request["issuer"]),
+                    ("relay", relay),
+                )
             )
             return page(
                 start_response,
-                f'<!doctype html><title>Test IdP</title><h1>Test IdP</h1>'
+                f"<!doctype html><title>Test IdP</title><h1>Test IdP</h1>"
                 f'<form method="post" action="/login">{hidden}{buttons}</form>',
             )
         if path == "/login" and environ["REQUEST_METHOD"] == "POST":
@@ -178,7 +182,10 @@ def app_for(server):
                 f'<button type="submit">Continue to the application</button></form>',
             )
         if path == "/slo":
-            return page(start_response, "<!doctype html><title>Test IdP</title><p>Logged out of the test IdP</p>")
+            return page(
+                start_response,
+                "<!doctype html><title>Test IdP</title><p>Logged out of the test IdP</p>",
+            )
         return page(start_response, "not found", "404 Not Found", "text/plain")
 
     return app

@@ -101,10 +101,16 @@ def test_the_client_secret_is_stored_encrypted_and_never_shown_again(world, clie
     # Saving again without typing it keeps it.
     admin.post(
         "/settings/sso/",
-        {"protocol": "oidc", "oidc_issuer": "https://idp.example.test/",
-         "oidc_client_id": "culture", "mfa_required": "people_admins"},
+        {
+            "protocol": "oidc",
+            "oidc_issuer": "https://idp.example.test/",
+            "oidc_client_id": "culture",
+            "mfa_required": "people_admins",
+        },
     )
-    assert crypto.decrypt(IdentitySettings.objects.get(pk=1).oidc_client_secret) == "very-secret-value"
+    assert (
+        crypto.decrypt(IdentitySettings.objects.get(pk=1).oidc_client_secret) == "very-secret-value"
+    )
     event = AuditEvent.objects.filter(action="sso.settings_changed").first()
     assert "very-secret-value" not in str(event.detail)
     for url in ("/sso/oidc/company/callback/", "/sso/saml/company/acs/"):

@@ -11,12 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-# python3-saml reads the host from HTTP_HOST, which a browser always sends.
-
 from culture.models import Person
 from tests.sso.conftest import configure_saml
 from tests.sso.saml_idp import metadata_xml, parse_authn_request, signed_response
 
+# The test client sends HTTP_HOST, as browsers do: python3-saml reads the host from it.
 ACS = "http://testserver/sso/saml/company/acs/"
 OUR_ENTITY_ID = "http://testserver/sso/saml/company/metadata/"
 
@@ -82,7 +81,10 @@ def test_a_signed_assertion_for_us_signs_the_person_in(world, saml):
     client = Client(HTTP_HOST="testserver")
     request_id = _start(client)
     answer = signed_response(
-        saml, email="employee@example.test", in_response_to=request_id, acs_url=ACS,
+        saml,
+        email="employee@example.test",
+        in_response_to=request_id,
+        acs_url=ACS,
         audience=OUR_ENTITY_ID,
     )
     response = _post(client, answer)
@@ -94,7 +96,10 @@ def test_an_assertion_changed_after_signing_is_refused(world, saml):
     client = Client(HTTP_HOST="testserver")
     request_id = _start(client)
     answer = signed_response(
-        saml, email="employee@example.test", in_response_to=request_id, acs_url=ACS,
+        saml,
+        email="employee@example.test",
+        in_response_to=request_id,
+        acs_url=ACS,
         audience=OUR_ENTITY_ID,
     )
     xml = base64.b64decode(answer).decode()
@@ -109,7 +114,10 @@ def test_an_assertion_issued_for_another_application_is_refused(world, saml):
     client = Client(HTTP_HOST="testserver")
     request_id = _start(client)
     answer = signed_response(
-        saml, email="employee@example.test", in_response_to=request_id, acs_url=ACS,
+        saml,
+        email="employee@example.test",
+        in_response_to=request_id,
+        acs_url=ACS,
         audience="https://other-app.example.test/saml/metadata",
     )
     response = _post(client, answer)
@@ -121,7 +129,10 @@ def test_a_replayed_response_is_refused(world, saml):
     victim = Client(HTTP_HOST="testserver")
     request_id = _start(victim)
     answer = signed_response(
-        saml, email="employee@example.test", in_response_to=request_id, acs_url=ACS,
+        saml,
+        email="employee@example.test",
+        in_response_to=request_id,
+        acs_url=ACS,
         audience=OUR_ENTITY_ID,
     )
     assert _post(victim, answer).status_code == 302
@@ -143,7 +154,10 @@ def test_an_unsolicited_response_is_refused(world, saml, caplog):
     # IdP-initiated: a validly signed answer to no login of ours (no InResponseTo).
     client = Client(HTTP_HOST="testserver")
     answer = signed_response(
-        saml, email="employee@example.test", in_response_to=None, acs_url=ACS,
+        saml,
+        email="employee@example.test",
+        in_response_to=None,
+        acs_url=ACS,
         audience=OUR_ENTITY_ID,
     )
     assert "InResponseTo" not in base64.b64decode(answer).decode()
@@ -157,7 +171,10 @@ def test_a_deactivated_person_cannot_log_in_through_saml(world, saml):
     client = Client(HTTP_HOST="testserver")
     request_id = _start(client)
     answer = signed_response(
-        saml, email="inactive@example.test", in_response_to=request_id, acs_url=ACS,
+        saml,
+        email="inactive@example.test",
+        in_response_to=request_id,
+        acs_url=ACS,
         audience=OUR_ENTITY_ID,
     )
     response = _post(client, answer)
@@ -170,7 +187,10 @@ def test_someone_unknown_is_refused_through_saml(world, saml):
     client = Client(HTTP_HOST="testserver")
     request_id = _start(client)
     answer = signed_response(
-        saml, email="stranger@example.test", in_response_to=request_id, acs_url=ACS,
+        saml,
+        email="stranger@example.test",
+        in_response_to=request_id,
+        acs_url=ACS,
         audience=OUR_ENTITY_ID,
     )
     response = _post(client, answer)

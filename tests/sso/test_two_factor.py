@@ -90,7 +90,9 @@ def test_someone_required_to_have_a_second_factor_sets_one_up_right_after_the_pa
     done = client.post("/login/two-factor/setup/", {"code": totp_code(secret)})
     assert done.status_code == 302 and done["Location"] == "/account/two-factor/recovery-codes/"
     assert _signed_in(client) == world.people_admin.pk
-    kinds = set(Authenticator.objects.filter(user=world.people_admin).values_list("type", flat=True))
+    kinds = set(
+        Authenticator.objects.filter(user=world.people_admin).values_list("type", flat=True)
+    )
     assert kinds == {"totp", "recovery_codes"}
     assert client.get(done["Location"]).status_code == 200  # the codes, shown right away
 
@@ -119,7 +121,12 @@ def test_a_people_admin_resets_a_lost_second_factor_and_it_is_audited(world, cli
     _password(client, "employee@example.test")
     assert _signed_in(client) == world.employee.pk
     # Nobody else may reset anyone's.
-    assert client_for(world.manager).post(f"/people/{world.people_admin.pk}/two-factor/reset/").status_code == 403
+    assert (
+        client_for(world.manager)
+        .post(f"/people/{world.people_admin.pk}/two-factor/reset/")
+        .status_code
+        == 403
+    )
 
 
 def test_failed_codes_are_limited_per_person(world, settings):
@@ -138,4 +145,7 @@ def test_the_login_page_and_the_setup_page_keep_the_strict_csp(world):
     response = client.get("/login/")
     policy = response["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy and "unsafe-inline" not in policy
-    assert re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", response.content.decode()) is None
+    assert (
+        re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", response.content.decode())
+        is None
+    )
