@@ -35,6 +35,14 @@ def test_a_person_logs_in_through_the_saml_identity_provider(world, browse, saml
     page.get_by_role("button", name="Continue to the application").click()
     page.wait_for_url(session.base_url + "/")
     assert "Hello, Eli" in page.content()
+    # Logging out ends our session and offers the IdP's single logout.
+    page.locator("details.account-menu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login/"))
+    assert "/login/" in page.request.get(session.base_url + "/").url
+    page.get_by_role("button", name="Log out of the identity provider too").click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/slo\?SAMLRequest="))
+    assert "Logged out of the test IdP" in page.content()
     session.assert_clean()
 
 
