@@ -76,7 +76,7 @@ class IdentitySettingsForm(forms.ModelForm):
         widgets = {
             "saml_metadata_xml": forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
             "email_domains": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
-            "break_glass": forms.CheckboxSelectMultiple,
+            "break_glass": forms.SelectMultiple(attrs={"size": 4}),
         }
 
     def __init__(self, *args, from_env: set[str] = frozenset(), **kwargs):

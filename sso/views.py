@@ -9,6 +9,7 @@ product and its tests use ("login", "logout") are these views, which allauth als
 from __future__ import annotations
 
 import base64
+import json
 import time
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -256,6 +257,43 @@ def _urls(request, cfg) -> dict:
     }
 
 
+class _Group:
+    """Some of a form's fields, for templates/_form_fields.html (one fieldset each)."""
+
+    def __init__(self, form, names):
+        self._fields = [form[name] for name in names if name in form.fields]
+
+    def visible_fields(self):
+        return self._fields
+
+    def hidden_fields(self):
+        return []
+
+    def non_field_errors(self):
+        return []
+
+
+FIELDSETS = [
+    ("Identity provider", "", ["protocol"]),
+    (
+        "OpenID Connect",
+        "Okta, Microsoft Entra ID, Google Workspace, Keycloak, Authentik: any issuer with "
+        "discovery.",
+        ["oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_trust_emails"],
+    ),
+    (
+        "SAML 2.0",
+        "The identity provider's metadata, by URL (read again every 4 hours) or pasted.",
+        ["saml_metadata_url", "saml_metadata_xml", "saml_idp_entity_id", "saml_sp_entity_id"],
+    ),
+    (
+        "Who logs in how",
+        "",
+        ["email_domains", "create_people", "sso_required", "break_glass", "mfa_required"],
+    ),
+]
+
+
 @require_http_methods(["GET", "POST"])
 def sso_settings(request):
     admin = access.require_people_admin(request.user)
@@ -268,6 +306,7 @@ def sso_settings(request):
         return redirect("sso:settings")
     context = {
         "form": form,
+        "fieldsets": [(legend, about, _Group(form, names)) for legend, about, names in FIELDSETS],
         "cfg": cfg,
         "urls": _urls(request, cfg),
         "secret_unreadable": cfg.oidc_secret_unreadable,
@@ -310,4 +349,7 @@ def sso_test_result(request):
     result = request.session.get(TEST_RESULT_SESSION_KEY)
     if result is not None and not isinstance(result, dict):
         raise PermissionDenied
-    return render(request, "sso/test_result.html", {"result": result})
+    claims = ""
+    if result and result.get("claims"):
+        claims = json.dumps(result["claims"].get("extra_data"), indent=2, default=str)
+    return render(request, "sso/test_result.html", {"result": result, "claims": claims})

@@ -8,14 +8,13 @@
     if (!form) return;
     var domains = form.getAttribute("data-sso-domains").split(",");
     var email = form.querySelector("input[name=username]");
-    var password = form.querySelector("input[name=password]");
     var hint = document.getElementById("sso-domain-hint");
     if (!email || !hint) return;
     function update() {
       var domain = email.value.trim().toLowerCase().split("@")[1] || "";
       var sso = domains.indexOf(domain) !== -1;
+      // Only a hint: break-glass accounts in the same domain still type their password.
       hint.hidden = !sso;
-      if (password) password.closest(".field").hidden = sso;
     }
     email.addEventListener("input", update);
     update();

@@ -153,3 +153,17 @@ def test_people_admins_and_only_they_open_the_sso_page(world, client_for):
     assert client_for(world.people_admin).get("/settings/sso/").status_code == 200
     assert client_for(world.manager).get("/settings/sso/").status_code == 403
     assert OIDC_SECRET  # the provider fixture's secret is a test value, never a real one
+
+
+def test_sso_reencrypt_moves_the_stored_secret_to_the_first_key(world, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    configure_oidc(ISSUER)
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    call_command("sso_reencrypt")
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    stored = IdentitySettings.objects.get(pk=1).oidc_client_secret
+    assert crypto.decrypt(stored) == OIDC_SECRET
