@@ -153,7 +153,7 @@ def load(row: IdentitySettings | None = None) -> Config:
         cfg.break_glass_emails = {
             e.strip().lower() for e in env["SSO_BREAK_GLASS"].split(",") if e.strip()
         }
-    else:
+    elif not row._state.adding:  # a saved row (the unsaved defaults have no list)
         cfg.break_glass_ids = set(row.break_glass.values_list("pk", flat=True))
     return cfg
 

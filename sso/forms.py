@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.core.exceptions import ValidationError
@@ -102,6 +104,13 @@ class IdentitySettingsForm(forms.ModelForm):
             return self.instance.oidc_client_secret
         return crypto.encrypt(typed) if typed else self.instance.oidc_client_secret
 
+    def clean_email_domains(self) -> str:
+        domains = (self.cleaned_data.get("email_domains") or "").replace(",", "\n").split()
+        bad = [d for d in domains if not re.fullmatch(r"@?[a-z0-9-]+(\.[a-z0-9-]+)+", d.lower())]
+        if bad:
+            raise ValidationError(_("Not a domain: %(bad)s"), params={"bad": ", ".join(bad)})
+        return "\n".join(d.lower().lstrip("@") for d in domains)
+
     def clean_oidc_issuer(self) -> str:
         return (self.cleaned_data.get("oidc_issuer") or "").rstrip("/")
 
@@ -114,8 +123,6 @@ class IdentitySettingsForm(forms.ModelForm):
             for name in ("oidc_issuer", "oidc_client_id"):
                 if not data.get(name):
                     self.add_error(name, _("Needed for OpenID Connect."))
-            if not data.get("oidc_client_secret"):
-                self.add_error("oidc_client_secret", _("Needed for OpenID Connect."))
         elif protocol == IdentitySettings.Protocol.SAML:
             url, xml = data.get("saml_metadata_url"), data.get("saml_metadata_xml")
             if not url and not xml:
@@ -125,7 +132,7 @@ class IdentitySettingsForm(forms.ModelForm):
                     config.parse_metadata_xml(xml, data.get("saml_idp_entity_id") or None)
                 except ValueError as exc:
                     self.add_error("saml_metadata_xml", str(exc))
-        if data.get("sso_required") and not protocol:
+        if data.get("sso_required") and protocol in (None, "", IdentitySettings.Protocol.NONE):
             self.add_error("sso_required", _("Set up an identity provider first."))
         glass = data.get("break_glass")
         if (

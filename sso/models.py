@@ -18,7 +18,7 @@ from culture.models import Person
 
 class IdentitySettings(models.Model):
     class Protocol(models.TextChoices):
-        NONE = "", "None: passwords only"
+        NONE = "none", "None: passwords only"
         OIDC = "oidc", "OpenID Connect"
         SAML = "saml", "SAML 2.0"
 
@@ -27,7 +27,7 @@ class IdentitySettings(models.Model):
         PEOPLE_ADMINS = "people_admins", "People admins"
         EVERYONE = "everyone", "Everyone who logs in with a password"
 
-    protocol = models.CharField(max_length=8, choices=Protocol.choices, blank=True, default="")
+    protocol = models.CharField(max_length=8, choices=Protocol.choices, default=Protocol.NONE)
     # OpenID Connect
     oidc_issuer = models.URLField(
         "issuer URL",
@@ -107,10 +107,15 @@ class IdentitySettings(models.Model):
     @classmethod
     def load(cls) -> IdentitySettings:
         """The row, read once per request (the login page, the adapters and the stages all
-        ask)."""
+        ask). Before anyone saved the page there is none: the defaults, unsaved, so that no
+        GET writes (the login page is the first to ask)."""
         from culture.middleware import once_per_request
 
-        return once_per_request("identity_settings", cls.load_fresh)
+        return once_per_request("identity_settings", cls.load_or_default)
+
+    @classmethod
+    def load_or_default(cls) -> IdentitySettings:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     @classmethod
     def load_fresh(cls) -> IdentitySettings:

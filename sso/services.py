@@ -11,7 +11,7 @@ from sso.models import IdentitySettings
 
 def do_update_identity_settings(*, by: Person, form) -> IdentitySettings:
     with transaction.atomic():
-        IdentitySettings.objects.select_for_update().filter(pk=1).first()
+        IdentitySettings.objects.select_for_update().filter(pk=1).first()  # one at a time
         obj = form.save(commit=False)
         obj.updated_by = by
         obj.save()

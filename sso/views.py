@@ -297,7 +297,7 @@ FIELDSETS = [
 @require_http_methods(["GET", "POST"])
 def sso_settings(request):
     admin = access.require_people_admin(request.user)
-    row = IdentitySettings.load_fresh()
+    row = IdentitySettings.load_or_default()
     cfg = config.load(row)
     form = IdentitySettingsForm(request.POST or None, instance=row, from_env=cfg.from_env)
     if request.method == "POST" and form.is_valid():
