@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,28 +14,135 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='IdentitySettings',
+            name="IdentitySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('protocol', models.CharField(choices=[('none', 'None: passwords only'), ('oidc', 'OpenID Connect'), ('saml', 'SAML 2.0')], default='none', max_length=8)),
-                ('oidc_issuer', models.URLField(blank=True, help_text="The identity provider's issuer; its /.well-known/openid-configuration is read from there.", verbose_name='issuer URL')),
-                ('oidc_client_id', models.CharField(blank=True, max_length=255, verbose_name='client ID')),
-                ('oidc_client_secret', models.TextField(blank=True, help_text='Encrypted (sso/crypto.py); never shown again.')),
-                ('oidc_trust_emails', models.BooleanField(default=False, help_text='Accept an email address the provider does not mark email_verified (some company directories, Entra ID among them, never send it).', verbose_name="trust the provider's email addresses")),
-                ('saml_metadata_url', models.URLField(blank=True, verbose_name='IdP metadata URL')),
-                ('saml_metadata_xml', models.TextField(blank=True, verbose_name='IdP metadata XML')),
-                ('saml_idp_entity_id', models.CharField(blank=True, help_text='Only when the metadata describes several identity providers.', max_length=255, verbose_name='IdP entity ID')),
-                ('saml_sp_entity_id', models.CharField(blank=True, help_text='Leave empty to use our metadata URL, shown below.', max_length=255, verbose_name='our entity ID (SP)')),
-                ('email_domains', models.TextField(blank=True, help_text="The company's email domains, one per line: an address typed on the login page in one of them goes to single sign-on.")),
-                ('create_people', models.BooleanField(default=False, help_text='Someone the provider vouches for but who is not in Culture yet gets a person (no team, no manager: a people admin sets those). Off: they are refused, and people come from the import or from provisioning.', verbose_name='create people on first login')),
-                ('sso_required', models.BooleanField(default=False, help_text='Password login is off for everyone but the break-glass accounts below, who must also use two-factor login.', verbose_name='require single sign-on')),
-                ('mfa_required', models.CharField(choices=[('nobody', 'Nobody (people may still turn it on)'), ('people_admins', 'People admins'), ('everyone', 'Everyone who logs in with a password')], default='people_admins', max_length=16, verbose_name='require two-factor login for')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('break_glass', models.ManyToManyField(blank=True, help_text='People admins who may still log in with a password and a second factor when single sign-on is required (for when the identity provider is down).', related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='break-glass accounts')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "protocol",
+                    models.CharField(
+                        choices=[
+                            ("none", "None: passwords only"),
+                            ("oidc", "OpenID Connect"),
+                            ("saml", "SAML 2.0"),
+                        ],
+                        default="none",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "oidc_issuer",
+                    models.URLField(
+                        blank=True,
+                        help_text="The identity provider's issuer; its /.well-known/openid-configuration is read from there.",
+                        verbose_name="issuer URL",
+                    ),
+                ),
+                (
+                    "oidc_client_id",
+                    models.CharField(blank=True, max_length=255, verbose_name="client ID"),
+                ),
+                (
+                    "oidc_client_secret",
+                    models.TextField(
+                        blank=True, help_text="Encrypted (sso/crypto.py); never shown again."
+                    ),
+                ),
+                (
+                    "oidc_trust_emails",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Accept an email address the provider does not mark email_verified (some company directories, Entra ID among them, never send it).",
+                        verbose_name="trust the provider's email addresses",
+                    ),
+                ),
+                ("saml_metadata_url", models.URLField(blank=True, verbose_name="IdP metadata URL")),
+                (
+                    "saml_metadata_xml",
+                    models.TextField(blank=True, verbose_name="IdP metadata XML"),
+                ),
+                (
+                    "saml_idp_entity_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Only when the metadata describes several identity providers.",
+                        max_length=255,
+                        verbose_name="IdP entity ID",
+                    ),
+                ),
+                (
+                    "saml_sp_entity_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Leave empty to use our metadata URL, shown below.",
+                        max_length=255,
+                        verbose_name="our entity ID (SP)",
+                    ),
+                ),
+                (
+                    "email_domains",
+                    models.TextField(
+                        blank=True,
+                        help_text="The company's email domains, one per line: an address typed on the login page in one of them goes to single sign-on.",
+                    ),
+                ),
+                (
+                    "create_people",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Someone the provider vouches for but who is not in Culture yet gets a person (no team, no manager: a people admin sets those). Off: they are refused, and people come from the import or from provisioning.",
+                        verbose_name="create people on first login",
+                    ),
+                ),
+                (
+                    "sso_required",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Password login is off for everyone but the break-glass accounts below, who must also use two-factor login.",
+                        verbose_name="require single sign-on",
+                    ),
+                ),
+                (
+                    "mfa_required",
+                    models.CharField(
+                        choices=[
+                            ("nobody", "Nobody (people may still turn it on)"),
+                            ("people_admins", "People admins"),
+                            ("everyone", "Everyone who logs in with a password"),
+                        ],
+                        default="people_admins",
+                        max_length=16,
+                        verbose_name="require two-factor login for",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "break_glass",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="People admins who may still log in with a password and a second factor when single sign-on is required (for when the identity provider is down).",
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="break-glass accounts",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'identity settings',
+                "verbose_name_plural": "identity settings",
             },
         ),
     ]
