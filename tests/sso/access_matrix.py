@@ -35,11 +35,22 @@ CASES = {
     # A person's own second factors.
     "mfa_index": case(lambda w, x: reverse("mfa_index")),
     "mfa_activate_totp": case(lambda w, x: reverse("mfa_activate_totp"), default=302),
-    "mfa_deactivate_totp": case(lambda w, x: reverse("mfa_deactivate_totp"), default=404),
-    "mfa_deactivate_totp#active": case(
-        lambda w, x: reverse("mfa_deactivate_totp"), setup=_totp, default=404, employee=302
+    # 404 without an authenticator app; with one (the people admin persona has one, as people
+    # admins must), first a recent login.
+    "mfa_deactivate_totp": case(
+        lambda w, x: reverse("mfa_deactivate_totp"), default=404, people_admin=302
     ),
-    "mfa_reauthenticate": case(lambda w, x: reverse("mfa_reauthenticate"), default=302),
+    "mfa_deactivate_totp#active": case(
+        lambda w, x: reverse("mfa_deactivate_totp"),
+        setup=_totp,
+        default=404,
+        employee=302,
+        people_admin=302,
+    ),
+    # Confirming it is you with a second factor: for those who have one.
+    "mfa_reauthenticate": case(
+        lambda w, x: reverse("mfa_reauthenticate"), default=302, people_admin=200
+    ),
     # Nothing to show or download before a second factor exists.
     "mfa_view_recovery_codes": case(lambda w, x: reverse("mfa_view_recovery_codes"), default=404),
     "mfa_generate_recovery_codes": case(
