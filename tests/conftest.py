@@ -34,7 +34,12 @@ PASSWORD = "correct-horse-battery"
 # factor of people admins by default, so build_world gives them one, and tests that log in
 # through the form type the code `totp_code` computes, as the person's phone would.
 ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-TOTP_SECRETS = {"admin@example.test": ADMIN_TOTP_SECRET}
+# Tests that give another persona an app use theirs from here, so the browser login helper
+# can answer for them too (tests/sso/access_matrix.py gives the employee one).
+TOTP_SECRETS = {
+    "admin@example.test": ADMIN_TOTP_SECRET,
+    "employee@example.test": "JBSWY3DPEHPK3PXPKRSXG5CTMVRXEZLU",
+}
 
 
 def totp_code(secret: str = ADMIN_TOTP_SECRET, at: float | None = None) -> str:

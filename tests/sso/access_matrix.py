@@ -18,7 +18,9 @@ SETUP_FIRST = {"anonymous": 302, "inactive": 302}
 def _totp(w):
     from allauth.mfa.totp.internal.auth import TOTP
 
-    TOTP.activate(w.employee, "JBSWY3DPEHPK3PXP")
+    from tests.conftest import TOTP_SECRETS
+
+    TOTP.activate(w.employee, TOTP_SECRETS[w.employee.email])
     return {}
 
 
