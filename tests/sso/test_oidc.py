@@ -154,3 +154,20 @@ def test_a_people_admin_tests_the_connection_and_sees_the_claims_without_signing
     assert "email_verified" in text  # the claims as received
     # Nobody was signed in: the admin is still the admin.
     assert "Ada" in admin.page.request.get(admin.base_url + "/").text()
+
+
+def test_an_address_in_the_companys_domain_with_no_password_goes_to_the_provider(
+    world, browse, oidc_provider
+):
+    configure_oidc(oidc_provider, email_domains="example.test")
+    session = browse()
+    page = session.page
+    session.visit("/login/")
+    page.get_by_label("Email").fill("employee@example.test")
+    assert page.locator("#sso-domain-hint").is_visible()
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"^http://localhost:\d+/oauth2/authorize"))
+    assert "login_hint=employee%40example.test" in page.url
+    page.get_by_role("button", name="Authorize as eli").click()
+    page.wait_for_url(session.base_url + "/")
+    assert "Hello, Eli" in page.content()

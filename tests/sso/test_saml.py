@@ -205,3 +205,31 @@ def test_someone_unknown_is_refused_through_saml(world, saml):
     assert response.status_code == 403
     assert "nobody in Culture has that address" in response.content.decode()
     assert not Person.objects.filter(email="stranger@example.test").exists()
+
+
+def test_a_people_admin_tests_the_saml_connection_without_signing_anyone_in(
+    world, saml, client_for
+):
+    admin = client_for(world.people_admin)
+    admin.defaults["HTTP_HOST"] = "testserver"
+    leaving = admin.post("/settings/sso/test/")
+    request = parse_authn_request(
+        parse_qs(urlsplit(leaving.context["url"]).query)["SAMLRequest"][0]
+    )
+    answer = signed_response(
+        saml,
+        email="employee@example.test",
+        in_response_to=request["id"],
+        acs_url=ACS,
+        audience=OUR_ENTITY_ID,
+    )
+    response = _post(admin, answer)
+    assert response.status_code == 302 and response["Location"] == "/settings/sso/test/result/"
+    assert _signed_in(admin) == world.people_admin.pk  # still the admin
+    page = admin.get("/settings/sso/test/result/").content.decode()
+    assert "The connection works" in page and "sign in Eli Employee" in page
+    assert "employee@example.test" in page
+
+
+def test_only_a_people_admin_can_start_a_connection_test(world, saml, client_for):
+    assert client_for(world.manager).post("/settings/sso/test/").status_code == 403
