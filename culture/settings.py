@@ -311,6 +311,9 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Culture")
+# The code of the 30 s step before or after is accepted too (RFC 6238 section 5.2): a phone's
+# clock drifts, and a code typed as its step ends arrives in the next. Each code works once.
+MFA_TOTP_TOLERANCE = 1
 # WebAuthn needs a secure origin; plain http is allowed only when HTTPS is off (make run, tests).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 # Fernet keys for secrets at rest (sso/crypto.py); unset, one is derived from SECRET_KEY.
