@@ -22,6 +22,7 @@ SITE_URLS = (
     "people:import",
     "audit_log",
     "password_change",
+    "mfa_index",
     "logout",
 )
 

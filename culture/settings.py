@@ -75,8 +75,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",  # allauth's security-key list uses it
     "django_htmx",
     "axes",
+    # Login, single sign-on and two-factor login (issue 21; sso/ is where they meet ours).
+    "sso",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # allauth's request context (no query of its own) and its ImmediateHttpResponse.
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -270,6 +281,64 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Login through django-allauth (sso/: adapters, stages, the login form) --------------------
+# The password form, the second factor and single sign-on are allauth's flows in our pages;
+# sso.adapters says who may log in. Nobody signs themselves up.
+ACCOUNT_ADAPTER = "sso.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"login": "sso.forms.LoginForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+# Sessions last SESSION_COOKIE_AGE, as before (no "remember me" box).
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# allauth's own limits: the login form's ("login", per address) is culture.ratelimit's
+# login.ip, checked by our view; failed passwords are django-axes' (per account and address;
+# sso.adapters.AccountAdapter.pre_authenticate explains). allauth keeps "login_failed" for
+# the second-factor codes (10 a minute per address, 5 per 5 minutes per person) and its
+# "reauthenticate" limit. The rest are for allauth pages not mounted here.
+ACCOUNT_RATE_LIMITS = {"login": None}
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a login is a POST (sso.views.sso_start)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # sso.adapters matches people by email itself
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# Second factors: authenticator apps (TOTP), passkeys and security keys (WebAuthn) and recovery
+# codes. Emails are the company's (import, invitation, SSO), so none waits for verification.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Culture")
+# The code of the 30 s step before or after is accepted too (RFC 6238 section 5.2): a phone's
+# clock drifts, and a code typed as its step ends arrives in the next. Each code works once.
+MFA_TOTP_TOLERANCE = 1
+# WebAuthn needs a secure origin; plain http is allowed only when HTTPS is off (make run, tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
+# Fernet keys for secrets at rest (sso/crypto.py); unset, one is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "")
+# Single sign-on from the environment (sso/config.py): these win over the settings page.
+SSO_ENV = {
+    name: os.environ[name]
+    for name in (
+        "SSO_OIDC_ISSUER",
+        "SSO_OIDC_CLIENT_ID",
+        "SSO_OIDC_CLIENT_SECRET",
+        "SSO_OIDC_TRUST_EMAILS",
+        "SSO_SAML_METADATA_URL",
+        "SSO_SAML_METADATA_FILE",
+        "SSO_SAML_IDP_ENTITY_ID",
+        "SSO_SAML_SP_ENTITY_ID",
+        "SSO_EMAIL_DOMAINS",
+        "SSO_CREATE_PEOPLE",
+        "SSO_REQUIRED",
+        "SSO_BREAK_GLASS",
+        "MFA_REQUIRED",
+    )
+    if os.environ.get(name)
+}
+
 # The client's address (culture.middleware.client_ip), one answer for the audit log, the
 # lock-out and the rate limits: REMOTE_ADDR, or behind PROXY_COUNT reverse proxies the
 # address the outermost one appended to X-Forwarded-For.
@@ -284,6 +353,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# The account a failure counts against: the login form's "username" field, or the "email"
+# allauth passes to authenticate() (sso.axes).
+AXES_USERNAME_CALLABLE = "sso.axes.username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Without it axes reads REMOTE_ADDR (django-ipware is not installed), which behind a proxy

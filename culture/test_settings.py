@@ -19,3 +19,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Rate-limit counts are forgotten before each test (tests/conftest.py); each pytest-xdist
 # worker keeps its own, so that one worker's reset or requests never touch another's.
 RATE_LIMIT_PREFIX = f"rl-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# The same for everything else in the cache (allauth's used second-factor codes and its
+# limits among them): each worker's test database numbers people from 1, so one worker's
+# "code 123456 used by person 10" must not refuse another's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES["default"]["KEY_PREFIX"] = f"{CACHES['default'].get('KEY_PREFIX', 'culture')}-{_worker}"  # noqa: F405
+# allauth's limit on wrong second-factor codes counts per address as well as per person; every
+# test's browser and client come from 127.0.0.1 and share Redis across pytest-xdist workers,
+# so one test's deliberate wrong codes would refuse another's right one. The per-person limit
+# (5 in 5 minutes, tests/sso/test_two_factor.py) is kept; the per-address one is raised.
+ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login_failed": "1000/m/ip,5/300s/key"}  # noqa: F405

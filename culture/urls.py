@@ -1,9 +1,12 @@
+from allauth.account import views as allauth_account
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
+from allauth.socialaccount.providers.saml import views as saml_views
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from culture.views import account, health, home, people, provisioning, site
+from sso import views as sso_views
 
 people_patterns = (
     [
@@ -41,8 +44,41 @@ urlpatterns = [
     path("audit/", site.audit_log, name="audit_log"),
     path("notifications/", site.notifications, name="notifications"),
     path("notifications/read/", site.notifications_read, name="notifications_read"),
-    path("login/", account.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Logging in is allauth's flow (sso/): only the parts of allauth the product uses are
+    # mounted, each here by name; signup, email management, login by code, allauth's
+    # password pages and its provider pickers are not. The product's names come first (they
+    # resolve); allauth's names for the same views follow, for allauth's own redirects.
+    path("login/", sso_views.LoginView.as_view(), name="login"),
+    path("login/", sso_views.LoginView.as_view(), name="account_login"),
+    path("logout/", sso_views.logout, name="logout"),
+    path("logout/", sso_views.logout, name="account_logout"),
+    path("login/two-factor/setup/", sso_views.setup_at_login, name="login_mfa_setup"),
+    path(
+        "account/reauthenticate/",
+        allauth_account.reauthenticate,
+        name="account_reauthenticate",
+    ),
+    # Two-factor login: authenticate at login, and a person's own authenticators.
+    path("account/two-factor/", include("allauth.mfa.urls")),
+    # The identity provider's way back (the URLs a people admin pastes into it).
+    path(
+        "sso/oidc/<str:provider_id>/callback/",
+        oidc_views.callback,
+        name="openid_connect_callback",
+    ),
+    path("sso/saml/<str:organization_slug>/acs/", saml_views.acs, name="saml_acs"),
+    path(
+        "sso/saml/<str:organization_slug>/acs/finish/",
+        saml_views.finish_acs,
+        name="saml_finish_acs",
+    ),
+    path("sso/saml/<str:organization_slug>/sls/", saml_views.sls, name="saml_sls"),
+    path(
+        "sso/saml/<str:organization_slug>/metadata/",
+        saml_views.metadata,
+        name="saml_metadata",
+    ),
+    path("", include("sso.urls")),
     path("password/change/", account.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
     path(

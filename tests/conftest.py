@@ -30,6 +30,32 @@ from django.contrib.auth.hashers import make_password
 from culture.models import CompanySettings, Person, Team
 
 PASSWORD = "correct-horse-battery"
+# The people admin persona's authenticator app (issue 21): the company requires a second
+# factor of people admins by default, so build_world gives them one, and tests that log in
+# through the form type the code `totp_code` computes, as the person's phone would.
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# Tests that give another persona an app use theirs from here, so the browser login helper
+# can answer for them too (tests/sso/access_matrix.py gives the employee one).
+TOTP_SECRETS = {
+    "admin@example.test": ADMIN_TOTP_SECRET,
+    "employee@example.test": "JBSWY3DPEHPK3PXPKRSXG5CTMVRXEZLU",
+}
+
+
+def totp_code(secret: str = ADMIN_TOTP_SECRET, at: float | None = None) -> str:
+    """The code an authenticator app shows now (or at `at`) for `secret` (RFC 6238). Now,
+    with under 2 s of its step left, the next step's: it will still be good when it arrives
+    (the settings accept one step either side)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    when = at or time.time()
+    if at is None and when % 30 > 28:
+        when += 2
+    return format_hotp_value(hotp_value(secret, int(when // 30)))
+
+
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 
@@ -183,6 +209,9 @@ def build_world() -> World:
         job_family="People",
         title="Head of People",
     )
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(people_admin, ADMIN_TOTP_SECRET)
     return World(
         ceo=ceo,
         skip_level=skip_level,
@@ -209,6 +238,21 @@ def _fresh_rate_limits():
 
     with contextlib.suppress(Exception):  # no cache to reach (a test that stops Redis)
         ratelimit.reset()
+        _forget_allauth_cache()
+
+
+def _forget_allauth_cache() -> None:
+    """allauth keeps its limits and the second-factor codes already used in the cache; people
+    are numbered from 1 in every test's database, so "code 123456 used by person 10" from one
+    test would refuse the next test's person 10 within the same 30 seconds."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("allauth*"), count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture

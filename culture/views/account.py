@@ -1,32 +1,26 @@
-"""Login, logout, password change and reset (the reset form doubles as the invitation)."""
+"""Password change and reset (the reset form doubles as the invitation), and the Django
+admin's login. Logging in and out: sso/views.py (allauth)."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
 
 from culture import ratelimit
-from culture.forms import LedgerPasswordResetForm
-
-
-@method_decorator(login_not_required, name="dispatch")
-class LoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        ratelimit.check(request, "login")
-        return super().post(request, *args, **kwargs)
+from sso.forms import PasswordResetForm
 
 
 @login_not_required
 def admin_login(request):
-    """The Django admin's login form, which answers without a login too: its posts count
-    against the same per-address limit as the product's login form."""
-    from django.contrib import admin
+    """The Django admin's login: the product's login page, so that the admin is reached only
+    through the same password policy, second factor and single sign-on rules."""
+    from django.shortcuts import redirect
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-    if request.method == "POST":
-        ratelimit.check(request, "login")
-    return admin.site.login(request)
+    target = request.GET.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -43,7 +37,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
-    form_class = LedgerPasswordResetForm
+    form_class = PasswordResetForm
 
     def form_valid(self, form):
         # Counted for the address typed, whether anyone has it or not: the answer (sent, or

@@ -38,6 +38,8 @@ EXCEPTIONS = {
     "readyz": "a probe for the load balancer (does the database answer?), not a page",
     "scim:service_provider_config": "SCIM's description of itself, for identity providers "
     "(RFC 7643 §5 has it answer without a token); a machine's endpoint, not a page",
+    "mfa_list_webauthn": "the two-factor page links a person's security keys once they have "
+    "one; with none it links straight to adding one (mfa_add_webauthn)",
 }
 # For one persona only: the page is linked for the others who may open it, and checked there.
 PERSONA_EXCEPTIONS = {

@@ -282,6 +282,7 @@ TYPED_TEXT = {
     "readers": "",
     "people": "peer@example.test",
     "overrides": "",  # pay policy: one "Job family: percentile" per line
+    "email_domains": "example.test",  # single sign-on: the company's email domains
 }
 
 
