@@ -147,6 +147,50 @@ def test_a_changed_rating_shows_its_history(world, client_for, memo):
     assert html.index("-3, Too expensive for now.") < html.index("+4, The test changed my mind.")
 
 
+def test_every_score_group_escapes_names_and_reasons_and_says_how_often_a_rating_changed(
+    world, client_for, memo
+):
+    from decisions import services
+
+    odd = make_person(name="Zoë <O'Hara> & Co", team=world.team)
+    make_rating(memo, odd, -7, 'Too early: <script>alert("x")</script> & "quotes"\nnext line')
+    for i, score in enumerate([3, 3, 3, 3, 3, 0, 10, -10]):
+        make_rating(memo, make_person(name=f"Rater {i}", team=world.team), score)
+    twice = make_person(name="Changes Mind", team=world.team)
+    for score, reason in [
+        (-2, "First, <i>honest</i>."),
+        (5, "Second thought."),
+        (4, "Third & final."),
+    ]:
+        services.do_rate(memo_id=memo.pk, by=twice, score=score, reason=reason)
+    html = client_for(world.peer).get(memo.get_absolute_url()).content.decode()
+    groups = re.findall(r'<li class="reason-group" id="reasons-(-?\d+)">', html)
+    assert groups == ["-10", "-7", "0", "3", "4", "10"]
+    assert '<h4 class="score-label neg">-7 <span class="muted small">(1)</span></h4>' in html
+    assert '<h4 class="score-label zero">0 <span class="muted small">(1)</span></h4>' in html
+    assert '<h4 class="score-label pos">+3 <span class="muted small">(5)</span></h4>' in html
+    assert "<script>alert" not in html and "<i>honest" not in html
+    assert "<strong>Zoë &lt;O&#x27;Hara&gt; &amp; Co</strong>" in html
+    assert (
+        '<span class="pre-line">Too early: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; '
+        "&amp; &quot;quotes&quot;\nnext line</span>" in html
+    )
+    assert "changed 2 times" in html and "First, &lt;i&gt;honest&lt;/i&gt;." in html
+    # +3 has five reasons, three shown; the link works with and without htmx.
+    url = memo.get_absolute_url()
+    assert (
+        f'<a class="button secondary small" href="{url}?score=3#reasons-3" '
+        f'hx-get="{url}?score=3" hx-target="#reasons-3" hx-swap="outerHTML">'
+        "Show all 5 reasons at +3</a>" in html
+    )
+    part = client_for(world.peer).get(
+        url + "?score=3", headers={"HX-Request": "true", "HX-Target": "reasons-3"}
+    )
+    text = part.content.decode()
+    assert text.strip().startswith('<li class="reason-group" id="reasons-3">')
+    assert text.count("<strong>Rater ") == 5 and "Show all" not in text
+
+
 def test_reading_a_confidential_memo_is_audited(world, client_for):
     from culture.models import AuditEvent
 
