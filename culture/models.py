@@ -17,11 +17,29 @@ from django.utils import timezone
 
 # --- Teams ------------------------------------------------------------------------------
 
+# A <select> of every team is usable (and small) for a modest number of teams; past this many
+# (1,000 teams at 10,000 people: 60 KB a page) a team filter is a text field instead.
+TEAM_SELECT_LIMIT = 60
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_select(self, limit: int = TEAM_SELECT_LIMIT) -> list[Team] | None:
+        """Every team (name and slug), for a filter's <select>; None past `limit` teams,
+        where the filter is a text field matching the name. One query of limit + 1 rows."""
+        teams = list(self.only("name", "slug")[: limit + 1])
+        return teams if len(teams) <= limit else None
+
+    def named(self, text: str):
+        """The team a filter names: by slug (a <select>) or by name (the text field)."""
+        return self.filter(Q(slug=text) | Q(name__iexact=text))
+
 
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from culture.models import Notification
 from decisions.models import Comment, FeedPost, Invitation, Memo, Rating
-from tests.conftest import make_person, run_jobs
+from tests.conftest import make_person, make_team, run_jobs
 from tests.decisions.conftest import make_comment, make_memo, make_rating
 from tests.feedback.servers import db_url_for_tests
 
@@ -466,8 +466,7 @@ def test_feed_filters_by_state_team_captain_and_waiting_for_my_rating(world, cli
 
 
 def test_past_60_teams_the_feed_team_filter_is_a_text_field_matching_the_name(world, client_for):
-    from culture.models import Team
-    from culture.views.people import TEAM_SELECT_LIMIT
+    from culture.models import TEAM_SELECT_LIMIT, Team
 
     make_memo(captain=world.outsider, title="Gamma idea", teams=[world.other_team])
     make_memo(captain=world.employee, title="Alpha idea", teams=[world.team])
@@ -529,6 +528,65 @@ def test_a_hidden_spread_stays_hidden_on_feed_cards_until_the_window_closes(
         assert "spread hidden until the window closes" in html
 
 
+def test_feed_cards_escape_every_text_and_show_state_confidentiality_teams_and_spread(
+    world, client_for
+):
+    today = timezone.localdate()
+    odd = make_team(name='R&D <"core">', slug="r-d-core")
+    captain = make_person(name="Zoë <O'Hara> & Co", team=world.team)
+    hostile = make_memo(captain=captain, title='<b>"Q&A"</b> & more', teams=[world.team, odd])
+    make_memo(captain=world.manager, title="Secret", confidential=True, readers=[world.employee])
+    make_memo(
+        captain=world.manager,
+        title="Ballot",
+        hide_spread=True,
+        decide_by=today + timedelta(days=3),
+    )
+    went_well = make_memo(
+        captain=world.manager, title="Party", state=S.OUTCOME, outcome=Memo.Outcome.WENT_WELL
+    )
+    make_memo(captain=world.manager, title="Sunshine", state=S.OUTCOME, outcome="did_not")
+    for memo, scores in [(hostile, [4]), (went_well, [4, -2, 9])]:
+        for score in scores:
+            make_rating(memo, make_person(team=world.team), score)
+    ballot = Memo.objects.get(title="Ballot")
+    for score in (1, 2):
+        make_rating(ballot, make_person(team=world.team), score)
+    html = client_for(world.employee).get(reverse("decisions:index")).content.decode()
+    cards = {
+        re.search(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', card).group(1): card
+        for card in html.split('<li class="card memo-item">')[1:]
+    }
+    card = cards["&lt;b&gt;&quot;Q&amp;A&quot;&lt;/b&gt; &amp; more"]
+    assert '<b>"Q&A"' not in html
+    assert f'Captain <a href="?captain={captain.pk}">Zoë &lt;O&#x27;Hara&gt; &amp; Co</a>' in card
+    assert '· <a href="?team=r-d-core">R&amp;D &lt;&quot;core&quot;&gt;</a>' in card
+    assert '<span class="pill info">Open for dissent</span>' in card
+    assert "1 rating, ranging from +4 to +4" in card
+    assert '<span class="pill bad">Confidential</span>' in cards["Secret"]
+    assert "Confidential" not in card
+    assert "2 ratings, spread hidden until the window closes" in cards["Ballot"]
+    assert f"decides by {ballot.decide_by:%-d %b %Y}" in cards["Ballot"]
+    assert '<span class="pill good">Outcome recorded</span>' in cards["Party"]
+    assert "3 ratings, ranging from -2 to +9" in cards["Party"]
+    assert '<span class="pill warn">Outcome recorded</span>' in cards["Sunshine"]
+    assert "0 ratings</p>" in cards["Sunshine"]
+
+
+def test_the_team_filter_lists_every_team_escaped_with_the_chosen_one_selected(world, client_for):
+    make_team(name='R&D <"core">', slug="r-d-core")
+    client = client_for(world.employee)
+    html = client.get(reverse("decisions:index"), {"team": "growth"}).content.decode()
+    select = html.split('<select id="memo-team" name="team">', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r"<option [^>]*>[^<]*</option>", select)
+    assert options == [
+        '<option value="">All teams</option>',
+        '<option value="growth" selected>Growth</option>',
+        '<option value="platform">Platform</option>',
+        '<option value="r-d-core">R&amp;D &lt;&quot;core&quot;&gt;</option>',
+    ]
+
+
 def test_search_ranks_title_matches_first_and_respects_visibility(world, client_for):
     make_memo(captain=world.employee, title="Pricing experiment", body="Nothing else.")
     make_memo(captain=world.employee, title="Other idea", body="This touches pricing a bit.")
@@ -546,7 +604,7 @@ def test_search_ranks_title_matches_first_and_respects_visibility(world, client_
 
 
 def test_search_pages_keep_the_ranking_and_stop_after_the_cap(world, client_for, monkeypatch):
-    monkeypatch.setattr("decisions.views.feed.SEARCH_CAP", 30)
+    monkeypatch.setattr("decisions.models.SEARCH_CAP", 30)
     for i in range(35):  # the title match ranks above the body-only matches
         title = "Tariff review" if i == 17 else f"Idea {i:02}"
         make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")
