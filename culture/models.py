@@ -100,6 +100,10 @@ SELECT id, depth FROM up WHERE depth > 0
 """
 
 
+# Up to this many people below someone, their subtree is walked level by level (subtree).
+SUBTREE_BY_LEVEL_LIMIT = 1000
+
+
 class PersonQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -116,6 +120,18 @@ class PersonQuerySet(models.QuerySet):
         _UNDER_BY_LEVEL_SQL for when to prefer it)."""
         return self.filter(id__in=RawSQL(_UNDER_BY_LEVEL_SQL, [person.pk]))  # noqa: S611
 
+    def subtree(self, person: Person):
+        """Everyone below `person` (as `under`), found with the plan that suits the
+        subtree's size, for aggregates over large tables such as every keeper test of a
+        cycle. Most managers of managers lead a few dozen people, and Postgres expects
+        thousands from the recursive `under`, so it hashes every row of the other table;
+        walked level by level the subtree is estimated small and looked up by index.
+        Past SUBTREE_BY_LEVEL_LIMIT people the recursive plan is the better one. One
+        query now, to choose (has_more_under_than); the queryset itself is lazy."""
+        if self.has_more_under_than(person, SUBTREE_BY_LEVEL_LIMIT):
+            return self.under(person)
+        return self.under_by_level(person)
+
     def has_more_under_than(self, person: Person, limit: int) -> bool:
         """Whether more than `limit` people are below `person`. The level-by-level walk
         stops once it has found limit + 1, so asking costs the same small amount for a CEO
@@ -123,9 +139,6 @@ class PersonQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(_UNDER_BY_LEVEL_CAPPED_SQL, [person.pk, limit + 1])
             return cursor.fetchone()[0] > limit
-
-    def under_ids_sql(self, person: Person) -> tuple[str, list]:
-        return _UNDER_SQL, [person.pk]
 
     def chain_above(self, person: Person) -> list[Person]:
         """The management chain above `person`, nearest manager first (one query)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
-from django.db.models.expressions import RawSQL
 from django.forms.widgets import boolean_check
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,11 +19,7 @@ from culture.csvsafe import csv_response
 from culture.models import Person
 from keeper import services
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
-from keeper.models import Answer, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
-
-TREND_LENGTH = 4
-# Past this many people under the viewer, the recursive subquery plans better (_manager_table).
-ROLLUP_SUBTREE_LIMIT = 1000
+from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
 
 def _cycle_from(request) -> KeeperCycle | None:
@@ -128,41 +123,6 @@ def _progress(tests) -> dict:
     return {"total": total, "answered": answered}
 
 
-def _trend_for(viewer: Person, cycle: KeeperCycle, report_ids: list[int]) -> dict[int, list]:
-    """Earlier answers about these people that the viewer may read: their own and those of
-    managers below them (one query)."""
-    if not report_ids:
-        return {}
-    rows = (
-        KeeperTest.objects.filter(report_id__in=report_ids, cycle__opens_at__lt=cycle.opens_at)
-        .exclude(answer="")
-        .exclude(report_id=viewer.pk)
-    )
-    if not viewer.is_people_admin:
-        sql, params = Person.objects.under_ids_sql(viewer)
-        rows = rows.filter(
-            Q(manager_id=viewer.pk) | Q(manager_id__in=RawSQL(sql, params))  # noqa: S611
-        )
-    rows = rows.values("report_id", "answer", "cycle__label").order_by(
-        "report_id", "-cycle__opens_at"
-    )
-    trend: dict[int, list] = {}
-    labels = dict(Answer.choices)
-    for row in rows:
-        items = trend.setdefault(row["report_id"], [])
-        if len(items) < TREND_LENGTH:
-            items.append(
-                {
-                    "label": row["cycle__label"],
-                    "answer": row["answer"],
-                    "text": labels[row["answer"]],
-                }
-            )
-    for items in trend.values():
-        items.reverse()
-    return trend
-
-
 def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None) -> dict:
     if cycle is None:
         return {"cycle": None, "cards": [], "progress": {"total": 0, "answered": 0}}
@@ -176,7 +136,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
     writable = is_open and own
     cards = [Card(t, cycle, writable=writable, viewer=viewer, own=own) for t in tests]
     ids = [t.report_id for t in tests]
-    trend = _trend_for(viewer, cycle, ids)
+    trend = KeeperTest.objects.earlier_answers(viewer, cycle, ids)
     asked = dict(
         KeeperPromptLog.objects.filter(person_id__in=ids, manager_id=manager.pk)
         .values("person_id")
@@ -332,55 +292,6 @@ def ask(request):
     )
 
 
-def _manager_table(viewer: Person, cycle: KeeperCycle, *, answers: bool = True) -> list[dict]:
-    """Completion (and, with `answers`, answer counts) per manager, alphabetical, never
-    ranked. While the cycle is open the current reporting line decides who the manager
-    is. Answer counts leave out the viewer's own test: nobody reads answers about
-    themselves."""
-    tests = KeeperTest.objects.filter(cycle=cycle)
-    if answers:
-        tests = tests.exclude(report=viewer)
-    if not viewer.is_people_admin:
-        # Most managers of managers lead a few dozen people, and Postgres expects thousands
-        # from the recursive `under` subquery, so it hashed every test of the cycle (11.5
-        # ms for a director of 39 at 10,000 people). Walked level by level, the subtree
-        # is estimated small and looked up by index: 2.8 ms. Past ROLLUP_SUBTREE_LIMIT
-        # people the recursive plan is the better one. Either way the people are found
-        # in the same statement as the counts, so a reorg in between cannot show a
-        # manager from outside the viewer's tree.
-        if Person.objects.has_more_under_than(viewer, ROLLUP_SUBTREE_LIMIT):
-            tests = tests.filter(report__in=Person.objects.under(viewer))
-        else:
-            tests = tests.filter(report__in=Person.objects.under_by_level(viewer))
-    field = "report__manager" if cycle.is_open() else "manager"
-    rows = (
-        tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")
-        .annotate(
-            total=Count("id"),
-            answered=Count("id", filter=~Q(answer="")),
-            **(
-                {
-                    "yes": Count("id", filter=Q(answer=Answer.YES)),
-                    "not_sure": Count("id", filter=Q(answer=Answer.NOT_SURE)),
-                    "no": Count("id", filter=Q(answer=Answer.NO)),
-                }
-                if answers
-                else {}
-            ),
-        )
-        .order_by(f"{field}__name", f"{field}_id")
-    )
-    return [
-        {
-            "id": r[f"{field}_id"],
-            "name": r[f"{field}__name"],
-            "team": r[f"{field}__team__name"],
-            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no") if k in r},
-        }
-        for r in rows
-    ]
-
-
 @require_GET
 def rollup(request):
     """Managers of managers: completion and answer counts for every manager under them."""
@@ -388,7 +299,7 @@ def rollup(request):
     if not (me.is_people_admin or me.manages_managers()):
         raise PermissionDenied
     cycle = _cycle_from(request)
-    table = [] if cycle is None else _manager_table(me, cycle)
+    table = [] if cycle is None else KeeperTest.objects.rollup_for(me, cycle)
     if cycle is not None:
         audit.record(me, "keeper.rollup.read", detail={"cycle": cycle.label})
     return render(
@@ -428,7 +339,7 @@ def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
     if cycle is not None:
         tests = KeeperTest.objects.filter(cycle=cycle)
         by_team = list(tests.completion_by_team())
-        by_manager = _manager_table(viewer, cycle, answers=False)
+        by_manager = KeeperTest.objects.rollup_for(viewer, cycle, answers=False)
     return {
         "policy": policy,
         "policy_form": policy_form or PolicyForm(initial=PolicyForm.initial_for(policy)),

@@ -461,14 +461,15 @@ def test_the_rollup_counts_the_same_whichever_way_it_finds_the_people_under_the_
     world, cycle, client_for, monkeypatch, viewer
 ):
     """Small subtrees are found level by level, big ones through the recursive subquery
-    (keeper.views.ROLLUP_SUBTREE_LIMIT): both give the same table."""
-    from keeper import views
+    (Person.objects.subtree, culture.models.SUBTREE_BY_LEVEL_LIMIT): both give the same
+    table."""
+    from culture import models
 
     _answer(client_for(world.manager), keeper_test_of(cycle, world.employee), "no")
     _answer(client_for(world.other_manager), keeper_test_of(cycle, world.outsider), "yes")
     me = getattr(world, viewer)
-    by_level = views._manager_table(me, cycle)
-    monkeypatch.setattr(views, "ROLLUP_SUBTREE_LIMIT", 1)
-    assert views._manager_table(me, cycle) == by_level
+    by_level = KeeperTest.objects.rollup_for(me, cycle)
+    monkeypatch.setattr(models, "SUBTREE_BY_LEVEL_LIMIT", 1)
+    assert KeeperTest.objects.rollup_for(me, cycle) == by_level
     mia = next(row for row in by_level if row["name"] == "Mia Manager")
     assert (mia["total"], mia["answered"], mia["no"]) == (2, 1, 1)
