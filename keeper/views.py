@@ -5,13 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
-from django.forms.widgets import boolean_check
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, audit, clock
@@ -33,13 +31,8 @@ def _cycle_from(request) -> KeeperCycle | None:
 
 
 class Card:
-    """One direct report on the manager's page.
-
-    The answer form validates posts and carries their errors; the card's controls are drawn
-    by `_card.html` from `controls` (plain values) rather than through the form's widget
-    templates: a manager page has a card per report, and three radios, a textarea, a
-    checkbox and a label rendered through the form renderer cost most of the page's time.
-    The markup is the same as Django's widgets produce."""
+    """One direct report on the manager's page: the test, its answer form (which validates
+    posts, carries their errors and draws the card's controls), the trend and the notes."""
 
     def __init__(
         self,
@@ -57,7 +50,6 @@ class Card:
         name; on a reader's card (a drill-down) every note is shown that way."""
         self.test = test
         self.cycle = cycle
-        self.writable = writable
         self.own = own
         self.questions = cycle.questions(test.report.get_short_name())
         self.trend: list[dict] = []
@@ -76,45 +68,18 @@ class Card:
                 "shared_with_employee": test.shared_with_employee,
             },
         )
-        if not writable:
-            for f in self.form.fields.values():
-                f.disabled = True
+        self.writable = writable
 
-    @cached_property
-    def controls(self) -> dict:
-        """What the card's inputs show: the posted values when the form is bound (a 422),
-        else the saved answer; ids, labels and help text come from the form."""
-        form = self.form
-        fields = form.fields
-        errors = form.errors if form.is_bound else {}
-        answer = form["answer"].value()
-        answer = "" if answer is None else str(answer)
-        notes = form["notes"].value()
-        prefix = f"id_{form.prefix}-"
-        return {
-            "name": f"{form.prefix}-",
-            "id": prefix,
-            "disabled": not self.writable,
-            "choices": [
-                {
-                    "id": f"{prefix}answer_{i}",
-                    "value": value,
-                    "label": label,
-                    "checked": answer == value,
-                }
-                for i, (value, label) in enumerate(fields["answer"].choices)
-            ],
-            "answer_invalid": "answer" in errors,
-            "has_notes": self.own,
-            "notes": "" if notes is None else str(notes),
-            "notes_label": fields["notes"].label,
-            "notes_help": fields["notes"].help_text,
-            "notes_maxlength": fields["notes"].max_length,
-            "notes_invalid": "notes" in errors,
-            "shared": boolean_check(form["shared_with_employee"].value()),
-            "shared_label": fields["shared_with_employee"].label,
-            "shared_invalid": "shared_with_employee" in errors,
-        }
+    @property
+    def writable(self) -> bool:
+        return self._writable
+
+    @writable.setter
+    def writable(self, value: bool) -> None:
+        """A card that may not be written shows its answer in disabled controls."""
+        self._writable = value
+        for field in self.form.fields.values():
+            field.disabled = not value
 
 
 def _progress(tests) -> dict:
