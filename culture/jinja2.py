@@ -4,6 +4,8 @@ Most templates are Django templates. A fragment that draws many rows and is rend
 hot path is a Jinja2 template when Django's engine was measured to be its bottleneck:
 - feedback/room_state.html, the circle room's live state: every participant re-renders it
   on every event, with 51 seats and up to thousands of revealed items;
+- keeper/card.html and card_status.html, a person on a keeper page, whose answer form
+  renders its widgets through Django's Jinja2 widget templates (keeper.forms.AnswerForm);
 Jinja2 compiles a template to Python, so a row costs a fraction of what Django's engine
 spends resolving and escaping each variable; the numbers that decided it are in
 bench/README.md.

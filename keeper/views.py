@@ -180,7 +180,7 @@ def answer(request, test_id):
             return render(request, "keeper/index.html", context, status=422)
         return redirect(reverse("keeper:index") + f"#card-{test.pk}")
     tests = list(KeeperTest.objects.for_manager_page(test.cycle, request.user))
-    html = render_to_string("keeper/_card.html#status", {"card": card}, request=request)
+    html = render_to_string("keeper/card_status.html", {"card": card}, request=request)
     html += render_to_string(
         "keeper/index.html#progress",
         {"progress": _progress(tests), "cycle": test.cycle, "oob": True},
