@@ -245,7 +245,7 @@ def memo_page(request, memo_id):
             raise Http404
         return render(
             request,
-            "decisions/memo.html#reason-group",
+            "decisions/memo_reason_group.html",
             {"memo": memo, "g": _group(memo.get_absolute_url(), expand, len(ratings), ratings)},
         )
     return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
@@ -288,7 +288,7 @@ def rate(request, memo_id):
         context["rate_form"] = form
         context["show_rate_form"] = True
     if request.htmx:
-        return render(request, "decisions/memo.html#ratings", context, status=status)
+        return render(request, "decisions/memo_ratings.html", context, status=status)
     return _whole_page(request, memo, context, status=status)
 
 
