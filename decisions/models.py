@@ -8,11 +8,11 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
-from django.urls import reverse
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from culture import clock
+from culture.links import url_maker
 from culture.models import Person, Team
 from culture.paging import CappedPage, CappedPaginator
 
@@ -39,6 +39,11 @@ What could go wrong, and who would feel it?
 ## When we decide
 The date the captain makes the call, and what would change it.
 """
+
+
+def memo_url(pk: int) -> str:
+    """A memo's page (reversed once per script prefix: a feed page links twenty)."""
+    return url_maker("decisions:memo")(pk)
 
 
 FEED_PAGE_SIZE = 20
@@ -114,7 +119,11 @@ class MemoQuerySet(models.QuerySet):
         return self.filter(captain_id=user.pk, state=Memo.State.DECIDED, look_back_on__lte=today)
 
     def for_feed(self):
-        return self.select_related("captain").prefetch_related("teams")
+        """With the captain, and the teams as a list, `feed_teams` (a card reads a list,
+        not a queryset per card)."""
+        return self.select_related("captain").prefetch_related(
+            Prefetch("teams", to_attr="feed_teams")
+        )
 
     def feed_page(self, number, *, today) -> CappedPage:
         """One page of feed cards in this queryset's order, counted up to 1,000 and loaded
@@ -269,7 +278,7 @@ class Memo(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("decisions:memo", args=[self.pk])
+        return memo_url(self.pk)
 
     @property
     def window_open(self) -> bool:
