@@ -7,7 +7,9 @@ hot path is a Jinja2 template when Django's engine was measured to be its bottle
 - keeper/card.html and card_status.html, a person on a keeper page, whose answer form
   renders its widgets through Django's Jinja2 widget templates (keeper.forms.AnswerForm);
 - decisions/memo_ratings.html and memo_reason_group.html, a memo's spread and reasons,
-  which every rating sent over htmx gets back.
+  which every rating sent over htmx gets back;
+- decisions/feed_results.html, the memo feed's cards and pager, which every search,
+  filter and next page gets over htmx.
 Jinja2 compiles a template to Python, so a row costs a fraction of what Django's engine
 spends resolving and escaping each variable; the numbers that decided it are in
 bench/README.md.

@@ -36,7 +36,7 @@ def index(request):
         "today": today,
     }
     if hx_target(request) == "feed-results":
-        return render(request, "decisions/index.html#results", context)
+        return render(request, "decisions/feed_results.html", context)
     context.update(
         posts=list(FeedPost.objects.visible_to(user).for_feed()[:6]),
         teams=Team.objects.for_select(),  # None: too many, the filter is a text field
