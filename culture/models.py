@@ -18,6 +18,22 @@ from django.utils import timezone
 
 # --- Teams ------------------------------------------------------------------------------
 
+# A <select> of every team is usable (and small) for a modest number of teams; past this many
+# (1,000 teams at 10,000 people: 60 KB a page) a team filter is a text field instead.
+TEAM_SELECT_LIMIT = 60
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_select(self, limit: int = TEAM_SELECT_LIMIT) -> list[Team] | None:
+        """Every team (name and slug), for a filter's <select>; None past `limit` teams,
+        where the filter is a text field matching the name. One query of limit + 1 rows."""
+        teams = list(self.only("name", "slug")[: limit + 1])
+        return teams if len(teams) <= limit else None
+
+    def named(self, text: str):
+        """The team a filter names: by slug (a <select>) or by name (the text field)."""
+        return self.filter(Q(slug=text) | Q(name__iexact=text))
+
 
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -35,6 +51,8 @@ class Team(models.Model):
         help_text="When an identity provider deleted it through SCIM: the team stays (memos "
         "name it), without members, and SCIM no longer shows it.",
     )
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -95,6 +113,10 @@ SELECT id, depth FROM up WHERE depth > 0
 """
 
 
+# Up to this many people below someone, their subtree is walked level by level (subtree).
+SUBTREE_BY_LEVEL_LIMIT = 1000
+
+
 class PersonQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -111,6 +133,18 @@ class PersonQuerySet(models.QuerySet):
         _UNDER_BY_LEVEL_SQL for when to prefer it)."""
         return self.filter(id__in=RawSQL(_UNDER_BY_LEVEL_SQL, [person.pk]))  # noqa: S611
 
+    def subtree(self, person: Person):
+        """Everyone below `person` (as `under`), found with the plan that suits the
+        subtree's size, for aggregates over large tables such as every keeper test of a
+        cycle. Most managers of managers lead a few dozen people, and Postgres expects
+        thousands from the recursive `under`, so it hashes every row of the other table;
+        walked level by level the subtree is estimated small and looked up by index.
+        Past SUBTREE_BY_LEVEL_LIMIT people the recursive plan is the better one. One
+        query now, to choose (has_more_under_than); the queryset itself is lazy."""
+        if self.has_more_under_than(person, SUBTREE_BY_LEVEL_LIMIT):
+            return self.under(person)
+        return self.under_by_level(person)
+
     def has_more_under_than(self, person: Person, limit: int) -> bool:
         """Whether more than `limit` people are below `person`. The level-by-level walk
         stops once it has found limit + 1, so asking costs the same small amount for a CEO
@@ -118,9 +152,6 @@ class PersonQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(_UNDER_BY_LEVEL_CAPPED_SQL, [person.pk, limit + 1])
             return cursor.fetchone()[0] > limit
-
-    def under_ids_sql(self, person: Person) -> tuple[str, list]:
-        return _UNDER_SQL, [person.pk]
 
     def chain_above(self, person: Person) -> list[Person]:
         """The management chain above `person`, nearest manager first (one query)."""

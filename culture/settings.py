@@ -130,7 +130,18 @@ TEMPLATES = [
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },
-    }
+    },
+    # The few hot fragments Django's engine was measured too slow for (culture/jinja2.py).
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "culture.jinja2.environment",
+            "context_processors": ["django.contrib.messages.context_processors.messages"],
+        },
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django import forms
+from django.db.models import F
+from django.utils.functional import cached_property
 
 from culture.models import Person, Team
 from decisions.models import MAX_SCORE, MIN_SCORE, Memo
@@ -183,6 +186,10 @@ SORTS = [("new", "Newest"), ("closing", "Closing soon"), ("dissent", "Most disse
 
 
 class FeedForm(forms.Form):
+    """The memo feed's filters, search and sort, from the query string. `apply(memos)`
+    narrows and orders memos as asked; a form that does not validate (a hand-edited URL)
+    filters nothing and sorts newest first."""
+
     q = forms.CharField(required=False, max_length=200, label="Search memos")
     state = forms.ChoiceField(
         choices=[("", "Any state"), *Memo.State.choices], required=False, label="State"
@@ -191,3 +198,59 @@ class FeedForm(forms.Form):
     captain = forms.IntegerField(required=False, widget=forms.HiddenInput)
     waiting = forms.BooleanField(required=False, label="Waiting for my rating")
     sort = forms.ChoiceField(choices=SORTS, required=False, label="Sort")
+
+    def __init__(self, data=None, *, viewer: Person, today: date):
+        super().__init__(data)
+        self.viewer = viewer
+        self.today = today
+
+    @cached_property
+    def filters(self) -> dict:
+        return self.cleaned_data if self.is_valid() else {}
+
+    @property
+    def search_text(self) -> str:
+        return (self.filters.get("q") or "").strip()
+
+    @property
+    def sort_by(self) -> str:
+        return self.filters.get("sort") or "new"
+
+    @cached_property
+    def selected_team(self) -> Team | None:
+        """The team filtered on, if it exists (one query, only when a team is asked for)."""
+        name = self.filters.get("team")
+        return Team.objects.named(name).first() if name else None
+
+    @cached_property
+    def selected_captain(self) -> Person | None:
+        """The captain filtered on, for their name (one query, only when asked for)."""
+        pk = self.filters.get("captain")
+        return Person.objects.filter(pk=pk).only("name").first() if pk else None
+
+    def apply(self, memos):
+        """`memos` (already what the viewer may see) narrowed by the filters and ordered:
+        by search rank when searching, else by the sort asked for."""
+        f = self.filters
+        state = f.get("state")
+        memos = memos.filter(state=state) if state else memos.published()
+        if f.get("team"):
+            team = self.selected_team
+            memos = memos.filter(teams=team) if team else memos.none()
+        if f.get("captain"):
+            memos = memos.filter(captain_id=f["captain"])
+        if f.get("waiting"):
+            memos = memos.waiting_for_rating_by(self.viewer, self.today)
+        if self.search_text:
+            return memos.search(self.search_text)
+        if self.sort_by == "closing":
+            return memos.filter(state=Memo.State.OPEN, decide_by__gte=self.today).order_by(
+                "decide_by", "id"
+            )
+        if self.sort_by == "dissent":
+            return (
+                memos.with_spread(self.today)
+                .exclude(spread__isnull=True)
+                .order_by((F("rating_high") - F("rating_low")).desc(), "-published_at", "-id")
+            )
+        return memos.order_by("-published_at", "-id")

@@ -24,6 +24,9 @@ class Kind(models.TextChoices):
     CONTINUE = "continue", "Continue"
 
 
+KIND_LABELS = dict(Kind.choices)
+
+
 class Decision(models.TextChoices):
     PENDING = "pending", "Not decided"
     ACCEPTED = "accepted", "Accepted"
@@ -213,6 +216,12 @@ class CircleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient_id}"
+
+    @property
+    def kind_label(self) -> str:
+        """get_kind_display() without rebuilding the field's choices on every call: a room
+        that has gone round shows thousands of items."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 class ActionItemQuerySet(models.QuerySet):

@@ -86,7 +86,7 @@ ENDED_REFUSAL = _("The circle has ended: its summary is final.")
 CANCELLED_REFUSAL = _("This circle was cancelled before it started.")
 
 
-# Sections of the room (templates/feedback/room.html shows each only when listed):
+# Sections of the room (templates/jinja2/feedback/room_state.html shows each only when listed):
 #   centre_pill    the presence list marks who is in the centre
 #   here_pills     the presence list says "here" / "missing" ("left" is always shown)
 #   timer          the round's timer

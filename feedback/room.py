@@ -14,12 +14,8 @@ one more, names only, when an item's author no longer has a seat: _attach_author
 
 from __future__ import annotations
 
-from html import escape  # Django's escape is this plus a lazy-string wrapper per call
-
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from culture.models import Person
 from feedback import phases
@@ -27,7 +23,6 @@ from feedback.models import ActionItem, Circle, CircleItem, Kind, Participant
 
 Phase = Circle.Phase
 SEAT_FIELDS = [f.name for f in Participant._meta.concrete_fields]
-KIND_LABELS = dict(Kind.choices)
 
 
 def balance(items) -> dict:
@@ -137,17 +132,10 @@ def room_context(circle: Circle, viewer) -> dict:
         "me": me,
         "present": present,
         "can_move": can_move,
-        "presence_rows": presence_rows(
-            seats, facilitator_id=circle.facilitator_id, can_move=can_move, live=live_presence
-        ),
-        # One <option> per other present person, built in one pass (50 in a big circle).
-        "handover_options": format_html_join(
-            "",
-            '<option value="{}">{}</option>',
-            ((s.person_id, s.person.name) for s in present if s.person_id != circle.facilitator_id),
-        )
+        "live_presence": live_presence,
+        "handover_to": [s for s in present if s.person_id != circle.facilitator_id]
         if "handover" in show
-        else "",
+        else [],
         "recipient": recipient,
         "is_facilitator": is_facilitator,
         "written_count": len([s for s in writers_expected if s.person_id in writer_ids]),
@@ -160,7 +148,7 @@ def room_context(circle: Circle, viewer) -> dict:
         "my_current": my_current,
         "my_balance": balance(my_current),
         "round_balance": balance(current_items) if "round_balance" in show else None,
-        "revealed_sections": revealed_sections(revealed_rounds),
+        "revealed_rounds": revealed_rounds,
         "received": received,
         "carried": carried,
         "my_actions": mine,
@@ -181,87 +169,6 @@ def _attach_authors(items, seats) -> None:
     cache_author = CircleItem.author.field.set_cached_value
     for item in items:
         cache_author(item, people[item.author_id])
-
-
-PILL_LEFT = '<span class="pill">left</span>'
-PILL_HERE = '<span class="pill good">here</span>'
-PILL_MISSING = '<span class="pill warn">missing</span>'
-PILL_FACILITATOR = '<span class="pill info">facilitator</span>'
-PILL_CENTRE = '<span class="pill info">in the centre</span>'
-
-
-def presence_rows(seats, *, facilitator_id: int, can_move: bool, live: bool = True) -> SafeString:
-    """The <li> of every seat in the presence list: avatar, name, here / missing / left,
-    the facilitator and centre pills, and (lobby, facilitator) the arrows, which submit the
-    shared move-up / move-down forms with their person. Built here in one pass: through the
-    template engine, 51 seats cost more than the rest of the room together. Every value
-    interpolated is escaped (names) or an int (ids). `live` is the table's "here_pills":
-    once nobody is expected in the room (ended), only "left" is said, never "missing"."""
-    rows = []
-    last = len(seats) - 1
-    for index, seat in enumerate(seats):
-        pid = int(seat.person_id)
-        name = escape(seat.person.name)
-        if seat.left_at:
-            status = PILL_LEFT
-        elif live:
-            status = PILL_HERE if seat.here else PILL_MISSING
-        else:
-            status = ""
-        row = (
-            f'<li class="presence-item{" here" if seat.here else ""}'
-            f'{" left" if seat.left_at else ""}" data-person="{pid}">'
-            f'<span class="avatar" aria-hidden="true">{escape(seat.person.initials)}</span> '
-            f"{name} {status}"
-        )
-        if pid == facilitator_id:
-            row += " " + PILL_FACILITATOR
-        if seat.in_centre:
-            row += " " + PILL_CENTRE
-        if can_move:
-            row += ' <span class="order">'
-            if index > 0:
-                row += (
-                    f'<button type="submit" form="move-up" name="person" value="{pid}"'
-                    f' class="secondary small" aria-label="Move {name} earlier">↑</button>'
-                )
-            if index < last:
-                row += (
-                    f'<button type="submit" form="move-down" name="person" value="{pid}"'
-                    f' class="secondary small" aria-label="Move {name} later">↓</button>'
-                )
-            row += "</span>"
-        rows.append(row + "</li>")
-    return mark_safe("\n".join(rows))  # noqa: S308 - every interpolated value is escaped
-
-
-def revealed_sections(rounds) -> SafeString:
-    """One <section> per revealed round, newest first: who it was for, their response and
-    every item with its author. Built here in one pass for the same reason as the presence
-    rows: a circle that has gone round shows hundreds of items, and every live re-fetch of
-    every seat renders them. Every interpolated text is escaped; positions are ints."""
-    out = []
-    for round_ in rounds:
-        seat = round_["seat"]
-        position = int(seat.position)
-        section = (
-            f'<section class="card revealed-round" aria-labelledby="round-{position}">\n'
-            f'    <h2 id="round-{position}">For {escape(seat.person.name)}</h2>\n'
-        )
-        if seat.response:
-            section += (
-                f'    <p class="muted">{escape(seat.person.get_short_name())}: '
-                f"\u201c{escape(seat.response)}\u201d</p>\n"
-            )
-        section += '    <ul class="items">\n      '
-        section += "".join(
-            f'<li class="item {escape(item.kind)}"><span class="pill">'
-            f"{escape(KIND_LABELS.get(item.kind, item.kind))}</span> {escape(item.text)} "
-            f'<span class="muted">\u2014 {escape(item.author.name)}</span></li>'
-            for item in round_["items"]
-        )
-        out.append(section + "\n    </ul>\n  </section>")
-    return mark_safe("\n  ".join(out))  # noqa: S308 - every interpolated value is escaped
 
 
 def _step_buttons(circle: Circle, can_undo: bool) -> list[tuple[str, str, bool]]:

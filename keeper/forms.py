@@ -3,12 +3,20 @@ from __future__ import annotations
 import calendar
 
 from django import forms
+from django.forms.renderers import Jinja2
 
 from culture import clock
 from keeper.models import Answer, Cadence, Heard, KeeperPolicy, Wording
 
+JINJA2_WIDGETS = Jinja2()  # one renderer (and Jinja2 environment) for every form using it
+
 
 class AnswerForm(forms.Form):
+    # Drawn by the keeper card, a Jinja2 template (culture/jinja2.py), with Django's own
+    # widget templates for Jinja2: through Django's engine, a manager's ten cards of
+    # widgets cost more than the rest of the page (bench/README.md).
+    default_renderer = JINJA2_WIDGETS
+
     answer = forms.ChoiceField(
         choices=Answer.choices, required=False, widget=forms.RadioSelect, label="Your answer"
     )

@@ -18,6 +18,7 @@ HIRE_AGAIN = "Knowing everything you know today, would you hire {name} again?"
 # Netflix: at least four months' pay, rising to about nine for the most senior (by level).
 DEFAULT_SEVERANCE = {"1": 4, "2": 4, "3": 4, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9}
 LEVELS = range(1, 10)
+TREND_LENGTH = 4  # earlier answers shown on a manager's card
 
 
 def default_severance() -> dict:
@@ -176,6 +177,78 @@ class KeeperTestQuerySet(models.QuerySet):
             .annotate(total=Count("id"), answered=Count("id", filter=~Q(answer="")))
             .order_by("report__team__name")
         )
+
+    def rollup_for(self, viewer, cycle, *, answers: bool = True) -> list[dict]:
+        """Completion (and, with `answers`, answer counts) per manager in `cycle`, for the
+        managers under `viewer` (everyone's for people admins), alphabetical, never
+        ranked: {"id", "name", "team", "total", "answered"[, "yes", "not_sure", "no"]}.
+        While the cycle is open the current reporting line decides who the manager is.
+        Answer counts leave out the viewer's own test: nobody reads answers about
+        themselves. The people under the viewer are found in the same statement as the
+        counts, so a reorg in between cannot show a manager from outside their tree (one
+        query, and one more to choose the subtree's plan: Person.objects.subtree)."""
+        tests = self.filter(cycle=cycle)
+        if answers:
+            tests = tests.exclude(report=viewer)
+        if not viewer.is_people_admin:
+            tests = tests.filter(report__in=Person.objects.subtree(viewer))
+        field = "report__manager" if cycle.is_open() else "manager"
+        counts = {"total": Count("id"), "answered": Count("id", filter=~Q(answer=""))}
+        if answers:
+            counts |= {
+                "yes": Count("id", filter=Q(answer=Answer.YES)),
+                "not_sure": Count("id", filter=Q(answer=Answer.NOT_SURE)),
+                "no": Count("id", filter=Q(answer=Answer.NO)),
+            }
+        rows = (
+            tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")
+            .annotate(**counts)
+            .order_by(f"{field}__name", f"{field}_id")
+        )
+        return [
+            {
+                "id": r[f"{field}_id"],
+                "name": r[f"{field}__name"],
+                "team": r[f"{field}__team__name"],
+                **{k: r[k] for k in counts},
+            }
+            for r in rows
+        ]
+
+    def earlier_answers(self, viewer, cycle, report_ids, *, length: int = TREND_LENGTH):
+        """{report id: the last `length` answers about them before `cycle`, oldest first,
+        as {"label", "answer", "text"}}, for the answers `viewer` may read: their own and
+        those of managers below them (all for people admins), never about the viewer
+        (one query)."""
+        if not report_ids:
+            return {}
+        rows = (
+            self.filter(report_id__in=report_ids, cycle__opens_at__lt=cycle.opens_at)
+            .exclude(answer="")
+            .exclude(report_id=viewer.pk)
+        )
+        if not viewer.is_people_admin:
+            rows = rows.filter(
+                Q(manager_id=viewer.pk) | Q(manager__in=Person.objects.under(viewer))
+            )
+        rows = rows.values("report_id", "answer", "cycle__label").order_by(
+            "report_id", "-cycle__opens_at"
+        )
+        trend: dict[int, list] = {}
+        labels = dict(Answer.choices)
+        for row in rows:
+            items = trend.setdefault(row["report_id"], [])
+            if len(items) < length:
+                items.append(
+                    {
+                        "label": row["cycle__label"],
+                        "answer": row["answer"],
+                        "text": labels[row["answer"]],
+                    }
+                )
+        for items in trend.values():
+            items.reverse()
+        return trend
 
 
 class KeeperTest(models.Model):

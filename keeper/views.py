@@ -5,14 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
-from django.db.models.expressions import RawSQL
-from django.forms.widgets import boolean_check
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, audit, clock
@@ -20,11 +17,7 @@ from culture.csvsafe import csv_response
 from culture.models import Person
 from keeper import services
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
-from keeper.models import Answer, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
-
-TREND_LENGTH = 4
-# Past this many people under the viewer, the recursive subquery plans better (_manager_table).
-ROLLUP_SUBTREE_LIMIT = 1000
+from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
 
 def _cycle_from(request) -> KeeperCycle | None:
@@ -38,13 +31,8 @@ def _cycle_from(request) -> KeeperCycle | None:
 
 
 class Card:
-    """One direct report on the manager's page.
-
-    The answer form validates posts and carries their errors; the card's controls are drawn
-    by `_card.html` from `controls` (plain values) rather than through the form's widget
-    templates: a manager page has a card per report, and three radios, a textarea, a
-    checkbox and a label rendered through the form renderer cost most of the page's time.
-    The markup is the same as Django's widgets produce."""
+    """One direct report on the manager's page: the test, its answer form (which validates
+    posts, carries their errors and draws the card's controls), the trend and the notes."""
 
     def __init__(
         self,
@@ -62,7 +50,6 @@ class Card:
         name; on a reader's card (a drill-down) every note is shown that way."""
         self.test = test
         self.cycle = cycle
-        self.writable = writable
         self.own = own
         self.questions = cycle.questions(test.report.get_short_name())
         self.trend: list[dict] = []
@@ -81,86 +68,24 @@ class Card:
                 "shared_with_employee": test.shared_with_employee,
             },
         )
-        if not writable:
-            for f in self.form.fields.values():
-                f.disabled = True
+        self.writable = writable
 
-    @cached_property
-    def controls(self) -> dict:
-        """What the card's inputs show: the posted values when the form is bound (a 422),
-        else the saved answer; ids, labels and help text come from the form."""
-        form = self.form
-        fields = form.fields
-        errors = form.errors if form.is_bound else {}
-        answer = form["answer"].value()
-        answer = "" if answer is None else str(answer)
-        notes = form["notes"].value()
-        prefix = f"id_{form.prefix}-"
-        return {
-            "name": f"{form.prefix}-",
-            "id": prefix,
-            "disabled": not self.writable,
-            "choices": [
-                {
-                    "id": f"{prefix}answer_{i}",
-                    "value": value,
-                    "label": label,
-                    "checked": answer == value,
-                }
-                for i, (value, label) in enumerate(fields["answer"].choices)
-            ],
-            "answer_invalid": "answer" in errors,
-            "has_notes": self.own,
-            "notes": "" if notes is None else str(notes),
-            "notes_label": fields["notes"].label,
-            "notes_help": fields["notes"].help_text,
-            "notes_maxlength": fields["notes"].max_length,
-            "notes_invalid": "notes" in errors,
-            "shared": boolean_check(form["shared_with_employee"].value()),
-            "shared_label": fields["shared_with_employee"].label,
-            "shared_invalid": "shared_with_employee" in errors,
-        }
+    @property
+    def writable(self) -> bool:
+        return self._writable
+
+    @writable.setter
+    def writable(self, value: bool) -> None:
+        """A card that may not be written shows its answer in disabled controls."""
+        self._writable = value
+        for field in self.form.fields.values():
+            field.disabled = not value
 
 
 def _progress(tests) -> dict:
     total = len(tests)
     answered = sum(1 for t in tests if t.answer)
     return {"total": total, "answered": answered}
-
-
-def _trend_for(viewer: Person, cycle: KeeperCycle, report_ids: list[int]) -> dict[int, list]:
-    """Earlier answers about these people that the viewer may read: their own and those of
-    managers below them (one query)."""
-    if not report_ids:
-        return {}
-    rows = (
-        KeeperTest.objects.filter(report_id__in=report_ids, cycle__opens_at__lt=cycle.opens_at)
-        .exclude(answer="")
-        .exclude(report_id=viewer.pk)
-    )
-    if not viewer.is_people_admin:
-        sql, params = Person.objects.under_ids_sql(viewer)
-        rows = rows.filter(
-            Q(manager_id=viewer.pk) | Q(manager_id__in=RawSQL(sql, params))  # noqa: S611
-        )
-    rows = rows.values("report_id", "answer", "cycle__label").order_by(
-        "report_id", "-cycle__opens_at"
-    )
-    trend: dict[int, list] = {}
-    labels = dict(Answer.choices)
-    for row in rows:
-        items = trend.setdefault(row["report_id"], [])
-        if len(items) < TREND_LENGTH:
-            items.append(
-                {
-                    "label": row["cycle__label"],
-                    "answer": row["answer"],
-                    "text": labels[row["answer"]],
-                }
-            )
-    for items in trend.values():
-        items.reverse()
-    return trend
 
 
 def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None) -> dict:
@@ -176,7 +101,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
     writable = is_open and own
     cards = [Card(t, cycle, writable=writable, viewer=viewer, own=own) for t in tests]
     ids = [t.report_id for t in tests]
-    trend = _trend_for(viewer, cycle, ids)
+    trend = KeeperTest.objects.earlier_answers(viewer, cycle, ids)
     asked = dict(
         KeeperPromptLog.objects.filter(person_id__in=ids, manager_id=manager.pk)
         .values("person_id")
@@ -255,7 +180,7 @@ def answer(request, test_id):
             return render(request, "keeper/index.html", context, status=422)
         return redirect(reverse("keeper:index") + f"#card-{test.pk}")
     tests = list(KeeperTest.objects.for_manager_page(test.cycle, request.user))
-    html = render_to_string("keeper/_card.html#status", {"card": card}, request=request)
+    html = render_to_string("keeper/card_status.html", {"card": card}, request=request)
     html += render_to_string(
         "keeper/index.html#progress",
         {"progress": _progress(tests), "cycle": test.cycle, "oob": True},
@@ -332,55 +257,6 @@ def ask(request):
     )
 
 
-def _manager_table(viewer: Person, cycle: KeeperCycle, *, answers: bool = True) -> list[dict]:
-    """Completion (and, with `answers`, answer counts) per manager, alphabetical, never
-    ranked. While the cycle is open the current reporting line decides who the manager
-    is. Answer counts leave out the viewer's own test: nobody reads answers about
-    themselves."""
-    tests = KeeperTest.objects.filter(cycle=cycle)
-    if answers:
-        tests = tests.exclude(report=viewer)
-    if not viewer.is_people_admin:
-        # Most managers of managers lead a few dozen people, and Postgres expects thousands
-        # from the recursive `under` subquery, so it hashed every test of the cycle (11.5
-        # ms for a director of 39 at 10,000 people). Walked level by level, the subtree
-        # is estimated small and looked up by index: 2.8 ms. Past ROLLUP_SUBTREE_LIMIT
-        # people the recursive plan is the better one. Either way the people are found
-        # in the same statement as the counts, so a reorg in between cannot show a
-        # manager from outside the viewer's tree.
-        if Person.objects.has_more_under_than(viewer, ROLLUP_SUBTREE_LIMIT):
-            tests = tests.filter(report__in=Person.objects.under(viewer))
-        else:
-            tests = tests.filter(report__in=Person.objects.under_by_level(viewer))
-    field = "report__manager" if cycle.is_open() else "manager"
-    rows = (
-        tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")
-        .annotate(
-            total=Count("id"),
-            answered=Count("id", filter=~Q(answer="")),
-            **(
-                {
-                    "yes": Count("id", filter=Q(answer=Answer.YES)),
-                    "not_sure": Count("id", filter=Q(answer=Answer.NOT_SURE)),
-                    "no": Count("id", filter=Q(answer=Answer.NO)),
-                }
-                if answers
-                else {}
-            ),
-        )
-        .order_by(f"{field}__name", f"{field}_id")
-    )
-    return [
-        {
-            "id": r[f"{field}_id"],
-            "name": r[f"{field}__name"],
-            "team": r[f"{field}__team__name"],
-            **{k: r[k] for k in ("total", "answered", "yes", "not_sure", "no") if k in r},
-        }
-        for r in rows
-    ]
-
-
 @require_GET
 def rollup(request):
     """Managers of managers: completion and answer counts for every manager under them."""
@@ -388,7 +264,7 @@ def rollup(request):
     if not (me.is_people_admin or me.manages_managers()):
         raise PermissionDenied
     cycle = _cycle_from(request)
-    table = [] if cycle is None else _manager_table(me, cycle)
+    table = [] if cycle is None else KeeperTest.objects.rollup_for(me, cycle)
     if cycle is not None:
         audit.record(me, "keeper.rollup.read", detail={"cycle": cycle.label})
     return render(
@@ -428,7 +304,7 @@ def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
     if cycle is not None:
         tests = KeeperTest.objects.filter(cycle=cycle)
         by_team = list(tests.completion_by_team())
-        by_manager = _manager_table(viewer, cycle, answers=False)
+        by_manager = KeeperTest.objects.rollup_for(viewer, cycle, answers=False)
     return {
         "policy": policy,
         "policy_form": policy_form or PolicyForm(initial=PolicyForm.initial_for(policy)),

@@ -24,7 +24,6 @@ from culture.models import ImportJob, Person, Team
 PAGE_SIZE = 25
 SIBLINGS_SHOWN = 12
 BRANCH_LIMIT = 200
-TEAM_SELECT_LIMIT = 60
 
 
 def _with_report_counts(qs):
@@ -57,10 +56,7 @@ def directory(request):
     context = {"page": page, "q": q, "team_slug": team_slug}
     if request.htmx and request.htmx.target == "directory-results":
         return render(request, "culture/directory.html#results", context)  # no filter form
-    # A select of every team is only usable (and small) for a modest number of teams;
-    # past that, the team filter is a text field matching the team's name.
-    teams = list(Team.objects.only("name", "slug")[: TEAM_SELECT_LIMIT + 1])
-    context["teams"] = teams if len(teams) <= TEAM_SELECT_LIMIT else None
+    context["teams"] = Team.objects.for_select()  # None: too many, a text field instead
     return render(request, "culture/directory.html", context)
 
 

@@ -8,11 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window, prefe
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from culture import access, audit, ratelimit
@@ -39,39 +35,28 @@ S = Memo.State
 REASONS_SHOWN = 3  # reasons shown per score before "show all"
 
 
-def _histogram(counts):
-    """The SVG bars and the accessible title for the 21 scores, from {score: count} (one
-    aggregate query, not 500 rows). Built here: ~170 numbers per chart cost more to
-    resolve and localise one by one in the template than the rest of the page."""
+def _histogram(counts) -> list[dict]:
+    """The 21 bars of the spread's SVG, from {score: count} (one aggregate query, not 500
+    rows): each bar's score label, count, tone and geometry; the template draws them."""
     top = max(counts.values(), default=0) or 1
-    bars, title = [], []
+    bars = []
     for i, score in enumerate(SCORES):
         n = counts.get(score, 0)
         height = round(90 * n / top)
         x, y = 8 + i * 28, 110 - height
-        label = f"{score:+d}" if score else "0"
-        tone = "neg" if score < 0 else ("pos" if score > 0 else "zero")
         bars.append(
-            format_html(
-                '<rect class="bar {}" x="{}" y="{}" width="22" height="{}"/>', tone, x, y, height
-            )
+            {
+                "label": f"{score:+d}" if score else "0",
+                "count": n,
+                "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
+                "x": x,
+                "y": y,
+                "height": height,
+                "mid": x + 11,  # where the count and the label are centred
+                "count_y": y - 4,
+            }
         )
-        if n:
-            title.append(f"{label}: {n}; ")
-            bars.append(
-                format_html(
-                    '<text class="count" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    x + 11,
-                    y - 4,
-                    n,
-                )
-            )
-        bars.append(
-            format_html(
-                '<text class="axis" x="{}" y="128" text-anchor="middle">{}</text>', x + 11, label
-            )
-        )
-    return {"bars": mark_safe("".join(bars)), "title": "".join(title)}
+    return bars
 
 
 def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
@@ -111,81 +96,15 @@ def _group(memo_url, score, count, ratings):
     # An expanded score is read by a later statement than its count: a rating written in
     # between may add a reason, never make the count smaller than what is shown.
     count = max(count, len(ratings))
-    group = {
+    return {
         "score": score,
         "label": f"{score:+d}" if score else "0",
+        "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
         "count": count,
         "ratings": ratings,
         "hidden": count - len(ratings),
+        "url": memo_url,
     }
-    group["html"] = reason_group_html(group, memo_url)
-    return group
-
-
-def _revision_html(rev) -> str:
-    return format_html(
-        '<li>{}: {}, <span class="pre-line">{}</span></li>',
-        date_format(template_localtime(rev.at), "j M Y, H:i"),
-        f"{rev.score:+d}",
-        rev.reason,
-    )
-
-
-def reason_group_html(g, memo_url: str):
-    """One score's reasons (the <li> of the reason-group partial), built here: a memo with
-    500 ratings shows 21 scores and up to 63 reasons, and their tags, filters and a
-    {% url %} per score cost the template about 8 ms. The HTML is the same as the template's
-    it replaced (tests/decisions/test_reason_groups.py)."""
-    score, label = g["score"], g["label"]
-    tone = "neg" if score < 0 else ("pos" if score > 0 else "zero")
-    rows = []
-    for r in g["ratings"]:
-        history = ""
-        if r.version > 1:
-            changed = r.version - 1
-            history = format_html(
-                '\n      <details class="rating-history"><summary class="small muted">'
-                "changed {} time{}</summary>\n"
-                '        <ol class="small">{}</ol>\n'
-                "      </details>",
-                changed,
-                "" if changed == 1 else "s",
-                mark_safe("".join(_revision_html(rev) for rev in r.history)),  # noqa: S308
-            )
-        rows.append(
-            format_html(
-                '\n    <li><strong>{}</strong>: <span class="pre-line">{}</span>{}</li>\n    ',
-                r.person.name,
-                r.reason,
-                history,
-            )
-        )
-    more = ""
-    if g["hidden"] > 0:
-        more = format_html(
-            '\n  <a class="button secondary small" href="{}?score={}#reasons-{}"'
-            ' hx-get="{}?score={}" hx-target="#reasons-{}" hx-swap="outerHTML">'
-            "Show all {} reasons at {}</a>\n  ",
-            memo_url,
-            score,
-            score,
-            memo_url,
-            score,
-            score,
-            g["count"],
-            label,
-        )
-    return format_html(
-        '<li class="reason-group" id="reasons-{}">\n'
-        '  <h4 class="score-label {}">{} <span class="muted small">({})</span></h4>\n'
-        "  <ul>\n    {}\n  </ul>\n  {}\n</li>",
-        score,
-        tone,
-        label,
-        g["count"],
-        mark_safe("".join(rows)),  # noqa: S308 - each row was built by format_html
-        more,
-    )
 
 
 def _groups(memo, ratings, counts, expand=None):
@@ -326,7 +245,7 @@ def memo_page(request, memo_id):
             raise Http404
         return render(
             request,
-            "decisions/memo.html#reason-group",
+            "decisions/memo_reason_group.html",
             {"memo": memo, "g": _group(memo.get_absolute_url(), expand, len(ratings), ratings)},
         )
     return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
@@ -369,7 +288,7 @@ def rate(request, memo_id):
         context["rate_form"] = form
         context["show_rate_form"] = True
     if request.htmx:
-        return render(request, "decisions/memo.html#ratings", context, status=status)
+        return render(request, "decisions/memo_ratings.html", context, status=status)
     return _whole_page(request, memo, context, status=status)
 
 

@@ -116,7 +116,7 @@ def _render_room(request, circle, *, status=200, item_form=None, fragment=None):
     context["responses"] = services.RESPONSES
     template = "feedback/room.html"
     if fragment or request.htmx:
-        template += "#state"
+        template = "feedback/room_state.html"  # the #state fragment alone
     else:
         context["can_reschedule"] = circle.phase == Circle.Phase.LOBBY and request.user.pk in (
             circle.created_by_id,

@@ -101,3 +101,18 @@ def test_has_more_under_than_counts_the_whole_subtree_in_one_query(
             assert Person.objects.has_more_under_than(person, n - 1)
     assert not Person.objects.has_more_under_than(world.employee, 0)
     assert Person.objects.has_more_under_than(top, 59)
+
+
+@pytest.mark.parametrize("limit", [1, 1000])  # the recursive plan, and level by level
+def test_subtree_chooses_its_plan_in_one_query_and_finds_the_same_people_as_under(
+    world, monkeypatch, django_assert_num_queries, limit
+):
+    from culture import models
+
+    monkeypatch.setattr(models, "SUBTREE_BY_LEVEL_LIMIT", limit)
+    for person in (world.skip_level, world.manager, world.ceo, world.employee):
+        with django_assert_num_queries(1):  # how many are below: the plan
+            subtree = Person.objects.subtree(person)
+        with django_assert_num_queries(1):
+            found = set(subtree)
+        assert found == set(Person.objects.under(person))

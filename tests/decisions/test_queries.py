@@ -6,8 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from decisions.models import Invitation, Memo, RevisitRequest
+from culture.models import Team
+from decisions.forms import FeedForm
+from decisions.models import FeedPost, Invitation, Memo, RevisitRequest
 from tests.conftest import make_person
 from tests.decisions.conftest import make_comment, make_memo, make_rating
 
@@ -147,3 +150,68 @@ def test_the_home_section_runs_a_fixed_number_of_queries(world, client_for):
     for _ in range(5):
         make_memo(captain=world.manager)
     assert _count(client, "/") == small
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"sort": "dissent"}, {"sort": "closing"}, {"state": "decided"}, {"waiting": "1"}],
+)
+def test_a_feed_page_is_three_queries_for_3_and_15_memos(world, django_assert_num_queries, params):
+    """The filters cost nothing of their own (but a team named, below); a page is the
+    capped count, the page and the teams of its memos."""
+    today = timezone.localdate()
+    counts = []
+    for n in (3, 12):
+        _grow_feed(world, n)
+        form = FeedForm(params, viewer=world.peer, today=today)
+        with CaptureQueriesContext(connection) as ctx:
+            page = form.apply(Memo.objects.visible_to(world.peer)).feed_page(1, today=today)
+            [t.name for memo in page.object_list for t in memo.feed_teams]
+            [memo.captain.name for memo in page.object_list]
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 3  # two when nothing matches: no teams to fetch
+
+
+def test_a_search_page_is_three_queries_and_a_named_team_or_captain_one_each(
+    world, django_assert_num_queries
+):
+    today = timezone.localdate()
+    _grow_feed(world, 15)
+    params = {"q": "memo", "team": "platform", "captain": world.manager.pk}
+    form = FeedForm(params, viewer=world.peer, today=today)
+    with django_assert_num_queries(5):  # the team, the ranked ids, the cards, their teams,
+        memos = form.apply(Memo.objects.visible_to(world.peer))
+        page = memos.search_page(1, viewer=world.peer, today=today)
+        assert form.selected_captain == world.manager  # and the captain's name
+    assert len(page.object_list) == 15 and all(hasattr(m, "spread_shown") for m in page)
+
+
+def test_an_invalid_feed_form_filters_nothing_and_asks_for_no_team(
+    world, django_assert_num_queries
+):
+    today = timezone.localdate()
+    _grow_feed(world, 3)
+    form = FeedForm({"team": "platform", "captain": "abc"}, viewer=world.peer, today=today)
+    with django_assert_num_queries(0):
+        memos = form.apply(Memo.objects.visible_to(world.peer))
+        assert form.selected_team is None and form.selected_captain is None
+    assert memos.count() == 3
+
+
+def test_drafts_posts_and_the_team_select_of_the_feed_are_one_query_each(
+    world, django_assert_num_queries
+):
+    for i in range(5):
+        make_memo(captain=world.peer, title=f"Draft {i}", state=Memo.State.DRAFT)
+        make_memo(captain=world.manager, state=Memo.State.DRAFT, co_authors=[world.peer])
+        memo = make_memo(captain=world.manager, title=f"Done {i}", state=Memo.State.OUTCOME)
+        FeedPost.objects.create(memo=memo, kind=FeedPost.Kind.CELEBRATION)
+    with django_assert_num_queries(1):
+        assert len(list(Memo.objects.drafts_of(world.peer)[:10])) == 10
+    with django_assert_num_queries(1):
+        posts = list(FeedPost.objects.visible_to(world.peer).for_feed()[:6])
+        assert all(p.memo.captain.name for p in posts) and len(posts) == 5
+    with django_assert_num_queries(1):
+        assert [t.slug for t in Team.objects.for_select()] == ["growth", "platform"]
+    with django_assert_num_queries(1):
+        assert Team.objects.for_select(limit=1) is None

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from culture.models import Notification
 from decisions.models import Comment, FeedPost, Invitation, Memo, Rating
-from tests.conftest import make_person, run_jobs
+from tests.conftest import make_person, make_team, run_jobs
 from tests.decisions.conftest import make_comment, make_memo, make_rating
 from tests.feedback.servers import db_url_for_tests
 
@@ -145,6 +145,53 @@ def test_a_changed_rating_shows_its_history(world, client_for, memo):
     html = re.sub(r"<[^>]+>", "", _text(client_for(world.manager).get(memo.get_absolute_url())))
     assert "changed 1 time" in html
     assert html.index("-3, Too expensive for now.") < html.index("+4, The test changed my mind.")
+
+
+def test_every_score_group_escapes_names_and_reasons_and_says_how_often_a_rating_changed(
+    world, client_for, memo
+):
+    from decisions import services
+
+    odd = make_person(name="Zoë <O'Hara> & Co", team=world.team)
+    make_rating(memo, odd, -7, 'Too early: <script>alert("x")</script> & "quotes"\nnext line')
+    for i, score in enumerate([3, 3, 3, 3, 3, 0, 10, -10]):
+        make_rating(memo, make_person(name=f"Rater {i}", team=world.team), score)
+    twice = make_person(name="Changes Mind", team=world.team)
+    for score, reason in [
+        (-2, "First, <i>honest</i>."),
+        (5, "Second thought."),
+        (4, "Third & final."),
+    ]:
+        services.do_rate(memo_id=memo.pk, by=twice, score=score, reason=reason)
+    html = client_for(world.peer).get(memo.get_absolute_url()).content.decode()
+    # The ratings are a Jinja2 template (culture/jinja2.py), which escapes " and ' as &#34;
+    # and &#39; where Django writes &quot; and &#x27;. One spelling for the assertions.
+    html = html.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
+    groups = re.findall(r'<li class="reason-group" id="reasons-(-?\d+)">', html)
+    assert groups == ["-10", "-7", "0", "3", "4", "10"]
+    assert '<h4 class="score-label neg">-7 <span class="muted small">(1)</span></h4>' in html
+    assert '<h4 class="score-label zero">0 <span class="muted small">(1)</span></h4>' in html
+    assert '<h4 class="score-label pos">+3 <span class="muted small">(5)</span></h4>' in html
+    assert "<script>alert" not in html and "<i>honest" not in html
+    assert "<strong>Zoë &lt;O&#x27;Hara&gt; &amp; Co</strong>" in html
+    assert (
+        '<span class="pre-line">Too early: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; '
+        "&amp; &quot;quotes&quot;\nnext line</span>" in html
+    )
+    assert "changed 2 times" in html and "First, &lt;i&gt;honest&lt;/i&gt;." in html
+    # +3 has five reasons, three shown; the link works with and without htmx.
+    url = memo.get_absolute_url()
+    assert (
+        f'<a class="button secondary small" href="{url}?score=3#reasons-3" '
+        f'hx-get="{url}?score=3" hx-target="#reasons-3" hx-swap="outerHTML">'
+        "Show all 5 reasons at +3</a>" in html
+    )
+    part = client_for(world.peer).get(
+        url + "?score=3", headers={"HX-Request": "true", "HX-Target": "reasons-3"}
+    )
+    text = part.content.decode()
+    assert text.strip().startswith('<li class="reason-group" id="reasons-3">')
+    assert text.count("<strong>Rater ") == 5 and "Show all" not in text
 
 
 def test_reading_a_confidential_memo_is_audited(world, client_for):
@@ -422,8 +469,7 @@ def test_feed_filters_by_state_team_captain_and_waiting_for_my_rating(world, cli
 
 
 def test_past_60_teams_the_feed_team_filter_is_a_text_field_matching_the_name(world, client_for):
-    from culture.models import Team
-    from culture.views.people import TEAM_SELECT_LIMIT
+    from culture.models import TEAM_SELECT_LIMIT, Team
 
     make_memo(captain=world.outsider, title="Gamma idea", teams=[world.other_team])
     make_memo(captain=world.employee, title="Alpha idea", teams=[world.team])
@@ -485,6 +531,68 @@ def test_a_hidden_spread_stays_hidden_on_feed_cards_until_the_window_closes(
         assert "spread hidden until the window closes" in html
 
 
+def test_feed_cards_escape_every_text_and_show_state_confidentiality_teams_and_spread(
+    world, client_for
+):
+    today = timezone.localdate()
+    odd = make_team(name='R&D <"core">', slug="r-d-core")
+    captain = make_person(name="Zoë <O'Hara> & Co", team=world.team)
+    hostile = make_memo(captain=captain, title='<b>"Q&A"</b> & more', teams=[world.team, odd])
+    make_memo(captain=world.manager, title="Secret", confidential=True, readers=[world.employee])
+    make_memo(
+        captain=world.manager,
+        title="Ballot",
+        hide_spread=True,
+        decide_by=today + timedelta(days=3),
+    )
+    went_well = make_memo(
+        captain=world.manager, title="Party", state=S.OUTCOME, outcome=Memo.Outcome.WENT_WELL
+    )
+    make_memo(captain=world.manager, title="Sunshine", state=S.OUTCOME, outcome="did_not")
+    for memo, scores in [(hostile, [4]), (went_well, [4, -2, 9])]:
+        for score in scores:
+            make_rating(memo, make_person(team=world.team), score)
+    ballot = Memo.objects.get(title="Ballot")
+    for score in (1, 2):
+        make_rating(ballot, make_person(team=world.team), score)
+    html = client_for(world.employee).get(reverse("decisions:index")).content.decode()
+    # The results are a Jinja2 template (culture/jinja2.py), which escapes " and ' as &#34;
+    # and &#39; where Django writes &quot; and &#x27;. One spelling for the assertions.
+    html = html.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
+    cards = {
+        re.search(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', card).group(1): card
+        for card in html.split('<li class="card memo-item">')[1:]
+    }
+    card = cards["&lt;b&gt;&quot;Q&amp;A&quot;&lt;/b&gt; &amp; more"]
+    assert '<b>"Q&A"' not in html
+    assert f'Captain <a href="?captain={captain.pk}">Zoë &lt;O&#x27;Hara&gt; &amp; Co</a>' in card
+    assert '· <a href="?team=r-d-core">R&amp;D &lt;&quot;core&quot;&gt;</a>' in card
+    assert '<span class="pill info">Open for dissent</span>' in card
+    assert "1 rating, ranging from +4 to +4" in card
+    assert '<span class="pill bad">Confidential</span>' in cards["Secret"]
+    assert "Confidential" not in card
+    assert "2 ratings, spread hidden until the window closes" in cards["Ballot"]
+    assert f"decides by {ballot.decide_by:%-d %b %Y}" in cards["Ballot"]
+    assert '<span class="pill good">Outcome recorded</span>' in cards["Party"]
+    assert "3 ratings, ranging from -2 to +9" in cards["Party"]
+    assert '<span class="pill warn">Outcome recorded</span>' in cards["Sunshine"]
+    assert "0 ratings</p>" in cards["Sunshine"]
+
+
+def test_the_team_filter_lists_every_team_escaped_with_the_chosen_one_selected(world, client_for):
+    make_team(name='R&D <"core">', slug="r-d-core")
+    client = client_for(world.employee)
+    html = client.get(reverse("decisions:index"), {"team": "growth"}).content.decode()
+    select = html.split('<select id="memo-team" name="team">', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r"<option [^>]*>[^<]*</option>", select)
+    assert options == [
+        '<option value="">All teams</option>',
+        '<option value="growth" selected>Growth</option>',
+        '<option value="platform">Platform</option>',
+        '<option value="r-d-core">R&amp;D &lt;&quot;core&quot;&gt;</option>',
+    ]
+
+
 def test_search_ranks_title_matches_first_and_respects_visibility(world, client_for):
     make_memo(captain=world.employee, title="Pricing experiment", body="Nothing else.")
     make_memo(captain=world.employee, title="Other idea", body="This touches pricing a bit.")
@@ -502,7 +610,7 @@ def test_search_ranks_title_matches_first_and_respects_visibility(world, client_
 
 
 def test_search_pages_keep_the_ranking_and_stop_after_the_cap(world, client_for, monkeypatch):
-    monkeypatch.setattr("decisions.views.feed.SEARCH_CAP", 30)
+    monkeypatch.setattr("decisions.models.SEARCH_CAP", 30)
     for i in range(35):  # the title match ranks above the body-only matches
         title = "Tariff review" if i == 17 else f"Idea {i:02}"
         make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")

@@ -11,7 +11,9 @@ SECRET_B = "Start writing design docs QUOKKA-77"
 
 
 def body(response):
-    return response.content.decode()
+    # The room's state is a Jinja2 template (culture/jinja2.py), which escapes " and ' as
+    # &#34; and &#39;; Django writes &quot; and &#x27;. One spelling for the assertions.
+    return response.content.decode().replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
 
 
 @pytest.fixture
@@ -61,9 +63,8 @@ def test_after_reveal_the_whole_circle_sees_items_with_their_authors(
 def test_revealed_rounds_show_each_item_escaped_with_its_kind_author_and_the_response(
     world, circle, fourth, client_for
 ):
-    """The revealed rounds are built in Python (feedback.room.revealed_sections), not by the
-    template engine: every text in them is escaped, and the round shows what the template
-    did: for whom, their response, and each item's kind, text and author."""
+    """Every text in a revealed round is escaped, and the round shows for whom it was,
+    their response, and each item's kind, text and author."""
     from feedback.models import Participant
     from feedback.services import RESPONSES
 
@@ -274,6 +275,32 @@ def test_presence_shows_who_is_here_and_who_is_missing(world, circle, client_for
     assert "here" in peer_li
     employee_li = page.split(f'data-person="{world.employee.pk}"')[1].split("</li>")[0]
     assert "missing" in employee_li
+
+
+def test_every_seat_is_listed_escaped_and_the_role_is_handed_only_to_others_present(
+    world, fourth, client_for
+):
+    odd = make_person(name='Zoë <O"Hara> & Co', email="odd@example.test")
+    circle = make_circle(facilitator=world.manager, people=[world.employee, fourth, odd])
+    services.do_leave(circle_id=circle.pk, person=fourth)
+    page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
+    assert '<O"Hara>' not in page
+    row = page.split(f'data-person="{odd.pk}"', 1)[1].split("</li>", 1)[0]
+    assert (
+        '<span class="avatar" aria-hidden="true">Z&lt;</span> Zoë &lt;O&quot;Hara&gt; &amp; Co'
+        in row
+    )
+    assert 'aria-label="Move Zoë &lt;O&quot;Hara&gt; &amp; Co earlier"' in row
+    assert 'aria-label="Move Zoë &lt;O&quot;Hara&gt; &amp; Co later"' not in row  # the last seat
+    facilitator = page.split(f'data-person="{world.manager.pk}"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="pill info">facilitator</span>' in facilitator
+    left = page.split(f'data-person="{fourth.pk}"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="pill">left</span>' in left
+    select = page.split('<select id="handover-to" name="person">', 1)[1].split("</select>", 1)[0]
+    assert select == (
+        f'<option value="{world.employee.pk}">{world.employee.name}</option>'
+        f'<option value="{odd.pk}">Zoë &lt;O&quot;Hara&gt; &amp; Co</option>'
+    )
 
 
 def test_summary_exports_are_formula_safe_and_only_hold_what_the_viewer_received(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -115,6 +116,68 @@ def test_answers_are_locked_once_the_cycle_has_closed(world, cycle, client_for):
     html = client.get("/keeper/").content.decode()
     assert "Closed: answers are locked" in html and "Locked" in html
     assert "disabled" in html and "hx-post" not in html
+
+
+def _card(html: str, test) -> str:
+    card = html.split(f'id="card-{test.pk}"', 1)[1].split("</article>", 1)[0]
+    # The card is a Jinja2 template (culture/jinja2.py), which escapes " and ' as &#34; and
+    # &#39; where Django writes &quot; and &#x27;. One spelling for the assertions.
+    return card.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
+
+
+def _controls(card: str) -> list[str]:
+    return re.findall(
+        r"<input type=\"(?:radio|checkbox)\"[^>]*>|<textarea.*?</textarea>", card, re.S
+    )
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_a_saved_answer_shows_checked_with_the_note_escaped_and_a_readers_card_locked(
+    world, cycle, client_for, writable
+):
+    test = keeper_test_of(cycle, world.employee)
+    test.answer, test.shared_with_employee = "not_sure", True
+    test.save()
+    write_note(test, text='Owns <the> "rota" & more')
+    if writable:  # the manager's own page
+        card = _card(client_for(world.manager).get("/keeper/").content.decode(), test)
+    else:  # the skip-level's drill-down: read only, the note shown apart with its author
+        url = f"/keeper/rollup/{world.manager.pk}/"
+        card = _card(client_for(world.skip_level).get(url).content.decode(), test)
+    controls = _controls(card)
+    radios = [c for c in controls if 'type="radio"' in c]
+    assert len(radios) == 3 and all(("disabled" in c) is not writable for c in controls)
+    checked = [c for c in radios if " checked" in c]
+    assert len(checked) == 1 and 'value="not_sure"' in checked[0]
+    assert controls[-1].startswith('<input type="checkbox"') and " checked" in controls[-1]
+    assert "<the>" not in card
+    if writable:
+        assert f'name="t{test.pk}-notes"' in controls[3]
+        assert controls[3].endswith("Owns &lt;the&gt; &quot;rota&quot; &amp; more</textarea>")
+        assert f'aria-describedby="id_t{test.pk}-notes_helptext"' in controls[3]
+        assert f'<span class="help" id="id_t{test.pk}-notes_helptext">' in card
+    else:
+        assert "<textarea" not in card and "Private notes by Mia Manager" in card
+        assert "Owns &lt;the&gt; &quot;rota&quot; &amp; more" in card
+
+
+def test_an_unanswered_card_has_nothing_checked(world, cycle, client_for):
+    test = keeper_test_of(cycle, world.employee)
+    card = _card(client_for(world.manager).get("/keeper/").content.decode(), test)
+    assert len(_controls(card)) == 5 and "checked" not in card and "disabled" not in card
+
+
+def test_a_post_with_errors_shows_the_posted_values_marked_invalid(world, cycle, client_for):
+    test = keeper_test_of(cycle, world.employee)
+    response = _answer(client_for(world.manager), test, "maybe", "x" * 5001, True, headers={})
+    assert response.status_code == 422
+    card = _card(response.content.decode(), test)
+    controls = _controls(card)
+    assert len(controls) == 5
+    assert all('aria-invalid="true"' in c for c in controls[:4])  # the radios and the notes
+    assert controls[3].endswith("x" * 5001 + "</textarea>")
+    assert controls[-1].endswith("checked>")
+    assert "Select a valid choice" in card
 
 
 def test_earlier_answers_show_as_a_small_trend(world, client_for):
@@ -461,14 +524,15 @@ def test_the_rollup_counts_the_same_whichever_way_it_finds_the_people_under_the_
     world, cycle, client_for, monkeypatch, viewer
 ):
     """Small subtrees are found level by level, big ones through the recursive subquery
-    (keeper.views.ROLLUP_SUBTREE_LIMIT): both give the same table."""
-    from keeper import views
+    (Person.objects.subtree, culture.models.SUBTREE_BY_LEVEL_LIMIT): both give the same
+    table."""
+    from culture import models
 
     _answer(client_for(world.manager), keeper_test_of(cycle, world.employee), "no")
     _answer(client_for(world.other_manager), keeper_test_of(cycle, world.outsider), "yes")
     me = getattr(world, viewer)
-    by_level = views._manager_table(me, cycle)
-    monkeypatch.setattr(views, "ROLLUP_SUBTREE_LIMIT", 1)
-    assert views._manager_table(me, cycle) == by_level
+    by_level = KeeperTest.objects.rollup_for(me, cycle)
+    monkeypatch.setattr(models, "SUBTREE_BY_LEVEL_LIMIT", 1)
+    assert KeeperTest.objects.rollup_for(me, cycle) == by_level
     mia = next(row for row in by_level if row["name"] == "Mia Manager")
     assert (mia["total"], mia["answered"], mia["no"]) == (2, 1, 1)

@@ -112,3 +112,42 @@ def test_the_notes_a_reader_may_read_come_in_one_query_for_the_whole_page(
         with django_assert_num_queries(0):
             authors = {n.author.name for t in tests for n in t.readable_notes}
         assert authors
+
+
+@pytest.mark.parametrize("limit", [1, 1000])  # Person.objects.subtree's two plans
+@pytest.mark.parametrize("persona", ["skip_level", "ceo", "people_admin"])
+def test_the_rollup_table_is_one_query_and_one_to_choose_the_plan_whatever_the_size(
+    world, monkeypatch, django_assert_num_queries, persona, limit
+):
+    from culture import models
+
+    monkeypatch.setattr(models, "SUBTREE_BY_LEVEL_LIMIT", limit)
+    viewer = getattr(world, persona)
+    budget = 1 if viewer.is_people_admin else 2  # an admin's is the whole company: no plan
+    _grow(world, managers=2, reports=3, past_cycles=1)
+    cycle = KeeperCycle.objects.current()
+    with django_assert_num_queries(budget):
+        small = KeeperTest.objects.rollup_for(viewer, cycle)
+    KeeperCycle.objects.all().delete()
+    _grow(world, managers=10, reports=15, past_cycles=5)
+    cycle = KeeperCycle.objects.current()
+    with django_assert_num_queries(budget):
+        large = KeeperTest.objects.rollup_for(viewer, cycle)
+    with django_assert_num_queries(budget):
+        KeeperTest.objects.rollup_for(viewer, cycle, answers=False)
+    assert len(large) > len(small) > 0
+
+
+@pytest.mark.parametrize("persona", ["manager", "skip_level", "people_admin"])
+def test_earlier_answers_are_one_query_whatever_the_number_of_cycles(
+    world, django_assert_num_queries, persona
+):
+    viewer = getattr(world, persona)
+    _grow(world, managers=10, reports=15, past_cycles=5)
+    cycle = KeeperCycle.objects.current()
+    ids = list(KeeperTest.objects.filter(cycle=cycle).values_list("report_id", flat=True))
+    with django_assert_num_queries(1):
+        trend = KeeperTest.objects.earlier_answers(viewer, cycle, ids)
+    assert trend and all(len(items) <= 4 for items in trend.values())
+    with django_assert_num_queries(0):
+        assert KeeperTest.objects.earlier_answers(viewer, cycle, []) == {}
