@@ -8,8 +8,11 @@ import contextlib
 import csv
 import http.client
 import io
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -246,3 +249,21 @@ class TestBodyLimit:
             "POST", "/login/", body=b"a=" + b"x" * 500_000, headers={"Content-Type": "text/plain"}
         )
         assert status == 403
+
+
+def test_the_application_imports_every_url_module_before_it_serves():
+    # The first request must not pay for importing every view (seconds of compiling on a
+    # fresh checkout): loading the application loads the URL configuration.
+    code = (
+        "import sys, culture.asgi, culture.wsgi; "
+        "print('culture.urls' in sys.modules, 'culture.scim.views' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "culture.test_settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == ["True", "True"]
