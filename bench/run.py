@@ -120,7 +120,7 @@ def timed(label: str, *args: str) -> float:
 
 
 class Server:
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, app: str = "culture.asgi:application"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -128,7 +128,7 @@ class Server:
                 PYTHON,
                 "-m",
                 "uvicorn",
-                "culture.asgi:application",
+                app,
                 "--host",
                 "127.0.0.1",
                 "--port",
