@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from django.db import connection
 from django.utils import timezone
 
 from culture.middleware import current_request_meta
@@ -32,24 +35,20 @@ def record(
 
 
 def record_many(actor: Person | None, action: str, subjects, *, detail=None, request=None) -> int:
-    """One row per subject, in one INSERT (for pages that show many people's data).
-    Returns how many rows were written."""
+    """One row per subject, in one INSERT over an array of ids, for pages that show many
+    people's data (bulk_create's model instances cost the pay team page more than a tenth:
+    bench/README.md, "Raw SQL kept after measuring"). Returns how many rows were written."""
     ids = [s.pk for s in subjects]
     if not ids:
         return 0
     ip, agent = current_request_meta(request)
     actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
-    at = timezone.now()
-    rows = AuditEvent.objects.bulk_create(
-        AuditEvent(
-            at=at,
-            actor_id=actor_id,
-            action=action,
-            subject_id=pk,
-            detail=detail or {},
-            ip=ip,
-            user_agent=agent,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO culture_auditevent (at, actor_id, action, subject_id, object_type, "
+            "object_id, detail, ip, user_agent) "
+            "SELECT %s, %s, %s, s, '', '', %s::jsonb, %s::inet, %s "
+            "FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY n",
+            [timezone.now(), actor_id, action, json.dumps(detail or {}), ip, agent, ids],
         )
-        for pk in ids
-    )
-    return len(rows)
+        return cursor.rowcount
