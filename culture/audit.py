@@ -35,9 +35,9 @@ def record(
 
 
 def record_many(actor: Person | None, action: str, subjects, *, detail=None, request=None) -> int:
-    """One row per subject, in one INSERT over an array of ids (for pages that show many
-    people's data: building 40 model instances and 360 parameters cost 15% of the pay team
-    page). Returns how many rows were written."""
+    """One row per subject, in one INSERT over an array of ids, for pages that show many
+    people's data (bulk_create's model instances cost the pay team page more than a tenth:
+    bench/README.md, "Raw SQL kept after measuring"). Returns how many rows were written."""
     ids = [s.pk for s in subjects]
     if not ids:
         return 0

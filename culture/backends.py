@@ -1,12 +1,10 @@
 """The authentication backend: Django's ModelBackend, with the person of every request read
-in one hand-written statement that also counts their unread notifications.
+in one hand-written statement that also counts their unread notifications and brings the
+company's time zone (culture.clock.zone_for), so neither costs a query of its own.
 
-Every request looks up its person, and every page's header shows how many notifications are
-unread. Counted on its own, that was one more query on every page; and the ORM builds and
-compiles the person lookup on every request, which costs several times the statement itself
-(the annotated ORM lookup 2.1-2.5 ms of CPU here, this statement about 0.5 ms). The count is
-as fresh as the person row: read at the start of the request. The company's time zone
-comes with it too (culture.clock.zone_for), so activating the reader's zone costs no query.
+Written out because every request runs it: the same lookup through the ORM (an annotated
+query with two subqueries) cost more than a fifth of the fastest key pages (measured in
+bench/README.md, "Raw SQL kept after measuring").
 """
 
 from __future__ import annotations

@@ -111,6 +111,7 @@ WITH RECURSIVE up(id, manager_id, depth) AS (
 )
 SELECT id, depth FROM up WHERE depth > 0
 """
+_ABOVE_IDS_SQL = f"SELECT id FROM ({_ABOVE_SQL}) AS chain"  # noqa: S608 - static SQL
 
 
 # Up to this many people below someone, their subtree is walked level by level (subtree).
@@ -152,6 +153,10 @@ class PersonQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(_UNDER_BY_LEVEL_CAPPED_SQL, [person.pk, limit + 1])
             return cursor.fetchone()[0] > limit
+
+    def above(self, person: Person):
+        """Everyone in `person`'s management chain, at any height (one query)."""
+        return self.filter(id__in=RawSQL(_ABOVE_IDS_SQL, [person.pk]))  # noqa: S611 - static
 
     def chain_above(self, person: Person) -> list[Person]:
         """The management chain above `person`, nearest manager first (one query)."""
@@ -351,12 +356,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
         """True when self is in other's management chain (one query)."""
         if other is None or other.pk == self.pk:
             return False
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT EXISTS (SELECT 1 FROM ({_ABOVE_SQL}) c WHERE c.id = %s)",  # noqa: S608
-                [other.pk, self.pk],
-            )
-            return bool(cursor.fetchone()[0])
+        return Person.objects.above(other).filter(pk=self.pk).exists()
 
 
 # --- Company settings --------------------------------------------------------------------

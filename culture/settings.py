@@ -468,8 +468,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Django's database sessions, read with one hand-written statement (culture/sessions.py).
-SESSION_ENGINE = "culture.sessions"
+# Django's database sessions. Not cached_db: its load() writes the cache without catching
+# the error, so a Redis outage would fail every page, where the database alone keeps serving.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from culture import clock
@@ -176,30 +177,26 @@ def _spread_shown(page: CappedPage, today) -> CappedPage:
     return page
 
 
-def refresh_spread(memo_id: int) -> None:
-    """Recompute one memo's rating count, lowest and highest rating in one statement (an
-    aggregate read and an update were two round trips on every rating)."""
-    from django.db import connection
+def _spread() -> dict:
+    """A memo's rating count, lowest and highest rating, as expressions over its ratings,
+    for an UPDATE: counted in the same statement that writes them, so two people rating at
+    once cannot leave a count that misses one of them."""
+    ratings = Rating.objects.filter(memo_id=OuterRef("pk")).order_by().values("memo_id")
+    return {
+        "rating_count": Coalesce(Subquery(ratings.annotate(n=Count("pk")).values("n")), Value(0)),
+        "rating_low": Subquery(ratings.annotate(low=Min("score")).values("low")),
+        "rating_high": Subquery(ratings.annotate(high=Max("score")).values("high")),
+    }
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE decisions_memo SET (rating_count, rating_low, rating_high) = "
-            "(SELECT count(*), min(score), max(score) FROM decisions_rating WHERE memo_id = %s) "
-            "WHERE id = %s",
-            [memo_id, memo_id],
-        )
+
+def refresh_spread(memo_id: int) -> None:
+    """Recompute one memo's rating count, lowest and highest rating (one statement)."""
+    Memo.objects.filter(pk=memo_id).update(**_spread())
 
 
 def refresh_all_spreads() -> None:
     """Recompute every memo's rating numbers in one statement (after bulk inserts)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE decisions_memo m SET rating_count = a.c, rating_low = a.lo, "
-            "rating_high = a.hi FROM (SELECT memo_id, count(*) AS c, min(score) AS lo, "
-            "max(score) AS hi FROM decisions_rating GROUP BY memo_id) a WHERE a.memo_id = m.id"
-        )
+    Memo.objects.update(**_spread())
 
 
 class Memo(models.Model):
