@@ -24,7 +24,8 @@ from django.http import Http404
 from culture.models import ImportJob, Notification, Person, ScimToken
 
 
-def _require_active(user) -> Person:
+def require_active(user) -> Person:
+    """Any active, logged-in person (403 for anyone else): the employee role."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise PermissionDenied
     return user
@@ -38,7 +39,7 @@ def is_people_admin(user) -> bool:
 
 def require_people_admin(user) -> Person:
     """For pages only people admins use (imports, settings, audit log)."""
-    _require_active(user)
+    require_active(user)
     if not user.is_people_admin:
         raise PermissionDenied
     return user
@@ -59,7 +60,7 @@ def can_manage(user, person: Person) -> bool:
 def get_person_for_user(user, person_id) -> Person:
     """The directory is open to every employee (no closed doors); inactive people are
     visible to people admins only."""
-    _require_active(user)
+    require_active(user)
     try:
         person = Person.objects.select_related("team", "manager").get(pk=int(person_id))
     except (Person.DoesNotExist, ValueError, TypeError):
@@ -88,7 +89,7 @@ def get_person_data_for_user(user, person_id) -> Person:
 
 
 def get_notification_for_user(user, notification_id) -> Notification:
-    _require_active(user)
+    require_active(user)
     try:
         return Notification.objects.get(pk=int(notification_id), recipient=user)
     except (Notification.DoesNotExist, ValueError, TypeError):
@@ -139,7 +140,7 @@ def get_keeper_test_for_user(user, test_id, *, write: bool = False):
     manager answers, while the cycle is open."""
     from keeper.models import KeeperTest
 
-    _require_active(user)
+    require_active(user)
     try:
         test = KeeperTest.objects.select_related("cycle", "report", "manager", "report__team").get(
             pk=int(test_id)
@@ -158,7 +159,7 @@ def get_keeper_test_for_user(user, test_id, *, write: bool = False):
 def get_keeper_rollup_manager_for_user(user, person_id) -> Person:
     """A manager under the viewer (or anyone, for people admins) whose keeper answers the
     viewer may drill into."""
-    _require_active(user)
+    require_active(user)
     if str(person_id) == str(user.pk):
         return user
     return get_managed_person_for_user(user, person_id)
@@ -177,7 +178,7 @@ def get_circle_for_user(user, circle_id, *, facilitator: bool = False, organiser
     facilitator's (other participants: 403)."""
     from feedback.models import Circle, Participant
 
-    _require_active(user)
+    require_active(user)
     # One statement: the circle, only if the user has a seat in it (every room request
     # and every live re-fetch passes here).
     seated = Exists(Participant.objects.filter(circle_id=OuterRef("pk"), person_id=user.pk))
@@ -196,7 +197,7 @@ def get_circle_item_for_recipient(user, item_id):
     """A circle item, for its recipient (who accepts or discards it); else 404."""
     from feedback.models import CircleItem
 
-    _require_active(user)
+    require_active(user)
     try:
         return CircleItem.objects.get(pk=int(item_id), recipient=user)
     except (CircleItem.DoesNotExist, ValueError, TypeError):
@@ -206,7 +207,7 @@ def get_circle_item_for_recipient(user, item_id):
 def get_action_item_for_owner(user, action_id):
     from feedback.models import ActionItem
 
-    _require_active(user)
+    require_active(user)
     try:
         return ActionItem.objects.get(pk=int(action_id), owner=user)
     except (ActionItem.DoesNotExist, ValueError, TypeError):
@@ -216,7 +217,7 @@ def get_action_item_for_owner(user, action_id):
 def get_written_feedback_for_recipient(user, feedback_id):
     from feedback.models import WrittenFeedback
 
-    _require_active(user)
+    require_active(user)
     try:
         return WrittenFeedback.objects.get(pk=int(feedback_id), recipient=user)
     except (WrittenFeedback.DoesNotExist, ValueError, TypeError):
@@ -262,7 +263,7 @@ def get_memo_for_user(user, memo_id, *, write: bool = False, author: bool = Fals
     author=True: the captain or a co-author (editing the text)."""
     from decisions.models import Memo
 
-    _require_active(user)
+    require_active(user)
     memos = Memo.objects.visible_to(user).select_related("captain")
     if author:  # the edit form needs them too; other callers fetch them if they show them
         memos = memos.prefetch_related("co_authors")
@@ -285,7 +286,7 @@ def may_review_bets(user) -> bool:
 
 def require_manager(user) -> Person:
     """Bet reviews: for people with at least one active direct report."""
-    _require_active(user)
+    require_active(user)
     if not may_review_bets(user):
         raise PermissionDenied
     return user
@@ -311,7 +312,7 @@ def get_pay_person_for_user(user, person_id, *, write: bool = False) -> Person:
 
 def require_pay_manager(user) -> Person:
     """The team pay view: people with active reports (and people admins)."""
-    _require_active(user)
+    require_active(user)
     if not (user.is_people_admin or user.has_reports()):
         raise PermissionDenied
     return user
@@ -322,7 +323,7 @@ def get_raise_proposal_for_user(user, proposal_id, *, write: bool = False):
     recording it (`write=True`) is for people admins only (403 for the chain)."""
     from pay.models import RaiseProposal
 
-    _require_active(user)
+    require_active(user)
     try:
         proposal = RaiseProposal.objects.select_related("person", "proposed_by").get(
             pk=int(proposal_id)

@@ -42,7 +42,7 @@ def _with_report_counts(qs):
 
 @require_GET
 def directory(request):
-    access._require_active(request.user)
+    access.require_active(request.user)
     q = request.GET.get("q", "").strip()[:100]
     team_slug = request.GET.get("team", "").strip()[:120]
     people = Person.objects.active().for_directory().search(q)
@@ -90,7 +90,7 @@ def profile(request, person_id):
 def org_chart(request):
     """The tree around the viewer: their chain above, their peers, their reports.
     Every node with reports expands in place (lazy-loaded) and collapses again."""
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     focus_id = request.GET.get("focus")
     focus = access.get_person_for_user(me, focus_id) if focus_id else me
     chain = list(reversed(Person.objects.chain_above(focus)))

@@ -14,7 +14,7 @@ from decisions.views import hx_target
 
 @require_GET
 def index(request):
-    user = access._require_active(request.user)
+    user = access.require_active(request.user)
     today = clock.today()
     form = forms.FeedForm(request.GET, viewer=user, today=today)
     memos = form.apply(Memo.objects.visible_to(user))

@@ -52,7 +52,7 @@ def person_ledger(request, person_id):
 
 @require_GET
 def team_ledger(request, slug):
-    access._require_active(request.user)
+    access.require_active(request.user)
     team = get_object_or_404(Team, slug=slug)
     concerns = Memo.teams.through.objects.filter(memo_id=OuterRef("pk"), team_id=team.pk)
     memos = _bets(request.user).filter(Q(captain__team=team) | Exists(concerns))
