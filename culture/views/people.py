@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock, people_import, privacy, ratelimit, services
+from culture import access, audit, clock, people_import, privacy, ratelimit, sections, services
 from culture.csvsafe import csv_response, write_rows
 from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.links import url_maker
@@ -70,20 +70,10 @@ def profile(request, person_id):
         )
     )
     can_manage = access.can_manage(request.user, person)
-    return render(
-        request,
-        "culture/profile.html",
-        {
-            "person": person,
-            "chain": chain,
-            "reports": reports,
-            "can_manage": can_manage,
-            # The link to what they received in writing, for those its page lets in.
-            "may_read_feedback": access.may_read_feedback_received_by(
-                request.user, person, manages=can_manage
-            ),
-        },
-    )
+    context = {"person": person, "chain": chain, "reports": reports, "can_manage": can_manage}
+    # What the practices show of the person (feedback: the link to what they received).
+    context.update(sections.profile_context(request, person, manages=can_manage))
+    return render(request, "culture/profile.html", context)
 
 
 @require_GET
