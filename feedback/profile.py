@@ -1,6 +1,6 @@
 """The feedback part of a person's profile page (registered in feedback.apps)."""
 
-from culture import access
+from feedback import access
 
 
 def profile_context(request, person, *, manages: bool) -> dict:

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock
+from culture import audit, clock
 from culture.csvsafe import csv_response
 from culture.models import Person
-from keeper import services
+from keeper import access, services
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from culture import access, clock
+from culture import clock
 from culture.models import Team
-from decisions import forms
+from decisions import access, forms
 from decisions.models import FeedPost, Memo
 from decisions.views import hx_target
 

@@ -6,9 +6,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from culture import access, clock
+from culture import clock
 from culture.models import Person, Team
-from decisions import services
+from decisions import access, services
 from decisions.models import Memo
 
 S = Memo.State

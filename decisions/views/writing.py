@@ -6,9 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from culture import access, ratelimit
+from culture import ratelimit
 from culture.markdown import render_markdown
-from decisions import forms, services
+from decisions import access, forms, services
 from decisions.models import MEMO_TEMPLATE
 
 # --- writing -----------------------------------------------------------------------------------

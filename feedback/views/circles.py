@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, ratelimit
+from culture import ratelimit
 from culture.models import Person
-from feedback import forms, services
+from feedback import access, forms, services
 from feedback.models import ActionItem, Circle
 from feedback.room import room_context
 from feedback.views import FOUR_A

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, ratelimit
-from feedback import forms, services
+from culture import ratelimit
+from feedback import access, forms, services
 from feedback.models import (
     Campaign,
     Decision,
