@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DecisionsConfig(AppConfig):
     name = "decisions"
     verbose_name = "Decisions"
+
+    def ready(self):
+        # The core's pages ask culture.sections, never this app: its home section.
+        from culture import sections
+        from decisions.home import home_context
+
+        sections.register_home_section("decisions", order=30, context=home_context)

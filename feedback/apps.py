@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = "Circles"
+
+    def ready(self):
+        # The core's pages ask culture.sections, never this app: its home section and
+        # its part of the profile page.
+        from culture import sections
+        from feedback.home import home_context
+        from feedback.profile import profile_context
+
+        sections.register_home_section("feedback", order=20, context=home_context)
+        sections.register_profile_context("feedback", context=profile_context)

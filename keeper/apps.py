@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class KeeperConfig(AppConfig):
     name = "keeper"
     verbose_name = "Keeper test"
+
+    def ready(self):
+        # The core's pages ask culture.sections, never this app: its home section.
+        from culture import sections
+        from keeper.home import home_context
+
+        sections.register_home_section("keeper", order=10, context=home_context)

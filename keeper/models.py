@@ -296,7 +296,7 @@ class KeeperTest(models.Model):
 class KeeperNoteQuerySet(models.QuerySet):
     def readable_by(self, viewer):
         """The notes `viewer` may read, on tests they may already read (the keeper gate in
-        culture/access.py decides that): their own, those written by anyone below them in
+        keeper/access.py decides that): their own, those written by anyone below them in
         the reporting tree, and every note for people admins; never a note about the
         viewer. A note does not follow its test to a new manager: one who is not above its
         author does not read it. Oldest first, with the author (for the label)."""

@@ -12,7 +12,7 @@ def export(person, *, viewer) -> dict:
     """Keeper tests where they are the report, as their readers see them (the answer, the
     private notes the viewer may read, each with its author, whether it was shared), and
     their prompt log. Nobody reads an answer about themselves, people admins included
-    (culture.access), so a people admin exporting their own data gets those withheld. Three
+    (keeper.access), so a people admin exporting their own data gets those withheld. Three
     queries."""
     own = viewer.pk == person.pk
     tests = (

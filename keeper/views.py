@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock
+from culture import audit, clock
 from culture.csvsafe import csv_response
 from culture.models import Person
-from keeper import services
+from keeper import access, services
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
 
@@ -128,7 +128,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
 def index(request):
     """The manager's page for the current cycle (or the last one, locked), and the way in
     to everything else."""
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     cycle = _cycle_from(request)
     context = _manager_context(me, me, cycle)
     context["manages_managers"] = me.manages_managers()
@@ -232,7 +232,7 @@ def look_again(request, test_id):
 @require_http_methods(["GET", "POST"])
 def ask(request):
     """The keeper prompt, for everyone; a private log only its owner sees."""
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     form = PromptLogForm(request.POST or None, initial={"asked_on": clock.today()})
     status = 200
     if request.method == "POST":
@@ -260,7 +260,7 @@ def ask(request):
 @require_GET
 def rollup(request):
     """Managers of managers: completion and answer counts for every manager under them."""
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     if not (me.is_people_admin or me.manages_managers()):
         raise PermissionDenied
     cycle = _cycle_from(request)
@@ -281,7 +281,7 @@ def rollup(request):
 @require_GET
 def rollup_manager(request, person_id):
     """Drill down: one manager's answers, for the managers above them and people admins."""
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     manager = access.get_keeper_rollup_manager_for_user(me, person_id)
     cycle = _cycle_from(request)
     context = _manager_context(me, manager, cycle)

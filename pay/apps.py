@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class PayConfig(AppConfig):
     name = "pay"
     verbose_name = "Pay"
+
+    def ready(self):
+        # The core's pages ask culture.sections, never this app: its home section.
+        from culture import sections
+        from pay.home import home_context
+
+        sections.register_home_section("pay", order=40, context=home_context)

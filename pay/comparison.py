@@ -3,7 +3,7 @@
 `compare_people(people, on=date)` reads the policy, the newest market data set in force, the
 matching benchmarks, everyone's current pay, their evidence and the exchange rates: seven
 queries whatever the number of people or the size of the market data. No access checks here:
-views obtain the people through culture/access.py first, and audit the read.
+views obtain the people through pay/access.py first, and audit the read.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pay views: thin. Parse -> access gate (culture/access.py) -> form -> one service -> render.
+"""Pay views: thin. Parse -> access gate (pay/access.py) -> form -> one service -> render.
 
 Every page that shows someone's salary writes an audit row (record_many for lists).
 """
@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock, ratelimit
+from culture import audit, clock, ratelimit
 from culture.csvsafe import csv_response, write_rows
 from culture.models import Person
-from pay import charts, comparison, importer, services
+from pay import access, charts, comparison, importer, services
 from pay.forms import (
     EvidenceForm,
     ExchangeRateForm,

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, audit, clock, people_import, privacy, ratelimit, services
+from culture import access, audit, clock, people_import, privacy, ratelimit, sections, services
 from culture.csvsafe import csv_response, write_rows
 from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.links import url_maker
@@ -42,7 +42,7 @@ def _with_report_counts(qs):
 
 @require_GET
 def directory(request):
-    access._require_active(request.user)
+    access.require_active(request.user)
     q = request.GET.get("q", "").strip()[:100]
     team_slug = request.GET.get("team", "").strip()[:120]
     people = Person.objects.active().for_directory().search(q)
@@ -70,27 +70,17 @@ def profile(request, person_id):
         )
     )
     can_manage = access.can_manage(request.user, person)
-    return render(
-        request,
-        "culture/profile.html",
-        {
-            "person": person,
-            "chain": chain,
-            "reports": reports,
-            "can_manage": can_manage,
-            # The link to what they received in writing, for those its page lets in.
-            "may_read_feedback": access.may_read_feedback_received_by(
-                request.user, person, manages=can_manage
-            ),
-        },
-    )
+    context = {"person": person, "chain": chain, "reports": reports, "can_manage": can_manage}
+    # What the practices show of the person (feedback: the link to what they received).
+    context.update(sections.profile_context(request, person, manages=can_manage))
+    return render(request, "culture/profile.html", context)
 
 
 @require_GET
 def org_chart(request):
     """The tree around the viewer: their chain above, their peers, their reports.
     Every node with reports expands in place (lazy-loaded) and collapses again."""
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     focus_id = request.GET.get("focus")
     focus = access.get_person_for_user(me, focus_id) if focus_id else me
     chain = list(reversed(Person.objects.chain_above(focus)))

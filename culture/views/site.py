@@ -71,14 +71,14 @@ def audit_log(request):
 
 @require_GET
 def notifications(request):
-    user = access._require_active(request.user)
+    user = access.require_active(request.user)
     page = Paginator(Notification.objects.for_person(user), 30).get_page(request.GET.get("page"))
     return render(request, "culture/notifications.html", {"page": page})
 
 
 @require_POST
 def notifications_read(request):
-    user = access._require_active(request.user)
+    user = access.require_active(request.user)
     notification_id = request.POST.get("id")
     if notification_id:
         notification = access.get_notification_for_user(user, notification_id)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from culture import access, clock
+from culture import clock
 from culture.models import Team
-from decisions import forms
+from decisions import access, forms
 from decisions.models import FeedPost, Memo
 from decisions.views import hx_target
 
 
 @require_GET
 def index(request):
-    user = access._require_active(request.user)
+    user = access.require_active(request.user)
     today = clock.today()
     form = forms.FeedForm(request.GET, viewer=user, today=today)
     memos = form.apply(Memo.objects.visible_to(user))

@@ -6,9 +6,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from culture import access, clock
+from culture import clock
 from culture.models import Person, Team
-from decisions import services
+from decisions import access, services
 from decisions.models import Memo
 
 S = Memo.State
@@ -52,7 +52,7 @@ def person_ledger(request, person_id):
 
 @require_GET
 def team_ledger(request, slug):
-    access._require_active(request.user)
+    access.require_active(request.user)
     team = get_object_or_404(Team, slug=slug)
     concerns = Memo.teams.through.objects.filter(memo_id=OuterRef("pk"), team_id=team.pk)
     memos = _bets(request.user).filter(Q(captain__team=team) | Exists(concerns))

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
-from culture import access, audit, ratelimit
+from culture import audit, ratelimit
 from culture.markdown import render_markdown
 from culture.models import Person
-from decisions import forms, services
+from decisions import access, forms, services
 from decisions.models import (
     SCORES,
     Comment,

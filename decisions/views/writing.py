@@ -6,9 +6,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from culture import access, ratelimit
+from culture import ratelimit
 from culture.markdown import render_markdown
-from decisions import forms, services
+from decisions import access, forms, services
 from decisions.models import MEMO_TEMPLATE
 
 # --- writing -----------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ def _memo_kwargs(data):
 
 @require_http_methods(["GET", "POST"])
 def new_memo(request):
-    user = access._require_active(request.user)
+    user = access.require_active(request.user)
     form = forms.MemoForm(request.POST or None, initial={"body": MEMO_TEMPLATE})
     if request.method == "POST":
         if form.is_valid():
@@ -57,7 +57,7 @@ def edit_memo(request, memo_id):
 @require_POST
 def preview(request):
     """Render Markdown for the preview pane. Changes nothing."""
-    access._require_active(request.user)
+    access.require_active(request.user)
     body = request.POST.get("body", "")[:100_000]
     return render(request, "decisions/_preview.html", {"body_html": render_markdown(body)})
 

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, ratelimit
+from culture import ratelimit
 from culture.models import Person
-from feedback import forms, services
+from feedback import access, forms, services
 from feedback.models import ActionItem, Circle
 from feedback.room import room_context
 from feedback.views import FOUR_A
@@ -21,7 +21,7 @@ FINISHED = (Circle.Phase.ENDED, Circle.Phase.CANCELLED)
 
 @require_GET
 def index(request):
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     circles = list(Circle.objects.for_participant(me).select_related("facilitator")[:50])
     return render(
         request,
@@ -36,7 +36,7 @@ def index(request):
 
 @require_http_methods(["GET", "POST"])
 def circle_new(request):
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     form = forms.CircleForm(request.POST or None, initial={"facilitator": me.pk})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 
-from culture import access, live
-from feedback import services
+from culture import live
+from feedback import access, services
 from feedback.models import Circle
 
 HEARTBEAT_SECONDS = 10

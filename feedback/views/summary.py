@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from culture import access
 from culture.csvsafe import csv_response
+from feedback import access
 from feedback.models import ActionItem, CircleItem, Decision
 
 

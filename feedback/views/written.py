@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import access, ratelimit
-from feedback import forms, services
+from culture import ratelimit
+from feedback import access, forms, services
 from feedback.models import (
     Campaign,
     Decision,
@@ -27,7 +27,7 @@ from feedback.views import FOUR_A
 
 @require_http_methods(["GET", "POST"])
 def write(request):
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     initial = {}
     request_obj = None
     if request.GET.get("to"):
@@ -104,7 +104,7 @@ def _inbox_query(filters: dict, *, page=None) -> str:
 
 @require_GET
 def inbox(request):
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     filters = _inbox_filters(request.GET)
     items = WrittenFeedback.objects.received_by(me)
     if filters["kind"]:
@@ -138,7 +138,7 @@ def inbox(request):
 
 @require_GET
 def given(request):
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     return render(
         request,
         "feedback/given.html",
@@ -162,7 +162,7 @@ def decide_written(request, feedback_id):
 
 @require_http_methods(["GET", "POST"])
 def ask(request):
-    me = access._require_active(request.user)
+    me = access.require_active(request.user)
     form = forms.AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ratelimit.check(request, "ask", to=form.cleaned_data["people"])

@@ -1,0 +1,58 @@
+"""What the practice apps show on the core's pages, without the core importing them.
+
+The core never imports a practice app (tests/culture/test_core_imports.py). Where a core page
+shows a practice's part, the practice registers a function here from its `AppConfig.ready`,
+and the page asks this registry:
+
+- the home page ("what needs me now"): one section per practice, `register_home_section(name,
+  order=..., context=...)`; `context(request) -> dict` fills `templates/<name>/_home.html`, in a
+  fixed number of queries whatever the data;
+- a person's profile: `register_profile_context(name, context=...)`;
+  `context(request, person, *, manages) -> dict` adds what templates/culture/profile.html shows
+  of the practice (`manages` is `culture.access.can_manage(request.user, person)`, already known).
+
+Registering a name again replaces its entry, so a second `ready()` (some test runners) is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+HomeContext = Callable[[Any], dict]
+ProfileContext = Callable[..., dict]
+
+_home: dict[str, tuple[int, HomeContext]] = {}
+_profile: dict[str, ProfileContext] = {}
+
+
+def register_home_section(name: str, *, order: int, context: HomeContext) -> None:
+    """Show `templates/<name>/_home.html` on the home page, lower `order` first."""
+    _home[name] = (order, context)
+
+
+def home_sections() -> list[tuple[str, HomeContext]]:
+    """The registered home sections as (name, context function), in page order."""
+    return [(name, context) for name, (_, context) in sorted(_home.items(), key=lambda i: i[1][0])]
+
+
+def home_context(request) -> dict:
+    """The home page's context: `sections` (the names, in order) and each section's own."""
+    ordered = home_sections()
+    context: dict = {"sections": [name for name, _ in ordered]}
+    for _, section_context in ordered:
+        context.update(section_context(request))
+    return context
+
+
+def register_profile_context(name: str, *, context: ProfileContext) -> None:
+    """Add `context(request, person, manages=...)` to every profile page's context."""
+    _profile[name] = context
+
+
+def profile_context(request, person, *, manages: bool) -> dict:
+    """What the registered practices add to `person`'s profile page."""
+    context: dict = {}
+    for contribute in _profile.values():
+        context.update(contribute(request, person, manages=manages))
+    return context
