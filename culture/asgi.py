@@ -9,8 +9,8 @@ Two Django handlers share one server, one port and one process:
 
 Why not Django's ASGI handler for everything: it runs a sync view, and each middleware that
 is sync only (WhiteNoise), through `sync_to_async` hops between the loop and the request's
-thread, two per sync-only middleware. On the benchmark floor (bench/README.md) that path,
-with uvicorn's pure-Python HTTP parser, served 124 req/s; this one serves 450-670.
+thread, two per sync-only middleware: on the benchmark floor this bridge serves several
+times what that path did (bench/README.md, item 11).
 """
 
 from __future__ import annotations

@@ -76,10 +76,10 @@ SELECT id FROM sub
 """
 
 # The same set, one level of the tree per step: each step finds the next level with one
-# index scan of manager_id = ANY(this level). For a 39-person subtree of a 10,000-person
-# company this is 0.3 ms where _UNDER_SQL takes 5-25 ms (Postgres hash-joins its work table
-# against a sequential scan of every person at every level); the whole company costs ~19 ms
-# either way. Postgres expects ~100 rows from it, so it suits lookups by primary key (a
+# index scan of manager_id = ANY(this level), where _UNDER_SQL makes Postgres hash-join its
+# work table against a sequential scan of every person at every level (bench/README.md,
+# items 8 and 31); for the whole company both cost the same. Postgres expects ~100 rows
+# from it, so it suits lookups by primary key (a
 # manager's own people); aggregates over large tables under a CEO plan better on
 # _UNDER_SQL's larger estimate. The depth bound stops a (refused) management cycle.
 _LEVELS_BELOW = """
@@ -260,7 +260,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
     # Raw inserts and updates (the import) get the database's now(); save() sets it itself.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     # One lower-cased column for directory search: a single LIKE per word instead of six
-    # UPPER()s per row (measured: 40 ms -> see bench/README.md at 10,000 people).
+    # UPPER()s per row (bench/README.md, item 34).
     search_text = models.GeneratedField(
         expression=Lower(
             Concat(

@@ -42,7 +42,8 @@ _PERSON_FIELDS, _P = _columns(Person, "p")
 _SCIM_FIELDS, _S = _columns(ScimUser, "s")
 _TEAM_FIELDS, _T = _columns(Team, "t")
 # visible_people().select_related("scim", "team").filter(pk=...), written out: every PATCH,
-# PUT and read by id starts here, and building the query cost about 1 ms of CPU each time.
+# PUT and read by id starts here, and building that query cost more than running it
+# (bench/README.md, item 34).
 _PERSON_SQL = f"""
 SELECT {_P}, {_S}, {_T} FROM culture_person p
 LEFT JOIN culture_scimuser s ON s.person_id = p.id

@@ -28,8 +28,8 @@ BRANCH_LIMIT = 200
 
 def _with_report_counts(qs):
     """Each person's active direct reports, counted by a subquery on the manager index for
-    the rows shown. A join and GROUP BY counted them for every row before the LIMIT: the
-    334 peers of a CEO's report, read to show 12 (a scan of all 10,000 people, 6.7 ms)."""
+    the rows shown. A join and GROUP BY would count them for every row before the LIMIT:
+    all of a CEO's reports, to show a dozen (bench/README.md, item 30)."""
     reports = (
         Person.objects.filter(manager_id=OuterRef("pk"), is_active=True)
         .order_by()
