@@ -460,18 +460,15 @@ def severance_estimate(
 ) -> SeveranceEstimate:
     """Months by level from the company's policy; an amount when the pay app knows the
     person's current base salary and `viewer` may see it (their management chain and
-    people admins, as pay's own rule; the read is audited). pay.api is optional: months
-    only without it."""
+    people admins, as pay's own rule; the read is audited)."""
     from culture import access
 
     policy = policy or KeeperPolicy.load()
     estimate = SeveranceEstimate(months=policy.months_for_level(person.level), level=person.level)
     if viewer is None or not access.can_manage(viewer, person):
         return estimate
-    try:
-        from pay.api import current_base_salary
-    except ImportError:
-        return estimate
+    from pay.api import current_base_salary
+
     salary = current_base_salary(person)
     if not salary:
         return estimate
