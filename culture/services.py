@@ -13,6 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from culture import audit, jobs, people_import
+from culture.errors import InvalidInput
 from culture.models import CompanySettings, ImportJob, Person
 from culture.notifications import notify
 
@@ -103,15 +104,13 @@ def end_sessions(person_ids) -> int:
 def do_update_person(*, by: Person, form) -> Person:
     """Save a people admin's edit; the reporting line is re-checked under a lock so two
     concurrent edits cannot build a cycle between them."""
-    from django.core.exceptions import ValidationError
-
     with transaction.atomic():
         person = form.save(commit=False)
         list(Person.objects.select_for_update().filter(pk__in=[person.pk, person.manager_id]))
         if person.manager_id and person.manager.pk in set(
             Person.objects.under(person).values_list("pk", flat=True)
         ):
-            raise ValidationError("That change would make a reporting cycle.")
+            raise InvalidInput("That change would make a reporting cycle.")
         person.save()
         audit.record(
             by,

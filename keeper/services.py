@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from culture import audit
+from culture.errors import InvalidInput
 from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
 from keeper.models import (
@@ -365,9 +365,9 @@ def send_look_again_reminders(*, now: datetime, tz, result: SweepResult) -> None
 
 def check_writable(test: KeeperTest, actor: Person, now: datetime | None = None) -> None:
     if not test.cycle.is_open(now):
-        raise ValidationError("This cycle has closed; its answers are locked.")
+        raise InvalidInput("This cycle has closed; its answers are locked.")
     if test.report.manager_id != actor.pk or not test.report.is_active:
-        raise ValidationError("Only their manager answers the keeper test for this person.")
+        raise InvalidInput("Only their manager answers the keeper test for this person.")
 
 
 # One statement, whatever runs at the same time: the unique (test, author) decides. A save
@@ -411,7 +411,7 @@ def do_answer(
         )
         check_writable(test, actor, now)
         if answer not in Answer.values and answer != "":
-            raise ValidationError("Choose one of the answers.")
+            raise InvalidInput("Choose one of the answers.")
         changed = test.answer != answer
         test.answer = answer
         test.shared_with_employee = shared_with_employee and bool(answer)
@@ -435,7 +435,7 @@ def do_set_look_again(*, actor: Person, test_id: int, on: date | None) -> Keeper
         )
         check_writable(test, actor)
         if not test.needs_guidance:
-            raise ValidationError("A look-again date follows a Not sure or No answer.")
+            raise InvalidInput("A look-again date follows a Not sure or No answer.")
         test.look_again_on = on
         test.look_again_reminded_at = None
         test.save(update_fields=["look_again_on", "look_again_reminded_at"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from culture import access, audit, clock
 from culture.csvsafe import csv_response
+from culture.errors import ActionRefused
 from culture.models import Person
 from keeper import services
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
@@ -161,8 +162,8 @@ def answer(request, test_id):
                 notes=data["notes"],
                 shared_with_employee=data["shared_with_employee"],
             )
-        except ValidationError as exc:
-            card.form.add_error(None, exc)
+        except ActionRefused as exc:
+            card.form.add_error(None, exc.message)
             status = 422
         else:
             card.test = test
@@ -217,8 +218,8 @@ def look_again(request, test_id):
             services.do_set_look_again(
                 actor=request.user, test_id=test.pk, on=form.cleaned_data["look_again_on"]
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(
                 request, f"We will remind you on {form.cleaned_data['look_again_on']:%-d %B %Y}."

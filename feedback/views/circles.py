@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, ratelimit
+from culture.errors import ActionRefused
 from culture.models import Person
 from feedback import forms, services
 from feedback.models import ActionItem, Circle
@@ -52,8 +52,8 @@ def circle_new(request):
                 minutes_per_person=data["minutes_per_person"],
                 reveal_to=data["reveal_to"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Circle created; invitations are on their way.")
             return redirect(circle)
@@ -77,8 +77,8 @@ def reschedule(request, circle_id):
                 scheduled_at=form.cleaned_data["scheduled_at"],
                 minutes_per_person=form.cleaned_data["minutes_per_person"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Circle moved; everyone gets the updated invitation.")
             return redirect(circle)
@@ -95,8 +95,8 @@ def cancel(request, circle_id):
     if request.method == "POST":
         try:
             services.do_cancel_circle(circle_id=circle.pk, by=request.user)
-        except ValidationError as exc:
-            error = exc.messages[0]
+        except ActionRefused as exc:
+            error = exc.message
         else:
             messages.success(request, "Circle cancelled; everyone invited is told.")
             return redirect(circle)
@@ -174,9 +174,10 @@ def step(request, circle_id):
             expect=data["expect"],
             **kw,
         )
-    except services.StepRefused as exc:
-        messages.info(request, str(exc))
-        return _after_post(request, circle.pk, status=409 if not request.htmx else 200)
+    except ActionRefused as exc:
+        messages.info(request, exc.message)
+        # htmx swaps the room state in place (200); a full page says 409 (a Conflict).
+        return _after_post(request, circle.pk, status=exc.status if not request.htmx else 200)
     if data["action"] == "nudge":
         _notify_nudge(circle, data["person"])
     return _after_post(request, circle.pk)
@@ -209,8 +210,8 @@ def write_item(request, circle_id):
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             return _after_post(request, circle.pk)
     return _after_post(request, circle.pk, status=422, item_form=form)
@@ -223,8 +224,8 @@ def _room_form_post(request, circle_id, form, action):
         return _after_post(request, circle_id, status=422)
     try:
         action(form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    except ActionRefused as exc:
+        messages.error(request, exc.message)
         return _after_post(request, circle_id, status=422)
     return _after_post(request, circle_id)
 
@@ -281,9 +282,9 @@ def leave(request, circle_id):
     try:
         try:
             services.do_leave(circle_id=circle.pk, person=request.user)
-        except ValidationError:
+        except ActionRefused:
             services.do_rejoin(circle_id=circle.pk, person=request.user)
-    except ValidationError as exc:  # neither, once the circle has ended
-        messages.error(request, exc.messages[0])
+    except ActionRefused as exc:  # neither, once the circle has ended
+        messages.error(request, exc.message)
         return _after_post(request, circle.pk, status=422)
     return _after_post(request, circle.pk)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, ratelimit
+from culture.errors import ActionRefused
 from feedback import forms, services
 from feedback.models import (
     Campaign,
@@ -53,8 +53,8 @@ def write(request):
                 text=data["text"],
                 request_id=data.get("request"),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, f"Sent to {data['recipient'].name}, signed by you.")
             return redirect("feedback:given")
@@ -172,8 +172,8 @@ def ask(request):
                 asked=list(form.cleaned_data["people"]),
                 question=form.cleaned_data["question"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Asked. They will be reminded after 3 days.")
             return redirect("feedback:index")

@@ -2,9 +2,9 @@ import threading
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 
+from culture.errors import InvalidInput
 from feedback import services
 from feedback.models import ActionItem, Circle, CircleItem, Participant
 from tests.conftest import make_person
@@ -163,11 +163,11 @@ def test_handover_to_someone_outside_the_circle_is_refused(world, circle):
 
 def test_the_recipient_cannot_write_for_themselves_and_writing_closes_at_reveal(world, circle):
     step(circle, world.manager, "start")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, world.manager, "I am great")
     write(circle, world.peer, "Stop answering for us", kind="stop")
     step(circle, world.manager, "reveal")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, world.employee, "Too late")
     item = CircleItem.objects.get()
     assert (item.author_id, item.recipient_id, item.kind) == (
@@ -179,7 +179,7 @@ def test_the_recipient_cannot_write_for_themselves_and_writing_closes_at_reveal(
 
 def test_outsiders_cannot_write_into_a_circle(world, circle):
     step(circle, world.manager, "start")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, world.outsider, "Hello")
 
 
@@ -195,7 +195,7 @@ def test_a_participant_leaving_mid_round_stops_counting_and_their_round_is_skipp
     circle.refresh_from_db()
     ctx = room_context(circle, world.manager)
     assert (ctx["written_count"], ctx["expected_count"]) == (1, 2)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, fourth, "After leaving")
     step(circle, world.manager, "reveal")
     order = positions(circle)
@@ -219,10 +219,10 @@ def test_a_leaving_facilitator_hands_the_room_to_the_next_person(world, circle):
 def test_only_the_recipient_accepts_or_discards_and_only_after_reveal(world, circle):
     step(circle, world.manager, "start")
     item = write(circle, world.employee, "Start earlier")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.do_decide_item(item=item, person=world.manager, decision="accepted")
     step(circle, world.manager, "reveal")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.do_decide_item(item=item, person=world.employee, decision="accepted")
     services.do_decide_item(item=item, person=world.manager, decision="discarded")
     item.refresh_from_db()
@@ -231,10 +231,10 @@ def test_only_the_recipient_accepts_or_discards_and_only_after_reveal(world, cir
 
 def test_the_recipient_can_only_thank(world, circle):
     step(circle, world.manager, "start")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.do_respond(circle_id=circle.pk, person=world.manager, response="Thank you")
     step(circle, world.manager, "reveal")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.do_respond(circle_id=circle.pk, person=world.manager, response="That is wrong")
     services.do_respond(circle_id=circle.pk, person=world.manager, response="Thank you")
     assert Participant.objects.get(circle=circle, person=world.manager).response == "Thank you"
@@ -246,7 +246,7 @@ def test_action_items_come_back_at_the_next_circle_with_the_same_people(world, c
     step(circle, world.manager, "start")
     step(circle, world.manager, "reveal")
     services.do_add_action_item(circle_id=circle.pk, person=world.manager, text="Delegate more")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.do_add_action_item(circle_id=circle.pk, person=world.peer, text="Not my round")
     people = [world.employee, world.peer, fourth, world.manager]
     nxt = make_circle(facilitator=world.manager, people=people)

@@ -2,11 +2,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from culture.errors import InvalidInput
 from culture.models import Delivery, Notification
 from feedback import services
 from feedback.models import Campaign, FeedbackPolicy, FeedbackRequest, WrittenFeedback
@@ -104,7 +104,7 @@ def test_an_answered_request_gets_no_reminder(world):
 
 
 def test_asking_only_yourself_is_refused(world):
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.do_request_feedback(requester=world.employee, asked=[world.employee])
     assert not FeedbackRequest.objects.exists()
 
