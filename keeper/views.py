@@ -16,9 +16,12 @@ from culture import access, audit, clock
 from culture.csvsafe import csv_response
 from culture.errors import ActionRefused
 from culture.models import Person
-from keeper import services
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
+from keeper.services import answers as answers_services
+from keeper.services import policy as policy_services
+from keeper.services import prompt as prompt_services
+from keeper.services import severance as severance_services
 
 
 def _cycle_from(request) -> KeeperCycle | None:
@@ -155,7 +158,7 @@ def answer(request, test_id):
     elif card.form.is_valid():
         data = card.form.cleaned_data
         try:
-            test = services.do_answer(
+            test = answers_services.do_answer(
                 actor=request.user,
                 test_id=test.pk,
                 answer=data["answer"],
@@ -197,7 +200,7 @@ def _guidance_context(request, test, form=None) -> dict:
         "test": test,
         "cycle": test.cycle,
         "questions": test.cycle.questions(test.report.get_short_name()),
-        "estimate": services.severance_estimate(test.report, viewer=request.user),
+        "estimate": severance_services.severance_estimate(test.report, viewer=request.user),
         "writable": writable,
         "form": form or LookAgainForm(initial={"look_again_on": test.look_again_on}),
     }
@@ -215,7 +218,7 @@ def look_again(request, test_id):
     form = LookAgainForm(request.POST)
     if form.is_valid():
         try:
-            services.do_set_look_again(
+            answers_services.do_set_look_again(
                 actor=request.user, test_id=test.pk, on=form.cleaned_data["look_again_on"]
             )
         except ActionRefused as exc:
@@ -238,7 +241,7 @@ def ask(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.do_log_prompt(person=me, **form.cleaned_data)
+            prompt_services.do_log_prompt(person=me, **form.cleaned_data)
             messages.success(request, "Added to your private log.")
             return redirect("keeper:ask")
         status = 422
@@ -329,7 +332,7 @@ def settings(request):
     access.require_people_admin(request.user)
     form = PolicyForm(request.POST)
     if form.is_valid():
-        services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
+        policy_services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
         messages.success(request, "Saved. The change applies from the next cycle.")
         return redirect("keeper:admin")
     return render(

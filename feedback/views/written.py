@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from culture import access, ratelimit
 from culture.errors import ActionRefused
-from feedback import forms, services
+from feedback import forms
 from feedback.models import (
     Campaign,
     Decision,
@@ -22,6 +22,8 @@ from feedback.models import (
     Kind,
     WrittenFeedback,
 )
+from feedback.services import policy as policy_services
+from feedback.services import written as written_services
 from feedback.views import FOUR_A
 
 
@@ -46,7 +48,7 @@ def write(request):
         data = form.cleaned_data
         ratelimit.check(request, "written", to=[data["recipient"]])
         try:
-            services.do_write_feedback(
+            written_services.do_write_feedback(
                 author=me,
                 recipient=data["recipient"],
                 kind=data["kind"],
@@ -151,7 +153,7 @@ def decide_written(request, feedback_id):
     feedback = access.get_written_feedback_for_recipient(request.user, feedback_id)
     form = forms.DecideForm(request.POST)
     if form.is_valid():
-        services.do_decide_written(
+        written_services.do_decide_written(
             feedback=feedback, person=request.user, decision=form.cleaned_data["decision"]
         )
         # Back to the same filters and page of the inbox.
@@ -167,7 +169,7 @@ def ask(request):
     if request.method == "POST" and form.is_valid():
         ratelimit.check(request, "ask", to=form.cleaned_data["people"])
         try:
-            services.do_request_feedback(
+            written_services.do_request_feedback(
                 requester=me,
                 asked=list(form.cleaned_data["people"]),
                 question=form.cleaned_data["question"],
@@ -208,7 +210,7 @@ def admin_settings(request):
     if request.method == "POST":
         if request.POST.get("which") == "campaign":
             if campaign_form.is_valid():
-                services.do_open_campaign(actor=me, **campaign_form.cleaned_data)
+                written_services.do_open_campaign(actor=me, **campaign_form.cleaned_data)
                 messages.success(request, "Campaign opened.")
                 return redirect("feedback:admin_settings")
             status = 422
@@ -217,7 +219,9 @@ def admin_settings(request):
             )
         else:
             if form.is_valid():
-                services.do_set_policy(actor=me, chain_may_read=form.cleaned_data["chain_may_read"])
+                policy_services.do_set_policy(
+                    actor=me, chain_may_read=form.cleaned_data["chain_may_read"]
+                )
                 messages.success(request, "Saved.")
                 return redirect("feedback:admin_settings")
             status = 422

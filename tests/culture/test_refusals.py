@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from culture.errors import ActionRefused, Conflict, InvalidInput, RefusedMiddleware
 from decisions.services import DecisionError
-from feedback.services import StepRefused
+from feedback.services.circle import StepRefused
 from pay.services import ProposalNotOpen
 
 

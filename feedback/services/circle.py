@@ -1,4 +1,5 @@
-"""Writes for circles and written feedback.
+"""Writes for the live feedback circle: setting one up, the facilitator's steps (the
+phase table is feedback.phases), and what participants do in the room.
 
 Every facilitator step is a conditional UPDATE on (phase, version) under a row lock, so two
 clicks on "next" advance once. Each step stores the state before it (Step) for undo.
@@ -18,15 +19,13 @@ from culture.errors import Conflict, InvalidInput
 from culture.models import Person
 from feedback import invitations, phases
 from feedback.models import (
+    PRESENCE_WINDOW,
     ActionItem,
-    Campaign,
     Circle,
     CircleItem,
     Decision,
-    FeedbackRequest,
     Participant,
     Step,
-    WrittenFeedback,
 )
 
 Phase = Circle.Phase
@@ -519,8 +518,6 @@ def touch_presence(*, circle_id: int, person: Person, here: bool = True) -> bool
     """Refresh the viewer's last-seen time; returns True when their presence changed
     (connected or gone), in which case everyone is told."""
     now = timezone.now()
-    from feedback.models import PRESENCE_WINDOW
-
     seat = Participant.objects.filter(circle_id=circle_id, person=person).first()
     if seat is None:
         return False
@@ -533,124 +530,3 @@ def touch_presence(*, circle_id: int, person: Person, here: bool = True) -> bool
             _bump(circle_id)
         return True
     return False
-
-
-# --- Written 360 ---------------------------------------------------------------------------
-
-
-def do_write_feedback(
-    *, author: Person, recipient: Person, kind: str, text: str, request_id: int | None = None
-) -> WrittenFeedback:
-    if author.pk == recipient.pk:
-        raise InvalidInput("Write to someone else.")
-    with transaction.atomic():
-        request = None
-        if request_id:
-            request = FeedbackRequest.objects.filter(
-                pk=request_id, asked=author, requester=recipient
-            ).first()
-        feedback = WrittenFeedback.objects.create(
-            author=author,
-            recipient=recipient,
-            kind=kind,
-            text=text.strip(),
-            request=request,
-            campaign=Campaign.current(),
-        )
-        if request is not None:
-            FeedbackRequest.objects.filter(pk=request.pk, answered_at__isnull=True).update(
-                answered_at=timezone.now()
-            )
-        from culture.notifications import notify
-
-        notify(
-            recipient,
-            key=f"feedback:written:{feedback.pk}",
-            kind="feedback.received",
-            title=f"{author.name} wrote you feedback",
-            url="/feedback/inbox/",
-            template="emails/feedback_received",
-            context={"author": author},
-        )
-    return feedback
-
-
-def do_decide_written(*, feedback: WrittenFeedback, person: Person, decision: str) -> None:
-    if feedback.recipient_id != person.pk:
-        raise InvalidInput("Only the recipient decides.")
-    if decision not in (Decision.ACCEPTED, Decision.DISCARDED, Decision.PENDING):
-        raise InvalidInput("Accept or discard.")
-    WrittenFeedback.objects.filter(pk=feedback.pk, recipient=person).update(decision=decision)
-
-
-def do_request_feedback(
-    *, requester: Person, asked: list[Person], question: str = ""
-) -> list[FeedbackRequest]:
-    from culture.notifications import notify
-
-    asked = [p for p in asked if p.pk != requester.pk and p.is_active]
-    if not asked:
-        raise InvalidInput("Choose at least one colleague.")
-    with transaction.atomic():
-        requests = FeedbackRequest.objects.bulk_create(
-            FeedbackRequest(requester=requester, asked=p, question=question.strip()) for p in asked
-        )
-        for req in requests:
-            notify(
-                req.asked,
-                key=f"feedback:request:{req.pk}",
-                kind="feedback.requested",
-                title=f"{requester.name} asked you for feedback",
-                body=req.question,
-                url=f"/feedback/write/?to={requester.pk}&request={req.pk}",
-                template="emails/feedback_request",
-                context={"requester": requester, "question": req.question},
-            )
-    return requests
-
-
-REQUEST_REMINDER_AFTER = timedelta(days=3)
-
-
-def remind_open_requests(now=None) -> int:
-    """Idempotent sweeper: one reminder per unanswered request older than 3 days."""
-    from culture.notifications import Message, notify_many
-
-    now = now or timezone.now()
-    due = FeedbackRequest.objects.filter(
-        answered_at__isnull=True,
-        created_at__lte=now - REQUEST_REMINDER_AFTER,
-        created_at__gte=now - timedelta(days=30),
-    ).select_related("requester", "asked")
-    return notify_many(
-        [
-            Message(
-                recipient=req.asked,
-                key=f"feedback:request:{req.pk}:reminder",
-                kind="feedback.request_reminder",
-                title=f"Reminder: {req.requester.name} asked you for feedback",
-                body=req.question,
-                url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
-                template="emails/feedback_request",
-                context={"requester": req.requester, "question": req.question, "reminder": True},
-            )
-            for req in due[:5000]
-        ]
-    )
-
-
-def do_open_campaign(*, actor: Person, name: str, opens_on, closes_on) -> Campaign:
-    if closes_on < opens_on:
-        raise InvalidInput("The window must close after it opens.")
-    return Campaign.objects.create(
-        name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
-    )
-
-
-def do_set_policy(*, actor: Person, chain_may_read: bool) -> None:
-    from culture import audit
-    from feedback.models import FeedbackPolicy
-
-    FeedbackPolicy.load()
-    FeedbackPolicy.objects.filter(pk=1).update(chain_may_read=chain_may_read)
-    audit.record(actor, "feedback.policy.changed", detail={"chain_may_read": chain_may_read})
