@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from culture import audit, clock
+from culture.errors import InvalidInput
 from culture.models import (
     AuditEvent,
     CompanySettings,
@@ -47,8 +48,8 @@ EXPORT_FORMAT = "culture.person-data/1"
 PRACTICES = ("keeper", "feedback", "decisions", "pay")
 
 
-class Refused(Exception):
-    """The erasure is refused (the person is still active, or was erased already)."""
+class Refused(InvalidInput):
+    """The erasure is refused (the person is still active, or was erased already): 422."""
 
 
 def erased_email(person_id: int) -> str:

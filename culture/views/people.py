@@ -345,7 +345,7 @@ def person_data_erase(request, person_id):
     if form.is_valid():
         try:
             due = privacy.do_erase_person(by=request.user, person=person)
-        except privacy.Refused as exc:
+        except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
