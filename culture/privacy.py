@@ -42,6 +42,7 @@ from culture.models import (
     Person,
     ScimUser,
 )
+from culture.sessions import end_sessions
 
 ERASED_NAME = "A former colleague"
 EXPORT_FORMAT = "culture.person-data/1"
@@ -252,8 +253,6 @@ def scrub_columns(model, columns, *, old_name: str, old_email: str, person_id: i
 
 def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    from culture.services import end_sessions
 
     end_sessions([person.pk])
     # What an identity provider knew them by (SCIM no longer shows an erased person).

@@ -16,6 +16,7 @@ from culture import audit, jobs, people_import
 from culture.errors import InvalidInput
 from culture.models import CompanySettings, ImportJob, Person
 from culture.notifications import notify
+from culture.sessions import end_sessions
 
 
 def set_password_path(person: Person) -> str:
@@ -79,26 +80,6 @@ def do_queue_import(
         audit.record(by, "people.import_queued", obj=job, detail={"filename": filename[:200]})
         jobs.defer(people_import.run_job, job.pk)
     return job
-
-
-def end_sessions(person_ids) -> int:
-    """Log these people out everywhere: delete every live session that belongs to them.
-
-    Deactivation calls this, so a later reactivation cannot bring an old (possibly stolen)
-    session back to life. Sessions live in the database; deactivation is rare, so one scan
-    of the live sessions is fine."""
-    from django.contrib.sessions.models import Session
-
-    wanted = {str(pk) for pk in person_ids}
-    if not wanted:
-        return 0
-    doomed = [
-        s.pk
-        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if s.get_decoded().get("_auth_user_id") in wanted
-    ]
-    Session.objects.filter(pk__in=doomed).delete()
-    return len(doomed)
 
 
 def do_update_person(*, by: Person, form) -> Person:
