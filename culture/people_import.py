@@ -22,8 +22,8 @@ from django.utils.text import slugify
 
 from culture import jobs
 from culture.csvsafe import DANGEROUS_PREFIXES
+from culture.logout import end_sessions
 from culture.models import ImportJob, Person, Team
-from culture.sessions import end_sessions
 
 COLUMNS = [
     "email",

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from culture import audit, clock
 from culture.errors import InvalidInput
+from culture.logout import end_sessions
 from culture.models import (
     AuditEvent,
     CompanySettings,
@@ -42,7 +43,6 @@ from culture.models import (
     Person,
     ScimUser,
 )
-from culture.sessions import end_sessions
 
 ERASED_NAME = "A former colleague"
 EXPORT_FORMAT = "culture.person-data/1"

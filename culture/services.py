@@ -14,9 +14,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from culture import audit, jobs, people_import
 from culture.errors import InvalidInput
+from culture.logout import end_sessions
 from culture.models import CompanySettings, ImportJob, Person
 from culture.notifications import notify
-from culture.sessions import end_sessions
 
 
 def set_password_path(person: Person) -> str:

@@ -4,13 +4,12 @@ Every request reads its session. Django's database backend builds and compiles a
 for it each time, which here costs three to four times the query itself (about 0.6 ms of CPU
 against 0.15 ms). The read is the same statement: the live session with this key, or none.
 Everything else (writing, rotating, flushing, expiry) is Django's backend unchanged, so
-logout, deactivation (end_sessions, below) and the session tests hold as before.
+logout, deactivation (culture.services.end_sessions) and the session tests hold as before.
 """
 
 from __future__ import annotations
 
 from django.contrib.sessions.backends.db import SessionStore as DBStore
-from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.utils import timezone
 
@@ -34,21 +33,3 @@ class SessionStore(DBStore):
             self._session_key = None
             return None
         return model(session_key=key, session_data=row[0], expire_date=row[1])
-
-
-def end_sessions(person_ids) -> int:
-    """Log these people out everywhere: delete every live session that belongs to them.
-
-    Deactivation calls this, so a later reactivation cannot bring an old (possibly stolen)
-    session back to life. Sessions live in the database; deactivation is rare, so one scan
-    of the live sessions is fine."""
-    wanted = {str(pk) for pk in person_ids}
-    if not wanted:
-        return 0
-    doomed = [
-        s.pk
-        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if s.get_decoded().get("_auth_user_id") in wanted
-    ]
-    Session.objects.filter(pk__in=doomed).delete()
-    return len(doomed)

@@ -29,10 +29,10 @@ from django.utils.text import slugify
 from scim2_models import InvalidValueException, UniquenessException
 
 from culture import audit
+from culture.logout import end_sessions
 from culture.models import Person, ScimToken, ScimUser, Team
 from culture.scim.filters import USER_NAME_IDS
 from culture.scim.schema import ENTERPRISE_SCHEMA
-from culture.sessions import end_sessions
 
 # SCIM's name for each value a User or Group write carries (for errors and the audit log).
 USER_ATTRIBUTES = {
