@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,17 +126,12 @@ def snapshot_tests(cycle: KeeperCycle, *, now: datetime) -> int:
 def follow_reporting_lines(cycle: KeeperCycle) -> int:
     """Open tests follow the report's current manager (the pages already do; this keeps the
     reminders right). The old manager's private notes stay theirs (KeeperNote)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE keeper_keepertest t SET manager_id = p.manager_id
-            FROM culture_person p
-            WHERE t.report_id = p.id AND t.cycle_id = %s
-              AND p.manager_id IS NOT NULL AND t.manager_id <> p.manager_id
-            """,
-            [cycle.pk],
-        )
-        return cursor.rowcount
+    current = Person.objects.filter(pk=OuterRef("report_id")).values("manager_id")
+    return (
+        KeeperTest.objects.filter(cycle=cycle, report__manager__isnull=False)
+        .exclude(manager_id=F("report__manager_id"))
+        .update(manager_id=Subquery(current))
+    )
 
 
 BATCH = 500
