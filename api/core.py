@@ -1,0 +1,266 @@
+"""The API's frame: bearer-token authentication, scopes, RFC 9457 problem details, the
+rate limit and cursor pagination. The routes (api/routes/) are thin layers over the same
+access functions, querysets and services as the pages.
+
+Only an `Authorization: Bearer` token opens the API. A browser session counts for nothing
+here (so there is no CSRF to check: a cookie carries no authority), and a token opens no
+page (pages read the session alone): the token's person is set as `request.user` for this
+request only, for the rate limit and the audit log, after authentication.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from http import HTTPStatus
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from api import tokens
+from culture import ratelimit
+from decisions.services import DecisionError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE = "urn:culture:api:problem:"
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 25
+
+
+# --- Problem details (RFC 9457) ------------------------------------------------------------
+
+
+def problem(
+    status: int,
+    detail: str = "",
+    *,
+    kind: str = "",
+    title: str = "",
+    headers: dict | None = None,
+    **extra,
+) -> HttpResponse:
+    """An `application/problem+json` answer. `kind` names a problem of ours (its type is
+    urn:culture:api:problem:<kind>); without one the type is about:blank and the title
+    the status's own phrase, as RFC 9457 section 4.2.1 asks."""
+    body = {
+        "type": PROBLEM_TYPE + kind if kind else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_JSON)
+    response["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+class InsufficientScope(Exception):
+    def __init__(self, scope: str):
+        super().__init__(scope)
+        self.scope = scope
+
+
+class BadRequest(Exception):
+    """A request the API cannot read (a bad cursor): 400."""
+
+
+# --- Authentication and scopes -------------------------------------------------------------
+
+
+class BearerToken(HttpBearer):
+    """A live API token (api.tokens.authenticate); then the rate limit, per person."""
+
+    def authenticate(self, request, token):
+        row = tokens.authenticate(token)
+        if row is None:
+            return None
+        request.user = row.person  # this request only: the API never reads the session
+        ratelimit.check(request, "api")
+        return row
+
+
+def caller(request, scope: str):
+    """The token's person, if the token carries `scope` (else 403 insufficient_scope)."""
+    token = request.auth
+    if not token.has_scope(scope):
+        raise InsufficientScope(scope)
+    return token.person
+
+
+# --- The API object and its error handlers ------------------------------------------------
+
+api = NinjaAPI(
+    title="Culture API",
+    version="1",
+    description=(
+        "The product's public REST API. Authenticate with a personal or service token: "
+        "`Authorization: Bearer <token>`. Every object comes through the same access rules "
+        "as the pages; each operation names the scope it needs. Errors are RFC 9457 problem "
+        "details; lists are cursor-paginated (`next` is the next page's address)."
+    ),
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return problem(
+        401,
+        "A live API token is required: Authorization: Bearer <token>.",
+        kind="unauthenticated",
+        title="Not authenticated",
+        headers={"WWW-Authenticate": 'Bearer realm="api"'},
+    )
+
+
+@api.exception_handler(InsufficientScope)
+def _insufficient_scope(request, exc):
+    return problem(
+        403,
+        f"This token does not carry the scope {exc.scope}.",
+        kind="insufficient-scope",
+        title="Insufficient scope",
+        scope=exc.scope,
+        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{exc.scope}"'},
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return problem(404, "No such object, or not one you may see.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return problem(403, "You may see this, but not do that.")
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc):
+    errors = [
+        {
+            "location": ".".join(str(p) for p in e.get("loc", ())),
+            "message": e.get("msg", ""),
+            "type": e.get("type", ""),
+        }
+        for e in exc.errors
+    ]
+    return problem(
+        422,
+        "The request has invalid fields.",
+        kind="validation",
+        title="Invalid request",
+        errors=errors,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def _refused(request, exc):
+    """A service refused the action (the services' one way to refuse)."""
+    return problem(422, " ".join(exc.messages), kind="refused", title="Refused")
+
+
+@api.exception_handler(DecisionError)
+def _decision_refused(request, exc):
+    return problem(422, str(exc), kind="refused", title="Refused")
+
+
+@api.exception_handler(BadRequest)
+def _bad_request(request, exc):
+    return problem(400, str(exc), kind="bad-request", title="Bad request")
+
+
+@api.exception_handler(ratelimit.Limited)
+def _limited(request, exc):
+    return problem(
+        429,
+        f"Too many requests: try again in {exc.retry_after} s.",
+        kind="rate-limited",
+        title="Too many requests",
+        headers={"Retry-After": str(exc.retry_after)},
+        retry_after=exc.retry_after,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return problem(exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    log.exception("API request failed", exc_info=exc)
+    return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+# --- Cursor pagination ---------------------------------------------------------------------
+
+_CURSOR_SALT = "api.cursor"
+
+
+def _encode(values: list) -> str:
+    signed = signing.dumps(values, salt=_CURSOR_SALT, compress=True)
+    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return signing.loads(base64.urlsafe_b64decode(padded).decode(), salt=_CURSOR_SALT)
+    except (ValueError, signing.BadSignature, UnicodeDecodeError):
+        raise BadRequest("This cursor is not one the API gave out; start again without it.")
+
+
+def paginate(request, queryset, *, order: tuple[str, ...], cursor: str | None, limit: int):
+    """One page of `queryset` in a stable order (`order`: fields ending in the primary key,
+    "-" for descending, all in the same direction), from an opaque cursor: keyset
+    pagination, so page 1,000 costs what page 1 does and a row added meanwhile is neither
+    skipped nor repeated. Returns (rows, next_url or None); one query (limit + 1 rows)."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    descending = order[0].startswith("-")
+    fields = [f.lstrip("-") for f in order]
+    rows = queryset.order_by(*order)
+    if cursor:
+        values = _decode(cursor)
+        if not isinstance(values, list) or len(values) != len(fields):
+            raise BadRequest("This cursor is not for this list; start again without it.")
+        op = "lt" if descending else "gt"
+        after = Q()
+        for i, field in enumerate(fields):
+            step = Q(**{f"{field}__{op}": values[i]})
+            for prev, value in zip(fields[:i], values[:i], strict=True):
+                step &= Q(**{prev: value})
+            after |= step
+        rows = rows.filter(after)
+    page = list(rows[: limit + 1])
+    next_url = None
+    if len(page) > limit:
+        page = page[:limit]
+        last = page[-1]
+        query = request.GET.copy()
+        query["cursor"] = _encode([_value(last, f) for f in fields])
+        query["limit"] = str(limit)
+        next_url = request.build_absolute_uri(request.path + "?" + query.urlencode())
+    return page, next_url
+
+
+def _value(obj, field: str):
+    for part in field.split("__"):
+        obj = getattr(obj, part if part != "pk" else "pk")
+    return obj

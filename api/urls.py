@@ -1,0 +1,38 @@
+"""/api/v1/ (the API, api.core) and the token pages.
+
+Every API route opens with a bearer token alone (login_not_required: the session is not
+asked); the docs page is a page like any other, for people logged in."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from api import views
+from api.core import api
+from api.routes import feedback, keeper, memos, pay, people
+
+api.add_router("", people.router)
+api.add_router("", memos.router)
+api.add_router("", feedback.router)
+api.add_router("", keeper.router)
+api.add_router("", pay.router)
+
+_patterns, _app, _namespace = api.urls
+for _pattern in _patterns:
+    if _pattern.name != "openapi-view":
+        _pattern.callback = login_not_required(_pattern.callback)
+api_urls = (_patterns, _namespace)  # include(api_urls): the namespace "api"
+
+page_urls = [
+    path("account/api-tokens/", views.personal_tokens, name="api_tokens"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        views.personal_token_revoke,
+        name="api_token_revoke",
+    ),
+    path("settings/api-tokens/", views.service_tokens, name="api_service_tokens"),
+    path(
+        "settings/api-tokens/<int:token_id>/revoke/",
+        views.service_token_revoke,
+        name="api_service_token_revoke",
+    ),
+]
