@@ -4,10 +4,11 @@ Every API route opens with a bearer token alone (login_not_required: the session
 asked); the docs page is a page like any other, for people logged in."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path, reverse
 
 from api import views
-from api.core import api
+from api.core import api, problem
 from api.routes import feedback, keeper, memos, pay, people
 
 api.add_router("", people.router)
@@ -16,10 +17,31 @@ api.add_router("", feedback.router)
 api.add_router("", keeper.router)
 api.add_router("", pay.router)
 
+
+@login_not_required
+def root(request):
+    """/api/v1/ itself: where the reference is (ninja's own root answers 404)."""
+    return JsonResponse(
+        {
+            "openapi": request.build_absolute_uri(reverse("api:openapi-json")),
+            "docs": request.build_absolute_uri(reverse("api:openapi-view")),
+        }
+    )
+
+
+@login_not_required
+def not_found(request, rest=""):
+    """Any other address under /api/v1/: a problem document, not the site's 404 page."""
+    return problem(404, "No such API operation; the reference lists them all.")
+
+
 _patterns, _app, _namespace = api.urls
 for _pattern in _patterns:
-    if _pattern.name != "openapi-view":
+    if _pattern.name == "api-root":
+        _pattern.callback = root
+    elif _pattern.name != "openapi-view":
         _pattern.callback = login_not_required(_pattern.callback)
+_patterns.append(re_path(r"^(?P<rest>.*)$", not_found, name="not_found"))
 api_urls = (_patterns, _namespace)  # include(api_urls): the namespace "api"
 
 page_urls = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from api.core import DEFAULT_LIMIT, caller, paginate
 from culture import access, audit, clock
@@ -169,7 +169,7 @@ def create_memo(request, payload: MemoIn):
         hide_spread=payload.hide_spread,
     )
     created = access.get_memo_for_user(me, created.pk)
-    return 201, _detail(request, created, me)
+    return Status(201, _detail(request, created, me))
 
 
 @router.post(
