@@ -32,7 +32,7 @@ def root(request):
 @login_not_required
 def not_found(request, rest=""):
     """Any other address under /api/v1/: a problem document, not the site's 404 page."""
-    return problem(404, "No such API operation; the reference lists them all.")
+    return problem(404, "No such API operation (paths end with a slash); /api/v1/docs lists them.")
 
 
 _patterns, _app, _namespace = api.urls
