@@ -102,7 +102,58 @@ def caller(request, scope: str):
 
 # --- The API object and its error handlers ------------------------------------------------
 
-api = NinjaAPI(
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details (application/problem+json).",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Each invalid field (422 validation problems).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "location": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+        "scope": {"type": "string", "description": "The scope missing (403 insufficient-scope)."},
+        "retry_after": {"type": "integer", "description": "Seconds to wait (429)."},
+    },
+}
+PROBLEMS = {
+    "400": "The cursor is not one the API gave out",
+    "401": "No live token",
+    "403": "The token lacks the scope, or you may see this but not change it",
+    "404": "No such object, or not one you may see",
+    "422": "Invalid fields, or the action was refused",
+    "429": "Over the rate limit: wait Retry-After seconds",
+}
+
+
+class CultureAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Ninja's document, plus the problem responses every operation may answer."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, text in PROBLEMS.items():
+                    responses.setdefault(
+                        status, {"description": text, "content": {PROBLEM_JSON: {"schema": ref}}}
+                    )
+        return schema
+
+
+api = CultureAPI(
     title="Culture API",
     version="1",
     description=(

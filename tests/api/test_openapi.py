@@ -22,6 +22,14 @@ def test_the_openapi_document_lists_every_operation_with_its_scope(client):
     assert "/api/v1/people/" in doc["paths"]
 
 
+def test_the_problem_responses_are_documented(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    assert doc["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
+    op = doc["paths"]["/api/v1/memos/{memo_id}/rating/"]["post"]
+    for status in ["401", "403", "404", "422", "429"]:
+        assert "application/problem+json" in op["responses"][status]["content"], status
+
+
 def test_every_api_operation_is_in_the_openapi_document(client):
     doc = client.get("/api/v1/openapi.json").json()
     documented = {path.removeprefix("/api/v1/") for path in doc["paths"]}
