@@ -138,6 +138,14 @@ PROBLEMS = {
 
 
 class CultureAPI(NinjaAPI):
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        """Never stored by a browser or a proxy: answers hold salaries and keeper answers."""
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Ninja's document, plus the problem responses every operation may answer."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)

@@ -91,7 +91,7 @@ def do_create_token(
     return row, token
 
 
-def do_revoke_token(*, by: Person, token: ApiToken) -> bool:
+def do_revoke_token(*, by: Person | None, token: ApiToken) -> bool:
     """Revoke a token (once: a second revoke changes nothing). The next request that
     carries it gets 401."""
     with transaction.atomic():

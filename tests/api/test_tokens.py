@@ -32,7 +32,9 @@ def test_a_token_is_kept_only_as_its_sha256_digest(world):
 def test_a_token_opens_the_api_and_records_when_it_was_last_used(world, client):
     token = make_token(world.employee, ["people:read"])
     assert ApiToken.objects.get().last_used_at is None
-    assert Api(client, token).get("people/").status_code == 200
+    response = Api(client, token).get("people/")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     assert ApiToken.objects.get().last_used_at is not None
 
 
@@ -139,6 +141,16 @@ def test_manage_py_api_token_prints_a_working_token(world, client):
     assert row.name == "cli" and row.scopes == ["memos:read", "people:read"]
     assert (row.expires_at - timezone.now()).days in (6, 7)
     assert Api(client, token).get("people/?limit=5").status_code == 200
+
+
+def test_manage_py_api_token_lists_without_the_token_and_revokes(world, client):
+    token = make_token(world.employee, ["people:read"])
+    row = ApiToken.objects.get()
+    out = StringIO()
+    call_command("api_token", "list", "employee@example.test", stdout=out)
+    assert row.hint in out.getvalue() and token not in out.getvalue()
+    call_command("api_token", "revoke", str(row.pk), stdout=StringIO())
+    assert Api(client, token).get("people/").status_code == 401
 
 
 # --- The pages ------------------------------------------------------------------------------
