@@ -44,7 +44,8 @@ from culture.models import (
 
 ERASED_NAME = "A former colleague"
 EXPORT_FORMAT = "culture.person-data/1"
-PRACTICES = ("keeper", "feedback", "decisions", "pay")
+# The practices, and the public API's tokens (api/privacy.py), which follow the same hooks.
+PRACTICES = ("keeper", "feedback", "decisions", "pay", "api")
 
 
 class Refused(Exception):

@@ -203,3 +203,17 @@ def test_people_admins_make_service_tokens_on_their_page(world, client):
     assert response.status_code == 200
     assert ApiToken.objects.get().kind == "service"
     assert response.context["new_token"].startswith("culture_svc_")
+
+
+def test_a_persons_data_export_lists_their_tokens_without_digests_and_erasure_deletes_them(
+    world, client
+):
+    from culture import privacy
+
+    token = make_token(world.inactive, ["people:read"])
+    row = ApiToken.objects.get()
+    data = privacy.export_person(world.inactive, viewer=world.people_admin)
+    assert [t["name"] for t in data["api"]["api_tokens"]] == ["test"]
+    assert row.digest not in str(data) and token not in str(data)
+    privacy.do_erase_person(by=world.people_admin, person=world.inactive)
+    assert not ApiToken.objects.exists()
