@@ -144,6 +144,9 @@ class CultureAPI(NinjaAPI):
             request, data, status=status, temporal_response=temporal_response
         )
         response["Cache-Control"] = "no-store"
+        next_url = getattr(request, "api_next_page", None)
+        if next_url and response.status_code == 200:
+            response["Link"] = f'<{next_url}>; rel="next"'  # RFC 8288, as the body's `next`
         return response
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
@@ -316,6 +319,7 @@ def paginate(request, queryset, *, order: tuple[str, ...], cursor: str | None, l
         query["cursor"] = _encode([_value(last, f) for f in fields])
         query["limit"] = str(limit)
         next_url = request.build_absolute_uri(request.path + "?" + query.urlencode())
+        request.api_next_page = next_url  # also a Link header (CultureAPI.create_response)
     return page, next_url
 
 

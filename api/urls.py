@@ -6,6 +6,7 @@ asked); the docs page is a page like any other, for people logged in."""
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.urls import path, re_path, reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from api import views
 from api.core import api, problem
@@ -29,9 +30,11 @@ def root(request):
     )
 
 
+@csrf_exempt  # it changes nothing, and a POST to a wrong address deserves the same answer
 @login_not_required
 def not_found(request, rest=""):
-    """Any other address under /api/v1/: a problem document, not the site's 404 page."""
+    """Any other address under /api/v1/, any method: a problem document, not the site's 404
+    page."""
     return problem(404, "No such API operation (paths end with a slash); /api/v1/docs lists them.")
 
 

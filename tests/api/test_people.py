@@ -70,9 +70,14 @@ def test_cursor_pages_walk_everyone_once_in_order(world, api_as):
     api = api_as(world.employee, ["people:read"])
     seen, url = [], "people/?limit=3"
     while url:
-        body = api.get(url).json()
+        response = api.get(url)
+        body = response.json()
         seen += [p["id"] for p in body["items"]]
         url = body["next"]
+        if url:
+            assert response["Link"] == f'<{url}>; rel="next"'
+        else:
+            assert "Link" not in response
     everyone = api.get("people/", {"limit": 100}).json()["items"]
     assert seen == [p["id"] for p in everyone]
     assert len(seen) == len(set(seen)) == 16

@@ -32,8 +32,10 @@ def test_an_object_one_may_not_see_is_a_404_problem(world, api_as):
     assert body["type"] == "about:blank" and body["title"] == "Not Found"
 
 
-def test_an_unknown_route_is_a_404_problem_too(world, client):
+def test_an_unknown_route_is_a_404_problem_too_whatever_the_method(world, client):
     _problem(Api(client, None).get("no/such/thing/"), 404)
+    _problem(Api(client, None).post("no/such/thing/", {"a": 1}), 404)
+    _problem(Api(client, None).get("people"), 404)  # no trailing slash
 
 
 def test_invalid_fields_are_a_422_problem_listing_each_error(world, api_as):
