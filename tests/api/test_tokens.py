@@ -90,6 +90,15 @@ def test_a_logged_in_session_does_not_open_the_api(world, client):
     assert response["Content-Type"] == "application/problem+json"
 
 
+def test_with_a_session_cookie_and_a_token_the_token_decides_who_is_asking(world, client):
+    client.force_login(world.people_admin)
+    token = make_token(world.employee, ["pay:read"])
+    response = client.get(
+        f"/api/v1/pay/people/{world.peer.pk}/", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 404  # the employee's view, not the admin's session
+
+
 def test_a_token_does_not_open_a_page(world, client):
     token = make_token(world.people_admin)
     for page in ["/", "/people/", "/pay/", "/account/api-tokens/"]:
