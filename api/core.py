@@ -299,7 +299,11 @@ def paginate(request, queryset, *, order: tuple[str, ...], cursor: str | None, l
     fields = [f.lstrip("-") for f in order]
     rows = queryset.order_by(*order)
     if cursor:
-        values = _decode(cursor)
+        decoded = _decode(cursor)
+        # A cursor names its list: one list's cursor is refused by another.
+        if not isinstance(decoded, list) or len(decoded) != 2 or decoded[0] != request.path:
+            raise BadRequest("This cursor is not for this list; start again without it.")
+        values = decoded[1]
         if not isinstance(values, list) or len(values) != len(fields):
             raise BadRequest("This cursor is not for this list; start again without it.")
         op = "lt" if descending else "gt"
@@ -316,7 +320,7 @@ def paginate(request, queryset, *, order: tuple[str, ...], cursor: str | None, l
         page = page[:limit]
         last = page[-1]
         query = request.GET.copy()
-        query["cursor"] = _encode([_value(last, f) for f in fields])
+        query["cursor"] = _encode([request.path, [_value(last, f) for f in fields]])
         query["limit"] = str(limit)
         next_url = request.build_absolute_uri(request.path + "?" + query.urlencode())
         request.api_next_page = next_url  # also a Link header (CultureAPI.create_response)

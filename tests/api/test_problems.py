@@ -80,6 +80,13 @@ def test_a_cursor_is_opaque_and_signed(world, api_as):
     _problem(api.get("people/", {"cursor": tampered, "limit": 2}), 400)
 
 
+def test_one_lists_cursor_is_refused_by_another(world, api_as):
+    api = api_as(world.employee)
+    cursor = api.get("people/", {"limit": 1}).json()["next"].split("cursor=")[1].split("&")[0]
+    _problem(api.get("teams/", {"cursor": cursor}), 400)
+    assert api.get("people/", {"cursor": cursor}).status_code == 200
+
+
 def test_a_limit_is_capped_at_a_hundred(world, api_as):
     for i in range(105):
         Person.objects.create(name=f"Many {i:03d}", email=f"many{i}@example.test")
