@@ -20,3 +20,19 @@ class TokenForm(forms.Form):
         max_value=tokens.MAX_DAYS,
         initial=tokens.DEFAULT_DAYS,
     )
+
+    def __init__(self, *args, person=None, **kwargs):
+        """For a personal token, only the scopes that can give `person` anything: keeper
+        scopes for managers, pay for managers and people admins (the access gate would
+        answer others with nothing, which is only confusing). Service tokens: all."""
+        super().__init__(*args, **kwargs)
+        if person is not None:
+            manages = person.has_reports()
+            hidden = set()
+            if not manages:
+                hidden |= {"keeper:read", "keeper:write"}
+            if not (manages or person.is_people_admin):
+                hidden.add("pay:read")
+            self.fields["scopes"].choices = [
+                (scope, text) for scope, text in SCOPES.items() if scope not in hidden
+            ]

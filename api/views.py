@@ -40,8 +40,12 @@ def _page(request, form, *, service: bool, new_token=None, status=200):
     return response
 
 
+def _form(request, *, service: bool, data=None):
+    return TokenForm(data, person=None if service else request.user)
+
+
 def _create(request, *, service: bool):
-    form = TokenForm(request.POST)
+    form = _form(request, service=service, data=request.POST)
     if not form.is_valid():
         return _page(request, form, service=service, status=422)
     data = form.cleaned_data
@@ -56,7 +60,7 @@ def _create(request, *, service: bool):
     except ValidationError as exc:
         form.add_error(None, exc)
         return _page(request, form, service=service, status=422)
-    return _page(request, TokenForm(), service=service, new_token=token)
+    return _page(request, _form(request, service=service), service=service, new_token=token)
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,7 +68,7 @@ def personal_tokens(request):
     access._require_active(request.user)
     if request.method == "POST":
         return _create(request, service=False)
-    return _page(request, TokenForm(), service=False)
+    return _page(request, _form(request, service=False), service=False)
 
 
 @require_POST
@@ -80,7 +84,7 @@ def service_tokens(request):
     access.require_people_admin(request.user)
     if request.method == "POST":
         return _create(request, service=True)
-    return _page(request, TokenForm(), service=True)
+    return _page(request, _form(request, service=True), service=True)
 
 
 @require_POST

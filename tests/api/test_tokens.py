@@ -188,6 +188,24 @@ def test_the_token_page_lists_only_ones_own_tokens(world, client):
     assert list(client.get("/account/api-tokens/").context["tokens"]) == []
 
 
+def test_the_form_offers_each_person_the_scopes_that_can_give_them_something(world, client):
+    def offered(person):
+        client.force_login(person)
+        form = client.get("/account/api-tokens/").context["form"]
+        return {value for value, _ in form.fields["scopes"].choices}
+
+    assert "keeper:read" not in offered(world.employee) and "pay:read" not in offered(
+        world.employee
+    )
+    assert {"keeper:read", "keeper:write", "pay:read"} <= offered(world.manager)
+    assert "pay:read" in offered(world.people_admin)
+    client.force_login(world.employee)
+    response = client.post(
+        "/account/api-tokens/", {"name": "x", "scopes": ["keeper:read"], "days": 30}
+    )
+    assert response.status_code == 422 and not ApiToken.objects.exists()
+
+
 def test_an_invalid_token_form_comes_back_with_422(world, client):
     client.force_login(world.employee)
     response = client.post("/account/api-tokens/", {"name": "x", "days": 30})
