@@ -8,6 +8,7 @@ pay is salary (plus the person's chosen cash / stock split).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -19,10 +20,13 @@ from culture.models import Person
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_CHOICES = [(p, f"P{p}") for p in PERCENTILES]
 CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code.")
-MONEY = {"max_digits": 14, "decimal_places": 2}
+# Every money column: 14 digits, 2 after the point. Passed by name, not as **dict, so that
+# mypy's Django plugin sees each field's arguments (and its null=True) as written.
+MONEY_DIGITS = 14
+MONEY_PLACES = 2
 
 
-def currency_field(**kwargs):
+def currency_field(**kwargs: Any) -> models.CharField:
     return models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], **kwargs)
 
 
@@ -66,21 +70,41 @@ class MarketBenchmark(models.Model):
     job_family = models.CharField(max_length=80)
     level = models.PositiveSmallIntegerField()
     location = models.CharField(max_length=80)
-    base_p10 = models.DecimalField(**MONEY)
-    base_p25 = models.DecimalField(**MONEY)
-    base_p50 = models.DecimalField(**MONEY)
-    base_p75 = models.DecimalField(**MONEY)
-    base_p90 = models.DecimalField(**MONEY)
-    total_cash_p10 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p25 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p50 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p75 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p90 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p10 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p25 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p50 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p75 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p90 = models.DecimalField(null=True, blank=True, **MONEY)
+    base_p10 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p25 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p50 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p75 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p90 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    total_cash_p10 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p25 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p50 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p75 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p90 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p10 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p25 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p50 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p75 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p90 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
 
     class Meta:
         constraints = [
@@ -222,7 +246,7 @@ class PayRecord(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="pay_records")
     effective_date = models.DateField()
-    base_salary = models.DecimalField(**MONEY)
+    base_salary = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
     cash_percent = models.PositiveSmallIntegerField(
         default=100,
@@ -287,7 +311,7 @@ class MarketEvidence(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="market_evidence")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
     observed_on = models.DateField(help_text="When the offer, quote or estimate was made.")
     note = models.CharField(max_length=500, blank=True)
@@ -321,7 +345,7 @@ class RaiseProposal(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="raise_proposals")
     proposed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    proposed_salary = models.DecimalField(**MONEY)
+    proposed_salary = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
     reason = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
