@@ -152,6 +152,10 @@ class Participant(models.Model):
 
     objects = ParticipantQuerySet.as_manager()
 
+    # Not columns: what feedback.room works out for each seat's row of the room.
+    here: bool
+    in_centre: bool
+
     class Meta:
         ordering = ["position"]
         constraints = [
