@@ -24,6 +24,7 @@ rows about them point at the erased row, and one more row says the erasure happe
 from __future__ import annotations
 
 import calendar
+import functools
 import importlib
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -104,8 +105,8 @@ def _profile(person: Person) -> dict:
         "job_family": person.job_family,
         "level": person.level,
         "location": person.location,
-        "team": person.team.name if person.team_id else None,
-        "manager": _name(person.manager_id, person.manager.name if person.manager_id else ""),
+        "team": person.team.name if person.team else None,
+        "manager": _name(person.manager_id, person.manager.name if person.manager else ""),
         "start_date": person.start_date,
         "date_joined": person.date_joined,
         "last_login": person.last_login,
@@ -266,10 +267,12 @@ def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
         to_email=erased_email(person.pk), subject="", text_body="", html_body="", attachments=[]
     )
     # Their name and address in what the product wrote to others, and in import reports.
-    scrub = {"old_name": old_name, "old_email": old_email, "person_id": person.pk}
-    scrub_columns(Notification, ["title", "body"], **scrub)
-    scrub_columns(Delivery, ["subject", "text_body", "html_body", "attachments"], **scrub)
-    scrub_columns(ImportJob, ["result"], **scrub)
+    scrub = functools.partial(
+        scrub_columns, old_name=old_name, old_email=old_email, person_id=person.pk
+    )
+    scrub(Notification, ["title", "body"])
+    scrub(Delivery, ["subject", "text_body", "html_body", "attachments"])
+    scrub(ImportJob, ["result"])
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=old_email).delete()
 
