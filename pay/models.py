@@ -7,8 +7,10 @@ pay is salary (plus the person's chosen cash / stock split).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, Self
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -33,8 +35,8 @@ def currency_field(**kwargs: Any) -> models.CharField:
 # --- Market data -------------------------------------------------------------------------
 
 
-class MarketDataSetQuerySet(models.QuerySet):
-    def in_force(self, on: date):
+class MarketDataSetQuerySet(models.QuerySet["MarketDataSet"]):
+    def in_force(self, on: date) -> Self:
         """Data sets in force on `on`, newest first."""
         return self.filter(effective_date__lte=on).order_by("-effective_date", "-id")
 
@@ -126,7 +128,7 @@ class MarketBenchmark(models.Model):
         return f"{self.job_family} L{self.level} {self.location}"
 
     @property
-    def base_band(self) -> tuple:
+    def base_band(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
         return (self.base_p10, self.base_p25, self.base_p50, self.base_p75, self.base_p90)
 
 
@@ -220,8 +222,8 @@ class ExchangeRate(models.Model):
 # --- Pay history ----------------------------------------------------------------------------
 
 
-class PayRecordQuerySet(models.QuerySet):
-    def current_for(self, person_ids, on: date):
+class PayRecordQuerySet(models.QuerySet["PayRecord"]):
+    def current_for(self, person_ids: Iterable[int], on: date) -> Self:
         """The record in force on `on` for each person (one query, DISTINCT ON)."""
         return (
             self.filter(person_id__in=person_ids, effective_date__lte=on)
@@ -229,7 +231,7 @@ class PayRecordQuerySet(models.QuerySet):
             .distinct("person_id")
         )
 
-    def history_of(self, person):
+    def history_of(self, person: Person) -> Self:
         return (
             self.filter(person=person)
             .select_related("recorded_by")
@@ -332,8 +334,8 @@ class MarketEvidence(models.Model):
 # --- Raise proposals -----------------------------------------------------------------------
 
 
-class RaiseProposalQuerySet(models.QuerySet):
-    def open(self):
+class RaiseProposalQuerySet(models.QuerySet["RaiseProposal"]):
+    def open(self) -> Self:
         return self.filter(status=RaiseProposal.Status.OPEN)
 
 
