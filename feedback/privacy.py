@@ -37,7 +37,7 @@ def export(person, *, viewer) -> dict:
                 "to": _who(f.recipient_id, f.recipient),
                 "kind": f.kind,
                 "text": f.text,
-                "campaign": f.campaign.name if f.campaign_id else None,
+                "campaign": f.campaign.name if f.campaign else None,
                 "created_at": f.created_at,
             }
             for f in given.order_by("created_at", "id")
@@ -48,7 +48,7 @@ def export(person, *, viewer) -> dict:
                 "kind": f.kind,
                 "text": f.text,
                 "decision": f.decision,
-                "campaign": f.campaign.name if f.campaign_id else None,
+                "campaign": f.campaign.name if f.campaign else None,
                 "created_at": f.created_at,
             }
             for f in received.order_by("created_at", "id")

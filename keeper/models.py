@@ -283,6 +283,9 @@ class KeeperTest(models.Model):
 
     objects = KeeperTestQuerySet.as_manager()
 
+    # Not a column: KeeperTestQuerySet.with_notes_readable_by prefetches it.
+    readable_notes: list[KeeperNote]
+
     class Meta:
         ordering = ["id"]
         constraints = [

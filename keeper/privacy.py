@@ -3,19 +3,23 @@ and the keeper-prompt log they kept."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Count
 
+from culture.models import Person
 from keeper.models import KeeperPromptLog, KeeperTest
 
 
-def export(person, *, viewer) -> dict:
+def export(person: Person, *, viewer: Person) -> dict[str, Any]:
     """Keeper tests where they are the report, as their readers see them (the answer, the
     private notes the viewer may read, each with its author, whether it was shared), and
     their prompt log. Nobody reads an answer about themselves, people admins included
     (keeper.access), so a people admin exporting their own data gets those withheld. Three
     queries."""
     own = viewer.pk == person.pk
-    tests = (
+    tests: Iterable[KeeperTest] = (
         []
         if own
         else KeeperTest.objects.filter(report=person)
@@ -59,9 +63,7 @@ def export(person, *, viewer) -> dict:
             {
                 "asked_on": entry.asked_on,
                 "manager": (
-                    {"id": entry.manager_id, "name": entry.manager.name}
-                    if entry.manager_id
-                    else None
+                    {"id": entry.manager_id, "name": entry.manager.name} if entry.manager else None
                 ),
                 "heard": entry.heard,
                 "note": entry.note,
