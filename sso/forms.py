@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from typing import Any, cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
@@ -81,11 +83,12 @@ class IdentitySettingsForm(forms.ModelForm):
             "break_glass": forms.SelectMultiple(attrs={"size": 4}),
         }
 
-    def __init__(self, *args, from_env: set[str] = frozenset(), **kwargs):
+    def __init__(self, *args: Any, from_env: Collection[str] = frozenset(), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["break_glass"].queryset = Person.objects.filter(
-            is_people_admin=True, is_active=True
-        ).order_by("name")
+        break_glass = cast(forms.ModelMultipleChoiceField, self.fields["break_glass"])
+        break_glass.queryset = Person.objects.filter(is_people_admin=True, is_active=True).order_by(
+            "name"
+        )
         self.secret_set = bool(self.instance.oidc_client_secret)
         if self.secret_set:
             self.fields["oidc_client_secret"].help_text = _(

@@ -180,7 +180,7 @@ def _current_user(person: Person | None) -> dict[str, Any]:
         "active": person.is_active,
         "external_id": person.external_id,
         "employee_number": person.employee_number,
-        "department": person.team.name if person.team_id else "",
+        "department": person.team.name if person.team else "",
         "manager_id": str(person.manager_id) if person.manager_id else "",
     }
 
@@ -524,7 +524,9 @@ def check_group(changes: dict[str, Any], *, team: Team | None) -> GroupPlan:
         member_ids = ids
     problems.raise_any()
     if values["name"] != before["name"]:
-        other = Team.objects.filter(name=values["name"]).exclude(pk=team.pk if team else None)
+        other = Team.objects.filter(name=values["name"])
+        if team is not None:
+            other = other.exclude(pk=team.pk)
         if other.filter(scim_deleted_at__isnull=True).exists():
             problems.taken.append(f"displayName: a team is called '{values['name']}' already")
     problems.raise_any()
