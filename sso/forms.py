@@ -25,7 +25,9 @@ class LoginForm(AllauthLoginForm):
     """allauth's login form, with the email field still named "username": django-axes counts
     failures under that name, and the login page, password managers and tests know it."""
 
-    def __init__(self, *args, **kwargs):
+    fields: dict[str, forms.Field]  # allauth's form is untyped here
+
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         field = self.fields.pop("login")
         field.label = _("Email")
@@ -117,8 +119,9 @@ class IdentitySettingsForm(forms.ModelForm):
     def clean_oidc_issuer(self) -> str:
         return (self.cleaned_data.get("oidc_issuer") or "").rstrip("/")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         protocol = data.get("protocol")
         if "protocol" in self.from_env:
             return data
