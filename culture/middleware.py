@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import time
+from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 _request_var: contextvars.ContextVar = contextvars.ContextVar("culture_request", default=None)
 
@@ -46,7 +50,7 @@ def once_per_request(key: str, load):
     return kept[key]
 
 
-def current_request_meta(request=None) -> tuple[str | None, str]:
+def current_request_meta(request: HttpRequest | None = None) -> tuple[str | None, str]:
     request = request or _request_var.get()
     if request is None:
         return None, ""

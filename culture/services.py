@@ -5,6 +5,9 @@ Keyword-only check_* (validate, lock) and do_* (write, then effects after commit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
@@ -13,8 +16,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from culture import audit, jobs, people_import
-from culture.models import CompanySettings, ImportJob, Person
+from culture.models import CompanySettings, ImportJob, Person, Team
 from culture.notifications import notify
+
+if TYPE_CHECKING:
+    from culture.forms import CompanySettingsForm, PersonForm
 
 
 def set_password_path(person: Person) -> str:
@@ -24,7 +30,13 @@ def set_password_path(person: Person) -> str:
 
 
 def do_invite(
-    *, by: Person, email: str, name: str, title: str = "", team=None, manager=None
+    *,
+    by: Person,
+    email: str,
+    name: str,
+    title: str = "",
+    team: Team | None = None,
+    manager: Person | None = None,
 ) -> Person:
     """Create (or reactivate) the person and email them a link to set their password."""
     with transaction.atomic():
@@ -56,7 +68,7 @@ def do_invite(
     return person
 
 
-def do_update_company_settings(*, by: Person, form) -> CompanySettings:
+def do_update_company_settings(*, by: Person, form: CompanySettingsForm) -> CompanySettings:
     with transaction.atomic():
         obj = form.save(commit=False)
         obj.updated_by = by
@@ -80,7 +92,7 @@ def do_queue_import(
     return job
 
 
-def end_sessions(person_ids) -> int:
+def end_sessions(person_ids: Iterable[int]) -> int:
     """Log these people out everywhere: delete every live session that belongs to them.
 
     Deactivation calls this, so a later reactivation cannot bring an old (possibly stolen)
@@ -100,7 +112,7 @@ def end_sessions(person_ids) -> int:
     return len(doomed)
 
 
-def do_update_person(*, by: Person, form) -> Person:
+def do_update_person(*, by: Person, form: PersonForm) -> Person:
     """Save a people admin's edit; the reporting line is re-checked under a lock so two
     concurrent edits cannot build a cycle between them."""
     from django.core.exceptions import ValidationError

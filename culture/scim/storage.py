@@ -14,6 +14,7 @@ import contextlib
 from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from scim2_models import (
     InvalidFilterException,
     NotFoundException,
@@ -166,6 +167,7 @@ class DjangoStorage(ScimStorage):
             return self._search_all(resource_types, search_request)
         resource_type = resource_types[0]
         group = _is_group(resource_type)
+        rows: QuerySet[Any, Any]  # teams or people, as `group` says
         if group:
             rows = services.visible_teams()
             fields = filters.GROUP_FIELDS
@@ -185,7 +187,9 @@ class DjangoStorage(ScimStorage):
         rows = rows.order_by("pk")
         start = search_request.start_index_0 or 0
         count = search_request.count
-        page = [] if count == 0 else list(rows[start : start + count] if count else rows[start:])
+        page: list[Any] = (
+            [] if count == 0 else list(rows[start : start + count] if count else rows[start:])
+        )
         # A first page that is not full holds every match: no COUNT needed (the lookups an
         # identity provider makes on every sync find one person or none).
         full = not (start == 0 and count and len(page) < count)
