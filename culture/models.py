@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date, datetime
-from typing import Self
+from typing import Any, NoReturn, Self
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator
@@ -200,7 +200,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
-    def create_user(self, email, password=None, **fields):
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> Person:
         if not email:
             raise ValueError("Email is required")
         email = self.normalize_email(email).lower()
@@ -212,13 +212,13 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
         person.save(using=self._db)
         return person
 
-    def create_superuser(self, email, password=None, **fields):
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> Person:
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         fields.setdefault("is_people_admin", True)
         return self.create_user(email, password, **fields)
 
-    def get_by_natural_key(self, username):
+    def get_by_natural_key(self, username: str | None) -> Person:
         return self.get(email__iexact=username)
 
 
@@ -331,7 +331,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
         parts = [p for p in self.name.split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = (self.email or "").strip().lower()
         # Every deactivation that saves the row (the edit form, the Django admin) records the
         # day they left, which the retention of their records counts from; a reactivation
@@ -509,12 +509,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
 
 

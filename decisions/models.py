@@ -287,7 +287,7 @@ class Memo(models.Model):
             return False
         return self.decide_by is None or clock.today() <= self.decide_by
 
-    def spread_hidden_on(self, today) -> bool:
+    def spread_hidden_on(self, today: date) -> bool:
         """The rule MemoQuerySet.with_spread applies in SQL, for one loaded memo."""
         return (
             self.hide_spread
@@ -298,7 +298,7 @@ class Memo(models.Model):
     def spread_visible(self, window_open: bool) -> bool:
         return not (self.hide_spread and window_open)
 
-    def is_author(self, user) -> bool:
+    def is_author(self, user: Person) -> bool:
         return user.pk == self.captain_id or any(p.pk == user.pk for p in self.co_authors.all())
 
 

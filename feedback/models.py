@@ -5,7 +5,7 @@ Reads are named QuerySet methods; writes live in services.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Self
 
 from django.db import models
@@ -105,7 +105,7 @@ class Circle(models.Model):
     def is_live(self) -> bool:
         return self.phase in (self.Phase.WRITING, self.Phase.REVEALED)
 
-    def seconds_left(self, now=None) -> int | None:
+    def seconds_left(self, now: datetime | None = None) -> int | None:
         if self.paused_remaining is not None:
             return self.paused_remaining
         if self.deadline is None:
@@ -167,7 +167,7 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.person} in {self.circle}"
 
-    def is_here(self, now=None) -> bool:
+    def is_here(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return bool(self.last_seen and self.last_seen > now - PRESENCE_WINDOW)
 
@@ -287,7 +287,7 @@ class Campaign(models.Model):
         return self.name
 
     @classmethod
-    def current(cls, today=None):
+    def current(cls, today: date | None = None) -> Campaign | None:
         today = today or clock.today()
         return cls.objects.filter(opens_on__lte=today, closes_on__gte=today).first()
 

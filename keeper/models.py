@@ -131,11 +131,11 @@ class KeeperCycle(models.Model):
     def __str__(self) -> str:
         return f"Keeper test, {self.label}"
 
-    def is_open(self, now=None) -> bool:
+    def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
 
-    def is_overdue(self, now=None) -> bool:
+    def is_overdue(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.due_at <= now < self.closes_at
 
