@@ -28,8 +28,10 @@ import functools
 import importlib
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from culture import audit, clock
@@ -92,7 +94,7 @@ def records_due_on(person: Person, company: CompanySettings | None = None) -> da
 # --- Export ---------------------------------------------------------------------------------
 
 
-def _name(person_id, name) -> dict | None:
+def _name(person_id: int | None, name: str) -> dict[str, Any] | None:
     return {"id": person_id, "name": name} if person_id else None
 
 
@@ -219,7 +221,9 @@ def _pattern(text: str) -> str:
     return "".join("\\" + c if c in r".[](){}*+?|^$\\" else c for c in text)
 
 
-def scrub_columns(model, columns, *, old_name: str, old_email: str, person_id: int) -> int:
+def scrub_columns(
+    model: type[Model], columns: list[str], *, old_name: str, old_email: str, person_id: int
+) -> int:
     """Replace `old_name` (as a whole word) and `old_email` (in any case) in these text or
     JSON columns of `model`'s table, in the rows that contain either: for text the product
     wrote with the person's name in it (a notification "Ada wrote you feedback", an email's
@@ -230,6 +234,7 @@ def scrub_columns(model, columns, *, old_name: str, old_email: str, person_id: i
     sets, wheres, params, where_params = [], [], [], []
     for column in columns:
         field = model._meta.get_field(column)
+        assert isinstance(field, Field) and field.column  # a concrete column of the table
         quoted = connection.ops.quote_name(field.column)
         is_json = field.get_internal_type() == "JSONField"
         text = f"{quoted}::text" if is_json else quoted
@@ -338,7 +343,7 @@ def do_erase_person(*, by: Person, person: Person) -> date:
     return due
 
 
-def erased_people_past_retention(today: date | None = None):
+def erased_people_past_retention(today: date | None = None) -> list[int]:
     """Erased people whose retention period has run out (their records may go)."""
     today = today or clock.today()
     company = CompanySettings.load()

@@ -5,20 +5,30 @@ colleague" through the person row."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import F
 
-from feedback.models import ActionItem, CircleItem, FeedbackRequest, Participant, WrittenFeedback
+from culture.models import Person
+from feedback.models import (
+    ActionItem,
+    Circle,
+    CircleItem,
+    FeedbackRequest,
+    Participant,
+    WrittenFeedback,
+)
 
 
-def _who(person_id, person) -> dict | None:
-    return {"id": person_id, "name": person.name} if person_id else None
+def _who(person_id: int | None, person: Person | None) -> dict[str, Any] | None:
+    return {"id": person_id, "name": person.name} if person else None
 
 
-def _circle(circle) -> dict:
+def _circle(circle: Circle) -> dict[str, Any]:
     return {"id": circle.pk, "title": circle.title, "scheduled_at": circle.scheduled_at}
 
 
-def export(person, *, viewer) -> dict:
+def export(person: Person, *, viewer: Person) -> dict[str, Any]:
     """Eight queries, whatever the amount. Circle items they received are those whose round
     was revealed: before the reveal nobody but the author sees an item."""
     given = WrittenFeedback.objects.given_by(person).select_related("campaign")

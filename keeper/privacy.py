@@ -3,7 +3,7 @@ and the keeper-prompt log they kept."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import Count
@@ -74,12 +74,12 @@ def export(person: Person, *, viewer: Person) -> dict[str, Any]:
     }
 
 
-def erase(person, *, old_name: str, old_email: str) -> None:
+def erase(person: Person, *, old_name: str, old_email: str) -> None:
     """Their keeper-prompt log was theirs alone to read; nobody can read it any more."""
     KeeperPromptLog.objects.filter(person=person).delete()
 
 
-def delete_records(person_ids) -> dict[int, dict[str, int]]:
+def delete_records(person_ids: Collection[int]) -> dict[int, dict[str, int]]:
     """The keeper tests about these people (their retention has run out)."""
     tests = KeeperTest.objects.filter(report_id__in=person_ids)
     counts = dict(tests.values_list("report_id").annotate(n=Count("id")).order_by())
