@@ -20,7 +20,7 @@ from culture.models import CompanySettings, ImportJob, Person, Team
 from culture.notifications import notify
 
 if TYPE_CHECKING:
-    from culture.forms import CompanySettingsForm, PersonForm
+    from culture.forms import CompanySettingsForm, CultureTextForm, PersonForm
 
 
 def set_password_path(person: Person) -> str:
@@ -68,7 +68,9 @@ def do_invite(
     return person
 
 
-def do_update_company_settings(*, by: Person, form: CompanySettingsForm) -> CompanySettings:
+def do_update_company_settings(
+    *, by: Person, form: CompanySettingsForm | CultureTextForm
+) -> CompanySettings:
     with transaction.atomic():
         obj = form.save(commit=False)
         obj.updated_by = by

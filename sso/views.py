@@ -27,6 +27,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -34,6 +35,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, ratelimit
+from culture.http import AuthedHttpRequest
 from sso import config, services
 from sso.adapters import LOGOUT_SESSION_KEY, TEST_RESULT_SESSION_KEY, TEST_SESSION_KEY
 from sso.forms import IdentitySettingsForm
@@ -43,14 +45,14 @@ from sso.stages import SetUpSecondFactorStage
 LOGOUT_OFFER_SESSION_KEY = "sso_logout_offer"
 
 
-def _provider(request):
+def _provider(request: HttpRequest):
     apps = get_social_adapter().list_apps(request)
     if not apps:
         return None
     return apps[0].get_provider(request)
 
 
-def _safe_next(request, url: str | None) -> str | None:
+def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -58,7 +60,7 @@ def _safe_next(request, url: str | None) -> str | None:
     return None
 
 
-def leave_for(request, response):
+def leave_for(request: HttpRequest, response) -> HttpResponse:
     """A redirect to another site, from a form post, as a page that goes there by itself.
 
     The CSP's form-action 'self' also covers where a submitted form's response redirects
@@ -71,7 +73,9 @@ def leave_for(request, response):
     return render(request, "sso/leaving.html", {"url": location})
 
 
-def start_sso(request, *, next_url: str | None = None, login_hint: str = ""):
+def start_sso(
+    request: HttpRequest, *, next_url: str | None = None, login_hint: str = ""
+) -> HttpResponse:
     provider = _provider(request)
     if provider is None:
         messages.error(request, "Single sign-on is not set up.")
@@ -114,7 +118,7 @@ class LoginView(AllauthLoginView):
 
 @login_not_required
 @require_POST
-def sso_start(request):
+def sso_start(request: HttpRequest) -> HttpResponse:
     """The login page's "Continue with single sign-on"."""
     ratelimit.check(request, "login")
     next_url = _safe_next(request, request.POST.get("next"))
@@ -123,7 +127,7 @@ def sso_start(request):
 
 @login_not_required
 @require_POST
-def logout(request):
+def logout(request: HttpRequest) -> HttpResponse:
     """End the local session; when the person came through the identity provider and it
     offers a logout (OIDC end_session_endpoint, SAML single logout), the login page then
     offers to log out there too."""
@@ -134,14 +138,14 @@ def logout(request):
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
-def _idp_logout_supported(request, sso: dict) -> bool:
+def _idp_logout_supported(request: HttpRequest, sso: dict) -> bool:
     try:
         return _idp_logout_url(request, sso) is not None
     except Exception:  # the provider is down or misconfigured: no offer, still logged out
         return False
 
 
-def _idp_logout_url(request, sso: dict) -> str | None:
+def _idp_logout_url(request: HttpRequest, sso: dict) -> str | None:
     from urllib.parse import urlencode
 
     provider = _provider(request)
@@ -166,7 +170,7 @@ def _idp_logout_url(request, sso: dict) -> str | None:
 
 @login_not_required
 @require_POST
-def idp_logout(request):
+def idp_logout(request: HttpRequest) -> HttpResponse:
     """The login page's "Log out of the identity provider too" after a logout."""
     sso = request.session.pop(LOGOUT_OFFER_SESSION_KEY, None)
     url = _idp_logout_url(request, sso) if sso else None
@@ -178,7 +182,7 @@ def idp_logout(request):
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def setup_at_login(request):
+def setup_at_login(request: HttpRequest) -> HttpResponse:
     """Setting up an authenticator app right after the password, when the company requires a
     second factor and the person has none. They are signed in once the first code checks."""
     stage = LoginStageController.enter(request, SetUpSecondFactorStage.key)
@@ -223,7 +227,7 @@ def setup_at_login(request):
 
 
 @require_POST
-def reset_second_factor(request, person_id):
+def reset_second_factor(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     # Whoever may not know the person exists (an inactive one) gets 404, other non-admins 403.
     person = access.get_person_data_for_user(request.user, person_id)
     admin = request.user
@@ -242,7 +246,7 @@ def reset_second_factor(request, person_id):
 # --- The people admins' page -----------------------------------------------------------------
 
 
-def _urls(request, cfg) -> dict:
+def _urls(request: AuthedHttpRequest, cfg) -> dict:
     build = request.build_absolute_uri
     metadata = build(reverse("saml_metadata", args=[config.SAML_ORG]))
     return {
@@ -295,7 +299,7 @@ FIELDSETS = [
 
 
 @require_http_methods(["GET", "POST"])
-def sso_settings(request):
+def sso_settings(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     row = IdentitySettings.load_or_default()
     cfg = config.load(row)
@@ -320,7 +324,7 @@ def sso_settings(request):
 
 
 @require_POST
-def sso_test(request):
+def sso_test(request: AuthedHttpRequest) -> HttpResponse:
     """Start a login at the identity provider that signs nobody in: the answer is kept for
     this people admin and shown on the result page (sso.adapters.pre_social_login)."""
     admin = access.require_people_admin(request.user)
@@ -344,7 +348,7 @@ def sso_test(request):
 
 
 @require_GET
-def sso_test_result(request):
+def sso_test_result(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     result = request.session.get(TEST_RESULT_SESSION_KEY)
     if result is not None and not isinstance(result, dict):

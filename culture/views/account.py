@@ -3,6 +3,7 @@ admin's login. Logging in and out: sso/views.py (allauth)."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 
 from culture import ratelimit
@@ -10,7 +11,7 @@ from sso.forms import PasswordResetForm
 
 
 @login_not_required
-def admin_login(request):
+def admin_login(request: HttpRequest) -> HttpResponse:
     """The Django admin's login: the product's login page, so that the admin is reached only
     through the same password policy, second factor and single sign-on rules."""
     from django.shortcuts import redirect
