@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.internal.flows.login import record_authentication
@@ -21,13 +22,16 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from allauth.mfa.totp.internal.auth import TOTP, clear_totp_secret
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.base import AuthProcess, Provider
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -45,7 +49,7 @@ from sso.stages import SetUpSecondFactorStage
 LOGOUT_OFFER_SESSION_KEY = "sso_logout_offer"
 
 
-def _provider(request: HttpRequest):
+def _provider(request: HttpRequest) -> Provider | None:
     apps = get_social_adapter().list_apps(request)
     if not apps:
         return None
@@ -60,7 +64,7 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     return None
 
 
-def leave_for(request: HttpRequest, response) -> HttpResponse:
+def leave_for(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     """A redirect to another site, from a form post, as a page that goes there by itself.
 
     The CSP's form-action 'self' also covers where a submitted form's response redirects
@@ -75,7 +79,7 @@ def leave_for(request: HttpRequest, response) -> HttpResponse:
 
 def start_sso(
     request: HttpRequest, *, next_url: str | None = None, login_hint: str = ""
-) -> HttpResponse:
+) -> HttpResponseBase:
     provider = _provider(request)
     if provider is None:
         messages.error(request, "Single sign-on is not set up.")
@@ -95,7 +99,7 @@ class LoginView(AllauthLoginView):
 
     template_name = "registration/login.html"
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ratelimit.check(request, "login")
         cfg = config.current()
         email = (request.POST.get("username") or "").strip()
@@ -105,7 +109,7 @@ class LoginView(AllauthLoginView):
             return start_sso(request, next_url=next_url, login_hint=email)
         return super().post(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         cfg = config.current()
         context["sso_enabled"] = cfg.enabled
@@ -118,7 +122,7 @@ class LoginView(AllauthLoginView):
 
 @login_not_required
 @require_POST
-def sso_start(request: HttpRequest) -> HttpResponse:
+def sso_start(request: HttpRequest) -> HttpResponseBase:
     """The login page's "Continue with single sign-on"."""
     ratelimit.check(request, "login")
     next_url = _safe_next(request, request.POST.get("next"))
@@ -170,7 +174,7 @@ def _idp_logout_url(request: HttpRequest, sso: dict) -> str | None:
 
 @login_not_required
 @require_POST
-def idp_logout(request: HttpRequest) -> HttpResponse:
+def idp_logout(request: HttpRequest) -> HttpResponseBase:
     """The login page's "Log out of the identity provider too" after a logout."""
     sso = request.session.pop(LOGOUT_OFFER_SESSION_KEY, None)
     url = _idp_logout_url(request, sso) if sso else None
@@ -246,7 +250,7 @@ def reset_second_factor(request: AuthedHttpRequest, person_id: int) -> HttpRespo
 # --- The people admins' page -----------------------------------------------------------------
 
 
-def _urls(request: AuthedHttpRequest, cfg) -> dict:
+def _urls(request: AuthedHttpRequest, cfg: config.Config) -> dict[str, str]:
     build = request.build_absolute_uri
     metadata = build(reverse("saml_metadata", args=[config.SAML_ORG]))
     return {
@@ -264,16 +268,16 @@ def _urls(request: AuthedHttpRequest, cfg) -> dict:
 class _Group:
     """Some of a form's fields, for templates/_form_fields.html (one fieldset each)."""
 
-    def __init__(self, form, names):
+    def __init__(self, form: forms.BaseForm, names: list[str]):
         self._fields = [form[name] for name in names if name in form.fields]
 
-    def visible_fields(self):
+    def visible_fields(self) -> list[BoundField]:
         return self._fields
 
-    def hidden_fields(self):
+    def hidden_fields(self) -> list[BoundField]:
         return []
 
-    def non_field_errors(self):
+    def non_field_errors(self) -> list[str]:
         return []
 
 
@@ -324,7 +328,7 @@ def sso_settings(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-def sso_test(request: AuthedHttpRequest) -> HttpResponse:
+def sso_test(request: AuthedHttpRequest) -> HttpResponseBase:
     """Start a login at the identity provider that signs nobody in: the answer is kept for
     this people admin and shown on the result page (sso.adapters.pre_social_login)."""
     admin = access.require_people_admin(request.user)

@@ -21,14 +21,14 @@ from culture.csvsafe import csv_response, write_rows
 from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.http import AuthedHttpRequest
 from culture.links import url_maker
-from culture.models import ImportJob, Person, Team
+from culture.models import ImportJob, Person, PersonQuerySet, Team
 
 PAGE_SIZE = 25
 SIBLINGS_SHOWN = 12
 BRANCH_LIMIT = 200
 
 
-def _with_report_counts(qs):
+def _with_report_counts(qs: PersonQuerySet) -> PersonQuerySet:
     """Each person's active direct reports, counted by a subquery on the manager index for
     the rows shown. A join and GROUP BY would count them for every row before the LIMIT:
     all of a CEO's reports, to show a dozen (bench/README.md, item 30)."""
@@ -291,8 +291,13 @@ def edit_person(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
 
 
 def _data_page(
-    request: AuthedHttpRequest, person, *, export_form=None, erase_form=None, status=200
-):
+    request: AuthedHttpRequest,
+    person: Person,
+    *,
+    export_form: ConfirmEmailForm | None = None,
+    erase_form: ConfirmEmailForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     due = privacy.records_due_on(person) if not person.is_active else None
     return render(
         request,

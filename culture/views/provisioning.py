@@ -15,7 +15,13 @@ from culture.models import ScimToken
 from culture.scim import tokens
 
 
-def _page(request: AuthedHttpRequest, form, *, new_token=None, status=200):
+def _page(
+    request: AuthedHttpRequest,
+    form: ScimTokenForm,
+    *,
+    new_token: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     response = render(
         request,
         "culture/scim_tokens.html",
