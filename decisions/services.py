@@ -35,8 +35,9 @@ from decisions.models import (
 
 S = Memo.State
 
-# (from, to) -> what the captain does. Nothing else is allowed.
-TRANSITIONS = {
+# (from, to) -> what the captain does. Nothing else is allowed. Keyed by str: the states
+# are str choices, and a memo's state and a requested move arrive as plain strings.
+TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DRAFT, S.OPEN): "publish",
     (S.OPEN, S.TESTING): "start a test",
     (S.OPEN, S.DECIDED): "decide",
@@ -549,6 +550,7 @@ def sweep_reminders() -> dict[str, int]:
     for memo in Memo.objects.filter(state=S.DECIDED, look_back_on__lte=today).select_related(
         "captain"
     ):
+        assert memo.look_back_on is not None  # the filter above
         if notify(
             memo.captain,
             key=f"decisions:look-back:{memo.pk}:{memo.look_back_on.isoformat()}",

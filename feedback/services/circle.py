@@ -8,6 +8,7 @@ After commit, the circle's channel is told "changed, version V" (culture.live).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -350,8 +351,10 @@ def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
     """Change the order of recipients in the lobby: swap with the neighbour."""
     seats = list(Participant.objects.filter(circle=circle).order_by("position"))
     index = next((i for i, s in enumerate(seats) if s.person_id == person_id), None)
-    other = None if index is None else index + (-1 if up else 1)
-    if index is None or other < 0 or other >= len(seats):
+    if index is None:
+        raise StepRefused("Cannot move there.")
+    other = index + (-1 if up else 1)
+    if other < 0 or other >= len(seats):
         raise StepRefused("Cannot move there.")
     a, b = seats[index], seats[other]
     Participant.objects.filter(pk=a.pk).update(position=32000)
@@ -362,7 +365,8 @@ def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
 
 # The handler of each step in feedback.phases.STEPS; which phase allows which is the
 # table's to say (do_step asks it before calling a handler).
-STEPS = {
+# Each takes the locked circle, its version and the step's own keywords.
+STEPS: dict[str, Callable[..., None]] = {
     "move": _move,
     "start": _start,
     "reveal": _reveal,

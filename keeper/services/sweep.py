@@ -263,7 +263,8 @@ def send_look_again_reminders(*, now: datetime, tz, result: SweepResult) -> None
         look_again_on__isnull=False, look_again_on__lte=today, look_again_reminded_at__isnull=True
     ).select_related("report", "report__manager", "manager", "cycle")
     for test in due:
-        recipient = test.report.manager if test.report.manager_id else test.manager
+        assert test.look_again_on is not None  # the filter above
+        recipient = test.report.manager or test.manager  # no query when manager_id is None
         with transaction.atomic():
             claimed = KeeperTest.objects.filter(
                 pk=test.pk, look_again_reminded_at__isnull=True
