@@ -313,6 +313,9 @@ class Rating(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
+    # Not a column: the memo page attaches a rating's earlier versions (views/memo.py).
+    history: list[RatingRevision]
+
     class Meta:
         ordering = ["score", "updated_at", "id"]
         constraints = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from culture import audit, clock
 from culture.csvsafe import csv_response
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.models import Person
 from keeper import access
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
@@ -25,7 +28,7 @@ from keeper.services import prompt as prompt_services
 from keeper.services import severance as severance_services
 
 
-def _cycle_from(request) -> KeeperCycle | None:
+def _cycle_from(request: AuthedHttpRequest) -> KeeperCycle | None:
     cycle_id = request.GET.get("cycle", "")
     if cycle_id:
         try:
@@ -38,6 +41,8 @@ def _cycle_from(request) -> KeeperCycle | None:
 class Card:
     """One direct report on the manager's page: the test, its answer form (which validates
     posts, carries their errors and draws the card's controls), the trend and the notes."""
+
+    saved_at: datetime  # set by the answer view once the answer is saved
 
     def __init__(
         self,
@@ -130,7 +135,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
 
 
 @require_GET
-def index(request):
+def index(request: AuthedHttpRequest) -> HttpResponse:
     """The manager's page for the current cycle (or the last one, locked), and the way in
     to everything else."""
     me = access.require_active(request.user)
@@ -146,7 +151,7 @@ def index(request):
 
 
 @require_POST
-def answer(request, test_id):
+def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
     card = Card(test, test.cycle, writable=True, viewer=request.user, data=request.POST)
     status = 200
@@ -194,7 +199,7 @@ def answer(request, test_id):
     return HttpResponse(html, status=status)
 
 
-def _guidance_context(request, test, form=None) -> dict:
+def _guidance_context(request: AuthedHttpRequest, test, form=None) -> dict:
     writable = test.cycle.is_open() and test.report.manager_id == request.user.pk
     audit.record(request.user, "keeper.answer.read", subject=test.report, obj=test)
     return {
@@ -208,13 +213,13 @@ def _guidance_context(request, test, form=None) -> dict:
 
 
 @require_GET
-def guidance(request, test_id):
+def guidance(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id)
     return render(request, "keeper/guidance.html", _guidance_context(request, test))
 
 
 @require_POST
-def look_again(request, test_id):
+def look_again(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
     form = LookAgainForm(request.POST)
     if form.is_valid():
@@ -235,7 +240,7 @@ def look_again(request, test_id):
 
 
 @require_http_methods(["GET", "POST"])
-def ask(request):
+def ask(request: AuthedHttpRequest) -> HttpResponse:
     """The keeper prompt, for everyone; a private log only its owner sees."""
     me = access.require_active(request.user)
     form = PromptLogForm(request.POST or None, initial={"asked_on": clock.today()})
@@ -263,7 +268,7 @@ def ask(request):
 
 
 @require_GET
-def rollup(request):
+def rollup(request: AuthedHttpRequest) -> HttpResponse:
     """Managers of managers: completion and answer counts for every manager under them."""
     me = access.require_active(request.user)
     if not (me.is_people_admin or me.manages_managers()):
@@ -284,7 +289,7 @@ def rollup(request):
 
 
 @require_GET
-def rollup_manager(request, person_id):
+def rollup_manager(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     """Drill down: one manager's answers, for the managers above them and people admins."""
     me = access.require_active(request.user)
     manager = access.get_keeper_rollup_manager_for_user(me, person_id)
@@ -321,7 +326,7 @@ def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
 
 
 @require_GET
-def admin(request):
+def admin(request: AuthedHttpRequest) -> HttpResponse:
     """People admins: company-wide completion by team and manager, cycles, settings."""
     access.require_people_admin(request.user)
     cycle = _cycle_from(request) if request.GET.get("cycle") else None
@@ -329,7 +334,7 @@ def admin(request):
 
 
 @require_POST
-def settings(request):
+def settings(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     form = PolicyForm(request.POST)
     if form.is_valid():
@@ -342,7 +347,7 @@ def settings(request):
 
 
 @require_GET
-def export(request):
+def export(request: AuthedHttpRequest) -> HttpResponse:
     """Completion as CSV; answers only when asked for (and then audited per person)."""
     access.require_people_admin(request.user)
     cycle = _cycle_from(request)

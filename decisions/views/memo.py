@@ -6,13 +6,14 @@ import functools
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from culture import audit, ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from culture.models import Person
 from decisions import access, forms, services
@@ -64,17 +65,18 @@ def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
     """Signed reasons in score order (most negative first), oldest first within a score:
     the first `limit` of every score, or every reason of one `score`. A memo with 500
     ratings shows the whole spread and 3 reasons per score; each score expands on request."""
-    ratings = (
+    rows = (
         Rating.objects.filter(memo=memo)
         .select_related("person")
         .only("score", "reason", "version", "updated_at", "memo_id", "person__name")
         .order_by("score", "updated_at", "id")
     )
+    ratings: list[Rating]
     if score is not None:
-        ratings = list(ratings.filter(score=score))
+        ratings = list(rows.filter(score=score))
     else:
         ratings = list(
-            ratings.annotate(
+            rows.annotate(
                 nth=Window(
                     RowNumber(), partition_by=F("score"), order_by=(F("updated_at"), F("id"))
                 ),
@@ -110,7 +112,7 @@ def _group(memo_url, score, count, ratings):
 
 def _groups(memo, ratings, counts, expand=None):
     """One group per score that has ratings; `expand` is a score shown in full."""
-    by_score = {}
+    by_score: dict[int, list[Rating]] = {}
     for r in ratings:
         by_score.setdefault(r.score, []).append(r)
     memo_url = memo.get_absolute_url()
@@ -120,7 +122,7 @@ def _groups(memo, ratings, counts, expand=None):
     ]
 
 
-def _expand_score(request):
+def _expand_score(request: AuthedHttpRequest):
     try:
         score = int(request.GET.get("score", ""))
     except ValueError:
@@ -142,7 +144,7 @@ def _thread(comments):
 
 
 def _memo_context(
-    request,
+    request: AuthedHttpRequest,
     memo,
     *,
     rate_form=None,
@@ -234,7 +236,7 @@ def _memo_context(
 
 
 @require_GET
-def memo_page(request, memo_id):
+def memo_page(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     if memo.confidential:
         audit.record(request.user, "decisions.memo.read", obj=memo)
@@ -252,7 +254,7 @@ def memo_page(request, memo_id):
     return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
 
 
-def _whole_page(request, memo, context, status=200):
+def _whole_page(request: AuthedHttpRequest, memo, context, status=200):
     """The whole memo page. It names the co-authors (and `is_author` checks them), which
     the access gate leaves to the views that show them: one query for both."""
     prefetch_related_objects([memo], Prefetch("co_authors", queryset=Person.objects.only("name")))
@@ -263,9 +265,10 @@ def _whole_page(request, memo, context, status=200):
 
 
 @require_POST
-def rate(request, memo_id):
+def rate(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RateForm(request.POST)
+    shown: forms.RateForm | None = form  # None once rated: the page's own form comes back
     status = 200
     mine = None
     if form.is_valid():
@@ -278,15 +281,15 @@ def rate(request, memo_id):
             )
             if not request.htmx:
                 return redirect(memo.get_absolute_url() + "#ratings")
-            form = None
+            shown = None
         except ActionRefused as exc:
             form.add_error(None, exc.message)
             status = 422
     else:
         status = 422
-    context = _memo_context(request, memo, rate_form=form, mine=mine)
+    context = _memo_context(request, memo, rate_form=shown, mine=mine)
     if status == 422:
-        context["rate_form"] = form
+        context["rate_form"] = shown
         context["show_rate_form"] = True
     if request.htmx:
         return render(request, "decisions/memo_ratings.html", context, status=status)
@@ -294,7 +297,7 @@ def rate(request, memo_id):
 
 
 @require_POST
-def comment(request, memo_id):
+def comment(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.CommentForm(request.POST)
     if form.is_valid():
@@ -315,7 +318,7 @@ def comment(request, memo_id):
 
 
 @require_POST
-def revisit(request, memo_id):
+def revisit(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RevisitForm(request.POST)
     if form.is_valid():

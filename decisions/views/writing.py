@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from culture import ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from decisions import access, forms, services
 from decisions.models import MEMO_TEMPLATE
@@ -29,7 +30,7 @@ def _memo_kwargs(data):
 
 
 @require_http_methods(["GET", "POST"])
-def new_memo(request):
+def new_memo(request: AuthedHttpRequest) -> HttpResponse:
     user = access.require_active(request.user)
     form = forms.MemoForm(request.POST or None, initial={"body": MEMO_TEMPLATE})
     if request.method == "POST":
@@ -41,7 +42,7 @@ def new_memo(request):
 
 
 @require_http_methods(["GET", "POST"])
-def edit_memo(request, memo_id):
+def edit_memo(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id, author=True)
     form = forms.MemoForm(request.POST or None, initial=forms.MemoForm.initial_for(memo))
     if request.method == "POST":
@@ -56,7 +57,7 @@ def edit_memo(request, memo_id):
 
 
 @require_POST
-def preview(request):
+def preview(request: AuthedHttpRequest) -> HttpResponse:
     """Render Markdown for the preview pane. Changes nothing."""
     access.require_active(request.user)
     body = request.POST.get("body", "")[:100_000]
@@ -101,7 +102,7 @@ def _run_step(step, memo, by, data):
 
 
 @require_http_methods(["GET", "POST"])
-def step(request, memo_id, step):
+def step(request: AuthedHttpRequest, memo_id: int, step) -> HttpResponse:
     if step not in STEPS:
         raise Http404
     memo = access.get_memo_for_user(request.user, memo_id, write=True)
@@ -130,7 +131,7 @@ def step(request, memo_id, step):
     )
 
 
-def _captain_post(request, memo_id, form_class, step, title, action):
+def _captain_post(request: AuthedHttpRequest, memo_id: int, form_class, step, title, action):
     """A captain's form posted from the memo page (hand over, invite): the memo back on
     success; on bad input or a refused step, the form again with the error (422)."""
     memo = access.get_memo_for_user(request.user, memo_id, write=True)
@@ -151,7 +152,7 @@ def _captain_post(request, memo_id, form_class, step, title, action):
 
 
 @require_POST
-def hand_over(request, memo_id):
+def hand_over(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     return _captain_post(
         request,
         memo_id,
@@ -165,7 +166,7 @@ def hand_over(request, memo_id):
 
 
 @require_POST
-def invite(request, memo_id):
+def invite(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     def action(memo, data):
         ratelimit.check(request, "memo_invite", to=data["people"])
         return services.do_invite(memo_id=memo.pk, by=request.user, people=data["people"])

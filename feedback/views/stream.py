@@ -10,7 +10,8 @@ import time
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from culture import live
 from feedback import access
@@ -30,7 +31,7 @@ def retry_ms() -> int:
     return random.randint(RETRY_MIN_MS, RETRY_MAX_MS)
 
 
-def _same_origin(request) -> bool:
+def _same_origin(request: HttpRequest) -> bool:
     """EventSource requests from our own pages carry no Origin (same-origin GET) or our
     own; anything else (another site's page) is refused."""
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
@@ -42,7 +43,7 @@ def _same_origin(request) -> bool:
     return origin == own or origin in settings.CSRF_TRUSTED_ORIGINS
 
 
-def _stream_gate(user, circle_id):
+def _stream_gate(user, circle_id: int):
     """The access check, in the request's own thread. Its database connection is then
     closed: a stream lives for hours and must not hold a Postgres connection meanwhile."""
     try:
@@ -66,11 +67,11 @@ def _pooled(fn):
     return sync_to_async(run, thread_sensitive=False)
 
 
-def _version(circle_id):
+def _version(circle_id: int):
     return Circle.objects.filter(pk=circle_id).values_list("version", "phase").first()
 
 
-async def stream(request, circle_id):
+async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
     """One long-lived connection per browser. Events say only "changed, version V" (and,
     for an item written, the room's "N of M have written": `changed_data`); the browser
     then fetches its own fragment through the access gate."""

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from culture.csvsafe import csv_response
+from culture.http import AuthedHttpRequest
 from feedback import access
 from feedback.models import ActionItem, CircleItem, Decision
 
@@ -23,7 +24,7 @@ def _received(circle, person):
 
 
 @require_GET
-def summary(request, circle_id):
+def summary(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     return render(
@@ -67,7 +68,7 @@ def summary_markdown_text(circle, person, items, actions) -> str:
 
 
 @require_GET
-def summary_markdown(request, circle_id):
+def summary_markdown(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     actions = list(ActionItem.objects.filter(circle=circle, owner=request.user).order_by("id"))
@@ -81,7 +82,7 @@ def summary_markdown(request, circle_id):
 
 
 @require_GET
-def summary_csv(request, circle_id):
+def summary_csv(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     rows = [(i.get_kind_display(), i.text, i.author.name, i.get_decision_display()) for i in items]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from culture import ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from feedback import access, forms
 from feedback.models import (
     Campaign,
@@ -28,7 +29,7 @@ from feedback.views import FOUR_A
 
 
 @require_http_methods(["GET", "POST"])
-def write(request):
+def write(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     initial = {}
     request_obj = None
@@ -105,7 +106,7 @@ def _inbox_query(filters: dict, *, page=None) -> str:
 
 
 @require_GET
-def inbox(request):
+def inbox(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     filters = _inbox_filters(request.GET)
     items = WrittenFeedback.objects.received_by(me)
@@ -139,7 +140,7 @@ def inbox(request):
 
 
 @require_GET
-def given(request):
+def given(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     return render(
         request,
@@ -149,7 +150,7 @@ def given(request):
 
 
 @require_POST
-def decide_written(request, feedback_id):
+def decide_written(request: AuthedHttpRequest, feedback_id: int) -> HttpResponse:
     feedback = access.get_written_feedback_for_recipient(request.user, feedback_id)
     form = forms.DecideForm(request.POST)
     if form.is_valid():
@@ -163,7 +164,7 @@ def decide_written(request, feedback_id):
 
 
 @require_http_methods(["GET", "POST"])
-def ask(request):
+def ask(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     form = forms.AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -188,7 +189,7 @@ def ask(request):
 
 
 @require_GET
-def person_received(request, person_id):
+def person_received(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     person = access.get_feedback_reader_for_user(request.user, person_id)
     items = list(WrittenFeedback.objects.received_by(person)[:200])
     if person.pk != request.user.pk:
@@ -199,7 +200,7 @@ def person_received(request, person_id):
 
 
 @require_http_methods(["GET", "POST"])
-def admin_settings(request):
+def admin_settings(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_people_admin(request.user)
     policy = FeedbackPolicy.load()
     form = forms.PolicyForm(
