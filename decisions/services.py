@@ -8,6 +8,7 @@ message that says why and what is possible instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from culture import clock, jobs
 from culture.errors import InvalidInput
-from culture.models import Person
+from culture.models import Delivery, Notification, Person, Team
 from culture.notifications import notify
 from decisions.models import (
     MAX_SCORE,
@@ -107,10 +108,10 @@ def do_create_memo(
     title: str,
     body: str,
     decide_by: date | None = None,
-    teams=(),
-    co_authors=(),
+    teams: Iterable[Team] = (),
+    co_authors: Iterable[Person] = (),
     confidential: bool = False,
-    readers=(),
+    readers: Iterable[Person] = (),
     hide_spread: bool = False,
 ) -> Memo:
     with transaction.atomic():
@@ -136,10 +137,10 @@ def do_edit_memo(
     title: str,
     body: str,
     decide_by: date | None,
-    teams=(),
-    co_authors=(),
+    teams: Iterable[Team] = (),
+    co_authors: Iterable[Person] = (),
     confidential: bool = False,
-    readers=(),
+    readers: Iterable[Person] = (),
     hide_spread: bool = False,
 ) -> Memo:
     with transaction.atomic():
@@ -313,7 +314,7 @@ def notify_invited(memo_id: int, person_ids: list[int]) -> int:
     return sent
 
 
-def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
+def do_invite(*, memo_id: int, by: Person, people: Iterable[Person]) -> list[Invitation]:
     with transaction.atomic():
         memo = _lock(memo_id)
         if memo.captain_id != by.pk:
@@ -336,8 +337,10 @@ def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
 # --- rating ------------------------------------------------------------------------------------
 
 
-def check_rating(*, score, reason: str) -> tuple[int, str]:
+def check_rating(*, score: int | str | None, reason: str) -> tuple[int, str]:
     reason = (reason or "").strip()
+    if score is None:
+        raise DecisionError("Choose a rating from -10 to +10.")
     try:
         score = int(score)
     except (TypeError, ValueError):
@@ -352,7 +355,7 @@ def check_rating(*, score, reason: str) -> tuple[int, str]:
     return score, reason
 
 
-def do_rate(*, memo_id: int, by: Person, score, reason: str) -> Rating:
+def do_rate(*, memo_id: int, by: Person, score: int | str | None, reason: str) -> Rating:
     """One rating per person; a second call changes it and keeps the history.
 
     The memo row is locked first, so concurrent ratings on one memo queue up and the
@@ -496,7 +499,7 @@ def remind_bet_review(review_id: int, stage: str) -> int:
     return sum(bool(_remind_review(review, p, stage)) for p in members)
 
 
-def _remind_review(review: BetReview, person: Person, stage: str):
+def _remind_review(review: BetReview, person: Person, stage: str) -> Notification | Delivery | None:
     return notify(
         person,
         key=f"decisions:betreview:{review.pk}:{person.pk}:{stage}",
