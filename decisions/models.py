@@ -372,6 +372,9 @@ class Comment(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not a column: the memo page threads the replies (decisions/views/memo.py, _thread).
+    thread_replies: list[Comment]
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["memo", "created_at"], name="comment_memo_idx")]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -52,7 +54,7 @@ class Card:
         writable: bool,
         viewer: Person | None = None,
         own: bool = True,
-        data=None,
+        data: QueryDict | None = None,
     ):
         """`own`: the card is on the viewer's own page, so its notes box holds the viewer's
         own note. Other notes the viewer may read (`test.readable_notes`, from
@@ -92,7 +94,7 @@ class Card:
             field.disabled = not value
 
 
-def _progress(tests) -> dict:
+def _progress(tests: Sequence[KeeperTest]) -> dict[str, int]:
     total = len(tests)
     answered = sum(1 for t in tests if t.answer)
     return {"total": total, "answered": answered}
@@ -199,7 +201,9 @@ def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     return HttpResponse(html, status=status)
 
 
-def _guidance_context(request: AuthedHttpRequest, test, form=None) -> dict:
+def _guidance_context(
+    request: AuthedHttpRequest, test: KeeperTest, form: LookAgainForm | None = None
+) -> dict[str, Any]:
     writable = test.cycle.is_open() and test.report.manager_id == request.user.pk
     audit.record(request.user, "keeper.answer.read", subject=test.report, obj=test)
     return {
@@ -301,7 +305,9 @@ def rollup_manager(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     return render(request, "keeper/manager.html", context)
 
 
-def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
+def _admin_context(
+    viewer: Person, policy_form: PolicyForm | None = None, cycle: KeeperCycle | None = None
+) -> dict[str, Any]:
     policy = KeeperPolicy.load()
     cycles = list(
         KeeperCycle.objects.annotate(

@@ -5,6 +5,10 @@ Every page that shows someone's salary writes an audit row (record_many for list
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -46,7 +50,9 @@ _hide_amounts = sensitive_post_parameters(
 )
 
 
-def _compare_with_history(person, history, on):
+def _compare_with_history(
+    person: Person, history: list[PayRecord], on: date
+) -> comparison.Comparison:
     """The person's comparison, taking the record in force from their history (newest
     first, as PayRecord.objects.current_for orders it) instead of a second query."""
     current = next((r for r in history if r.effective_date <= on), None)
@@ -108,7 +114,7 @@ def team(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-def _person_context(request: AuthedHttpRequest, person, **extra):
+def _person_context(request: AuthedHttpRequest, person: Person, **extra: Any) -> dict[str, Any]:
     today = clock.today()
     history = list(PayRecord.objects.history_of(person))
     c = _compare_with_history(person, history, today)
@@ -232,7 +238,7 @@ def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
 # --- People admins ---------------------------------------------------------------------------
 
 
-def _all_comparisons():
+def _all_comparisons() -> list[comparison.Comparison]:
     people = Person.objects.active().select_related("team", "manager").order_by("name")
     return comparison.sort_by_gap(comparison.compare_people(people, on=clock.today()))
 
@@ -298,7 +304,7 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
     rows = _all_comparisons()
     audit.record_many(admin, "pay.salary.exported", [c.person for c in rows])
 
-    def lines():
+    def lines() -> Iterator[list[Any]]:
         for c in rows:
             p = c.person
             yield [
@@ -376,7 +382,9 @@ def _recent_imports(kind: str) -> list[PayImportJob]:
     )
 
 
-def _template_response(filename, header, rows):
+def _template_response(
+    filename: str, header: list[str], rows: Iterable[Iterable[Any]]
+) -> HttpResponse:
     response = HttpResponse(write_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

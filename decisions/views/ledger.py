@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,12 +14,12 @@ from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.models import Person, Team
 from decisions import access, services
-from decisions.models import Memo
+from decisions.models import Memo, MemoQuerySet
 
 S = Memo.State
 
 
-def _ledger(memos):
+def _ledger(memos: Iterable[Memo]) -> list[tuple[str, str, list[Memo]]]:
     columns: dict[str, list[Memo]] = {"went_well": [], "did_not": [], "still_open": []}
     for m in memos:
         if m.state == S.OUTCOME and m.outcome == Memo.Outcome.WENT_WELL:
@@ -33,7 +35,7 @@ def _ledger(memos):
     ]
 
 
-def _bets(user):
+def _bets(user: Person) -> MemoQuerySet:
     return (
         Memo.objects.visible_to(user)
         .filter(state__in=[S.DECIDED, S.OUTCOME])
@@ -54,7 +56,7 @@ def person_ledger(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_GET
-def team_ledger(request: AuthedHttpRequest, slug) -> HttpResponse:
+def team_ledger(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     access.require_active(request.user)
     team = get_object_or_404(Team, slug=slug)
     concerns = Memo.teams.through.objects.filter(memo_id=OuterRef("pk"), team_id=team.pk)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -112,7 +116,14 @@ def cancel(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
 # --- The room ------------------------------------------------------------------------------
 
 
-def _render_room(request: AuthedHttpRequest, circle, *, status=200, item_form=None, fragment=None):
+def _render_room(
+    request: AuthedHttpRequest,
+    circle: Circle,
+    *,
+    status: int = 200,
+    item_form: forms.ItemForm | None = None,
+    fragment: bool | None = None,
+) -> HttpResponse:
     context = room_context(circle, request.user)
     context["item_form"] = item_form or forms.ItemForm()
     context["four_a"] = FOUR_A
@@ -142,7 +153,9 @@ def room_state(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     return _render_room(request, circle, fragment=True)
 
 
-def _after_post(request: AuthedHttpRequest, circle_id: int, *, status=200, **kw):
+def _after_post(
+    request: AuthedHttpRequest, circle_id: int, *, status: int = 200, **kw: Any
+) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     if request.htmx:
         return _render_room(request, circle, status=status, fragment=True, **kw)
@@ -186,7 +199,7 @@ def step(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     return _after_post(request, circle.pk)
 
 
-def _notify_nudge(circle, person_id: int):
+def _notify_nudge(circle: Circle, person_id: int) -> None:
     from culture.notifications import notify
 
     person = Person.objects.filter(pk=person_id).first()
@@ -220,7 +233,12 @@ def write_item(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     return _after_post(request, circle.pk, status=422, item_form=form)
 
 
-def _room_form_post(request: AuthedHttpRequest, circle_id: int, form, action):
+def _room_form_post(
+    request: AuthedHttpRequest,
+    circle_id: int,
+    form: django_forms.Form,
+    action: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
     """A small room form: invalid or refused by the service -> 422 with the reason as a
     message in the room; otherwise the room after the change."""
     if not form.is_valid():

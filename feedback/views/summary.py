@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,11 +11,12 @@ from django.views.decorators.http import require_GET
 
 from culture.csvsafe import csv_response
 from culture.http import AuthedHttpRequest
+from culture.models import Person
 from feedback import access
-from feedback.models import ActionItem, CircleItem, Decision
+from feedback.models import ActionItem, Circle, CircleItem, Decision
 
 
-def _received(circle, person):
+def _received(circle: Circle, person: Person) -> list[CircleItem]:
     return list(
         CircleItem.objects.filter(
             circle=circle, recipient=person, recipient_position__lte=circle.revealed_through
@@ -43,8 +46,10 @@ def summary(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     )
 
 
-def summary_markdown_text(circle, person, items, actions) -> str:
-    def esc(text):
+def summary_markdown_text(
+    circle: Circle, person: Person, items: Sequence[CircleItem], actions: Sequence[ActionItem]
+) -> str:
+    def esc(text: str) -> str:
         return text.replace("\r", "").replace("\n", " ")
 
     lines = [f"# {esc(circle.title)}: feedback for {esc(person.name)}", ""]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -87,7 +88,7 @@ def write(request: AuthedHttpRequest) -> HttpResponse:
 INBOX_PAGE_SIZE = 25
 
 
-def _inbox_filters(params) -> dict:
+def _inbox_filters(params: QueryDict) -> dict[str, str]:
     """The inbox's filters and page from a query string, valid values only (so they can be
     carried through a decision and back)."""
     kind = params.get("kind", "")
@@ -100,7 +101,7 @@ def _inbox_filters(params) -> dict:
     }
 
 
-def _inbox_query(filters: dict, *, page=None) -> str:
+def _inbox_query(filters: dict[str, str], *, page: str | int | None = None) -> str:
     chosen = {**filters, "page": filters["page"] if page is None else page}
     return urlencode({k: v for k, v in chosen.items() if v})
 
@@ -116,7 +117,7 @@ def inbox(request: AuthedHttpRequest) -> HttpResponse:
         items = items.filter(decision=filters["decision"])
     page = Paginator(items, INBOX_PAGE_SIZE).get_page(filters["page"])
     page_filters = {**filters, "page": str(page.number) if page.number > 1 else ""}
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "items": page.object_list,
         "kind": filters["kind"],
