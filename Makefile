@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run      start the app: web + Celery worker + one beat (http://127.0.0.1:$${PORT:-8000})"
 	@echo "make test     lint, format check, migrations check, then the whole test suite"
-	@echo "make lint     ruff check          make fmt      ruff format + ruff check --fix"
+	@echo "make lint     ruff check + mypy   make fmt      ruff format + ruff check --fix"
 	@echo "make migrate  apply migrations    make seed     load the demo company if empty"
 	@echo "make bench    benchmarks (bench/run.py; BENCH_ARGS=\"--people 2000\")"
 	@echo "make load     the load test (locust; LOAD_USERS, LOAD_DURATION)"
@@ -77,9 +77,12 @@ run: venv
 
 test: venv lint check-migrations pytest
 
+# mypy checks the packages [tool.mypy] lists in pyproject.toml. Its Django plugin imports
+# culture.test_settings, which needs no environment (DATABASE_URL unset is fine: no query).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 fmt: venv
 	$(VENV)/bin/ruff format .
@@ -122,7 +125,7 @@ load: venv-load
 	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) $(PY) load/run.py
 
 clean:
-	rm -rf staticfiles .pytest_cache .ruff_cache test-results
+	rm -rf staticfiles .pytest_cache .ruff_cache .mypy_cache test-results
 	find . -name __pycache__ -type d -not -path "./.venv/*" -prune -exec rm -rf {} +
 	@echo "Kept .venv and var/ (data). To delete var/: make clean-var CONFIRM=yes"
 

@@ -33,6 +33,8 @@ class TokenForm(forms.Form):
                 hidden |= {"keeper:read", "keeper:write"}
             if not (manages or person.is_people_admin):
                 hidden.add("pay:read")
-            self.fields["scopes"].choices = [
+            scopes = self.fields["scopes"]
+            assert isinstance(scopes, forms.MultipleChoiceField)
+            scopes.choices = [
                 (scope, text) for scope, text in SCOPES.items() if scope not in hidden
             ]

@@ -20,7 +20,10 @@ from api.models import SCOPES, ApiToken
 from culture import audit
 from culture.models import Person
 
-PREFIXES = {ApiToken.Kind.PERSONAL: "culture_pat_", ApiToken.Kind.SERVICE: "culture_svc_"}
+PREFIXES: dict[str, str] = {
+    ApiToken.Kind.PERSONAL: "culture_pat_",
+    ApiToken.Kind.SERVICE: "culture_svc_",
+}
 HINT_LENGTH = 15
 # "Last used" is written at most this often per token (a script's pages would otherwise
 # update the token's row on every request).

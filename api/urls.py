@@ -5,7 +5,7 @@ asked); the docs page is a page like any other, for people logged in."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.urls import path, re_path, reverse
+from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from api import views
@@ -40,6 +40,8 @@ def not_found(request, rest=""):
 
 _patterns, _app, _namespace = api.urls
 for _pattern in _patterns:
+    # ninja's patterns are URLPatterns (its routers are flattened into them).
+    assert isinstance(_pattern, URLPattern)
     if _pattern.name == "api-root":
         _pattern.callback = root
     elif _pattern.name != "openapi-view":

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
+from django.db.models import Model
+from django.http import HttpRequest
 from django.utils import timezone
 
 from culture.middleware import current_request_meta
@@ -16,9 +20,9 @@ def record(
     action: str,
     *,
     subject: Person | None = None,
-    obj=None,
-    detail: dict | None = None,
-    request=None,
+    obj: Model | None = None,
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
 ) -> AuditEvent:
     """Append one audit row. `request` (or the current request) supplies ip and agent."""
     ip, agent = current_request_meta(request)
@@ -34,7 +38,14 @@ def record(
     )
 
 
-def record_many(actor: Person | None, action: str, subjects, *, detail=None, request=None) -> int:
+def record_many(
+    actor: Person | None,
+    action: str,
+    subjects: Iterable[Person],
+    *,
+    detail: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> int:
     """One row per subject, in one INSERT over an array of ids, for pages that show many
     people's data (bulk_create's model instances cost the pay team page more than a tenth:
     bench/README.md, "Raw SQL kept after measuring"). Returns how many rows were written."""

@@ -197,13 +197,12 @@ def stop_postgres(base: Path | None = None) -> bool:
         return False
     postgres_server, utils = _pgserver()
     user = "pgserver" if os.geteuid() == 0 else None
-    kwargs = {"user": user} if user else {}
     result = subprocess.run(
         [str(utils.POSTGRES_VERSIONS[utils.TARGET_POSTGRES_VERSION] / "pg_ctl")]
         + ["-D", str(pgdata), "-m", "fast", "-w", "-t", "30", "stop"],
         capture_output=True,
         text=True,
-        **kwargs,
+        user=user,  # None: as ourselves
     )
     if result.returncode != 0 and _postmaster(pgdata) is not None:
         raise RuntimeError(f"pg_ctl stop failed: {result.stdout}{result.stderr}")
@@ -253,6 +252,12 @@ class Child:
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         threading.Thread(target=self._pump, daemon=True).start()
+
+    @property
+    def started(self) -> subprocess.Popen:
+        """The process, once start() has run."""
+        assert self.process is not None, f"{self.name} was never started"
+        return self.process
 
     def _pump(self) -> None:
         pattern = re.compile(self.ready_pattern)
@@ -413,7 +418,7 @@ def run() -> int:
             announced = False
             while not stopping.is_set():
                 for child in children:
-                    code = child.process.poll()
+                    code = child.started.poll()
                     if code is not None:
                         say(f"{child.name} exited with code {code}; stopping everything.")
                         return code or 1
@@ -457,11 +462,11 @@ def _shutdown(children: list[Child], embedded: EmbeddedPostgres | None) -> None:
     deadline = time.monotonic() + STOP_TIMEOUT
     for child in running:
         try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            child.started.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             say(f"{child.name} did not stop in {STOP_TIMEOUT:.0f}s; killing it.")
             child.signal(signal.SIGKILL, group=True)
-            child.process.wait()
+            child.started.wait()
     for child in children:
         # Anything left in the child's group (a pool process) goes too.
         child.signal(signal.SIGKILL, group=True)

@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import UTC
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -26,6 +27,7 @@ class LocalDateTimeField(forms.DateTimeField):
         except forms.ValidationError as exc:
             if getattr(exc, "code", None) != "ambiguous_timezone":
                 raise
+            assert exc.params is not None  # Django's ambiguous_timezone error names the time
             naive = exc.params["datetime"]
         zone = timezone.get_current_timezone()
         first, second = naive.replace(tzinfo=zone), naive.replace(tzinfo=zone, fold=1)
@@ -218,7 +220,7 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["manager"]).queryset = (
             Person.objects.filter(is_active=True).exclude(pk=self.instance.pk).only("id", "name")
         )
         self.fields["level"].widget.attrs.update({"min": 1, "max": 9})

@@ -28,7 +28,7 @@ from django.template.defaultfilters import date as _date
 from django.template.defaultfilters import linebreaksbr as _linebreaksbr
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 from django.utils.translation import gettext, ngettext
 from jinja2 import ChainableUndefined, Environment
 
@@ -61,7 +61,8 @@ def environment(**options) -> Environment:
     options.setdefault("extensions", ["jinja2.ext.i18n"])
     env = Environment(autoescape=True, **options)
     # {% trans %} and _() translate as {% translate %} does, in the reader's language.
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # The i18n extension adds this method to the environment it is loaded into.
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(url=url, static=static)
     env.filters.update(date=date, linebreaksbr=linebreaksbr)
     return env

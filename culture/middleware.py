@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 from culture.request_local import _request_var
 
@@ -32,7 +36,7 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def current_request_meta(request=None) -> tuple[str | None, str]:
+def current_request_meta(request: HttpRequest | None = None) -> tuple[str | None, str]:
     request = request or _request_var.get()
     if request is None:
         return None, ""

@@ -6,7 +6,8 @@ Reads are named QuerySet methods; writes live in services.py.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, datetime
+from typing import Any, NoReturn, Self
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator
@@ -26,14 +27,14 @@ from culture.request_local import once_per_request
 TEAM_SELECT_LIMIT = 60
 
 
-class TeamQuerySet(models.QuerySet):
-    def for_select(self, limit: int = TEAM_SELECT_LIMIT) -> list[Team] | None:
+class TeamQuerySet(models.QuerySet["Team"]):
+    def for_select(self: TeamQuerySet, limit: int = TEAM_SELECT_LIMIT) -> list[Team] | None:
         """Every team (name and slug), for a filter's <select>; None past `limit` teams,
         where the filter is a text field matching the name. One query of limit + 1 rows."""
         teams = list(self.only("name", "slug")[: limit + 1])
         return teams if len(teams) <= limit else None
 
-    def named(self, text: str):
+    def named(self, text: str) -> Self:
         """The team a filter names: by slug (a <select>) or by name (the text field)."""
         return self.filter(Q(slug=text) | Q(name__iexact=text))
 
@@ -121,23 +122,23 @@ _ABOVE_IDS_SQL = f"SELECT id FROM ({_ABOVE_SQL}) AS chain"  # noqa: S608 - stati
 SUBTREE_BY_LEVEL_LIMIT = 1000
 
 
-class PersonQuerySet(models.QuerySet):
-    def active(self):
+class PersonQuerySet(models.QuerySet["Person"]):
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
-    def direct_reports_of(self, person: Person):
+    def direct_reports_of(self, person: Person) -> Self:
         return self.filter(manager_id=person.pk)
 
-    def under(self, person: Person):
+    def under(self, person: Person) -> Self:
         """Everyone below `person` in the reporting tree, at any depth (one query)."""
         return self.filter(id__in=RawSQL(_UNDER_SQL, [person.pk]))  # noqa: S611 - static SQL
 
-    def under_by_level(self, person: Person):
+    def under_by_level(self, person: Person) -> Self:
         """The same people as `under`, found level by level (one query; see
         _UNDER_BY_LEVEL_SQL for when to prefer it)."""
         return self.filter(id__in=RawSQL(_UNDER_BY_LEVEL_SQL, [person.pk]))  # noqa: S611
 
-    def subtree(self, person: Person):
+    def subtree(self, person: Person) -> Self:
         """Everyone below `person` (as `under`), found with the plan that suits the
         subtree's size, for aggregates over large tables such as every keeper test of a
         cycle. Most managers of managers lead a few dozen people, and Postgres expects
@@ -157,7 +158,7 @@ class PersonQuerySet(models.QuerySet):
             cursor.execute(_UNDER_BY_LEVEL_CAPPED_SQL, [person.pk, limit + 1])
             return cursor.fetchone()[0] > limit
 
-    def above(self, person: Person):
+    def above(self, person: Person) -> Self:
         """Everyone in `person`'s management chain, at any height (one query)."""
         return self.filter(id__in=RawSQL(_ABOVE_IDS_SQL, [person.pk]))  # noqa: S611 - static
 
@@ -167,9 +168,9 @@ class PersonQuerySet(models.QuerySet):
             "SELECT p.*, up.depth FROM culture_person p "  # noqa: S608 - static SQL
             f"JOIN ({_ABOVE_SQL}) up ON up.id = p.id ORDER BY up.depth"
         )
-        return list(self.model.objects.raw(sql, [person.pk]))
+        return list(Person.objects.raw(sql, [person.pk]))
 
-    def search(self, text: str):
+    def search(self, text: str) -> Self:
         text = (text or "").strip()
         if not text:
             return self
@@ -180,11 +181,11 @@ class PersonQuerySet(models.QuerySet):
             )
         return self.filter(q)
 
-    def scim_visible(self):
+    def scim_visible(self) -> Self:
         """The people SCIM shows: not erased, not deleted through SCIM (culture/scim/)."""
         return self.filter(erased_at__isnull=True, scim__deleted_at__isnull=True)
 
-    def for_directory(self):
+    def for_directory(self) -> Self:
         """What a directory row shows, and nothing more (a person row is 18 columns)."""
         return (
             self.select_related("team", "manager")
@@ -195,10 +196,13 @@ class PersonQuerySet(models.QuerySet):
         )
 
 
-class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
+# mypy's Django plugin still knows PersonQuerySet's methods on Person.objects, but cannot
+# type a from_queryset call written as a base class (nor one named at module level for a
+# BaseUserManager); written otherwise, the migrations' manager path would change.
+class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
-    def create_user(self, email, password=None, **fields):
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> Person:
         if not email:
             raise ValueError("Email is required")
         email = self.normalize_email(email).lower()
@@ -210,13 +214,13 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
         person.save(using=self._db)
         return person
 
-    def create_superuser(self, email, password=None, **fields):
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> Person:
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         fields.setdefault("is_people_admin", True)
         return self.create_user(email, password, **fields)
 
-    def get_by_natural_key(self, username):
+    def get_by_natural_key(self, username: str | None) -> Person:
         return self.get(email__iexact=username)
 
 
@@ -329,7 +333,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
         parts = [p for p in self.name.split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or "?"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = (self.email or "").strip().lower()
         # Every deactivation that saves the row (the edit form, the Django admin) records the
         # day they left, which the retention of their records counts from; a reactivation
@@ -439,11 +443,19 @@ class CompanySettings(models.Model):
 # --- Audit log -----------------------------------------------------------------------------
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def for_browse(self):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_browse(self) -> Self:
         return self.select_related("actor", "subject").order_by("-at", "-id")
 
-    def filtered(self, *, action="", actor="", subject="", since=None, until=None):
+    def filtered(
+        self,
+        *,
+        action: str = "",
+        actor: str = "",
+        subject: str = "",
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Self:
         qs = self
         if action:
             qs = qs.filter(action=action)
@@ -501,23 +513,23 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
 
 
 # --- Notifications and the delivery ledger -------------------------------------------------
 
 
-class NotificationQuerySet(models.QuerySet):
-    def for_person(self, person):
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_person(self, person: Person) -> Self:
         return self.filter(recipient=person).order_by("-created_at", "-id")
 
-    def unread(self):
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
 
@@ -599,8 +611,8 @@ class Delivery(models.Model):
         return f"{self.key} ({self.status})"
 
 
-class HeartbeatQuerySet(models.QuerySet):
-    def last_at(self, name: str):
+class HeartbeatQuerySet(models.QuerySet["Heartbeat"]):
+    def last_at(self, name: str) -> datetime | None:
         """When `name` last proved it was alive (an aware datetime), or None if never."""
         return self.filter(name=name).values_list("at", flat=True).first()
 
@@ -694,8 +706,8 @@ class Job(models.Model):
 # --- SCIM provisioning (culture/scim/) -------------------------------------------------------
 
 
-class ScimUserQuerySet(models.QuerySet):
-    def with_user_name(self, user_name: str):
+class ScimUserQuerySet(models.QuerySet["ScimUser"]):
+    def with_user_name(self, user_name: str) -> Self:
         return self.filter(user_name_lower=(user_name or "").strip().lower())
 
 
@@ -745,11 +757,11 @@ class ScimUser(models.Model):
         return self.user_name
 
 
-class ScimTokenQuerySet(models.QuerySet):
-    def live(self):
+class ScimTokenQuerySet(models.QuerySet["ScimToken"]):
+    def live(self) -> Self:
         return self.filter(revoked_at__isnull=True)
 
-    def for_listing(self):
+    def for_listing(self) -> Self:
         return self.select_related("created_by", "revoked_by").order_by("-created_at", "-id")
 
 

@@ -10,7 +10,10 @@ more than a page.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -34,7 +37,7 @@ class CappedPaginator(Paginator):
         caller already fetched, at most `cap + 1` of them) is counted as it is."""
         if isinstance(self.object_list, list | tuple):
             return min(len(self.object_list), self.cap + 1)
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return cast(QuerySet, self.object_list).order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -53,7 +54,7 @@ class Problem:
 
 @dataclass
 class Plan:
-    rows: list[dict] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
@@ -122,7 +123,10 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
                     Problem(line_no, "", f"Too many rows: at most {max_rows} per file.")
                 )
                 break
-            row = {name: _unescape(raw[i]) if i < len(raw) else "" for name, i in index.items()}
+            # The CSV's text, then parsed in place: level an int, start_date a date or None.
+            row: dict[str, Any] = {
+                name: _unescape(raw[i]) if i < len(raw) else "" for name, i in index.items()
+            }
             row["_line"] = line_no
             for name in REQUIRED_VALUES:
                 if not row[name]:
@@ -210,7 +214,8 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
         start = row["email"]
         if start in reported:
             continue
-        path, node = [], start
+        path: list[str] = []
+        node: str | None = start
         while node and node not in path:
             path.append(node)
             node = final.get(node)
@@ -288,12 +293,13 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             if progress:
                 progress(done * 9 // 10, total)
 
-        ids = dict(Person.objects.values_list("email", "id"))
+        id_of = dict(Person.objects.values_list("email", "id"))
         # Managers last, in one statement, once everyone exists.
-        person_ids, manager_ids = [], []
+        person_ids: list[int] = []
+        manager_ids: list[int | None] = []
         for row in plan.rows:
-            person_ids.append(ids[row["email"]])
-            manager_ids.append(ids.get(row["manager_email"]) if row["manager_email"] else None)
+            person_ids.append(id_of[row["email"]])
+            manager_ids.append(id_of.get(row["manager_email"]) if row["manager_email"] else None)
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE culture_person p SET manager_id = v.manager_id, updated_at = now() "
@@ -326,7 +332,7 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
 def _update_people(people: list[Person]) -> None:
     """One UPDATE ... FROM unnest(...) for every changed person (bulk_update's CASE WHEN per
     field is an order of magnitude slower for a whole company: bench/README.md, item 34)."""
-    columns = {
+    columns: dict[str, tuple[str, list[Any]]] = {
         "id": ("bigint", [p.pk for p in people]),
         "name": ("text", [p.name for p in people]),
         "title": ("text", [p.title for p in people]),

@@ -25,10 +25,13 @@ rows about them point at the erased row, and one more row says the erasure happe
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from culture import audit, clock, sections
@@ -92,7 +95,7 @@ def records_due_on(person: Person, company: CompanySettings | None = None) -> da
 # --- Export ---------------------------------------------------------------------------------
 
 
-def _name(person_id, name) -> dict | None:
+def _name(person_id: int | None, name: str) -> dict[str, Any] | None:
     return {"id": person_id, "name": name} if person_id else None
 
 
@@ -105,8 +108,8 @@ def _profile(person: Person) -> dict:
         "job_family": person.job_family,
         "level": person.level,
         "location": person.location,
-        "team": person.team.name if person.team_id else None,
-        "manager": _name(person.manager_id, person.manager.name if person.manager_id else ""),
+        "team": person.team.name if person.team else None,
+        "manager": _name(person.manager_id, person.manager.name if person.manager else ""),
         "start_date": person.start_date,
         "date_joined": person.date_joined,
         "last_login": person.last_login,
@@ -219,7 +222,9 @@ def _pattern(text: str) -> str:
     return "".join("\\" + c if c in r".[](){}*+?|^$\\" else c for c in text)
 
 
-def scrub_columns(model, columns, *, old_name: str, old_email: str, person_id: int) -> int:
+def scrub_columns(
+    model: type[Model], columns: list[str], *, old_name: str, old_email: str, person_id: int
+) -> int:
     """Replace `old_name` (as a whole word) and `old_email` (in any case) in these text or
     JSON columns of `model`'s table, in the rows that contain either: for text the product
     wrote with the person's name in it (a notification "Ada wrote you feedback", an email's
@@ -230,6 +235,7 @@ def scrub_columns(model, columns, *, old_name: str, old_email: str, person_id: i
     sets, wheres, params, where_params = [], [], [], []
     for column in columns:
         field = model._meta.get_field(column)
+        assert isinstance(field, Field) and field.column  # a concrete column of the table
         quoted = connection.ops.quote_name(field.column)
         is_json = field.get_internal_type() == "JSONField"
         text = f"{quoted}::text" if is_json else quoted
@@ -265,10 +271,12 @@ def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
         to_email=erased_email(person.pk), subject="", text_body="", html_body="", attachments=[]
     )
     # Their name and address in what the product wrote to others, and in import reports.
-    scrub = {"old_name": old_name, "old_email": old_email, "person_id": person.pk}
-    scrub_columns(Notification, ["title", "body"], **scrub)
-    scrub_columns(Delivery, ["subject", "text_body", "html_body", "attachments"], **scrub)
-    scrub_columns(ImportJob, ["result"], **scrub)
+    scrub = functools.partial(
+        scrub_columns, old_name=old_name, old_email=old_email, person_id=person.pk
+    )
+    scrub(Notification, ["title", "body"])
+    scrub(Delivery, ["subject", "text_body", "html_body", "attachments"])
+    scrub(ImportJob, ["result"])
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__iexact=old_email).delete()
 
@@ -334,7 +342,7 @@ def do_erase_person(*, by: Person, person: Person) -> date:
     return due
 
 
-def erased_people_past_retention(today: date | None = None):
+def erased_people_past_retention(today: date | None = None) -> list[int]:
     """Erased people whose retention period has run out (their records may go)."""
     today = today or clock.today()
     company = CompanySettings.load()

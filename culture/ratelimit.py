@@ -193,9 +193,10 @@ def reset() -> None:
     it); on other caches, the whole cache."""
     global _cache_down_until
     _cache_down_until = 0.0
-    backend = settings.CACHES["default"]["BACKEND"]
+    backend = str(settings.CACHES["default"]["BACKEND"])
     if backend.endswith("RedisCache"):
-        client = cache._cache.get_client(write=True)
+        # RedisCache's client; django-stubs types `cache` as any BaseCache.
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
         pattern = cache.make_key(f"{settings.RATE_LIMIT_PREFIX}:*")
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:

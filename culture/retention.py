@@ -23,7 +23,9 @@ clears, once a day (beat: culture.tasks.sweep_retention), each step idempotent:
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 
@@ -111,7 +113,8 @@ def sweep(now=None) -> dict[str, int]:
     """The daily retention sweep. Each step runs on its own: one that fails is logged and
     the others still run (the next day's sweep tries it again)."""
     now = now or timezone.now()
-    steps = {
+    # What a step returns: rows it cleared, per kind when it clears several, or nothing.
+    steps: dict[str, Callable[[], int | dict[str, int] | None]] = {
         "uploads": lambda: clear_uploads(ImportJob, now=now),
         "sessions": clear_expired_sessions,
         "login_records": lambda: clear_login_records(now=now),
@@ -122,7 +125,7 @@ def sweep(now=None) -> dict[str, int]:
         ),
     }
     for app, app_sweep in privacy._hooks("sweep"):
-        steps[app] = lambda app_sweep=app_sweep: app_sweep(now)
+        steps[app] = functools.partial(app_sweep, now)
     done: dict[str, int] = {}
     for name, step in steps.items():
         try:

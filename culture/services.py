@@ -5,6 +5,8 @@ Keyword-only check_* (validate, lock) and do_* (write, then effects after commit
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
@@ -15,8 +17,11 @@ from django.utils.http import urlsafe_base64_encode
 from culture import audit, jobs, people_import
 from culture.errors import InvalidInput
 from culture.logout import end_sessions
-from culture.models import CompanySettings, ImportJob, Person
+from culture.models import CompanySettings, ImportJob, Person, Team
 from culture.notifications import notify
+
+if TYPE_CHECKING:
+    from culture.forms import CompanySettingsForm, CultureTextForm, PersonForm
 
 
 def set_password_path(person: Person) -> str:
@@ -26,7 +31,13 @@ def set_password_path(person: Person) -> str:
 
 
 def do_invite(
-    *, by: Person, email: str, name: str, title: str = "", team=None, manager=None
+    *,
+    by: Person,
+    email: str,
+    name: str,
+    title: str = "",
+    team: Team | None = None,
+    manager: Person | None = None,
 ) -> Person:
     """Create (or reactivate) the person and email them a link to set their password."""
     with transaction.atomic():
@@ -58,7 +69,9 @@ def do_invite(
     return person
 
 
-def do_update_company_settings(*, by: Person, form) -> CompanySettings:
+def do_update_company_settings(
+    *, by: Person, form: CompanySettingsForm | CultureTextForm
+) -> CompanySettings:
     with transaction.atomic():
         obj = form.save(commit=False)
         obj.updated_by = by
@@ -82,7 +95,7 @@ def do_queue_import(
     return job
 
 
-def do_update_person(*, by: Person, form) -> Person:
+def do_update_person(*, by: Person, form: PersonForm) -> Person:
     """Save a people admin's edit; the reporting line is re-checked under a lock so two
     concurrent edits cannot build a cycle between them."""
     with transaction.atomic():

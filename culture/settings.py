@@ -265,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 for _app in ("feedback", "keeper", "decisions", "pay"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")
-    if _spec is not None:
+    if _spec is not None and _spec.loader is not None:
         _module = importlib.util.module_from_spec(_spec)
         _spec.loader.exec_module(_module)
         CELERY_BEAT_SCHEDULE.update(getattr(_module, "BEAT_SCHEDULE", {}))
@@ -318,7 +318,7 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # sso.adapters.AccountAdapter.pre_authenticate explains). allauth keeps "login_failed" for
 # the second-factor codes (10 a minute per address, 5 per 5 minutes per person) and its
 # "reauthenticate" limit. The rest are for allauth pages not mounted here.
-ACCOUNT_RATE_LIMITS = {"login": None}
+ACCOUNT_RATE_LIMITS: dict[str, str | None] = {"login": None}
 SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a login is a POST (sso.views.sso_start)
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # sso.adapters matches people by email itself

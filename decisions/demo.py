@@ -177,6 +177,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
     for m in memos:
         if m.state == S.DRAFT:
             continue
+        assert m.published_at is not None  # every memo past draft was published
         raters = rng.sample(everyone, min(len(everyone), rng.randint(4, 14)))
         for p in raters:
             if p.pk == people["employee"].pk and m.state == S.OPEN:
@@ -197,6 +198,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
         if m.state == S.OPEN:
             invitations.append(Invitation(memo=m, person=people["employee"], invited_by=m.captain))
         if m.state == S.OUTCOME:
+            assert m.outcome_at is not None  # set with the outcome
             kind = (
                 FeedPost.Kind.CELEBRATION if m.outcome == Out.WENT_WELL else FeedPost.Kind.SUNSHINE
             )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.db.models import F
@@ -78,8 +79,9 @@ class MemoForm(forms.Form):
             "hide_spread": memo.hide_spread,
         }
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("confidential") and not data.get("readers") and not data.get("co_authors"):
             self.add_error("readers", "Name at least one reader for a confidential memo.")
         return data

@@ -5,6 +5,10 @@ Reads are named QuerySet methods; writes live in services.py.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any, Self
+
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import models
@@ -65,8 +69,8 @@ FEED_CARD_FIELDS = (
 SEARCH_CAP = 1000  # matches a search counts and pages through, best ranked first
 
 
-class MemoQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class MemoQuerySet(models.QuerySet["Memo"]):
+    def visible_to(self, user: Person | AnonymousUser) -> Self:
         """Memos `user` may know exist: published non-confidential memos, confidential
         ones they are named on, and drafts they captain or co-author."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -83,10 +87,10 @@ class MemoQuerySet(models.QuerySet):
         # public memo no longer runs the co-author subquery (bench/README.md, item 29).
         return self.filter((published & Q(confidential=False)) | mine | (published & named))
 
-    def published(self):
+    def published(self) -> Self:
         return self.exclude(state=Memo.State.DRAFT)
 
-    def with_spread(self, today):
+    def with_spread(self, today: date) -> Self:
         """Lowest and highest rating and the spread between them; None while the captain
         hides the spread and the window is open. The numbers are kept on the memo row by
         services.do_rate (under the memo lock), so sorting by dissent needs no aggregate."""
@@ -98,7 +102,7 @@ class MemoQuerySet(models.QuerySet):
             high_score=models.Case(models.When(hidden, then=None), default=F("rating_high")),
         ).annotate(spread=F("high_score") - F("low_score"))
 
-    def waiting_for_rating_by(self, user, today):
+    def waiting_for_rating_by(self, user: Person, today: date) -> Self:
         """Open memos the user has not rated yet (open window only)."""
         return (
             self.filter(state=Memo.State.OPEN)
@@ -109,23 +113,23 @@ class MemoQuerySet(models.QuerySet):
             )
         )
 
-    def invited(self, user):
+    def invited(self, user: Person) -> Self:
         return self.filter(
             Exists(Invitation.objects.filter(memo_id=OuterRef("pk"), person_id=user.pk))
         )
 
-    def needing_outcome_for(self, user, today):
+    def needing_outcome_for(self, user: Person, today: date) -> Self:
         """My decided memos whose look-back date has come."""
         return self.filter(captain_id=user.pk, state=Memo.State.DECIDED, look_back_on__lte=today)
 
-    def for_feed(self):
+    def for_feed(self) -> Self:
         """With the captain, and the teams as a list, `feed_teams` (a card reads a list,
         not a queryset per card)."""
         return self.select_related("captain").prefetch_related(
             Prefetch("teams", to_attr="feed_teams")
         )
 
-    def feed_page(self, number, *, today) -> CappedPage:
+    def feed_page(self, number: int | str | None, *, today: date) -> CappedPage:
         """One page of feed cards in this queryset's order, counted up to 1,000 and loaded
         with only what a card shows: the feed costs the same at 100 or 100,000 memos.
         Three queries (count, page, teams)."""
@@ -133,7 +137,7 @@ class MemoQuerySet(models.QuerySet):
         page = CappedPaginator(memos, FEED_PAGE_SIZE).get_page(number)
         return _spread_shown(page, today)
 
-    def search_page(self, number, *, viewer, today) -> CappedPage:
+    def search_page(self, number: int | str | None, *, viewer: Person, today: date) -> CappedPage:
         """One page of a ranked search (`search()`), as feed cards. One statement ranks the
         best SEARCH_CAP + 1 matches (ids only), which are counted and paged here; only the
         page's 20 are loaded, with their captain and teams, and through the visibility
@@ -147,7 +151,7 @@ class MemoQuerySet(models.QuerySet):
         page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
         return _spread_shown(page, today)
 
-    def drafts_of(self, person):
+    def drafts_of(self, person: Person) -> Self:
         """The drafts `person` captains or co-authors, last published first (a draft sent
         back keeps its date). One indexed arm each: an OR of the two made Postgres walk
         every memo in published order."""
@@ -158,7 +162,7 @@ class MemoQuerySet(models.QuerySet):
             .order_by("-published_at", "-id")
         )
 
-    def search(self, text: str):
+    def search(self, text: str) -> Self:
         """Full-text search over title and body, ranked (title weighs more)."""
         query = SearchQuery(text, search_type="websearch", config="english")
         return (
@@ -168,7 +172,7 @@ class MemoQuerySet(models.QuerySet):
         )
 
 
-def _spread_shown(page: CappedPage, today) -> CappedPage:
+def _spread_shown(page: CappedPage, today: date) -> CappedPage:
     """Whether each card shows its spread: the rule of with_spread(), applied in Python to
     the 20 rows shown instead of with three CASEs in SQL."""
     for memo in page.object_list:
@@ -176,7 +180,7 @@ def _spread_shown(page: CappedPage, today) -> CappedPage:
     return page
 
 
-def _spread() -> dict:
+def _spread() -> dict[str, Any]:
     """A memo's rating count, lowest and highest rating, as expressions over its ratings,
     for an UPDATE: counted in the same statement that writes them, so two people rating at
     once cannot leave a count that misses one of them."""
@@ -283,7 +287,7 @@ class Memo(models.Model):
             return False
         return self.decide_by is None or clock.today() <= self.decide_by
 
-    def spread_hidden_on(self, today) -> bool:
+    def spread_hidden_on(self, today: date) -> bool:
         """The rule MemoQuerySet.with_spread applies in SQL, for one loaded memo."""
         return (
             self.hide_spread
@@ -294,7 +298,7 @@ class Memo(models.Model):
     def spread_visible(self, window_open: bool) -> bool:
         return not (self.hide_spread and window_open)
 
-    def is_author(self, user) -> bool:
+    def is_author(self, user: Person) -> bool:
         return user.pk == self.captain_id or any(p.pk == user.pk for p in self.co_authors.all())
 
 
@@ -308,6 +312,9 @@ class Rating(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+
+    # Not a column: the memo page attaches a rating's earlier versions (views/memo.py).
+    history: list[RatingRevision]
 
     class Meta:
         ordering = ["score", "updated_at", "id"]
@@ -365,6 +372,9 @@ class Comment(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not a column: the memo page threads the replies (decisions/views/memo.py, _thread).
+    thread_replies: list[Comment]
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["memo", "created_at"], name="comment_memo_idx")]
@@ -388,12 +398,12 @@ class RevisitRequest(models.Model):
         return f"revisit {self.memo_id} by {self.requested_by_id}"
 
 
-class FeedPostQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class FeedPostQuerySet(models.QuerySet["FeedPost"]):
+    def visible_to(self, user: Person | AnonymousUser) -> Self:
         """The posts of memos `user` may see (Memo.objects.visible_to)."""
         return self.filter(memo__in=Memo.objects.visible_to(user).values("pk"))
 
-    def for_feed(self):
+    def for_feed(self) -> Self:
         """Newest first, with what a post shows: not the memo's body and search vector,
         not the captain's whole row."""
         return (

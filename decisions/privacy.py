@@ -9,6 +9,9 @@ are ratings and comments on it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from culture.models import Person
 from decisions.models import Comment, Invitation, Memo, Rating, RevisitRequest
 
 # A row about a memo needs the memo's title only, not its text or search vector.
@@ -16,7 +19,7 @@ MEMO_TEXT = ("memo__body", "memo__search_vector")
 WITHHELD = "withheld: the exporting admin may not read this memo (a draft or confidential)"
 
 
-def _memo(memo, readable: set[int]) -> dict:
+def _memo(memo: Memo, readable: set[int]) -> dict[str, Any]:
     if memo.pk not in readable:
         return {"id": memo.pk, "state": memo.state, "withheld": WITHHELD}
     return {
@@ -46,7 +49,7 @@ def _ref(memo_id: int, title: str, readable: set[int]) -> dict:
     return {"id": memo_id, "title": title} if memo_id in readable else {"id": memo_id}
 
 
-def export(person, *, viewer) -> dict:
+def export(person: Person, *, viewer: Person) -> dict[str, Any]:
     """Eight queries, whatever the amount."""
     memos = Memo.objects.defer("search_vector")
     captained = list(memos.filter(captain=person).order_by("created_at", "id"))
@@ -85,7 +88,7 @@ def export(person, *, viewer) -> dict:
         else []
     )
 
-    def text(memo_id, value):
+    def text(memo_id: int, value: str) -> str:
         return value if memo_id in readable else WITHHELD
 
     return {

@@ -8,6 +8,7 @@ message that says why and what is possible instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from culture import clock, jobs
 from culture.errors import InvalidInput
-from culture.models import Person
+from culture.models import Delivery, Notification, Person, Team
 from culture.notifications import notify
 from decisions.models import (
     MAX_SCORE,
@@ -35,8 +36,9 @@ from decisions.models import (
 
 S = Memo.State
 
-# (from, to) -> what the captain does. Nothing else is allowed.
-TRANSITIONS = {
+# (from, to) -> what the captain does. Nothing else is allowed. Keyed by str: the states
+# are str choices, and a memo's state and a requested move arrive as plain strings.
+TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DRAFT, S.OPEN): "publish",
     (S.OPEN, S.TESTING): "start a test",
     (S.OPEN, S.DECIDED): "decide",
@@ -106,10 +108,10 @@ def do_create_memo(
     title: str,
     body: str,
     decide_by: date | None = None,
-    teams=(),
-    co_authors=(),
+    teams: Iterable[Team] = (),
+    co_authors: Iterable[Person] = (),
     confidential: bool = False,
-    readers=(),
+    readers: Iterable[Person] = (),
     hide_spread: bool = False,
 ) -> Memo:
     with transaction.atomic():
@@ -135,10 +137,10 @@ def do_edit_memo(
     title: str,
     body: str,
     decide_by: date | None,
-    teams=(),
-    co_authors=(),
+    teams: Iterable[Team] = (),
+    co_authors: Iterable[Person] = (),
     confidential: bool = False,
-    readers=(),
+    readers: Iterable[Person] = (),
     hide_spread: bool = False,
 ) -> Memo:
     with transaction.atomic():
@@ -312,7 +314,7 @@ def notify_invited(memo_id: int, person_ids: list[int]) -> int:
     return sent
 
 
-def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
+def do_invite(*, memo_id: int, by: Person, people: Iterable[Person]) -> list[Invitation]:
     with transaction.atomic():
         memo = _lock(memo_id)
         if memo.captain_id != by.pk:
@@ -335,8 +337,10 @@ def do_invite(*, memo_id: int, by: Person, people) -> list[Invitation]:
 # --- rating ------------------------------------------------------------------------------------
 
 
-def check_rating(*, score, reason: str) -> tuple[int, str]:
+def check_rating(*, score: int | str | None, reason: str) -> tuple[int, str]:
     reason = (reason or "").strip()
+    if score is None:
+        raise DecisionError("Choose a rating from -10 to +10.")
     try:
         score = int(score)
     except (TypeError, ValueError):
@@ -351,7 +355,7 @@ def check_rating(*, score, reason: str) -> tuple[int, str]:
     return score, reason
 
 
-def do_rate(*, memo_id: int, by: Person, score, reason: str) -> Rating:
+def do_rate(*, memo_id: int, by: Person, score: int | str | None, reason: str) -> Rating:
     """One rating per person; a second call changes it and keeps the history.
 
     The memo row is locked first, so concurrent ratings on one memo queue up and the
@@ -495,7 +499,7 @@ def remind_bet_review(review_id: int, stage: str) -> int:
     return sum(bool(_remind_review(review, p, stage)) for p in members)
 
 
-def _remind_review(review: BetReview, person: Person, stage: str):
+def _remind_review(review: BetReview, person: Person, stage: str) -> Notification | Delivery | None:
     return notify(
         person,
         key=f"decisions:betreview:{review.pk}:{person.pk}:{stage}",
@@ -549,6 +553,7 @@ def sweep_reminders() -> dict[str, int]:
     for memo in Memo.objects.filter(state=S.DECIDED, look_back_on__lte=today).select_related(
         "captain"
     ):
+        assert memo.look_back_on is not None  # the filter above
         if notify(
             memo.captain,
             key=f"decisions:look-back:{memo.pk}:{memo.look_back_on.isoformat()}",

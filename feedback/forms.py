@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from culture.forms import LocalDateTimeField, name_the_zone
@@ -39,8 +41,9 @@ class CircleForm(forms.Form):
         super().__init__(*args, **kwargs)
         name_the_zone(self)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         people = list(data.get("people") or [])
         team = data.get("team")
         if team:
@@ -121,8 +124,9 @@ class CampaignForm(forms.Form):
     opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             raise forms.ValidationError("The window must close after it opens.")
         return data

@@ -5,7 +5,8 @@ Reads are named QuerySet methods; writes live in services.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Self
 
 from django.db import models
 from django.db.models import Q
@@ -36,11 +37,11 @@ class Decision(models.TextChoices):
 # --- Circles ------------------------------------------------------------------------------
 
 
-class CircleQuerySet(models.QuerySet):
-    def for_participant(self, person):
+class CircleQuerySet(models.QuerySet["Circle"]):
+    def for_participant(self, person: Person) -> Self:
         return self.filter(participants__person=person)
 
-    def upcoming_for(self, person):
+    def upcoming_for(self, person: Person) -> Self:
         return (
             self.for_participant(person)
             .exclude(phase__in=[Circle.Phase.ENDED, Circle.Phase.CANCELLED])
@@ -100,7 +101,7 @@ class Circle(models.Model):
     def channel(self) -> str:
         return f"circle:{self.pk}"
 
-    def seconds_left(self, now=None) -> int | None:
+    def seconds_left(self, now: datetime | None = None) -> int | None:
         if self.paused_remaining is not None:
             return self.paused_remaining
         if self.deadline is None:
@@ -109,11 +110,11 @@ class Circle(models.Model):
         return max(0, int((self.deadline - now).total_seconds()))
 
 
-class ParticipantQuerySet(models.QuerySet):
-    def present(self):
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def present(self) -> Self:
         return self.filter(left_at__isnull=True)
 
-    def writers_count(self, recipient: Participant) -> dict:
+    def writers_count(self, recipient: Participant) -> dict[str, int]:
         """The round's "N of M have written", as feedback.room shows it to every viewer:
         {"expected": M, "written": N}, M = the seats present but the one in the centre,
         N = those of them with an item for that round. One aggregate query."""
@@ -148,6 +149,10 @@ class Participant(models.Model):
 
     objects = ParticipantQuerySet.as_manager()
 
+    # Not columns: what feedback.room works out for each seat's row of the room.
+    here: bool
+    in_centre: bool
+
     class Meta:
         ordering = ["position"]
         constraints = [
@@ -158,7 +163,7 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.person} in {self.circle}"
 
-    def is_here(self, now=None) -> bool:
+    def is_here(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return bool(self.last_seen and self.last_seen > now - PRESENCE_WINDOW)
 
@@ -183,8 +188,8 @@ class Step(models.Model):
         return f"{self.action} in circle {self.circle_id}"
 
 
-class CircleItemQuerySet(models.QuerySet):
-    def visible_to(self, circle: Circle, viewer: Person):
+class CircleItemQuerySet(models.QuerySet["CircleItem"]):
+    def visible_to(self, circle: Circle, viewer: Person) -> Self:
         """Items the viewer may see in this circle right now: their own, plus revealed
         rounds (the whole circle or only the recipient, per the circle's setting)."""
         own = Q(author=viewer)
@@ -220,8 +225,8 @@ class CircleItem(models.Model):
         return KIND_LABELS.get(self.kind, self.kind)
 
 
-class ActionItemQuerySet(models.QuerySet):
-    def open_for(self, person):
+class ActionItemQuerySet(models.QuerySet["ActionItem"]):
+    def open_for(self, person: Person) -> Self:
         return self.filter(owner=person, done=False).select_related("circle")
 
 
@@ -278,7 +283,7 @@ class Campaign(models.Model):
         return self.name
 
     @classmethod
-    def current(cls, today=None):
+    def current(cls, today: date | None = None) -> Campaign | None:
         today = today or clock.today()
         return cls.objects.filter(opens_on__lte=today, closes_on__gte=today).first()
 
@@ -298,11 +303,11 @@ class FeedbackRequest(models.Model):
         return f"Request {self.pk}"
 
 
-class WrittenFeedbackQuerySet(models.QuerySet):
-    def received_by(self, person):
+class WrittenFeedbackQuerySet(models.QuerySet["WrittenFeedback"]):
+    def received_by(self, person: Person) -> Self:
         return self.filter(recipient=person).select_related("author")
 
-    def given_by(self, person):
+    def given_by(self, person: Person) -> Self:
         return self.filter(author=person).select_related("recipient")
 
 

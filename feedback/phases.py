@@ -39,10 +39,15 @@ The rules, and why:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import Circle
+
+if TYPE_CHECKING:
+    # A lazily translated string (gettext_lazy); django-stubs-ext is a dev dependency only.
+    from django_stubs_ext import StrPromise
 
 Phase = Circle.Phase
 
@@ -64,8 +69,8 @@ class Step:
     pressed from a form of their own: the order arrows, the nudge and hand-over forms);
     `refused` is what the facilitator is told when the phase does not allow it."""
 
-    label: str
-    refused: str
+    label: str | StrPromise
+    refused: str | StrPromise
     primary: bool = False
 
 

@@ -14,12 +14,17 @@ one more, names only, when an item's author no longer has a seat: _attach_author
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils import timezone
 
 from culture.models import Person
 from feedback import phases
 from feedback.models import ActionItem, Circle, CircleItem, Kind, Participant
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 Phase = Circle.Phase
 SEAT_FIELDS = [f.name for f in Participant._meta.concrete_fields]
@@ -171,7 +176,7 @@ def _attach_authors(items, seats) -> None:
         cache_author(item, people[item.author_id])
 
 
-def _step_buttons(circle: Circle, can_undo: bool) -> list[tuple[str, str, bool]]:
+def _step_buttons(circle: Circle, can_undo: bool) -> list[tuple[str, str | StrPromise, bool]]:
     """The facilitator's step buttons, (action, label, secondary): the phase's steps in
     feedback.phases, less those the state rules out (pause or resume, whichever the timer
     is not; undo with nothing to undo)."""

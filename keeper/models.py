@@ -3,8 +3,12 @@ keeper-prompt log. Reads are named QuerySet methods; writes live in services.py.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, Self
+
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from culture.models import Person
@@ -89,16 +93,16 @@ class KeeperPolicy(models.Model):
         return int(table.get(str(level), DEFAULT_SEVERANCE[str(level)]))
 
 
-class KeeperCycleQuerySet(models.QuerySet):
-    def open_at(self, now=None):
+class KeeperCycleQuerySet(models.QuerySet["KeeperCycle"]):
+    def open_at(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(opens_at__lte=now, closes_at__gt=now)
 
-    def current(self, now=None):
+    def current(self, now: datetime | None = None) -> KeeperCycle | None:
         """The open cycle, or None."""
         return self.open_at(now).order_by("-opens_at").first()
 
-    def latest_started(self, now=None):
+    def latest_started(self, now: datetime | None = None) -> KeeperCycle | None:
         """The open cycle, else the most recent closed one (shown locked), else None."""
         now = now or timezone.now()
         return self.filter(opens_at__lte=now).order_by("-opens_at").first()
@@ -127,11 +131,11 @@ class KeeperCycle(models.Model):
     def __str__(self) -> str:
         return f"Keeper test, {self.label}"
 
-    def is_open(self, now=None) -> bool:
+    def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
 
-    def is_overdue(self, now=None) -> bool:
+    def is_overdue(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.due_at <= now < self.closes_at
 
@@ -148,8 +152,8 @@ class Answer(models.TextChoices):
     NO = "no", "No"
 
 
-class KeeperTestQuerySet(models.QuerySet):
-    def for_manager_page(self, cycle, manager):
+class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
+    def for_manager_page(self, cycle: KeeperCycle, manager: Person) -> Self:
         """The tests `manager` answers in `cycle`: while the cycle is open, their people's
         current reporting line decides (a move takes effect at once); once it is closed,
         the manager who was answering."""
@@ -160,7 +164,7 @@ class KeeperTestQuerySet(models.QuerySet):
             qs = qs.filter(manager_id=manager.pk)
         return qs.select_related("report", "report__team").order_by("report__name", "report_id")
 
-    def with_notes_readable_by(self, viewer):
+    def with_notes_readable_by(self, viewer: Person) -> Self:
         """Each test with `readable_notes`: the private notes on it that `viewer` may read
         (KeeperNoteQuerySet.readable_by), with their authors, for all tests in one query."""
         return self.prefetch_related(
@@ -171,14 +175,16 @@ class KeeperTestQuerySet(models.QuerySet):
             )
         )
 
-    def completion_by_team(self):
+    def completion_by_team(self) -> QuerySet[KeeperTest, dict[str, Any]]:
         return (
             self.values("report__team__name")
             .annotate(total=Count("id"), answered=Count("id", filter=~Q(answer="")))
             .order_by("report__team__name")
         )
 
-    def rollup_for(self, viewer, cycle, *, answers: bool = True) -> list[dict]:
+    def rollup_for(
+        self, viewer: Person, cycle: KeeperCycle, *, answers: bool = True
+    ) -> list[dict[str, Any]]:
         """Completion (and, with `answers`, answer counts) per manager in `cycle`, for the
         managers under `viewer` (everyone's for people admins), alphabetical, never
         ranked: {"id", "name", "team", "total", "answered"[, "yes", "not_sure", "no"]}.
@@ -215,7 +221,14 @@ class KeeperTestQuerySet(models.QuerySet):
             for r in rows
         ]
 
-    def earlier_answers(self, viewer, cycle, report_ids, *, length: int = TREND_LENGTH):
+    def earlier_answers(
+        self,
+        viewer: Person,
+        cycle: KeeperCycle,
+        report_ids: Collection[int],
+        *,
+        length: int = TREND_LENGTH,
+    ) -> dict[int, list[dict[str, str]]]:
         """{report id: the last `length` answers about them before `cycle`, oldest first,
         as {"label", "answer", "text"}}, for the answers `viewer` may read: their own and
         those of managers below them (all for people admins), never about the viewer
@@ -231,12 +244,12 @@ class KeeperTestQuerySet(models.QuerySet):
             rows = rows.filter(
                 Q(manager_id=viewer.pk) | Q(manager__in=Person.objects.under(viewer))
             )
-        rows = rows.values("report_id", "answer", "cycle__label").order_by(
+        values = rows.values("report_id", "answer", "cycle__label").order_by(
             "report_id", "-cycle__opens_at"
         )
-        trend: dict[int, list] = {}
+        trend: dict[int, list[dict[str, str]]] = {}
         labels = dict(Answer.choices)
-        for row in rows:
+        for row in values:
             items = trend.setdefault(row["report_id"], [])
             if len(items) < length:
                 items.append(
@@ -270,6 +283,9 @@ class KeeperTest(models.Model):
 
     objects = KeeperTestQuerySet.as_manager()
 
+    # Not a column: KeeperTestQuerySet.with_notes_readable_by prefetches it.
+    readable_notes: list[KeeperNote]
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -293,8 +309,8 @@ class KeeperTest(models.Model):
         return self.answer in (Answer.NOT_SURE, Answer.NO)
 
 
-class KeeperNoteQuerySet(models.QuerySet):
-    def readable_by(self, viewer):
+class KeeperNoteQuerySet(models.QuerySet["KeeperNote"]):
+    def readable_by(self, viewer: Person) -> Self:
         """The notes `viewer` may read, on tests they may already read (the keeper gate in
         keeper/access.py decides that): their own, those written by anyone below them in
         the reporting tree, and every note for people admins; never a note about the

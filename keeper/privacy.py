@@ -3,19 +3,23 @@ and the keeper-prompt log they kept."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from typing import Any
+
 from django.db.models import Count
 
+from culture.models import Person
 from keeper.models import KeeperPromptLog, KeeperTest
 
 
-def export(person, *, viewer) -> dict:
+def export(person: Person, *, viewer: Person) -> dict[str, Any]:
     """Keeper tests where they are the report, as their readers see them (the answer, the
     private notes the viewer may read, each with its author, whether it was shared), and
     their prompt log. Nobody reads an answer about themselves, people admins included
     (keeper.access), so a people admin exporting their own data gets those withheld. Three
     queries."""
     own = viewer.pk == person.pk
-    tests = (
+    tests: Iterable[KeeperTest] = (
         []
         if own
         else KeeperTest.objects.filter(report=person)
@@ -59,9 +63,7 @@ def export(person, *, viewer) -> dict:
             {
                 "asked_on": entry.asked_on,
                 "manager": (
-                    {"id": entry.manager_id, "name": entry.manager.name}
-                    if entry.manager_id
-                    else None
+                    {"id": entry.manager_id, "name": entry.manager.name} if entry.manager else None
                 ),
                 "heard": entry.heard,
                 "note": entry.note,
@@ -72,12 +74,12 @@ def export(person, *, viewer) -> dict:
     }
 
 
-def erase(person, *, old_name: str, old_email: str) -> None:
+def erase(person: Person, *, old_name: str, old_email: str) -> None:
     """Their keeper-prompt log was theirs alone to read; nobody can read it any more."""
     KeeperPromptLog.objects.filter(person=person).delete()
 
 
-def delete_records(person_ids) -> dict[int, dict[str, int]]:
+def delete_records(person_ids: Collection[int]) -> dict[int, dict[str, int]]:
     """The keeper tests about these people (their retention has run out)."""
     tests = KeeperTest.objects.filter(report_id__in=person_ids)
     counts = dict(tests.values_list("report_id").annotate(n=Count("id")).order_by())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from culture import audit, clock
 from culture.csvsafe import csv_response
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.models import Person
 from keeper import access
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
@@ -25,7 +30,7 @@ from keeper.services import prompt as prompt_services
 from keeper.services import severance as severance_services
 
 
-def _cycle_from(request) -> KeeperCycle | None:
+def _cycle_from(request: AuthedHttpRequest) -> KeeperCycle | None:
     cycle_id = request.GET.get("cycle", "")
     if cycle_id:
         try:
@@ -39,6 +44,8 @@ class Card:
     """One direct report on the manager's page: the test, its answer form (which validates
     posts, carries their errors and draws the card's controls), the trend and the notes."""
 
+    saved_at: datetime  # set by the answer view once the answer is saved
+
     def __init__(
         self,
         test: KeeperTest,
@@ -47,7 +54,7 @@ class Card:
         writable: bool,
         viewer: Person | None = None,
         own: bool = True,
-        data=None,
+        data: QueryDict | None = None,
     ):
         """`own`: the card is on the viewer's own page, so its notes box holds the viewer's
         own note. Other notes the viewer may read (`test.readable_notes`, from
@@ -87,7 +94,7 @@ class Card:
             field.disabled = not value
 
 
-def _progress(tests) -> dict:
+def _progress(tests: Sequence[KeeperTest]) -> dict[str, int]:
     total = len(tests)
     answered = sum(1 for t in tests if t.answer)
     return {"total": total, "answered": answered}
@@ -130,7 +137,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
 
 
 @require_GET
-def index(request):
+def index(request: AuthedHttpRequest) -> HttpResponse:
     """The manager's page for the current cycle (or the last one, locked), and the way in
     to everything else."""
     me = access.require_active(request.user)
@@ -146,7 +153,7 @@ def index(request):
 
 
 @require_POST
-def answer(request, test_id):
+def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
     card = Card(test, test.cycle, writable=True, viewer=request.user, data=request.POST)
     status = 200
@@ -194,7 +201,9 @@ def answer(request, test_id):
     return HttpResponse(html, status=status)
 
 
-def _guidance_context(request, test, form=None) -> dict:
+def _guidance_context(
+    request: AuthedHttpRequest, test: KeeperTest, form: LookAgainForm | None = None
+) -> dict[str, Any]:
     writable = test.cycle.is_open() and test.report.manager_id == request.user.pk
     audit.record(request.user, "keeper.answer.read", subject=test.report, obj=test)
     return {
@@ -208,13 +217,13 @@ def _guidance_context(request, test, form=None) -> dict:
 
 
 @require_GET
-def guidance(request, test_id):
+def guidance(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id)
     return render(request, "keeper/guidance.html", _guidance_context(request, test))
 
 
 @require_POST
-def look_again(request, test_id):
+def look_again(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
     form = LookAgainForm(request.POST)
     if form.is_valid():
@@ -235,7 +244,7 @@ def look_again(request, test_id):
 
 
 @require_http_methods(["GET", "POST"])
-def ask(request):
+def ask(request: AuthedHttpRequest) -> HttpResponse:
     """The keeper prompt, for everyone; a private log only its owner sees."""
     me = access.require_active(request.user)
     form = PromptLogForm(request.POST or None, initial={"asked_on": clock.today()})
@@ -263,7 +272,7 @@ def ask(request):
 
 
 @require_GET
-def rollup(request):
+def rollup(request: AuthedHttpRequest) -> HttpResponse:
     """Managers of managers: completion and answer counts for every manager under them."""
     me = access.require_active(request.user)
     if not (me.is_people_admin or me.manages_managers()):
@@ -284,7 +293,7 @@ def rollup(request):
 
 
 @require_GET
-def rollup_manager(request, person_id):
+def rollup_manager(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     """Drill down: one manager's answers, for the managers above them and people admins."""
     me = access.require_active(request.user)
     manager = access.get_keeper_rollup_manager_for_user(me, person_id)
@@ -296,7 +305,9 @@ def rollup_manager(request, person_id):
     return render(request, "keeper/manager.html", context)
 
 
-def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
+def _admin_context(
+    viewer: Person, policy_form: PolicyForm | None = None, cycle: KeeperCycle | None = None
+) -> dict[str, Any]:
     policy = KeeperPolicy.load()
     cycles = list(
         KeeperCycle.objects.annotate(
@@ -321,7 +332,7 @@ def _admin_context(viewer, policy_form=None, cycle=None) -> dict:
 
 
 @require_GET
-def admin(request):
+def admin(request: AuthedHttpRequest) -> HttpResponse:
     """People admins: company-wide completion by team and manager, cycles, settings."""
     access.require_people_admin(request.user)
     cycle = _cycle_from(request) if request.GET.get("cycle") else None
@@ -329,7 +340,7 @@ def admin(request):
 
 
 @require_POST
-def settings(request):
+def settings(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     form = PolicyForm(request.POST)
     if form.is_valid():
@@ -342,7 +353,7 @@ def settings(request):
 
 
 @require_GET
-def export(request):
+def export(request: AuthedHttpRequest) -> HttpResponse:
     """Completion as CSV; answers only when asked for (and then audited per person)."""
     access.require_people_admin(request.user)
     cycle = _cycle_from(request)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from culture.models import Person
 from pay import maths
 from pay.models import (
     ExchangeRate,
@@ -29,7 +31,7 @@ EVIDENCE_WINDOW = timedelta(days=365)
 
 @dataclass
 class Comparison:
-    person: object
+    person: Person
     record: PayRecord | None = None
     data_set: MarketDataSet | None = None
     benchmark: MarketBenchmark | None = None
@@ -171,6 +173,8 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
         if c.status == "ok":
             c.status = "no_benchmark"
     else:
+        # A benchmark is a row of the data set in force, so there is one.
+        assert ctx.data_set is not None
         rate = ctx.rates.rate(ctx.data_set.currency, currency, ctx.on)
         if isinstance(rate, maths.CannotCompare):
             c.status, c.reason = "cannot_compare", rate.reason
@@ -211,13 +215,13 @@ BUCKETS = [
 MIN_AGGREGATE = 3
 
 
-def distribution(comparisons: list[Comparison]) -> dict | None:
+def distribution(comparisons: list[Comparison]) -> dict[str, Any] | None:
     """Pay-to-target ratios in buckets, or None when fewer than 3 people are compared
     (aggregates over fewer than 3 people are suppressed)."""
     ratios = [c.ratio for c in comparisons if c.ratio is not None]
     if len(ratios) < MIN_AGGREGATE:
         return None
-    buckets = []
+    buckets: list[dict[str, Any]] = []
     for label, low, high in BUCKETS:
         count = sum(1 for r in ratios if (low is None or r >= low) and (high is None or r < high))
         buckets.append({"label": label, "count": count})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 
@@ -140,8 +141,9 @@ class ExchangeRateForm(forms.Form):
     )
     effective_date = forms.DateField(widget=DateInput, initial=clock.today)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("from_currency") and data.get("from_currency") == data.get("to_currency"):
             raise forms.ValidationError("Choose two different currencies.")
         return data

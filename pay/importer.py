@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -53,7 +54,8 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 @dataclass
 class Plan:
     kind: str
-    rows: list = field(default_factory=list)
+    # Market rows are value lists (in MarketBenchmark's column order), salary rows dicts.
+    rows: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -164,7 +166,7 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                 if g > 0 and not any(cells):
                     values.extend([None] * 5)
                     continue
-                amounts = []
+                amounts: list[Decimal | None] = []
                 for column, cell in zip(cols, cells, strict=True):
                     amount = _amount(cell)
                     if amount is None:
@@ -177,9 +179,10 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                         )
                         ok = False
                     amounts.append(amount)
-                if all(a is not None for a in amounts):
+                given = [a for a in amounts if a is not None]
+                if len(given) == len(amounts):
                     for k in range(1, 5):
-                        if amounts[k] < amounts[k - 1]:
+                        if given[k] < given[k - 1]:
                             plan.problem(
                                 line_no,
                                 cols[k],
@@ -227,7 +230,10 @@ def validate_salaries(content: bytes) -> Plan:
             if data_rows > _max_rows():
                 plan.problem(line_no, "", f"Too many rows: at most {_max_rows()} per file.")
                 break
-            row = {c: (raw[i].strip() if i < len(raw) else "") for c, i in idx.items()}
+            # The CSV's text, then parsed in place (a date, a Decimal, an int).
+            row: dict[str, Any] = {
+                c: (raw[i].strip() if i < len(raw) else "") for c, i in idx.items()
+            }
             row.setdefault("cash_percent", "")
             row.setdefault("reason", "")
             row["_line"] = line_no

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 PERCENTILES: tuple[int, ...] = (10, 25, 50, 75, 90)
 CENTS = Decimal("0.01")
@@ -121,10 +122,23 @@ class Rate:
     effective_date: date
 
 
+class RateLike(Protocol):
+    """A Rate, or anything that reads like one (pay.models.ExchangeRate)."""
+
+    @property
+    def from_currency(self) -> str: ...
+    @property
+    def to_currency(self) -> str: ...
+    @property
+    def rate(self) -> Decimal: ...
+    @property
+    def effective_date(self) -> date: ...
+
+
 class RateBook:
     """The company's dated exchange rates, looked up without further queries."""
 
-    def __init__(self, rates: Iterable[Rate | object] = ()):
+    def __init__(self, rates: Iterable[RateLike] = ()):
         self._rates: dict[tuple[str, str], list[tuple[date, Decimal]]] = {}
         for r in rates:
             key = (r.from_currency, r.to_currency)

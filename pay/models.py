@@ -7,7 +7,10 @@ pay is salary (plus the person's chosen cash / stock split).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
+from typing import Any, NoReturn, Self
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -20,18 +23,21 @@ from culture.request_local import once_per_request
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_CHOICES = [(p, f"P{p}") for p in PERCENTILES]
 CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code.")
-MONEY = {"max_digits": 14, "decimal_places": 2}
+# Every money column: 14 digits, 2 after the point. Passed by name, not as **dict, so that
+# mypy's Django plugin sees each field's arguments (and its null=True) as written.
+MONEY_DIGITS = 14
+MONEY_PLACES = 2
 
 
-def currency_field(**kwargs):
+def currency_field(**kwargs: Any) -> models.CharField:
     return models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], **kwargs)
 
 
 # --- Market data -------------------------------------------------------------------------
 
 
-class MarketDataSetQuerySet(models.QuerySet):
-    def in_force(self, on: date):
+class MarketDataSetQuerySet(models.QuerySet["MarketDataSet"]):
+    def in_force(self, on: date) -> Self:
         """Data sets in force on `on`, newest first."""
         return self.filter(effective_date__lte=on).order_by("-effective_date", "-id")
 
@@ -67,21 +73,41 @@ class MarketBenchmark(models.Model):
     job_family = models.CharField(max_length=80)
     level = models.PositiveSmallIntegerField()
     location = models.CharField(max_length=80)
-    base_p10 = models.DecimalField(**MONEY)
-    base_p25 = models.DecimalField(**MONEY)
-    base_p50 = models.DecimalField(**MONEY)
-    base_p75 = models.DecimalField(**MONEY)
-    base_p90 = models.DecimalField(**MONEY)
-    total_cash_p10 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p25 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p50 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p75 = models.DecimalField(null=True, blank=True, **MONEY)
-    total_cash_p90 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p10 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p25 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p50 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p75 = models.DecimalField(null=True, blank=True, **MONEY)
-    equity_p90 = models.DecimalField(null=True, blank=True, **MONEY)
+    base_p10 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p25 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p50 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p75 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    base_p90 = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    total_cash_p10 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p25 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p50 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p75 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    total_cash_p90 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p10 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p25 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p50 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p75 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
+    equity_p90 = models.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, null=True, blank=True
+    )
 
     class Meta:
         constraints = [
@@ -103,7 +129,7 @@ class MarketBenchmark(models.Model):
         return f"{self.job_family} L{self.level} {self.location}"
 
     @property
-    def base_band(self) -> tuple:
+    def base_band(self) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
         return (self.base_p10, self.base_p25, self.base_p50, self.base_p75, self.base_p90)
 
 
@@ -195,8 +221,8 @@ class ExchangeRate(models.Model):
 # --- Pay history ----------------------------------------------------------------------------
 
 
-class PayRecordQuerySet(models.QuerySet):
-    def current_for(self, person_ids, on: date):
+class PayRecordQuerySet(models.QuerySet["PayRecord"]):
+    def current_for(self, person_ids: Iterable[int], on: date) -> Self:
         """The record in force on `on` for each person (one query, DISTINCT ON)."""
         return (
             self.filter(person_id__in=person_ids, effective_date__lte=on)
@@ -204,7 +230,7 @@ class PayRecordQuerySet(models.QuerySet):
             .distinct("person_id")
         )
 
-    def history_of(self, person):
+    def history_of(self, person: Person) -> Self:
         return (
             self.filter(person=person)
             .select_related("recorded_by")
@@ -221,7 +247,7 @@ class PayRecord(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="pay_records")
     effective_date = models.DateField()
-    base_salary = models.DecimalField(**MONEY)
+    base_salary = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
     cash_percent = models.PositiveSmallIntegerField(
         default=100,
@@ -259,12 +285,12 @@ class PayRecord(models.Model):
     def __str__(self) -> str:
         return f"Pay record {self.pk} ({self.effective_date})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Pay records are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Pay records are append-only.")
 
     @property
@@ -286,7 +312,7 @@ class MarketEvidence(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="market_evidence")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
     observed_on = models.DateField(help_text="When the offer, quote or estimate was made.")
     note = models.CharField(max_length=500, blank=True)
@@ -307,8 +333,8 @@ class MarketEvidence(models.Model):
 # --- Raise proposals -----------------------------------------------------------------------
 
 
-class RaiseProposalQuerySet(models.QuerySet):
-    def open(self):
+class RaiseProposalQuerySet(models.QuerySet["RaiseProposal"]):
+    def open(self) -> Self:
         return self.filter(status=RaiseProposal.Status.OPEN)
 
 
@@ -320,7 +346,7 @@ class RaiseProposal(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="raise_proposals")
     proposed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    proposed_salary = models.DecimalField(**MONEY)
+    proposed_salary = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
     reason = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -5,18 +5,23 @@ like the people import's."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Count
 
+from culture.models import Person
 from culture.privacy import scrub_columns
 from culture.retention import clear_uploads
 from pay.models import MarketEvidence, PayImportJob, PayRecord, RaiseProposal
 
 
-def _who(person_id, person) -> dict | None:
-    return {"id": person_id, "name": person.name} if person_id else None
+def _who(person_id: int | None, person: Person | None) -> dict[str, Any] | None:
+    return {"id": person_id, "name": person.name} if person else None
 
 
-def export(person, *, viewer) -> dict:
+def export(person: Person, *, viewer: Person) -> dict[str, Any]:
     """Three queries, whatever the amount. Money as a decimal string with its currency."""
     records = PayRecord.objects.filter(person=person).select_related("recorded_by")
     evidence = MarketEvidence.objects.filter(person=person).select_related("recorded_by")
@@ -64,12 +69,12 @@ def export(person, *, viewer) -> dict:
     }
 
 
-def erase(person, *, old_name: str, old_email: str) -> None:
+def erase(person: Person, *, old_name: str, old_email: str) -> None:
     """Their address in salary import reports ("unknown person ...")."""
     scrub_columns(PayImportJob, ["result"], old_name="", old_email=old_email, person_id=person.pk)
 
 
-def delete_records(person_ids) -> dict[int, dict[str, int]]:
+def delete_records(person_ids: Collection[int]) -> dict[int, dict[str, int]]:
     """Pay records (append-only: the database lets them go only for erased people), then the
     raise proposals they point at, then market evidence."""
     counts: dict[int, dict[str, int]] = {}
@@ -85,5 +90,5 @@ def delete_records(person_ids) -> dict[int, dict[str, int]]:
     return counts
 
 
-def sweep(now) -> dict[str, int]:
+def sweep(now: datetime) -> dict[str, int]:
     return {"uploads": clear_uploads(PayImportJob, now=now)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -41,7 +43,7 @@ def do_record_pay(
     by: Person,
     person: Person,
     effective_date: date,
-    base_salary,
+    base_salary: Decimal,
     currency: str,
     cash_percent: int = 100,
     reason: str = "",
@@ -65,7 +67,7 @@ def do_record_pay(
 # --- Evidence ----------------------------------------------------------------------------------
 
 
-def do_add_evidence(*, by: Person, person: Person, **fields) -> MarketEvidence:
+def do_add_evidence(*, by: Person, person: Person, **fields: Any) -> MarketEvidence:
     with transaction.atomic():
         evidence = MarketEvidence.objects.create(person=person, recorded_by=by, **fields)
         audit.record(by, "pay.evidence.created", subject=person, obj=evidence)
@@ -76,7 +78,7 @@ def do_add_evidence(*, by: Person, person: Person, **fields) -> MarketEvidence:
 
 
 def do_propose_raise(
-    *, by: Person, person: Person, proposed_salary, currency: str, reason: str = ""
+    *, by: Person, person: Person, proposed_salary: Decimal, currency: str, reason: str = ""
 ) -> RaiseProposal:
     with transaction.atomic():
         proposal = RaiseProposal.objects.create(
@@ -90,7 +92,7 @@ def do_propose_raise(
         admins = list(Person.objects.filter(is_people_admin=True, is_active=True))
         url = reverse("pay:proposal", args=[proposal.pk])
 
-        def _notify():
+        def _notify() -> None:
             for admin in admins:
                 notify(
                     admin,
@@ -155,7 +157,7 @@ def do_update_policy(*, by: Person, cleaned: dict) -> PayPolicy:
     return policy
 
 
-def do_add_rate(*, by: Person, **fields) -> ExchangeRate:
+def do_add_rate(*, by: Person, **fields: Any) -> ExchangeRate:
     with transaction.atomic():
         rate, _ = ExchangeRate.objects.update_or_create(
             from_currency=fields["from_currency"],
@@ -213,7 +215,7 @@ def run_import_job(job_id: int) -> None:
         return
     PayImportJob.objects.filter(pk=job_id).update(total=len(plan.rows))
 
-    def progress(done, total):
+    def progress(done: int, total: int) -> None:
         # The write is one transaction, invisible until commit: progress goes via the cache.
         cache.set(progress_key(job_id), done, timeout=3600)
 

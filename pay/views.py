@@ -5,6 +5,10 @@ Every page that shows someone's salary writes an audit row (record_many for list
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -16,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from culture import audit, clock, ratelimit
 from culture.csvsafe import csv_response, write_rows
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.models import Person
 from pay import access, charts, comparison, importer, services
 from pay.forms import (
@@ -45,7 +50,9 @@ _hide_amounts = sensitive_post_parameters(
 )
 
 
-def _compare_with_history(person, history, on):
+def _compare_with_history(
+    person: Person, history: list[PayRecord], on: date
+) -> comparison.Comparison:
     """The person's comparison, taking the record in force from their history (newest
     first, as PayRecord.objects.current_for orders it) instead of a second query."""
     current = next((r for r in history if r.effective_date <= on), None)
@@ -57,7 +64,7 @@ def _compare_with_history(person, history, on):
 
 
 @require_GET
-def index(request):
+def index(request: AuthedHttpRequest) -> HttpResponse:
     me = request.user
     policy = PayPolicy.current()
     history = list(PayRecord.objects.history_of(me))
@@ -82,7 +89,7 @@ def index(request):
 
 
 @require_GET
-def team(request):
+def team(request: AuthedHttpRequest) -> HttpResponse:
     manager = access.require_pay_manager(request.user)
     people = Person.objects.under_by_level(manager).active().select_related("team").order_by("name")
     rows = comparison.sort_by_gap(comparison.compare_people(people, on=clock.today()))
@@ -107,7 +114,7 @@ def team(request):
     )
 
 
-def _person_context(request, person, **extra):
+def _person_context(request: AuthedHttpRequest, person: Person, **extra: Any) -> dict[str, Any]:
     today = clock.today()
     history = list(PayRecord.objects.history_of(person))
     c = _compare_with_history(person, history, today)
@@ -129,7 +136,7 @@ def _person_context(request, person, **extra):
 
 
 @require_GET
-def person(request, person_id):
+def person(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     if str(person_id) == str(request.user.pk):
         return redirect("pay:index")
     target = access.get_pay_person_for_user(request.user, person_id)
@@ -138,7 +145,7 @@ def person(request, person_id):
 
 @_hide_amounts
 @require_POST
-def evidence_add(request, person_id):
+def evidence_add(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     target = access.get_pay_person_for_user(request.user, person_id)
     form = EvidenceForm(request.POST)
     if form.is_valid():
@@ -157,7 +164,7 @@ def evidence_add(request, person_id):
 
 @_hide_amounts
 @require_http_methods(["GET", "POST"])
-def propose(request, person_id):
+def propose(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     target = access.get_pay_person_for_user(request.user, person_id)
     c = comparison.compare_people([target], on=clock.today())[0]
     audit.record(request.user, "pay.salary.read", subject=target, detail={"page": "propose"})
@@ -184,7 +191,7 @@ def propose(request, person_id):
 
 @_hide_amounts
 @require_http_methods(["GET", "POST"])
-def proposal(request, proposal_id):
+def proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpResponse:
     write = request.method == "POST"
     prop = access.get_raise_proposal_for_user(request.user, proposal_id, write=write)
     form = RecordProposalForm(request.POST or None)
@@ -208,7 +215,7 @@ def proposal(request, proposal_id):
 
 @_hide_amounts
 @require_http_methods(["GET", "POST"])
-def record_pay(request, person_id):
+def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     target = access.get_pay_person_for_user(request.user, person_id, write=True)
     current = PayRecord.objects.current_for([target.pk], clock.today()).first()
     audit.record(request.user, "pay.salary.read", subject=target, detail={"page": "record"})
@@ -231,13 +238,13 @@ def record_pay(request, person_id):
 # --- People admins ---------------------------------------------------------------------------
 
 
-def _all_comparisons():
+def _all_comparisons() -> list[comparison.Comparison]:
     people = Person.objects.active().select_related("team", "manager").order_by("name")
     return comparison.sort_by_gap(comparison.compare_people(people, on=clock.today()))
 
 
 @require_GET
-def overview(request):
+def overview(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     rows = _all_comparisons()
     page = Paginator(rows, OVERVIEW_PAGE).get_page(request.GET.get("page"))
@@ -292,12 +299,12 @@ EXPORT_HEADER = [
 
 
 @require_GET
-def export(request):
+def export(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     rows = _all_comparisons()
     audit.record_many(admin, "pay.salary.exported", [c.person for c in rows])
 
-    def lines():
+    def lines() -> Iterator[list[Any]]:
         for c in rows:
             p = c.person
             yield [
@@ -323,7 +330,7 @@ def export(request):
 
 
 @require_http_methods(["GET", "POST"])
-def market(request):
+def market(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     form = MarketUploadForm(request.POST or None, request.FILES or None)
     problems, status = [], 200
@@ -375,14 +382,16 @@ def _recent_imports(kind: str) -> list[PayImportJob]:
     )
 
 
-def _template_response(filename, header, rows):
+def _template_response(
+    filename: str, header: list[str], rows: Iterable[Iterable[Any]]
+) -> HttpResponse:
     response = HttpResponse(write_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 @require_GET
-def market_template(request):
+def market_template(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     return _template_response(
         "market-data-template.csv",
@@ -398,7 +407,7 @@ def market_template(request):
 
 
 @require_http_methods(["GET", "POST"])
-def salaries(request):
+def salaries(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     form = SalaryUploadForm(request.POST or None, request.FILES or None)
     problems, status = [], 200
@@ -432,7 +441,7 @@ def salaries(request):
 
 
 @require_GET
-def salary_template(request):
+def salary_template(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     return _template_response(
         "salaries-template.csv",
@@ -442,7 +451,7 @@ def salary_template(request):
 
 
 @require_GET
-def import_status(request, job_id):
+def import_status(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     job = access.get_pay_import_job_for_user(request.user, job_id)
     processed = job.processed
     if job.status == PayImportJob.Status.RUNNING:
@@ -457,7 +466,7 @@ def import_status(request, job_id):
 
 
 @require_http_methods(["GET", "POST"])
-def policy(request):
+def policy(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     current = PayPolicy.current()
     overrides = "\n".join(
@@ -482,7 +491,7 @@ def policy(request):
 
 
 @require_http_methods(["GET", "POST"])
-def rates(request):
+def rates(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     form = ExchangeRateForm(request.POST or None)
     if request.method == "POST":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from typing import Any, cast
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
@@ -23,7 +25,9 @@ class LoginForm(AllauthLoginForm):
     """allauth's login form, with the email field still named "username": django-axes counts
     failures under that name, and the login page, password managers and tests know it."""
 
-    def __init__(self, *args, **kwargs):
+    fields: dict[str, forms.Field]  # allauth's form is untyped here
+
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         field = self.fields.pop("login")
         field.label = _("Email")
@@ -81,11 +85,12 @@ class IdentitySettingsForm(forms.ModelForm):
             "break_glass": forms.SelectMultiple(attrs={"size": 4}),
         }
 
-    def __init__(self, *args, from_env: set[str] = frozenset(), **kwargs):
+    def __init__(self, *args: Any, from_env: Collection[str] = frozenset(), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["break_glass"].queryset = Person.objects.filter(
-            is_people_admin=True, is_active=True
-        ).order_by("name")
+        break_glass = cast(forms.ModelMultipleChoiceField, self.fields["break_glass"])
+        break_glass.queryset = Person.objects.filter(is_people_admin=True, is_active=True).order_by(
+            "name"
+        )
         self.secret_set = bool(self.instance.oidc_client_secret)
         if self.secret_set:
             self.fields["oidc_client_secret"].help_text = _(
@@ -114,8 +119,9 @@ class IdentitySettingsForm(forms.ModelForm):
     def clean_oidc_issuer(self) -> str:
         return (self.cleaned_data.get("oidc_issuer") or "").rstrip("/")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         protocol = data.get("protocol")
         if "protocol" in self.from_env:
             return data

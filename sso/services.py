@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from culture import audit
 from culture.models import Person
 from sso.models import IdentitySettings
 
+if TYPE_CHECKING:
+    from allauth.socialaccount.models import SocialLogin
 
-def do_update_identity_settings(*, by: Person, form) -> IdentitySettings:
+    from sso.forms import IdentitySettingsForm
+
+
+def do_update_identity_settings(*, by: Person, form: IdentitySettingsForm) -> IdentitySettings:
     with transaction.atomic():
         IdentitySettings.objects.select_for_update().filter(pk=1).first()  # one at a time
         obj = form.save(commit=False)
@@ -21,7 +28,7 @@ def do_update_identity_settings(*, by: Person, form) -> IdentitySettings:
     return obj
 
 
-def do_create_person_from_sso(*, email: str, sociallogin) -> Person:
+def do_create_person_from_sso(*, email: str, sociallogin: SocialLogin) -> Person:
     """Someone the identity provider vouches for, new to Culture, when the company lets first
     logins create people: no team, no manager, no password (a people admin places them)."""
     data = sociallogin.account.extra_data or {}

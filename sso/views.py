@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.internal.flows.login import record_authentication
@@ -21,12 +22,16 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from allauth.mfa.totp.internal.auth import TOTP, clear_totp_secret
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.base import AuthProcess, Provider
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.forms import BoundField
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -34,6 +39,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, ratelimit
+from culture.http import AuthedHttpRequest
 from sso import config, services
 from sso.adapters import LOGOUT_SESSION_KEY, TEST_RESULT_SESSION_KEY, TEST_SESSION_KEY
 from sso.forms import IdentitySettingsForm
@@ -43,14 +49,14 @@ from sso.stages import SetUpSecondFactorStage
 LOGOUT_OFFER_SESSION_KEY = "sso_logout_offer"
 
 
-def _provider(request):
+def _provider(request: HttpRequest) -> Provider | None:
     apps = get_social_adapter().list_apps(request)
     if not apps:
         return None
     return apps[0].get_provider(request)
 
 
-def _safe_next(request, url: str | None) -> str | None:
+def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -58,7 +64,7 @@ def _safe_next(request, url: str | None) -> str | None:
     return None
 
 
-def leave_for(request, response):
+def leave_for(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     """A redirect to another site, from a form post, as a page that goes there by itself.
 
     The CSP's form-action 'self' also covers where a submitted form's response redirects
@@ -71,7 +77,9 @@ def leave_for(request, response):
     return render(request, "sso/leaving.html", {"url": location})
 
 
-def start_sso(request, *, next_url: str | None = None, login_hint: str = ""):
+def start_sso(
+    request: HttpRequest, *, next_url: str | None = None, login_hint: str = ""
+) -> HttpResponseBase:
     provider = _provider(request)
     if provider is None:
         messages.error(request, "Single sign-on is not set up.")
@@ -91,7 +99,7 @@ class LoginView(AllauthLoginView):
 
     template_name = "registration/login.html"
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ratelimit.check(request, "login")
         cfg = config.current()
         email = (request.POST.get("username") or "").strip()
@@ -101,7 +109,7 @@ class LoginView(AllauthLoginView):
             return start_sso(request, next_url=next_url, login_hint=email)
         return super().post(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         cfg = config.current()
         context["sso_enabled"] = cfg.enabled
@@ -114,7 +122,7 @@ class LoginView(AllauthLoginView):
 
 @login_not_required
 @require_POST
-def sso_start(request):
+def sso_start(request: HttpRequest) -> HttpResponseBase:
     """The login page's "Continue with single sign-on"."""
     ratelimit.check(request, "login")
     next_url = _safe_next(request, request.POST.get("next"))
@@ -123,7 +131,7 @@ def sso_start(request):
 
 @login_not_required
 @require_POST
-def logout(request):
+def logout(request: HttpRequest) -> HttpResponse:
     """End the local session; when the person came through the identity provider and it
     offers a logout (OIDC end_session_endpoint, SAML single logout), the login page then
     offers to log out there too."""
@@ -134,14 +142,14 @@ def logout(request):
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
-def _idp_logout_supported(request, sso: dict) -> bool:
+def _idp_logout_supported(request: HttpRequest, sso: dict) -> bool:
     try:
         return _idp_logout_url(request, sso) is not None
     except Exception:  # the provider is down or misconfigured: no offer, still logged out
         return False
 
 
-def _idp_logout_url(request, sso: dict) -> str | None:
+def _idp_logout_url(request: HttpRequest, sso: dict) -> str | None:
     from urllib.parse import urlencode
 
     provider = _provider(request)
@@ -166,7 +174,7 @@ def _idp_logout_url(request, sso: dict) -> str | None:
 
 @login_not_required
 @require_POST
-def idp_logout(request):
+def idp_logout(request: HttpRequest) -> HttpResponseBase:
     """The login page's "Log out of the identity provider too" after a logout."""
     sso = request.session.pop(LOGOUT_OFFER_SESSION_KEY, None)
     url = _idp_logout_url(request, sso) if sso else None
@@ -178,7 +186,7 @@ def idp_logout(request):
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def setup_at_login(request):
+def setup_at_login(request: HttpRequest) -> HttpResponse:
     """Setting up an authenticator app right after the password, when the company requires a
     second factor and the person has none. They are signed in once the first code checks."""
     stage = LoginStageController.enter(request, SetUpSecondFactorStage.key)
@@ -223,7 +231,7 @@ def setup_at_login(request):
 
 
 @require_POST
-def reset_second_factor(request, person_id):
+def reset_second_factor(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     # Whoever may not know the person exists (an inactive one) gets 404, other non-admins 403.
     person = access.get_person_data_for_user(request.user, person_id)
     admin = request.user
@@ -242,7 +250,7 @@ def reset_second_factor(request, person_id):
 # --- The people admins' page -----------------------------------------------------------------
 
 
-def _urls(request, cfg) -> dict:
+def _urls(request: AuthedHttpRequest, cfg: config.Config) -> dict[str, str]:
     build = request.build_absolute_uri
     metadata = build(reverse("saml_metadata", args=[config.SAML_ORG]))
     return {
@@ -260,16 +268,16 @@ def _urls(request, cfg) -> dict:
 class _Group:
     """Some of a form's fields, for templates/_form_fields.html (one fieldset each)."""
 
-    def __init__(self, form, names):
+    def __init__(self, form: forms.BaseForm, names: list[str]):
         self._fields = [form[name] for name in names if name in form.fields]
 
-    def visible_fields(self):
+    def visible_fields(self) -> list[BoundField]:
         return self._fields
 
-    def hidden_fields(self):
+    def hidden_fields(self) -> list[BoundField]:
         return []
 
-    def non_field_errors(self):
+    def non_field_errors(self) -> list[str]:
         return []
 
 
@@ -295,7 +303,7 @@ FIELDSETS = [
 
 
 @require_http_methods(["GET", "POST"])
-def sso_settings(request):
+def sso_settings(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     row = IdentitySettings.load_or_default()
     cfg = config.load(row)
@@ -320,7 +328,7 @@ def sso_settings(request):
 
 
 @require_POST
-def sso_test(request):
+def sso_test(request: AuthedHttpRequest) -> HttpResponseBase:
     """Start a login at the identity provider that signs nobody in: the answer is kept for
     this people admin and shown on the result page (sso.adapters.pre_social_login)."""
     admin = access.require_people_admin(request.user)
@@ -344,7 +352,7 @@ def sso_test(request):
 
 
 @require_GET
-def sso_test_result(request):
+def sso_test_result(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     result = request.session.get(TEST_RESULT_SESSION_KEY)
     if result is not None and not isinstance(result, dict):

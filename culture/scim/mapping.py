@@ -87,8 +87,12 @@ def user_resource(person: Person) -> UserResource:
     if person.employee_number or person.team_id or person.manager_id:
         enterprise = EnterpriseUser(
             employee_number=person.employee_number or None,
-            department=person.team.name if person.team_id else None,
-            manager=Manager(value=str(person.manager_id), ref=f"Users/{person.manager_id}")
+            department=person.team.name if person.team else None,
+            # pydantic validates the str into the Reference the model declares.
+            manager=Manager(
+                value=str(person.manager_id),
+                ref=f"Users/{person.manager_id}",  # type: ignore[arg-type]
+            )
             if person.manager_id
             else None,
         )
@@ -103,7 +107,8 @@ def user_resource(person: Person) -> UserResource:
         title=person.title or None,
         active=person.is_active,
         emails=[_email(person, scim)],
-        EnterpriseUser=enterprise,
+        # The extension's field is named by its class; scim2-models adds it at validation.
+        EnterpriseUser=enterprise,  # type: ignore[call-arg]
     )
     user.meta = Meta(
         resource_type="User",
@@ -117,7 +122,7 @@ def user_resource(person: Person) -> UserResource:
             person.title,
             person.is_active,
             person.employee_number,
-            person.team.name if person.team_id else None,
+            person.team.name if person.team else None,
             person.manager_id,
             *(
                 (
@@ -143,7 +148,11 @@ def group_resource(team: Team, member_ids: list[int]) -> Group:
         id=str(team.pk),
         external_id=team.external_id or None,
         display_name=team.name,
-        members=[GroupMember(value=str(pk), ref=f"Users/{pk}", type="User") for pk in member_ids]
+        # pydantic validates each str into the Reference the model declares.
+        members=[
+            GroupMember(value=str(pk), ref=f"Users/{pk}", type="User")  # type: ignore[arg-type]
+            for pk in member_ids
+        ]
         or None,
     )
     group.meta = Meta(

@@ -24,13 +24,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.text import slugify
 from scim2_models import InvalidValueException, UniquenessException
 
 from culture import audit
 from culture.logout import end_sessions
-from culture.models import Person, ScimToken, ScimUser, Team
+from culture.models import Person, PersonQuerySet, ScimToken, ScimUser, Team, TeamQuerySet
 from culture.scim.filters import USER_NAME_IDS
 from culture.scim.schema import ENTERPRISE_SCHEMA
 
@@ -66,12 +67,12 @@ LIMITS = {
 }
 
 
-def visible_people():
+def visible_people() -> PersonQuerySet:
     """The people SCIM shows: not erased, not deleted through SCIM."""
     return Person.objects.scim_visible()
 
 
-def visible_teams():
+def visible_teams() -> TeamQuerySet:
     return Team.objects.filter(scim_deleted_at__isnull=True)
 
 
@@ -89,7 +90,14 @@ class Problems:
             raise UniquenessException(detail="; ".join(self.taken))
 
 
-def _audit(token: ScimToken, action: str, *, subject=None, obj=None, detail=None) -> None:
+def _audit(
+    token: ScimToken,
+    action: str,
+    *,
+    subject: Person | None = None,
+    obj: Model | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     audit.record(
         None,
         action,
@@ -181,7 +189,7 @@ def _current_user(person: Person | None) -> dict[str, Any]:
         "active": person.is_active,
         "external_id": person.external_id,
         "employee_number": person.employee_number,
-        "department": person.team.name if person.team_id else "",
+        "department": person.team.name if person.team else "",
         "manager_id": str(person.manager_id) if person.manager_id else "",
     }
 
@@ -271,7 +279,9 @@ ORDER BY p.id
 """
 
 
-def _check_unique(values: dict, before: dict, person: Person | None, problems: Problems):
+def _check_unique(
+    values: dict[str, Any], before: dict[str, Any], person: Person | None, problems: Problems
+) -> int | None:
     """userName, email and employeeNumber no other person has (one query, and none when
     none of them changes). For a creation, a person SCIM had deleted with the same userName
     or email is no clash: they return (their id is returned)."""
@@ -519,7 +529,9 @@ def check_group(changes: dict[str, Any], *, team: Team | None) -> GroupPlan:
         member_ids = ids
     problems.raise_any()
     if values["name"] != before["name"]:
-        other = Team.objects.filter(name=values["name"]).exclude(pk=team.pk if team else None)
+        other = Team.objects.filter(name=values["name"])
+        if team is not None:
+            other = other.exclude(pk=team.pk)
         if other.filter(scim_deleted_at__isnull=True).exists():
             problems.taken.append(f"displayName: a team is called '{values['name']}' already")
     problems.raise_any()

@@ -11,9 +11,10 @@ to is still the stored one when it is written).
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from scim2_models import (
     InvalidFilterException,
     NotFoundException,
@@ -79,7 +80,7 @@ def read_person(pk: int, *, lock: bool = False) -> Person | None:
     return person
 
 
-def _pk(resource_id: str) -> int:
+def _pk(resource_id: str | None) -> int:
     text = str(resource_id or "")
     if not text.isdigit() or len(text) > 18:
         raise NotFoundException(detail=f"No resource has the id '{text[:40]}'")
@@ -91,10 +92,17 @@ def _is_group(resource_type: ResourceType) -> bool:
 
 
 class DjangoStorage(ScimStorage):
-    def __init__(self, *, token: ScimToken, method: str):
+    def __init__(self, *, token: ScimToken | None, method: str):
+        # None only for what needs no token (/ServiceProviderConfig), which writes nothing.
         self.token = token
         self.writes = method.upper() in WRITES
         self._read: dict[tuple[str, int], Any] = {}  # rows read (and locked) this request
+
+    @property
+    def _writer(self) -> ScimToken:
+        """The token a write is made with: every write needs one (views.dispatch)."""
+        assert self.token is not None
+        return self.token
 
     @contextlib.contextmanager
     def operation(self):
@@ -108,7 +116,7 @@ class DjangoStorage(ScimStorage):
 
     # --- Reading ---------------------------------------------------------------------------
 
-    def _person(self, resource_id: str) -> Person:
+    def _person(self, resource_id: str | None) -> Person:
         key = ("User", _pk(resource_id))
         if key not in self._read:
             person = read_person(key[1], lock=self.writes)
@@ -117,7 +125,7 @@ class DjangoStorage(ScimStorage):
             self._read[key] = person
         return self._read[key]
 
-    def _team(self, resource_id: str) -> Team:
+    def _team(self, resource_id: str | None) -> Team:
         key = ("Group", _pk(resource_id))
         if key not in self._read:
             teams = services.visible_teams().order_by()
@@ -159,6 +167,7 @@ class DjangoStorage(ScimStorage):
             return self._search_all(resource_types, search_request)
         resource_type = resource_types[0]
         group = _is_group(resource_type)
+        rows: QuerySet[Any, Any]  # teams or people, as `group` says
         if group:
             rows = services.visible_teams()
             fields = filters.GROUP_FIELDS
@@ -178,7 +187,9 @@ class DjangoStorage(ScimStorage):
         rows = rows.order_by("pk")
         start = search_request.start_index_0 or 0
         count = search_request.count
-        page = [] if count == 0 else list(rows[start : start + count] if count else rows[start:])
+        page: list[Any] = (
+            [] if count == 0 else list(rows[start : start + count] if count else rows[start:])
+        )
         # A first page that is not full holds every match: no COUNT needed (the lookups an
         # identity provider makes on every sync find one person or none).
         full = not (start == 0 and count and len(page) < count)
@@ -192,7 +203,9 @@ class DjangoStorage(ScimStorage):
                     .values_list("pk", "team_id")
                 ):
                     members[team_id].append(pk)
-            resources = [mapping.group_resource(team, members[team.pk]) for team in page]
+            resources: list[Resource[Any]] = [
+                mapping.group_resource(team, members[team.pk]) for team in page
+            ]
         else:
             resources = [mapping.user_resource(person) for person in page]
         return SearchPage(total=total, resources=resources)
@@ -216,10 +229,12 @@ class DjangoStorage(ScimStorage):
     def create(self, resource_type: ResourceType, resource: Resource) -> Resource:
         if _is_group(resource_type):
             team = services.do_create_group(
-                token=self.token, changes=mapping.group_changes(resource)
+                token=self._writer, changes=mapping.group_changes(cast(Group, resource))
             )
             return self._group(team)
-        person = services.do_create_user(token=self.token, changes=mapping.user_changes(resource))
+        person = services.do_create_user(
+            token=self._writer, changes=mapping.user_changes(cast(mapping.UserResource, resource))
+        )
         return mapping.user_resource(person)
 
     def update(
@@ -229,15 +244,18 @@ class DjangoStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> Resource:
+        # The server parsed `resource` with this type's model.
         if _is_group(resource_type):
-            team = self._checked(resource_type, resource.id, expected_version)
+            team = self._checked_team(resource.id, expected_version)
             team = services.do_update_group(
-                token=self.token, team=team, changes=mapping.group_changes(resource)
+                token=self._writer, team=team, changes=mapping.group_changes(cast(Group, resource))
             )
             return self._group(team)
-        person = self._checked(resource_type, resource.id, expected_version)
+        person = self._checked_person(resource.id, expected_version)
         services.do_update_user(
-            token=self.token, person=person, changes=mapping.user_changes(resource)
+            token=self._writer,
+            person=person,
+            changes=mapping.user_changes(cast(mapping.UserResource, resource)),
         )
         return mapping.user_resource(person)
 
@@ -245,25 +263,33 @@ class DjangoStorage(ScimStorage):
         self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None
     ) -> None:
         if _is_group(resource_type):
-            team = self._checked(resource_type, resource_id, expected_version)
-            services.do_delete_group(token=self.token, team=team)
+            team = self._checked_team(resource_id, expected_version)
+            services.do_delete_group(token=self._writer, team=team)
             return
-        person = self._checked(resource_type, resource_id, expected_version)
-        services.do_delete_user(token=self.token, person=person)
+        person = self._checked_person(resource_id, expected_version)
+        services.do_delete_user(token=self._writer, person=person)
 
-    def _checked(self, resource_type: ResourceType, resource_id: str, expected: str | None):
-        """The row a write applies to, still at the version `expected` (the version the
-        client's If-Match, or the read this request made, saw). A row this request read
-        was locked as it was read: it cannot have moved since, so it is not read again."""
-        group = _is_group(resource_type)
-        key = ("Group" if group else "User", _pk(resource_id))
-        fresh = key not in self._read
-        row = self._team(resource_id) if group else self._person(resource_id)
+    # The row a write applies to, still at the version `expected` (the version the client's
+    # If-Match, or the read this request made, saw). A row this request read was locked as
+    # it was read: it cannot have moved since, so it is not read again.
+    def _checked_team(self, resource_id: str | None, expected: str | None) -> Team:
+        fresh = ("Group", _pk(resource_id)) not in self._read
+        team = self._team(resource_id)
         if fresh and expected is not None:
-            current = self._group(row) if group else mapping.user_resource(row)
-            if current.meta.version != expected:
-                raise PreconditionFailedException(detail="The resource changed since it was read")
-        return row
+            _check_version(self._group(team), expected)
+        return team
+
+    def _checked_person(self, resource_id: str | None, expected: str | None) -> Person:
+        fresh = ("User", _pk(resource_id)) not in self._read
+        person = self._person(resource_id)
+        if fresh and expected is not None:
+            _check_version(mapping.user_resource(person), expected)
+        return person
+
+
+def _check_version(current: Resource[Any], expected: str) -> None:
+    if current.meta is None or current.meta.version != expected:
+        raise PreconditionFailedException(detail="The resource changed since it was read")
 
 
 def _excludes_members(search_request: SearchRequest[Any]) -> bool:

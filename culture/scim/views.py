@@ -11,11 +11,19 @@ from __future__ import annotations
 import json
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from scim2_models import Context, Error, SCIMException, UnauthorizedException
+from scim2_models import (
+    Context,
+    Error,
+    Resource,
+    ResponseParameters,
+    SCIMException,
+    UnauthorizedException,
+)
 from scim2_server.applications.base import BaseApplication
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
@@ -31,7 +39,12 @@ PREFIX = "/scim/v2"
 
 
 class Service(ScimService):
-    def patch_response(self, base_url, resource, response_parameters):
+    def patch_response(
+        self,
+        base_url: str,
+        resource: Resource[Any],
+        response_parameters: ResponseParameters[Any],
+    ) -> ScimResponse:
         """200 with the resource, always: RFC 7644 §3.5.2 allows 204, but Okta documents
         that it reads the updated User from a PATCH's answer."""
         return self.resource_response(
@@ -91,18 +104,20 @@ APPLICATION = Application(PROVIDER, Service(PROVIDER))
 
 @csrf_exempt
 @login_not_required  # a bearer token opens it, never a session
-def endpoint(request, **kwargs):
+def endpoint(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     """Every SCIM URL: scim2-server routes it (the names in culture/scim/urls.py are for the
     authorization matrix and reverse())."""
+    method = request.method
+    assert method is not None  # Django sets it on every request it serves
     scim_request = ScimRequest(
-        method=request.method,
+        method=method,
         base_url=request.build_absolute_uri(PREFIX),
         path=request.path_info.removeprefix(PREFIX) or "/",
-        query=dict(request.GET.items()),
+        query=request.GET.dict(),  # the last value of each, as dict(items()) gives
         headers=list(request.headers.items()),
         body=request.body,
     )
-    response = APPLICATION.serve(scim_request, request.method)
+    response = APPLICATION.serve(scim_request, method)
     body = b"" if response.body is None else json.dumps(response.body).encode()
     out = HttpResponse(body, status=response.status.value)
     for name, value in response.headers.items():

@@ -1,8 +1,14 @@
 """Password change and reset (the reset form doubles as the invitation), and the Django
 admin's login. Logging in and out: sso/views.py (allauth)."""
 
+from typing import Any
+
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
 
 from culture import ratelimit
@@ -10,7 +16,7 @@ from sso.forms import PasswordResetForm
 
 
 @login_not_required
-def admin_login(request):
+def admin_login(request: HttpRequest) -> HttpResponse:
     """The Django admin's login: the product's login page, so that the admin is reached only
     through the same password policy, second factor and single sign-on rules."""
     from django.shortcuts import redirect
@@ -27,7 +33,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = "/"
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         from django.contrib import messages
 
         messages.success(self.request, "Your password was changed.")
@@ -39,7 +45,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     form_class = PasswordResetForm
 
-    def form_valid(self, form):
+    def form_valid(self, form: auth_forms.PasswordResetForm) -> HttpResponse:
         # Counted for the address typed, whether anyone has it or not: the answer (sent, or
         # 429) is the same for both, so it says nothing about who has an account.
         ratelimit.check(self.request, "password_reset", to=[form.cleaned_data["email"]])
@@ -56,7 +62,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     post_reset_login = False
 
-    def dispatch(self, *args, **kwargs):
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ratelimit.check(self.request, "password_reset_link")
         return super().dispatch(*args, **kwargs)
 

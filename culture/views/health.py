@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -68,7 +68,7 @@ def _check_beat(db_ok: bool) -> dict:
 @login_not_required
 @require_GET
 @never_cache
-def livez(request):
+def livez(request: HttpRequest) -> HttpResponse:
     """The process answers. No database, no Redis: only a process that cannot serve at all
     (hung, out of threads) fails this, and restarting it is the cure."""
     return JsonResponse({"ok": True})
@@ -77,7 +77,7 @@ def livez(request):
 @login_not_required
 @require_GET
 @never_cache
-def readyz(request):
+def readyz(request: HttpRequest) -> HttpResponse:
     """The database answers: this process can serve pages. 503 otherwise."""
     database = _check_database()
     return JsonResponse(
@@ -88,7 +88,7 @@ def readyz(request):
 @login_not_required
 @require_GET
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """JSON status of the database, Redis (or its stand-in) and the Celery beat heartbeat."""
     database = _check_database()
     checks = {"database": database, "redis": _check_redis(), "beat": _check_beat(database["ok"])}

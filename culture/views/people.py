@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -18,15 +19,16 @@ from culture import access, audit, clock, people_import, privacy, ratelimit, sec
 from culture.csvsafe import csv_response, write_rows
 from culture.errors import ActionRefused
 from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
+from culture.http import AuthedHttpRequest
 from culture.links import url_maker
-from culture.models import ImportJob, Person, Team
+from culture.models import ImportJob, Person, PersonQuerySet, Team
 
 PAGE_SIZE = 25
 SIBLINGS_SHOWN = 12
 BRANCH_LIMIT = 200
 
 
-def _with_report_counts(qs):
+def _with_report_counts(qs: PersonQuerySet) -> PersonQuerySet:
     """Each person's active direct reports, counted by a subquery on the manager index for
     the rows shown. A join and GROUP BY would count them for every row before the LIMIT:
     all of a CEO's reports, to show a dozen (bench/README.md, item 30)."""
@@ -41,7 +43,7 @@ def _with_report_counts(qs):
 
 
 @require_GET
-def directory(request):
+def directory(request: AuthedHttpRequest) -> HttpResponse:
     access.require_active(request.user)
     q = request.GET.get("q", "").strip()[:100]
     team_slug = request.GET.get("team", "").strip()[:120]
@@ -53,7 +55,7 @@ def directory(request):
     for person in page.object_list:  # two links a row: built here, not by 50 {% url %} tags
         person.profile_url = profile(person.pk)
         person.manager_url = profile(person.manager_id) if person.manager_id else ""
-    context = {"page": page, "q": q, "team_slug": team_slug}
+    context: dict[str, Any] = {"page": page, "q": q, "team_slug": team_slug}
     if request.htmx and request.htmx.target == "directory-results":
         return render(request, "culture/directory.html#results", context)  # no filter form
     context["teams"] = Team.objects.for_select()  # None: too many, a text field instead
@@ -61,7 +63,7 @@ def directory(request):
 
 
 @require_GET
-def profile(request, person_id):
+def profile(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id)
     chain = Person.objects.chain_above(person)
     reports = list(
@@ -77,7 +79,7 @@ def profile(request, person_id):
 
 
 @require_GET
-def org_chart(request):
+def org_chart(request: AuthedHttpRequest) -> HttpResponse:
     """The tree around the viewer: their chain above, their peers, their reports.
     Every node with reports expands in place (lazy-loaded) and collapses again."""
     me = access.require_active(request.user)
@@ -123,7 +125,7 @@ def org_chart(request):
 
 
 @require_GET
-def org_branch(request, person_id):
+def org_branch(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     """The direct reports of one node, as a fragment (htmx) or a page."""
     person = access.get_person_for_user(request.user, person_id)
     reports = list(
@@ -146,7 +148,7 @@ def org_branch(request, person_id):
 
 
 @require_GET
-def export_csv(request):
+def export_csv(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     rows = (
         Person.objects.active()
@@ -169,7 +171,7 @@ def export_csv(request):
 
 
 @require_GET
-def import_template(request):
+def import_template(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     body = write_rows(
         people_import.COLUMNS,
@@ -204,7 +206,7 @@ def import_template(request):
 
 
 @require_http_methods(["GET", "POST"])
-def import_upload(request):
+def import_upload(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     problems = []
@@ -238,7 +240,7 @@ def import_upload(request):
 
 
 @require_GET
-def import_status(request, job_id):
+def import_status(request: AuthedHttpRequest, job_id: int) -> HttpResponse:
     job = access.get_import_job_for_user(request.user, job_id)
     processed = job.processed
     if job.status == ImportJob.Status.RUNNING:
@@ -255,7 +257,7 @@ def import_status(request, job_id):
 
 
 @require_http_methods(["GET", "POST"])
-def invite(request):
+def invite(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST":
@@ -269,7 +271,7 @@ def invite(request):
 
 
 @require_http_methods(["GET", "POST"])
-def edit_person(request, person_id):
+def edit_person(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     person = access.get_person_for_user(admin, person_id)
     form = PersonForm(request.POST or None, instance=person)
@@ -288,7 +290,14 @@ def edit_person(request, person_id):
     return render(request, "culture/person_edit.html", {"form": form, "person": person})
 
 
-def _data_page(request, person, *, export_form=None, erase_form=None, status=200):
+def _data_page(
+    request: AuthedHttpRequest,
+    person: Person,
+    *,
+    export_form: ConfirmEmailForm | None = None,
+    erase_form: ConfirmEmailForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     due = privacy.records_due_on(person) if not person.is_active else None
     return render(
         request,
@@ -305,7 +314,7 @@ def _data_page(request, person, *, export_form=None, erase_form=None, status=200
 
 
 @require_GET
-def person_data(request, person_id):
+def person_data(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     """What the product holds about one person, for people admins: export it, or erase a
     person who has left."""
     person = access.get_person_data_for_user(request.user, person_id)
@@ -313,7 +322,7 @@ def person_data(request, person_id):
 
 
 @require_POST
-def person_data_export(request, person_id):
+def person_data_export(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     person = access.get_person_data_for_user(request.user, person_id)
     form = ConfirmEmailForm(request.POST, person=person, prefix="export")
     if not form.is_valid():
@@ -329,7 +338,7 @@ def person_data_export(request, person_id):
 
 
 @require_POST
-def person_data_erase(request, person_id):
+def person_data_erase(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     person = access.get_person_data_for_user(request.user, person_id)
     form = ConfirmEmailForm(request.POST, person=person, prefix="erase")
     if form.is_valid():

@@ -4,16 +4,24 @@ provider provisions people with. The protocol itself is culture/scim/."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from culture import access
 from culture.forms import ScimTokenForm
+from culture.http import AuthedHttpRequest
 from culture.models import ScimToken
 from culture.scim import tokens
 
 
-def _page(request, form, *, new_token=None, status=200):
+def _page(
+    request: AuthedHttpRequest,
+    form: ScimTokenForm,
+    *,
+    new_token: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     response = render(
         request,
         "culture/scim_tokens.html",
@@ -31,7 +39,7 @@ def _page(request, form, *, new_token=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-def scim_tokens(request):
+def scim_tokens(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     if request.method == "GET":
         return _page(request, ScimTokenForm())
@@ -44,7 +52,7 @@ def scim_tokens(request):
 
 
 @require_POST
-def scim_token_revoke(request, token_id):
+def scim_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     token = access.get_scim_token_for_user(admin, token_id)
     if tokens.do_revoke_token(by=admin, token=token):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,12 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from culture import access, services
 from culture import notifications as notify_service
 from culture.forms import AuditFilterForm, CompanySettingsForm, CultureTextForm
+from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from culture.models import AuditEvent, CompanySettings, Notification
 
 
 @require_GET
-def culture_page(request):
+def culture_page(request: AuthedHttpRequest) -> HttpResponse:
     company = CompanySettings.load()
     return render(
         request,
@@ -26,7 +28,7 @@ def culture_page(request):
 
 
 @require_http_methods(["GET", "POST"])
-def culture_edit(request):
+def culture_edit(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     company = CompanySettings.load_fresh()
     form = CultureTextForm(request.POST or None, instance=company)
@@ -40,7 +42,7 @@ def culture_edit(request):
 
 
 @require_http_methods(["GET", "POST"])
-def company_settings(request):
+def company_settings(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     company = CompanySettings.load_fresh()
     form = CompanySettingsForm(request.POST or None, instance=company)
@@ -54,7 +56,7 @@ def company_settings(request):
 
 
 @require_GET
-def audit_log(request):
+def audit_log(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.for_browse()
@@ -70,14 +72,14 @@ def audit_log(request):
 
 
 @require_GET
-def notifications(request):
+def notifications(request: AuthedHttpRequest) -> HttpResponse:
     user = access.require_active(request.user)
     page = Paginator(Notification.objects.for_person(user), 30).get_page(request.GET.get("page"))
     return render(request, "culture/notifications.html", {"page": page})
 
 
 @require_POST
-def notifications_read(request):
+def notifications_read(request: AuthedHttpRequest) -> HttpResponse:
     user = access.require_active(request.user)
     notification_id = request.POST.get("id")
     if notification_id:

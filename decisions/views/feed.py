@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from culture import clock
+from culture.http import AuthedHttpRequest
 from culture.models import Team
 from decisions import access, forms
 from decisions.models import FeedPost, Memo
@@ -13,7 +15,7 @@ from decisions.views import hx_target
 
 
 @require_GET
-def index(request):
+def index(request: AuthedHttpRequest) -> HttpResponse:
     user = access.require_active(request.user)
     today = clock.today()
     form = forms.FeedForm(request.GET, viewer=user, today=today)

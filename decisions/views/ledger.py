@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from culture import clock
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.models import Person, Team
 from decisions import access, services
-from decisions.models import Memo
+from decisions.models import Memo, MemoQuerySet
 
 S = Memo.State
 
 
-def _ledger(memos):
-    columns = {"went_well": [], "did_not": [], "still_open": []}
+def _ledger(memos: Iterable[Memo]) -> list[tuple[str, str, list[Memo]]]:
+    columns: dict[str, list[Memo]] = {"went_well": [], "did_not": [], "still_open": []}
     for m in memos:
         if m.state == S.OUTCOME and m.outcome == Memo.Outcome.WENT_WELL:
             columns["went_well"].append(m)
@@ -31,7 +35,7 @@ def _ledger(memos):
     ]
 
 
-def _bets(user):
+def _bets(user: Person) -> MemoQuerySet:
     return (
         Memo.objects.visible_to(user)
         .filter(state__in=[S.DECIDED, S.OUTCOME])
@@ -41,7 +45,7 @@ def _bets(user):
 
 
 @require_GET
-def person_ledger(request, person_id):
+def person_ledger(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     person = access.get_person_for_user(request.user, person_id)
     memos = _bets(request.user).filter(captain=person)
     return render(
@@ -52,7 +56,7 @@ def person_ledger(request, person_id):
 
 
 @require_GET
-def team_ledger(request, slug):
+def team_ledger(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     access.require_active(request.user)
     team = get_object_or_404(Team, slug=slug)
     concerns = Memo.teams.through.objects.filter(memo_id=OuterRef("pk"), team_id=team.pk)
@@ -65,7 +69,7 @@ def team_ledger(request, slug):
 
 
 @require_http_methods(["GET", "POST"])
-def reviews(request):
+def reviews(request: AuthedHttpRequest) -> HttpResponse:
     manager = access.require_manager(request.user)
     error = ""
     status = 200

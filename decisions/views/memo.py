@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from culture import audit, ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from culture.models import Person
 from decisions import access, forms, services
@@ -36,7 +39,7 @@ S = Memo.State
 REASONS_SHOWN = 3  # reasons shown per score before "show all"
 
 
-def _histogram(counts) -> list[dict]:
+def _histogram(counts: dict[int, int]) -> list[dict[str, Any]]:
     """The 21 bars of the spread's SVG, from {score: count} (one aggregate query, not 500
     rows): each bar's score label, count, tone and geometry; the template draws them."""
     top = max(counts.values(), default=0) or 1
@@ -60,21 +63,22 @@ def _histogram(counts) -> list[dict]:
     return bars
 
 
-def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
+def _reasons(memo: Memo, *, score: int | None = None, limit: int = REASONS_SHOWN) -> list[Rating]:
     """Signed reasons in score order (most negative first), oldest first within a score:
     the first `limit` of every score, or every reason of one `score`. A memo with 500
     ratings shows the whole spread and 3 reasons per score; each score expands on request."""
-    ratings = (
+    rows = (
         Rating.objects.filter(memo=memo)
         .select_related("person")
         .only("score", "reason", "version", "updated_at", "memo_id", "person__name")
         .order_by("score", "updated_at", "id")
     )
+    ratings: list[Rating]
     if score is not None:
-        ratings = list(ratings.filter(score=score))
+        ratings = list(rows.filter(score=score))
     else:
         ratings = list(
-            ratings.annotate(
+            rows.annotate(
                 nth=Window(
                     RowNumber(), partition_by=F("score"), order_by=(F("updated_at"), F("id"))
                 ),
@@ -93,7 +97,7 @@ def _reasons(memo, *, score=None, limit=REASONS_SHOWN):
     return ratings
 
 
-def _group(memo_url, score, count, ratings):
+def _group(memo_url: str, score: int, count: int, ratings: list[Rating]) -> dict[str, Any]:
     # An expanded score is read by a later statement than its count: a rating written in
     # between may add a reason, never make the count smaller than what is shown.
     count = max(count, len(ratings))
@@ -108,9 +112,14 @@ def _group(memo_url, score, count, ratings):
     }
 
 
-def _groups(memo, ratings, counts, expand=None):
+def _groups(
+    memo: Memo,
+    ratings: list[Rating],
+    counts: dict[int, int],
+    expand: tuple[int, list[Rating]] | None = None,
+) -> list[dict[str, Any]]:
     """One group per score that has ratings; `expand` is a score shown in full."""
-    by_score = {}
+    by_score: dict[int, list[Rating]] = {}
     for r in ratings:
         by_score.setdefault(r.score, []).append(r)
     memo_url = memo.get_absolute_url()
@@ -120,7 +129,7 @@ def _groups(memo, ratings, counts, expand=None):
     ]
 
 
-def _expand_score(request):
+def _expand_score(request: AuthedHttpRequest) -> int | None:
     try:
         score = int(request.GET.get("score", ""))
     except ValueError:
@@ -128,8 +137,9 @@ def _expand_score(request):
     return score if score in SCORES else None
 
 
-def _thread(comments):
-    roots, by_id = [], {}
+def _thread(comments: Iterable[Comment]) -> list[Comment]:
+    roots: list[Comment] = []
+    by_id: dict[int, Comment] = {}
     for c in comments:
         c.thread_replies = []
         by_id[c.pk] = c
@@ -142,15 +152,15 @@ def _thread(comments):
 
 
 def _memo_context(
-    request,
-    memo,
+    request: AuthedHttpRequest,
+    memo: Memo,
     *,
-    rate_form=None,
-    comment_form=None,
-    revisit_form=None,
-    expand=None,
-    mine=None,
-):
+    rate_form: forms.RateForm | None = None,
+    comment_form: forms.CommentForm | None = None,
+    revisit_form: forms.RevisitForm | None = None,
+    expand: int | None = None,
+    mine: Rating | None = None,
+) -> dict[str, Any]:
     """Everything the memo page shows. `mine`: the viewer's rating when the caller has it
     (the one just written), instead of reading it again."""
     user = request.user
@@ -162,12 +172,14 @@ def _memo_context(
         # agree: read separately, a rating written in between made a reason's score
         # missing from the counts (a KeyError seen under load).
         shown = _reasons(memo)
-        counts = {r.score: r.score_total for r in shown}
-        if expand is not None and counts.get(expand, 0) > REASONS_SHOWN:
-            expand = (expand, _reasons(memo, score=expand))
-        else:
-            expand = None
-        groups = _groups(memo, shown, counts, expand)
+        # score_total: _reasons's window annotation, which the plugin loses through list().
+        counts = {r.score: r.score_total for r in shown}  # type: ignore[attr-defined]
+        expanded = (
+            (expand, _reasons(memo, score=expand))
+            if expand is not None and counts.get(expand, 0) > REASONS_SHOWN
+            else None
+        )
+        groups = _groups(memo, shown, counts, expanded)
         rating_count = sum(counts.values())
     else:
         rating_count = Rating.objects.filter(memo=memo).count()
@@ -234,7 +246,7 @@ def _memo_context(
 
 
 @require_GET
-def memo_page(request, memo_id):
+def memo_page(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     if memo.confidential:
         audit.record(request.user, "decisions.memo.read", obj=memo)
@@ -252,7 +264,9 @@ def memo_page(request, memo_id):
     return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
 
 
-def _whole_page(request, memo, context, status=200):
+def _whole_page(
+    request: AuthedHttpRequest, memo: Memo, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     """The whole memo page. It names the co-authors (and `is_author` checks them), which
     the access gate leaves to the views that show them: one query for both."""
     prefetch_related_objects([memo], Prefetch("co_authors", queryset=Person.objects.only("name")))
@@ -263,9 +277,10 @@ def _whole_page(request, memo, context, status=200):
 
 
 @require_POST
-def rate(request, memo_id):
+def rate(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RateForm(request.POST)
+    shown: forms.RateForm | None = form  # None once rated: the page's own form comes back
     status = 200
     mine = None
     if form.is_valid():
@@ -278,15 +293,15 @@ def rate(request, memo_id):
             )
             if not request.htmx:
                 return redirect(memo.get_absolute_url() + "#ratings")
-            form = None
+            shown = None
         except ActionRefused as exc:
             form.add_error(None, exc.message)
             status = 422
     else:
         status = 422
-    context = _memo_context(request, memo, rate_form=form, mine=mine)
+    context = _memo_context(request, memo, rate_form=shown, mine=mine)
     if status == 422:
-        context["rate_form"] = form
+        context["rate_form"] = shown
         context["show_rate_form"] = True
     if request.htmx:
         return render(request, "decisions/memo_ratings.html", context, status=status)
@@ -294,7 +309,7 @@ def rate(request, memo_id):
 
 
 @require_POST
-def comment(request, memo_id):
+def comment(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.CommentForm(request.POST)
     if form.is_valid():
@@ -315,7 +330,7 @@ def comment(request, memo_id):
 
 
 @require_POST
-def revisit(request, memo_id):
+def revisit(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id)
     form = forms.RevisitForm(request.POST)
     if form.is_valid():

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from culture import ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
+from culture.models import Person
 from decisions import access, forms, services
-from decisions.models import MEMO_TEMPLATE
+from decisions.models import MEMO_TEMPLATE, Invitation, Memo
 
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _memo_kwargs(data):
+def _memo_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": data["title"],
         "body": data["body"],
@@ -29,7 +35,7 @@ def _memo_kwargs(data):
 
 
 @require_http_methods(["GET", "POST"])
-def new_memo(request):
+def new_memo(request: AuthedHttpRequest) -> HttpResponse:
     user = access.require_active(request.user)
     form = forms.MemoForm(request.POST or None, initial={"body": MEMO_TEMPLATE})
     if request.method == "POST":
@@ -41,7 +47,7 @@ def new_memo(request):
 
 
 @require_http_methods(["GET", "POST"])
-def edit_memo(request, memo_id):
+def edit_memo(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     memo = access.get_memo_for_user(request.user, memo_id, author=True)
     form = forms.MemoForm(request.POST or None, initial=forms.MemoForm.initial_for(memo))
     if request.method == "POST":
@@ -56,7 +62,7 @@ def edit_memo(request, memo_id):
 
 
 @require_POST
-def preview(request):
+def preview(request: AuthedHttpRequest) -> HttpResponse:
     """Render Markdown for the preview pane. Changes nothing."""
     access.require_active(request.user)
     body = request.POST.get("body", "")[:100_000]
@@ -74,7 +80,7 @@ STEPS = {
 }
 
 
-def _run_step(step, memo, by, data):
+def _run_step(step: str, memo: Memo, by: Person, data: dict[str, Any]) -> Memo:
     if step == "publish":
         return services.do_publish(memo_id=memo.pk, by=by)
     if step == "test":
@@ -101,7 +107,7 @@ def _run_step(step, memo, by, data):
 
 
 @require_http_methods(["GET", "POST"])
-def step(request, memo_id, step):
+def step(request: AuthedHttpRequest, memo_id: int, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404
     memo = access.get_memo_for_user(request.user, memo_id, write=True)
@@ -130,7 +136,14 @@ def step(request, memo_id, step):
     )
 
 
-def _captain_post(request, memo_id, form_class, step, title, action):
+def _captain_post(
+    request: AuthedHttpRequest,
+    memo_id: int,
+    form_class: type[django_forms.Form],
+    step: str,
+    title: str,
+    action: Callable[[Memo, dict[str, Any]], object],
+) -> HttpResponse:
     """A captain's form posted from the memo page (hand over, invite): the memo back on
     success; on bad input or a refused step, the form again with the error (422)."""
     memo = access.get_memo_for_user(request.user, memo_id, write=True)
@@ -151,7 +164,7 @@ def _captain_post(request, memo_id, form_class, step, title, action):
 
 
 @require_POST
-def hand_over(request, memo_id):
+def hand_over(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     return _captain_post(
         request,
         memo_id,
@@ -165,8 +178,8 @@ def hand_over(request, memo_id):
 
 
 @require_POST
-def invite(request, memo_id):
-    def action(memo, data):
+def invite(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
+    def action(memo: Memo, data: dict[str, Any]) -> list[Invitation]:
         ratelimit.check(request, "memo_invite", to=data["people"])
         return services.do_invite(memo_id=memo.pk, by=request.user, people=data["people"])
 

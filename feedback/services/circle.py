@@ -8,7 +8,9 @@ After commit, the circle's channel is told "changed, version V" (culture.live).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -39,7 +41,7 @@ def _publish_after_commit(circle_id: int, event: dict | None = None) -> None:
     """After commit, tell the circle's channel "changed, version V": the version read then,
     or the `event` given (an item's, with its exact version and count)."""
 
-    def send():
+    def send() -> None:
         if event is not None:
             live.publish(f"circle:{circle_id}", **event)
             return
@@ -68,7 +70,7 @@ def default_order(people: list[Person]) -> list[Person]:
     return ([first] if first else []) + rest
 
 
-def previous_circle_with_same_people(person_ids: set[int]):
+def previous_circle_with_same_people(person_ids: set[int]) -> Circle | None:
     candidates = (
         Circle.objects.filter(participants__person_id__in=person_ids)
         .distinct()
@@ -86,7 +88,7 @@ def do_create_circle(
     title: str,
     people: list[Person],
     facilitator: Person | None,
-    scheduled_at,
+    scheduled_at: datetime,
     minutes_per_person: int = 20,
     reveal_to: str = Circle.Audience.CIRCLE,
     order: list[Person] | None = None,
@@ -125,7 +127,7 @@ def check_organiser(circle: Circle, person: Person) -> None:
 
 
 def do_reschedule_circle(
-    *, circle_id: int, by: Person, scheduled_at, minutes_per_person: int | None = None
+    *, circle_id: int, by: Person, scheduled_at: datetime, minutes_per_person: int | None = None
 ) -> Circle:
     """Move a circle that has not started. Every participant gets the updated invitation
     (same UID, SEQUENCE + 1) once, and the hour-before reminder follows the new time."""
@@ -202,7 +204,7 @@ def _next_position(circle: Circle, after: int) -> int | None:
     )
 
 
-def _save(circle: Circle, expected_version: int | None, **fields) -> None:
+def _save(circle: Circle, expected_version: int | None, **fields: Any) -> None:
     """Conditional UPDATE: applies only if nobody moved the circle since the click."""
     qs = Circle.objects.filter(pk=circle.pk)
     if expected_version is not None:
@@ -213,7 +215,9 @@ def _save(circle: Circle, expected_version: int | None, **fields) -> None:
     _publish_after_commit(circle.pk)
 
 
-def do_step(*, circle_id: int, actor: Person, action: str, expect: str | None = None, **kw) -> None:
+def do_step(
+    *, circle_id: int, actor: Person, action: str, expect: str | None = None, **kw: Any
+) -> None:
     """Run one facilitator step, if feedback.phases allows it in the circle's phase (after
     the end, none is). `expect` is the "phase:position" the facilitator's screen showed; a
     second click made on the same screen (or a racing facilitator tab) is refused instead
@@ -350,8 +354,10 @@ def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
     """Change the order of recipients in the lobby: swap with the neighbour."""
     seats = list(Participant.objects.filter(circle=circle).order_by("position"))
     index = next((i for i, s in enumerate(seats) if s.person_id == person_id), None)
-    other = None if index is None else index + (-1 if up else 1)
-    if index is None or other < 0 or other >= len(seats):
+    if index is None:
+        raise StepRefused("Cannot move there.")
+    other = index + (-1 if up else 1)
+    if other < 0 or other >= len(seats):
         raise StepRefused("Cannot move there.")
     a, b = seats[index], seats[other]
     Participant.objects.filter(pk=a.pk).update(position=32000)
@@ -362,7 +368,8 @@ def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
 
 # The handler of each step in feedback.phases.STEPS; which phase allows which is the
 # table's to say (do_step asks it before calling a handler).
-STEPS = {
+# Each takes the locked circle, its version and the step's own keywords.
+STEPS: dict[str, Callable[..., None]] = {
     "move": _move,
     "start": _start,
     "reveal": _reveal,

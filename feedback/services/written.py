@@ -3,7 +3,7 @@ the campaign window."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -84,7 +84,7 @@ def do_request_feedback(
 REQUEST_REMINDER_AFTER = timedelta(days=3)
 
 
-def remind_open_requests(now=None) -> int:
+def remind_open_requests(now: datetime | None = None) -> int:
     """Idempotent sweeper: one reminder per unanswered request older than 3 days."""
     now = now or timezone.now()
     due = FeedbackRequest.objects.filter(
@@ -109,7 +109,7 @@ def remind_open_requests(now=None) -> int:
     )
 
 
-def do_open_campaign(*, actor: Person, name: str, opens_on, closes_on) -> Campaign:
+def do_open_campaign(*, actor: Person, name: str, opens_on: date, closes_on: date) -> Campaign:
     if closes_on < opens_on:
         raise InvalidInput("The window must close after it opens.")
     return Campaign.objects.create(

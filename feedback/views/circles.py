@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from culture.models import Person
 from feedback import access, forms
 from feedback.models import ActionItem, Circle
@@ -21,7 +27,7 @@ FINISHED = (Circle.Phase.ENDED, Circle.Phase.CANCELLED)
 
 
 @require_GET
-def index(request):
+def index(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     circles = list(Circle.objects.for_participant(me).select_related("facilitator")[:50])
     return render(
@@ -36,7 +42,7 @@ def index(request):
 
 
 @require_http_methods(["GET", "POST"])
-def circle_new(request):
+def circle_new(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     form = forms.CircleForm(request.POST or None, initial={"facilitator": me.pk})
     if request.method == "POST" and form.is_valid():
@@ -63,7 +69,7 @@ def circle_new(request):
 
 
 @require_http_methods(["GET", "POST"])
-def reschedule(request, circle_id):
+def reschedule(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id, organiser=True)
     initial = {"scheduled_at": circle.scheduled_at, "minutes_per_person": circle.minutes_per_person}
     form = forms.RescheduleForm(request.POST or None, initial=initial)
@@ -90,7 +96,7 @@ def reschedule(request, circle_id):
 
 
 @require_http_methods(["GET", "POST"])
-def cancel(request, circle_id):
+def cancel(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id, organiser=True)
     error = ""
     if request.method == "POST":
@@ -110,7 +116,14 @@ def cancel(request, circle_id):
 # --- The room ------------------------------------------------------------------------------
 
 
-def _render_room(request, circle, *, status=200, item_form=None, fragment=None):
+def _render_room(
+    request: AuthedHttpRequest,
+    circle: Circle,
+    *,
+    status: int = 200,
+    item_form: forms.ItemForm | None = None,
+    fragment: bool | None = None,
+) -> HttpResponse:
     context = room_context(circle, request.user)
     context["item_form"] = item_form or forms.ItemForm()
     context["four_a"] = FOUR_A
@@ -129,18 +142,20 @@ def _render_room(request, circle, *, status=200, item_form=None, fragment=None):
 
 
 @require_GET
-def room(request, circle_id):
+def room(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     return _render_room(request, circle)
 
 
 @require_GET
-def room_state(request, circle_id):
+def room_state(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     return _render_room(request, circle, fragment=True)
 
 
-def _after_post(request, circle_id, *, status=200, **kw):
+def _after_post(
+    request: AuthedHttpRequest, circle_id: int, *, status: int = 200, **kw: Any
+) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     if request.htmx:
         return _render_room(request, circle, status=status, fragment=True, **kw)
@@ -150,7 +165,7 @@ def _after_post(request, circle_id, *, status=200, **kw):
 
 
 @require_POST
-def step(request, circle_id):
+def step(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id, facilitator=True)
     form = forms.StepForm(request.POST)
     if not form.is_valid():
@@ -184,7 +199,7 @@ def step(request, circle_id):
     return _after_post(request, circle.pk)
 
 
-def _notify_nudge(circle, person_id):
+def _notify_nudge(circle: Circle, person_id: int) -> None:
     from culture.notifications import notify
 
     person = Person.objects.filter(pk=person_id).first()
@@ -200,7 +215,7 @@ def _notify_nudge(circle, person_id):
 
 
 @require_POST
-def write_item(request, circle_id):
+def write_item(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     form = forms.ItemForm(request.POST)
     if form.is_valid():
@@ -218,7 +233,12 @@ def write_item(request, circle_id):
     return _after_post(request, circle.pk, status=422, item_form=form)
 
 
-def _room_form_post(request, circle_id, form, action):
+def _room_form_post(
+    request: AuthedHttpRequest,
+    circle_id: int,
+    form: django_forms.Form,
+    action: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
     """A small room form: invalid or refused by the service -> 422 with the reason as a
     message in the room; otherwise the room after the change."""
     if not form.is_valid():
@@ -232,7 +252,7 @@ def _room_form_post(request, circle_id, form, action):
 
 
 @require_POST
-def respond(request, circle_id):
+def respond(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     return _room_form_post(
         request,
@@ -245,7 +265,7 @@ def respond(request, circle_id):
 
 
 @require_POST
-def decide_item(request, item_id):
+def decide_item(request: AuthedHttpRequest, item_id: int) -> HttpResponse:
     item = access.get_circle_item_for_recipient(request.user, item_id)
     return _room_form_post(
         request,
@@ -258,7 +278,7 @@ def decide_item(request, item_id):
 
 
 @require_POST
-def add_action(request, circle_id):
+def add_action(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     return _room_form_post(
         request,
@@ -271,14 +291,14 @@ def add_action(request, circle_id):
 
 
 @require_POST
-def complete_action(request, action_id):
+def complete_action(request: AuthedHttpRequest, action_id: int) -> HttpResponse:
     action = access.get_action_item_for_owner(request.user, action_id)
     circle_services.do_complete_action_item(action=action, person=request.user)
     return redirect("home" if request.POST.get("next") == "home" else "feedback:index")
 
 
 @require_POST
-def leave(request, circle_id):
+def leave(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     try:
         try:

@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import random
 import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
-from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from culture import live
+from culture.models import Person
 from feedback import access
 from feedback.models import Circle
 from feedback.services import circle as circle_services
@@ -30,7 +34,7 @@ def retry_ms() -> int:
     return random.randint(RETRY_MIN_MS, RETRY_MAX_MS)
 
 
-def _same_origin(request) -> bool:
+def _same_origin(request: HttpRequest) -> bool:
     """EventSource requests from our own pages carry no Origin (same-origin GET) or our
     own; anything else (another site's page) is refused."""
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
@@ -42,7 +46,7 @@ def _same_origin(request) -> bool:
     return origin == own or origin in settings.CSRF_TRUSTED_ORIGINS
 
 
-def _stream_gate(user, circle_id):
+def _stream_gate(user: Person, circle_id: int) -> Circle:
     """The access check, in the request's own thread. Its database connection is then
     closed: a stream lives for hours and must not hold a Postgres connection meanwhile."""
     try:
@@ -52,11 +56,11 @@ def _stream_gate(user, circle_id):
             connection.close()
 
 
-def _pooled(fn):
+def _pooled[**P, T](fn: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Run `fn` on the shared thread pool (a few threads and connections for all streams),
     refreshing the thread's connection as a request would."""
 
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
         close_old_connections()
         try:
             return fn(*args, **kwargs)
@@ -66,11 +70,11 @@ def _pooled(fn):
     return sync_to_async(run, thread_sensitive=False)
 
 
-def _version(circle_id):
+def _version(circle_id: int) -> tuple[int, str] | None:
     return Circle.objects.filter(pk=circle_id).values_list("version", "phase").first()
 
 
-async def stream(request, circle_id):
+async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
     """One long-lived connection per browser. Events say only "changed, version V" (and,
     for an item written, the room's "N of M have written": `changed_data`); the browser
     then fetches its own fragment through the access gate."""
@@ -111,11 +115,11 @@ def changed_data(event: dict, viewer_id: int) -> str:
     return f"{version} {int(event['written'])}/{int(event['expected'])}"
 
 
-async def _one(text):
+async def _one(text: str) -> AsyncIterator[str]:
     yield text
 
 
-async def _events(circle, user):
+async def _events(circle: Circle, user: Person) -> AsyncIterator[str]:
     touch = _pooled(circle_services.touch_presence)
     version_of = _pooled(_version)
     async with live.subscribe(circle.channel) as sub:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from culture.csvsafe import csv_response
+from culture.http import AuthedHttpRequest
+from culture.models import Person
 from feedback import access
-from feedback.models import ActionItem, CircleItem, Decision
+from feedback.models import ActionItem, Circle, CircleItem, Decision
 
 
-def _received(circle, person):
+def _received(circle: Circle, person: Person) -> list[CircleItem]:
     return list(
         CircleItem.objects.filter(
             circle=circle, recipient=person, recipient_position__lte=circle.revealed_through
@@ -23,7 +27,7 @@ def _received(circle, person):
 
 
 @require_GET
-def summary(request, circle_id):
+def summary(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     return render(
@@ -42,8 +46,10 @@ def summary(request, circle_id):
     )
 
 
-def summary_markdown_text(circle, person, items, actions) -> str:
-    def esc(text):
+def summary_markdown_text(
+    circle: Circle, person: Person, items: Sequence[CircleItem], actions: Sequence[ActionItem]
+) -> str:
+    def esc(text: str) -> str:
         return text.replace("\r", "").replace("\n", " ")
 
     lines = [f"# {esc(circle.title)}: feedback for {esc(person.name)}", ""]
@@ -67,7 +73,7 @@ def summary_markdown_text(circle, person, items, actions) -> str:
 
 
 @require_GET
-def summary_markdown(request, circle_id):
+def summary_markdown(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     actions = list(ActionItem.objects.filter(circle=circle, owner=request.user).order_by("id"))
@@ -81,7 +87,7 @@ def summary_markdown(request, circle_id):
 
 
 @require_GET
-def summary_csv(request, circle_id):
+def summary_csv(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     rows = [(i.get_kind_display(), i.text, i.author.name, i.get_decision_display()) for i in items]

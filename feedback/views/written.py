@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
 from culture.errors import ActionRefused
+from culture.http import AuthedHttpRequest
 from feedback import access, forms
 from feedback.models import (
     Campaign,
@@ -28,7 +30,7 @@ from feedback.views import FOUR_A
 
 
 @require_http_methods(["GET", "POST"])
-def write(request):
+def write(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     initial = {}
     request_obj = None
@@ -86,7 +88,7 @@ def write(request):
 INBOX_PAGE_SIZE = 25
 
 
-def _inbox_filters(params) -> dict:
+def _inbox_filters(params: QueryDict) -> dict[str, str]:
     """The inbox's filters and page from a query string, valid values only (so they can be
     carried through a decision and back)."""
     kind = params.get("kind", "")
@@ -99,13 +101,13 @@ def _inbox_filters(params) -> dict:
     }
 
 
-def _inbox_query(filters: dict, *, page=None) -> str:
+def _inbox_query(filters: dict[str, str], *, page: str | int | None = None) -> str:
     chosen = {**filters, "page": filters["page"] if page is None else page}
     return urlencode({k: v for k, v in chosen.items() if v})
 
 
 @require_GET
-def inbox(request):
+def inbox(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     filters = _inbox_filters(request.GET)
     items = WrittenFeedback.objects.received_by(me)
@@ -115,7 +117,7 @@ def inbox(request):
         items = items.filter(decision=filters["decision"])
     page = Paginator(items, INBOX_PAGE_SIZE).get_page(filters["page"])
     page_filters = {**filters, "page": str(page.number) if page.number > 1 else ""}
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "items": page.object_list,
         "kind": filters["kind"],
@@ -139,7 +141,7 @@ def inbox(request):
 
 
 @require_GET
-def given(request):
+def given(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     return render(
         request,
@@ -149,7 +151,7 @@ def given(request):
 
 
 @require_POST
-def decide_written(request, feedback_id):
+def decide_written(request: AuthedHttpRequest, feedback_id: int) -> HttpResponse:
     feedback = access.get_written_feedback_for_recipient(request.user, feedback_id)
     form = forms.DecideForm(request.POST)
     if form.is_valid():
@@ -163,7 +165,7 @@ def decide_written(request, feedback_id):
 
 
 @require_http_methods(["GET", "POST"])
-def ask(request):
+def ask(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_active(request.user)
     form = forms.AskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -188,7 +190,7 @@ def ask(request):
 
 
 @require_GET
-def person_received(request, person_id):
+def person_received(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     person = access.get_feedback_reader_for_user(request.user, person_id)
     items = list(WrittenFeedback.objects.received_by(person)[:200])
     if person.pk != request.user.pk:
@@ -199,7 +201,7 @@ def person_received(request, person_id):
 
 
 @require_http_methods(["GET", "POST"])
-def admin_settings(request):
+def admin_settings(request: AuthedHttpRequest) -> HttpResponse:
     me = access.require_people_admin(request.user)
     policy = FeedbackPolicy.load()
     form = forms.PolicyForm(

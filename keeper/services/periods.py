@@ -4,7 +4,7 @@ one does, what the period is called, when its reminders fall. No writes."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from keeper.models import Cadence, KeeperCycle, KeeperPolicy
 
@@ -14,11 +14,11 @@ def add_months(year: int, month: int, n: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def local_at(d: date, hour: int, tz) -> datetime:
+def local_at(d: date, hour: int, tz: tzinfo) -> datetime:
     return datetime.combine(d, time(hour), tzinfo=tz)
 
 
-def scheduled_opening(policy: KeeperPolicy, tz, now: datetime) -> tuple[datetime, datetime]:
+def scheduled_opening(policy: KeeperPolicy, tz: tzinfo, now: datetime) -> tuple[datetime, datetime]:
     """The latest scheduled opening at or before `now` and the one after it (company time)."""
     local = now.astimezone(tz)
     year, month = local.year, local.month
@@ -46,7 +46,7 @@ def period_label(cadence: int, opening: datetime) -> str:
     return f"{start}–{end} {y}" if ey == y else f"{start} {y}–{end} {ey}"
 
 
-def reminder_times(cycle: KeeperCycle, tz) -> dict[str, datetime]:
+def reminder_times(cycle: KeeperCycle, tz: tzinfo) -> dict[str, datetime]:
     hour = cycle.opens_at.astimezone(tz).hour
     return {
         "soon": local_at(cycle.due_on - timedelta(days=3), hour, tz),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
@@ -53,7 +53,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     return result
 
 
-def open_due_cycle(*, now: datetime, tz, result: SweepResult) -> KeeperCycle | None:
+def open_due_cycle(*, now: datetime, tz: tzinfo, result: SweepResult) -> KeeperCycle | None:
     policy = KeeperPolicy.load()
     opening, next_opening = scheduled_opening(policy, tz, now)
     local_open = opening.astimezone(tz)
@@ -71,7 +71,13 @@ def open_due_cycle(*, now: datetime, tz, result: SweepResult) -> KeeperCycle | N
 
 
 def open_cycle(
-    *, opening, closes_at, now, policy=None, tz=None, result: SweepResult | None = None
+    *,
+    opening: datetime,
+    closes_at: datetime,
+    now: datetime,
+    policy: KeeperPolicy | None = None,
+    tz: tzinfo | None = None,
+    result: SweepResult | None = None,
 ) -> tuple[KeeperCycle, bool]:
     """Create the cycle that opens at `opening` and snapshot its tests, exactly once (an
     advisory lock serialises racing sweeps; the unique period key backs it up)."""
@@ -144,7 +150,9 @@ def _send_all(result: SweepResult, messages: list[Message]) -> None:
         result.messages += notify_many(messages[start : start + BATCH])
 
 
-def send_cycle_reminders(cycle: KeeperCycle, *, now: datetime, tz, result: SweepResult) -> None:
+def send_cycle_reminders(
+    cycle: KeeperCycle, *, now: datetime, tz: tzinfo, result: SweepResult
+) -> None:
     url = reverse("keeper:index")
     prefix = f"keeper:{cycle.period_key}:"
     stages = reminder_times(cycle, tz)
@@ -257,13 +265,14 @@ def _unanswered_by_manager(cycle: KeeperCycle) -> list[tuple[Person, int]]:
     return [(managers[mid], n) for mid, n in counts.items() if managers[mid].is_active]
 
 
-def send_look_again_reminders(*, now: datetime, tz, result: SweepResult) -> None:
+def send_look_again_reminders(*, now: datetime, tz: tzinfo, result: SweepResult) -> None:
     today = now.astimezone(tz).date()
     due = KeeperTest.objects.filter(
         look_again_on__isnull=False, look_again_on__lte=today, look_again_reminded_at__isnull=True
     ).select_related("report", "report__manager", "manager", "cycle")
     for test in due:
-        recipient = test.report.manager if test.report.manager_id else test.manager
+        assert test.look_again_on is not None  # the filter above
+        recipient = test.report.manager or test.manager  # no query when manager_id is None
         with transaction.atomic():
             claimed = KeeperTest.objects.filter(
                 pk=test.pk, look_again_reminded_at__isnull=True

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from culture.models import ScimToken
@@ -19,13 +21,13 @@ class Command(BaseCommand):
         revoke = commands.add_parser("revoke", help="revoke a token by its id")
         revoke.add_argument("id", type=int)
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "create":
             name = options["name"].strip()
             if not name:
                 raise CommandError("Give the token a name, e.g. scim_token create Okta")
-            _row, token = tokens.do_create_token(by=None, name=name)
-            self.stdout.write(token)
+            _row, secret = tokens.do_create_token(by=None, name=name)
+            self.stdout.write(secret)
             self.stderr.write(
                 "Shown once: paste it into your identity provider now (only its digest is kept)."
             )
