@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "keeper",
     "decisions",
     "pay",
+    # Outbound webhooks (issue 22): endpoints, events and their delivery ledger.
+    "webhooks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -257,7 +259,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
-for _app in ("feedback", "keeper", "decisions", "pay"):
+for _app in ("feedback", "keeper", "decisions", "pay", "webhooks"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")
     if _spec is not None:
         _module = importlib.util.module_from_spec(_spec)
