@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from culture import jobs
 from culture.csvsafe import DANGEROUS_PREFIXES
 from culture.models import ImportJob, Person, Team
+from webhooks import events
 
 COLUMNS = [
     "email",
@@ -314,6 +315,10 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
                 is_active=False, left_on=clock.today(), updated_at=timezone.now()
             )
             end_sessions(ids)
+            events.emit_people("person.deactivated", ids)
+        # Read back after the managers are set, so each payload is the person as they are.
+        events.emit_people("person.created", [p.pk for p in to_create])
+        events.emit_people("person.updated", [p.pk for p in to_update])
     return {
         "created": len(to_create),
         "updated": len(to_update),

@@ -15,6 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from culture import audit, jobs, people_import
 from culture.models import CompanySettings, ImportJob, Person
 from culture.notifications import notify
+from webhooks import events
 
 
 def set_password_path(person: Person) -> str:
@@ -53,6 +54,7 @@ def do_invite(
             context={"invited_by": by},
         )
         audit.record(by, "person.invited", subject=person, obj=person)
+        events.emit_people("person.created" if created else "person.updated", [person.pk])
     return person
 
 
@@ -120,6 +122,8 @@ def do_update_person(*, by: Person, form) -> Person:
             obj=person,
             detail={"fields": sorted(form.changed_data)},
         )
-        if "is_active" in form.changed_data and not person.is_active:
+        deactivated = "is_active" in form.changed_data and not person.is_active
+        events.emit_people("person.deactivated" if deactivated else "person.updated", [person.pk])
+        if deactivated:
             end_sessions([person.pk])
     return person
