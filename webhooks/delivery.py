@@ -61,11 +61,11 @@ USER_AGENT = "Culture-Webhooks/1"
 Status = WebhookDelivery.Status
 
 
-def backoff(attempts: int, rand=random.random) -> timedelta:
+def backoff(attempts: int, rand=None) -> timedelta:
     """The wait after the `attempts`-th failed try: doubling from a minute, capped at 4 h,
     with ±20% jitter so endpoints that failed together do not retry together."""
     base = min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
-    return base * (0.8 + 0.4 * rand())
+    return base * (0.8 + 0.4 * (rand or random.random)())
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -52,9 +52,10 @@ def emit_many(event_type: str, datas: Iterable[dict], *, occurred_at=None, endpo
     datas = list(datas)
     if not endpoint_ids or not datas:
         return 0
-    now = occurred_at or timezone.now()
+    now = timezone.now()
     created = Event.objects.bulk_create(
-        [Event(type=event_type, data=data, occurred_at=now) for data in datas], batch_size=1000
+        [Event(type=event_type, data=data, occurred_at=occurred_at or now) for data in datas],
+        batch_size=1000,
     )
     WebhookDelivery.objects.bulk_create(
         [
