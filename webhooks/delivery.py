@@ -45,7 +45,7 @@ from django.utils import timezone
 from culture import jobs, ledger
 from sso import crypto
 from webhooks import signing
-from webhooks.models import Endpoint, WebhookDelivery
+from webhooks.models import Endpoint, Event, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,9 @@ TIMEOUT = getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 5)
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=4)
 DISABLE_AFTER = timedelta(days=3)
+# Finished deliveries (and then their events, which name people) are kept this long, to
+# show on the endpoint's page and to send again, then deleted by the sweeper.
+KEEP_FINISHED = timedelta(days=30)
 USER_AGENT = "Culture-Webhooks/1"
 
 Status = WebhookDelivery.Status
@@ -246,4 +249,18 @@ def sweep(now: datetime | None = None) -> int:
         disable(endpoint_id, reason="Every delivery failed for 3 days.", now=now)
     ids = sorted(set(due(now).values_list("endpoint_id", flat=True)))
     jobs.after_commit_each("webhooks.tasks.deliver_endpoint", [[pk] for pk in ids])
+    forget(now)
     return len(ids)
+
+
+def forget(now: datetime) -> None:
+    """Delete deliveries finished more than KEEP_FINISHED ago, then events nobody is left to
+    receive; a few thousand a minute at most, so a backlog never makes one long sweep."""
+    old = WebhookDelivery.objects.filter(
+        status__in=[Status.SENT, Status.FAILED], created_at__lt=now - KEEP_FINISHED
+    )
+    WebhookDelivery.objects.filter(pk__in=old.values("pk")[:5000]).delete()
+    orphans = Event.objects.filter(
+        occurred_at__lt=now - KEEP_FINISHED, deliveries__isnull=True
+    ).values("pk")[:5000]
+    Event.objects.filter(pk__in=orphans).delete()

@@ -281,3 +281,18 @@ def test_send_again_tries_the_same_event_with_the_same_webhook_id(world, receive
     row.refresh_from_db()
     with pytest.raises(services.WebhookError, match="turned off"):
         services.do_send_again(by=world.people_admin, delivery=row)
+
+
+def test_finished_deliveries_and_their_events_are_forgotten_after_30_days(world, monkeypatch):
+    from webhooks.models import Event
+
+    monkeypatch.setattr(delivery.jobs, "after_commit_each", lambda name, args: None)
+    make_endpoint(by=world.people_admin, url="http://127.0.0.1:9/a")
+    events.emit_people("person.created", [world.employee.pk, world.peer.pk])
+    first, second = WebhookDelivery.objects.order_by("pk")
+    WebhookDelivery.objects.filter(pk=first.pk).update(status=Status.SENT)
+    with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
+        delivery.sweep()
+    # The sent one is gone with its event; the one still open stays.
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [second.pk]
+    assert list(Event.objects.values_list("pk", flat=True)) == [second.event_id]
