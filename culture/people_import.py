@@ -251,8 +251,14 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             teams[team.name] = team
 
         existing = {
-            p.email: p for p in Person.objects.filter(email__in=[r["email"] for r in plan.rows])
+            p.email: p
+            for p in Person.objects.filter(
+                email__in=[r["email"] for r in plan.rows]
+            ).select_related("team")
         }
+        # The webhook payloads of the people the file changes, as they were (None when no
+        # endpoint listens): only those whose public fields change emit person.updated.
+        before = events.snapshot_people(existing.values())
         to_create, to_update = [], []
         for row in plan.rows:
             person = existing.get(row["email"])
@@ -318,7 +324,7 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             events.emit_people("person.deactivated", ids)
         # Read back after the managers are set, so each payload is the person as they are.
         events.emit_people("person.created", [p.pk for p in to_create])
-        events.emit_people("person.updated", [p.pk for p in to_update])
+        events.emit_people_changed(before)
     return {
         "created": len(to_create),
         "updated": len(to_update),

@@ -123,7 +123,10 @@ def do_update_person(*, by: Person, form) -> Person:
             detail={"fields": sorted(form.changed_data)},
         )
         deactivated = "is_active" in form.changed_data and not person.is_active
-        events.emit_people("person.deactivated" if deactivated else "person.updated", [person.pk])
+        if deactivated:
+            events.emit_people("person.deactivated", [person.pk])
+        elif set(form.changed_data) & set(events.PERSON_FIELDS):
+            events.emit_people("person.updated", [person.pk])
         if deactivated:
             end_sessions([person.pk])
     return person

@@ -78,6 +78,11 @@ def emit_many(event_type: str, datas: Iterable[dict], *, occurred_at=None, endpo
 # --- payloads: public fields only -------------------------------------------------------------
 
 
+# The Person fields a person.* payload shows (person_data): a change to any other field
+# (level, pay, location...) is not an event.
+PERSON_FIELDS = ("name", "email", "title", "team", "manager", "is_active")
+
+
 def person_data(person) -> dict:
     """What the directory shows every employee: no pay, level, keeper or feedback data."""
     return {
@@ -104,3 +109,23 @@ def emit_people(event_type: str, person_ids: Iterable[int]) -> int:
         return 0
     people = Person.objects.filter(pk__in=person_ids).select_related("team").order_by("pk")
     return emit_many(event_type, [person_data(p) for p in people], endpoint_ids=endpoint_ids)
+
+
+def snapshot_people(people) -> dict[int, dict] | None:
+    """Payloads of these people before a bulk change (None when nobody listens), for
+    emit_people_changed: the people whose public fields the change left alone emit nothing.
+    The people should come with their team (select_related)."""
+    if not _subscribers("person.updated"):
+        return None
+    return {p.pk: person_data(p) for p in people}
+
+
+def emit_people_changed(before: dict[int, dict] | None) -> int:
+    """person.updated for each person of the snapshot whose payload changed."""
+    from culture.models import Person
+
+    if not before:
+        return 0
+    people = Person.objects.filter(pk__in=list(before)).select_related("team").order_by("pk")
+    changed = [data for data in map(person_data, people) if data != before[data["id"]]]
+    return emit_many("person.updated", changed)

@@ -123,3 +123,39 @@ def test_a_refused_change_emits_nothing(world, everything):
     with pytest.raises(decisions.DecisionError):
         decisions.do_publish(memo_id=memo.pk, by=world.peer)
     assert _events() == []
+
+
+def test_reimporting_the_same_file_emits_nothing(world, everything):
+    people_import.apply(people_import.validate(GOOD))
+    Event.objects.all().delete()
+    people_import.apply(people_import.validate(GOOD))
+    assert _events() == []
+
+
+def test_an_edit_emits_only_when_a_public_field_changes(world, everything):
+    from culture.forms import PersonForm
+
+    def edit(**changes):
+        person = type(world.employee).objects.get(pk=world.employee.pk)
+        data = {
+            "name": person.name,
+            "title": person.title,
+            "job_family": person.job_family,
+            "level": person.level,
+            "location": person.location,
+            "team": person.team_id or "",
+            "manager": person.manager_id or "",
+            "start_date": person.start_date.isoformat(),
+            "is_active": "on" if person.is_active else "",
+            **changes,
+        }
+        form = PersonForm(data, instance=person)
+        assert form.is_valid(), form.errors
+        services.do_update_person(by=world.people_admin, form=form)
+
+    edit(level=7, location="Paris")
+    assert _events() == []
+    edit(title="Staff engineer")
+    assert [(e.type, e.data["title"]) for e in _events()] == [("person.updated", "Staff engineer")]
+    edit(is_active="")
+    assert [e.type for e in _events()][-1] == "person.deactivated"
