@@ -54,24 +54,27 @@ def keeper_cycles() -> dict:
     from django.db import transaction
 
     from culture.models import CompanySettings
-    from keeper import services
     from keeper.demo import _ANSWER_SQL
     from keeper.models import KeeperCycle, KeeperPolicy
+    from keeper.services import periods as periods_services
+    from keeper.services import sweep as sweep_services
 
     policy = KeeperPolicy.load()
     tz = CompanySettings.load().tz
     with transaction.atomic():
         while KeeperCycle.objects.filter(closes_at__lte=time_now()).count() < PAST_CYCLES:
             oldest = KeeperCycle.objects.order_by("opens_at").first()
-            opening = services.scheduled_opening(policy, tz, oldest.opens_at - timedelta(days=1))[0]
+            opening = periods_services.scheduled_opening(
+                policy, tz, oldest.opens_at - timedelta(days=1)
+            )[0]
             local = opening.astimezone(tz)
             due_on = local.date() + timedelta(days=policy.due_days)
             cycle = KeeperCycle.objects.create(
                 period_key=f"{local.year}-{local.month:02d}",
-                label=services.period_label(policy.cadence, local),
+                label=periods_services.period_label(policy.cadence, local),
                 opens_at=opening,
                 due_on=due_on,
-                due_at=services._local(due_on + timedelta(days=1), 0, tz),
+                due_at=periods_services.local_at(due_on + timedelta(days=1), 0, tz),
                 closes_at=oldest.opens_at,
                 wording=policy.wording,
                 opening_sent_at=opening,
@@ -80,7 +83,7 @@ def keeper_cycles() -> dict:
                 overdue_sent_at=opening,
                 created_at=opening,
             )
-            services.snapshot_tests(cycle, now=opening)
+            sweep_services.snapshot_tests(cycle, now=opening)
             _execute(
                 _ANSWER_SQL,
                 {"at": opening + timedelta(days=5), "cycle": cycle.pk, "share": 0.97, "skip": -1},

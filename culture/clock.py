@@ -17,10 +17,10 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
+from culture.models import CompanySettings
+
 
 def company_zone() -> zoneinfo.ZoneInfo:
-    from culture.models import CompanySettings
-
     return CompanySettings.load().tz
 
 
@@ -40,7 +40,7 @@ def zone_for(person) -> zoneinfo.ZoneInfo:
 
 def today() -> date:
     """The company's date now."""
-    return timezone.localdate(timezone=company_zone())
+    return CompanySettings.load().today()
 
 
 def now_local(zone=None) -> datetime:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextvars
 import ipaddress
 import time
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
-_request_var: contextvars.ContextVar = contextvars.ContextVar("culture_request", default=None)
+from culture.request_local import _request_var
 
 
 def client_ip(request) -> str | None:
@@ -31,19 +30,6 @@ def client_ip(request) -> str | None:
             except ValueError:
                 pass  # stored as inet: never a string that is not an address
     return request.META.get("REMOTE_ADDR") or None
-
-
-def once_per_request(key: str, load):
-    """`load()`, called once per request and kept on the request for the rest of it (the
-    company settings row, which a page needs from several places); outside a request
-    (tasks, commands) every call loads. Only for reads: the object is shared."""
-    request = _request_var.get()
-    if request is None:
-        return load()
-    kept = request.__dict__.setdefault("_once_per_request", {})
-    if key not in kept:
-        kept[key] = load()
-    return kept[key]
 
 
 def current_request_meta(request=None) -> tuple[str | None, str]:

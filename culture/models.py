@@ -6,6 +6,7 @@ Reads are named QuerySet methods; writes live in services.py.
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator
@@ -15,6 +16,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower, Now
 from django.urls import reverse
 from django.utils import timezone
+
+from culture.request_local import once_per_request
 
 # --- Teams ------------------------------------------------------------------------------
 
@@ -334,9 +337,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
         if self.is_active:
             self.left_on = None
         elif self.left_on is None:
-            from culture import clock
-
-            self.left_on = clock.today()
+            # The company's today (culture.clock.today reads the same method; the clock
+            # imports the models, so the models do not import the clock).
+            self.left_on = CompanySettings.load().today()
         super().save(*args, **kwargs)
 
     @property
@@ -417,8 +420,6 @@ class CompanySettings(models.Model):
         """The settings, for reading: read once per request (a rating checks the company's
         date in the service and again for the page it returns). Not for changing: a form
         changes its instance while it validates; edit `load_fresh()`'s copy."""
-        from culture.middleware import once_per_request
-
         return once_per_request("company_settings", cls.load_fresh)
 
     @classmethod
@@ -429,6 +430,10 @@ class CompanySettings(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def today(self) -> date:
+        """The company's date now: culture.clock.today()."""
+        return timezone.localdate(timezone=self.tz)
 
 
 # --- Audit log -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from culture import jobs
 from culture.csvsafe import DANGEROUS_PREFIXES
+from culture.logout import end_sessions
 from culture.models import ImportJob, Person, Team
 from webhooks import events
 
@@ -312,7 +313,6 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
         deactivated = 0
         if deactivate_missing and plan.missing:
             from culture import clock
-            from culture.services import end_sessions
 
             leaving = Person.objects.filter(email__in=plan.missing)
             ids = list(leaving.values_list("pk", flat=True))

@@ -32,6 +32,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from culture import audit, clock
+from culture.errors import InvalidInput
+from culture.logout import end_sessions
 from culture.models import (
     AuditEvent,
     CompanySettings,
@@ -47,8 +49,8 @@ EXPORT_FORMAT = "culture.person-data/1"
 PRACTICES = ("keeper", "feedback", "decisions", "pay")
 
 
-class Refused(Exception):
-    """The erasure is refused (the person is still active, or was erased already)."""
+class Refused(InvalidInput):
+    """The erasure is refused (the person is still active, or was erased already): 422."""
 
 
 def erased_email(person_id: int) -> str:
@@ -251,8 +253,6 @@ def scrub_columns(model, columns, *, old_name: str, old_email: str, person_id: i
 
 def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    from culture.services import end_sessions
 
     end_sessions([person.pk])
     # What an identity provider knew them by (SCIM no longer shows an erased person).

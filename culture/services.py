@@ -13,6 +13,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from culture import audit, jobs, people_import
+from culture.errors import InvalidInput
+from culture.logout import end_sessions
 from culture.models import CompanySettings, ImportJob, Person
 from culture.notifications import notify
 from webhooks import events
@@ -82,38 +84,16 @@ def do_queue_import(
     return job
 
 
-def end_sessions(person_ids) -> int:
-    """Log these people out everywhere: delete every live session that belongs to them.
-
-    Deactivation calls this, so a later reactivation cannot bring an old (possibly stolen)
-    session back to life. Sessions live in the database; deactivation is rare, so one scan
-    of the live sessions is fine."""
-    from django.contrib.sessions.models import Session
-
-    wanted = {str(pk) for pk in person_ids}
-    if not wanted:
-        return 0
-    doomed = [
-        s.pk
-        for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if s.get_decoded().get("_auth_user_id") in wanted
-    ]
-    Session.objects.filter(pk__in=doomed).delete()
-    return len(doomed)
-
-
 def do_update_person(*, by: Person, form) -> Person:
     """Save a people admin's edit; the reporting line is re-checked under a lock so two
     concurrent edits cannot build a cycle between them."""
-    from django.core.exceptions import ValidationError
-
     with transaction.atomic():
         person = form.save(commit=False)
         list(Person.objects.select_for_update().filter(pk__in=[person.pk, person.manager_id]))
         if person.manager_id and person.manager.pk in set(
             Person.objects.under(person).values_list("pk", flat=True)
         ):
-            raise ValidationError("That change would make a reporting cycle.")
+            raise InvalidInput("That change would make a reporting cycle.")
         person.save()
         audit.record(
             by,

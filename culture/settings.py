@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "culture.middleware.TimezoneMiddleware",
     # Answers a view's ratelimit.Limited with 429 (culture/ratelimit.py).
     "culture.ratelimit.RateLimitMiddleware",
+    # Answers a service's errors.ActionRefused that a view let through with 422/409.
+    "culture.errors.RefusedMiddleware",
     # Must be last: it inspects failed logins that the auth middleware saw.
     "axes.middleware.AxesMiddleware",
 ]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from culture import clock, jobs
+from culture.errors import InvalidInput
 from culture.models import Person
 from culture.notifications import notify
 from decisions.models import (
@@ -47,8 +48,8 @@ TRANSITIONS = {
 MIN_REASON = 10
 
 
-class DecisionError(Exception):
-    """A refused action, with a message meant for the person who tried it."""
+class DecisionError(InvalidInput):
+    """A refused step on a memo, with a message meant for the person who tried it: 422."""
 
 
 def allowed_next(state: str) -> list[str]:

@@ -4,7 +4,7 @@ from culture.forms import LocalDateTimeField, name_the_zone
 from culture.models import Person, Team
 from feedback import phases
 from feedback.models import Circle, Kind
-from feedback.services import RESPONSES
+from feedback.services.circle import RESPONSES
 
 
 def _people():

@@ -12,7 +12,7 @@ The calendar files follow RFC 5545 and RFC 5546 (iTIP), written by the `icalenda
 
 Everything goes through culture.notifications with a key per circle, person and sequence,
 so each participant gets each version exactly once, whoever runs the job and how often.
-The jobs are deferred with culture.jobs by feedback.services.
+The jobs are deferred with culture.jobs by feedback.services.circle.
 """
 
 from __future__ import annotations

@@ -100,10 +100,6 @@ class Circle(models.Model):
     def channel(self) -> str:
         return f"circle:{self.pk}"
 
-    @property
-    def is_live(self) -> bool:
-        return self.phase in (self.Phase.WRITING, self.Phase.REVEALED)
-
     def seconds_left(self, now=None) -> int | None:
         if self.paused_remaining is not None:
             return self.paused_remaining

@@ -2,7 +2,7 @@
 where each step leads, and what each role sees and may press in the room.
 
 Everything else is derived from this table (as decisions/services.py TRANSITIONS does for
-memos): feedback.services.do_step refuses a step its phase does not list, forms.StepForm
+memos): feedback.services.circle.do_step refuses a step its phase does not list, forms.StepForm
 takes its choices from STEPS, feedback.room builds the facilitator's buttons from the
 phase's steps and hands the template the viewer's SECTIONS, and the room shows a section
 only when it is listed here.
@@ -32,7 +32,7 @@ The rules, and why:
 - Someone who left sees the room read-only plus "Rejoin" (until the circle ends): no
   writing, thanking, deciding, or "you were nudged".
 - cancelled: the circle never started (moving and cancelling are organiser actions outside
-  the room's steps: feedback.services.do_reschedule_circle, do_cancel_circle); the room
+  the room's steps: feedback.services.circle.do_reschedule_circle, do_cancel_circle); the room
   says so and offers nothing else.
 """
 
@@ -200,7 +200,7 @@ TABLE: dict[str, PhaseRules] = {
         writer=_ALWAYS | {"decide", "summary"},
         left=_ALWAYS | {"summary"},
     ),
-    # Cancelled before it started (feedback.services.do_cancel_circle): nothing happened,
+    # Cancelled before it started (feedback.services.circle.do_cancel_circle): nothing happened,
     # so nothing to show or press but the notice.
     Phase.CANCELLED: _rules(
         {},

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from feedback import invitations
+from feedback.services import written
+
 
 @shared_task
 def remind_circles() -> int:
-    from feedback import invitations
-
     return invitations.remind_upcoming()
 
 
 @shared_task
 def remind_feedback_requests() -> int:
-    from feedback import services
-
-    return services.remind_open_requests()
+    return written.remind_open_requests()

@@ -9,8 +9,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from culture.models import CompanySettings
-from keeper import services
 from keeper.models import Heard, KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
+from keeper.services import periods as periods_services
+from keeper.services import sweep as sweep_services
 
 # Share of yes / not sure (the rest: no) in answered tests; a Not sure or No comes with a
 # private note by the answering manager. Parameters: answered_at, cycle, share answered,
@@ -38,11 +39,11 @@ def seed(*, people, rng, scale: int = 1) -> str:
     now = timezone.now()
     tz = CompanySettings.load().tz
     policy = KeeperPolicy.load()
-    current, _next = services.scheduled_opening(policy, tz, now)
+    current, _next = periods_services.scheduled_opening(policy, tz, now)
     openings = [current]
     for _ in range(2):
         openings.insert(
-            0, services.scheduled_opening(policy, tz, openings[0] - timedelta(days=1))[0]
+            0, periods_services.scheduled_opening(policy, tz, openings[0] - timedelta(days=1))[0]
         )
     manager = people["manager"]
     with transaction.atomic():
@@ -55,10 +56,10 @@ def seed(*, people, rng, scale: int = 1) -> str:
             closes_at = openings[index + 1] if index + 1 < len(openings) else _next
             cycle = KeeperCycle.objects.create(
                 period_key=f"{local.year}-{local.month:02d}",
-                label=services.period_label(policy.cadence, local),
+                label=periods_services.period_label(policy.cadence, local),
                 opens_at=opening,
                 due_on=due_on,
-                due_at=services._local(due_on + timedelta(days=1), 0, tz),
+                due_at=periods_services.local_at(due_on + timedelta(days=1), 0, tz),
                 closes_at=closes_at,
                 wording=policy.wording,
                 opening_sent_at=opening,
@@ -67,7 +68,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
                 overdue_sent_at=opening,
                 created_at=opening,
             )
-            services.snapshot_tests(cycle, now=opening)
+            sweep_services.snapshot_tests(cycle, now=opening)
             past = index < len(openings) - 1
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,10 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from culture import audit, clock
 from culture.csvsafe import csv_response
+from culture.errors import ActionRefused
 from culture.models import Person
-from keeper import access, services
+from keeper import access
 from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
+from keeper.services import answers as answers_services
+from keeper.services import policy as policy_services
+from keeper.services import prompt as prompt_services
+from keeper.services import severance as severance_services
 
 
 def _cycle_from(request) -> KeeperCycle | None:
@@ -154,15 +159,15 @@ def answer(request, test_id):
     elif card.form.is_valid():
         data = card.form.cleaned_data
         try:
-            test = services.do_answer(
+            test = answers_services.do_answer(
                 actor=request.user,
                 test_id=test.pk,
                 answer=data["answer"],
                 notes=data["notes"],
                 shared_with_employee=data["shared_with_employee"],
             )
-        except ValidationError as exc:
-            card.form.add_error(None, exc)
+        except ActionRefused as exc:
+            card.form.add_error(None, exc.message)
             status = 422
         else:
             card.test = test
@@ -196,7 +201,7 @@ def _guidance_context(request, test, form=None) -> dict:
         "test": test,
         "cycle": test.cycle,
         "questions": test.cycle.questions(test.report.get_short_name()),
-        "estimate": services.severance_estimate(test.report, viewer=request.user),
+        "estimate": severance_services.severance_estimate(test.report, viewer=request.user),
         "writable": writable,
         "form": form or LookAgainForm(initial={"look_again_on": test.look_again_on}),
     }
@@ -214,11 +219,11 @@ def look_again(request, test_id):
     form = LookAgainForm(request.POST)
     if form.is_valid():
         try:
-            services.do_set_look_again(
+            answers_services.do_set_look_again(
                 actor=request.user, test_id=test.pk, on=form.cleaned_data["look_again_on"]
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(
                 request, f"We will remind you on {form.cleaned_data['look_again_on']:%-d %B %Y}."
@@ -237,7 +242,7 @@ def ask(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.do_log_prompt(person=me, **form.cleaned_data)
+            prompt_services.do_log_prompt(person=me, **form.cleaned_data)
             messages.success(request, "Added to your private log.")
             return redirect("keeper:ask")
         status = 422
@@ -328,7 +333,7 @@ def settings(request):
     access.require_people_admin(request.user)
     form = PolicyForm(request.POST)
     if form.is_valid():
-        services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
+        policy_services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
         messages.success(request, "Saved. The change applies from the next cycle.")
         return redirect("keeper:admin")
     return render(

@@ -30,7 +30,7 @@ from django.utils import timezone  # noqa: E402
 
 from culture.models import CompanySettings, Person  # noqa: E402
 from decisions.models import Memo  # noqa: E402
-from feedback import services as feedback_services  # noqa: E402
+from feedback.services import circle as circle_services  # noqa: E402
 from keeper.models import KeeperCycle, KeeperTest  # noqa: E402
 
 CIRCLE_SIZE = 20
@@ -85,7 +85,7 @@ def main() -> int:
 
     people = {p.pk: p for p in Person.objects.filter(pk__in=used)}
     facilitator = people[circle_ids[0]]
-    circle = feedback_services.do_create_circle(
+    circle = circle_services.do_create_circle(
         creator=facilitator,
         title=f"Load test circle {now:%Y-%m-%d %H:%M:%S}",
         people=[people[i] for i in circle_ids],

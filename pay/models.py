@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from culture.models import Person
+from culture.request_local import once_per_request
 
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_CHOICES = [(p, f"P{p}") for p in PERCENTILES]
@@ -146,8 +147,6 @@ class PayPolicy(models.Model):
     def current(cls) -> PayPolicy:
         """The policy for reading (one query per request, never a write): defaults until
         saved. The pay page and its comparison both read it."""
-        from culture.middleware import once_per_request
-
         return once_per_request("pay_policy", lambda: cls.objects.filter(pk=1).first() or cls(pk=1))
 
 

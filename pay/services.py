@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from culture import audit, jobs
+from culture.errors import Conflict
 from culture.models import Person
 from culture.notifications import notify
 from pay import importer
@@ -28,8 +29,8 @@ from pay.models import (
 log = logging.getLogger(__name__)
 
 
-class ProposalNotOpen(Exception):
-    """The proposal was recorded or withdrawn already (e.g. a second click)."""
+class ProposalNotOpen(Conflict):
+    """The proposal was recorded or withdrawn already (e.g. a second click): 409."""
 
 
 # --- Pay records ------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ def do_record_proposal(
             RaiseProposal.objects.select_for_update().select_related("person").get(pk=proposal_id)
         )
         if proposal.status != RaiseProposal.Status.OPEN:
-            raise ProposalNotOpen
+            raise ProposalNotOpen("This proposal was already recorded or withdrawn.")
         record = do_record_pay(
             by=by,
             person=proposal.person,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from culture import audit, clock, ratelimit
 from culture.csvsafe import csv_response, write_rows
+from culture.errors import ActionRefused
 from culture.models import Person
 from pay import access, charts, comparison, importer, services
 from pay.forms import (
@@ -190,8 +191,8 @@ def proposal(request, proposal_id):
     if write and form.is_valid():
         try:
             services.do_record_proposal(by=request.user, proposal_id=prop.pk, **form.cleaned_data)
-        except services.ProposalNotOpen:
-            messages.info(request, "This proposal was already recorded or withdrawn.")
+        except ActionRefused as exc:
+            messages.info(request, exc.message)
         else:
             messages.success(request, f"Pay change recorded for {prop.person.name}.")
         return redirect("pay:person", person_id=prop.person_id)

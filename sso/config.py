@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from culture.request_local import once_per_request
 from sso.models import IdentitySettings
 
 OIDC_PROVIDER_ID = "company"  # /sso/oidc/company/callback/
@@ -159,8 +160,6 @@ def load(row: IdentitySettings | None = None) -> Config:
 
 
 def current() -> Config:
-    from culture.middleware import once_per_request
-
     return once_per_request("identity_config", load)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import models
 
 from culture.models import Person
+from culture.request_local import once_per_request
 
 
 class IdentitySettings(models.Model):
@@ -109,8 +110,6 @@ class IdentitySettings(models.Model):
         """The row, read once per request (the login page, the adapters and the stages all
         ask). Before anyone saved the page there is none: the defaults, unsaved, so that no
         GET writes (the login page is the first to ask)."""
-        from culture.middleware import once_per_request
-
         return once_per_request("identity_settings", cls.load_or_default)
 
     @classmethod

@@ -29,6 +29,7 @@ from django.utils.text import slugify
 from scim2_models import InvalidValueException, UniquenessException
 
 from culture import audit
+from culture.logout import end_sessions
 from culture.models import Person, ScimToken, ScimUser, Team
 from culture.scim.filters import USER_NAME_IDS
 from culture.scim.schema import ENTERPRISE_SCHEMA
@@ -413,8 +414,6 @@ def _write_user(plan: UserPlan, *, person: Person) -> bool:
 def do_create_user(*, token: ScimToken, changes: dict[str, Any]) -> Person:
     """Create a person. Someone SCIM had deleted, with the same user name or email, is
     provisioned again instead: the same person, reactivated, their history intact."""
-    from culture.services import end_sessions
-
     with transaction.atomic(savepoint=False):
         plan = check_user(changes, person=None)
         if plan.returning is not None:
@@ -446,8 +445,6 @@ def _do_return(*, token: ScimToken, person_id: int, changes: dict[str, Any]) -> 
 def do_update_user(*, token: ScimToken, person: Person, changes: dict[str, Any]) -> Person:
     """Apply a PUT or PATCH to a person (read with select_related("scim", "team"), and
     locked by the caller). A write that changes nothing writes nothing."""
-    from culture.services import end_sessions
-
     with transaction.atomic(savepoint=False):
         plan = check_user(changes, person=person)
         if not plan.changed:
@@ -469,8 +466,6 @@ def do_update_user(*, token: ScimToken, person: Person, changes: dict[str, Any])
 def do_delete_user(*, token: ScimToken, person: Person) -> None:
     """DELETE: deactivate them (logged out, the day they left recorded), keep everything,
     and hide them from SCIM."""
-    from culture.services import end_sessions
-
     with transaction.atomic(savepoint=False):
         was_active = person.is_active
         person.is_active = False

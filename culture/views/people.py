@@ -6,7 +6,6 @@ import json
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from culture import access, audit, clock, people_import, privacy, ratelimit, sections, services
 from culture.csvsafe import csv_response, write_rows
+from culture.errors import ActionRefused
 from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.links import url_maker
 from culture.models import ImportJob, Person, Team
@@ -277,8 +277,8 @@ def edit_person(request, person_id):
         if form.is_valid():
             try:
                 services.do_update_person(by=admin, form=form)
-            except ValidationError as exc:
-                form.add_error("manager", exc)
+            except ActionRefused as exc:
+                form.add_error("manager", exc.message)
             else:
                 messages.success(request, f"{person.name} was updated.")
                 return redirect("people:profile", person_id=person.pk)
@@ -335,8 +335,8 @@ def person_data_erase(request, person_id):
     if form.is_valid():
         try:
             due = privacy.do_erase_person(by=request.user, person=person)
-        except privacy.Refused as exc:
-            form.add_error(None, str(exc))
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(
                 request,

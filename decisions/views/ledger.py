@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from culture import clock
+from culture.errors import ActionRefused
 from culture.models import Person, Team
 from decisions import access, services
 from decisions.models import Memo
@@ -72,8 +73,8 @@ def reviews(request):
         try:
             services.do_open_bet_review(by=manager)
             return redirect("decisions:reviews")
-        except services.DecisionError as exc:
-            error = str(exc)
+        except ActionRefused as exc:
+            error = exc.message
             status = 422
     members = (
         Person.objects.active()

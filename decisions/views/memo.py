@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from culture import audit, ratelimit
+from culture.errors import ActionRefused
 from culture.markdown import render_markdown
 from culture.models import Person
 from decisions import access, forms, services
@@ -278,8 +279,8 @@ def rate(request, memo_id):
             if not request.htmx:
                 return redirect(memo.get_absolute_url() + "#ratings")
             form = None
-        except services.DecisionError as exc:
-            form.add_error(None, str(exc))
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
             status = 422
     else:
         status = 422
@@ -307,8 +308,8 @@ def comment(request, memo_id):
                 parent_id=form.cleaned_data.get("parent"),
             )
             return redirect(memo.get_absolute_url() + f"#comment-{c.pk}")
-        except services.DecisionError as exc:
-            form.add_error(None, str(exc))
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
     context = _memo_context(request, memo, comment_form=form)
     return _whole_page(request, memo, context, status=422)
 
@@ -326,7 +327,7 @@ def revisit(request, memo_id):
                 new_information=form.cleaned_data["new_information"],
             )
             return redirect(memo.get_absolute_url() + "#revisits")
-        except services.DecisionError as exc:
-            form.add_error(None, str(exc))
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
     context = _memo_context(request, memo, revisit_form=form)
     return _whole_page(request, memo, context, status=422)

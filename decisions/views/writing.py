@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from culture import ratelimit
+from culture.errors import ActionRefused
 from culture.markdown import render_markdown
 from decisions import access, forms, services
 from decisions.models import MEMO_TEMPLATE
@@ -48,8 +49,8 @@ def edit_memo(request, memo_id):
             try:
                 services.do_edit_memo(memo=memo, by=request.user, **_memo_kwargs(form.cleaned_data))
                 return redirect("decisions:memo", memo_id=memo.pk)
-            except services.DecisionError as exc:
-                form.add_error(None, str(exc))
+            except ActionRefused as exc:
+                form.add_error(None, exc.message)
         return render(request, "decisions/edit.html", {"form": form, "memo": memo}, status=422)
     return render(request, "decisions/edit.html", {"form": form, "memo": memo})
 
@@ -114,8 +115,8 @@ def step(request, memo_id, step):
             try:
                 _run_step(step, memo, request.user, form.cleaned_data if form else {})
                 return redirect("decisions:memo", memo_id=memo.pk)
-            except services.DecisionError as exc:
-                error = str(exc)
+            except ActionRefused as exc:
+                error = exc.message
         else:
             error = ""
         status = 422
@@ -139,8 +140,8 @@ def _captain_post(request, memo_id, form_class, step, title, action):
         try:
             action(memo, form.cleaned_data)
             return redirect("decisions:memo", memo_id=memo.pk)
-        except services.DecisionError as exc:
-            error = str(exc)
+        except ActionRefused as exc:
+            error = exc.message
     return render(
         request,
         "decisions/step.html",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
+from culture.errors import ActionRefused
 from culture.models import Person
-from feedback import access, forms, services
+from feedback import access, forms
 from feedback.models import ActionItem, Circle
 from feedback.room import room_context
+from feedback.services import circle as circle_services
 from feedback.views import FOUR_A
 
 # --- Index ---------------------------------------------------------------------------------
@@ -43,7 +44,7 @@ def circle_new(request):
         invited = [*data["participants"], data["facilitator"]]
         ratelimit.check(request, "circle", to=[p for p in invited if p and p.pk != me.pk])
         try:
-            circle = services.do_create_circle(
+            circle = circle_services.do_create_circle(
                 creator=me,
                 title=data["title"],
                 people=[me, *data["participants"]],
@@ -52,8 +53,8 @@ def circle_new(request):
                 minutes_per_person=data["minutes_per_person"],
                 reveal_to=data["reveal_to"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Circle created; invitations are on their way.")
             return redirect(circle)
@@ -71,14 +72,14 @@ def reschedule(request, circle_id):
         others = circle.participants.exclude(person=request.user).values_list("person", flat=True)
         ratelimit.check(request, "reschedule", to=list(others))
         try:
-            services.do_reschedule_circle(
+            circle_services.do_reschedule_circle(
                 circle_id=circle.pk,
                 by=request.user,
                 scheduled_at=form.cleaned_data["scheduled_at"],
                 minutes_per_person=form.cleaned_data["minutes_per_person"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Circle moved; everyone gets the updated invitation.")
             return redirect(circle)
@@ -94,9 +95,9 @@ def cancel(request, circle_id):
     error = ""
     if request.method == "POST":
         try:
-            services.do_cancel_circle(circle_id=circle.pk, by=request.user)
-        except ValidationError as exc:
-            error = exc.messages[0]
+            circle_services.do_cancel_circle(circle_id=circle.pk, by=request.user)
+        except ActionRefused as exc:
+            error = exc.message
         else:
             messages.success(request, "Circle cancelled; everyone invited is told.")
             return redirect(circle)
@@ -113,7 +114,7 @@ def _render_room(request, circle, *, status=200, item_form=None, fragment=None):
     context = room_context(circle, request.user)
     context["item_form"] = item_form or forms.ItemForm()
     context["four_a"] = FOUR_A
-    context["responses"] = services.RESPONSES
+    context["responses"] = circle_services.RESPONSES
     template = "feedback/room.html"
     if fragment or request.htmx:
         template = "feedback/room_state.html"  # the #state fragment alone
@@ -167,16 +168,17 @@ def step(request, circle_id):
     elif data["action"] == "extend":
         kw["minutes"] = data["minutes"] or 2
     try:
-        services.do_step(
+        circle_services.do_step(
             circle_id=circle.pk,
             actor=request.user,
             action=data["action"],
             expect=data["expect"],
             **kw,
         )
-    except services.StepRefused as exc:
-        messages.info(request, str(exc))
-        return _after_post(request, circle.pk, status=409 if not request.htmx else 200)
+    except ActionRefused as exc:
+        messages.info(request, exc.message)
+        # htmx swaps the room state in place (200); a full page says 409 (a Conflict).
+        return _after_post(request, circle.pk, status=exc.status if not request.htmx else 200)
     if data["action"] == "nudge":
         _notify_nudge(circle, data["person"])
     return _after_post(request, circle.pk)
@@ -203,14 +205,14 @@ def write_item(request, circle_id):
     form = forms.ItemForm(request.POST)
     if form.is_valid():
         try:
-            services.do_write_item(
+            circle_services.do_write_item(
                 circle_id=circle.pk,
                 author=request.user,
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             return _after_post(request, circle.pk)
     return _after_post(request, circle.pk, status=422, item_form=form)
@@ -223,8 +225,8 @@ def _room_form_post(request, circle_id, form, action):
         return _after_post(request, circle_id, status=422)
     try:
         action(form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    except ActionRefused as exc:
+        messages.error(request, exc.message)
         return _after_post(request, circle_id, status=422)
     return _after_post(request, circle_id)
 
@@ -236,7 +238,7 @@ def respond(request, circle_id):
         request,
         circle.pk,
         forms.RespondForm(request.POST),
-        lambda data: services.do_respond(
+        lambda data: circle_services.do_respond(
             circle_id=circle.pk, person=request.user, response=data["response"]
         ),
     )
@@ -249,7 +251,7 @@ def decide_item(request, item_id):
         request,
         item.circle_id,
         forms.DecideForm(request.POST),
-        lambda data: services.do_decide_item(
+        lambda data: circle_services.do_decide_item(
             item=item, person=request.user, decision=data["decision"]
         ),
     )
@@ -262,7 +264,7 @@ def add_action(request, circle_id):
         request,
         circle.pk,
         forms.ActionItemForm(request.POST),
-        lambda data: services.do_add_action_item(
+        lambda data: circle_services.do_add_action_item(
             circle_id=circle.pk, person=request.user, text=data["text"]
         ),
     )
@@ -271,7 +273,7 @@ def add_action(request, circle_id):
 @require_POST
 def complete_action(request, action_id):
     action = access.get_action_item_for_owner(request.user, action_id)
-    services.do_complete_action_item(action=action, person=request.user)
+    circle_services.do_complete_action_item(action=action, person=request.user)
     return redirect("home" if request.POST.get("next") == "home" else "feedback:index")
 
 
@@ -280,10 +282,10 @@ def leave(request, circle_id):
     circle = access.get_circle_for_user(request.user, circle_id)
     try:
         try:
-            services.do_leave(circle_id=circle.pk, person=request.user)
-        except ValidationError:
-            services.do_rejoin(circle_id=circle.pk, person=request.user)
-    except ValidationError as exc:  # neither, once the circle has ended
-        messages.error(request, exc.messages[0])
+            circle_services.do_leave(circle_id=circle.pk, person=request.user)
+        except ActionRefused:
+            circle_services.do_rejoin(circle_id=circle.pk, person=request.user)
+    except ActionRefused as exc:  # neither, once the circle has ended
+        messages.error(request, exc.message)
         return _after_post(request, circle.pk, status=422)
     return _after_post(request, circle.pk)

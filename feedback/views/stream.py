@@ -13,8 +13,9 @@ from django.db import close_old_connections, connection
 from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 
 from culture import live
-from feedback import access, services
+from feedback import access
 from feedback.models import Circle
+from feedback.services import circle as circle_services
 
 HEARTBEAT_SECONDS = 10
 # How long a browser waits before reconnecting a dropped stream (the `retry:` field, in ms),
@@ -115,7 +116,7 @@ async def _one(text):
 
 
 async def _events(circle, user):
-    touch = _pooled(services.touch_presence)
+    touch = _pooled(circle_services.touch_presence)
     version_of = _pooled(_version)
     async with live.subscribe(circle.channel) as sub:
         last_sent = circle.version

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
-from feedback import access, forms, services
+from culture.errors import ActionRefused
+from feedback import access, forms
 from feedback.models import (
     Campaign,
     Decision,
@@ -22,6 +22,8 @@ from feedback.models import (
     Kind,
     WrittenFeedback,
 )
+from feedback.services import policy as policy_services
+from feedback.services import written as written_services
 from feedback.views import FOUR_A
 
 
@@ -46,15 +48,15 @@ def write(request):
         data = form.cleaned_data
         ratelimit.check(request, "written", to=[data["recipient"]])
         try:
-            services.do_write_feedback(
+            written_services.do_write_feedback(
                 author=me,
                 recipient=data["recipient"],
                 kind=data["kind"],
                 text=data["text"],
                 request_id=data.get("request"),
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, f"Sent to {data['recipient'].name}, signed by you.")
             return redirect("feedback:given")
@@ -151,7 +153,7 @@ def decide_written(request, feedback_id):
     feedback = access.get_written_feedback_for_recipient(request.user, feedback_id)
     form = forms.DecideForm(request.POST)
     if form.is_valid():
-        services.do_decide_written(
+        written_services.do_decide_written(
             feedback=feedback, person=request.user, decision=form.cleaned_data["decision"]
         )
         # Back to the same filters and page of the inbox.
@@ -167,13 +169,13 @@ def ask(request):
     if request.method == "POST" and form.is_valid():
         ratelimit.check(request, "ask", to=form.cleaned_data["people"])
         try:
-            services.do_request_feedback(
+            written_services.do_request_feedback(
                 requester=me,
                 asked=list(form.cleaned_data["people"]),
                 question=form.cleaned_data["question"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, "Asked. They will be reminded after 3 days.")
             return redirect("feedback:index")
@@ -208,7 +210,7 @@ def admin_settings(request):
     if request.method == "POST":
         if request.POST.get("which") == "campaign":
             if campaign_form.is_valid():
-                services.do_open_campaign(actor=me, **campaign_form.cleaned_data)
+                written_services.do_open_campaign(actor=me, **campaign_form.cleaned_data)
                 messages.success(request, "Campaign opened.")
                 return redirect("feedback:admin_settings")
             status = 422
@@ -217,7 +219,9 @@ def admin_settings(request):
             )
         else:
             if form.is_valid():
-                services.do_set_policy(actor=me, chain_may_read=form.cleaned_data["chain_may_read"])
+                policy_services.do_set_policy(
+                    actor=me, chain_may_read=form.cleaned_data["chain_may_read"]
+                )
                 messages.success(request, "Saved.")
                 return redirect("feedback:admin_settings")
             status = 422

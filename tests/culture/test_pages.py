@@ -234,7 +234,7 @@ def test_the_directory_team_filter_becomes_a_text_field_for_many_teams(world, cl
 def test_the_settings_row_is_read_once_per_request_and_fresh_on_the_next(
     world, client_for, django_assert_num_queries
 ):
-    from culture.middleware import _request_var
+    from culture.request_local import _request_var
 
     # Outside a request (tasks, commands) every read goes to the database.
     with django_assert_num_queries(2):

@@ -359,17 +359,19 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
     nothing; "V N/M" one version ahead of a page showing the count updates it in place; a
     change it cannot apply (a step, a count with versions missed, a count for a page that
     does not show one) fetches the room."""
-    from feedback import services
     from feedback.models import Circle
+    from feedback.services import circle as circle_services
 
     circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
-    services.do_step(circle_id=circle.pk, actor=world.manager, action="start")
+    circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="start")
 
     def version():
         return Circle.objects.get(pk=circle.pk).version
 
     def write(text):
-        services.do_write_item(circle_id=circle.pk, author=world.peer, kind="start", text=text)
+        circle_services.do_write_item(
+            circle_id=circle.pk, author=world.peer, kind="start", text=text
+        )
         return version()
 
     session = Session(browser, room_server)
@@ -404,12 +406,12 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
         assert len(fetches) == 1, fetches
 
         # A step: fetched. Then a count for a page that shows none (revealed): fetched.
-        services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
+        circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
         page.evaluate("v => __fire('changed', String(v))", version())
         page.wait_for_function(
             f"() => document.querySelector('#state').dataset.version === '{version()}'"
         )
-        services.do_step(circle_id=circle.pk, actor=world.manager, action="reveal")
+        circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="reveal")
         page.evaluate("v => __fire('changed', String(v))", version())
         wait_text(page, "Revealed: feedback for Mia Manager")
         assert len(fetches) == 3, fetches

@@ -3,7 +3,7 @@ and the per-person circle summary."""
 
 import pytest
 
-from feedback import services
+from feedback.services import circle as circle_services
 from tests.feedback.factories import make_circle, step, write
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +25,9 @@ def test_written_feedback_from_writing_to_accepting_and_a_circle_summary(world, 
     write(circle, world.employee, "Start sharing the roadmap")
     step(circle, world.manager, "reveal")
     step(circle, world.manager, "end")
-    services.do_add_action_item(circle_id=circle.pk, person=world.manager, text="Roadmap monthly")
+    circle_services.do_add_action_item(
+        circle_id=circle.pk, person=world.manager, text="Roadmap monthly"
+    )
 
     reader = browse(world.employee)
     page = reader.page

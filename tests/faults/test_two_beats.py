@@ -16,8 +16,8 @@ import redis
 from django.utils import timezone
 
 from culture.models import Delivery, Notification
-from keeper import services as keeper_services
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
+from keeper.services import sweep as sweep_services
 from tests.conftest import build_world
 from tests.faults import procs
 
@@ -77,6 +77,6 @@ def test_two_beats_at_once_send_every_reminder_once(redis_url, tmp_path):
     assert len(ids) == deliveries
     # ...and nothing was left out: one more sweep has nothing to send.
     before = Notification.objects.count()
-    keeper_services.sweep()
+    sweep_services.sweep()
     assert Notification.objects.count() == before
     print(f"two beats for {RUN_FOR:.0f}s: {deliveries} reminders, {len(ids)} emails")

@@ -2,12 +2,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import Circle
+from feedback.services import circle as circle_services
 
 
 def make_circle(*, facilitator, people, reveal_to=Circle.Audience.CIRCLE, title="Team circle"):
-    return services.do_create_circle(
+    return circle_services.do_create_circle(
         creator=facilitator,
         title=title,
         people=people,
@@ -19,10 +19,10 @@ def make_circle(*, facilitator, people, reveal_to=Circle.Audience.CIRCLE, title=
 
 
 def step(circle, actor, action, **kw):
-    services.do_step(circle_id=circle.pk, actor=actor, action=action, **kw)
+    circle_services.do_step(circle_id=circle.pk, actor=actor, action=action, **kw)
     circle.refresh_from_db()
     return circle
 
 
 def write(circle, author, text, kind="start"):
-    return services.do_write_item(circle_id=circle.pk, author=author, kind=kind, text=text)
+    return circle_services.do_write_item(circle_id=circle.pk, author=author, kind=kind, text=text)

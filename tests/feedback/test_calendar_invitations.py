@@ -16,8 +16,9 @@ from icalendar import Calendar
 
 from culture import notifications
 from culture.models import CompanySettings, Delivery, Notification
-from feedback import invitations, services
+from feedback import invitations
 from feedback.models import Circle
+from feedback.services import circle as circle_services
 from tests.conftest import run_jobs
 from tests.feedback.factories import make_circle, step
 
@@ -136,7 +137,7 @@ def test_the_reminder_follows_the_new_time(world, la_company, fourth):
             scheduled_at=datetime(2027, 1, 14, 17, 15, tzinfo=UTC)
         )
         assert invitations.remind_upcoming() == 3  # within the hour of the old time
-        services.do_reschedule_circle(
+        circle_services.do_reschedule_circle(
             circle_id=circle.pk,
             by=world.manager,
             scheduled_at=datetime(2027, 1, 14, 10, 0, tzinfo=LA),  # 18:00 UTC
@@ -171,7 +172,7 @@ def test_cancelling_sends_one_cancellation_to_everyone_invited(
     assert not Circle.objects.upcoming_for(world.employee).exists()
     assert invitations.remind_upcoming(circle.scheduled_at - timedelta(minutes=30)) == 0
     with pytest.raises(Exception, match="cancelled"):
-        services.do_reschedule_circle(
+        circle_services.do_reschedule_circle(
             circle_id=circle.pk, by=world.manager, scheduled_at=circle.scheduled_at
         )
 

@@ -2,11 +2,11 @@ import threading
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 
-from feedback import services
+from culture.errors import InvalidInput
 from feedback.models import ActionItem, Circle, CircleItem, Participant
+from feedback.services import circle as circle_services
 from tests.conftest import make_person
 from tests.feedback.factories import make_circle, step, write
 
@@ -44,26 +44,26 @@ def test_a_full_circle_runs_lobby_writing_reveal_next_wrapup_end(world, circle, 
 
 
 def test_only_the_facilitator_can_step(world, circle):
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.employee, "start")
     circle.refresh_from_db()
     assert circle.phase == Phase.LOBBY
 
 
 def test_reveal_before_start_and_next_before_reveal_are_refused(world, circle):
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "reveal")
     step(circle, world.manager, "start")
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "next")
 
 
 def test_two_clicks_on_next_from_the_same_screen_advance_once(world, circle):
     step(circle, world.manager, "start")
     step(circle, world.manager, "reveal")
-    seen = services.state_key(circle)
+    seen = circle_services.state_key(circle)
     step(circle, world.manager, "next", expect=seen)
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "next", expect=seen)
     circle.refresh_from_db()
     assert circle.current_position == 1
@@ -78,16 +78,18 @@ def test_racing_facilitator_clicks_in_two_threads_advance_once():
     circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer, extra])
     step(circle, world.manager, "start")
     step(circle, world.manager, "reveal")
-    seen = services.state_key(circle)
+    seen = circle_services.state_key(circle)
     barrier = threading.Barrier(2)
     outcomes = []
 
     def click():
         try:
             barrier.wait()
-            services.do_step(circle_id=circle.pk, actor=world.manager, action="next", expect=seen)
+            circle_services.do_step(
+                circle_id=circle.pk, actor=world.manager, action="next", expect=seen
+            )
             outcomes.append("moved")
-        except services.StepRefused:
+        except circle_services.StepRefused:
             outcomes.append("refused")
         finally:
             connection.close()
@@ -118,7 +120,7 @@ def test_undo_recovers_an_accidental_next_and_hides_nothing_new(world, circle):
     assert circle.phase == Phase.WRITING and circle.revealed_through == -1
     step(circle, world.manager, "undo")
     assert circle.phase == Phase.LOBBY
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "undo")
 
 
@@ -140,7 +142,7 @@ def test_extend_pause_and_resume_the_timer(world, circle):
 
 
 def test_nudge_marks_the_person_and_is_for_writing_only(world, circle):
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "nudge", person_id=world.peer.pk)
     step(circle, world.manager, "start")
     step(circle, world.manager, "nudge", person_id=world.peer.pk)
@@ -150,24 +152,24 @@ def test_nudge_marks_the_person_and_is_for_writing_only(world, circle):
 def test_facilitator_hands_over_and_loses_the_controls(world, circle):
     step(circle, world.manager, "handover", to_person_id=world.peer.pk)
     assert circle.facilitator_id == world.peer.pk
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "start")
     step(circle, world.peer, "start")
     assert circle.phase == Phase.WRITING
 
 
 def test_handover_to_someone_outside_the_circle_is_refused(world, circle):
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "handover", to_person_id=world.outsider.pk)
 
 
 def test_the_recipient_cannot_write_for_themselves_and_writing_closes_at_reveal(world, circle):
     step(circle, world.manager, "start")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, world.manager, "I am great")
     write(circle, world.peer, "Stop answering for us", kind="stop")
     step(circle, world.manager, "reveal")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, world.employee, "Too late")
     item = CircleItem.objects.get()
     assert (item.author_id, item.recipient_id, item.kind) == (
@@ -179,7 +181,7 @@ def test_the_recipient_cannot_write_for_themselves_and_writing_closes_at_reveal(
 
 def test_outsiders_cannot_write_into_a_circle(world, circle):
     step(circle, world.manager, "start")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, world.outsider, "Hello")
 
 
@@ -191,11 +193,11 @@ def test_a_participant_leaving_mid_round_stops_counting_and_their_round_is_skipp
     step(circle, world.manager, "start")
     write(circle, world.employee, "Start delegating")
     assert room_context(circle, world.manager)["expected_count"] == 3
-    services.do_leave(circle_id=circle.pk, person=fourth)
+    circle_services.do_leave(circle_id=circle.pk, person=fourth)
     circle.refresh_from_db()
     ctx = room_context(circle, world.manager)
     assert (ctx["written_count"], ctx["expected_count"]) == (1, 2)
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         write(circle, fourth, "After leaving")
     step(circle, world.manager, "reveal")
     order = positions(circle)
@@ -210,7 +212,7 @@ def test_a_participant_leaving_mid_round_stops_counting_and_their_round_is_skipp
 
 
 def test_a_leaving_facilitator_hands_the_room_to_the_next_person(world, circle):
-    services.do_leave(circle_id=circle.pk, person=world.manager)
+    circle_services.do_leave(circle_id=circle.pk, person=world.manager)
     circle.refresh_from_db()
     assert circle.facilitator_id != world.manager.pk
     assert Participant.objects.filter(circle=circle, person_id=circle.facilitator_id).exists()
@@ -219,24 +221,26 @@ def test_a_leaving_facilitator_hands_the_room_to_the_next_person(world, circle):
 def test_only_the_recipient_accepts_or_discards_and_only_after_reveal(world, circle):
     step(circle, world.manager, "start")
     item = write(circle, world.employee, "Start earlier")
-    with pytest.raises(ValidationError):
-        services.do_decide_item(item=item, person=world.manager, decision="accepted")
+    with pytest.raises(InvalidInput):
+        circle_services.do_decide_item(item=item, person=world.manager, decision="accepted")
     step(circle, world.manager, "reveal")
-    with pytest.raises(ValidationError):
-        services.do_decide_item(item=item, person=world.employee, decision="accepted")
-    services.do_decide_item(item=item, person=world.manager, decision="discarded")
+    with pytest.raises(InvalidInput):
+        circle_services.do_decide_item(item=item, person=world.employee, decision="accepted")
+    circle_services.do_decide_item(item=item, person=world.manager, decision="discarded")
     item.refresh_from_db()
     assert item.decision == "discarded"
 
 
 def test_the_recipient_can_only_thank(world, circle):
     step(circle, world.manager, "start")
-    with pytest.raises(ValidationError):
-        services.do_respond(circle_id=circle.pk, person=world.manager, response="Thank you")
+    with pytest.raises(InvalidInput):
+        circle_services.do_respond(circle_id=circle.pk, person=world.manager, response="Thank you")
     step(circle, world.manager, "reveal")
-    with pytest.raises(ValidationError):
-        services.do_respond(circle_id=circle.pk, person=world.manager, response="That is wrong")
-    services.do_respond(circle_id=circle.pk, person=world.manager, response="Thank you")
+    with pytest.raises(InvalidInput):
+        circle_services.do_respond(
+            circle_id=circle.pk, person=world.manager, response="That is wrong"
+        )
+    circle_services.do_respond(circle_id=circle.pk, person=world.manager, response="Thank you")
     assert Participant.objects.get(circle=circle, person=world.manager).response == "Thank you"
 
 
@@ -245,9 +249,13 @@ def test_action_items_come_back_at_the_next_circle_with_the_same_people(world, c
 
     step(circle, world.manager, "start")
     step(circle, world.manager, "reveal")
-    services.do_add_action_item(circle_id=circle.pk, person=world.manager, text="Delegate more")
-    with pytest.raises(ValidationError):
-        services.do_add_action_item(circle_id=circle.pk, person=world.peer, text="Not my round")
+    circle_services.do_add_action_item(
+        circle_id=circle.pk, person=world.manager, text="Delegate more"
+    )
+    with pytest.raises(InvalidInput):
+        circle_services.do_add_action_item(
+            circle_id=circle.pk, person=world.peer, text="Not my round"
+        )
     people = [world.employee, world.peer, fourth, world.manager]
     nxt = make_circle(facilitator=world.manager, people=people)
     assert nxt.previous_id == circle.pk
@@ -274,8 +282,8 @@ def test_the_facilitator_reorders_recipients_in_the_lobby_only(world, circle, fo
     step(circle, world.manager, "move", person_id=last, up=True)
     after = positions(circle)
     assert after[last] == before[last] - 1
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "move", person_id=world.manager.pk, up=True)
     step(circle, world.manager, "start")
-    with pytest.raises(services.StepRefused):
+    with pytest.raises(circle_services.StepRefused):
         step(circle, world.manager, "move", person_id=last, up=True)

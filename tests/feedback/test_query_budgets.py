@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from feedback import services
 from feedback.models import ActionItem
+from feedback.services import written as written_services
 from tests.feedback.factories import make_circle, step, write
 
 
@@ -18,7 +18,7 @@ def _add(world, n):
         step(circle, world.manager, "reveal")
         step(circle, world.manager, "end")
         ActionItem.objects.create(circle=circle, owner=world.manager, text=f"do {i}")
-        services.do_write_feedback(
+        written_services.do_write_feedback(
             author=world.employee, recipient=world.manager, kind="start", text=f"w {i}"
         )
     return circle

@@ -16,8 +16,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from feedback import services
 from feedback.models import Circle, Participant, Step
+from feedback.services import circle as circle_services
 from tests.feedback.factories import make_circle, step, write
 
 PHASES = ["lobby", "writing", "revealed", "wrapup", "ended", "cancelled"]
@@ -30,13 +30,13 @@ def build(world, fourth, phase):
     and nobody has written for Eli yet when writing."""
     mia, eli, pat = world.manager, world.employee, world.peer
     circle = make_circle(facilitator=mia, people=[eli, pat, fourth, mia])
-    services.do_leave(circle_id=circle.pk, person=fourth)
+    circle_services.do_leave(circle_id=circle.pk, person=fourth)
     circle.refresh_from_db()
     people = {"facilitator": mia, "recipient": eli, "writer": pat, "left": fourth}
     if phase == "lobby":
         return circle, people
     if phase == "cancelled":
-        services.do_cancel_circle(circle_id=circle.pk, by=mia)
+        circle_services.do_cancel_circle(circle_id=circle.pk, by=mia)
         circle.refresh_from_db()
         return circle, people
     step(circle, mia, "start")
@@ -130,8 +130,8 @@ def test_the_service_refuses_every_step_the_phase_does_not_allow(world, fourth, 
     circle, people = build(world, fourth, phase)
     before = _snapshot(circle)
     for action in REFUSED[phase]:
-        with pytest.raises(services.StepRefused):
-            services.do_step(
+        with pytest.raises(circle_services.StepRefused):
+            circle_services.do_step(
                 circle_id=circle.pk,
                 actor=people["facilitator"],
                 action=action,
@@ -142,7 +142,7 @@ def test_the_service_refuses_every_step_the_phase_does_not_allow(world, fourth, 
 
 def test_after_the_end_undo_says_the_circle_has_ended(world, fourth):
     circle, people = build(world, fourth, "ended")
-    with pytest.raises(services.StepRefused, match="The circle has ended"):
+    with pytest.raises(circle_services.StepRefused, match="The circle has ended"):
         step(circle, people["facilitator"], "undo")
 
 
@@ -177,7 +177,7 @@ def test_every_step_in_the_table_has_a_handler_and_a_form_choice():
     from feedback import phases
     from feedback.forms import StepForm
 
-    assert set(services.STEPS) == set(phases.STEPS)
+    assert set(circle_services.STEPS) == set(phases.STEPS)
     assert {value for value, _ in StepForm.base_fields["action"].choices} == set(phases.STEPS)
 
 
@@ -336,7 +336,7 @@ def test_a_step_posted_after_the_end_is_refused_with_409_and_changes_nothing(
     before = _snapshot(circle)
     client = client_for(people["facilitator"])
     url = reverse("feedback:step", args=[circle.pk])
-    data = {"action": action, "person": world.peer.pk, "expect": services.state_key(circle)}
+    data = {"action": action, "person": world.peer.pk, "expect": circle_services.state_key(circle)}
     response = client.post(url, data)
     assert response.status_code == 409
     assert "The circle has ended" in response.content.decode()

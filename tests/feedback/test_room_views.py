@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from feedback import services
 from feedback.models import CircleItem
+from feedback.services import circle as circle_services
 from tests.conftest import make_person
 from tests.feedback.factories import make_circle, step, write
 
@@ -66,13 +66,13 @@ def test_revealed_rounds_show_each_item_escaped_with_its_kind_author_and_the_res
     """Every text in a revealed round is escaped, and the round shows for whom it was,
     their response, and each item's kind, text and author."""
     from feedback.models import Participant
-    from feedback.services import RESPONSES
+    from feedback.services.circle import RESPONSES
 
     step(circle, world.manager, "start")
     write(circle, world.employee, '<script>alert("x")</script> & more', kind="stop")
     write(circle, world.peer, "Keep the demos", kind="continue")
     step(circle, world.manager, "reveal")
-    services.do_respond(circle_id=circle.pk, person=world.manager, response=RESPONSES[0])
+    circle_services.do_respond(circle_id=circle.pk, person=world.manager, response=RESPONSES[0])
     url = reverse("feedback:room_state", args=[circle.pk])
     page = body(client_for(fourth).get(url))
     assert "<script>alert" not in page
@@ -164,7 +164,7 @@ def test_a_stale_next_click_refreshes_the_screen_instead_of_advancing(
     step(live_round, world.manager, "reveal")
     client = client_for(world.manager)
     url = reverse("feedback:step", args=[live_round.pk])
-    seen = services.state_key(live_round)
+    seen = circle_services.state_key(live_round)
     first = client.post(url, {"action": "next", "expect": seen}, headers={"HX-Request": "true"})
     second = client.post(url, {"action": "next", "expect": seen}, headers={"HX-Request": "true"})
     assert first.status_code == 200 and second.status_code == 200
@@ -268,7 +268,7 @@ def test_room_queries_do_not_grow_with_the_number_of_seats(world, client_for, ph
 
 
 def test_presence_shows_who_is_here_and_who_is_missing(world, circle, client_for):
-    services.touch_presence(circle_id=circle.pk, person=world.peer)
+    circle_services.touch_presence(circle_id=circle.pk, person=world.peer)
     page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
     assert f'data-person="{world.peer.pk}"' in page
     peer_li = page.split(f'data-person="{world.peer.pk}"')[1].split("</li>")[0]
@@ -282,7 +282,7 @@ def test_every_seat_is_listed_escaped_and_the_role_is_handed_only_to_others_pres
 ):
     odd = make_person(name='Zoë <O"Hara> & Co', email="odd@example.test")
     circle = make_circle(facilitator=world.manager, people=[world.employee, fourth, odd])
-    services.do_leave(circle_id=circle.pk, person=fourth)
+    circle_services.do_leave(circle_id=circle.pk, person=fourth)
     page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
     assert '<O"Hara>' not in page
     row = page.split(f'data-person="{odd.pk}"', 1)[1].split("</li>", 1)[0]

@@ -2,14 +2,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from culture.errors import InvalidInput
 from culture.models import Delivery, Notification
-from feedback import services
 from feedback.models import Campaign, FeedbackPolicy, FeedbackRequest, WrittenFeedback
+from feedback.services import policy as policy_services
+from feedback.services import written as written_services
 
 
 def test_anyone_can_write_signed_feedback_to_anyone_and_the_recipient_is_notified(
@@ -48,10 +49,10 @@ def test_writing_to_yourself_or_with_no_text_is_refused_with_422(world, client_f
 
 
 def test_only_the_recipient_accepts_or_discards_and_the_inbox_filters(world, client_for):
-    fb = services.do_write_feedback(
+    fb = written_services.do_write_feedback(
         author=world.peer, recipient=world.employee, kind="start", text="Start asking"
     )
-    services.do_write_feedback(
+    written_services.do_write_feedback(
         author=world.peer, recipient=world.employee, kind="continue", text="Keep the demos"
     )
     assert (
@@ -75,22 +76,22 @@ def test_only_the_recipient_accepts_or_discards_and_the_inbox_filters(world, cli
 
 def test_asking_for_feedback_notifies_then_reminds_once_after_three_days(world):
     with time_machine.travel("2026-04-01 09:00:00+00:00", tick=False):
-        (req,) = services.do_request_feedback(
+        (req,) = written_services.do_request_feedback(
             requester=world.employee, asked=[world.peer], question="How was my demo?"
         )
     assert Notification.objects.filter(recipient=world.peer, kind="feedback.requested").count() == 1
     with time_machine.travel("2026-04-03 09:00:00+00:00", tick=False):
-        assert services.remind_open_requests() == 0
+        assert written_services.remind_open_requests() == 0
     with time_machine.travel("2026-04-04 09:30:00+00:00", tick=False):
-        assert services.remind_open_requests() == 1
-        assert services.remind_open_requests() == 0  # the sweeper is idempotent
+        assert written_services.remind_open_requests() == 1
+        assert written_services.remind_open_requests() == 0  # the sweeper is idempotent
     assert Delivery.objects.filter(key=f"feedback:request:{req.pk}:reminder").count() == 1
 
 
 def test_an_answered_request_gets_no_reminder(world):
     with time_machine.travel("2026-04-01 09:00:00+00:00", tick=False):
-        (req,) = services.do_request_feedback(requester=world.employee, asked=[world.peer])
-        services.do_write_feedback(
+        (req,) = written_services.do_request_feedback(requester=world.employee, asked=[world.peer])
+        written_services.do_write_feedback(
             author=world.peer,
             recipient=world.employee,
             kind="continue",
@@ -100,25 +101,25 @@ def test_an_answered_request_gets_no_reminder(world):
     req.refresh_from_db()
     assert req.answered_at is not None
     with time_machine.travel("2026-04-06 09:00:00+00:00", tick=False):
-        assert services.remind_open_requests() == 0
+        assert written_services.remind_open_requests() == 0
 
 
 def test_asking_only_yourself_is_refused(world):
-    with pytest.raises(ValidationError):
-        services.do_request_feedback(requester=world.employee, asked=[world.employee])
+    with pytest.raises(InvalidInput):
+        written_services.do_request_feedback(requester=world.employee, asked=[world.employee])
     assert not FeedbackRequest.objects.exists()
 
 
 def test_the_management_chain_reads_received_feedback_only_when_the_company_allows(
     world, client_for
 ):
-    services.do_write_feedback(
+    written_services.do_write_feedback(
         author=world.peer, recipient=world.employee, kind="start", text="Start asking"
     )
     url = reverse("feedback:person_received", args=[world.employee.pk])
     assert client_for(world.manager).get(url).status_code == 404
     assert client_for(world.skip_level).get(url).status_code == 404
-    services.do_set_policy(actor=world.people_admin, chain_may_read=True)
+    policy_services.do_set_policy(actor=world.people_admin, chain_may_read=True)
     assert FeedbackPolicy.load().chain_may_read
     assert "Start asking" in client_for(world.manager).get(url).content.decode()
     assert client_for(world.skip_level).get(url).status_code == 200
@@ -134,7 +135,7 @@ def test_the_management_chain_reads_received_feedback_only_when_the_company_allo
 def test_a_profile_links_to_the_written_feedback_received_exactly_for_those_who_may_read_it(
     world, client_for, persona, chain_may_read
 ):
-    services.do_set_policy(actor=world.people_admin, chain_may_read=chain_may_read)
+    policy_services.do_set_policy(actor=world.people_admin, chain_may_read=chain_may_read)
     client = client_for(getattr(world, persona))
     url = reverse("feedback:person_received", args=[world.employee.pk])
     profile = client.get(reverse("people:profile", args=[world.employee.pk])).content.decode()
@@ -146,7 +147,7 @@ def test_a_profile_links_to_the_written_feedback_received_exactly_for_those_who_
 
 
 def test_your_own_profile_calls_it_the_feedback_you_received(world, client_for):
-    services.do_set_policy(actor=world.people_admin, chain_may_read=True)
+    policy_services.do_set_policy(actor=world.people_admin, chain_may_read=True)
     mine = client_for(world.employee).get(reverse("people:profile", args=[world.employee.pk]))
     theirs = client_for(world.manager).get(reverse("people:profile", args=[world.employee.pk]))
     assert "Written feedback you received" in mine.content.decode()
@@ -204,10 +205,10 @@ def test_during_a_campaign_people_see_how_many_colleagues_they_wrote_to(world, c
     )
     with time_machine.travel("2026-03-10 12:00:00+00:00", tick=False):
         for person in (world.peer, world.manager):
-            services.do_write_feedback(
+            written_services.do_write_feedback(
                 author=world.employee, recipient=person, kind="start", text="Start x"
             )
-        services.do_write_feedback(
+        written_services.do_write_feedback(
             author=world.employee, recipient=world.peer, kind="stop", text="Stop y"
         )
         page = client_for(world.employee).get(reverse("feedback:write")).content.decode()
@@ -220,7 +221,7 @@ def test_during_a_campaign_people_see_how_many_colleagues_they_wrote_to(world, c
 def test_inbox_query_count_does_not_grow(world, client_for, django_assert_num_queries):
     client = client_for(world.employee)
     for n in range(3):
-        services.do_write_feedback(
+        written_services.do_write_feedback(
             author=world.peer, recipient=world.employee, kind="start", text=f"a{n}"
         )
     client.get(reverse("feedback:inbox"))
@@ -230,7 +231,7 @@ def test_inbox_query_count_does_not_grow(world, client_for, django_assert_num_qu
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("feedback:inbox"))
     for n in range(15):
-        services.do_write_feedback(
+        written_services.do_write_feedback(
             author=world.manager, recipient=world.employee, kind="stop", text=f"b{n}"
         )
     with CaptureQueriesContext(connection) as large:
@@ -240,9 +241,9 @@ def test_inbox_query_count_does_not_grow(world, client_for, django_assert_num_qu
 
 def test_request_reminders_stop_after_thirty_days(world):
     with time_machine.travel("2026-01-01 09:00:00+00:00", tick=False):
-        services.do_request_feedback(requester=world.employee, asked=[world.peer])
+        written_services.do_request_feedback(requester=world.employee, asked=[world.peer])
     with time_machine.travel(date(2026, 1, 1) + timedelta(days=40), tick=False):
-        assert services.remind_open_requests() == 0
+        assert written_services.remind_open_requests() == 0
 
 
 def _received(world, n, *, kind="stop", start=0):

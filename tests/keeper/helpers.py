@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from keeper import services
 from keeper.models import KeeperCycle, KeeperNote, KeeperTest
+from keeper.services import sweep as sweep_services
 
 
 def open_cycle_now(*, days_ago: int = 2, days_left: int = 80) -> KeeperCycle:
     """An open cycle (opened `days_ago`), with its snapshot of the current tree."""
     now = timezone.now()
-    cycle, _ = services.open_cycle(
+    cycle, _ = sweep_services.open_cycle(
         opening=now - timedelta(days=days_ago),
         closes_at=now + timedelta(days=days_left),
         now=now,

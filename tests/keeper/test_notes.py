@@ -213,13 +213,13 @@ def test_the_notes_of_a_closed_cycle_stay_with_their_authors(world, cycle, clien
 
 @pytest.mark.django_db
 def test_a_note_is_saved_for_its_author_and_an_unchanged_save_keeps_its_date(world, cycle):
-    from keeper import services
     from keeper.models import KeeperNote
+    from keeper.services import answers as answers_services
 
     test = keeper_test_of(cycle, world.employee)
 
     def save(notes, answer="yes"):
-        services.do_answer(
+        answers_services.do_answer(
             actor=world.manager,
             test_id=test.pk,
             answer=answer,
@@ -244,8 +244,8 @@ def test_a_note_is_saved_for_its_author_and_an_unchanged_save_keeps_its_date(wor
 def test_two_saves_of_the_same_note_at_once_leave_one_note(world):
     from django.db import connections
 
-    from keeper import services
     from keeper.models import KeeperNote
+    from keeper.services import answers as answers_services
 
     test = keeper_test_of(open_cycle_now(), world.employee)
     barrier = threading.Barrier(2)
@@ -254,7 +254,7 @@ def test_two_saves_of_the_same_note_at_once_leave_one_note(world):
     def save(text):
         try:
             barrier.wait(timeout=10)
-            services.do_answer(
+            answers_services.do_answer(
                 actor=world.manager,
                 test_id=test.pk,
                 answer="yes",

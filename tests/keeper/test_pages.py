@@ -182,10 +182,10 @@ def test_a_post_with_errors_shows_the_posted_values_marked_invalid(world, cycle,
 
 def test_earlier_answers_show_as_a_small_trend(world, client_for):
     now = timezone.now()
-    from keeper import services
+    from keeper.services import sweep as sweep_services
 
     for months_ago, answer in ((9, "yes"), (6, "not_sure"), (3, "yes")):
-        old, _ = services.open_cycle(
+        old, _ = sweep_services.open_cycle(
             opening=now - timedelta(days=30 * months_ago),
             closes_at=now - timedelta(days=30 * months_ago - 20),
             now=now,
@@ -230,21 +230,21 @@ def test_guidance_offers_the_two_paths_severance_by_level_and_the_post_exit_temp
 def test_severance_follows_the_policy_and_the_current_salary_when_pay_knows_it(
     world, cycle, client_for
 ):
-    from keeper import services
+    from keeper.services import severance as severance_services
     from pay.models import PayRecord
 
     world.employee.level = 8
     world.employee.save()
     policy = KeeperPolicy.load()
-    assert services.severance_estimate(world.employee, policy).months == 8
-    assert services.severance_estimate(world.ceo, policy).months == 9
+    assert severance_services.severance_estimate(world.employee, policy).months == 8
+    assert severance_services.severance_estimate(world.ceo, policy).months == 9
     PayRecord.objects.create(
         person=world.employee,
         effective_date=timezone.localdate() - timedelta(days=30),
         base_salary="120000.00",
         currency="GBP",
     )
-    estimate = services.severance_estimate(world.employee, policy, viewer=world.manager)
+    estimate = severance_services.severance_estimate(world.employee, policy, viewer=world.manager)
     assert (estimate.amount, estimate.currency, estimate.monthly) == (
         Decimal("80000"),
         "GBP",
@@ -254,7 +254,10 @@ def test_severance_follows_the_policy_and_the_current_salary_when_pay_knows_it(
         action="keeper.salary.read", actor=world.manager, subject=world.employee
     ).exists()
     # Someone outside the person's chain never gets the salary, only the months.
-    assert services.severance_estimate(world.employee, policy, viewer=world.peer).amount is None
+    assert (
+        severance_services.severance_estimate(world.employee, policy, viewer=world.peer).amount
+        is None
+    )
     test = keeper_test_of(cycle, world.employee)
     _answer(client_for(world.manager), test, "no")
     html = client_for(world.manager).get(f"/keeper/tests/{test.pk}/guidance/").content.decode()
@@ -502,10 +505,10 @@ def test_nobody_reads_an_answer_about_themselves_not_even_a_people_admin(world, 
 
 
 def test_a_manager_can_look_back_at_an_earlier_cycle_locked(world, client_for):
-    from keeper import services
+    from keeper.services import sweep as sweep_services
 
     now = timezone.now()
-    old, _ = services.open_cycle(
+    old, _ = sweep_services.open_cycle(
         opening=now - timedelta(days=120), closes_at=now - timedelta(days=30), now=now
     )
     KeeperTest.objects.filter(cycle=old, report=world.employee).update(answer="yes")

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from keeper import services
 from keeper.models import KeeperCycle, KeeperNote, KeeperTest
+from keeper.services import sweep as sweep_services
 from tests.conftest import make_person
 from tests.keeper.helpers import open_cycle_now
 
@@ -28,7 +28,7 @@ def _grow(world, *, managers: int, reports: int, past_cycles: int):
         make_person(manager=world.manager, team=world.team)
     now = timezone.now()
     for n in range(past_cycles, 0, -1):
-        cycle, _ = services.open_cycle(
+        cycle, _ = sweep_services.open_cycle(
             opening=now - timedelta(days=90 * n + 10),
             closes_at=now - timedelta(days=90 * (n - 1) + 10),
             now=now,

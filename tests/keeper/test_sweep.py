@@ -15,8 +15,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from culture.models import CompanySettings, Delivery, Notification
-from keeper import services
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
+from keeper.services import answers as answers_services
+from keeper.services import sweep as sweep_services
 from tests.keeper.helpers import keeper_test_of
 
 LONDON = ZoneInfo("Europe/London")
@@ -26,9 +27,9 @@ def _at(*args) -> datetime:
     return datetime(*args, tzinfo=LONDON)
 
 
-def _sweep(moment: datetime) -> services.SweepResult:
+def _sweep(moment: datetime) -> sweep_services.SweepResult:
     with time_machine.travel(moment, tick=False):
-        return services.sweep()
+        return sweep_services.sweep()
 
 
 def _kinds(cycle) -> Counter:
@@ -92,7 +93,7 @@ def test_reminders_go_out_on_the_right_days_and_skip_managers_who_have_answered(
     assert Delivery.objects.get(key=opened.key).text_body.count("- ") >= 2
     # The manager answers both of their people before the first nudge.
     for person in (world.employee, world.peer):
-        services.do_answer(
+        answers_services.do_answer(
             actor=world.manager,
             test_id=keeper_test_of(cycle, person).pk,
             answer="yes",
@@ -238,7 +239,7 @@ def test_two_sweeps_racing_create_every_test_and_send_every_message_once(world):
         try:
             barrier.wait(timeout=10)
             with time_machine.travel(_at(2027, 1, 1, 9, 5), tick=False):
-                results.append(services.sweep())
+                results.append(sweep_services.sweep())
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -339,14 +340,14 @@ def test_a_look_again_date_is_reminded_once_on_that_day(world):
     cycle = KeeperCycle.objects.get()
     test = keeper_test_of(cycle, world.employee)
     with time_machine.travel(_at(2027, 1, 4, 10), tick=False):
-        services.do_answer(
+        answers_services.do_answer(
             actor=world.manager,
             test_id=test.pk,
             answer="not_sure",
             notes="",
             shared_with_employee=False,
         )
-        services.do_set_look_again(
+        answers_services.do_set_look_again(
             actor=world.manager, test_id=test.pk, on=_at(2027, 2, 10, 0).date()
         )
     _sweep(_at(2027, 2, 9, 23, 30))

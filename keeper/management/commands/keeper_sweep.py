@@ -3,7 +3,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from keeper import services
+from keeper.services import sweep as sweep_services
 
 
 class Command(BaseCommand):
@@ -25,4 +25,4 @@ class Command(BaseCommand):
                 from culture.models import CompanySettings
 
                 moment = moment.replace(tzinfo=CompanySettings.load().tz)
-        self.stdout.write(services.sweep(moment).line())
+        self.stdout.write(sweep_services.sweep(moment).line())

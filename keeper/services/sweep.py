@@ -1,93 +1,27 @@
-"""Writes of the keeper app: the sweep (open cycles, reminders), answers, look-again dates,
-the keeper-prompt log and the policy.
-
-Exactly-once comes from the database: a cycle is unique per period (and created under an
-advisory lock), a test is unique per cycle x report (INSERT ... ON CONFLICT DO NOTHING), and
-every message goes through culture.notifications.notify with a deterministic key.
-"""
+"""The keeper sweep: open the due cycle (at most one) with its tests, follow reporting
+lines, and send every reminder that is due. Safe to run at any time, repeatedly and
+concurrently: every effect is exactly-once in the database."""
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from culture import audit
 from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
-from keeper.models import (
-    Answer,
-    Cadence,
-    KeeperCycle,
-    KeeperNote,
-    KeeperPolicy,
-    KeeperPromptLog,
-    KeeperTest,
-)
+from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
+from keeper.services.periods import local_at, period_label, reminder_times, scheduled_opening
 
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK = 0x6B656570  # "keep": serialises cycle creation across processes
-
-
-# --- The schedule ----------------------------------------------------------------------------
-
-
-def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + n
-    return index // 12, index % 12 + 1
-
-
-def _local(d: date, hour: int, tz) -> datetime:
-    return datetime.combine(d, time(hour), tzinfo=tz)
-
-
-def scheduled_opening(policy: KeeperPolicy, tz, now: datetime) -> tuple[datetime, datetime]:
-    """The latest scheduled opening at or before `now` and the one after it (company time)."""
-    local = now.astimezone(tz)
-    year, month = local.year, local.month
-    for back in range(0, 13):
-        y, m = _add_months(local.year, local.month, -back)
-        if (m - policy.opening_month) % policy.cadence:
-            continue
-        opening = _local(date(y, m, 1), policy.opening_hour, tz)
-        if opening <= now:
-            year, month = y, m
-            break
-    opening = _local(date(year, month, 1), policy.opening_hour, tz)
-    ny, nm = _add_months(year, month, policy.cadence)
-    return opening, _local(date(ny, nm, 1), policy.opening_hour, tz)
-
-
-def period_label(cadence: int, opening: datetime) -> str:
-    y, m = opening.year, opening.month
-    if cadence == Cadence.QUARTERLY and m % 3 == 1:
-        return f"Q{(m - 1) // 3 + 1} {y}"
-    if cadence == Cadence.HALF_YEARLY and m in (1, 7):
-        return f"H{1 if m == 1 else 2} {y}"
-    ey, em = _add_months(y, m, cadence - 1)
-    start, end = calendar.month_abbr[m], calendar.month_abbr[em]
-    return f"{start}–{end} {y}" if ey == y else f"{start} {y}–{end} {ey}"
-
-
-def reminder_times(cycle: KeeperCycle, tz) -> dict[str, datetime]:
-    hour = cycle.opens_at.astimezone(tz).hour
-    return {
-        "soon": _local(cycle.due_on - timedelta(days=3), hour, tz),
-        "due": _local(cycle.due_on, hour, tz),
-        "overdue": _local(cycle.due_on + timedelta(days=1), hour, tz),
-    }
-
-
-# --- The sweep -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -124,7 +58,7 @@ def open_due_cycle(*, now: datetime, tz, result: SweepResult) -> KeeperCycle | N
     opening, next_opening = scheduled_opening(policy, tz, now)
     local_open = opening.astimezone(tz)
     due_on = local_open.date() + timedelta(days=policy.due_days)
-    due_at = _local(due_on + timedelta(days=1), 0, tz)
+    due_at = local_at(due_on + timedelta(days=1), 0, tz)
     if now >= due_at:
         return None  # too late for this period; the next one opens on time
     latest = KeeperCycle.objects.order_by("-opens_at").first()
@@ -154,7 +88,7 @@ def open_cycle(
                 "label": period_label(policy.cadence, local_open),
                 "opens_at": opening,
                 "due_on": due_on,
-                "due_at": _local(due_on + timedelta(days=1), 0, tz),
+                "due_at": local_at(due_on + timedelta(days=1), 0, tz),
                 "closes_at": closes_at,
                 "wording": policy.wording,
                 "created_at": now,
@@ -192,17 +126,12 @@ def snapshot_tests(cycle: KeeperCycle, *, now: datetime) -> int:
 def follow_reporting_lines(cycle: KeeperCycle) -> int:
     """Open tests follow the report's current manager (the pages already do; this keeps the
     reminders right). The old manager's private notes stay theirs (KeeperNote)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE keeper_keepertest t SET manager_id = p.manager_id
-            FROM culture_person p
-            WHERE t.report_id = p.id AND t.cycle_id = %s
-              AND p.manager_id IS NOT NULL AND t.manager_id <> p.manager_id
-            """,
-            [cycle.pk],
-        )
-        return cursor.rowcount
+    current = Person.objects.filter(pk=OuterRef("report_id")).values("manager_id")
+    return (
+        KeeperTest.objects.filter(cycle=cycle, report__manager__isnull=False)
+        .exclude(manager_id=F("report__manager_id"))
+        .update(manager_id=Subquery(current))
+    )
 
 
 BATCH = 500
@@ -358,155 +287,3 @@ def send_look_again_reminders(*, now: datetime, tz, result: SweepResult) -> None
                 is not None
             ):
                 result.messages += 1
-
-
-# --- Answers ---------------------------------------------------------------------------------
-
-
-def check_writable(test: KeeperTest, actor: Person, now: datetime | None = None) -> None:
-    if not test.cycle.is_open(now):
-        raise ValidationError("This cycle has closed; its answers are locked.")
-    if test.report.manager_id != actor.pk or not test.report.is_active:
-        raise ValidationError("Only their manager answers the keeper test for this person.")
-
-
-# One statement, whatever runs at the same time: the unique (test, author) decides. A save
-# that leaves the text as it was (the card saves on every change) keeps the note's date.
-_SAVE_NOTE = """
-INSERT INTO keeper_keepernote (test_id, author_id, text, created_at, updated_at)
-VALUES (%s, %s, %s, %s, %s)
-ON CONFLICT (test_id, author_id) DO UPDATE
-    SET text = EXCLUDED.text, updated_at = EXCLUDED.updated_at
-    WHERE keeper_keepernote.text IS DISTINCT FROM EXCLUDED.text
-"""
-
-
-def _save_note(*, test: KeeperTest, author: Person, text: str, now: datetime) -> None:
-    """The author's own note on the test: written, changed, or (emptied) deleted. Nobody
-    else's note is touched."""
-    if not text:
-        KeeperNote.objects.filter(test=test, author=author).delete()
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(_SAVE_NOTE, [test.pk, author.pk, text, now, now])
-
-
-def do_answer(
-    *,
-    actor: Person,
-    test_id: int,
-    answer: str,
-    notes: str,
-    shared_with_employee: bool,
-    now: datetime | None = None,
-) -> KeeperTest:
-    """The report's current manager answers, and writes their own private notes (`notes`):
-    the answer is the test's, the notes are the actor's."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        test = (
-            KeeperTest.objects.select_for_update(of=("self",))
-            .select_related("cycle", "report")
-            .get(pk=test_id)
-        )
-        check_writable(test, actor, now)
-        if answer not in Answer.values and answer != "":
-            raise ValidationError("Choose one of the answers.")
-        changed = test.answer != answer
-        test.answer = answer
-        test.shared_with_employee = shared_with_employee and bool(answer)
-        test.manager = actor
-        if changed:
-            test.answered_at = now if answer else None
-        if answer == Answer.YES:
-            test.look_again_on = None
-        test.save()
-        _save_note(test=test, author=actor, text=notes, now=now)
-        audit.record(actor, "keeper.answer.written", subject=test.report, obj=test)
-    return test
-
-
-def do_set_look_again(*, actor: Person, test_id: int, on: date | None) -> KeeperTest:
-    with transaction.atomic():
-        test = (
-            KeeperTest.objects.select_for_update(of=("self",))
-            .select_related("cycle", "report")
-            .get(pk=test_id)
-        )
-        check_writable(test, actor)
-        if not test.needs_guidance:
-            raise ValidationError("A look-again date follows a Not sure or No answer.")
-        test.look_again_on = on
-        test.look_again_reminded_at = None
-        test.save(update_fields=["look_again_on", "look_again_reminded_at"])
-        audit.record(actor, "keeper.look_again.set", subject=test.report, obj=test)
-    return test
-
-
-# --- Severance -------------------------------------------------------------------------------
-
-
-@dataclass
-class SeveranceEstimate:
-    months: int
-    level: int | None
-    amount: Decimal | None = None
-    currency: str = ""
-    monthly: Decimal | None = None
-
-
-def severance_estimate(
-    person: Person, policy: KeeperPolicy | None = None, *, viewer: Person | None = None
-) -> SeveranceEstimate:
-    """Months by level from the company's policy; an amount when the pay app knows the
-    person's current base salary and `viewer` may see it (their management chain and
-    people admins, as pay's own rule; the read is audited). pay.api is optional: months
-    only without it."""
-    from culture import access
-
-    policy = policy or KeeperPolicy.load()
-    estimate = SeveranceEstimate(months=policy.months_for_level(person.level), level=person.level)
-    if viewer is None or not access.can_manage(viewer, person):
-        return estimate
-    try:
-        from pay.api import current_base_salary
-    except ImportError:
-        return estimate
-    salary = current_base_salary(person)
-    if not salary:
-        return estimate
-    audit.record(viewer, "keeper.salary.read", subject=person, detail={"for": "severance"})
-    amount, currency = salary
-    monthly = (Decimal(amount) / 12).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    estimate.monthly = monthly
-    estimate.amount = (Decimal(amount) * estimate.months / 12).quantize(
-        Decimal("1"), rounding=ROUND_HALF_UP
-    )
-    estimate.currency = currency
-    return estimate
-
-
-# --- The keeper prompt -----------------------------------------------------------------------
-
-
-def do_log_prompt(*, person: Person, asked_on: date, heard: str, note: str) -> KeeperPromptLog:
-    return KeeperPromptLog.objects.create(
-        person=person, manager_id=person.manager_id, asked_on=asked_on, heard=heard, note=note
-    )
-
-
-# --- The policy ------------------------------------------------------------------------------
-
-
-def do_update_policy(*, actor: Person, cleaned: dict) -> KeeperPolicy:
-    """Applies from the next cycle: the open cycle keeps its snapshotted wording and dates."""
-    with transaction.atomic():
-        policy = KeeperPolicy.load()
-        policy = KeeperPolicy.objects.select_for_update().get(pk=policy.pk)
-        for name in ("cadence", "opening_month", "opening_hour", "due_days", "wording"):
-            setattr(policy, name, cleaned[name])
-        policy.severance_months = {str(lv): int(cleaned[f"level_{lv}"]) for lv in range(1, 10)}
-        policy.updated_by = actor
-        policy.save()
-        audit.record(actor, "keeper.policy.updated", obj=policy)
-    return policy

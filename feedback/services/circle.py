@@ -1,4 +1,5 @@
-"""Writes for circles and written feedback.
+"""Writes for the live feedback circle: setting one up, the facilitator's steps (the
+phase table is feedback.phases), and what participants do in the room.
 
 Every facilitator step is a conditional UPDATE on (phase, version) under a row lock, so two
 clicks on "next" advance once. Each step stores the state before it (Step) for undo.
@@ -9,31 +10,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from culture import jobs, live
+from culture.errors import Conflict, InvalidInput
 from culture.models import Person
 from feedback import invitations, phases
 from feedback.models import (
+    PRESENCE_WINDOW,
     ActionItem,
-    Campaign,
     Circle,
     CircleItem,
     Decision,
-    FeedbackRequest,
     Participant,
     Step,
-    WrittenFeedback,
 )
 
 Phase = Circle.Phase
 
 
-class StepRefused(Exception):
-    """A facilitator step that does not apply to the current state (stale click)."""
+class StepRefused(Conflict):
+    """A facilitator step that does not apply to the current state (stale click): 409."""
 
 
 def _publish_after_commit(circle_id: int, event: dict | None = None) -> None:
@@ -58,16 +57,14 @@ def _bump(circle_id: int, event: dict | None = None) -> None:
 # --- Setting up --------------------------------------------------------------------------
 
 
-def default_order(people: list[Person], creator: Person) -> list[Person]:
+def default_order(people: list[Person]) -> list[Person]:
     """The manager goes first: whoever manages the most others in the group, then the
     rest by name."""
-    ids = {p.pk for p in people}
     managers = [p for p in people if any(q.manager_id == p.pk for q in people)]
     first = None
     if managers:
         first = max(managers, key=lambda m: sum(1 for q in people if q.manager_id == m.pk))
     rest = sorted((p for p in people if p is not first), key=lambda p: (p.name, p.pk))
-    assert all(p.pk in ids for p in rest)
     return ([first] if first else []) + rest
 
 
@@ -97,8 +94,8 @@ def do_create_circle(
     facilitator = facilitator or creator
     people = list({p.pk: p for p in [*people, facilitator] if p.is_active}.values())
     if len(people) < 2:
-        raise ValidationError("A circle needs at least two people.")
-    ordered = order or default_order(people, creator)
+        raise InvalidInput("A circle needs at least two people.")
+    ordered = order or default_order(people)
     with transaction.atomic():
         circle = Circle.objects.create(
             title=title,
@@ -120,11 +117,11 @@ def check_organiser(circle: Circle, person: Person) -> None:
     """Rescheduling and cancelling are for the circle's creator and its facilitator, before
     the circle starts."""
     if person.pk not in (circle.created_by_id, circle.facilitator_id):
-        raise ValidationError("Only the person who set up the circle or its facilitator can.")
+        raise InvalidInput("Only the person who set up the circle or its facilitator can.")
     if circle.phase == Phase.CANCELLED:
-        raise ValidationError("This circle is cancelled.")
+        raise InvalidInput("This circle is cancelled.")
     if circle.phase != Phase.LOBBY:
-        raise ValidationError("The circle has started; its time can no longer change.")
+        raise InvalidInput("The circle has started; its time can no longer change.")
 
 
 def do_reschedule_circle(
@@ -398,12 +395,12 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if circle.phase != Phase.WRITING:
-            raise ValidationError("Writing is closed for this round.")
+            raise InvalidInput("Writing is closed for this round.")
         seat = current_recipient_seat(circle)
         if seat is None or seat.person_id == author.pk:
-            raise ValidationError("You are in the centre this round: listen and thank.")
+            raise InvalidInput("You are in the centre this round: listen and thank.")
         if not Participant.objects.present().filter(circle=circle, person=author).exists():
-            raise ValidationError("You are not in this circle.")
+            raise InvalidInput("You are not in this circle.")
         item = CircleItem.objects.create(
             circle=circle,
             recipient_id=seat.person_id,
@@ -432,25 +429,25 @@ RESPONSES = ["Thank you", "Thank you, I'll think about it", "Thank you, that hel
 
 def do_respond(*, circle_id: int, person: Person, response: str) -> None:
     if response not in RESPONSES:
-        raise ValidationError("Choose one of the responses: thank, don't argue.")
+        raise InvalidInput("Choose one of the responses: thank, don't argue.")
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if circle.revealed_through < 0:
-            raise ValidationError("Nothing has been revealed yet.")
+            raise InvalidInput("Nothing has been revealed yet.")
         updated = Participant.objects.filter(
             circle=circle, person=person, position__lte=circle.revealed_through
         ).update(response=response)
         if not updated:
-            raise ValidationError("Your round has not been revealed yet.")
+            raise InvalidInput("Your round has not been revealed yet.")
         _bump(circle.pk)
 
 
 def do_decide_item(*, item: CircleItem, person: Person, decision: str) -> None:
     """Accept or discard: the recipient's call, nobody else's."""
     if item.recipient_id != person.pk:
-        raise ValidationError("Only the recipient decides.")
+        raise InvalidInput("Only the recipient decides.")
     if decision not in (Decision.ACCEPTED, Decision.DISCARDED):
-        raise ValidationError("Accept or discard.")
+        raise InvalidInput("Accept or discard.")
     with transaction.atomic():
         updated = CircleItem.objects.filter(
             pk=item.pk,
@@ -458,7 +455,7 @@ def do_decide_item(*, item: CircleItem, person: Person, decision: str) -> None:
             recipient_position__lte=F("circle__revealed_through"),
         ).update(decision=decision)
         if not updated:
-            raise ValidationError("This item has not been revealed yet.")
+            raise InvalidInput("This item has not been revealed yet.")
         _bump(item.circle_id)
 
 
@@ -468,7 +465,7 @@ def do_add_action_item(*, circle_id: int, person: Person, text: str) -> ActionIt
         if not Participant.objects.filter(
             circle=circle, person=person, position__lte=circle.revealed_through
         ).exists():
-            raise ValidationError("Action items follow your own round.")
+            raise InvalidInput("Action items follow your own round.")
         action = ActionItem.objects.create(circle=circle, owner=person, text=text.strip())
         _bump(circle.pk)
     return action
@@ -476,7 +473,7 @@ def do_add_action_item(*, circle_id: int, person: Person, text: str) -> ActionIt
 
 def do_complete_action_item(*, action: ActionItem, person: Person) -> None:
     if action.owner_id != person.pk:
-        raise ValidationError("Only its owner can complete an action item.")
+        raise InvalidInput("Only its owner can complete an action item.")
     ActionItem.objects.filter(pk=action.pk).update(done=True)
 
 
@@ -487,14 +484,14 @@ def do_leave(*, circle_id: int, person: Person) -> None:
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if not phases.shows(circle.phase, phases.WRITER, "leave"):
-            raise ValidationError("The circle has ended.")
+            raise InvalidInput("The circle has ended.")
         updated = (
             Participant.objects.present()
             .filter(circle=circle, person=person)
             .update(left_at=timezone.now())
         )
         if not updated:
-            raise ValidationError("You are not in this circle.")
+            raise InvalidInput("You are not in this circle.")
         if circle.facilitator_id == person.pk:
             successor = (
                 Participant.objects.present()
@@ -512,7 +509,7 @@ def do_rejoin(*, circle_id: int, person: Person) -> None:
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if not phases.shows(circle.phase, phases.LEFT, "rejoin"):
-            raise ValidationError("The circle has ended.")
+            raise InvalidInput("The circle has ended.")
         Participant.objects.filter(circle_id=circle_id, person=person).update(left_at=None)
         _bump(circle_id)
 
@@ -521,8 +518,6 @@ def touch_presence(*, circle_id: int, person: Person, here: bool = True) -> bool
     """Refresh the viewer's last-seen time; returns True when their presence changed
     (connected or gone), in which case everyone is told."""
     now = timezone.now()
-    from feedback.models import PRESENCE_WINDOW
-
     seat = Participant.objects.filter(circle_id=circle_id, person=person).first()
     if seat is None:
         return False
@@ -535,124 +530,3 @@ def touch_presence(*, circle_id: int, person: Person, here: bool = True) -> bool
             _bump(circle_id)
         return True
     return False
-
-
-# --- Written 360 ---------------------------------------------------------------------------
-
-
-def do_write_feedback(
-    *, author: Person, recipient: Person, kind: str, text: str, request_id: int | None = None
-) -> WrittenFeedback:
-    if author.pk == recipient.pk:
-        raise ValidationError("Write to someone else.")
-    with transaction.atomic():
-        request = None
-        if request_id:
-            request = FeedbackRequest.objects.filter(
-                pk=request_id, asked=author, requester=recipient
-            ).first()
-        feedback = WrittenFeedback.objects.create(
-            author=author,
-            recipient=recipient,
-            kind=kind,
-            text=text.strip(),
-            request=request,
-            campaign=Campaign.current(),
-        )
-        if request is not None:
-            FeedbackRequest.objects.filter(pk=request.pk, answered_at__isnull=True).update(
-                answered_at=timezone.now()
-            )
-        from culture.notifications import notify
-
-        notify(
-            recipient,
-            key=f"feedback:written:{feedback.pk}",
-            kind="feedback.received",
-            title=f"{author.name} wrote you feedback",
-            url="/feedback/inbox/",
-            template="emails/feedback_received",
-            context={"author": author},
-        )
-    return feedback
-
-
-def do_decide_written(*, feedback: WrittenFeedback, person: Person, decision: str) -> None:
-    if feedback.recipient_id != person.pk:
-        raise ValidationError("Only the recipient decides.")
-    if decision not in (Decision.ACCEPTED, Decision.DISCARDED, Decision.PENDING):
-        raise ValidationError("Accept or discard.")
-    WrittenFeedback.objects.filter(pk=feedback.pk, recipient=person).update(decision=decision)
-
-
-def do_request_feedback(
-    *, requester: Person, asked: list[Person], question: str = ""
-) -> list[FeedbackRequest]:
-    from culture.notifications import notify
-
-    asked = [p for p in asked if p.pk != requester.pk and p.is_active]
-    if not asked:
-        raise ValidationError("Choose at least one colleague.")
-    with transaction.atomic():
-        requests = FeedbackRequest.objects.bulk_create(
-            FeedbackRequest(requester=requester, asked=p, question=question.strip()) for p in asked
-        )
-        for req in requests:
-            notify(
-                req.asked,
-                key=f"feedback:request:{req.pk}",
-                kind="feedback.requested",
-                title=f"{requester.name} asked you for feedback",
-                body=req.question,
-                url=f"/feedback/write/?to={requester.pk}&request={req.pk}",
-                template="emails/feedback_request",
-                context={"requester": requester, "question": req.question},
-            )
-    return requests
-
-
-REQUEST_REMINDER_AFTER = timedelta(days=3)
-
-
-def remind_open_requests(now=None) -> int:
-    """Idempotent sweeper: one reminder per unanswered request older than 3 days."""
-    from culture.notifications import Message, notify_many
-
-    now = now or timezone.now()
-    due = FeedbackRequest.objects.filter(
-        answered_at__isnull=True,
-        created_at__lte=now - REQUEST_REMINDER_AFTER,
-        created_at__gte=now - timedelta(days=30),
-    ).select_related("requester", "asked")
-    return notify_many(
-        [
-            Message(
-                recipient=req.asked,
-                key=f"feedback:request:{req.pk}:reminder",
-                kind="feedback.request_reminder",
-                title=f"Reminder: {req.requester.name} asked you for feedback",
-                body=req.question,
-                url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
-                template="emails/feedback_request",
-                context={"requester": req.requester, "question": req.question, "reminder": True},
-            )
-            for req in due[:5000]
-        ]
-    )
-
-
-def do_open_campaign(*, actor: Person, name: str, opens_on, closes_on) -> Campaign:
-    if closes_on < opens_on:
-        raise ValidationError("The window must close after it opens.")
-    return Campaign.objects.create(
-        name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
-    )
-
-
-def do_set_policy(*, actor: Person, chain_may_read: bool) -> None:
-    from culture import audit
-    from feedback.models import FeedbackPolicy
-
-    FeedbackPolicy.load()
-    FeedbackPolicy.objects.filter(pk=1).update(chain_may_read=chain_may_read)
-    audit.record(actor, "feedback.policy.changed", detail={"chain_may_read": chain_may_read})

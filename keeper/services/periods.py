@@ -1,0 +1,55 @@
+"""The keeper schedule's maths, in the company's zone: when a cycle opens and the next
+one does, what the period is called, when its reminders fall. No writes."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+
+from keeper.models import Cadence, KeeperCycle, KeeperPolicy
+
+
+def add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
+
+
+def local_at(d: date, hour: int, tz) -> datetime:
+    return datetime.combine(d, time(hour), tzinfo=tz)
+
+
+def scheduled_opening(policy: KeeperPolicy, tz, now: datetime) -> tuple[datetime, datetime]:
+    """The latest scheduled opening at or before `now` and the one after it (company time)."""
+    local = now.astimezone(tz)
+    year, month = local.year, local.month
+    for back in range(0, 13):
+        y, m = add_months(local.year, local.month, -back)
+        if (m - policy.opening_month) % policy.cadence:
+            continue
+        opening = local_at(date(y, m, 1), policy.opening_hour, tz)
+        if opening <= now:
+            year, month = y, m
+            break
+    opening = local_at(date(year, month, 1), policy.opening_hour, tz)
+    ny, nm = add_months(year, month, policy.cadence)
+    return opening, local_at(date(ny, nm, 1), policy.opening_hour, tz)
+
+
+def period_label(cadence: int, opening: datetime) -> str:
+    y, m = opening.year, opening.month
+    if cadence == Cadence.QUARTERLY and m % 3 == 1:
+        return f"Q{(m - 1) // 3 + 1} {y}"
+    if cadence == Cadence.HALF_YEARLY and m in (1, 7):
+        return f"H{1 if m == 1 else 2} {y}"
+    ey, em = add_months(y, m, cadence - 1)
+    start, end = calendar.month_abbr[m], calendar.month_abbr[em]
+    return f"{start}–{end} {y}" if ey == y else f"{start} {y}–{end} {ey}"
+
+
+def reminder_times(cycle: KeeperCycle, tz) -> dict[str, datetime]:
+    hour = cycle.opens_at.astimezone(tz).hour
+    return {
+        "soon": local_at(cycle.due_on - timedelta(days=3), hour, tz),
+        "due": local_at(cycle.due_on, hour, tz),
+        "overdue": local_at(cycle.due_on + timedelta(days=1), hour, tz),
+    }
