@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from culture import audit, jobs
+from culture.errors import Conflict, InvalidInput
 from culture.models import Person
 from sso import crypto
 from webhooks import signing
@@ -15,8 +16,12 @@ from webhooks.events import RETRY_FOR
 from webhooks.models import Endpoint, WebhookDelivery
 
 
-class WebhookError(Exception):
-    """A refused action, with a message meant for the people admin who tried it."""
+class WebhookError(InvalidInput):
+    """Refused as asked (422): e.g. sending again to an endpoint that is turned off."""
+
+
+class AlreadyQueued(Conflict):
+    """Send again on a delivery that is still queued (409): a second click."""
 
 
 def do_create_endpoint(
@@ -90,7 +95,8 @@ def do_delete(*, by: Person, endpoint: Endpoint) -> None:
 def do_send_again(*, by: Person, delivery: WebhookDelivery) -> WebhookDelivery:
     """Queue a finished delivery (sent or failed) for another try of the same event: the
     same `webhook-id`, as the Standard Webhooks specification has for retries, a fresh
-    24 hours of retries. Refused while it is still queued or the endpoint is off."""
+    24 hours of retries. Refused while it is still queued (409) or the endpoint is off
+    (422)."""
     now = timezone.now()
     with transaction.atomic():
         if not Endpoint.objects.filter(pk=delivery.endpoint_id, is_active=True).exists():
@@ -104,7 +110,7 @@ def do_send_again(*, by: Person, delivery: WebhookDelivery) -> WebhookDelivery:
             give_up_at=now + RETRY_FOR,
         )
         if not changed:
-            raise WebhookError("This delivery is already queued: it is sent as soon as it can be.")
+            raise AlreadyQueued("This delivery is already queued: it is sent as soon as it can be.")
         audit.record(
             by,
             "webhook.delivery_resent",

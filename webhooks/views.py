@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from culture.errors import ActionRefused
 from webhooks import access, services
 from webhooks.forms import EndpointForm
 from webhooks.models import EVENT_TYPES, Endpoint, WebhookDelivery
@@ -105,9 +106,11 @@ def delivery_send_again(request, endpoint_id, delivery_id):
     endpoint = delivery.endpoint
     try:
         services.do_send_again(by=request.user, delivery=delivery)
-    except services.WebhookError as exc:
+    except ActionRefused as exc:  # shown in place, above the deliveries
         partial = "deliveries" if request.htmx else None
-        return _endpoint_page(request, endpoint, error=str(exc), status=422, partial=partial)
+        return _endpoint_page(
+            request, endpoint, error=exc.message, status=exc.status, partial=partial
+        )
     if request.htmx:
         return _endpoint_page(request, endpoint, partial="deliveries")
     messages.success(request, "Queued: the event is sent again, with the same webhook-id.")

@@ -275,7 +275,7 @@ def test_send_again_tries_the_same_event_with_the_same_webhook_id(world, receive
     assert row.status == Status.SENT and row.attempts == 2
     assert len(receiver.ids) == 2 and len(set(receiver.ids)) == 1
     services.do_send_again(by=world.people_admin, delivery=row)
-    with pytest.raises(services.WebhookError, match="already queued"):
+    with pytest.raises(services.AlreadyQueued, match="already queued"):
         services.do_send_again(by=world.people_admin, delivery=row)
     Endpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
     row.refresh_from_db()

@@ -159,3 +159,49 @@ def test_an_edit_emits_only_when_a_public_field_changes(world, everything):
     assert [(e.type, e.data["title"]) for e in _events()] == [("person.updated", "Staff engineer")]
     edit(is_active="")
     assert [e.type for e in _events()][-1] == "person.deactivated"
+
+
+def test_ending_a_circle_emits_ids_and_a_link_never_its_items(world, everything):
+    from tests.feedback.access_matrix import ended
+
+    x = ended(world)
+    [event] = _events("circle.ended")
+    assert set(event.data) == {"id", "url", "facilitator_id", "ended_at"}
+    assert event.data["id"] == x["circle"].pk
+    body = body_of(event)
+    assert "Start sharing plans earlier" not in body and x["circle"].title not in body
+    assert _events("circle.ended") == [event]  # only the end, not the steps before it
+
+
+def test_opening_a_keeper_cycle_emits_it_without_tests_or_answers(world, everything):
+    from keeper.models import KeeperTest
+    from tests.keeper.helpers import open_cycle_now
+
+    cycle = open_cycle_now()
+    assert KeeperTest.objects.filter(cycle=cycle).exists()
+    [event] = _events("keeper.cycle_opened")
+    assert set(event.data) == {"id", "url", "label", "opens_at", "due_on"}
+    assert event.data["id"] == cycle.pk
+    for word in ("answer", "report", "manager"):
+        assert word not in body_of(event)
+
+
+def test_opening_a_campaign_emits_it(world, everything):
+    from feedback.services import written
+
+    today = timezone.localdate()
+    campaign = written.do_open_campaign(
+        actor=world.people_admin,
+        name="Spring 360",
+        opens_on=today,
+        closes_on=today + timedelta(days=30),
+    )
+    [event] = _events("feedback.campaign_opened")
+    assert event.data == {
+        "id": campaign.pk,
+        "url": event.data["url"],
+        "name": "Spring 360",
+        "opens_on": today.isoformat(),
+        "closes_on": (today + timedelta(days=30)).isoformat(),
+    }
+    assert event.data["url"].endswith("/feedback/write/")

@@ -114,7 +114,7 @@ def test_the_deliveries_page_queries_do_not_grow_with_deliveries(
     assert len(response.context["deliveries"]) == min(n, 50)
 
 
-def test_send_again_over_htmx_swaps_the_table_and_422s_while_queued(world, admin_client):
+def test_send_again_over_htmx_swaps_the_table_and_409s_while_queued(world, admin_client):
     endpoint = _endpoint_with(world, 1)
     row = WebhookDelivery.objects.get()
     url = reverse("webhooks:delivery_send_again", args=[endpoint.pk, row.pk])
@@ -127,7 +127,8 @@ def test_send_again_over_htmx_swaps_the_table_and_422s_while_queued(world, admin
     row.refresh_from_db()
     assert row.status == "pending"
     again = admin_client.post(url, headers=headers)
-    assert again.status_code == 422 and "already queued" in again.content.decode()
+    assert again.status_code == 409 and "already queued" in again.content.decode()
+    assert again.content.decode().lstrip().startswith('<section class="card" id="deliveries"')
     assert AuditEvent.objects.filter(action="webhook.delivery_resent").count() == 1
 
 
