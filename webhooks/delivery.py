@@ -133,9 +133,13 @@ def attempt(row: WebhookDelivery, endpoint: Endpoint) -> bool:
     event = row.event
     body = body_of(event)
     now = timezone.now()
-    headers = signing.headers(
-        crypto.decrypt(endpoint.secret_encrypted), event.msg_id, int(now.timestamp()), body
-    )
+    try:
+        secret = crypto.decrypt(endpoint.secret_encrypted)
+    except crypto.Unreadable:  # the encryption key changed: nothing can be signed
+        error = "The signing secret cannot be read (the key changed): rotate the secret."
+        _failed(row, endpoint, now=now, code=None, error=error)
+        return False
+    headers = signing.headers(secret, event.msg_id, int(now.timestamp()), body)
     headers["user-agent"] = USER_AGENT
     try:
         response = requests.post(

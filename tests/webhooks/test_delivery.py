@@ -296,3 +296,13 @@ def test_finished_deliveries_and_their_events_are_forgotten_after_30_days(world,
     # The sent one is gone with its event; the one still open stays.
     assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [second.pk]
     assert list(Event.objects.values_list("pk", flat=True)) == [second.event_id]
+
+
+def test_an_unreadable_secret_is_a_failure_not_a_stuck_claim(world, receiver):
+    endpoint = make_endpoint(by=world.people_admin, url=receiver.url, receiver=receiver)
+    Endpoint.objects.filter(pk=endpoint.pk).update(secret_encrypted="gAAAA-not-ours")
+    events.emit_people("person.created", [world.employee.pk])
+    assert delivery.deliver_endpoint(endpoint.pk) == 0
+    row = WebhookDelivery.objects.get()
+    assert row.status == Status.PENDING and "rotate" in row.last_error
+    assert receiver.received == []
