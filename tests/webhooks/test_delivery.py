@@ -306,3 +306,25 @@ def test_an_unreadable_secret_is_a_failure_not_a_stuck_claim(world, receiver):
     row = WebhookDelivery.objects.get()
     assert row.status == Status.PENDING and "rotate" in row.last_error
     assert receiver.received == []
+
+
+def test_a_broker_outage_fails_nobody_and_the_sweeper_delivers(
+    world, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from culture.celery import app
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(app, "send_task", broker_down)
+    endpoint = make_endpoint(by=world.people_admin, url=receiver.url, receiver=receiver)
+    with django_capture_on_commit_callbacks(execute=True) as handed_over, transaction.atomic():
+        events.emit_people("person.created", [world.employee.pk])
+    assert len(handed_over) == 1  # tried once after commit, failed quietly
+    assert receiver.received == []
+    assert WebhookDelivery.objects.get().status == Status.PENDING
+    assert list(delivery.due().values_list("endpoint_id", flat=True)) == [endpoint.pk]
+    assert drain() == 1
+    assert len(receiver.ids) == 1

@@ -171,3 +171,15 @@ def test_turning_off_fails_what_was_queued(world, admin_client):
     WebhookDelivery.objects.update(status="pending")
     admin_client.post(reverse("webhooks:endpoint_disable", args=[endpoint.pk]))
     assert WebhookDelivery.objects.get().status == "failed"
+
+
+def test_refreshing_the_deliveries_over_htmx_renders_the_table_only(world, admin_client):
+    endpoint = _endpoint_with(world, 2)
+    response = admin_client.get(
+        reverse("webhooks:endpoint", args=[endpoint.pk]),
+        headers={"HX-Request": "true", "HX-Target": "deliveries"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section class="card" id="deliveries"')
+    assert "<html" not in html and "Rotate the secret" not in html
