@@ -2,8 +2,9 @@
 erase a person who has left.
 
 The core holds the person row, notifications, emails, the audit log, login records and the
-people import; each practice keeps its own part in `<app>/privacy.py` (found by name, as the
-beat schedules are, so the core never imports a practice), with any of:
+people import; each practice keeps its own part in `<app>/privacy.py`, which its
+`AppConfig.ready` registers (culture.sections.register_privacy: the core never imports a
+practice), with any of:
 
 - `export(person, *, viewer) -> dict`: what the app holds about `person`, as JSON-ready
   values, read with a fixed number of queries however much there is; withholding what the
@@ -24,14 +25,13 @@ rows about them point at the erased row, and one more row says the erasure happe
 from __future__ import annotations
 
 import calendar
-import importlib
 from collections.abc import Callable, Iterator
 from datetime import date
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from culture import audit, clock
+from culture import audit, clock, sections
 from culture.errors import InvalidInput
 from culture.logout import end_sessions
 from culture.models import (
@@ -46,7 +46,6 @@ from culture.models import (
 
 ERASED_NAME = "A former colleague"
 EXPORT_FORMAT = "culture.person-data/1"
-PRACTICES = ("keeper", "feedback", "decisions", "pay")
 
 
 class Refused(InvalidInput):
@@ -60,8 +59,8 @@ def erased_email(person_id: int) -> str:
 
 
 def _hooks(name: str) -> Iterator[tuple[str, Callable]]:
-    for app in PRACTICES:
-        module = importlib.import_module(f"{app}.privacy")
+    """Each registered practice's `name` hook (culture.sections.register_privacy)."""
+    for app, module in sections.privacy_hooks():
         fn = getattr(module, name, None)
         if fn is not None:
             yield app, fn

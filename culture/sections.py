@@ -9,7 +9,11 @@ and the page asks this registry:
   fixed number of queries whatever the data;
 - a person's profile: `register_profile_context(name, context=...)`;
   `context(request, person, *, manages) -> dict` adds what templates/culture/profile.html shows
-  of the practice (`manages` is `culture.access.can_manage(request.user, person)`, already known).
+  of the practice (`manages` is `culture.access.can_manage(request.user, person)`, already known);
+- a person's data (culture.privacy): `register_privacy(name, order=..., hooks=module)`, a
+  module with any of `export`, `erase` and `delete_records` (the app's `privacy.py`);
+- the demo company (seed_demo): `register_demo(name, order=..., seed=...)`, the app's
+  `demo.seed(people=..., rng=..., scale=...)`.
 
 Registering a name again replaces its entry, so a second `ready()` (some test runners) is harmless.
 """
@@ -17,10 +21,12 @@ Registering a name again replaces its entry, so a second `ready()` (some test ru
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 HomeContext = Callable[[Any], dict]
 ProfileContext = Callable[..., dict]
+DemoSeed = Callable[..., Any]
 
 _home: dict[str, tuple[int, HomeContext]] = {}
 _profile: dict[str, ProfileContext] = {}
@@ -56,3 +62,28 @@ def profile_context(request, person, *, manages: bool) -> dict:
     for contribute in _profile.values():
         context.update(contribute(request, person, manages=manages))
     return context
+
+
+_privacy: dict[str, tuple[int, ModuleType]] = {}
+_demo: dict[str, tuple[int, DemoSeed]] = {}
+
+
+def register_privacy(name: str, *, order: int, hooks: ModuleType) -> None:
+    """Export, erase and delete a person's records of this practice with `hooks`'
+    `export`, `erase` and `delete_records` (each optional), lower `order` first."""
+    _privacy[name] = (order, hooks)
+
+
+def privacy_hooks() -> list[tuple[str, ModuleType]]:
+    """The registered privacy modules as (name, module), in order."""
+    return [(name, hooks) for name, (_, hooks) in sorted(_privacy.items(), key=lambda i: i[1][0])]
+
+
+def register_demo(name: str, *, order: int, seed: DemoSeed) -> None:
+    """Add this practice's demo data after the people exist, lower `order` first."""
+    _demo[name] = (order, seed)
+
+
+def demo_seeds() -> list[tuple[str, DemoSeed]]:
+    """The registered demo builders as (name, seed), in order."""
+    return [(name, seed) for name, (_, seed) in sorted(_demo.items(), key=lambda i: i[1][0])]

@@ -8,6 +8,9 @@ class KeeperConfig(AppConfig):
     def ready(self):
         # The core's pages ask culture.sections, never this app: its home section.
         from culture import sections
+        from keeper import demo, privacy
         from keeper.home import home_context
 
         sections.register_home_section("keeper", order=10, context=home_context)
+        sections.register_privacy("keeper", order=10, hooks=privacy)
+        sections.register_demo("keeper", order=10, seed=demo.seed)

@@ -1,14 +1,11 @@
-import importlib
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from culture import demo
+from culture import demo, sections
 from culture.models import Person
-
-PRACTICE_APPS = ["keeper", "feedback", "decisions", "pay"]
 
 
 class Command(BaseCommand):
@@ -43,9 +40,8 @@ class Command(BaseCommand):
         rng = built.pop("rng")
         lines = [f"{len(built['all'])} people in the reporting tree"]
         scale = max(1, people // 60)
-        for app in PRACTICE_APPS:
-            module = importlib.import_module(f"{app}.demo")
-            summary = module.seed(people=built, rng=rng, scale=scale)
+        for app, seed_practice in sections.demo_seeds():
+            summary = seed_practice(people=built, rng=rng, scale=scale)
             if summary:
                 lines.append(f"{app}: {summary}")
         # Planner statistics for what was just bulk-loaded: until autovacuum gets round to it
