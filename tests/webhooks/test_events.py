@@ -205,3 +205,17 @@ def test_opening_a_campaign_emits_it(world, everything):
         "closes_on": (today + timedelta(days=30)).isoformat(),
     }
     assert event.data["url"].endswith("/feedback/write/")
+
+
+def test_erasing_a_person_deletes_the_events_that_carry_their_name(world, everything):
+    from culture import privacy
+
+    services.do_invite(by=world.people_admin, email="gone@example.test", name="Gwen Gone")
+    services.do_invite(by=world.people_admin, email="stays@example.test", name="Sam Stays")
+    gone = type(world.employee).objects.get(email="gone@example.test")
+    type(gone).objects.filter(pk=gone.pk).update(is_active=False)
+    gone.refresh_from_db()
+    privacy.do_erase_person(by=world.people_admin, person=gone)
+    names = [e.data["name"] for e in _events() if e.type.startswith("person.")]
+    assert "Gwen Gone" not in names and "Sam Stays" in names
+    assert not WebhookDelivery.objects.filter(event__data__id=gone.pk).exists()
