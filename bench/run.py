@@ -76,6 +76,11 @@ def server_env(extra: dict | None = None) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "DB_POOL": "true",
+        # The public API's per-person limit (120 a minute) would refuse bench/api.py's
+        # sequential requests: it is measured without it, as `make load` is without login.ip.
+        "RATE_LIMITS": ",".join(
+            item for item in [os.environ.get("RATE_LIMITS", ""), "api.user=off"] if item
+        ),
     }
     env.update(extra or {})
     return env
@@ -484,6 +489,13 @@ def run(options: argparse.Namespace, results: dict) -> None:
         results["first_load"] = first_load(server.url, cookie_for("employee@example.com"))
         if extra_measurements:
             results.update(extra_measurements(server=server, options=options))
+        try:  # the public API's lists (bench/api.py)
+            from bench.api import measure as api_measure
+
+            results["api"] = api_measure(server.url)
+        except Exception as exc:
+            log(f"api failed: {exc!r}")
+            results["api"] = {"error": repr(exc)}
         # Last: it provisions a second company through SCIM, then removes it (bench/scim.py).
         try:
             from bench.scim import measure as scim_measure
@@ -535,7 +547,7 @@ def print_table(results: dict) -> None:
         print(f"Imports: {imports}")
     if "volumes" in results:
         print(f"Volumes: {results['volumes']}")
-    for key in ("keeper_cycle", "live_room", "scim"):
+    for key in ("keeper_cycle", "live_room", "api", "scim"):
         if key in results:
             print(f"{key}: {results[key]}")
 

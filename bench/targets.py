@@ -30,6 +30,8 @@ PEOPLE_IMPORT_SECONDS, MARKET_IMPORT_SECONDS = 10.0, 15.0
 FIRST_LOAD_BYTES, FIRST_LOAD_JS_BYTES = 100_000, 40_000
 # Issue 21: SCIM provisioning (bench/scim.py).
 SCIM_PROVISION_SECONDS, SCIM_FILTER_P95_MS = 120.0, 50.0
+# Issue 22: every public API list at 10,000 people (bench/api.py).
+API_LIST_P95_MS = 50.0
 
 
 def key_pages(results: dict) -> list[dict]:
@@ -180,7 +182,7 @@ def check(results: dict) -> list[dict]:
                 first["total_bytes"] < FIRST_LOAD_BYTES and first["js_bytes"] < FIRST_LOAD_JS_BYTES,
             )
         )
-    return out + check_scim(results)
+    return out + check_scim(results) + check_api(results)
 
 
 def check_scim(results: dict) -> list[dict]:
@@ -276,3 +278,22 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def check_api(results: dict) -> list[dict]:
+    """Issue 22: the public API's list endpoints (bench/api.py), when the run measured them."""
+    api = results.get("api")
+    if not api or "error" in api or not api.get("lists"):
+        return []
+    lists = api["lists"]
+    slowest = max(lists, key=lambda path: lists[path]["p95_ms"])
+    return [
+        _verdict(
+            "API list endpoints",
+            f"every list at 10,000 people, p95 < {API_LIST_P95_MS:g} ms",
+            f"slowest {slowest}: p95 {lists[slowest]['p95_ms']} ms (server "
+            f"{lists[slowest]['server_p95_ms']} ms), {len(lists)} lists at "
+            f"{api['company_people']:,} people",
+            all(figures["p95_ms"] < API_LIST_P95_MS for figures in lists.values()),
+        )
+    ]

@@ -23,6 +23,7 @@ SITE_URLS = (
     "audit_log",
     "password_change",
     "mfa_index",
+    "api_tokens",
     "logout",
 )
 

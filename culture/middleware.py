@@ -107,8 +107,9 @@ class TimezoneMiddleware:
     and the fragment the browser then fetches is an ordinary request with its zone. Nor do
     the health probes (culture/views/health.py), which must answer without the database:
     the company's zone is a query, and a probe whose database is down would get a 500
-    instead of its 503 (and /livez none at all). Nor does SCIM (/scim/): its answers carry
-    UTC times, for a machine."""
+    instead of its 503 (and /livez none at all). Nor do SCIM (/scim/) and the public API
+    (/api/): their answers carry UTC times, for a machine, and the API reads no session,
+    whose person this middleware would otherwise look up."""
 
     PROBE_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
 
@@ -123,7 +124,7 @@ class TimezoneMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if self.is_async or path in self.PROBE_PATHS or path.startswith("/scim/"):
+        if self.is_async or path in self.PROBE_PATHS or path.startswith(("/scim/", "/api/")):
             return self.get_response(request)
         from django.utils import timezone
 

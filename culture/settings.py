@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "pay",
     # Outbound webhooks (issue 22): endpoints, events and their delivery ledger.
     "webhooks",
+    # The public REST API (issue 22) on django-ninja; "ninja" for its docs page's template and
+    # Swagger UI's assets, served from here (static/) like everything else: no CDN.
+    "api",
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -386,6 +390,10 @@ AXES_VERBOSE = False
 # Logged-in actions are limited mostly per person: a whole office may share one address.
 # RATE_LIMITS in the environment changes some: "login.ip=60/10m,ask.user=off".
 RATE_LIMITS = {
+    # The public API, per person whatever the token (a second token does not double it):
+    # a script paging through the directory at 100 a page reads 10,000 people in 84 s.
+    # (Each place is a cache key read on every request: keep it in the low hundreds.)
+    "api.user": "120/m",
     # Login form posts from one address: password spraying across many accounts. Guessing
     # one account is the lock-out's (5 failures per account and address). No per-account
     # limit: anyone could then lock anyone out, which the lock-out is kept per address for.

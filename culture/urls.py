@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from api.urls import api_urls
+from api.urls import page_urls as api_page_urls
 from culture.views import account, health, home, people, provisioning, site
 from sso import views as sso_views
 
@@ -99,6 +101,9 @@ urlpatterns = [
     ),
     path("people/", include(people_patterns)),
     path("scim/v2/", include("culture.scim.urls")),
+    # The public REST API (issue 22): bearer tokens only (api/core.py).
+    path("api/v1/", include(api_urls)),
+    *api_page_urls,
     path("feedback/", include("feedback.urls")),
     path("keeper/", include("keeper.urls")),
     path("decisions/", include("decisions.urls")),

@@ -27,6 +27,12 @@ CSRF_EXEMPT = {
     # the login, which accepts a signed assertion for our audience answering a login this
     # browser's session started (its InResponseTo state, used once): tests/sso/test_saml.py.
     "saml_acs": "signed SAML response bound to the session's login state",
+    # The public API's writes: only a bearer token opens them and a session cookie counts for
+    # nothing there, so a forged cross-site request carries no authority (401 to every
+    # persona's session: tests/api/access_matrix.py; tests/api/test_tokens.py).
+    "api:memo_create": "bearer token only; a session opens no API route",
+    "api:memo_rate": "bearer token only; a session opens no API route",
+    "api:keeper_answer": "bearer token only; a session opens no API route",
 }
 POSTS = sorted(
     n
