@@ -30,7 +30,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from culture import clock, jobs
+from culture import clock, jobs, ledger
 from culture.models import Delivery, Notification, Person
 
 log = logging.getLogger(__name__)
@@ -236,19 +236,10 @@ def enqueue_delivery(delivery_id: int) -> None:
 
 def claim(delivery_id: int) -> Delivery | None:
     """Claim a delivery for sending with a conditional UPDATE; None if someone else has it
-    (or it is already sent)."""
-    now = timezone.now()
-    claimed = (
-        Delivery.objects.filter(pk=delivery_id, attempts__lt=MAX_ATTEMPTS)
-        .filter(
-            Q(status=Delivery.Status.PENDING)
-            | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - SEND_LEASE)
-        )
-        .update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    (or it is already sent). The discipline is culture.ledger's, shared with webhooks."""
+    return ledger.claim(
+        Delivery.objects.filter(attempts__lt=MAX_ATTEMPTS), delivery_id, lease=SEND_LEASE
     )
-    if not claimed:
-        return None
-    return Delivery.objects.get(pk=delivery_id)
 
 
 def _message(delivery: Delivery) -> EmailMultiAlternatives:
@@ -316,10 +307,7 @@ def send_batch(delivery_ids: list[int]) -> int:
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(pk__in=delivery_ids, attempts__lt=MAX_ATTEMPTS)
-            .filter(
-                Q(status=Delivery.Status.PENDING)
-                | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - SEND_LEASE)
-            )
+            .filter(ledger.claimable(lease=SEND_LEASE, now=now))
             .order_by("pk")
         )
         Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
@@ -347,9 +335,11 @@ def send_batch(delivery_ids: list[int]) -> int:
 def due_for_sweep(now=None):
     """Pending deliveries older than a minute (their task was lost) and stale claims."""
     now = now or timezone.now()
-    return Delivery.objects.filter(attempts__lt=MAX_ATTEMPTS).filter(
-        Q(status=Delivery.Status.PENDING, created_at__lt=now - timedelta(minutes=1))
-        | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - SEND_LEASE)
+    return ledger.due(
+        Delivery.objects.filter(attempts__lt=MAX_ATTEMPTS),
+        lease=SEND_LEASE,
+        now=now,
+        ready=Q(created_at__lt=now - timedelta(minutes=1)),
     )
 
 

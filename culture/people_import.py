@@ -25,6 +25,7 @@ from culture import jobs
 from culture.csvsafe import DANGEROUS_PREFIXES
 from culture.logout import end_sessions
 from culture.models import ImportJob, Person, Team
+from webhooks import events
 
 COLUMNS = [
     "email",
@@ -256,8 +257,14 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             teams[team.name] = team
 
         existing = {
-            p.email: p for p in Person.objects.filter(email__in=[r["email"] for r in plan.rows])
+            p.email: p
+            for p in Person.objects.filter(
+                email__in=[r["email"] for r in plan.rows]
+            ).select_related("team")
         }
+        # The webhook payloads of the people the file changes, as they were (None when no
+        # endpoint listens): only those whose public fields change emit person.updated.
+        before = events.snapshot_people(existing.values())
         to_create, to_update = [], []
         for row in plan.rows:
             person = existing.get(row["email"])
@@ -320,6 +327,10 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
                 is_active=False, left_on=clock.today(), updated_at=timezone.now()
             )
             end_sessions(ids)
+            events.emit_people("person.deactivated", ids)
+        # Read back after the managers are set, so each payload is the person as they are.
+        events.emit_people("person.created", [p.pk for p in to_create])
+        events.emit_people_changed(before)
     return {
         "created": len(to_create),
         "updated": len(to_update),

@@ -19,6 +19,7 @@ from culture.errors import InvalidInput
 from culture.logout import end_sessions
 from culture.models import CompanySettings, ImportJob, Person, Team
 from culture.notifications import notify
+from webhooks import events
 
 if TYPE_CHECKING:
     from culture.forms import CompanySettingsForm, CultureTextForm, PersonForm
@@ -66,6 +67,7 @@ def do_invite(
             context={"invited_by": by},
         )
         audit.record(by, "person.invited", subject=person, obj=person)
+        events.emit_people("person.created" if created else "person.updated", [person.pk])
     return person
 
 
@@ -113,6 +115,11 @@ def do_update_person(*, by: Person, form: PersonForm) -> Person:
             obj=person,
             detail={"fields": sorted(form.changed_data)},
         )
-        if "is_active" in form.changed_data and not person.is_active:
+        deactivated = "is_active" in form.changed_data and not person.is_active
+        if deactivated:
+            events.emit_people("person.deactivated", [person.pk])
+        elif set(form.changed_data) & set(events.PERSON_FIELDS):
+            events.emit_people("person.updated", [person.pk])
+        if deactivated:
             end_sessions([person.pk])
     return person

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "keeper",
     "decisions",
     "pay",
+    # Outbound webhooks (issue 22): endpoints, events and their delivery ledger.
+    "webhooks",
     # The public REST API (issue 22) on django-ninja; "ninja" for its docs page's template and
     # Swagger UI's assets, served from here (static/) like everything else: no CDN.
     "api",
@@ -263,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
-for _app in ("feedback", "keeper", "decisions", "pay"):
+for _app in ("feedback", "keeper", "decisions", "pay", "webhooks"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")
     if _spec is not None and _spec.loader is not None:
         _module = importlib.util.module_from_spec(_spec)

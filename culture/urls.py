@@ -43,6 +43,7 @@ urlpatterns = [
         provisioning.scim_token_revoke,
         name="scim_token_revoke",
     ),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("audit/", site.audit_log, name="audit_log"),
     path("notifications/", site.notifications, name="notifications"),
     path("notifications/read/", site.notifications_read, name="notifications_read"),

@@ -33,6 +33,7 @@ from decisions.models import (
     RevisitRequest,
     refresh_spread,
 )
+from webhooks import events
 
 S = Memo.State
 
@@ -79,6 +80,31 @@ def _move(memo_id: int, *, by: Person, to: str) -> Memo:
 
 def _memo_url(memo: Memo) -> str:
     return reverse("decisions:memo", args=[memo.pk])
+
+
+def _emit(event_type: str, memo: Memo) -> None:
+    """Tell the webhook endpoints, in this transaction. A memo open to the whole company
+    only: a confidential memo's readers are chosen, so it emits nothing. Public fields
+    only (the memo page shows them to everyone): never ratings, reasons or comments."""
+    if memo.confidential:
+        return
+    events.emit(
+        event_type,
+        {
+            "id": memo.pk,
+            "url": events.link(_memo_url(memo)),
+            "title": memo.title,
+            "state": memo.state,
+            "captain_id": memo.captain_id,
+            "decide_by": memo.decide_by.isoformat() if memo.decide_by else None,
+            "published_at": memo.published_at.isoformat() if memo.published_at else None,
+            "decided_at": memo.decided_at.isoformat() if memo.decided_at else None,
+            "bet": memo.bet or None,
+            "look_back_on": memo.look_back_on.isoformat() if memo.look_back_on else None,
+            "outcome": memo.outcome or None,
+            "outcome_at": memo.outcome_at.isoformat() if memo.outcome_at else None,
+        },
+    )
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -173,6 +199,7 @@ def do_publish(*, memo_id: int, by: Person) -> Memo:
         memo.state = S.OPEN
         memo.published_at = timezone.now()
         memo.save(update_fields=["state", "published_at", "updated_at"])
+        _emit("memo.published", memo)
         invited = list(
             Invitation.objects.filter(memo=memo)
             .exclude(person_id=by.pk)
@@ -217,6 +244,7 @@ def do_decide(*, memo_id: int, by: Person, bet: str, why: str, look_back_on: dat
         memo.save(
             update_fields=["state", "bet", "bet_why", "look_back_on", "decided_at", "updated_at"]
         )
+        _emit("memo.decided", memo)
     return memo
 
 
@@ -266,6 +294,7 @@ def do_record_outcome(
         memo.outcome_at = timezone.now()
         memo.save()
         FeedPost.objects.create(memo=memo, kind=kind)
+        _emit("memo.outcome_recorded", memo)
     return memo
 
 

@@ -34,6 +34,7 @@ from culture.logout import end_sessions
 from culture.models import Person, PersonQuerySet, ScimToken, ScimUser, Team, TeamQuerySet
 from culture.scim.filters import USER_NAME_IDS
 from culture.scim.schema import ENTERPRISE_SCHEMA
+from webhooks import events
 
 # SCIM's name for each value a User or Group write carries (for errors and the audit log).
 USER_ATTRIBUTES = {
@@ -430,6 +431,7 @@ def do_create_user(*, token: ScimToken, changes: dict[str, Any]) -> Person:
         person = Person()
         deactivated = _write_user(plan, person=person)
         _audit(token, "scim.user_created", subject=person, obj=person)
+        events.emit_people("person.created", [person.pk])
         if deactivated:
             end_sessions([person.pk])
     return person
@@ -446,6 +448,7 @@ def _do_return(*, token: ScimToken, person_id: int, changes: dict[str, Any]) -> 
     ScimUser.objects.filter(person=person).update(deleted_at=None)
     person.scim.deleted_at = None
     _audit(token, "scim.user_created", subject=person, obj=person, detail={"returned": True})
+    events.emit_people("person.updated", [person.pk])
     return person
 
 
@@ -464,6 +467,7 @@ def do_update_user(*, token: ScimToken, person: Person, changes: dict[str, Any])
             obj=person,
             detail={"fields": plan.changed},
         )
+        events.emit_people("person.deactivated" if deactivated else "person.updated", [person.pk])
         if deactivated:
             end_sessions([person.pk])
     return person
@@ -484,6 +488,7 @@ def do_delete_user(*, token: ScimToken, person: Person) -> None:
         )
         _audit(token, "scim.user_deleted", subject=person, obj=person)
         if was_active:
+            events.emit_people("person.deactivated", [person.pk])
             end_sessions([person.pk])
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from culture import jobs, live
@@ -29,6 +30,7 @@ from feedback.models import (
     Participant,
     Step,
 )
+from webhooks import events
 
 Phase = Circle.Phase
 
@@ -286,7 +288,19 @@ def _end(circle: Circle, *, version: int) -> None:
     _snapshot(circle, "end")
     to = phases.leads_to(circle.phase, "end")
     _save(circle, version, phase=to, deadline=None, paused_remaining=None)
-    Circle.objects.filter(pk=circle.pk).update(ended_at=timezone.now())
+    ended_at = timezone.now()
+    Circle.objects.filter(pk=circle.pk).update(ended_at=ended_at)
+    # Ids and a link only: never the items, their authors, who sat in or the title.
+    events.emit(
+        "circle.ended",
+        {
+            "id": circle.pk,
+            "url": events.link(reverse("feedback:room", args=[circle.pk])),
+            "facilitator_id": circle.facilitator_id,
+            "ended_at": ended_at.isoformat(),
+        },
+        occurred_at=ended_at,
+    )
 
 
 def _undo(circle: Circle, *, version: int) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from culture.errors import InvalidInput
 from culture.models import Person
 from culture.notifications import Message, notify, notify_many
 from feedback.models import Campaign, Decision, FeedbackRequest, WrittenFeedback
+from webhooks import events
 
 
 def do_write_feedback(
@@ -112,6 +114,18 @@ def remind_open_requests(now: datetime | None = None) -> int:
 def do_open_campaign(*, actor: Person, name: str, opens_on: date, closes_on: date) -> Campaign:
     if closes_on < opens_on:
         raise InvalidInput("The window must close after it opens.")
-    return Campaign.objects.create(
-        name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
-    )
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
+        )
+        events.emit(
+            "feedback.campaign_opened",
+            {
+                "id": campaign.pk,
+                "url": events.link(reverse("feedback:write")),
+                "name": campaign.name,
+                "opens_on": campaign.opens_on.isoformat(),
+                "closes_on": campaign.closes_on.isoformat(),
+            },
+        )
+    return campaign

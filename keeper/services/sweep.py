@@ -18,6 +18,7 @@ from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
 from keeper.services.periods import local_at, period_label, reminder_times, scheduled_opening
+from webhooks import events
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,17 @@ def open_cycle(
             closes_at=opening
         )
         created_tests = snapshot_tests(cycle, now=now)
+        # The cycle, never its tests or answers.
+        events.emit(
+            "keeper.cycle_opened",
+            {
+                "id": cycle.pk,
+                "url": events.link(reverse("keeper:index")),
+                "label": cycle.label,
+                "opens_at": cycle.opens_at.isoformat(),
+                "due_on": cycle.due_on.isoformat(),
+            },
+        )
     if result is not None:
         result.tests_created += created_tests
         result.opened = cycle.label

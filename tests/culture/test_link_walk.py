@@ -204,6 +204,7 @@ def populated_world():
     from tests.keeper import access_matrix as keeper_matrix
     from tests.pay import access_matrix as pay_matrix
     from tests.pay.conftest import BAND, make_data_set
+    from tests.webhooks import access_matrix as webhooks_matrix
 
     world = build_world()
     feedback_matrix.lobby(world)
@@ -226,6 +227,7 @@ def populated_world():
     make_data_set(rows=[("Engineering", 4, "London", BAND)])
     culture_matrix._job(world)
     culture_matrix._note(world)
+    webhooks_matrix._endpoint(world)
     return world
 
 

@@ -1,0 +1,66 @@
+"""The ledger discipline, shared by every table that sends something exactly once.
+
+A ledger row has `status` (pending / sending / sent / failed ...), `attempts` and
+`claimed_at`. A sender claims a row with one conditional UPDATE (pending -> sending, or a
+sending row whose lease has run out: its worker crashed), sends, then marks the row. Two
+workers given the same row (a message the broker delivered twice, a sweep racing a task)
+cannot both win the claim. A sweeper finds rows whose hand-over was lost and stale claims.
+
+The email ledger (culture.notifications, culture.models.Delivery) and the webhook ledger
+(webhooks.delivery, webhooks.models.WebhookDelivery) both claim and sweep through these two
+functions; each keeps its own table, lease and retry policy. `ready` narrows which pending
+rows may be claimed now (a webhook waiting for its next try is pending but not ready).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+PENDING = "pending"
+SENDING = "sending"
+
+
+def claimable(*, lease: timedelta, now: datetime, ready: Q | None = None) -> Q:
+    """Rows a sender may take now: pending (and ready), or sending past the lease."""
+    pending = Q(status=PENDING)
+    if ready is not None:
+        pending &= ready
+    return pending | Q(status=SENDING, claimed_at__lt=now - lease)
+
+
+def claim(
+    rows: QuerySet,
+    pk: int,
+    *,
+    lease: timedelta,
+    now: datetime | None = None,
+    ready: Q | None = None,
+    **values,
+):
+    """Claim row `pk` of `rows` with a conditional UPDATE; the row, or None when another
+    sender has it (or it is finished). `values` are written with the claim."""
+    now = now or timezone.now()
+    claimed = (
+        rows.filter(pk=pk)
+        .filter(claimable(lease=lease, now=now, ready=ready))
+        .update(status=SENDING, claimed_at=now, attempts=F("attempts") + 1, **values)
+    )
+    if not claimed:
+        return None
+    return rows.model._default_manager.get(pk=pk)
+
+
+def due(
+    rows: QuerySet,
+    *,
+    lease: timedelta,
+    now: datetime | None = None,
+    ready: Q | None = None,
+) -> QuerySet:
+    """Rows the sweeper hands over again: pending and ready (their task was lost, or their
+    next try has come) and claims whose worker died (past the lease)."""
+    now = now or timezone.now()
+    return rows.filter(claimable(lease=lease, now=now, ready=ready))
