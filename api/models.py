@@ -5,6 +5,9 @@ shown once, when it is made."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Self
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -25,19 +28,19 @@ SCOPES = {
 }
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def live(self, now=None):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def live(self, now: datetime | None = None) -> Self:
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(
             Q(expires_at__isnull=True) | Q(expires_at__gt=now)
         )
 
-    def personal_of(self, person: Person):
+    def personal_of(self, person: Person) -> Self:
         return self.filter(kind=ApiToken.Kind.PERSONAL, person=person).order_by(
             "-created_at", "-id"
         )
 
-    def service(self):
+    def service(self) -> Self:
         return (
             self.filter(kind=ApiToken.Kind.SERVICE)
             .select_related("person", "revoked_by")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -37,7 +38,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_scopes(scopes) -> list[str]:
+def check_scopes(scopes: Iterable[str]) -> list[str]:
     chosen = sorted(dict.fromkeys(s.strip() for s in scopes if s and s.strip()))
     unknown = [s for s in chosen if s not in SCOPES]
     if unknown:
@@ -49,7 +50,7 @@ def check_scopes(scopes) -> list[str]:
     return chosen
 
 
-def check_days(days) -> int | None:
+def check_days(days: int | str | None) -> int | None:
     if days is None:
         return None
     days = int(days)
@@ -62,7 +63,7 @@ def do_create_token(
     *,
     by: Person,
     name: str,
-    scopes,
+    scopes: Iterable[str],
     days: int | None = DEFAULT_DAYS,
     kind: str = ApiToken.Kind.PERSONAL,
 ) -> tuple[ApiToken, str]:

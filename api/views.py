@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,9 +15,17 @@ from api import tokens
 from api.forms import TokenForm
 from api.models import SCOPES, ApiToken
 from culture import access
+from culture.http import AuthedHttpRequest
 
 
-def _page(request, form, *, service: bool, new_token=None, status=200):
+def _page(
+    request: AuthedHttpRequest,
+    form: TokenForm,
+    *,
+    service: bool,
+    new_token: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     rows = (
         ApiToken.objects.service()
         if service
@@ -40,11 +49,11 @@ def _page(request, form, *, service: bool, new_token=None, status=200):
     return response
 
 
-def _form(request, *, service: bool, data=None):
+def _form(request: AuthedHttpRequest, *, service: bool, data: QueryDict | None = None) -> TokenForm:
     return TokenForm(data, person=None if service else request.user)
 
 
-def _create(request, *, service: bool):
+def _create(request: AuthedHttpRequest, *, service: bool) -> HttpResponse:
     form = _form(request, service=service, data=request.POST)
     if not form.is_valid():
         return _page(request, form, service=service, status=422)
@@ -64,7 +73,7 @@ def _create(request, *, service: bool):
 
 
 @require_http_methods(["GET", "POST"])
-def personal_tokens(request):
+def personal_tokens(request: AuthedHttpRequest) -> HttpResponse:
     access.require_active(request.user)
     if request.method == "POST":
         return _create(request, service=False)
@@ -72,7 +81,7 @@ def personal_tokens(request):
 
 
 @require_POST
-def personal_token_revoke(request, token_id):
+def personal_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     token = api_access.get_personal_token_for_user(request.user, token_id)
     if tokens.do_revoke_token(by=request.user, token=token):
         messages.success(request, f"“{token.name}” was revoked: it opens nothing any more.")
@@ -80,7 +89,7 @@ def personal_token_revoke(request, token_id):
 
 
 @require_http_methods(["GET", "POST"])
-def service_tokens(request):
+def service_tokens(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     if request.method == "POST":
         return _create(request, service=True)
@@ -88,7 +97,7 @@ def service_tokens(request):
 
 
 @require_POST
-def service_token_revoke(request, token_id):
+def service_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     token = api_access.get_service_token_for_user(request.user, token_id)
     if tokens.do_revoke_token(by=request.user, token=token):
         messages.success(request, f"“{token.name}” was revoked: it opens nothing any more.")

@@ -6,7 +6,9 @@ unrevealed circle items."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from api.core import DEFAULT_LIMIT, caller, paginate
@@ -89,7 +91,9 @@ class GivenPage(Schema):
     summary="The feedback circles you sit in, newest first",
     openapi_extra={"x-scope": SCOPE},
 )
-def circles(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
+def circles(
+    request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
     me = caller(request, SCOPE)
     rows = Circle.objects.for_participant(me).select_related("facilitator")
     items, next_url = paginate(request, rows, order=("-id",), cursor=cursor, limit=limit)
@@ -103,7 +107,7 @@ def circles(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
     summary="Your summary of a circle: what you received (revealed rounds) and your actions",
     openapi_extra={"x-scope": SCOPE},
 )
-def circle_summary(request, circle_id: int):
+def circle_summary(request: HttpRequest, circle_id: int) -> dict[str, Any]:
     me = caller(request, SCOPE)
     circle = access.get_circle_for_user(me, circle_id)
     received = (
@@ -125,7 +129,9 @@ def circle_summary(request, circle_id: int):
     summary="Written feedback you received, newest first",
     openapi_extra={"x-scope": SCOPE},
 )
-def received(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
+def received(
+    request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
     me = caller(request, SCOPE)
     rows = WrittenFeedback.objects.received_by(me)
     items, next_url = paginate(request, rows, order=("-id",), cursor=cursor, limit=limit)
@@ -139,7 +145,9 @@ def received(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
     summary="Written feedback you gave, newest first",
     openapi_extra={"x-scope": SCOPE},
 )
-def given(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
+def given(
+    request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
     me = caller(request, SCOPE)
     rows = WrittenFeedback.objects.given_by(me)
     items, next_url = paginate(request, rows, order=("-id",), cursor=cursor, limit=limit)

@@ -7,7 +7,9 @@ through the API: they are their author's, and a token is a copy of its holder's 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from api.core import caller
@@ -53,7 +55,7 @@ class AnswerIn(Schema):
     shared_with_employee: bool = False
 
 
-def _out(test: KeeperTest, cycle: KeeperCycle) -> dict:
+def _out(test: KeeperTest, cycle: KeeperCycle) -> dict[str, Any]:
     return {
         "id": test.pk,
         "report": test.report,
@@ -72,7 +74,7 @@ def _out(test: KeeperTest, cycle: KeeperCycle) -> dict:
     summary="Your own reports' keeper tests in the open cycle",
     openapi_extra={"x-scope": READ},
 )
-def tests(request):
+def tests(request: HttpRequest) -> dict[str, Any]:
     me = caller(request, READ)
     cycle = KeeperCycle.objects.current()
     if cycle is None:
@@ -93,7 +95,7 @@ def tests(request):
     summary="Answer a report's keeper test (their current manager, while the cycle is open)",
     openapi_extra={"x-scope": WRITE},
 )
-def answer(request, test_id: int, payload: AnswerIn):
+def answer(request: HttpRequest, test_id: int, payload: AnswerIn) -> dict[str, Any]:
     me = caller(request, WRITE)
     test = access.get_keeper_test_for_user(me, test_id, write=True)
     # The answer is the test's; the notes are the manager's own and stay as they are.

@@ -6,12 +6,14 @@ captain hides it (Memo.spread_hidden_on), as on the page."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from api.core import DEFAULT_LIMIT, caller, paginate
 from culture import audit, clock
-from culture.models import Team
+from culture.models import Person, Team
 from decisions import access, services
 from decisions.models import MEMO_TEMPLATE, Memo, Rating
 
@@ -86,7 +88,7 @@ class RatingOut(Schema):
     updated_at: datetime
 
 
-def _out(request, memo: Memo, today) -> dict:
+def _out(request: HttpRequest, memo: Memo, today: date) -> dict[str, Any]:
     hidden = memo.spread_hidden_on(today) or memo.state == Memo.State.DRAFT
     return {
         "id": memo.pk,
@@ -110,7 +112,9 @@ def _out(request, memo: Memo, today) -> dict:
     summary="Memos you can see, newest first; `q` searches title and body",
     openapi_extra={"x-scope": READ},
 )
-def memos(request, q: str = "", cursor: str | None = None, limit: int = DEFAULT_LIMIT):
+def memos(
+    request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
     me = caller(request, READ)
     rows = Memo.objects.visible_to(me).select_related("captain").defer("body")
     q = q.strip()[:200]
@@ -121,7 +125,7 @@ def memos(request, q: str = "", cursor: str | None = None, limit: int = DEFAULT_
     return {"items": [_out(request, m, today) for m in items], "next": next_url}
 
 
-def _detail(request, memo: Memo, me) -> dict:
+def _detail(request: HttpRequest, memo: Memo, me: Person) -> dict[str, Any]:
     mine = Rating.objects.filter(memo=memo, person=me).first()
     return {
         **_out(request, memo, clock.today()),
@@ -141,7 +145,7 @@ def _detail(request, memo: Memo, me) -> dict:
     summary="One memo",
     openapi_extra={"x-scope": READ},
 )
-def memo(request, memo_id: int):
+def memo(request: HttpRequest, memo_id: int) -> dict[str, Any]:
     me = caller(request, READ)
     found = access.get_memo_for_user(me, memo_id)
     if found.confidential:
@@ -156,7 +160,7 @@ def memo(request, memo_id: int):
     summary="Write a memo (a draft, captained by you)",
     openapi_extra={"x-scope": WRITE},
 )
-def create_memo(request, payload: MemoIn):
+def create_memo(request: HttpRequest, payload: MemoIn) -> Status[dict[str, Any]]:
     me = caller(request, WRITE)
     teams = list(Team.objects.filter(pk__in=payload.team_ids))
     created = services.do_create_memo(
@@ -179,7 +183,7 @@ def create_memo(request, payload: MemoIn):
     summary="Rate an open memo from -10 to +10, with a reason (again: changes your rating)",
     openapi_extra={"x-scope": WRITE},
 )
-def rate(request, memo_id: int, payload: RatingIn):
+def rate(request: HttpRequest, memo_id: int, payload: RatingIn) -> dict[str, Any]:
     me = caller(request, WRITE)
     found = access.get_memo_for_user(me, memo_id)
     # A refusal (a closed window, no reason) is an InvalidInput: 422 (api.core).

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.http import HttpRequest
 from ninja import Router, Schema
 
 from api.core import caller
@@ -45,7 +47,7 @@ class PositionOut(Schema):
     summary="A person's pay against their market (their chain and people admins)",
     openapi_extra={"x-scope": SCOPE},
 )
-def position(request, person_id: int):
+def position(request: HttpRequest, person_id: int) -> dict[str, Any]:
     me = caller(request, SCOPE)
     person = access.get_pay_person_for_user(me, person_id)
     c = comparison.compare_people([person], on=clock.today())[0]

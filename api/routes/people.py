@@ -5,13 +5,14 @@ are for people admins only (culture.access.get_person_for_user)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
 from api.core import DEFAULT_LIMIT, caller, paginate
 from culture import access
-from culture.models import Person, Team
+from culture.models import Person, PersonQuerySet, Team
 
 router = Router(tags=["people"])
 SCOPE = "people:read"
@@ -62,7 +63,7 @@ class TeamPage(Schema):
     next: str | None
 
 
-def _people():
+def _people() -> PersonQuerySet:
     return Person.objects.active().select_related("team", "manager")
 
 
@@ -74,8 +75,12 @@ def _people():
     openapi_extra={"x-scope": SCOPE},
 )
 def people(
-    request, q: str = "", team: str = "", cursor: str | None = None, limit: int = DEFAULT_LIMIT
-):
+    request: HttpRequest,
+    q: str = "",
+    team: str = "",
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> dict[str, Any]:
     """Active people by name. `q` searches name, email, title, job family, location and
     team; `team` is a team's slug."""
     caller(request, SCOPE)
@@ -93,7 +98,7 @@ def people(
     summary="One person",
     openapi_extra={"x-scope": SCOPE},
 )
-def person(request, person_id: int):
+def person(request: HttpRequest, person_id: int) -> Person:
     me = caller(request, SCOPE)
     return access.get_person_for_user(me, person_id)
 
@@ -105,7 +110,9 @@ def person(request, person_id: int):
     summary="A person's direct reports (the tree, one level down)",
     openapi_extra={"x-scope": SCOPE},
 )
-def reports(request, person_id: int, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
+def reports(
+    request: HttpRequest, person_id: int, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
     me = caller(request, SCOPE)
     person = access.get_person_for_user(me, person_id)
     rows = _people().direct_reports_of(person)
@@ -120,7 +127,7 @@ def reports(request, person_id: int, cursor: str | None = None, limit: int = DEF
     summary="A person's management chain, nearest manager first",
     openapi_extra={"x-scope": SCOPE},
 )
-def chain(request, person_id: int):
+def chain(request: HttpRequest, person_id: int) -> list[Person]:
     me = caller(request, SCOPE)
     person = access.get_person_for_user(me, person_id)
     return Person.objects.chain_above(person)
@@ -133,7 +140,9 @@ def chain(request, person_id: int):
     summary="Every team",
     openapi_extra={"x-scope": SCOPE},
 )
-def teams(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
+def teams(
+    request: HttpRequest, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
     caller(request, SCOPE)
     rows = Team.objects.filter(scim_deleted_at__isnull=True)
     items, next_url = paginate(request, rows, order=("name", "id"), cursor=cursor, limit=limit)
@@ -147,7 +156,7 @@ def teams(request, cursor: str | None = None, limit: int = DEFAULT_LIMIT):
     summary="One team (its people: /people/?team=<slug>)",
     openapi_extra={"x-scope": SCOPE},
 )
-def team(request, team_id: int):
+def team(request: HttpRequest, team_id: int) -> Team:
     caller(request, SCOPE)
     found = Team.objects.filter(pk=team_id, scim_deleted_at__isnull=True).first()
     if found is None:
