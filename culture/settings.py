@@ -508,6 +508,10 @@ MAX_IMPORT_ROWS = int(os.environ.get("MAX_IMPORT_ROWS", "200000"))
 # machine for people's pages during a big first sync (it then takes longer).
 SCIM_RATE_LIMIT = os.environ.get("SCIM_RATE_LIMIT", "12000/m")
 
+# Webhooks (webhooks/): endpoints on loopback, private or reserved addresses are refused
+# (webhooks/addresses.py) unless this is on, for a receiver on the company's own network.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+
 # --- Email (Django 6.1 MAILERS) -------------------------------------------------------
 
 

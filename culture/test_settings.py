@@ -19,6 +19,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Rate-limit counts are forgotten before each test (tests/conftest.py); each pytest-xdist
 # worker keeps its own, so that one worker's reset or requests never touch another's.
 RATE_LIMIT_PREFIX = f"rl-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# The webhook tests' receivers listen on 127.0.0.1; tests/webhooks/test_addresses.py turns
+# this off to check the refusal.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
 # The same for everything else in the cache (allauth's used second-factor codes and its
 # limits among them): each worker's test database numbers people from 1, so one worker's
 # "code 123456 used by person 10" must not refuse another's.

@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from culture import jobs, ledger
 from sso import crypto
-from webhooks import signing
+from webhooks import addresses, signing
 from webhooks.models import Endpoint, Event, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,9 @@ def attempt(row: WebhookDelivery, endpoint: Endpoint) -> bool:
     except crypto.Unreadable:  # the encryption key changed: nothing can be signed
         error = "The signing secret cannot be read (the key changed): rotate the secret."
         _failed(row, endpoint, now=now, code=None, error=error)
+        return False
+    if (reason := addresses.refusal(endpoint.url)) is not None:
+        _failed(row, endpoint, now=now, code=None, error=reason)
         return False
     headers = signing.headers(secret, event.msg_id, int(now.timestamp()), body)
     headers["user-agent"] = USER_AGENT

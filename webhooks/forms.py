@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from webhooks import addresses
 from webhooks.models import EVENT_TYPES
 
 
@@ -30,4 +31,6 @@ class EndpointForm(forms.Form):
         url = self.cleaned_data["url"]
         if not url.startswith(("https://", "http://")):
             raise forms.ValidationError(_("Use an https:// (or http://) address."))
+        if (reason := addresses.refusal(url)) is not None:
+            raise forms.ValidationError(reason)
         return url
