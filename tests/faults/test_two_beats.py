@@ -18,7 +18,7 @@ from django.utils import timezone
 from culture.models import Delivery, Notification
 from keeper import services as keeper_services
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
-from tests.conftest import build_world
+from tests.conftest import build_world, celery_queue
 from tests.faults import procs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
@@ -35,7 +35,7 @@ def test_two_beats_at_once_send_every_reminder_once(redis_url, tmp_path):
     policy.opening_hour = 0
     policy.due_days = 30
     policy.save()
-    redis.Redis.from_url(redis_url).delete("celery")
+    redis.Redis.from_url(redis_url).delete(celery_queue())
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     env = procs.worker_env(redis_url=redis_url, mail_dir=mail_dir, FAULTS_BEAT_EVERY=2)

@@ -19,7 +19,7 @@ import redis
 from culture.models import Delivery
 from culture.notifications import Message, notify_many
 from culture.tasks import sweep_deliveries
-from tests.conftest import build_world, make_person
+from tests.conftest import build_world, celery_queue, make_person
 from tests.faults import procs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
@@ -31,7 +31,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_once(red
     world = build_world()
     people = [world.employee, world.peer, world.manager, world.skip_level, world.outsider]
     people += [make_person(manager=world.manager) for _ in range(3)]
-    redis.Redis.from_url(redis_url).delete("celery")
+    redis.Redis.from_url(redis_url).delete(celery_queue())
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
 
