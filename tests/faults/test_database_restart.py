@@ -17,7 +17,7 @@ import pytest
 from tests.faults import procs
 from tests.feedback.servers import ROOT, RawClient, uvicorn_server
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("faults")]
 
 LOGIN = """
 from django.test import Client

@@ -19,7 +19,7 @@ from tests.faults import procs
 from tests.feedback.servers import RawClient, StreamReader, session_cookie_for, uvicorn_server
 from tests.feedback.test_live import _setup, _start_through
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("faults")]
 
 PAGES = ["/", "/people/", "/feedback/", "/keeper/", "/decisions/", "/pay/", "/notifications/"]
 

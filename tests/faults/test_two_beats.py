@@ -21,7 +21,11 @@ from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
 from tests.conftest import build_world, celery_queue
 from tests.faults import procs
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery,
+    pytest.mark.xdist_group("faults"),
+]
 
 RUN_FOR = 10.0
 

@@ -22,7 +22,11 @@ from culture.tasks import sweep_deliveries
 from tests.conftest import build_world, celery_queue, make_person
 from tests.faults import procs
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery,
+    pytest.mark.xdist_group("faults"),
+]
 
 LEASE = 2.0
 
