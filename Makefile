@@ -9,6 +9,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 # pytest arguments for `make test`, e.g. make test PYTEST_ARGS="-x tests/culture"
 PYTEST_ARGS ?=
+# `make test` runs the suite in two pytest-xdist workers, each with its own test database,
+# Redis database and Celery queue (culture/test_settings.py). Tests that time real processes
+# share an xdist_group and run one after another in one worker (--dist loadgroup).
+# Serially: make test PYTEST_ARGS="-n0" (a later -n wins), or PYTEST_PARALLEL=.
+PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
 .PHONY: help venv venv-python venv-load lock run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var
@@ -94,7 +99,7 @@ check-migrations: venv
 
 # pytest exit code 5 ("no tests collected") is a failure here, as in CI.
 pytest: venv
-	@$(PY) -m culture.devstack test $(PYTEST_ARGS); code=$$?; \
+	@$(PY) -m culture.devstack test $(PYTEST_PARALLEL) $(PYTEST_ARGS); code=$$?; \
 	if [ $$code -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; \
 	exit $$code
 

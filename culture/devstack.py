@@ -509,10 +509,12 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("DJANGO_SETTINGS_MODULE") == "culture.settings":
             del os.environ["DJANGO_SETTINGS_MODULE"]
         # The tests get their own var/test (folder queue, cache, mail, key), emptied first,
-        # so that a test never leaves a task in the queue that `make run`'s worker reads.
+        # so that a test never leaves a task in the queue that `make run`'s worker reads;
+        # each pytest-xdist worker has a folder of its own in it (culture/test_settings.py).
         test_var = var_dir() / "test"
-        for sub in ("broker", "cache", "mail"):
-            shutil.rmtree(test_var / sub, ignore_errors=True)
+        for folder in (test_var, *test_var.glob("gw*")):
+            for sub in ("broker", "cache", "mail"):
+                shutil.rmtree(folder / sub, ignore_errors=True)
         return _with_database(
             [sys.executable, "-m", "pytest", *argv], extra_env={"VAR_DIR": str(test_var)}
         )

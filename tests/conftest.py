@@ -325,6 +325,14 @@ def require_service(name: str, reason: str):
     pytest.skip(f"{name} unavailable: {reason}")
 
 
+def celery_queue() -> str:
+    """The Celery queue of this pytest worker (one per xdist worker: culture/test_settings.py);
+    the Celery workers that tests start consume it, the app processes they start publish to it."""
+    from django.conf import settings
+
+    return settings.CELERY_TASK_DEFAULT_QUEUE
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
@@ -408,10 +416,12 @@ def celery_worker(transactional_db, redis_url, tmp_path):
     import redis as redis_lib
     from django.db import connection
 
-    # The worker shares this run's REDIS_URL (each parallel run sets its own database);
-    # start from an empty queue so nothing from an earlier test is picked up.
+    # The worker shares this pytest worker's REDIS_URL and queue (culture/test_settings.py
+    # gives each xdist worker its own); start from an empty queue so nothing from an earlier
+    # test is picked up.
     worker_redis = redis_url
-    redis_lib.Redis.from_url(worker_redis).delete("celery")
+    queue = celery_queue()
+    redis_lib.Redis.from_url(worker_redis).delete(queue)
 
     settings_dict = connection.settings_dict
     db_url = (
@@ -451,7 +461,7 @@ def celery_worker(transactional_db, redis_url, tmp_path):
         client = redis_lib.Redis.from_url(worker_redis)
         deadline = time.monotonic() + 30
         # Wait until the worker is consuming (it registers its queue binding in Redis).
-        while time.monotonic() < deadline and not client.exists("_kombu.binding.celery"):
+        while time.monotonic() < deadline and not client.exists(f"_kombu.binding.{queue}"):
             if process.poll() is not None:
                 raise RuntimeError("Celery worker failed to start")
             time.sleep(0.2)

@@ -156,7 +156,13 @@ def test_the_worker_health_check_pings_this_worker_and_fails_for_another(tmp_pat
             # As in the container: HOSTNAME is the worker's host name, so its node name.
             ours = run_check(check, container_env(**{**env, "HOSTNAME": hostname}))
             assert ours.returncode == 0, ours.stdout + ours.stderr[-2000:]
-            other = run_check(check, container_env(**{**env, "HOSTNAME": "another-container"}))
+            # No worker answers for another name, whatever the wait: the command as written
+            # would wait its full 10 s for that silence, so this asks with a 2 s wait.
+            assert "--timeout 10" in check[1]
+            other_check = [check[0], check[1].replace("--timeout 10", "--timeout 2")]
+            other = run_check(
+                other_check, container_env(**{**env, "HOSTNAME": "another-container"})
+            )
             assert other.returncode != 0
         finally:
             stop(worker)

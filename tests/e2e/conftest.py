@@ -46,10 +46,15 @@ class Session:
         self.base_url = base_url
         self.context = browser.new_context(base_url=base_url)
         self.context.set_default_timeout(10_000)
-        self.page = self.context.new_page()
         self.problems: list[str] = []
-        self.page.on("console", self._on_console)
-        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        self.page = self.new_tab()
+
+    def new_tab(self):
+        """Another page of this context (same login), with the same CSP and error checks."""
+        page = self.context.new_page()
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        return page
 
     def _on_console(self, message):
         text = message.text

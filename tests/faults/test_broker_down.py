@@ -22,7 +22,11 @@ from tests.conftest import build_world
 from tests.faults import procs
 from tests.feedback.servers import RawClient, session_cookie_for, uvicorn_server
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery,
+    pytest.mark.xdist_group("faults"),
+]
 
 
 @contextlib.contextmanager

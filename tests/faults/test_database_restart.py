@@ -17,7 +17,7 @@ import pytest
 from tests.faults import procs
 from tests.feedback.servers import ROOT, RawClient, uvicorn_server
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("faults")]
 
 LOGIN = """
 from django.test import Client
@@ -78,7 +78,11 @@ def test_requests_fail_cleanly_while_the_database_restarts_and_recover_without_a
         for thread in threads:
             thread.start()
         try:
-            time.sleep(1.5)
+            # Normal service first: a few answers before the database goes (the first request
+            # of a fresh process is slow on a busy machine, so wait for them, not a fixed time).
+            procs.wait_until(
+                lambda: sum(r[2] == 200 for r in results) >= 8, 30, what="answers before the stop"
+            )
             down = time.monotonic()
             pg.stop()
             time.sleep(2)

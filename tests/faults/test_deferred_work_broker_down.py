@@ -34,7 +34,11 @@ from tests.feedback.servers import (
     uvicorn_server,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery,
+    pytest.mark.xdist_group("faults"),
+]
 
 CSV = (
     "email,name,title,job_family,level,location,team,manager_email,start_date\n"

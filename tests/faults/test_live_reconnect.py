@@ -23,7 +23,11 @@ from tests.faults.procs import wait_until
 from tests.feedback.factories import make_circle
 from tests.feedback.servers import RawClient, free_port, session_cookie_for, uvicorn_server
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.e2e,
+    pytest.mark.xdist_group("faults"),
+]
 
 OFFLINE_SECONDS = 30
 

@@ -19,7 +19,7 @@ from tests.faults import procs
 from tests.feedback.servers import RawClient, StreamReader, session_cookie_for, uvicorn_server
 from tests.feedback.test_live import _setup, _start_through
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("faults")]
 
 PAGES = ["/", "/people/", "/feedback/", "/keeper/", "/decisions/", "/pay/", "/notifications/"]
 
@@ -49,8 +49,10 @@ def test_with_redis_down_people_log_in_pages_load_and_the_room_polls_then_push_r
             uvicorn_server(redis_url=redis_.url) as web2,
         ):
             watcher = RawClient(web2, session_cookie_for(world.peer))
-            live = StreamReader(watcher, stream_path)
-            assert live.status == 200
+            # A fresh process opens streams once its Redis listener is connected.
+            live = procs.wait_until(
+                lambda: _stream_if_open(watcher, stream_path), 20, what="stream available"
+            )
             live.wait_for(lambda e: e[1] == "changed")
 
             redis_.stop()

@@ -19,10 +19,14 @@ import redis
 from culture.models import Delivery
 from culture.notifications import Message, notify_many
 from culture.tasks import sweep_deliveries
-from tests.conftest import build_world, make_person
+from tests.conftest import build_world, celery_queue, make_person
 from tests.faults import procs
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.celery,
+    pytest.mark.xdist_group("faults"),
+]
 
 LEASE = 2.0
 
@@ -31,7 +35,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_once(red
     world = build_world()
     people = [world.employee, world.peer, world.manager, world.skip_level, world.outsider]
     people += [make_person(manager=world.manager) for _ in range(3)]
-    redis.Redis.from_url(redis_url).delete("celery")
+    redis.Redis.from_url(redis_url).delete(celery_queue())
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
 

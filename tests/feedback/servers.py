@@ -74,7 +74,9 @@ def uvicorn_server(*, redis_url: str = "", extra_env: dict | None = None, port: 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # It imports every URL module before it listens (culture/asgi.py): seconds of CPU,
+        # which on a 2-core machine running two test workers can take most of a minute.
+        deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"uvicorn exited with {process.returncode}")
