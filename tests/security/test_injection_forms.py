@@ -57,6 +57,8 @@ NOT_A_FORM = {
     "takes no text (tests/sso/test_oidc.py)",
     "sso:idp_logout": "offered on the login page after logging out of an SSO login; no text "
     "(tests/sso/test_oidc.py, test_saml.py)",
+    "webhooks:endpoint_enable": "shown in place of the turn-off button once an endpoint is "
+    "off; a button with no text (tests/webhooks/test_pages.py)",
 }
 TEXTAREA_PAYLOADS = 3  # a textarea takes several payloads, one per paragraph
 
@@ -69,7 +71,7 @@ def _nonce(response) -> str | None:
 @functools.cache
 def _text_columns() -> list[tuple[type[models.Model], list[str]]]:
     """Every product model with its text columns (char and text fields)."""
-    apps_ = ("culture", "keeper", "feedback", "decisions", "pay", "sso")
+    apps_ = ("culture", "keeper", "feedback", "decisions", "pay", "sso", "api", "webhooks")
     found = []
     for model in apps.get_models():
         if model._meta.app_label in apps_:
