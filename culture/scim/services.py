@@ -112,7 +112,11 @@ def team_named(name: str) -> Team:
     """The team called `name`, created when missing with a slug of its own, as the people
     import makes them (culture.people_import.apply). A team SCIM had deleted is in use
     again: SCIM shows it again. (Its id and name only: what a person row needs.)"""
-    found = Team.objects.filter(name=name).values_list("id", "scim_deleted_at").first()
+    # Every provisioned person asks: one short statement (the ORM's query building cost
+    # SCIM provisioning its target: bench/README.md item 33).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, scim_deleted_at FROM culture_team WHERE name = %s", [name])
+        found = cursor.fetchone()
     if found is None:
         base = slugify(name)[:100] or "team"
         taken = set(Team.objects.filter(slug__startswith=base).values_list("slug", flat=True))

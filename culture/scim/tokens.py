@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from culture import audit
@@ -67,6 +67,12 @@ def do_revoke_token(*, by: Person | None, token: ScimToken) -> bool:
     return bool(revoked)
 
 
+_LIVE_TOKEN = """
+SELECT id, name, digest, last_used_at FROM culture_scimtoken
+WHERE digest = %s AND revoked_at IS NULL
+"""
+
+
 def authenticate(header: str | None) -> ScimToken | None:
     """The live token an `Authorization: Bearer ...` header carries, or None."""
     scheme, _, token = (header or "").strip().partition(" ")
@@ -74,13 +80,14 @@ def authenticate(header: str | None) -> ScimToken | None:
     if scheme.lower() != "bearer" or not token.startswith(PREFIX) or len(token) > 200:
         return None
     wanted = digest(token)
-    row = (
-        ScimToken.objects.filter(digest=wanted, revoked_at__isnull=True)
-        .only("name", "digest", "last_used_at")
-        .first()
-    )
-    if row is None or not hmac.compare_digest(row.digest, wanted):
+    # One short statement on every SCIM request: the ORM's query building cost SCIM
+    # provisioning its target (bench/README.md item 33).
+    with connection.cursor() as cursor:
+        cursor.execute(_LIVE_TOKEN, [wanted])
+        found = cursor.fetchone()
+    if found is None or not hmac.compare_digest(found[2], wanted):
         return None
+    row = ScimToken(pk=found[0], name=found[1], digest=found[2], last_used_at=found[3])
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
         # Conditional, so that concurrent requests write it once.
