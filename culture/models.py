@@ -570,7 +570,11 @@ class Delivery(models.Model):
 
     A task claims a pending delivery with a conditional UPDATE (pending -> sending), sends,
     then marks it sent. A claim older than the lease is considered crashed and is picked up
-    again by the sweeper.
+    again by the sweeper. Not before `send_after` (the recipient's quiet hours).
+
+    A held email waits (`held_for`): for the recipient's daily digest ("digest"), or for
+    the Slack message it stands in for ("slack": skipped once Slack took the message, sent
+    if Slack could not).
     """
 
     class Status(models.TextChoices):
@@ -579,6 +583,8 @@ class Delivery(models.Model):
         SENT = "sent"
         FAILED = "failed"
         SKIPPED = "skipped"
+        HELD = "held"
+        DIGESTED = "digested"
 
     key = models.CharField(max_length=200, unique=True)
     notification = models.ForeignKey(
@@ -591,8 +597,10 @@ class Delivery(models.Model):
     html_body = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    held_for = models.CharField(max_length=10, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(default=timezone.now, db_default=Now())
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -604,7 +612,12 @@ class Delivery(models.Model):
                 fields=["status", "created_at"],
                 name="delivery_open_idx",
                 condition=Q(status__in=["pending", "sending"]),
-            )
+            ),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="delivery_digest_idx",
+                condition=Q(status="held", held_for="digest"),
+            ),
         ]
 
     def __str__(self) -> str:

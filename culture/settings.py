@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "pay",
     # Outbound webhooks (issue 22): endpoints, events and their delivery ledger.
     "webhooks",
+    # Slack, Microsoft Teams and each person's delivery preferences (issue 22).
+    "chat",
     # The public REST API (issue 22) on django-ninja; "ninja" for its docs page's template and
     # Swagger UI's assets, served from here (static/) like everything else: no CDN.
     "api",
@@ -265,7 +267,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
-for _app in ("feedback", "keeper", "decisions", "pay", "webhooks"):
+for _app in ("feedback", "keeper", "decisions", "pay", "webhooks", "chat"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")
     if _spec is not None and _spec.loader is not None:
         _module = importlib.util.module_from_spec(_spec)
@@ -511,6 +513,10 @@ SCIM_RATE_LIMIT = os.environ.get("SCIM_RATE_LIMIT", "12000/m")
 # Webhooks (webhooks/): endpoints on loopback, private or reserved addresses are refused
 # (webhooks/addresses.py) unless this is on, for a receiver on the company's own network.
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+
+# Slack (chat/slack.py). The defaults are Slack's; the tests point both at a local stand-in.
+SLACK_API_URL = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+SLACK_AUTHORIZE_URL = os.environ.get("SLACK_AUTHORIZE_URL", "https://slack.com/oauth/v2/authorize")
 
 # --- Email (Django 6.1 MAILERS) -------------------------------------------------------
 

@@ -44,6 +44,7 @@ urlpatterns = [
         name="scim_token_revoke",
     ),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("settings/chat/", include("chat.urls")),
     path("audit/", site.audit_log, name="audit_log"),
     path("notifications/", site.notifications, name="notifications"),
     path("notifications/read/", site.notifications_read, name="notifications_read"),

@@ -1,0 +1,84 @@
+"""What a chat message says: a Slack Block Kit message and a Teams Adaptive Card, each with
+what it is, why it matters (one line), and a button back to the page. JSON for the chat
+APIs, not markup: Slack escapes nothing, so the three characters its mrkdwn reads (&, <, >)
+are escaped here (https://api.slack.com/reference/surfaces/formatting#escaping)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from chat import kinds
+
+# One line of context per group: why the message matters.
+WHY = {
+    "keeper": "Keeper tests keep the bar high: would you fight hard to keep each of them?",
+    "circles": "Feedback circles are where candour happens live, with the whole team.",
+    "feedback": "Candid feedback, given often, is how everyone gets better.",
+    "memos": "Farm for dissent: the captain decides better when people say what they think.",
+    "pay": "Pay at the top of each person's market keeps the people we would fight to keep.",
+}
+ACCOUNT_WHY = "A message about your account."
+
+
+def absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def why_for(kind: str) -> str:
+    group = kinds.group_of(kind)
+    return WHY.get(group, ACCOUNT_WHY) if group else ACCOUNT_WHY
+
+
+def slack_message(*, kind: str, title: str, body: str = "", url: str = "") -> dict:
+    """{"text": fallback text for notifications, "blocks": [...]}."""
+    blocks: list[dict] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{slack_escape(title)}*"}},
+    ]
+    if body:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(body[:2900])}}
+        )
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(why_for(kind))}]}
+    )
+    if url:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open"},
+                        "url": absolute(url),
+                        "action_id": "open",
+                    }
+                ],
+            }
+        )
+    return {"text": title, "blocks": blocks}
+
+
+def slack_digest(items: list[tuple[str, str]]) -> dict:
+    """One Slack message for a day's held messages: (title, url) each."""
+    lines = [
+        f"• <{absolute(url)}|{slack_escape(title)}>" if url else f"• {slack_escape(title)}"
+        for title, url in items
+    ]
+    text = f"Your daily digest: {len(items)} message{'s' if len(items) != 1 else ''}"
+    blocks: list[dict] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{text}*"}},
+    ]
+    # A section's text holds at most 3,000 characters: split the list over several.
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
+    return {"text": text, "blocks": blocks[:50]}

@@ -1,0 +1,78 @@
+"""The kinds of message the product sends, grouped the way a person chooses how to get them.
+
+A person picks one channel per group (email, Slack or the app only) on their account page;
+people admins pick the company's default. Account messages (an invitation, a password reset,
+a security notice) are not in any group: they always go by email, whatever anyone chose.
+
+`urgent` marks a kind that matters on its date (a circle about to start, a rating window
+about to close): it ignores the daily digest. A message can also be urgent on its own (the
+keeper nudge on the due date), through notify(..., urgent=True).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EMAIL = "email"
+SLACK = "slack"
+APP = "app"
+CHANNELS = [
+    (EMAIL, "Email"),
+    (SLACK, "Slack"),
+    (APP, "In the app only"),
+]
+
+
+@dataclass(frozen=True)
+class Group:
+    slug: str
+    label: str
+    help: str
+
+
+GROUPS = [
+    Group("keeper", "Keeper tests", "A cycle opening, what is still to answer, overdue reports."),
+    Group("circles", "Feedback circles", "Invitations, changes, reminders before a circle."),
+    Group("feedback", "Written feedback", "Requests for feedback and feedback you received."),
+    Group("memos", "Decision memos", "Invitations to rate, mentions, replies, look-backs."),
+    Group("pay", "Pay", "Raise proposals and pay reviews for the people you look after."),
+]
+GROUP_SLUGS = [g.slug for g in GROUPS]
+
+# kind -> (group, urgent)
+KINDS: dict[str, tuple[str, bool]] = {
+    "keeper.opened": ("keeper", False),
+    "keeper.prompt": ("keeper", False),
+    "keeper.nudge": ("keeper", False),
+    "keeper.overdue": ("keeper", False),
+    "keeper.look_again": ("keeper", False),
+    "feedback.circle_invite": ("circles", False),
+    "feedback.circle_update": ("circles", False),
+    "feedback.circle_cancelled": ("circles", True),
+    "feedback.circle_reminder": ("circles", True),
+    "feedback.nudge": ("circles", False),
+    "feedback.requested": ("feedback", False),
+    "feedback.request_reminder": ("feedback", False),
+    "feedback.received": ("feedback", False),
+    "decisions.invited": ("memos", False),
+    "decisions.rate_reminder": ("memos", True),
+    "decisions.captain": ("memos", False),
+    "decisions.mention": ("memos", False),
+    "decisions.reply": ("memos", False),
+    "decisions.revisit": ("memos", False),
+    "decisions.look_back": ("memos", False),
+    "decisions.bet_review": ("memos", False),
+    "pay.proposal": ("pay", False),
+    "pay.review": ("pay", False),
+}
+
+
+def group_of(kind: str) -> str | None:
+    """The group a person chooses for `kind`; None for account messages (always email)."""
+    entry = KINDS.get(kind)
+    return entry[0] if entry else None
+
+
+def is_urgent(kind: str) -> bool:
+    entry = KINDS.get(kind)
+    return bool(entry and entry[1])

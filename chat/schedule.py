@@ -1,0 +1,8 @@
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # Every minute: retries, quiet hours ending, lost hand-overs and crashed workers.
+    "chat-sweep": {"task": "chat.tasks.sweep", "schedule": crontab()},
+    # Digests are due at a person's chosen time in their own zone: look every 15 minutes.
+    "chat-digests": {"task": "chat.tasks.send_digests", "schedule": crontab(minute="*/15")},
+}
