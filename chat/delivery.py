@@ -132,7 +132,7 @@ def paused_until(row: ChatDelivery):
     if row.channel == ChatDelivery.Channel.SLACK:
         return SlackInstallation.objects.filter(pk=1).values_list("paused_until", flat=True).first()
     return (
-        TeamsChannel.objects.filter(id=row.teams_channel_id)
+        TeamsChannel.objects.filter(pk=row.teams_channel_id or 0)
         .values_list("paused_until", flat=True)
         .first()
     )
@@ -176,7 +176,7 @@ def _pause(row: ChatDelivery, until) -> None:
     if row.channel == ChatDelivery.Channel.SLACK:
         SlackInstallation.objects.filter(pk=1).update(paused_until=until)
     else:
-        TeamsChannel.objects.filter(id=row.teams_channel_id).update(paused_until=until)
+        TeamsChannel.objects.filter(pk=row.teams_channel_id or 0).update(paused_until=until)
 
 
 def _note_failing(row: ChatDelivery, error: str, now) -> None:
