@@ -1,0 +1,3 @@
+"""Authorization matrix cases for chat (preferences)."""
+
+CASES: dict = {}

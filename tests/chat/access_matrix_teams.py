@@ -1,0 +1,3 @@
+"""Authorization matrix cases for chat (teams)."""
+
+CASES: dict = {}
