@@ -5,3 +5,8 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
     verbose_name = "Slack, Microsoft Teams and delivery preferences"
+
+    def ready(self):
+        from chat import delivery, slack, teams
+
+        delivery.SENDERS.update({"slack": slack.Sender.for_active_installation, "teams": teams.Sender})

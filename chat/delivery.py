@@ -59,10 +59,11 @@ def enqueue(ids: list[int], size: int = 100) -> None:
 # --- sending ---------------------------------------------------------------------------------
 
 
-def _senders():
-    from chat import slack, teams
-
-    return slack, teams
+# The channels' senders, registered by chat.apps when Django starts: "slack" -> a factory
+# of objects with send(row) -> Outcome (one per batch, so a client and its lookups are
+# reused), "teams" -> the same. Registered, not imported here, because the senders use
+# this module (to fall back, to queue) and the import graph has no cycles.
+SENDERS: dict = {}
 
 
 def send_batch(ids: list[int]) -> int:
@@ -88,9 +89,8 @@ def send_batch(ids: list[int]) -> int:
 def _send_rows(rows: list[ChatDelivery]) -> int:
     if not rows:
         return 0
-    slack, teams = _senders()
     sent = 0
-    slack_sender = None
+    senders: dict = {}
     paused: set[tuple[str, int | None]] = set()
     for row in rows:
         channel_key = (row.channel, row.teams_channel_id)
@@ -98,12 +98,9 @@ def _send_rows(rows: list[ChatDelivery]) -> int:
             # Its channel paused earlier in this batch: give the claim back, untried.
             _release(row, reason="channel paused")
             continue
-        if row.channel == ChatDelivery.Channel.SLACK:
-            if slack_sender is None:
-                slack_sender = slack.Sender.for_active_installation()
-            outcome = slack_sender.send(row)
-        else:
-            outcome = teams.send(row)
+        if row.channel not in senders:
+            senders[row.channel] = SENDERS[row.channel]()
+        outcome = senders[row.channel].send(row)
         settle(row, outcome)
         if outcome.status == "sent":
             sent += 1

@@ -1,5 +1,6 @@
-"""Microsoft Teams (to be written: chat.teams.send)."""
+"""Microsoft Teams (to be written)."""
 
 
-def send(row):
-    raise NotImplementedError
+class Sender:
+    def send(self, row):
+        raise NotImplementedError
