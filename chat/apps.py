@@ -9,4 +9,6 @@ class ChatConfig(AppConfig):
     def ready(self):
         from chat import delivery, slack, teams
 
-        delivery.SENDERS.update({"slack": slack.Sender.for_active_installation, "teams": teams.Sender})
+        delivery.SENDERS.update(
+            {"slack": slack.Sender.for_active_installation, "teams": teams.Sender}
+        )

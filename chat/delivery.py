@@ -28,14 +28,15 @@ from django.utils import timezone
 
 from chat.models import ChatDelivery, SlackInstallation, TeamsChannel
 from chat.outcome import Outcome
+from chat.routing import SLACK_GIVE_UP  # noqa: F401 - re-exported for the senders
 from culture import jobs, ledger
 from culture.models import Delivery
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=getattr(settings, "CHAT_SEND_LEASE_SECONDS", 120))
-# A Slack message not sent within this falls back to its email; a Teams post fails.
-SLACK_GIVE_UP = timedelta(hours=1)
+# A Slack message not sent within SLACK_GIVE_UP falls back to its email; a Teams post
+# not sent within TEAMS_GIVE_UP fails.
 TEAMS_GIVE_UP = timedelta(hours=24)
 BACKOFF_FIRST = 30.0
 BACKOFF_MAX = 15 * 60.0

@@ -24,6 +24,10 @@ from django.utils import timezone
 from chat import kinds
 from chat.models import ChatSettings, DeliveryPreference, SlackInstallation
 from culture import clock
+from culture.request_local import once_per_request
+
+# A Slack message not sent within this falls back to its email (chat.delivery).
+SLACK_GIVE_UP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -65,18 +69,28 @@ def last_digest_moment(local: datetime, at: time) -> datetime:
     return moment
 
 
+def company_settings() -> ChatSettings:
+    return once_per_request("chat_settings", ChatSettings.load)
+
+
+def slack_connected() -> bool:
+    return once_per_request("slack_connected", lambda: SlackInstallation.active() is not None)
+
+
 class Router:
     def __init__(self, preferences: dict[int, DeliveryPreference], company: ChatSettings):
         self.preferences = preferences
         self.company = company
-        self.slack_on = SlackInstallation.active() is not None
+        self.slack_on = slack_connected()
         self.now = timezone.now()
 
     @classmethod
     def for_people(cls, people: Iterable) -> Router:
+        """A router for these people: their preferences in one query, the company's default
+        and whether Slack is connected once per request."""
         ids = {p.pk for p in people}
         preferences = DeliveryPreference.objects.in_bulk(list(ids)) if ids else {}
-        return cls(preferences, ChatSettings.load())
+        return cls(preferences, company_settings())
 
     def channels_of(self, person) -> dict[str, str]:
         chosen = dict(self.company.default_channels or {})

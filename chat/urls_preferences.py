@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from chat.views import preferences
+
+urlpatterns = [
+    path("", preferences.preferences, name="preferences"),
+    path("defaults/", preferences.company_defaults, name="defaults"),
+]

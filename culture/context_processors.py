@@ -24,6 +24,7 @@ SITE_URLS = (
     "password_change",
     "mfa_index",
     "api_tokens",
+    "chat:preferences",
     "logout",
 )
 

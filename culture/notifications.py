@@ -30,8 +30,12 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from chat import blocks as chat_blocks
+from chat import kinds as chat_kinds
+from chat.models import ChatDelivery
+from chat.routing import SLACK_GIVE_UP, Route, Router
 from culture import clock, jobs, ledger
-from culture.models import Delivery, Notification, Person
+from culture.models import CompanySettings, Delivery, Notification, Person
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +59,29 @@ def notify(
     template: str | None = None,
     context: dict | None = None,
     attachments: list[tuple[str, str, str]] | None = None,
+    urgent: bool = False,
 ) -> Notification | Delivery | None:
-    """Create the in-app notification and queue its email, exactly once per key.
+    """Create the in-app notification and queue its email or chat message, exactly once
+    per key, where the recipient chose (chat.routing). `email=False`: in the app only.
 
     Returns what was created (the Notification, or the Delivery when in_app=False), or
     None when this key was already notified (or the recipient is inactive).
     """
     if not recipient.is_active:
         return None
+    message = Message(
+        recipient=recipient,
+        key=key,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        email=email,
+        template=template,
+        context=context,
+        attachments=attachments,
+        urgent=urgent,
+    )
     with transaction.atomic():
         notification = None
         if in_app:
@@ -80,32 +99,20 @@ def notify(
                 return None
         delivery = None
         if email and recipient.email:
-            subject, text, html = render_email(
-                recipient, title=title, body=body, url=url, template=template, context=context
-            )
-            try:
-                with transaction.atomic():
-                    delivery = Delivery.objects.create(
-                        key=key,
-                        notification=notification,
-                        recipient=recipient,
-                        to_email=recipient.email,
-                        subject=subject,
-                        text_body=text,
-                        html_body=html,
-                        attachments=[list(a) for a in (attachments or [])],
-                    )
-            except IntegrityError:
-                if notification is None:
-                    return None
-            else:
-                enqueue_delivery(delivery.pk)
+            outbox = _Outbox([message])
+            delivery = outbox.add(message, notification.pk if notification else None)
+            if delivery is not None:
+                try:
+                    with transaction.atomic():
+                        outbox.save()
+                except IntegrityError:
+                    if notification is None:
+                        return None
+                    delivery = None
     return notification or delivery
 
 
 def render_email(recipient, *, title, body, url, template=None, context=None, company=None):
-    from culture.models import CompanySettings
-
     company = company or CompanySettings.load()
     full_url = f"{settings.SITE_URL}{url}" if url.startswith("/") else url
     ctx = {
@@ -144,6 +151,130 @@ class Message:
     template: str | None = None
     context: dict | None = None
     attachments: list | None = None
+    # Matters on its date (the keeper test due today): never held for a digest.
+    urgent: bool = False
+
+
+class _Outbox:
+    """The emails and chat messages of some notifications, routed by each recipient's
+    choice (chat.routing), written in one go and handed to the workers after commit.
+
+    - email: a Delivery, pending (not before the end of quiet hours), or held for the
+      daily digest;
+    - Slack: a ChatDelivery with the email that stands in for it, held until Slack answers;
+    - the app only: nothing beyond the in-app notification.
+    """
+
+    def __init__(self, messages: list[Message]):
+        grouped = [m.recipient for m in messages if chat_kinds.group_of(m.kind)]
+        self.router = Router.for_people(grouped) if grouped else None
+        self.company = CompanySettings.load()
+        self.now = timezone.now()
+        self.emails: list[Delivery] = []
+        self.chats: list[ChatDelivery] = []
+
+    def route(self, m: Message) -> Route:
+        if self.router is None or not chat_kinds.group_of(m.kind):
+            return Route(chat_kinds.EMAIL, False, self.now)
+        return self.router.route(m.recipient, m.kind, urgent=m.urgent)
+
+    def add(self, m: Message, notification_id: int | None) -> Delivery | None:
+        route = self.route(m)
+        if route.channel == chat_kinds.APP:
+            return None
+        subject, text, html = render_email(
+            m.recipient,
+            title=m.title,
+            body=m.body,
+            url=m.url,
+            template=m.template,
+            context=m.context,
+            company=self.company,
+        )
+        delivery = Delivery(
+            key=m.key,
+            notification_id=notification_id,
+            recipient=m.recipient,
+            to_email=m.recipient.email,
+            subject=subject,
+            text_body=text,
+            html_body=html,
+            attachments=[list(a) for a in (m.attachments or [])],
+            created_at=self.now,
+            send_after=route.send_after,
+        )
+        if route.channel == chat_kinds.SLACK:
+            delivery.status = Delivery.Status.HELD
+            delivery.held_for = chat_kinds.SLACK
+            self.chats.append(
+                ChatDelivery(
+                    key=f"{m.key}:slack",
+                    channel=ChatDelivery.Channel.SLACK,
+                    recipient=m.recipient,
+                    notification_id=notification_id,
+                    kind=m.kind,
+                    text=m.title,
+                    payload=chat_blocks.slack_message(
+                        kind=m.kind, title=m.title, body=m.body, url=m.url
+                    ),
+                    status=ChatDelivery.Status.HELD
+                    if route.digest
+                    else ChatDelivery.Status.PENDING,
+                    created_at=self.now,
+                    send_after=route.send_after,
+                    give_up_at=route.send_after + SLACK_GIVE_UP,
+                )
+            )
+        elif route.digest:
+            delivery.status = Delivery.Status.HELD
+            delivery.held_for = "digest"
+        self.emails.append(delivery)
+        return delivery
+
+    def save(self) -> None:
+        """Write the rows (a key written before is skipped: exactly once) and queue what
+        may go now."""
+        if not self.emails:
+            return
+        single = len(self.emails) == 1
+        if single:
+            self.emails[0].save()  # a key written before raises IntegrityError: notify() skips
+            created = [self.emails[0]]
+        else:
+            Delivery.objects.bulk_create(self.emails, ignore_conflicts=True, batch_size=500)
+            created = list(
+                Delivery.objects.filter(
+                    key__in=[d.key for d in self.emails], created_at=self.now
+                ).only("pk", "key", "status", "send_after")
+            )
+        by_key = {d.key: d for d in created}
+        chats = []
+        for chat in self.chats:
+            email = by_key.get(chat.key.removesuffix(":slack"))
+            if email is not None:
+                chat.email_id = email.pk
+                chats.append(chat)
+        if chats:
+            ChatDelivery.objects.bulk_create(chats, ignore_conflicts=True, batch_size=500)
+        now = self.now
+        due = [d.pk for d in created if d.status == Delivery.Status.PENDING and d.send_after <= now]
+        if single and due:
+            enqueue_delivery(due[0])
+        else:
+            enqueue_batches(due)
+        chat_ids = (
+            list(
+                ChatDelivery.objects.filter(
+                    key__in=[c.key for c in chats],
+                    status=ChatDelivery.Status.PENDING,
+                    send_after__lte=now,
+                ).values_list("pk", flat=True)
+            )
+            if chats
+            else []
+        )
+        chunks = [[chat_ids[i : i + 100]] for i in range(0, len(chat_ids), 100)]
+        jobs.after_commit_each("chat.tasks.send_chat_deliveries", chunks)
 
 
 _INSERT_NOTIFICATIONS = """
@@ -167,7 +298,6 @@ def notify_many(messages: list[Message]) -> int:
     messages = [m for m in messages if m.recipient.is_active]
     if not messages:
         return 0
-    from culture.models import CompanySettings
 
     now = timezone.now()
     with transaction.atomic():
@@ -185,40 +315,11 @@ def notify_many(messages: list[Message]) -> int:
                 ],
             )
             created = {key: pk for pk, key in cursor.fetchall()}
-        company = CompanySettings.load()
-        deliveries = []
+        outbox = _Outbox([m for m in messages if m.key in created and m.email])
         for m in messages:
-            if m.key not in created or not m.email or not m.recipient.email:
-                continue
-            subject, text, html = render_email(
-                m.recipient,
-                title=m.title,
-                body=m.body,
-                url=m.url,
-                template=m.template,
-                context=m.context,
-                company=company,
-            )
-            deliveries.append(
-                Delivery(
-                    key=m.key,
-                    notification_id=created[m.key],
-                    recipient=m.recipient,
-                    to_email=m.recipient.email,
-                    subject=subject,
-                    text_body=text,
-                    html_body=html,
-                    attachments=[list(a) for a in (m.attachments or [])],
-                    created_at=now,
-                )
-            )
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=500)
-        ids = list(
-            Delivery.objects.filter(
-                key__in=[d.key for d in deliveries], status=Delivery.Status.PENDING
-            ).values_list("pk", flat=True)
-        )
-        enqueue_batches(ids)
+            if m.key in created and m.email and m.recipient.email:
+                outbox.add(m, created[m.key])
+        outbox.save()
     return len(created)
 
 
@@ -238,7 +339,10 @@ def claim(delivery_id: int) -> Delivery | None:
     """Claim a delivery for sending with a conditional UPDATE; None if someone else has it
     (or it is already sent). The discipline is culture.ledger's, shared with webhooks."""
     return ledger.claim(
-        Delivery.objects.filter(attempts__lt=MAX_ATTEMPTS), delivery_id, lease=SEND_LEASE
+        Delivery.objects.filter(attempts__lt=MAX_ATTEMPTS),
+        delivery_id,
+        lease=SEND_LEASE,
+        ready=Q(send_after__lte=timezone.now()),
     )
 
 
@@ -307,7 +411,7 @@ def send_batch(delivery_ids: list[int]) -> int:
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(pk__in=delivery_ids, attempts__lt=MAX_ATTEMPTS)
-            .filter(ledger.claimable(lease=SEND_LEASE, now=now))
+            .filter(ledger.claimable(lease=SEND_LEASE, now=now, ready=Q(send_after__lte=now)))
             .order_by("pk")
         )
         Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
@@ -333,13 +437,14 @@ def send_batch(delivery_ids: list[int]) -> int:
 
 
 def due_for_sweep(now=None):
-    """Pending deliveries older than a minute (their task was lost) and stale claims."""
+    """Pending deliveries older than a minute (their task was lost) whose quiet hours are
+    over, and stale claims."""
     now = now or timezone.now()
     return ledger.due(
         Delivery.objects.filter(attempts__lt=MAX_ATTEMPTS),
         lease=SEND_LEASE,
         now=now,
-        ready=Q(created_at__lt=now - timedelta(minutes=1)),
+        ready=Q(created_at__lt=now - timedelta(minutes=1), send_after__lte=now),
     )
 
 
