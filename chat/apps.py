@@ -7,7 +7,10 @@ class ChatConfig(AppConfig):
     verbose_name = "Slack, Microsoft Teams and delivery preferences"
 
     def ready(self):
-        from chat import delivery, slack, teams
+        from chat import delivery, privacy, slack, teams
+        from culture import sections
+
+        sections.register_privacy("chat", order=95, hooks=privacy)
 
         delivery.SENDERS.update(
             {"slack": slack.Sender.for_active_installation, "teams": teams.Sender}

@@ -7,6 +7,11 @@
 - `key` is unique per event per person. Calling notify() again with the same key does
   nothing: no second in-app notification, no second email. Retried, re-queued and
   duplicated callers are therefore harmless.
+- Where it goes is the recipient's choice (chat.routing, their page "How messages reach
+  me"): by email, on Slack (with the email held behind it: sent only if Slack cannot take
+  the message, chat.delivery), or in the app only; not during their quiet hours; gathered
+  into a daily digest if they asked (chat.digest) unless it is urgent. Account messages
+  (invitations, password resets) always go by email at once.
 - The email is rendered now (templates/<template>.txt and, if present, .html) and stored
   in the Delivery ledger; a Celery task sends it after the transaction commits. A crashed
   or lost task is picked up again by `sweep_deliveries` (every minute).

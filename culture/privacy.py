@@ -265,7 +265,8 @@ def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
     # Their own inbox: nobody else could read it, and nobody can log in as them any more.
     Notification.objects.filter(recipient=person).delete()
     Delivery.objects.filter(
-        recipient=person, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+        recipient=person,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.HELD],
     ).update(status=Delivery.Status.SKIPPED)
     Delivery.objects.filter(recipient=person).update(
         to_email=erased_email(person.pk), subject="", text_body="", html_body="", attachments=[]

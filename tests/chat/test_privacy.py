@@ -1,0 +1,51 @@
+"""What chat holds about a person is in their data export and goes when they are erased."""
+
+from datetime import time
+
+import pytest
+from django.utils import timezone
+
+from chat.models import ChatDelivery, DeliveryPreference, SlackInstallation, SlackUser
+from culture import notifications, privacy
+from culture.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+def _setup(world):
+    SlackInstallation.objects.create(pk=1, team_name="Acme", installed_at=timezone.now())
+    DeliveryPreference.objects.create(
+        person=world.inactive,
+        channels={"keeper": "slack"},
+        quiet_from=time(22),
+        quiet_until=time(7),
+    )
+    SlackUser.objects.create(person=world.inactive, team_id="T1", slack_user_id="U42")
+    world.inactive.is_active = True
+    world.inactive.save()
+    notifications.notify(
+        world.inactive, key="keeper:1", kind="keeper.opened", title="Keeper test, Q1", url="/k/"
+    )
+    world.inactive.is_active = False
+    world.inactive.save()
+
+
+def test_the_export_has_the_preferences_slack_match_and_chat_messages(world):
+    _setup(world)
+    data = privacy.export_person(world.inactive, viewer=world.people_admin)["chat"]
+    assert data["delivery_preferences"]["channels"] == {"keeper": "slack"}
+    assert data["delivery_preferences"]["quiet_from"] == time(22)
+    assert data["slack_user_id"] == "U42"
+    assert [(m["channel"], m["text"], m["status"]) for m in data["chat_messages"]] == [
+        ("slack", "Keeper test, Q1", "pending")
+    ]
+
+
+def test_erasing_deletes_them_and_the_held_email_is_never_sent(world):
+    _setup(world)
+    privacy.do_erase_person(by=world.people_admin, person=world.inactive)
+    assert not ChatDelivery.objects.exists()
+    assert not SlackUser.objects.exists()
+    assert not DeliveryPreference.objects.exists()
+    email = Delivery.objects.get()
+    assert (email.status, email.subject, email.text_body) == ("skipped", "", "")
