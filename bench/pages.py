@@ -278,11 +278,68 @@ def time_now():
 
 def keeper_cycle() -> dict:
     """Reopen the current keeper cycle through the real sweep task on a real worker."""
+    return _keeper_cycle(slack=None)
+
+
+def keeper_cycle_slack() -> dict:
+    """keeper_cycle with Slack connected and chosen for keeper messages by everyone: each
+    reminder is a Slack message (with its email held behind it) posted to a local server
+    standing in for Slack's Web API (tests/chat/slack_standin.py), which counts them."""
+    from django.utils import timezone
+
+    from chat.models import ChatSettings, SlackInstallation, SlackUser
+    from culture.models import Person
+    from sso import crypto
+    from tests.chat import slack_standin
+
+    people = list(Person.objects.filter(is_active=True).values_list("pk", "email"))
+    standin = slack_standin.SlackStandIn(
+        users={email: f"U{pk:07d}" for pk, email in people}
+    ).start()
+    company = ChatSettings.load()
+    before = dict(company.default_channels)
+    try:
+        SlackInstallation.objects.update_or_create(
+            pk=1,
+            defaults={
+                "team_id": slack_standin.TEAM_ID,
+                "team_name": slack_standin.TEAM_NAME,
+                "bot_user_id": slack_standin.BOT_USER_ID,
+                "bot_token_encrypted": crypto.encrypt(slack_standin.BOT_TOKEN),
+                "installed_at": timezone.now(),
+                "revoked_at": None,
+                "paused_until": None,
+            },
+        )
+        # As the user sync leaves them (tests/chat/test_slack_sender.py times the sync).
+        SlackUser.objects.all().delete()
+        SlackUser.objects.bulk_create(
+            [
+                SlackUser(person_id=pk, team_id=slack_standin.TEAM_ID, slack_user_id=f"U{pk:07d}")
+                for pk, _email in people
+            ],
+            batch_size=2000,
+        )
+        company.default_channels = {**before, "keeper": "slack"}
+        company.save()
+        return _keeper_cycle(slack=standin)
+    finally:
+        company.default_channels = before
+        company.save()
+        SlackInstallation.objects.filter(pk=1).delete()
+        standin.stop()
+
+
+def _keeper_cycle(*, slack) -> dict:
     import redis
     from django.conf import settings
 
+    from chat.models import ChatDelivery
     from culture.models import Delivery, Notification
     from keeper.models import KeeperCycle, KeeperTest
+
+    def chats_exist(after: int) -> bool:
+        return ChatDelivery.objects.filter(id__gt=after).exists()
 
     # bench/run.py always sets it: the caller's Redis or a private redis-server of its own.
     redis_url = os.environ["REDIS_URL"]
@@ -300,6 +357,7 @@ def keeper_cycle() -> dict:
         # The sweep opens the cycle that is due now: take the seeded one away first.
         # Its reminders are keyed by period: forget them too, or the sweep would skip them all.
         prefix = f"keeper:{current.period_key}:"
+        ChatDelivery.objects.filter(key__startswith=prefix).delete()
         Delivery.objects.filter(key__startswith=prefix).delete()
         Notification.objects.filter(key__startswith=prefix).delete()
         current.delete()
@@ -311,6 +369,7 @@ def keeper_cycle() -> dict:
         "MAIL_URL": f"file://{mail_dir}",
         "DB_POOL": "false",
         "DEBUG": "false",
+        **({"SLACK_API_URL": slack.api_url} if slack is not None else {}),
     }
     worker = subprocess.Popen(
         [
@@ -341,6 +400,7 @@ def keeper_cycle() -> dict:
         from keeper.tasks import sweep
 
         since = Delivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        chat_since = ChatDelivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
         started = time.monotonic()
         sweep.apply_async()
         cycle = None
@@ -348,8 +408,15 @@ def keeper_cycle() -> dict:
         while time.monotonic() < deadline:
             cycle = KeeperCycle.objects.current()
             if cycle is not None and cycle.opening_sent_at is not None:
-                pending = Delivery.objects.filter(id__gt=since, sent_at__isnull=True).count()
-                if pending == 0:
+                pending = (
+                    Delivery.objects.filter(id__gt=since, sent_at__isnull=True)
+                    .exclude(status__in=["held", "skipped"])
+                    .count()
+                )
+                chat_open = ChatDelivery.objects.filter(
+                    id__gt=chat_since, status__in=["pending", "sending"]
+                ).count()
+                if pending == 0 and chat_open == 0 and (slack is None or chats_exist(chat_since)):
                     break
             time.sleep(0.2)
         sweep_done = time.monotonic() - started
@@ -376,7 +443,19 @@ def keeper_cycle() -> dict:
             "send_window_seconds": round((last - first).total_seconds(), 1) if first else None,
             "worker": f"celery prefork, {settings.CELERY_WORKER_CONCURRENCY} processes",
         }
-        log(f"keeper cycle: {result}")
+        if slack is not None:
+            chats = ChatDelivery.objects.filter(id__gt=chat_since)
+            posts = [(r.params.get("channel"), r.params.get("text")) for r in slack.calls("chat.postMessage")]
+            result.update(
+                {
+                    "slack_messages": chats.count(),
+                    "slack_sent": chats.filter(status="sent").count(),
+                    "slack_posts": len(posts),
+                    "slack_duplicates": len(posts) - len(set(posts)),
+                    "emails_skipped": deliveries.filter(status="skipped").count(),
+                }
+            )
+        log(f"keeper cycle{' (Slack)' if slack is not None else ''}: {result}")
         return result
     finally:
         os.killpg(worker.pid, 15)
@@ -388,7 +467,11 @@ def keeper_cycle() -> dict:
 
 def extra_measurements(*, server, options) -> dict:
     out = {}
-    for name, fn in (("live_room", live_room), ("keeper_cycle", keeper_cycle)):
+    for name, fn in (
+        ("live_room", live_room),
+        ("keeper_cycle", keeper_cycle),
+        ("keeper_cycle_slack", keeper_cycle_slack),
+    ):
         try:
             out[name] = fn()
         except Exception as exc:  # one failed measurement must not lose the rest of the run

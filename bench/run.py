@@ -547,7 +547,7 @@ def print_table(results: dict) -> None:
         print(f"Imports: {imports}")
     if "volumes" in results:
         print(f"Volumes: {results['volumes']}")
-    for key in ("keeper_cycle", "live_room", "api", "scim"):
+    for key in ("keeper_cycle", "keeper_cycle_slack", "live_room", "api", "scim"):
         if key in results:
             print(f"{key}: {results[key]}")
 

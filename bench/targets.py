@@ -26,6 +26,8 @@ PAGE_RATIO, FRAGMENT_RATIO = 0.35, 0.5
 ROOM_P99_MS = 50.0
 IDLE_CONNECTIONS, IDLE_KB = 1000, 100.0
 KEEPER_SECONDS = 60.0
+# Issue 22: the same cycle with Slack chosen by everyone.
+KEEPER_SLACK_SECONDS = 90.0
 PEOPLE_IMPORT_SECONDS, MARKET_IMPORT_SECONDS = 10.0, 15.0
 FIRST_LOAD_BYTES, FIRST_LOAD_JS_BYTES = 100_000, 40_000
 # Issue 21: SCIM provisioning (bench/scim.py).
@@ -151,6 +153,25 @@ def check(results: dict) -> list[dict]:
                 keeper["seconds_to_last_message"] < KEEPER_SECONDS
                 and keeper["duplicates"] == 0
                 and keeper["sent"] == keeper["deliveries"] == keeper["mail_files_messages"],
+            )
+        )
+    slack = results.get("keeper_cycle_slack")
+    if slack and "slack_messages" in slack:
+        out.append(
+            _verdict(
+                "keeper cycle, Slack",
+                f"every Slack message and email out in < {KEEPER_SLACK_SECONDS:g} s, "
+                "zero duplicates",
+                f"{slack['slack_sent']:,} of {slack['slack_messages']:,} Slack messages "
+                f"({slack['slack_posts']:,} posts), {slack['sent']:,} emails, for "
+                f"{slack['people']:,} people in {slack['seconds_to_last_message']} s, "
+                f"{slack['slack_duplicates'] + slack['duplicates']} duplicates",
+                slack["seconds_to_last_message"] < KEEPER_SLACK_SECONDS
+                and slack["slack_duplicates"] == 0
+                and slack["duplicates"] == 0
+                and slack["slack_sent"] == slack["slack_messages"] == slack["slack_posts"]
+                and slack["sent"] == slack["mail_files_messages"]
+                and slack["slack_sent"] + slack["sent"] == slack["deliveries"],
             )
         )
     imports = results.get("imports", {})
