@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
-
 from tests.feedback.servers import free_port
 
 TEAM_ID = "T0CULTURE"
@@ -308,9 +306,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {}, page.encode(), "text/html; charset=utf-8")
 
 
-@pytest.fixture
-def standin(settings):
-    """A running stand-in with SLACK_API_URL and SLACK_AUTHORIZE_URL pointing at it."""
+def serving(settings):
+    """For a test module's `standin` fixture (`yield from serving(settings)`): a running
+    stand-in with SLACK_API_URL and SLACK_AUTHORIZE_URL pointing at it, stopped after."""
     server = SlackStandIn().start()
     settings.SLACK_API_URL = server.api_url
     settings.SLACK_AUTHORIZE_URL = server.authorize_url

@@ -4,7 +4,6 @@ paused, fallen back to email once)."""
 
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 
 import pytest
@@ -16,12 +15,18 @@ from chat import delivery, slack, tasks
 from chat.models import ChatDelivery, SlackInstallation, SlackUser
 from culture import notifications
 from culture.models import Delivery, Notification
+from tests.chat import slack_standin
 from tests.chat import slack_standin as s
 from tests.chat.factories import make_installation, make_slack_message, slack_user
-from tests.chat.slack_standin import standin  # noqa: F401 - the fixture
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def standin(settings):
+    yield from slack_standin.serving(settings)
+
 
 NOW = timezone.datetime(2027, 3, 1, 9, 0, tzinfo=timezone.UTC)
 
@@ -34,7 +39,7 @@ def clock():
 
 
 @pytest.fixture
-def slack_on(world, standin):  # noqa: F811
+def slack_on(world, standin):
     standin.users.update({world.employee.email: "U0EMPLOYEE", world.peer.email: "U0PEER"})
     make_installation(by=world.people_admin)
     return standin
@@ -188,7 +193,7 @@ def test_a_message_slack_cannot_take_falls_back_alone(world, slack_on):
     assert SlackInstallation.objects.get().revoked_at is None
 
 
-def test_no_installation_sends_everything_by_email(world, standin):  # noqa: F811
+def test_no_installation_sends_everything_by_email(world, standin):
     row = make_slack_message(world.employee)
 
     assert delivery.send_batch([row.pk]) == 0
@@ -251,7 +256,7 @@ def test_a_revoked_token_falls_everything_back_to_email_once_and_tells_the_admin
     assert "messages go by email; connect again" in text
 
 
-def test_sync_matches_people_by_email_case_insensitively_over_pages(world, standin):  # noqa: F811
+def test_sync_matches_people_by_email_case_insensitively_over_pages(world, standin):
     installation = make_installation()
     standin.users.update({f"member{i:03}@elsewhere.test": f"U{i:05}" for i in range(250)})
     standin.users[world.employee.email.upper()] = "U0EMPLOYEE"
@@ -275,7 +280,7 @@ def test_sync_matches_people_by_email_case_insensitively_over_pages(world, stand
 @pytest.mark.parametrize("people", [3, 30])
 def test_sync_costs_the_same_queries_for_3_or_30_people(
     world, standin, people, django_assert_num_queries
-):  # noqa: F811,E501
+):
     installation = make_installation()
     for i in range(people):
         person = make_person(manager=world.manager)
