@@ -44,7 +44,7 @@ class SlackAppForm(forms.Form):
         return value
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("client_secret", "").strip() and not self.has_client_secret:
             self.add_error("client_secret", _("Enter the app's client secret."))
         if not data.get("signing_secret", "").strip() and not self.has_signing_secret:
