@@ -24,3 +24,21 @@ def sweep() -> int:
 def send_digests() -> int:
     """Every quarter of an hour: the daily digests whose time has come, in each zone."""
     return digest.send_due()
+
+
+@shared_task
+def sync_slack_users() -> int:
+    """After an install and daily: match people to Slack users by email (chat.slack)."""
+    from chat import slack
+    from chat.models import SlackInstallation
+
+    installation = SlackInstallation.active()
+    return slack.sync_users(installation) if installation is not None else 0
+
+
+@shared_task
+def slack_revoked(reason: str, revoked_at: str) -> int:
+    """Slack said the token is gone: pending Slack messages go by email, admins are told."""
+    from chat import slack_admin
+
+    return slack_admin.after_revocation(reason, revoked_at)
