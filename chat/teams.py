@@ -51,7 +51,7 @@ def send(row: ChatDelivery) -> Outcome:
     """POST one claimed row's card to its channel; what happened, for chat.delivery.settle."""
     channel = TeamsChannel.objects.filter(pk=row.teams_channel_id or 0).first()
     if channel is None or not channel.is_active:
-        return Outcome.failed("The Teams channel was turned off or removed.")
+        return Outcome.failed("The channel is turned off.")
     try:
         url = crypto.decrypt(channel.webhook_url_encrypted)
     except crypto.Unreadable:
