@@ -126,7 +126,7 @@ def disable(channel_id: int, *, reason: str, now: datetime | None = None) -> boo
         for person in people.values():
             notify(
                 person,
-                key=f"chat:teams_disabled:{channel_id}:{now:%Y%m%d%H%M%S}",
+                key=f"chat:teams_disabled:{channel_id}:{now:%Y%m%d%H%M%S}:{person.pk}",
                 kind="chat.teams_disabled",
                 title=f"The Teams channel of {team.name} was turned off",
                 body=f"{reason}. Nothing more is posted to it until someone turns it back on "
