@@ -198,9 +198,7 @@ def test_a_timeout_is_retried(world, workflows, monkeypatch):
     assert row.status == "pending" and row.last_error.startswith("ReadTimeout: ")
 
 
-def test_one_channel_down_never_holds_up_another_channels_posts_in_the_same_batch(
-    world, workflows
-):
+def test_one_channel_down_never_holds_up_another_channels_posts_in_the_same_batch(world, workflows):
     down = Workflows(port=free_port())  # never started: connection refused
     channel_for(world.other_team, down.url(), by=world.people_admin)
     channel_for(world.team, workflows.url(), by=world.manager)
@@ -314,9 +312,7 @@ def test_a_channel_failing_for_24_hours_is_turned_off_and_its_people_are_told(
     assert told.count() == 4
 
 
-def test_a_post_queued_before_the_channel_was_turned_off_fails_without_a_request(
-    world, workflows
-):
+def test_a_post_queued_before_the_channel_was_turned_off_fails_without_a_request(world, workflows):
     channel = channel_for(world.team, workflows.url(), by=world.manager)
     row = _post(world.team)
     TeamsChannel.objects.filter(pk=channel.pk).update(is_active=False)
