@@ -198,7 +198,16 @@ def test_a_timeout_is_retried(world, workflows, monkeypatch):
     assert row.status == "pending" and row.last_error.startswith("ReadTimeout: ")
 
 
-def test_one_channel_down_never_holds_up_another_channels_posts_in_the_same_batch(world, workflows):
+def test_a_channel_down_never_holds_up_another_channel_nor_slack_in_the_same_batch(
+    world, workflows, monkeypatch
+):
+    from chat import slack
+    from chat.outcome import Outcome
+
+    slack_sent = []
+    monkeypatch.setattr(
+        slack.Sender, "send", lambda self, row: slack_sent.append(row.pk) or Outcome.sent()
+    )
     down = Workflows(port=free_port())  # never started: connection refused
     channel_for(world.other_team, down.url(), by=world.people_admin)
     channel_for(world.team, workflows.url(), by=world.manager)
@@ -215,7 +224,15 @@ def test_one_channel_down_never_holds_up_another_channels_posts_in_the_same_batc
         _post(world.team, "a"),
         _post(world.team, "b"),
     ]
-    assert delivery.send_batch([r.pk for r in rows]) == 2
+    dm = ChatDelivery.objects.create(
+        key="slack:1",
+        channel="slack",
+        recipient=world.employee,
+        text="A Slack message",
+        give_up_at=timezone.now() + timedelta(hours=1),
+    )
+    assert delivery.send_batch([r.pk for r in rows] + [dm.pk]) == 3
+    assert slack_sent == [dm.pk]
     for r in rows:
         r.refresh_from_db()
     assert [(r.teams_channel.team.slug, r.status, r.attempts) for r in rows] == [
@@ -226,7 +243,7 @@ def test_one_channel_down_never_holds_up_another_channels_posts_in_the_same_batc
     ]
     assert rows[0].last_error.startswith("ConnectionError: ")
     assert len(workflows.requests) == 2
-    # The email ledger is its own: the Teams channel being down touches nothing of it.
+    # Slack went in the same batch; the email ledger is its own: untouched.
     email.refresh_from_db()
     assert email.status == "pending" and email.attempts == 0
 
