@@ -445,7 +445,10 @@ def _keeper_cycle(*, slack) -> dict:
         }
         if slack is not None:
             chats = ChatDelivery.objects.filter(id__gt=chat_since)
-            posts = [(r.params.get("channel"), r.params.get("text")) for r in slack.calls("chat.postMessage")]
+            posts = [
+                (r.params.get("channel"), r.params.get("text"))
+                for r in slack.calls("chat.postMessage")
+            ]
             result.update(
                 {
                     "slack_messages": chats.count(),

@@ -82,3 +82,46 @@ def slack_digest(items: list[tuple[str, str]]) -> dict:
     if chunk:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(chunk)}})
     return {"text": text, "blocks": blocks[:50]}
+
+
+# --- Microsoft Teams -------------------------------------------------------------------------
+
+# One line of context per kind of channel post (chat.models.TeamsChannel.Post).
+TEAMS_WHY = {
+    "circles": WHY["circles"],
+    "memos": WHY["memos"],
+    "feed": "Celebrate the bets that went well and sunshine the ones that did not: "
+    "everyone learns from both.",
+    "test": "A test post, sent from the team's Teams channel settings.",
+}
+
+
+def teams_card(title: str, text: str, why: str, url: str) -> dict:
+    """A Teams message carrying one Adaptive Card (1.4, what a Workflows webhook's "Post
+    card in a chat or channel" step takes): the title, the text, why it matters (subtle,
+    one line) and an Open button back to the page."""
+    body: list[dict] = [
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True}
+    ]
+    if text:
+        body.append({"type": "TextBlock", "text": text, "wrap": True})
+    if why:
+        body.append({"type": "TextBlock", "text": why, "isSubtle": True, "wrap": True})
+    card: dict = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    if url:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open", "url": absolute(url)}]
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
+        ],
+    }

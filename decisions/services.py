@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from chat import teams_posts
 from culture import clock, jobs
 from culture.errors import InvalidInput
 from culture.models import Delivery, Notification, Person, Team
@@ -200,6 +201,7 @@ def do_publish(*, memo_id: int, by: Person) -> Memo:
         memo.published_at = timezone.now()
         memo.save(update_fields=["state", "published_at", "updated_at"])
         _emit("memo.published", memo)
+        teams_posts.memo_published(memo)
         invited = list(
             Invitation.objects.filter(memo=memo)
             .exclude(person_id=by.pk)
@@ -294,6 +296,7 @@ def do_record_outcome(
         memo.outcome_at = timezone.now()
         memo.save()
         FeedPost.objects.create(memo=memo, kind=kind)
+        teams_posts.outcome_posted(memo, kind)
         _emit("memo.outcome_recorded", memo)
     return memo
 

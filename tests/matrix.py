@@ -54,7 +54,18 @@ def case(url, *, default=200, method="get", data=None, headers=None, setup=None,
 ADMIN_ONLY = {"people_admin": 200}
 
 
-APPS = ["culture", "feedback", "keeper", "decisions", "pay", "scim", "sso", "api", "webhooks", "chat"]
+APPS = [
+    "culture",
+    "feedback",
+    "keeper",
+    "decisions",
+    "pay",
+    "scim",
+    "sso",
+    "api",
+    "webhooks",
+    "chat",
+]
 
 
 def all_cases() -> dict[str, Case]:

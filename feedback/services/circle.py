@@ -17,6 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from chat import teams_posts
 from culture import jobs, live
 from culture.errors import Conflict, InvalidInput
 from culture.models import Person
@@ -114,6 +115,7 @@ def do_create_circle(
             Participant(circle=circle, person=p, position=i) for i, p in enumerate(ordered)
         )
         jobs.defer(invitations.send_invitations, circle.pk)
+        teams_posts.circle_scheduled(circle, people)
     return circle
 
 
