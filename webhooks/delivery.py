@@ -217,7 +217,8 @@ def disable(endpoint_id: int, *, reason: str, now: datetime | None = None) -> bo
         for admin in Person.objects.filter(is_people_admin=True, is_active=True):
             notify(
                 admin,
-                key=f"webhook:disabled:{endpoint_id}:{now:%Y%m%d%H%M%S}",
+                # A key per admin: keys are unique across recipients.
+                key=f"webhook:disabled:{endpoint_id}:{now:%Y%m%d%H%M%S}:{admin.pk}",
                 kind="webhook.disabled",
                 title=f"Webhook to {endpoint.host} was turned off",
                 body=f"{reason} Nothing more is sent to {endpoint.url} until someone turns it "
