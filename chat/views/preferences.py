@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from chat import kinds
+from chat.access_teams import managed_by
 from chat.forms import CompanyDefaultsForm, PreferencesForm
 from chat.models import ChatSettings, DeliveryPreference, SlackUser
 from chat.preferences import do_save_company_defaults, do_save_preferences
@@ -42,6 +43,8 @@ def preferences(request: AuthedHttpRequest) -> HttpResponse:
         "slack_on": slack_on,
         "slack_user": slack_user,
         "zone": clock.zone_for(person),
+        # Managers and people admins set their teams' Teams channels (chat.access_teams).
+        "sets_teams": person.is_people_admin or managed_by(person).exists(),
         "chose": preference.pk is not None and preference._state.adding is False,
     }
     return render(request, "chat/preferences.html", context, status=status)

@@ -119,3 +119,10 @@ def test_the_preferences_page_queries_do_not_grow(
     admin.get(reverse("chat:defaults"))
     with django_assert_max_num_queries(7):
         assert admin.get(reverse("chat:defaults")).status_code == 200
+
+
+def test_managers_and_admins_find_their_teams_channels_from_the_page(world, client_for):
+    link = 'href="/settings/chat/teams/"'
+    assert link in client_for(world.manager).get(reverse("chat:preferences")).content.decode()
+    assert link in client_for(world.people_admin).get(reverse("chat:preferences")).content.decode()
+    assert link not in client_for(world.employee).get(reverse("chat:preferences")).content.decode()
