@@ -77,3 +77,21 @@ def test_the_retention_sweep_blanks_settled_chat_messages_and_keeps_open_ones(wo
     open_row.refresh_from_db()
     assert open_row.text == "Keeper test, Q1"
     assert retention.sweep()["chat"] == 0
+
+
+def test_the_demo_company_has_people_who_chose_how_messages_reach_them(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    employee = DeliveryPreference.objects.get(person__email="employee@example.com")
+    assert (employee.channels, employee.digest, employee.digest_at) == (
+        {"memos": "app"},
+        True,
+        time(8, 0),
+    )
+    chosen = DeliveryPreference.objects.count()
+    assert f"chat: {chosen} people chose how messages reach them" in out.getvalue()
+    assert DeliveryPreference.objects.filter(quiet_from=time(19)).exists()
