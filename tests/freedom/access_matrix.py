@@ -9,7 +9,6 @@ from django.urls import reverse
 from tests.matrix import ADMIN_ONLY, case
 
 
-
 def _away(w, x):
     from datetime import timedelta
 
@@ -17,6 +16,7 @@ def _away(w, x):
 
     start = clock.today() + timedelta(days=30)
     return {"starts_on": start, "ends_on": start + timedelta(days=4), "note": "Offline"}
+
 
 GUIDE = {"title": "Hiring", "slug": "hiring", "summary": "", "body": "Hire well."}
 
@@ -57,9 +57,7 @@ SEE_ENTRY = {"employee": 200, "peer": 403, "manager": 403, "skip_level": 403, "p
 CASES = {
     "away:index": case(lambda w, x: reverse("away:index"), setup=_entry),
     "away:new": case(lambda w, x: reverse("away:new")),
-    "away:new#post": case(
-        lambda w, x: reverse("away:new"), method="post", data=_away, default=302
-    ),
+    "away:new#post": case(lambda w, x: reverse("away:new"), method="post", data=_away, default=302),
     "away:settings": case(lambda w, x: reverse("away:settings"), default=403, **ADMIN_ONLY),
     "away:settings#post": case(
         lambda w, x: reverse("away:settings"),
