@@ -124,6 +124,7 @@ class CampaignForm(forms.Form):
     opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     target = forms.IntegerField(
+        required=False,
         min_value=1,
         max_value=100,
         initial=DEFAULT_CAMPAIGN_TARGET,
@@ -139,6 +140,8 @@ class CampaignForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if data.get("target") is None:
+            data["target"] = DEFAULT_CAMPAIGN_TARGET
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             raise forms.ValidationError("The window must close after it opens.")
         return data
