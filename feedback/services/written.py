@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from culture import audit, clock
+from culture import audit, clock, jobs
 from culture.errors import InvalidInput
 from culture.models import Person
 from culture.notifications import Message, notify, notify_many
@@ -149,10 +149,18 @@ def do_open_campaign(
             detail={"id": campaign.pk, "opens_on": opens_on.isoformat(), "target": target},
         )
         _emit_opened(campaign)
-        # Open today (the company's date): everyone hears now; a later window is announced
+        # Open today (the company's date): everyone hears now, by deferred work (a message
+        # for every person is no work for the admin's request); a later window is announced
         # by the daily sweep on its first day.
-        announce_campaign(campaign)
+        if opens_on <= clock.today() <= closes_on:
+            jobs.defer(announce_campaign_now, campaign.pk)
     return campaign
+
+
+@jobs.job
+def announce_campaign_now(campaign_id: int) -> int:
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    return announce_campaign(campaign) if campaign else 0
 
 
 def _emit_opened(campaign: Campaign) -> None:

@@ -31,7 +31,7 @@ from feedback.models import (
 from feedback.services import cadence as cadence_services
 from feedback.services import circle as circle_services
 from feedback.services import written as written_services
-from tests.conftest import make_person
+from tests.conftest import make_person, run_jobs
 from tests.feedback.factories import make_circle, step
 
 
@@ -313,6 +313,7 @@ def test_opening_a_campaign_tells_everyone_once(world, client_for):
             },
         )
         assert res.status_code == 302
+        assert run_jobs() == 1  # the announcement, deferred work
         campaign = Campaign.objects.get()
         assert (campaign.target, campaign.repeats_yearly) == (12, True)
         assert written_services.sweep_campaigns() == {"announced": 0, "reminded": 0, "repeated": 0}
