@@ -64,6 +64,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "decisions.bet_review": ("memos", False),
     "pay.proposal": ("pay", False),
     "pay.review": ("pay", False),
+    "pay.evidence_shared": ("pay", False),
 }
 
 
