@@ -29,7 +29,8 @@ DEMO_PDF = (
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]/Contents 4 0 R"
     b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
-    b"4 0 obj<</Length 58>>stream\nBT /F1 12 Tf 20 100 Td (Recruiter: role at a peer, call me) Tj ET\n"
+    b"4 0 obj<</Length 58>>stream\n"
+    b"BT /F1 12 Tf 20 100 Td (Recruiter: role at a peer, call me) Tj ET\n"
     b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
