@@ -545,7 +545,7 @@ def test_the_demo_has_a_shared_recruiter_quote_and_a_few_mix_choices(world):
         "admin": world.people_admin,
         "manager": world.manager,
         "employee": world.employee,
-        "all": [p for p in type(world.employee).objects.active()],
+        "all": list(type(world.employee).objects.active()),
     }
     for p in people["all"]:
         if not p.job_family:
