@@ -1,5 +1,7 @@
 """The pay section of the home page ("what needs me now")."""
 
+from typing import Any
+
 from culture import clock
 from culture.aggregates import group_count
 from culture.models import Person
@@ -15,7 +17,7 @@ def home_context(request) -> dict:
     proposals; people admins see proposals to record.
     """
     user = request.user
-    ctx = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
+    ctx: dict[str, Any] = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
     if not getattr(user, "is_authenticated", False):
         return ctx
     # What a comparison reads of a person (not the password hash or the search text).

@@ -124,7 +124,9 @@ def do_share_evidence(
         if attachment:
             EvidenceAttachment.objects.create(evidence=evidence, content=attachment[2])
         audit.record(by, "pay.evidence.shared", subject=by, obj=evidence)
-        manager = by.manager if by.manager_id and by.manager.is_active else None
+        manager = by.manager
+        if manager is not None and not manager.is_active:
+            manager = None
         url = reverse("pay:person", args=[by.pk])
 
         def _notify() -> None:
