@@ -172,7 +172,7 @@ CASES = {
         skip_level=403,
         people_admin=302,
     ),
-    "pay:proposal#withdraw": case(
+    "pay:withdraw_proposal": case(
         lambda w, x: reverse("pay:withdraw_proposal", args=[x["proposal"].pk]),
         method="post",
         setup=_proposal,
