@@ -313,12 +313,36 @@ def propose(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     )
 
 
+def _pending_mix(person: Person) -> CashMixChoice | None:
+    """The person's own cash / stock choice that their next pay record will carry."""
+    return (
+        CashMixChoice.objects.filter(person=person, applied_to__isnull=True)
+        .order_by("-year", "-chosen_at")
+        .first()
+    )
+
+
+def _carry_choice(form: Any, person: Person, pending: CashMixChoice) -> None:
+    """Show the person's choice in the record form, fixed: services.do_record_pay carries it
+    whatever is posted, so the field says so instead of offering a value it would ignore."""
+    form.initial["cash_percent"] = pending.cash_percent
+    field = form.fields["cash_percent"]
+    field.disabled = True
+    field.help_text = (
+        f"{person.name} chose {pending.cash_percent}% cash for {pending.year}; "
+        "this record carries their choice."
+    )
+
+
 @_hide_amounts
 @require_http_methods(["GET", "POST"])
 def proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpResponse:
     write = request.method == "POST"
     prop = access.get_raise_proposal_for_user(request.user, proposal_id, write=write)
     form = RecordProposalForm(request.POST or None)
+    pending = _pending_mix(prop.person)
+    if pending is not None:
+        _carry_choice(form, prop.person, pending)
     if write and form.is_valid():
         try:
             services.do_record_proposal(by=request.user, proposal_id=prop.pk, **form.cleaned_data)
@@ -360,21 +384,10 @@ def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     initial = (
         {"currency": current.currency, "cash_percent": current.cash_percent} if current else {}
     )
-    pending = (
-        CashMixChoice.objects.filter(person=target, applied_to__isnull=True)
-        .order_by("-year", "-chosen_at")
-        .first()
-    )
-    if pending is not None:
-        initial["cash_percent"] = pending.cash_percent
+    pending = _pending_mix(target)
     form = PayRecordForm(request.POST or None, initial=initial)
     if pending is not None:
-        # The person's own choice is carried by this record (services.do_record_pay).
-        form.fields["cash_percent"].disabled = True
-        form.fields["cash_percent"].help_text = (
-            f"{target.name} chose {pending.cash_percent}% cash for {pending.year}; "
-            "this record carries their choice."
-        )
+        _carry_choice(form, target, pending)
     if request.method == "POST" and form.is_valid():
         services.do_record_pay(by=request.user, person=target, **form.cleaned_data)
         messages.success(request, f"Pay change recorded for {target.name}.")

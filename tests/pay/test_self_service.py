@@ -559,3 +559,36 @@ def test_the_demo_has_a_shared_recruiter_quote_and_a_few_mix_choices(world):
     assert PayPolicy.objects.get().mix_window_open(date(2026, 6, 15)) is True
     assert MarketBenchmark.objects.filter(equity_p90__isnull=True).count() == 0
     assert (date(2026, 6, 15) - timedelta(days=7)) == PayPolicy.objects.get().mix_window_start
+
+
+def test_a_salary_import_carries_the_persons_pending_choice(world):
+    from pay import importer
+
+    open_window()
+    services.do_choose_mix(by=world.employee, cash_percent=55, today=date(2026, 6, 10))
+    csv = (
+        b"email,effective_date,base_salary,currency,cash_percent,reason\n"
+        b"employee@example.test,2026-07-01,90000,EUR,100,Review\n"
+        b"peer@example.test,2026-07-01,90000,EUR,100,Review\n"
+    )
+    plan = importer.validate_salaries(csv)
+    assert importer.write_salaries(plan) == 2
+    mine = PayRecord.objects.get(person=world.employee)
+    assert mine.cash_percent == 55
+    assert PayRecord.objects.get(person=world.peer).cash_percent == 100
+    assert CashMixChoice.objects.get().applied_to == mine
+
+
+def test_recording_a_proposal_carries_the_persons_choice(world, client_for):
+    open_window()
+    make_pay(world.employee, "80000")
+    services.do_choose_mix(by=world.employee, cash_percent=85, today=date(2026, 6, 10))
+    p = proposal_for(world)
+    admin = client_for(world.people_admin)
+    page = admin.get(reverse("pay:proposal", args=[p.pk])).content.decode()
+    assert "Eli Employee chose 85% cash for 2026" in page
+    response = admin.post(
+        reverse("pay:proposal", args=[p.pk]), {"effective_date": "2026-07-01", "cash_percent": "40"}
+    )
+    assert response.status_code == 302
+    assert PayRecord.objects.get(proposal=p).cash_percent == 85
