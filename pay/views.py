@@ -136,8 +136,8 @@ def share_evidence(request: AuthedHttpRequest) -> HttpResponse:
             note=data["note"],
             attachment=data["attachment"],
         )
-        messages.success(request, "Shared with your management chain.")
         if not request.htmx:
+            messages.success(request, "Shared with your management chain.")
             return redirect("pay:index")
         form = ShareEvidenceForm(initial={"currency": data["currency"]})
         status = 200
@@ -151,9 +151,9 @@ def share_evidence(request: AuthedHttpRequest) -> HttpResponse:
 def withdraw_evidence(request: AuthedHttpRequest, evidence_id: int) -> HttpResponse:
     evidence = access.get_own_shared_evidence_for_user(request.user, evidence_id)
     services.do_withdraw_shared_evidence(by=request.user, evidence_id=evidence.pk)
-    messages.success(request, "Withdrawn: your chain no longer sees it.")
     if request.htmx:
         return render(request, "pay/index.html#shared", _own_context(request))
+    messages.success(request, "Withdrawn: your chain no longer sees it.")
     return redirect("pay:index")
 
 
@@ -197,8 +197,8 @@ def choose_mix(request: AuthedHttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             status = exc.status
         else:
-            messages.success(request, "Your cash / stock choice is saved.")
             if not request.htmx:
+                messages.success(request, "Your cash / stock choice is saved.")
                 return redirect("pay:index")
     else:
         status = 422
