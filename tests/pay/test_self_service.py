@@ -592,3 +592,21 @@ def test_recording_a_proposal_carries_the_persons_choice(world, client_for):
     )
     assert response.status_code == 302
     assert PayRecord.objects.get(proposal=p).cash_percent == 85
+
+
+def test_htmx_requests_get_only_the_swapped_fragment(world, client_for):
+    open_window()
+    client = client_for(world.employee)
+    hx = {"HX-Request": "true"}
+    mix = client.post(reverse("pay:choose_mix"), {"cash_percent": "60"}, headers=hx)
+    assert mix.status_code == 200
+    assert mix.content.decode().lstrip().startswith('<section class="card" id="mix"')
+    assert "60% cash, 40% stock" in mix.content.decode()
+    shared = share(client, amount="99000")
+    assert shared.status_code == 302
+    e = MarketEvidence.objects.get()
+    gone = client.post(reverse("pay:withdraw_evidence", args=[e.pk]), headers=hx)
+    assert gone.status_code == 200
+    body = gone.content.decode()
+    assert body.lstrip().startswith('<section class="card" id="shared"')
+    assert "You have not shared anything yet." in body
