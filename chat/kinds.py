@@ -68,6 +68,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "decisions.bet_review": ("memos", False),
     "pay.proposal": ("pay", False),
     "pay.review": ("pay", False),
+    "pay.evidence_shared": ("pay", False),
     "freedom.time_off_nudge": ("team", False),
 }
 

@@ -21,7 +21,7 @@ from culture.access import (
     require_people_admin,
 )
 from culture.models import Person
-from pay.models import PayImportJob, RaiseProposal
+from pay.models import MarketEvidence, PayImportJob, RaiseProposal
 
 __all__ = [
     # The core's primitives, for pay's views.
@@ -30,6 +30,8 @@ __all__ = [
     "require_active",
     "require_people_admin",
     # Pay's own getters.
+    "get_evidence_attachment_for_user",
+    "get_own_shared_evidence_for_user",
     "get_pay_import_job_for_user",
     "get_pay_person_for_user",
     "get_raise_proposal_for_user",
@@ -78,3 +80,28 @@ def get_pay_import_job_for_user(user, job_id) -> PayImportJob:
         return PayImportJob.objects.defer("content").get(pk=int(job_id))
     except (PayImportJob.DoesNotExist, ValueError, TypeError):
         raise Http404
+
+
+def get_own_shared_evidence_for_user(user, evidence_id) -> MarketEvidence:
+    """Evidence the user shared of their own market (to withdraw it): 404 for anything else,
+    including evidence their chain recorded about them."""
+    require_active(user)
+    try:
+        return MarketEvidence.objects.get(pk=int(evidence_id), person=user, shared_by_person=True)
+    except (MarketEvidence.DoesNotExist, ValueError, TypeError):
+        raise Http404
+
+
+def get_evidence_attachment_for_user(user, evidence_id) -> MarketEvidence:
+    """Evidence with an attachment, for its download: the person it is about, their chain and
+    people admins, as for pay itself (404 for everyone else, peers included)."""
+    require_active(user)
+    try:
+        evidence = MarketEvidence.objects.select_related("person").get(
+            pk=int(evidence_id), attachment_size__gt=0
+        )
+    except (MarketEvidence.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if evidence.person_id != user.pk and not can_manage(user, evidence.person):
+        raise Http404
+    return evidence

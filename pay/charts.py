@@ -42,12 +42,13 @@ def band(c) -> dict:
 
 
 def distribution(dist: dict) -> dict:
-    """Bars for the pay-to-target ratio buckets."""
+    """Bars for the pay-to-target ratio buckets; a suppressed bucket (1 or 2 people) has no
+    bar, only its "fewer than 3" label."""
     height, bar_w, gap = 120, 80, 24
     top = max(dist["max"], 1)
     bars = []
     for i, bucket in enumerate(dist["buckets"]):
-        h = int(Decimal(bucket["count"] * (height - 20)) / top)
+        h = int(Decimal((bucket["count"].value or 0) * (height - 20)) / top)
         x = 20 + i * (bar_w + gap)
         bars.append(
             {

@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from culture.aggregates import MIN_GROUP, group_count
 from culture.models import Person
 from pay import maths
 from pay.models import (
+    PERCENTILES,
     ExchangeRate,
     MarketBenchmark,
     MarketDataSet,
@@ -42,6 +44,12 @@ class Comparison:
     market_target: Decimal | None = None
     personal_figure: Decimal | None = None
     personal_kind: str = ""
+    # Why the personal figure is what it is, in words for the page (see personal_figure()).
+    personal_source: str = ""
+    # Total cash and equity percentiles of the benchmark, in the pay currency, when the
+    # market data carries them (all five values) and the currencies convert.
+    total_cash_band: tuple | None = None
+    equity_band: tuple | None = None
     evidence: list = field(default_factory=list)
     position: maths.Position | None = None
     ratio: Decimal | None = None
@@ -61,6 +69,16 @@ class Comparison:
         return self.personal_figure if self.personal_figure is not None else self.market_target
 
     @property
+    def total_cash_at_target(self) -> Decimal | None:
+        """Market total cash at this person's target percentile, when the data carries it."""
+        return _at(self.total_cash_band, self.target_percentile)
+
+    @property
+    def equity_at_target(self) -> Decimal | None:
+        """Market equity at this person's target percentile, when the data carries it."""
+        return _at(self.equity_band, self.target_percentile)
+
+    @property
     def measured_against(self) -> str:
         if self.personal_figure is not None:
             return f"personal market ({self.personal_kind})"
@@ -75,19 +93,75 @@ class Comparison:
         return self.status == "ok"
 
 
-def personal_figure(evidence: list[MarketEvidence], on: date) -> MarketEvidence | None:
-    """What the gap is measured against when evidence exists: the newest "what we would
-    pay to keep them", else the highest outside offer or recruiter quote of the past year."""
+OUTSIDE_KINDS = (MarketEvidence.Kind.OUTSIDE_OFFER, MarketEvidence.Kind.RECRUITER_QUOTE)
+
+
+@dataclass
+class PersonalFigure:
+    """The evidence the personal figure comes from, and why."""
+
+    evidence: MarketEvidence
+    source: str
+
+
+def _at(band: tuple | None, percentile: int) -> Decimal | None:
+    """The band's value at `percentile`, or None without a band or for a band value_at
+    refuses (equity may start at 0)."""
+    if band is None:
+        return None
+    try:
+        return maths.money(maths.value_at(band, percentile))
+    except ValueError:
+        return None
+
+
+def personal_figure(
+    evidence: list[MarketEvidence], on: date, convert=None
+) -> PersonalFigure | None:
+    """What the gap is measured against when evidence exists, answering PRACTICES.md's three
+    questions: the newest "what we would pay to keep them" when someone has answered it (it
+    already weighs the other two); otherwise the higher of what they could get elsewhere (the
+    highest offer or recruiter quote of the past year, shared by the chain or by the person
+    themself alike) and what it would cost to replace them (the newest estimate of the past
+    year), because keeping them is worth at least the cheaper of losing them.
+
+    `convert(evidence)` gives an amount comparable across currencies (None when it cannot be
+    converted); without it amounts are compared as they are."""
     keep = [e for e in evidence if e.kind == MarketEvidence.Kind.KEEP_AT and e.observed_on <= on]
     if keep:
-        return max(keep, key=lambda e: (e.observed_on, e.pk))
-    outside = [
-        e
-        for e in evidence
-        if e.kind in (MarketEvidence.Kind.OUTSIDE_OFFER, MarketEvidence.Kind.RECRUITER_QUOTE)
-        and on - EVIDENCE_WINDOW <= e.observed_on <= on
-    ]
-    return max(outside, key=lambda e: (e.amount, e.pk)) if outside else None
+        chosen = max(keep, key=lambda e: (e.observed_on, e.pk))
+        return PersonalFigure(chosen, "what we would pay to keep them")
+    recent = [e for e in evidence if on - EVIDENCE_WINDOW <= e.observed_on <= on]
+    outside = [e for e in recent if e.kind in OUTSIDE_KINDS]
+    replace = [e for e in recent if e.kind == MarketEvidence.Kind.REPLACEMENT_COST]
+    value = convert or (lambda e: e.amount)
+
+    def comparable(e: MarketEvidence) -> Decimal:
+        v = value(e)
+        return v if v is not None else e.amount
+
+    best_outside = max(outside, key=lambda e: (comparable(e), e.pk)) if outside else None
+    newest_replace = max(replace, key=lambda e: (e.observed_on, e.pk)) if replace else None
+    if best_outside is not None and newest_replace is not None:
+        if comparable(newest_replace) > comparable(best_outside):
+            return PersonalFigure(
+                newest_replace,
+                "the cost to replace them, higher than their best outside offer or quote",
+            )
+        return PersonalFigure(
+            best_outside,
+            f"their highest {best_outside.get_kind_display().lower()} of the past year, "
+            "at least the cost to replace them",
+        )
+    if best_outside is not None:
+        return PersonalFigure(
+            best_outside,
+            f"their highest {best_outside.get_kind_display().lower()} of the past year"
+            + (" (shared by them)" if best_outside.shared_by_person else ""),
+        )
+    if newest_replace is not None:
+        return PersonalFigure(newest_replace, "the newest estimate of the cost to replace them")
+    return None
 
 
 class Context:
@@ -153,14 +227,21 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
         c.status, c.reason = "no_pay", "No pay recorded yet."
         return c
     currency = record.currency
-    chosen = personal_figure(evidence, ctx.on)
-    if chosen is not None:
+
+    def in_pay_currency(e: MarketEvidence) -> Decimal | None:
+        v = maths.convert(e.amount, e.currency, currency, ctx.on, ctx.rates)
+        return None if isinstance(v, maths.CannotCompare) else v
+
+    picked = personal_figure(evidence, ctx.on, convert=in_pay_currency)
+    if picked is not None:
+        chosen = picked.evidence
         figure = maths.convert(chosen.amount, chosen.currency, currency, ctx.on, ctx.rates)
         if isinstance(figure, maths.CannotCompare):
             c.status, c.reason = "cannot_compare", figure.reason
         else:
             c.personal_figure = figure
             c.personal_kind = chosen.get_kind_display().lower()
+            c.personal_source = picked.source
     if benchmark is None:
         if ctx.data_set is None:
             c.reason = "No market data in force."
@@ -180,11 +261,15 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
             c.status, c.reason = "cannot_compare", rate.reason
         else:
             c.band = tuple(maths.money(v * rate) for v in benchmark.base_band)
+            c.total_cash_band = _converted(benchmark, "total_cash", rate)
+            c.equity_band = _converted(benchmark, "equity", rate)
             c.market_target = maths.value_at(c.band, c.target_percentile)
             c.position = maths.market_position(record.base_salary, c.band)
     if c.status == "cannot_compare":
         c.position = None
         c.band = None
+        c.total_cash_band = None
+        c.equity_band = None
         c.market_target = None
         return c
     target = c.target
@@ -195,6 +280,14 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
         if c.status == "no_benchmark" and c.personal_figure is not None:
             c.status = "ok"
     return c
+
+
+def _converted(benchmark: MarketBenchmark, prefix: str, rate: Decimal) -> tuple | None:
+    """The benchmark's `prefix`_p10..p90 in the pay currency, or None unless all five exist."""
+    values = [getattr(benchmark, f"{prefix}_p{p}") for p in PERCENTILES]
+    if any(v is None for v in values):
+        return None
+    return tuple(maths.money(v * rate) for v in values)
 
 
 def sort_by_gap(comparisons: list[Comparison]) -> list[Comparison]:
@@ -212,26 +305,28 @@ BUCKETS = [
     ("1.00–1.10", Decimal("1.00"), Decimal("1.10")),
     ("1.10 and over", Decimal("1.10"), None),
 ]
-MIN_AGGREGATE = 3
+MIN_AGGREGATE = MIN_GROUP
 
 
 def distribution(comparisons: list[Comparison]) -> dict[str, Any] | None:
     """Pay-to-target ratios in buckets, or None when fewer than 3 people are compared
-    (aggregates over fewer than 3 people are suppressed)."""
+    (aggregates over fewer than 3 people are suppressed). Each bucket's count and the
+    number below target are GroupCounts: a bucket of 1 or 2 people shows "fewer than 3",
+    and the tallest bar is the tallest shown, so a bar's height never gives one away."""
     ratios = [c.ratio for c in comparisons if c.ratio is not None]
     if len(ratios) < MIN_AGGREGATE:
         return None
     buckets: list[dict[str, Any]] = []
     for label, low, high in BUCKETS:
         count = sum(1 for r in ratios if (low is None or r >= low) and (high is None or r < high))
-        buckets.append({"label": label, "count": count})
+        buckets.append({"label": label, "count": group_count(count)})
     ordered = sorted(ratios)
     mid = len(ordered) // 2
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
     return {
         "buckets": buckets,
         "total": len(ratios),
-        "below": sum(1 for r in ratios if r < 1),
+        "below": group_count(sum(1 for r in ratios if r < 1)),
         "median": Decimal(median).quantize(maths.RATIO_PLACES),
-        "max": max(b["count"] for b in buckets),
+        "max": max(b["count"].value or 0 for b in buckets),
     }

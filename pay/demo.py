@@ -6,9 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from culture import clock
 from pay.models import (
+    PERCENTILES,
+    CashMixChoice,
+    EvidenceAttachment,
     ExchangeRate,
     MarketBenchmark,
     MarketDataSet,
@@ -17,6 +21,18 @@ from pay.models import (
     PayRecord,
     RaiseProposal,
     TargetOverride,
+)
+
+# A one-page PDF standing in for a recruiter's email (the demo's shared evidence attachment).
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 300 144]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 58>>stream\n"
+    b"BT /F1 12 Tf 20 100 Td (Recruiter: role at a peer, call me) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
 FAMILY_FACTOR = {
@@ -57,6 +73,9 @@ def seed(*, people, rng, scale: int = 1) -> str:
         policy = PayPolicy.load()
         policy.employees_see_market_position = True
         policy.review_month = today.month
+        # The cash / stock choice window is open in the demo: three weeks around today.
+        policy.mix_window_start = today - timedelta(days=7)
+        policy.mix_window_end = today + timedelta(days=14)
         policy.save()
         TargetOverride.objects.get_or_create(
             job_family="Operations", defaults={"target_percentile": 50}
@@ -94,6 +113,20 @@ def seed(*, people, rng, scale: int = 1) -> str:
                     base_p50=band[2],
                     base_p75=band[3],
                     base_p90=band[4],
+                    # Total cash a little above base (allowances), equity as a share of it.
+                    **{
+                        f"total_cash_p{pct}": (v * Decimal("1.06")).quantize(Decimal(100))
+                        for pct, v in zip(PERCENTILES, band, strict=True)
+                    },
+                    **{
+                        f"equity_p{pct}": (v * share).quantize(Decimal(100))
+                        for pct, v, share in zip(
+                            PERCENTILES,
+                            band,
+                            [Decimal(x) for x in ("0.05", "0.08", "0.12", "0.18", "0.25")],
+                            strict=True,
+                        )
+                    },
                 )
             )
         MarketBenchmark.objects.bulk_create(rows, batch_size=5000)
@@ -152,7 +185,12 @@ def seed(*, people, rng, scale: int = 1) -> str:
                 currency=_currency(employee.location),
                 observed_on=today - timedelta(days=30),
                 note="Recruiter call for a senior role at a streaming competitor.",
-                recorded_by=manager,
+                # Shared by the employee themself, with the recruiter's email attached.
+                recorded_by=employee,
+                shared_by_person=True,
+                attachment_name="recruiter-email.pdf",
+                attachment_type="application/pdf",
+                attachment_size=len(DEMO_PDF),
             )
         ]
         for p in reports:
@@ -168,6 +206,20 @@ def seed(*, people, rng, scale: int = 1) -> str:
                 )
             )
         MarketEvidence.objects.bulk_create(evidence)
+        EvidenceAttachment.objects.create(evidence=evidence[0], content=DEMO_PDF)
+        # A few people have chosen their cash / stock mix in this year's window; their next
+        # pay record carries it.
+        chooser_ids = [p.pk for p in reports] + [manager.pk]
+        CashMixChoice.objects.bulk_create(
+            CashMixChoice(
+                person_id=pk,
+                year=policy.mix_window_start.year,
+                cash_percent=pct,
+                chosen_by_id=pk,
+                chosen_at=timezone.now() - timedelta(days=days),
+            )
+            for pk, pct, days in zip(chooser_ids, (80, 65, 100, 50), (6, 4, 2, 1), strict=False)
+        )
         RaiseProposal.objects.create(
             person=employee,
             proposed_by=manager,
@@ -176,6 +228,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
             reason="A recruiter quoted well above their pay; we would fight to keep them.",
         )
     return (
-        f"{len(rows)} benchmarks, {len(records)} pay records, {len(evidence)} evidence, "
+        f"{len(rows)} benchmarks, {len(records)} pay records, {len(evidence)} evidence "
+        f"(1 shared by the person), {len(chooser_ids[:4])} cash / stock choices, "
         "1 open raise proposal"
     )

@@ -72,6 +72,77 @@ class EvidenceForm(forms.Form):
         return value
 
 
+# An attachment to shared evidence: an offer letter or a recruiter's email, as a PDF or an
+# image. Checked by its first bytes, not by the name or the browser's content type.
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def sniff_attachment(head: bytes) -> str | None:
+    """The content type of an allowed attachment from its first bytes, or None."""
+    return next((kind for magic, kind in ATTACHMENT_TYPES if head.startswith(magic)), None)
+
+
+class ShareEvidenceForm(forms.Form):
+    """A person shares their own market evidence with their chain."""
+
+    kind = forms.ChoiceField(
+        label="What it is",
+        choices=[
+            (MarketEvidence.Kind.OUTSIDE_OFFER.value, "An outside offer"),
+            (MarketEvidence.Kind.RECRUITER_QUOTE.value, "A recruiter's figure"),
+        ],
+    )
+    amount = money_field("Amount (yearly base)")
+    currency = CurrencyField()
+    observed_on = forms.DateField(label="Date", widget=DateInput, initial=clock.today)
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Where it came from (company, recruiter, role).",
+    )
+    attachment = forms.FileField(
+        required=False,
+        label="Attachment (optional)",
+        help_text="A PDF, PNG or JPEG of up to 5 MB, e.g. the offer letter. Only you, your "
+        "management chain and people admins can open it.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+    )
+
+    def clean_observed_on(self):
+        value = self.cleaned_data["observed_on"]
+        if value > clock.today():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return value
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return None
+        if upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {ATTACHMENT_MAX_BYTES:,} bytes."
+            )
+        content = upload.read()
+        kind = sniff_attachment(content[:16])
+        if kind is None:
+            raise forms.ValidationError("Attach a PDF, PNG or JPEG file.")
+        return (upload.name or "attachment", kind, content)
+
+
+MIX_CHOICES = [(p, f"{p}% cash, {100 - p}% stock") for p in range(100, -1, -5)]
+
+
+class CashMixForm(forms.Form):
+    cash_percent = forms.TypedChoiceField(
+        label="Cash share", choices=MIX_CHOICES, coerce=int, initial=100
+    )
+
+
 class ProposalForm(forms.Form):
     proposed_salary = money_field("Proposed base salary (yearly)")
     currency = CurrencyField()
@@ -103,6 +174,15 @@ class PolicyForm(forms.Form):
         coerce=int,
         choices=[(m, date(2000, m, 1).strftime("%B")) for m in range(1, 13)],
     )
+    mix_window_start = forms.DateField(
+        label="Cash / stock choice opens",
+        widget=DateInput,
+        required=False,
+        help_text="People choose their cash / stock mix for the year between these dates.",
+    )
+    mix_window_end = forms.DateField(
+        label="Cash / stock choice closes", widget=DateInput, required=False
+    )
     overrides = forms.CharField(
         label="Per-job-family targets",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -127,6 +207,17 @@ class PolicyForm(forms.Form):
                 raise forms.ValidationError(f"Line {n}: job family longer than 80 characters.")
             result[family] = int(pct)
         return result
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        start, end = data.get("mix_window_start"), data.get("mix_window_end")
+        if (start is None) != (end is None) and not self.has_error("mix_window_start"):
+            if not self.has_error("mix_window_end"):
+                self.add_error("mix_window_end", "Give both dates of the window, or neither.")
+        elif start and end and end < start:
+            self.add_error("mix_window_end", "The window closes after it opens.")
+        return data
 
 
 class ExchangeRateForm(forms.Form):

@@ -1,6 +1,9 @@
 """The pay section of the home page ("what needs me now")."""
 
+from typing import Any
+
 from culture import clock
+from culture.aggregates import group_count
 from culture.models import Person
 from pay import comparison
 from pay.models import RaiseProposal
@@ -10,10 +13,11 @@ def home_context(request) -> dict:
     """Context for templates/pay/_home.html, in a fixed number of queries.
 
     Managers see how many people under them are below target (a count only, suppressed
-    under 3 people) and their open raise proposals; people admins see proposals to record.
+    under 3 people, and when it covers 1 or 2: culture.aggregates) and their open raise
+    proposals; people admins see proposals to record.
     """
     user = request.user
-    ctx = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
+    ctx: dict[str, Any] = {"pay_is_manager": False, "pay_below": None, "pay_admin_open": 0}
     if not getattr(user, "is_authenticated", False):
         return ctx
     # What a comparison reads of a person (not the password hash or the search text).
@@ -27,7 +31,7 @@ def home_context(request) -> dict:
             pay_is_manager=True,
             pay_team_size=len(people),
             pay_below=(
-                sum(1 for c in compared if c.below_target)
+                group_count(sum(1 for c in compared if c.below_target))
                 if len(compared) >= comparison.MIN_AGGREGATE
                 else None
             ),

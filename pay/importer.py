@@ -21,7 +21,7 @@ from django.db import connection, transaction
 
 from culture.models import Person
 from culture.people_import import Problem, decode
-from pay.models import MarketBenchmark, MarketDataSet, PayRecord
+from pay.models import CashMixChoice, MarketBenchmark, MarketDataSet, PayRecord
 
 PCTS = ("p10", "p25", "p50", "p75", "p90")
 KEY_COLUMNS = ["job_family", "level", "location"]
@@ -324,6 +324,9 @@ def write_market(
 
 
 def write_salaries(plan: Plan, *, by=None, progress=None) -> int:
+    """Write the imported pay records. A person's own cash / stock choice not yet carried by
+    a record wins over the file's cash_percent, as in services.do_record_pay: their newest
+    imported record carries it."""
     assert plan.ok and plan.kind == "salary"
     records = [
         PayRecord(
@@ -338,8 +341,26 @@ def write_salaries(plan: Plan, *, by=None, progress=None) -> int:
         for row in plan.rows
     ]
     with transaction.atomic():
+        pending: dict[int, CashMixChoice] = {}
+        for choice in (
+            CashMixChoice.objects.select_for_update()
+            .filter(person_id__in={r.person_id for r in records}, applied_to__isnull=True)
+            .order_by("person_id", "year", "chosen_at")
+        ):
+            pending[choice.person_id] = choice  # the newest wins
+        for record in records:
+            if record.person_id in pending:
+                record.cash_percent = pending[record.person_id].cash_percent
         for start in range(0, len(records), 5000):
             PayRecord.objects.bulk_create(records[start : start + 5000])
             if progress:
                 progress(min(start + 5000, len(records)), len(records))
+        newest: dict[int, PayRecord] = {}
+        for record in records:
+            if record.person_id in pending:
+                known = newest.get(record.person_id)
+                if known is None or record.effective_date >= known.effective_date:
+                    newest[record.person_id] = record
+        for person_id, record in newest.items():
+            CashMixChoice.objects.filter(pk=pending[person_id].pk).update(applied_to=record)
     return len(records)

@@ -153,6 +153,16 @@ class PayPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="The month of the yearly pay review (1 = January).",
     )
+    mix_window_start = models.DateField(
+        null=True,
+        blank=True,
+        help_text="First day on which people choose their cash / stock mix for the year.",
+    )
+    mix_window_end = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day of the cash / stock choice window (inclusive).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -160,9 +170,29 @@ class PayPolicy(models.Model):
 
     class Meta:
         verbose_name_plural = "pay policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mix_window_start__isnull=True, mix_window_end__isnull=True)
+                | Q(mix_window_end__gte=models.F("mix_window_start")),
+                name="pay_policy_mix_window_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Pay policy (P{self.target_percentile})"
+
+    def mix_window_open(self, today: date) -> bool:
+        """Whether people may choose their cash / stock mix on `today` (inclusive dates)."""
+        return (
+            self.mix_window_start is not None
+            and self.mix_window_end is not None
+            and self.mix_window_start <= today <= self.mix_window_end
+        )
+
+    @property
+    def mix_year(self) -> int | None:
+        """The year a choice made in the window is for: the window's own year."""
+        return self.mix_window_start.year if self.mix_window_start else None
 
     @classmethod
     def load(cls) -> PayPolicy:
@@ -301,8 +331,16 @@ class PayRecord(models.Model):
 # --- Personal market evidence ----------------------------------------------------------------
 
 
+class MarketEvidenceQuerySet(models.QuerySet["MarketEvidence"]):
+    def shared_by(self, person: Person) -> Self:
+        """What `person` shared of their own market, newest first (never the attachment's
+        bytes: they live in EvidenceAttachment and are read only by the download view)."""
+        return self.filter(person=person, shared_by_person=True).order_by("-observed_on", "-id")
+
+
 class MarketEvidence(models.Model):
-    """The three questions, per person, recorded by their manager."""
+    """The three questions, per person: recorded by their chain, or shared by the person
+    themself (an offer or a recruiter's figure, `shared_by_person`), which counts the same."""
 
     class Kind(models.TextChoices):
         OUTSIDE_OFFER = "offer", "Outside offer"
@@ -318,6 +356,14 @@ class MarketEvidence(models.Model):
     note = models.CharField(max_length=500, blank=True)
     recorded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    shared_by_person = models.BooleanField(
+        default=False, help_text="Shared by the person themself with their chain."
+    )
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=40, blank=True)
+    attachment_size = models.PositiveIntegerField(default=0)
+
+    objects = MarketEvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-observed_on", "-id"]
@@ -328,6 +374,57 @@ class MarketEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.observed_on})"
+
+
+class EvidenceAttachment(models.Model):
+    """The bytes of a shared evidence's attachment, kept in the database like the salaries
+    themselves (never under MEDIA or static URLs): served only by pay:evidence_attachment,
+    which checks access and audits the read. Goes with its evidence (withdrawn, erased)."""
+
+    evidence = models.OneToOneField(
+        MarketEvidence, primary_key=True, on_delete=models.CASCADE, related_name="attachment"
+    )
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"Attachment of evidence {self.pk}"
+
+
+# --- Cash / stock mix ------------------------------------------------------------------------
+
+
+class CashMixChoice(models.Model):
+    """A person's own choice of cash share for a year (the rest is stock), made in the
+    policy's window and carried by their next pay record (`applied_to`)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="cash_mix_choices")
+    year = models.PositiveSmallIntegerField()
+    cash_percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    chosen_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(default=timezone.now)
+    applied_to = models.OneToOneField(
+        PayRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="mix_choice"
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="pay_mix_one_per_year"),
+            models.CheckConstraint(
+                condition=Q(cash_percent__gte=0, cash_percent__lte=100)
+                & Q(cash_percent__in=list(range(0, 101, 5))),
+                name="pay_mix_steps_of_five",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cash mix {self.year}: {self.cash_percent}%"
+
+    @property
+    def stock_percent(self) -> int:
+        return 100 - self.cash_percent
 
 
 # --- Raise proposals -----------------------------------------------------------------------
@@ -355,6 +452,7 @@ class RaiseProposal(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = RaiseProposalQuerySet.as_manager()
 

@@ -1,5 +1,6 @@
 """The pay app's part of a person's data (culture.privacy) and of the retention sweep
-(culture.retention): pay records, market evidence and raise proposals about them, deleted
+(culture.retention): pay records, market evidence (and shared attachments), cash / stock
+choices and raise proposals about them, deleted
 once an erased person's retention period has run out; salary and market uploads, cleared
 like the people import's."""
 
@@ -14,7 +15,7 @@ from django.db.models import Count
 from culture.models import Person
 from culture.privacy import scrub_columns
 from culture.retention import clear_uploads
-from pay.models import MarketEvidence, PayImportJob, PayRecord, RaiseProposal
+from pay.models import CashMixChoice, MarketEvidence, PayImportJob, PayRecord, RaiseProposal
 
 
 def _who(person_id: int | None, person: Person | None) -> dict[str, Any] | None:
@@ -48,6 +49,8 @@ def export(person: Person, *, viewer: Person) -> dict[str, Any]:
                 "currency": e.currency,
                 "observed_on": e.observed_on,
                 "note": e.note,
+                "shared_by_person": e.shared_by_person,
+                "attachment_name": e.attachment_name,
                 "recorded_by": _who(e.recorded_by_id, e.recorded_by),
                 "created_at": e.created_at,
             }
@@ -76,9 +79,12 @@ def erase(person: Person, *, old_name: str, old_email: str) -> None:
 
 def delete_records(person_ids: Collection[int]) -> dict[int, dict[str, int]]:
     """Pay records (append-only: the database lets them go only for erased people), then the
-    raise proposals they point at, then market evidence."""
+    raise proposals they point at, then market evidence (with any attachment). Their cash /
+    stock choices go first."""
     counts: dict[int, dict[str, int]] = {}
     for kind, model in (
+        # Their cash / stock choices first: a choice points at the record that carried it.
+        ("cash_mix_choices", CashMixChoice),
         ("pay_records", PayRecord),
         ("raise_proposals", RaiseProposal),
         ("market_evidence", MarketEvidence),

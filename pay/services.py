@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from culture import audit, jobs
-from culture.errors import Conflict
+from culture.errors import Conflict, InvalidInput
 from culture.models import Person
 from culture.notifications import notify
 from pay import importer
 from pay.models import (
+    CashMixChoice,
+    EvidenceAttachment,
     ExchangeRate,
     MarketEvidence,
     PayImportJob,
@@ -35,6 +37,10 @@ class ProposalNotOpen(Conflict):
     """The proposal was recorded or withdrawn already (e.g. a second click): 409."""
 
 
+class MixWindowClosed(InvalidInput):
+    """A cash / stock choice outside the window the people admins set: 422."""
+
+
 # --- Pay records ------------------------------------------------------------------------------
 
 
@@ -49,7 +55,17 @@ def do_record_pay(
     reason: str = "",
     proposal: RaiseProposal | None = None,
 ) -> PayRecord:
+    """Append a pay record. The person's own cash / stock choice not yet carried by a
+    record wins over `cash_percent`: it is theirs to make, and this is their next record."""
     with transaction.atomic():
+        pending = (
+            CashMixChoice.objects.select_for_update()
+            .filter(person=person, applied_to__isnull=True)
+            .order_by("-year", "-chosen_at")
+            .first()
+        )
+        if pending is not None:
+            cash_percent = pending.cash_percent
         record = PayRecord.objects.create(
             person=person,
             effective_date=effective_date,
@@ -61,6 +77,8 @@ def do_record_pay(
             proposal=proposal,
         )
         audit.record(by, "pay.record.created", subject=person, obj=record)
+        if pending is not None:
+            CashMixChoice.objects.filter(pk=pending.pk).update(applied_to=record)
     return record
 
 
@@ -72,6 +90,102 @@ def do_add_evidence(*, by: Person, person: Person, **fields: Any) -> MarketEvide
         evidence = MarketEvidence.objects.create(person=person, recorded_by=by, **fields)
         audit.record(by, "pay.evidence.created", subject=person, obj=evidence)
     return evidence
+
+
+def do_share_evidence(
+    *,
+    by: Person,
+    kind: str,
+    amount: Decimal,
+    currency: str,
+    observed_on: date,
+    note: str = "",
+    attachment: tuple[str, str, bytes] | None = None,
+) -> MarketEvidence:
+    """A person shares their own market evidence (an offer, a recruiter's figure) privately
+    with their chain. `attachment` is (filename, content type, bytes), validated by the form;
+    its bytes are stored beside the evidence, in the database, never as a media file."""
+    if kind not in (MarketEvidence.Kind.OUTSIDE_OFFER, MarketEvidence.Kind.RECRUITER_QUOTE):
+        raise InvalidInput("You can share an outside offer or a recruiter's figure.")
+    with transaction.atomic():
+        evidence = MarketEvidence.objects.create(
+            person=by,
+            recorded_by=by,
+            shared_by_person=True,
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            observed_on=observed_on,
+            note=note,
+            attachment_name=attachment[0][:200] if attachment else "",
+            attachment_type=attachment[1] if attachment else "",
+            attachment_size=len(attachment[2]) if attachment else 0,
+        )
+        if attachment:
+            EvidenceAttachment.objects.create(evidence=evidence, content=attachment[2])
+        audit.record(by, "pay.evidence.shared", subject=by, obj=evidence)
+        manager = by.manager
+        if manager is not None and not manager.is_active:
+            manager = None
+        url = reverse("pay:person", args=[by.pk])
+
+        def _notify() -> None:
+            if manager is None:
+                return
+            notify(
+                manager,
+                key=f"pay:evidence:{evidence.pk}:{manager.pk}",
+                kind="pay.evidence_shared",
+                title=f"{by.name} shared their market with you",
+                body=f"{by.name} shared {evidence.get_kind_display().lower()} privately with "
+                "their chain. It counts toward what we would pay to keep them.",
+                url=url,
+            )
+
+        transaction.on_commit(_notify)
+    return evidence
+
+
+def do_withdraw_shared_evidence(*, by: Person, evidence_id: int) -> None:
+    """The person takes back what they shared: the evidence and its attachment are deleted
+    (one conditional DELETE: a second click finds nothing and is refused)."""
+    with transaction.atomic():
+        deleted, _ = MarketEvidence.objects.filter(
+            pk=evidence_id, person=by, shared_by_person=True
+        ).delete()
+        if not deleted:
+            raise Conflict("This evidence was already withdrawn.")
+        audit.record(
+            by, "pay.evidence.withdrawn", subject=by, detail={"evidence": int(evidence_id)}
+        )
+
+
+# --- Cash / stock mix --------------------------------------------------------------------------
+
+
+def do_choose_mix(*, by: Person, cash_percent: int, today: date) -> CashMixChoice:
+    """The person's own cash / stock choice for the window's year. Only inside the window
+    the people admins set; a new choice in the window replaces the earlier one, and if a pay
+    record already carried the earlier one, the new one waits for the next record."""
+    policy = PayPolicy.current()
+    if not policy.mix_window_open(today):
+        raise MixWindowClosed("The window for choosing your cash / stock mix is closed.")
+    if cash_percent not in range(0, 101, 5):
+        raise InvalidInput("Choose a cash share from 0 to 100 in steps of 5.")
+    assert policy.mix_year is not None
+    with transaction.atomic():
+        choice, _ = CashMixChoice.objects.update_or_create(
+            person=by,
+            year=policy.mix_year,
+            defaults={
+                "cash_percent": cash_percent,
+                "chosen_by": by,
+                "chosen_at": timezone.now(),
+                "applied_to": None,
+            },
+        )
+        audit.record(by, "pay.mix.chosen", subject=by, obj=choice)
+    return choice
 
 
 # --- Raise proposals -------------------------------------------------------------------------
@@ -137,6 +251,19 @@ def do_record_proposal(
     return record
 
 
+def do_withdraw_proposal(*, by: Person, proposal_id: int) -> None:
+    """Whoever proposed a raise may withdraw it while it is open. One conditional UPDATE: a
+    second click (or a people admin recording it meanwhile) finds it no longer open."""
+    with transaction.atomic():
+        updated = RaiseProposal.objects.filter(
+            pk=proposal_id, proposed_by=by, status=RaiseProposal.Status.OPEN
+        ).update(status=RaiseProposal.Status.WITHDRAWN, withdrawn_at=timezone.now())
+        if not updated:
+            raise ProposalNotOpen("This proposal was already recorded or withdrawn.")
+        proposal = RaiseProposal.objects.select_related("person").get(pk=proposal_id)
+        audit.record(by, "pay.proposal.withdrawn", subject=proposal.person, obj=proposal)
+
+
 # --- Policy and rates ----------------------------------------------------------------------------
 
 
@@ -146,6 +273,8 @@ def do_update_policy(*, by: Person, cleaned: dict) -> PayPolicy:
         policy.target_percentile = cleaned["target_percentile"]
         policy.employees_see_market_position = cleaned["employees_see_market_position"]
         policy.review_month = cleaned["review_month"]
+        policy.mix_window_start = cleaned.get("mix_window_start")
+        policy.mix_window_end = cleaned.get("mix_window_end")
         policy.updated_by = by
         policy.save()
         TargetOverride.objects.all().delete()

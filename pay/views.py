@@ -11,19 +11,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import audit, clock, ratelimit
+from culture.aggregates import group_count
 from culture.csvsafe import csv_response, write_rows
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.models import Person
 from pay import access, charts, comparison, importer, services
 from pay.forms import (
+    CashMixForm,
     EvidenceForm,
     ExchangeRateForm,
     MarketUploadForm,
@@ -32,10 +35,14 @@ from pay.forms import (
     ProposalForm,
     RecordProposalForm,
     SalaryUploadForm,
+    ShareEvidenceForm,
 )
 from pay.models import (
+    CashMixChoice,
+    EvidenceAttachment,
     ExchangeRate,
     MarketDataSet,
+    MarketEvidence,
     PayImportJob,
     PayPolicy,
     PayRecord,
@@ -63,26 +70,143 @@ def _compare_with_history(
 # --- The employee's own pay ----------------------------------------------------------------
 
 
-@require_GET
-def index(request: AuthedHttpRequest) -> HttpResponse:
+def _own_context(request: AuthedHttpRequest, **extra: Any) -> dict[str, Any]:
+    """The employee's own pay page: history, market position (if the policy allows), what
+    they shared of their market, and their cash / stock choice. One audit row for the read."""
     me = request.user
+    today = clock.today()
     policy = PayPolicy.current()
     history = list(PayRecord.objects.history_of(me))
     mine = None
     if policy.employees_see_market_position:
-        mine = _compare_with_history(me, history, clock.today())
-    audit.record(me, "pay.salary.read", subject=me, detail={"page": "own"})
-    return render(
-        request,
-        "pay/index.html",
-        {
-            "history": history,
-            "policy": policy,
-            "mine": mine,
-            "band": charts.band(mine) if mine and mine.band else None,
-            "is_manager": me.has_reports(),
-        },
+        mine = _compare_with_history(me, history, today)
+    shared = list(MarketEvidence.objects.shared_by(me))
+    choice = (
+        CashMixChoice.objects.filter(person=me, year=policy.mix_year)
+        .select_related("applied_to")
+        .first()
+        if policy.mix_year
+        else None
     )
+    audit.record(me, "pay.salary.read", subject=me, detail={"page": "own"})
+    ctx = {
+        "history": history,
+        "policy": policy,
+        "mine": mine,
+        "band": charts.band(mine) if mine and mine.band else None,
+        "is_manager": me.has_reports(),
+        "shared": shared,
+        "share_form": ShareEvidenceForm(
+            initial={"currency": history[0].currency if history else ""}
+        ),
+        "today": today,
+        "mix_open": policy.mix_window_open(today),
+        "mix_choice": choice,
+        "mix_form": CashMixForm(
+            initial={
+                "cash_percent": choice.cash_percent
+                if choice
+                else (history[0].cash_percent if history else 100)
+            }
+        ),
+        "current_cash_percent": history[0].cash_percent if history else None,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@require_GET
+def index(request: AuthedHttpRequest) -> HttpResponse:
+    return render(request, "pay/index.html", _own_context(request))
+
+
+@_hide_amounts
+@require_POST
+def share_evidence(request: AuthedHttpRequest) -> HttpResponse:
+    me = access.require_active(request.user)
+    form = ShareEvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.do_share_evidence(
+            by=me,
+            kind=data["kind"],
+            amount=data["amount"],
+            currency=data["currency"],
+            observed_on=data["observed_on"],
+            note=data["note"],
+            attachment=data["attachment"],
+        )
+        if not request.htmx:
+            messages.success(request, "Shared with your management chain.")
+            return redirect("pay:index")
+        form = ShareEvidenceForm(initial={"currency": data["currency"]})
+        status = 200
+    else:
+        status = 422
+    template = "pay/index.html#shared" if request.htmx else "pay/index.html"
+    return render(request, template, _own_context(request, share_form=form), status=status)
+
+
+@require_POST
+def withdraw_evidence(request: AuthedHttpRequest, evidence_id: int) -> HttpResponse:
+    evidence = access.get_own_shared_evidence_for_user(request.user, evidence_id)
+    services.do_withdraw_shared_evidence(by=request.user, evidence_id=evidence.pk)
+    if request.htmx:
+        return render(request, "pay/index.html#shared", _own_context(request))
+    messages.success(request, "Withdrawn: your chain no longer sees it.")
+    return redirect("pay:index")
+
+
+@require_GET
+def evidence_attachment(request: AuthedHttpRequest, evidence_id: int) -> HttpResponse:
+    """An evidence attachment, as confidential as pay: access-checked, audited, always a
+    download (never rendered in the page's origin) and never sniffed into another type."""
+    evidence = access.get_evidence_attachment_for_user(request.user, evidence_id)
+    content = (
+        EvidenceAttachment.objects.filter(evidence=evidence)
+        .values_list("content", flat=True)
+        .first()
+    )
+    if content is None:
+        raise Http404
+    audit.record(
+        request.user,
+        "pay.evidence.attachment.read",
+        subject=evidence.person,
+        obj=evidence,
+    )
+    response = HttpResponse(bytes(content), content_type=evidence.attachment_type)
+    name = "".join(ch for ch in evidence.attachment_name if ch.isalnum() or ch in "._- ")
+    response["Content-Disposition"] = f'attachment; filename="{name.strip() or "attachment"}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def choose_mix(request: AuthedHttpRequest) -> HttpResponse:
+    me = access.require_active(request.user)
+    form = CashMixForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.do_choose_mix(
+                by=me, cash_percent=form.cleaned_data["cash_percent"], today=clock.today()
+            )
+        except ActionRefused as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            if not request.htmx:
+                messages.success(request, "Your cash / stock choice is saved.")
+                return redirect("pay:index")
+    else:
+        status = 422
+    template = "pay/index.html#mix" if request.htmx else "pay/index.html"
+    ctx = _own_context(request)
+    if status != 200:
+        ctx["mix_form"] = form
+    return render(request, template, ctx, status=status)
 
 
 # --- Manager: team and person ------------------------------------------------------------------
@@ -107,7 +231,7 @@ def team(request: AuthedHttpRequest) -> HttpResponse:
             "rows": rows,
             "distribution": dist,
             "chart": charts.distribution(dist) if dist else None,
-            "below": sum(1 for c in rows if c.below_target),
+            "below": group_count(sum(1 for c in rows if c.below_target)),
             "open_ids": open_ids,
             "min_aggregate": comparison.MIN_AGGREGATE,
         },
@@ -189,12 +313,36 @@ def propose(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     )
 
 
+def _pending_mix(person: Person) -> CashMixChoice | None:
+    """The person's own cash / stock choice that their next pay record will carry."""
+    return (
+        CashMixChoice.objects.filter(person=person, applied_to__isnull=True)
+        .order_by("-year", "-chosen_at")
+        .first()
+    )
+
+
+def _carry_choice(form: Any, person: Person, pending: CashMixChoice) -> None:
+    """Show the person's choice in the record form, fixed: services.do_record_pay carries it
+    whatever is posted, so the field says so instead of offering a value it would ignore."""
+    form.initial["cash_percent"] = pending.cash_percent
+    field = form.fields["cash_percent"]
+    field.disabled = True
+    field.help_text = (
+        f"{person.name} chose {pending.cash_percent}% cash for {pending.year}; "
+        "this record carries their choice."
+    )
+
+
 @_hide_amounts
 @require_http_methods(["GET", "POST"])
 def proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpResponse:
     write = request.method == "POST"
     prop = access.get_raise_proposal_for_user(request.user, proposal_id, write=write)
     form = RecordProposalForm(request.POST or None)
+    pending = _pending_mix(prop.person)
+    if pending is not None:
+        _carry_choice(form, prop.person, pending)
     if write and form.is_valid():
         try:
             services.do_record_proposal(by=request.user, proposal_id=prop.pk, **form.cleaned_data)
@@ -213,6 +361,20 @@ def proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+def withdraw_proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpResponse:
+    prop = access.get_raise_proposal_for_user(request.user, proposal_id)
+    if prop.proposed_by_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        services.do_withdraw_proposal(by=request.user, proposal_id=prop.pk)
+    except ActionRefused as exc:
+        messages.info(request, exc.message)
+    else:
+        messages.success(request, f"Raise proposal for {prop.person.name} withdrawn.")
+    return redirect("pay:proposal", proposal_id=prop.pk)
+
+
 @_hide_amounts
 @require_http_methods(["GET", "POST"])
 def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
@@ -222,7 +384,10 @@ def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     initial = (
         {"currency": current.currency, "cash_percent": current.cash_percent} if current else {}
     )
+    pending = _pending_mix(target)
     form = PayRecordForm(request.POST or None, initial=initial)
+    if pending is not None:
+        _carry_choice(form, target, pending)
     if request.method == "POST" and form.is_valid():
         services.do_record_pay(by=request.user, person=target, **form.cleaned_data)
         messages.success(request, f"Pay change recorded for {target.name}.")
@@ -230,7 +395,7 @@ def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     return render(
         request,
         "pay/record.html",
-        {"person": target, "form": form, "current": current},
+        {"person": target, "form": form, "current": current, "pending_mix": pending},
         status=422 if request.method == "POST" else 200,
     )
 
@@ -253,11 +418,11 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     )
     dist = comparison.distribution(rows)
     counts = {
-        "people": len(rows),
-        "below": sum(1 for c in rows if c.below_target),
-        "no_pay": sum(1 for c in rows if c.status == "no_pay"),
-        "no_benchmark": sum(1 for c in rows if c.status == "no_benchmark"),
-        "cannot_compare": sum(1 for c in rows if c.status == "cannot_compare"),
+        "people": group_count(len(rows)),
+        "below": group_count(sum(1 for c in rows if c.below_target)),
+        "no_pay": group_count(sum(1 for c in rows if c.status == "no_pay")),
+        "no_benchmark": group_count(sum(1 for c in rows if c.status == "no_benchmark")),
+        "cannot_compare": group_count(sum(1 for c in rows if c.status == "cannot_compare")),
     }
     proposals = list(
         RaiseProposal.objects.open()
@@ -478,6 +643,8 @@ def policy(request: AuthedHttpRequest) -> HttpResponse:
             "target_percentile": current.target_percentile,
             "employees_see_market_position": current.employees_see_market_position,
             "review_month": current.review_month,
+            "mix_window_start": current.mix_window_start,
+            "mix_window_end": current.mix_window_end,
             "overrides": overrides,
         },
     )

@@ -61,3 +61,45 @@ def test_a_raise_goes_from_team_review_to_the_employees_pay_page(world, browse):
     history = employee.page.get_by_role("table")
     assert history.get_by_text("EUR 105,000").is_visible()
     assert history.get_by_text("EUR 65,000").is_visible()
+
+
+def test_an_employee_shares_a_recruiter_quote_and_chooses_their_mix(world, browse, tmp_path):
+    from datetime import timedelta
+
+    from culture import clock
+    from pay.models import CashMixChoice, MarketEvidence, PayPolicy
+
+    today = clock.today()
+    PayPolicy.objects.update_or_create(
+        pk=1,
+        defaults={
+            "mix_window_start": today - timedelta(days=3),
+            "mix_window_end": today + timedelta(days=10),
+        },
+    )
+    make_pay(world.employee, "65000", effective=date(2025, 1, 1))
+    letter = tmp_path / "recruiter.pdf"
+    letter.write_bytes(b"%PDF-1.4\n% recruiter email\n%%EOF\n")
+
+    employee = browse(world.employee)
+    page = employee.page
+    employee.visit("/pay/")
+    shared = page.locator("#shared")
+    shared.get_by_label("What it is").select_option("quote")
+    shared.get_by_label("Amount (yearly base)").fill("88000")
+    shared.get_by_label("Date").fill(today.isoformat())
+    shared.get_by_label("Note").fill("Recruiter for a peer studio")
+    shared.get_by_label("Attachment (optional)").set_input_files(str(letter))
+    shared.get_by_role("button", name="Share with my chain").click()
+    page.locator("#shared").get_by_role("link", name="recruiter.pdf").wait_for()
+    page.get_by_label("Cash share").select_option("80")
+    page.get_by_role("button", name="Save my choice").click()
+    page.locator("#mix").get_by_text("It applies from your next pay record.").wait_for()
+    employee.check_a11y("own pay page with shared evidence and mix")
+    employee.assert_clean()
+    assert MarketEvidence.objects.get().attachment_size == 33
+    assert CashMixChoice.objects.get().cash_percent == 80
+
+    manager = browse(world.manager)
+    manager.visit(f"/pay/people/{world.employee.pk}/")
+    assert manager.page.get_by_text("shared by them", exact=True).is_visible()

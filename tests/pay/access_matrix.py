@@ -59,6 +59,48 @@ def _record(w, x):
     }
 
 
+def _shared(w):
+    """Evidence the employee shared of their own market, with an attachment."""
+    from pay.models import EvidenceAttachment, MarketEvidence
+
+    _pay(w)
+    e = MarketEvidence.objects.create(
+        person=w.employee,
+        recorded_by=w.employee,
+        shared_by_person=True,
+        kind="quote",
+        amount="95000",
+        currency="EUR",
+        observed_on="2026-01-05",
+        attachment_name="quote.pdf",
+        attachment_type="application/pdf",
+        attachment_size=9,
+    )
+    EvidenceAttachment.objects.create(evidence=e, content=b"%PDF-1.4\n")
+    return {"evidence": e}
+
+
+def _mix_window(w):
+    from datetime import timedelta
+
+    from culture import clock
+    from pay.models import PayPolicy
+
+    today = clock.today()
+    PayPolicy.objects.update_or_create(
+        pk=1,
+        defaults={
+            "mix_window_start": today - timedelta(days=1),
+            "mix_window_end": today + timedelta(days=1),
+        },
+    )
+    return {}
+
+
+def _share(w, x):
+    return {"kind": "offer", "amount": "90000", "currency": "EUR", "observed_on": "2026-01-05"}
+
+
 def _emp(view):
     return lambda w, x: reverse(view, args=[w.employee.pk])
 
@@ -129,6 +171,51 @@ CASES = {
         manager=403,
         skip_level=403,
         people_admin=302,
+    ),
+    "pay:withdraw_proposal": case(
+        lambda w, x: reverse("pay:withdraw_proposal", args=[x["proposal"].pk]),
+        method="post",
+        setup=_proposal,
+        # Only its author (the manager) may withdraw it; the rest of the chain may see it.
+        default=404,
+        manager=302,
+        skip_level=403,
+        people_admin=403,
+    ),
+    # Anyone shares their own market; nobody can share for someone else through it.
+    "pay:share_evidence": case(
+        lambda w, x: reverse("pay:share_evidence"), method="post", data=_share, default=302
+    ),
+    "pay:share_evidence#get": case(
+        lambda w, x: reverse("pay:share_evidence"), default=405, anonymous=302, inactive=302
+    ),
+    # Only the person who shared it can withdraw it: their chain, too, gets 404.
+    "pay:withdraw_evidence": case(
+        lambda w, x: reverse("pay:withdraw_evidence", args=[x["evidence"].pk]),
+        method="post",
+        setup=_shared,
+        default=404,
+        employee=302,
+    ),
+    # The attachment is as confidential as pay: the person, their chain, people admins.
+    "pay:evidence_attachment": case(
+        lambda w, x: reverse("pay:evidence_attachment", args=[x["evidence"].pk]),
+        setup=_shared,
+        default=404,
+        employee=200,
+        manager=200,
+        skip_level=200,
+        people_admin=200,
+    ),
+    "pay:choose_mix": case(
+        lambda w, x: reverse("pay:choose_mix"),
+        method="post",
+        setup=_mix_window,
+        data=lambda w, x: {"cash_percent": "80"},
+        default=302,
+    ),
+    "pay:choose_mix#get": case(
+        lambda w, x: reverse("pay:choose_mix"), default=405, anonymous=302, inactive=302
     ),
     "pay:overview": case(lambda w, x: reverse("pay:overview"), setup=_pay, **ADMIN),
     "pay:export": case(lambda w, x: reverse("pay:export"), setup=_pay, **ADMIN),

@@ -54,13 +54,17 @@ def test_without_pay_or_market_data_the_comparison_says_why(world):
     assert no_data.ratio is None
 
 
-def test_what_we_would_pay_to_keep_them_beats_outside_offers(world):
+def test_what_we_would_pay_to_keep_them_beats_outside_offers_and_replacement_cost(world):
     make_data_set(rows=[("Engineering", 4, "London", BAND)])
     make_pay(world.employee, "80000")
     evidence(world.employee, "offer", "130000", date(2026, 5, 1), world.manager)
     evidence(world.employee, "replace", "200000", date(2026, 5, 1), world.manager)
     (c,) = compare_people([world.employee], on=ON)
-    assert c.personal_figure == Decimal("130000") and c.gap == Decimal("50000.00")
+    # Replacing them would cost more than their best offer: that is the personal figure.
+    assert c.personal_figure == Decimal("200000") and c.gap == Decimal("120000.00")
+    assert c.personal_source == (
+        "the cost to replace them, higher than their best outside offer or quote"
+    )
     evidence(world.employee, "keep", "110000", date(2026, 4, 1), world.manager)
     (c,) = compare_people([world.employee], on=ON)
     assert c.personal_figure == Decimal("110000")
@@ -107,5 +111,14 @@ def test_distribution_is_suppressed_under_three_people_and_sorted_by_gap(world):
     rows = sort_by_gap(compare_people([a, b, c], on=ON))
     assert [r.person.name for r in rows] == ["B", "A", "C"]
     dist = distribution(rows)
-    assert [x["count"] for x in dist["buckets"]] == [1, 0, 0, 1, 1]
-    assert (dist["total"], dist["below"], dist["median"]) == (3, 1, Decimal("1.000"))
+    # Each bucket of 1 or 2 people is suppressed (culture.aggregates), not only the whole.
+    assert [x["count"].value for x in dist["buckets"]] == [None, 0, 0, None, None]
+    assert [str(x["count"]) for x in dist["buckets"]] == [
+        "fewer than 3",
+        "0",
+        "0",
+        "fewer than 3",
+        "fewer than 3",
+    ]
+    assert (dist["total"], dist["below"].value, dist["median"]) == (3, None, Decimal("1.000"))
+    assert dist["max"] == 0
