@@ -5,8 +5,33 @@ everything else (CSP, lock-out, MAILERS, Redis when REDIS_URL is set) is as in p
 """
 
 import os
+import sys
 
 os.environ.setdefault("HTTPS", "false")
+
+
+def _bytecode_cache() -> None:
+    """Let the test processes keep compiled bytecode, in var/test/pycache, not the tree.
+
+    With PYTHONDONTWRITEBYTECODE=1 (these machines set it; so does the Dockerfile) and a venv
+    installed without .pyc files, every Python process compiles Django, Celery and the app
+    from source: about 5 s of CPU each. The suite starts dozens of them (two pytest-xdist
+    workers, and Celery workers and beats, uvicorn, manage.py in the real-process tests), so
+    on a 2-core machine that was minutes of `make test`. Here the first process to import a
+    module writes its bytecode under the prefix (Python checks each file against its source,
+    so a changed module is compiled again) and the processes the tests start inherit the
+    environment. The source tree stays free of __pycache__ folders; nothing else changes.
+    """
+    base = os.environ.get("VAR_DIR") or os.path.join(os.path.dirname(__file__), "..", "var", "test")
+    prefix = os.environ.setdefault(
+        "PYTHONPYCACHEPREFIX", os.path.abspath(os.path.join(base, "pycache"))
+    )
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
+
+
+_bytecode_cache()
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("MAIL_URL", "locmem:")
 

@@ -228,6 +228,27 @@ def build_world() -> World:
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make `xdist_group` marks work under pytest 9 (`make test` runs --dist loadgroup).
+
+    pytest-xdist (3.8) groups a marked test by renaming it in the worker (`item._nodeid` gets
+    an "@<group>" suffix, which its scheduler reads); pytest 9 derives `nodeid` from `item._id`
+    instead, so the rename did nothing and every group's tests were spread over both workers:
+    the fault tests ran two at once, which tests/faults/__init__.py says they must not. Here
+    the same suffix is put where pytest 9 reads it (only if xdist's own rename did not work).
+    """
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if groups and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = type(item._id).parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Every test starts with no rate-limit counts (culture/ratelimit.py): they live in the

@@ -17,11 +17,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from django.apps import apps
 
-from tests.conftest import build_world
+from tests.security import walk
 from tests.security.forms import (
     TYPED_TEXT,
     Form,
-    crawl,
     form_data,
     fresh,
     has_form_error,
@@ -182,10 +181,9 @@ def _attack(world, persona, found, kind, name, foreign_id, obj) -> tuple:
     return submit(c, form, data), form
 
 
-@pytest.mark.django_db
-def test_foreign_ids_in_every_form_field_are_refused_and_never_echoed():
-    world = build_world()
-    site = crawl(world)
+@pytest.mark.xdist_group(walk.GROUP)
+def test_foreign_ids_in_every_form_field_are_refused_and_never_echoed(walked):
+    world, site = walked.world, walked.site  # the shared walk (walk.py), rolled back after
     foreign = _foreign(world)
     problems, attacked, unknown, controls = [], set(), [], 0
     for key, (persona, found) in sorted(site.forms.items()):
@@ -245,12 +243,11 @@ def test_foreign_ids_in_every_form_field_are_refused_and_never_echoed():
     assert controls >= 8
 
 
-@pytest.mark.django_db
-def test_foreign_ids_in_htmx_query_strings_are_refused_or_ignored_and_never_echoed():
+@pytest.mark.xdist_group(walk.GROUP)
+def test_foreign_ids_in_htmx_query_strings_are_refused_or_ignored_and_never_echoed(walked):
     """Every page link and htmx search form with an id in its query string, as an htmx GET
     with the ids of objects the persona may not see: never a 500, never their data."""
-    world = build_world()
-    site = crawl(world)
+    world, site = walked.world, walked.site
     foreign = _foreign(world)
     urls: set[tuple[str, str]] = set()
     for persona, pages in site.pages.items():

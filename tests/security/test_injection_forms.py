@@ -19,11 +19,10 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
-from tests.conftest import build_world
+from tests.security import walk
 from tests.security.forms import (
     TYPED_TEXT,
     Form,
-    crawl,
     form_data,
     fresh,
     has_form_error,
@@ -206,10 +205,11 @@ def test_every_matrix_post_case_is_a_form_someone_is_shown():
     assert posts - set(NOT_A_FORM)
 
 
-@pytest.mark.django_db
-def test_the_corpus_goes_through_every_form_and_every_page_shows_it_inert():
-    world = build_world()
-    site = crawl(world)
+@pytest.mark.xdist_group(walk.GROUP)
+def test_the_corpus_goes_through_every_form_and_every_page_shows_it_inert(walked_with_corpus):
+    # The shared walk (walk.py) with the corpus written by write_corpus_through_forms below;
+    # this test's transaction is rolled back after it.
+    world, site = walked_with_corpus.world, walked_with_corpus.site
     posts = {
         n.split("#")[0]
         for n, s in CASES.items()
@@ -218,7 +218,7 @@ def test_the_corpus_goes_through_every_form_and_every_page_shows_it_inert():
     reached = {key[1] for key in site.forms if key[0] == "post"}
     assert posts <= reached, f"POST cases no page shows a form for: {sorted(posts - reached)}"
 
-    written = write_corpus_through_forms(world, site)
+    written = walked_with_corpus.written
     assert not written.problems, "\n".join(written.problems)
     assert len(written.forms) >= 25, written.forms
     missing = set(range(len(PAYLOADS))) - written.stored

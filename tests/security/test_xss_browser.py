@@ -10,10 +10,9 @@ import pytest
 from django.db import transaction
 
 from tests.conftest import build_world
-from tests.security.forms import crawl
+from tests.security import walk
 from tests.security.helpers import CASES, body, client
 from tests.security.test_injection import poison
-from tests.security.test_injection_forms import write_corpus_through_forms
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -83,14 +82,16 @@ def test_no_payload_runs_in_a_browser_on_any_page(browse):
     _visit(browse, world, pages)
 
 
-def test_no_payload_written_through_the_forms_runs_in_a_browser(browse):
+@pytest.mark.xdist_group(walk.GROUP)
+def test_no_payload_written_through_the_forms_runs_in_a_browser(walked_with_corpus, browse):
     """The corpus goes in through the forms (test_injection_forms.py), then Chromium opens
-    every page, for every persona, that the server shows it on."""
+    every page, for every persona, that the server shows it on. The walk and the corpus are
+    the shared ones (walk.py), committed; this test being transactional, the database is
+    emptied after it."""
     from django.urls import resolve
 
-    world = build_world()
-    site = crawl(world)
-    written = write_corpus_through_forms(world, site)
+    world, site = walked_with_corpus.world, walked_with_corpus.site
+    written = walked_with_corpus.written
     assert not written.problems, "\n".join(written.problems)
     # One page of each kind (about 0.7 s each in Chromium), as the first persona it shows
     # the corpus to; the server-side scan in test_injection_forms.py reads all of them.
