@@ -36,6 +36,7 @@ GROUPS = [
     Group("feedback", "Written feedback", "Requests for feedback and feedback you received."),
     Group("memos", "Decision memos", "Invitations to rate, mentions, replies, look-backs."),
     Group("pay", "Pay", "Raise proposals and pay reviews for the people you look after."),
+    Group("team", "Your team", "Time away, context changes and other news of your team."),
 ]
 GROUP_SLUGS = [g.slug for g in GROUPS]
 
@@ -64,6 +65,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "decisions.bet_review": ("memos", False),
     "pay.proposal": ("pay", False),
     "pay.review": ("pay", False),
+    "context.changed": ("team", False),
 }
 
 

@@ -109,6 +109,7 @@ urlpatterns = [
     path("keeper/", include("keeper.urls")),
     path("decisions/", include("decisions.urls")),
     path("pay/", include("pay.urls")),
+    path("context/", include("context.urls")),
     path("admin/login/", account.admin_login),  # before the admin's own: rate-limited
     path("admin/", admin.site.urls),
 ]
