@@ -18,7 +18,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("culture", "keeper", "feedback", "decisions", "pay", "sso", "webhooks", "chat", "context")
+PACKAGES = (
+    "culture",
+    "keeper",
+    "feedback",
+    "decisions",
+    "pay",
+    "sso",
+    "webhooks",
+    "chat",
+    "context",
+)
 
 
 def _module_name(path: Path) -> str:
