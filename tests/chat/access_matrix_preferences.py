@@ -11,6 +11,7 @@ _CHANNELS = {
     "channel_feedback": "email",
     "channel_memos": "email",
     "channel_pay": "email",
+    "channel_team": "email",
 }
 
 CASES = {

@@ -17,6 +17,7 @@ CHANNELS = {
     "channel_feedback": "email",
     "channel_memos": "email",
     "channel_pay": "email",
+    "channel_team": "email",
 }
 
 
@@ -55,6 +56,7 @@ def test_saving_stores_the_choice_and_the_hours(world, client_for):
         "feedback": "email",
         "memos": "email",
         "pay": "email",
+        "team": "email",
     }
     assert (preference.quiet_from, preference.quiet_until) == (time(22), time(7))
     assert (preference.digest, preference.digest_at) == (True, time(8, 30))
