@@ -122,3 +122,14 @@ def test_the_first_revision_is_all_added_and_unchanged_sections_say_so(world):
     diffs = {d.field: d for d in revision_diff(first, second)}
     assert (diffs["north_star"].changed, diffs["north_star"].lines) == (False, [("same", "One")])
     assert (diffs["numbers"].changed, diffs["numbers"].lines) == (True, [("added", "Two")])
+
+
+def test_a_persons_data_export_has_the_revisions_they_saved(world):
+    from culture.privacy import export_person
+
+    save(world.manager, "platform", north_star="Ship daily.", summary="First")
+    save(world.skip_level, "platform", numbers="38", summary="Numbers")
+    rows = export_person(world.manager, viewer=world.people_admin)["context"]["context_revisions"]
+    assert [(r["page"], r["number"], r["summary"], r["north_star"]) for r in rows] == [
+        ("platform", 1, "First", "Ship daily.")
+    ]
