@@ -11,6 +11,6 @@ class ContextConfig(AppConfig):
         from context.home import home_context
         from culture import sections
 
-        sections.register_home_section("context", order=5, context=home_context)
+        sections.register_home_section("context", order=50, context=home_context)
         sections.register_privacy("context", order=50, hooks=privacy)
         sections.register_demo("context", order=35, seed=demo.seed)
