@@ -7,10 +7,11 @@ class ChatConfig(AppConfig):
     verbose_name = "Slack, Microsoft Teams and delivery preferences"
 
     def ready(self):
-        from chat import delivery, privacy, slack, teams
+        from chat import delivery, demo, privacy, slack, teams
         from culture import sections
 
         sections.register_privacy("chat", order=95, hooks=privacy)
+        sections.register_demo("chat", order=90, seed=demo.seed)
 
         delivery.SENDERS.update(
             {"slack": slack.Sender.for_active_installation, "teams": teams.Sender}

@@ -52,9 +52,12 @@ KINDS: dict[str, tuple[str, bool]] = {
     "feedback.circle_cancelled": ("circles", True),
     "feedback.circle_reminder": ("circles", True),
     "feedback.nudge": ("circles", False),
+    "feedback.circle_due": ("circles", False),
     "feedback.requested": ("feedback", False),
     "feedback.request_reminder": ("feedback", False),
     "feedback.received": ("feedback", False),
+    "feedback.campaign_opened": ("feedback", False),
+    "feedback.campaign_reminder": ("feedback", True),
     "decisions.invited": ("memos", False),
     "decisions.rate_reminder": ("memos", True),
     "decisions.captain": ("memos", False),
@@ -66,6 +69,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "pay.proposal": ("pay", False),
     "pay.review": ("pay", False),
     "context.changed": ("team", False),
+    "freedom.time_off_nudge": ("team", False),
 }
 
 

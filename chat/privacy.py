@@ -3,11 +3,16 @@
 Their delivery preferences, who they are in Slack, and the chat messages sent to them (the
 same text as the in-app notifications). Erasing someone deletes all three: a message not
 yet sent is never sent, and what was sent is in Slack, under the company's Slack retention.
+
+The daily retention sweep (culture.retention) blanks the text of chat messages as it does
+emails' bodies, KEEP_EMAIL_BODIES after they were settled; the ledger row and its key stay.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db.models import Q
 
 from chat.models import ChatDelivery, DeliveryPreference, SlackUser
 
@@ -39,3 +44,22 @@ def erase(person, *, old_name: str, old_email: str) -> None:
     ChatDelivery.objects.filter(recipient=person).delete()
     SlackUser.objects.filter(person=person).delete()
     DeliveryPreference.objects.filter(person=person).delete()
+
+
+def sweep(now) -> int:
+    from culture.retention import KEEP_EMAIL_BODIES
+
+    cutoff = now - KEEP_EMAIL_BODIES
+    settled = Q(status=ChatDelivery.Status.SENT, sent_at__lt=cutoff) | Q(
+        status__in=[
+            ChatDelivery.Status.FAILED,
+            ChatDelivery.Status.FELL_BACK,
+            ChatDelivery.Status.DIGESTED,
+        ],
+        created_at__lt=cutoff,
+    )
+    return (
+        ChatDelivery.objects.filter(settled)
+        .exclude(text="", payload={})
+        .update(text="", payload={})
+    )

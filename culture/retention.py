@@ -94,7 +94,8 @@ def clear_email_bodies(*, now=None) -> int:
     KEEP_EMAIL_BODIES ago; the ledger row stays."""
     cutoff = (now or timezone.now()) - KEEP_EMAIL_BODIES
     done = Q(status=Delivery.Status.SENT, sent_at__lt=cutoff) | Q(
-        status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED], created_at__lt=cutoff
+        status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED, Delivery.Status.DIGESTED],
+        created_at__lt=cutoff,
     )
     has_body = ~Q(subject="") | ~Q(text_body="") | ~Q(html_body="") | ~Q(attachments=[])
     return (

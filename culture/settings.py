@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "webhooks",
     # Slack, Microsoft Teams and each person's delivery preferences (issue 22).
     "chat",
+    # Freedom and responsibility (issue 23): the time-away board and the context guides.
+    "freedom",
     # The public REST API (issue 22) on django-ninja; "ninja" for its docs page's template and
     # Swagger UI's assets, served from here (static/) like everything else: no CDN.
     "api",
@@ -268,7 +270,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40, hour=3),
     },
 }
-for _app in ("feedback", "keeper", "decisions", "pay", "webhooks", "chat"):
+for _app in ("feedback", "keeper", "decisions", "pay", "webhooks", "chat", "freedom"):
     _spec = importlib.util.find_spec(f"{_app}.schedule")
     if _spec is not None and _spec.loader is not None:
         _module = importlib.util.module_from_spec(_spec)

@@ -8,6 +8,7 @@ from django.urls import include, path
 from api.urls import api_urls
 from api.urls import page_urls as api_page_urls
 from culture.views import account, health, home, people, provisioning, site
+from freedom.urls import away_patterns, guide_patterns
 from sso import views as sso_views
 
 people_patterns = (
@@ -110,6 +111,8 @@ urlpatterns = [
     path("decisions/", include("decisions.urls")),
     path("pay/", include("pay.urls")),
     path("context/", include("context.urls")),
+    path("away/", include(away_patterns)),
+    path("guides/", include(guide_patterns)),
     path("admin/login/", account.admin_login),  # before the admin's own: rate-limited
     path("admin/", admin.site.urls),
 ]

@@ -4,15 +4,20 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from chat.access_teams import managed_by
+from culture import clock
 from feedback.models import (
     ActionItem,
+    Campaign,
     Circle,
+    CircleCadence,
     CircleItem,
     Decision,
     Kind,
     Participant,
     WrittenFeedback,
 )
+from feedback.services import cadence as cadence_services
 
 SAMPLES = {
     Kind.START: [
@@ -106,4 +111,55 @@ def seed(*, people, rng, scale: int = 1) -> str:
             )
         )
     WrittenFeedback.objects.bulk_create(written)
-    return f"2 circles ({len(items)} items), {len(written)} written feedback"
+    campaign_note = _campaign(people, rng)
+    cadence_note = _cadences(people)
+    return (
+        f"2 circles ({len(items)} items), {len(written)} written feedback, "
+        f"{campaign_note}, {cadence_note}"
+    )
+
+
+def _campaign(people, rng) -> str:
+    """An open written 360 (target 10, repeating every year) in its last week, the
+    employee part of the way there."""
+    today = clock.today()
+    campaign = Campaign.objects.create(
+        name=f"Spring written 360 {today.year}",
+        opens_on=today - timedelta(days=16),
+        closes_on=today + timedelta(days=5),
+        created_by=people["admin"],
+        target=10,
+        repeats_yearly=True,
+    )
+    employee = people["employee"]
+    colleagues = [p for p in people["all"] if p.pk != employee.pk][:40]
+    chosen = rng.sample(colleagues, min(4, len(colleagues)))
+    opened = timezone.now() - timedelta(days=10)
+    WrittenFeedback.objects.bulk_create(
+        WrittenFeedback(
+            author=employee,
+            recipient=p,
+            kind=kind,
+            text=rng.choice(SAMPLES[kind]),
+            campaign=campaign,
+            created_at=opened + timedelta(days=i),
+        )
+        for i, (p, kind) in enumerate(
+            zip(chosen, [Kind.START, Kind.CONTINUE, Kind.STOP, Kind.START], strict=False)
+        )
+    )
+    return f"an open campaign ({len(chosen)} of 10 written by the employee)"
+
+
+def _cadences(people) -> str:
+    """The manager's team meets twice a year (a circle is planned); the director's teams
+    too, with no circle held in the last six months: the director is told one is due."""
+    count = 0
+    for who in ("manager", "director"):
+        for team in managed_by(people[who]):
+            CircleCadence.objects.get_or_create(
+                team=team, defaults={"per_year": 2, "set_by": people[who]}
+            )
+            count += 1
+    reminded = cadence_services.remind_due_circles()
+    return f"{count} team cadences ({reminded} circle due)"

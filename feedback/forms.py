@@ -5,7 +5,7 @@ from django import forms
 from culture.forms import LocalDateTimeField, name_the_zone
 from culture.models import Person, Team
 from feedback import phases
-from feedback.models import Circle, Kind
+from feedback.models import CADENCE_CHOICES, DEFAULT_CAMPAIGN_TARGET, Circle, Kind
 from feedback.services.circle import RESPONSES
 
 
@@ -123,10 +123,35 @@ class CampaignForm(forms.Form):
     name = forms.CharField(max_length=120, initial="Spring written 360")
     opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    target = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        initial=DEFAULT_CAMPAIGN_TARGET,
+        label="Colleagues each person is asked to write to",
+        help_text="Whoever has written to fewer is reminded a week before the campaign closes.",
+    )
+    repeats_yearly = forms.BooleanField(
+        required=False,
+        label="Repeat every year",
+        help_text="When it closes, next year's campaign is set up with the same dates.",
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if data.get("target") is None:
+            data["target"] = DEFAULT_CAMPAIGN_TARGET
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
             raise forms.ValidationError("The window must close after it opens.")
         return data
+
+
+class CadenceForm(forms.Form):
+    per_year = forms.TypedChoiceField(
+        choices=CADENCE_CHOICES,
+        coerce=int,
+        initial=2,
+        label="How often the team holds a feedback circle",
+        widget=forms.RadioSelect,
+    )

@@ -5,7 +5,7 @@ Reads are named QuerySet methods; writes live in services.py.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Self
 
 from django.db import models
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from culture import clock
-from culture.models import Person
+from culture.models import Person, PersonQuerySet, Team
 
 PRESENCE_WINDOW = timedelta(seconds=30)
 
@@ -229,6 +229,17 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
     def open_for(self, person: Person) -> Self:
         return self.filter(owner=person, done=False).select_related("circle")
 
+    def for_room(self, circle: Circle, *, own: bool, centre_person_id: int | None) -> Self:
+        """One query for what a room shows: this circle's action items (`own`), plus the
+        open ones the person in the centre carries from any earlier circle, whoever sat in
+        it (an action item follows its owner, not the group)."""
+        wanted = Q(pk__in=[])
+        if own:
+            wanted |= Q(circle=circle)
+        if centre_person_id is not None:
+            wanted |= Q(owner_id=centre_person_id, done=False) & ~Q(circle=circle)
+        return self.filter(wanted).select_related("owner")
+
 
 class ActionItem(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="action_items")
@@ -242,10 +253,117 @@ class ActionItem(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
-    # --- Written 360 ---------------------------------------------------------------------------
-
     def __str__(self) -> str:
         return self.text
+
+
+# --- Circles as a regular practice ----------------------------------------------------------
+
+# How many circles a year a team may choose (each a divisor of 12: the year splits into whole
+# months, so each due period has a calendar name such as "2027 H1").
+CADENCE_CHOICES = [
+    (1, "Once a year"),
+    (2, "Twice a year"),
+    (3, "Every four months"),
+    (4, "Every quarter"),
+]
+CENTRE_WINDOW = timedelta(days=365)
+
+
+class CircleCadence(models.Model):
+    """How often a team holds a feedback circle; its managers are reminded when one is due."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="circle_cadence")
+    per_year = models.PositiveSmallIntegerField(choices=CADENCE_CHOICES, default=2)
+    set_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.get_per_year_display()}"
+
+    @property
+    def months(self) -> int:
+        return 12 // self.per_year
+
+    def period_of(self, day: date) -> str:
+        """The due period `day` falls in, named for the reminder's key (\"2027-1of2\")."""
+        return f"{day.year}-{(day.month - 1) // self.months + 1}of{self.per_year}"
+
+    def due_since(self, day: date) -> date:
+        """A circle held on or after this date counts for the period ending on `day`."""
+        month = day.month - self.months
+        year = day.year
+        while month < 1:
+            month += 12
+            year -= 1
+        return date(year, month, min(day.day, 28))
+
+
+def last_circle_with_reports(manager_id: int, team_id: int) -> Circle | None:
+    """The latest circle (not cancelled) where `manager_id` sat with one of their active
+    reports in the team. One query."""
+    report_seat = Participant.objects.filter(
+        circle_id=models.OuterRef("pk"),
+        person__manager_id=manager_id,
+        person__team_id=team_id,
+        person__is_active=True,
+    )
+    return (
+        Circle.objects.filter(participants__person_id=manager_id)
+        .exclude(phase=Circle.Phase.CANCELLED)
+        .filter(models.Exists(report_seat))
+        .order_by("-scheduled_at", "-id")
+        .first()
+    )
+
+
+def teams_of_manager(manager: Person, teams: models.QuerySet[Team]) -> list[Team]:
+    """`teams` (the ones `manager` manages), each with its `circle_cadence` (or none) and
+    `last_circle`: when the manager last sat (or will sit) in a circle, not cancelled, with
+    one of their active reports in that team. One query."""
+    report_seat = Participant.objects.filter(
+        circle_id=models.OuterRef("pk"),
+        person__manager_id=manager.pk,
+        person__team_id=models.OuterRef(models.OuterRef("pk")),
+        person__is_active=True,
+    )
+    last = (
+        Circle.objects.filter(participants__person_id=manager.pk)
+        .exclude(phase=Circle.Phase.CANCELLED)
+        .filter(models.Exists(report_seat))
+        .order_by("-scheduled_at")
+        .values("scheduled_at")[:1]
+    )
+    return list(
+        teams.select_related("circle_cadence")
+        .annotate(last_circle=models.Subquery(last))
+        .order_by("name")
+    )
+
+
+def reports_without_circle(manager: Person, today: date | None = None) -> PersonQuerySet:
+    """The manager's active direct reports who have not sat in the centre of a circle
+    (their round revealed) in the last year, each with `last_centre` (the latest time they
+    did, or None). One query, whatever the number of reports or circles."""
+    today = today or clock.today()
+    since = datetime.combine(today - CENTRE_WINDOW, datetime.min.time(), tzinfo=UTC)
+    centre = Participant.objects.filter(
+        person_id=models.OuterRef("pk"),
+        position__lte=models.F("circle__revealed_through"),
+    ).exclude(circle__phase=Circle.Phase.CANCELLED)
+    latest = centre.order_by("-circle__scheduled_at").values("circle__scheduled_at")[:1]
+    return (
+        Person.objects.filter(manager_id=manager.pk, is_active=True)
+        .annotate(last_centre=models.Subquery(latest))
+        .filter(Q(last_centre__isnull=True) | Q(last_centre__lt=since))
+        .only("name", "email", "team_id")
+        .order_by("name", "pk")
+    )
+
+
+# --- Written 360 ---------------------------------------------------------------------------
 
 
 class FeedbackPolicy(models.Model):
@@ -270,11 +388,20 @@ class FeedbackPolicy(models.Model):
         return cls.objects.filter(pk=1, chain_may_read=True).exists()
 
 
+DEFAULT_CAMPAIGN_TARGET = 10
+REMIND_BEFORE_CLOSE = timedelta(days=7)
+
+
 class Campaign(models.Model):
     name = models.CharField(max_length=120)
     opens_on = models.DateField()
     closes_on = models.DateField()
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # How many colleagues each person is asked to write to (Netflix: 10 or more).
+    target = models.PositiveSmallIntegerField(default=DEFAULT_CAMPAIGN_TARGET)
+    repeats_yearly = models.BooleanField(default=False)
+    # Set, once, when next year's campaign has been created from this one.
+    repeated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opens_on"]

@@ -103,7 +103,7 @@ CANCELLED_REFUSAL = _("This circle was cancelled before it started.")
 #   round_balance  the round's appreciative / developmental balance
 #   decide         accept or discard what you received, and add action items
 #   revealed       the revealed rounds (each viewer's, as CircleItem.visible_to allows)
-#   carried        open action items from the previous circle with the same people
+#   carried        the open action items the person in the centre carries from earlier circles
 #   leave / rejoin the button to leave the circle, or to come back
 #   summary        a prominent link to the summary
 #   controls       the facilitator's step buttons

@@ -8,7 +8,7 @@ Before a reveal, nobody gets anyone else's items or who wrote them: the only que
 content is CircleItem.objects.visible_to(circle, viewer); the counts query returns author
 ids only, and is used as "N of M have written" (plus, for the facilitator, who has not).
 A fixed number of queries, whatever the number of seats, items or past circles (fewer in
-the lobby, and without a previous circle: queries for what is not shown are skipped;
+the lobby, and with nobody in the centre: queries for what is not shown are skipped;
 one more, names only, when an item's author no longer has a seat: _attach_authors).
 """
 
@@ -107,15 +107,22 @@ def room_context(circle: Circle, viewer) -> dict:
         else []
     )
 
-    # Action items: this circle's (shown with what you received, from the wrap-up on),
-    # plus the open ones carried from the previous circle with the same people (they come
-    # back at the top). With neither to show, there is nothing to fetch.
-    circle_ids = [circle.pk] if "decide" in show else []
-    if circle.previous_id and "carried" in show:
-        circle_ids.append(circle.previous_id)
+    # Action items: this circle's (shown with what you received, from the wrap-up on), plus
+    # the open ones the person in the centre carries from any earlier circle, whoever else
+    # sat in it: an action item follows its owner and comes back in their round, where
+    # they can check it off. One query for both, none when neither is shown. In a circle
+    # revealed only to the recipient, only the person in the centre sees theirs.
+    own = "decide" in show
+    carrier = None
+    if (
+        recipient is not None
+        and "carried" in show
+        and (circle.reveal_to == Circle.Audience.CIRCLE or recipient.person_id == viewer_id)
+    ):
+        carrier = recipient.person_id
     actions = (
-        list(ActionItem.objects.filter(circle_id__in=circle_ids).select_related("owner"))
-        if circle_ids
+        list(ActionItem.objects.for_room(circle, own=own, centre_person_id=carrier))
+        if own or carrier is not None
         else []
     )
     carried = [a for a in actions if a.circle_id != circle.pk and not a.done]
@@ -156,6 +163,9 @@ def room_context(circle: Circle, viewer) -> dict:
         "revealed_rounds": revealed_rounds,
         "received": received,
         "carried": carried,
+        "carried_mine": bool(carried)
+        and recipient is not None
+        and recipient.person_id == viewer_id,
         "my_actions": mine,
         "can_write": "compose" in show and recipient is not None,
         "seconds_left": circle.seconds_left(now),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from feedback import invitations
-from feedback.services import written
+from feedback.services import cadence, written
 
 
 @shared_task
@@ -16,3 +16,13 @@ def remind_circles() -> int:
 @shared_task
 def remind_feedback_requests() -> int:
     return written.remind_open_requests()
+
+
+@shared_task
+def remind_due_circles() -> int:
+    return cadence.remind_due_circles()
+
+
+@shared_task
+def sweep_campaigns() -> dict[str, int]:
+    return written.sweep_campaigns()

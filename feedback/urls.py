@@ -1,12 +1,13 @@
 from django.urls import path
 
-from feedback.views import circles, stream, summary, written
+from feedback.views import cadence, circles, stream, summary, written
 
 app_name = "feedback"
 
 urlpatterns = [
     path("", circles.index, name="index"),
     path("circles/new/", circles.circle_new, name="circle_new"),
+    path("teams/<slug:slug>/cadence/", cadence.cadence, name="cadence"),
     path("circles/<int:circle_id>/", circles.room, name="room"),
     path("circles/<int:circle_id>/state/", circles.room_state, name="room_state"),
     path("circles/<int:circle_id>/reschedule/", circles.reschedule, name="reschedule"),

@@ -66,6 +66,7 @@ APPS = [
     "webhooks",
     "chat",
     "context",
+    "freedom",
 ]
 
 

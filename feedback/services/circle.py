@@ -494,10 +494,17 @@ def do_add_action_item(*, circle_id: int, person: Person, text: str) -> ActionIt
     return action
 
 
-def do_complete_action_item(*, action: ActionItem, person: Person) -> None:
+def do_complete_action_item(
+    *, action: ActionItem, person: Person, circle_id: int | None = None
+) -> None:
+    """Check an action item off. `circle_id`: the room where it was checked off (the one it
+    was carried to), whose participants see it go."""
     if action.owner_id != person.pk:
         raise InvalidInput("Only its owner can complete an action item.")
-    ActionItem.objects.filter(pk=action.pk).update(done=True)
+    with transaction.atomic():
+        ActionItem.objects.filter(pk=action.pk).update(done=True)
+        if circle_id is not None:
+            _bump(circle_id)
 
 
 def do_leave(*, circle_id: int, person: Person) -> None:

@@ -6,13 +6,23 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from culture import audit, clock, jobs
 from culture.errors import InvalidInput
 from culture.models import Person
 from culture.notifications import Message, notify, notify_many
-from feedback.models import Campaign, Decision, FeedbackRequest, WrittenFeedback
+from feedback.models import (
+    DEFAULT_CAMPAIGN_TARGET,
+    REMIND_BEFORE_CLOSE,
+    Campaign,
+    Decision,
+    FeedbackRequest,
+    WrittenFeedback,
+)
 from webhooks import events
 
 
@@ -111,21 +121,173 @@ def remind_open_requests(now: datetime | None = None) -> int:
     )
 
 
-def do_open_campaign(*, actor: Person, name: str, opens_on: date, closes_on: date) -> Campaign:
+def do_open_campaign(
+    *,
+    actor: Person,
+    name: str,
+    opens_on: date,
+    closes_on: date,
+    target: int = DEFAULT_CAMPAIGN_TARGET,
+    repeats_yearly: bool = False,
+) -> Campaign:
     if closes_on < opens_on:
         raise InvalidInput("The window must close after it opens.")
+    if target < 1:
+        raise InvalidInput("The target is at least one colleague.")
     with transaction.atomic():
         campaign = Campaign.objects.create(
-            name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
+            name=name,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            created_by=actor,
+            target=target,
+            repeats_yearly=repeats_yearly,
         )
-        events.emit(
-            "feedback.campaign_opened",
-            {
-                "id": campaign.pk,
-                "url": events.link(reverse("feedback:write")),
-                "name": campaign.name,
-                "opens_on": campaign.opens_on.isoformat(),
-                "closes_on": campaign.closes_on.isoformat(),
-            },
+        audit.record(
+            actor,
+            "feedback.campaign.opened",
+            detail={"id": campaign.pk, "opens_on": opens_on.isoformat(), "target": target},
         )
+        _emit_opened(campaign)
+        # Open today (the company's date): everyone hears now, by deferred work (a message
+        # for every person is no work for the admin's request); a later window is announced
+        # by the daily sweep on its first day.
+        if opens_on <= clock.today() <= closes_on:
+            jobs.defer(announce_campaign_now, campaign.pk)
     return campaign
+
+
+@jobs.job
+def announce_campaign_now(campaign_id: int) -> int:
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    return announce_campaign(campaign) if campaign else 0
+
+
+def _emit_opened(campaign: Campaign) -> None:
+    events.emit(
+        "feedback.campaign_opened",
+        {
+            "id": campaign.pk,
+            "url": events.link(reverse("feedback:write")),
+            "name": campaign.name,
+            "opens_on": campaign.opens_on.isoformat(),
+            "closes_on": campaign.closes_on.isoformat(),
+        },
+    )
+
+
+def announce_campaign(campaign: Campaign, today: date | None = None) -> int:
+    """Tell every active person that the campaign is open, once each (the key names the
+    campaign and the person); nothing before it opens or after it closes."""
+    today = today or clock.today()
+    if not campaign.opens_on <= today <= campaign.closes_on:
+        return 0
+    closes = campaign.closes_on.strftime("%-d %B")
+    return notify_many(
+        [
+            Message(
+                recipient=person,
+                key=f"feedback:campaign:{campaign.pk}:opened:{person.pk}",
+                kind="feedback.campaign_opened",
+                title=f"{campaign.name} is open until {closes}",
+                body=(
+                    f"Write signed start / stop / continue feedback to {campaign.target} or more "
+                    "colleagues: aim to assist, make it actionable."
+                ),
+                url=reverse("feedback:write"),
+            )
+            for person in Person.objects.filter(is_active=True).only("name", "email", "is_active")
+        ]
+    )
+
+
+def campaign_progress(campaign: Campaign, person: Person) -> int:
+    """How many colleagues `person` has written to in the campaign. One query."""
+    return (
+        WrittenFeedback.objects.filter(author=person, campaign=campaign)
+        .values("recipient")
+        .distinct()
+        .count()
+    )
+
+
+def remind_campaign_writers(campaign: Campaign, today: date | None = None) -> int:
+    """From a week before the campaign closes until it does, each active person who has
+    written to fewer colleagues than the target is reminded, once per campaign."""
+    today = today or clock.today()
+    if not campaign.closes_on - REMIND_BEFORE_CLOSE <= today <= campaign.closes_on:
+        return 0
+    if today < campaign.opens_on:
+        return 0
+    written = (
+        WrittenFeedback.objects.filter(author_id=OuterRef("pk"), campaign=campaign)
+        .order_by()
+        .values("author_id")
+        .annotate(n=Count("recipient_id", distinct=True))
+        .values("n")
+    )
+    people = (
+        Person.objects.filter(is_active=True)
+        .annotate(written=Coalesce(Subquery(written), 0))
+        .filter(written__lt=campaign.target)
+        .only("name", "email", "is_active")
+    )
+    closes = campaign.closes_on.strftime("%-d %B")
+    return notify_many(
+        [
+            Message(
+                recipient=person,
+                key=f"feedback:campaign:{campaign.pk}:reminder:{person.pk}",
+                kind="feedback.campaign_reminder",
+                title=f"{campaign.name} closes on {closes}: "
+                f"you have written to {person.written} of {campaign.target}",
+                url=reverse("feedback:write"),
+            )
+            for person in people
+        ]
+    )
+
+
+def _next_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def repeat_campaign(campaign: Campaign) -> Campaign | None:
+    """Next year's campaign, with the same dates one year on, created exactly once: the
+    claim is a conditional UPDATE on `repeated_at`."""
+    with transaction.atomic():
+        claimed = Campaign.objects.filter(
+            pk=campaign.pk, repeats_yearly=True, repeated_at__isnull=True
+        ).update(repeated_at=timezone.now())
+        if not claimed:
+            return None
+        year = str(campaign.opens_on.year)
+        name = campaign.name.replace(year, str(campaign.opens_on.year + 1))
+        nxt = Campaign.objects.create(
+            name=name,
+            opens_on=_next_year(campaign.opens_on),
+            closes_on=_next_year(campaign.closes_on),
+            created_by_id=campaign.created_by_id,
+            target=campaign.target,
+            repeats_yearly=True,
+        )
+    return nxt
+
+
+def sweep_campaigns(today: date | None = None) -> dict[str, int]:
+    """The daily campaign sweeper (idempotent): announce the open ones, remind in the last
+    week, and create next year's from the closed ones that repeat."""
+    today = today or clock.today()
+    done = {"announced": 0, "reminded": 0, "repeated": 0}
+    for campaign in Campaign.objects.filter(opens_on__lte=today, closes_on__gte=today):
+        done["announced"] += announce_campaign(campaign, today)
+        done["reminded"] += remind_campaign_writers(campaign, today)
+    for campaign in Campaign.objects.filter(
+        repeats_yearly=True, repeated_at__isnull=True, closes_on__lt=today
+    ):
+        if repeat_campaign(campaign) is not None:
+            done["repeated"] += 1
+    return done

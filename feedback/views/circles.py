@@ -9,17 +9,20 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.models import Person
+from culture.notifications import notify
 from feedback import access, forms
 from feedback.models import ActionItem, Circle
 from feedback.room import room_context
 from feedback.services import circle as circle_services
 from feedback.views import FOUR_A
+from feedback.views.cadence import manager_context
 
 # --- Index ---------------------------------------------------------------------------------
 
@@ -37,6 +40,7 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
             "upcoming": [c for c in circles if c.phase not in FINISHED],
             "past": [c for c in circles if c.phase in FINISHED],
             "actions": list(ActionItem.objects.open_for(me)[:20]),
+            **manager_context(me),
         },
     )
 
@@ -200,17 +204,19 @@ def step(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
 
 
 def _notify_nudge(circle: Circle, person_id: int) -> None:
-    from culture.notifications import notify
-
+    """The nudge goes where the person chose (email, Slack, Teams or the app), like every
+    other message. Its key names the circle, the person and the minute: a double click sends
+    one, a second nudge minutes later another."""
     person = Person.objects.filter(pk=person_id).first()
     if person is not None:
+        minute = timezone.now().strftime("%Y%m%d%H%M")
         notify(
             person,
-            key=f"feedback:circle:{circle.pk}:nudge:{person_id}:{circle.current_position}",
+            key=f"feedback:circle:{circle.pk}:nudge:{person_id}:{minute}",
             kind="feedback.nudge",
             title=f"Your circle “{circle.title}” is waiting for your feedback",
             url=circle.get_absolute_url(),
-            email=False,
+            urgent=True,
         )
 
 
@@ -292,8 +298,16 @@ def add_action(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
 
 @require_POST
 def complete_action(request: AuthedHttpRequest, action_id: int) -> HttpResponse:
+    """Check an action item off: from the list, the home page, or the room of the circle
+    it was carried to (`circle`: the room comes back, and the others see it go)."""
     action = access.get_action_item_for_owner(request.user, action_id)
-    circle_services.do_complete_action_item(action=action, person=request.user)
+    room_id = request.POST.get("circle", "")
+    circle = access.get_circle_for_user(request.user, room_id) if room_id else None
+    circle_services.do_complete_action_item(
+        action=action, person=request.user, circle_id=circle.pk if circle else None
+    )
+    if circle is not None:
+        return _after_post(request, circle.pk)
     return redirect("home" if request.POST.get("next") == "home" else "feedback:index")
 
 

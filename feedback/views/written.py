@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from culture import ratelimit
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
+from culture.models import Team
 from feedback import access, forms
 from feedback.models import (
     Campaign,
@@ -27,6 +28,7 @@ from feedback.models import (
 from feedback.services import policy as policy_services
 from feedback.services import written as written_services
 from feedback.views import FOUR_A
+from feedback.views.cadence import cadence_of
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,12 +67,7 @@ def write(request: AuthedHttpRequest) -> HttpResponse:
     campaign = Campaign.current()
     written_in_campaign = None
     if campaign:
-        written_in_campaign = (
-            WrittenFeedback.objects.filter(author=me, campaign=campaign)
-            .values("recipient")
-            .distinct()
-            .count()
-        )
+        written_in_campaign = written_services.campaign_progress(campaign, me)
     return render(
         request,
         "feedback/write.html",
@@ -229,9 +226,15 @@ def admin_settings(request: AuthedHttpRequest) -> HttpResponse:
             status = 422
             campaign_form = forms.CampaignForm(prefix="campaign")
     campaigns = list(Campaign.objects.order_by("-opens_on")[:10])
+    teams = [
+        {"team": t, "name": t.name, "cadence": cadence_of(t)}
+        for t in Team.objects.filter(scim_deleted_at__isnull=True)
+        .select_related("circle_cadence")
+        .order_by("name")[:300]
+    ]
     return render(
         request,
         "feedback/admin_settings.html",
-        {"form": form, "campaign_form": campaign_form, "campaigns": campaigns},
+        {"form": form, "campaign_form": campaign_form, "campaigns": campaigns, "teams": teams},
         status=status,
     )

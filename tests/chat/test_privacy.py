@@ -49,3 +49,49 @@ def test_erasing_deletes_them_and_the_held_email_is_never_sent(world):
     assert not DeliveryPreference.objects.exists()
     email = Delivery.objects.get()
     assert (email.status, email.subject, email.text_body) == ("skipped", "", "")
+
+
+def test_the_retention_sweep_blanks_settled_chat_messages_and_keeps_open_ones(world):
+    from datetime import timedelta
+
+    from culture import retention
+
+    _setup(world)
+    old = timezone.now() - retention.KEEP_EMAIL_BODIES - timedelta(days=1)
+    open_row = ChatDelivery.objects.get()
+    ChatDelivery.objects.create(
+        key="old:sent",
+        channel="slack",
+        recipient=world.employee,
+        text="Keeper test, Q4",
+        payload={"text": "Keeper test, Q4"},
+        status="sent",
+        sent_at=old,
+        created_at=old,
+        give_up_at=old,
+    )
+    done = retention.sweep()
+    assert done["chat"] == 1
+    sent = ChatDelivery.objects.get(key="old:sent")
+    assert (sent.text, sent.payload, sent.status) == ("", {}, "sent")
+    open_row.refresh_from_db()
+    assert open_row.text == "Keeper test, Q1"
+    assert retention.sweep()["chat"] == 0
+
+
+def test_the_demo_company_has_people_who_chose_how_messages_reach_them(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    employee = DeliveryPreference.objects.get(person__email="employee@example.com")
+    assert (employee.channels, employee.digest, employee.digest_at) == (
+        {"memos": "app"},
+        True,
+        time(8, 0),
+    )
+    chosen = DeliveryPreference.objects.count()
+    assert f"chat: {chosen} people chose how messages reach them" in out.getvalue()
+    assert DeliveryPreference.objects.filter(quiet_from=time(19)).exists()

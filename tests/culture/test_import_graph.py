@@ -28,6 +28,7 @@ PACKAGES = (
     "webhooks",
     "chat",
     "context",
+    "freedom",
 )
 
 

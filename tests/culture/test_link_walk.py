@@ -202,6 +202,7 @@ def populated_world():
     from tests.decisions import access_matrix as decisions_matrix
     from tests.feedback import access_matrix as feedback_matrix
     from tests.feedback.factories import make_circle
+    from tests.freedom import access_matrix as freedom_matrix
     from tests.keeper import access_matrix as keeper_matrix
     from tests.pay import access_matrix as pay_matrix
     from tests.pay.conftest import BAND, make_data_set
@@ -230,6 +231,7 @@ def populated_world():
     culture_matrix._note(world)
     webhooks_matrix._endpoint(world)
     context_matrix._pages(world)
+    freedom_matrix._entry(world)
     return world
 
 

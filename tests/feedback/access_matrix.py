@@ -177,6 +177,24 @@ CASES = {
         skip_level=200,
         people_admin=200,
     ),
+    # A team's cadence: the team's managers (who directly manage an active member: the
+    # manager, and the director who manages the manager) and people admins; else 404.
+    "feedback:cadence": case(
+        lambda w, x: reverse("feedback:cadence", args=[w.team.slug]),
+        default=404,
+        manager=200,
+        skip_level=200,
+        people_admin=200,
+    ),
+    "feedback:cadence#post": case(
+        lambda w, x: reverse("feedback:cadence", args=[w.team.slug]),
+        method="post",
+        data=lambda w, x: {"per_year": "4"},
+        default=404,
+        manager=302,
+        skip_level=302,
+        people_admin=302,
+    ),
     "feedback:admin_settings": case(
         lambda w, x: reverse("feedback:admin_settings"), default=403, people_admin=200
     ),

@@ -244,7 +244,7 @@ def test_the_recipient_can_only_thank(world, circle):
     assert Participant.objects.get(circle=circle, person=world.manager).response == "Thank you"
 
 
-def test_action_items_come_back_at_the_next_circle_with_the_same_people(world, circle, fourth):
+def test_action_items_come_back_in_their_owners_round_at_the_next_circle(world, circle, fourth):
     from feedback.room import room_context
 
     step(circle, world.manager, "start")
@@ -256,13 +256,14 @@ def test_action_items_come_back_at_the_next_circle_with_the_same_people(world, c
         circle_services.do_add_action_item(
             circle_id=circle.pk, person=world.peer, text="Not my round"
         )
-    people = [world.employee, world.peer, fourth, world.manager]
-    nxt = make_circle(facilitator=world.manager, people=people)
-    assert nxt.previous_id == circle.pk
-    carried = room_context(nxt, world.peer)["carried"]
+    # The next circle has other people: the manager's item still comes with them.
+    nxt = make_circle(facilitator=world.manager, people=[world.employee, world.manager])
+    assert room_context(nxt, world.employee)["carried"] == []  # nobody in the centre yet
+    step(nxt, world.manager, "start")  # the manager goes first
+    carried = room_context(nxt, world.employee)["carried"]
     assert [a.text for a in carried] == ["Delegate more"]
-    other = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
-    assert other.previous_id is None
+    assert room_context(nxt, world.manager)["carried_mine"] is True
+    assert room_context(nxt, world.employee)["carried_mine"] is False
     assert ActionItem.objects.open_for(world.manager).count() == 1
 
 

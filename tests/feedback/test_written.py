@@ -193,7 +193,9 @@ def test_people_admin_sets_the_policy_and_opens_a_campaign_window(world, client_
         },
     )
     assert response.status_code == 302
-    assert Campaign.objects.get().name == "Spring 360"
+    campaign = Campaign.objects.get()
+    # Without a target or a choice to repeat: 10 colleagues, this year only.
+    assert (campaign.name, campaign.target, campaign.repeats_yearly) == ("Spring 360", 10, False)
 
 
 def test_during_a_campaign_people_see_how_many_colleagues_they_wrote_to(world, client_for):
@@ -212,7 +214,7 @@ def test_during_a_campaign_people_see_how_many_colleagues_they_wrote_to(world, c
             author=world.employee, recipient=world.peer, kind="stop", text="Stop y"
         )
         page = client_for(world.employee).get(reverse("feedback:write")).content.decode()
-    assert "you have written to <strong>2</strong> colleagues" in page
+    assert "you have written to <strong>2</strong> of the 10 colleagues" in page
     with time_machine.travel("2026-05-10 12:00:00+00:00", tick=False):
         page = client_for(world.employee).get(reverse("feedback:write")).content.decode()
     assert "you have written to" not in page

@@ -165,7 +165,7 @@ class Nudge(Endpoint):
         )
 
     def received(self, target):
-        # In-app only, and once per person in the centre however often they are nudged.
+        # By the person's channels, and at most once a minute per person (the key has the minute).
         return Notification.objects.filter(recipient=target, kind="feedback.nudge").count()
 
     def trace(self, target):

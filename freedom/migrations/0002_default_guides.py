@@ -1,0 +1,20 @@
+"""The four guides a company starts with (travel, spending, contracts, vacation), added once on
+the first migrate, with no owner yet: people admins give each an owner and rewrite them. A
+company that deletes one does not get it back (this runs once). The text is read from
+freedom/defaults.py when the migration runs (the demo uses the same text)."""
+
+from django.db import migrations
+
+from freedom.defaults import GUIDES
+
+
+def add_guides(apps, schema_editor):
+    Guide = apps.get_model("freedom", "Guide")
+    for guide in GUIDES:
+        Guide.objects.get_or_create(slug=guide["slug"], defaults=guide)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("freedom", "0001_initial")]
+
+    operations = [migrations.RunPython(add_guides, migrations.RunPython.noop)]
