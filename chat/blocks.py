@@ -16,7 +16,7 @@ WHY = {
     "feedback": "Candid feedback, given often, is how everyone gets better.",
     "memos": "Farm for dissent: the captain decides better when people say what they think.",
     "pay": "Pay at the top of each person's market keeps the people we would fight to keep.",
-    "team": "Leaders model taking real time off: nobody has to ask, and nobody is policed.",
+    "team": "Context, not control: people decide well when they know what leaders know.",
 }
 ACCOUNT_WHY = "A message about your account."
 

@@ -36,7 +36,7 @@ GROUPS = [
     Group("feedback", "Written feedback", "Requests for feedback and feedback you received."),
     Group("memos", "Decision memos", "Invitations to rate, mentions, replies, look-backs."),
     Group("pay", "Pay", "Raise proposals and pay reviews for the people you look after."),
-    Group("team", "Your team", "A gentle note when someone has not taken time off in a while."),
+    Group("team", "Your team", "Time away, context changes and other news of your team."),
 ]
 GROUP_SLUGS = [g.slug for g in GROUPS]
 
@@ -69,6 +69,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "pay.proposal": ("pay", False),
     "pay.review": ("pay", False),
     "pay.evidence_shared": ("pay", False),
+    "context.changed": ("team", False),
     "freedom.time_off_nudge": ("team", False),
 }
 

@@ -49,7 +49,7 @@ MAX_ATTEMPTS = 8
 # Done jobs are kept this long (to see what ran), then deleted by the sweeper.
 KEEP_DONE = timedelta(days=7)
 # The packages whose modules may register jobs (a row never imports anything else).
-PACKAGES = ("culture", "feedback", "keeper", "decisions", "pay")
+PACKAGES = ("culture", "feedback", "keeper", "decisions", "pay", "context")
 
 _registry: dict[str, Callable] = {}
 

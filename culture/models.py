@@ -190,7 +190,14 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return (
             self.select_related("team", "manager")
             .only(
-                "name", "title", "location", "team_id", "manager_id", "team__name", "manager__name"
+                "name",
+                "title",
+                "location",
+                "team_id",
+                "manager_id",
+                "team__name",
+                "team__slug",
+                "manager__name",
             )
             .order_by("name", "id")
         )

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "keeper",
     "decisions",
     "pay",
+    "context",
     # Outbound webhooks (issue 22): endpoints, events and their delivery ledger.
     "webhooks",
     # Slack, Microsoft Teams and each person's delivery preferences (issue 22).

@@ -110,6 +110,7 @@ urlpatterns = [
     path("keeper/", include("keeper.urls")),
     path("decisions/", include("decisions.urls")),
     path("pay/", include("pay.urls")),
+    path("context/", include("context.urls")),
     path("away/", include(away_patterns)),
     path("guides/", include(guide_patterns)),
     path("admin/login/", account.admin_login),  # before the admin's own: rate-limited

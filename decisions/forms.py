@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import F
 from django.utils.functional import cached_property
 
+from context.models import ContextPage
 from culture.models import Person, Team
 from decisions.models import MAX_SCORE, MIN_SCORE, Memo
 
@@ -54,6 +55,13 @@ class MemoForm(forms.Form):
     teams = forms.ModelMultipleChoiceField(
         queryset=Team.objects.only("name"), required=False, help_text="Teams it concerns."
     )
+    context_pages = forms.ModelMultipleChoiceField(
+        queryset=ContextPage.objects.for_select(),
+        required=False,
+        label="Context it relies on",
+        help_text="The company's or a team's context page; each page lists the memos that "
+        "rely on it.",
+    )
     co_authors = PeopleField(label="Co-authors", help_text="Emails, separated by commas.")
     confidential = forms.BooleanField(
         required=False,
@@ -73,6 +81,7 @@ class MemoForm(forms.Form):
             "body": memo.body,
             "decide_by": memo.decide_by,
             "teams": list(memo.teams.all()),
+            "context_pages": list(memo.context_pages.all()),
             "co_authors": _emails(memo.co_authors.all()),
             "confidential": memo.confidential,
             "readers": _emails(memo.readers.all()),

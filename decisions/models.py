@@ -226,6 +226,10 @@ class Memo(models.Model):
     co_authors = models.ManyToManyField(Person, blank=True, related_name="coauthored_memos")
     body = models.TextField(default=MEMO_TEMPLATE)
     teams = models.ManyToManyField(Team, blank=True, related_name="memos")
+    # The context pages (company, teams) the memo relies on; each page lists its memos.
+    context_pages = models.ManyToManyField(
+        "context.ContextPage", blank=True, related_name="memos", verbose_name="context it relies on"
+    )
     decide_by = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     confidential = models.BooleanField(default=False)

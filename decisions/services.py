@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chat import teams_posts
+from context.models import ContextPage
 from culture import clock, jobs
 from culture.errors import InvalidInput
 from culture.models import Delivery, Notification, Person, Team
@@ -140,6 +141,7 @@ def do_create_memo(
     confidential: bool = False,
     readers: Iterable[Person] = (),
     hide_spread: bool = False,
+    context_pages: Iterable[ContextPage] = (),
 ) -> Memo:
     with transaction.atomic():
         memo = Memo.objects.create(
@@ -152,6 +154,7 @@ def do_create_memo(
             hide_spread=hide_spread,
         )
         memo.teams.set(teams)
+        memo.context_pages.set(context_pages)
         memo.co_authors.set([p for p in co_authors if p.pk != by.pk])
         memo.readers.set(readers)
     return memo
@@ -169,6 +172,7 @@ def do_edit_memo(
     confidential: bool = False,
     readers: Iterable[Person] = (),
     hide_spread: bool = False,
+    context_pages: Iterable[ContextPage] = (),
 ) -> Memo:
     with transaction.atomic():
         locked = _lock(memo.pk)
@@ -182,6 +186,7 @@ def do_edit_memo(
         locked.hide_spread = hide_spread
         locked.save()
         locked.teams.set(teams)
+        locked.context_pages.set(context_pages)
         if by.pk == locked.captain_id:
             locked.co_authors.set([p for p in co_authors if p.pk != locked.captain_id])
         locked.readers.set(readers)

@@ -65,6 +65,7 @@ APPS = [
     "api",
     "webhooks",
     "chat",
+    "context",
     "freedom",
 ]
 

@@ -218,6 +218,7 @@ def _memo_context(
         # link) does not fetch the co-authors.
         "is_author": functools.partial(memo.is_author, user),
         "teams": SimpleLazyObject(lambda: list(memo.teams.all())),
+        "context_pages": SimpleLazyObject(lambda: list(memo.context_pages.for_select())),
         "invitations": invitations,
         "comments": SimpleLazyObject(
             lambda: _thread(

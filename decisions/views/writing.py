@@ -27,6 +27,7 @@ def _memo_kwargs(data: dict[str, Any]) -> dict[str, Any]:
         "body": data["body"],
         "decide_by": data["decide_by"],
         "teams": data["teams"],
+        "context_pages": data["context_pages"],
         "co_authors": data["co_authors"],
         "confidential": data["confidential"],
         "readers": data["readers"] if data["confidential"] else [],

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PRACTICES = {"keeper", "feedback", "decisions", "pay", "api", "freedom"}
+PRACTICES = {"keeper", "feedback", "decisions", "pay", "api", "freedom", "context"}
 # Where culture/ may name a practice module, and why.
 ALLOWED = {
     # The project's URL configuration mounts each practice's URLs (by dotted name).

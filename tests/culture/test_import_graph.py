@@ -27,6 +27,7 @@ PACKAGES = (
     "sso",
     "webhooks",
     "chat",
+    "context",
     "freedom",
 )
 

@@ -197,6 +197,7 @@ def populated_world():
     proposal, import jobs, a notification), market data, a campaign, a circle in the other
     branch, and the company setting that lets the chain read received written feedback."""
     from feedback.models import Campaign, FeedbackPolicy
+    from tests.context import access_matrix as context_matrix
     from tests.culture import access_matrix as culture_matrix
     from tests.decisions import access_matrix as decisions_matrix
     from tests.feedback import access_matrix as feedback_matrix
@@ -229,6 +230,7 @@ def populated_world():
     culture_matrix._job(world)
     culture_matrix._note(world)
     webhooks_matrix._endpoint(world)
+    context_matrix._pages(world)
     freedom_matrix._entry(world)
     return world
 
