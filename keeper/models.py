@@ -241,8 +241,9 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
         length: int = TREND_LENGTH,
     ) -> dict[int, list[dict[str, str]]]:
         """{report id: the last `length` answers about them before `cycle`, oldest first,
-        as {"label", "answer", "text", "hire_again", "hire_again_text"}}, for the answers `viewer` may read: their own and
-        those of managers below them (all for people admins), never about the viewer
+        as {"label", "answer", "text", "hire_again", "hire_again_text"}}, for the answers
+        `viewer` may read: their own and those of managers below them (all for people
+        admins), never about the viewer
         (one query)."""
         if not report_ids:
             return {}
