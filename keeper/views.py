@@ -194,12 +194,12 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
-    data = _row_post(request.POST, test.pk)
-    card = Card(test, test.cycle, writable=True, viewer=request.user, data=data)
+    posted = _row_post(request.POST, test.pk)
+    card = Card(test, test.cycle, writable=True, viewer=request.user, data=posted)
     status = 200
     # A POST with none of this card's fields carries another test's (t<other id>-...):
     # refuse it rather than save this answer as blank.
-    own = any(key.startswith(f"{card.form.prefix}-") for key in data)
+    own = any(key.startswith(f"{card.form.prefix}-") for key in posted)
     if card.form.is_valid() and not own:
         card.form.add_error(None, "This form is not for this person's keeper test.")
         status = 422
@@ -252,7 +252,7 @@ def _row_post(post: QueryDict, test_pk: int) -> QueryDict:
     data = post.copy()
     for field in ("answer", "hire_again"):
         if f"set-{field}" in post:
-            data[f"t{test_pk}-{field}"] = post[f"set-{field}"]
+            data[f"t{test_pk}-{field}"] = post.get(f"set-{field}", "")
     return data
 
 

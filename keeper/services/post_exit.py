@@ -110,7 +110,12 @@ def _check_manager(post_exit: PostExit, actor: Person) -> None:
 
 
 def do_prepare(
-    *, actor: Person, post_exit_id: int, what_happened: str, notes: str, now=None
+    *,
+    actor: Person,
+    post_exit_id: int,
+    what_happened: str,
+    notes: str,
+    now: datetime | None = None,
 ) -> PostExit:
     now = now or timezone.now()
     with transaction.atomic():
@@ -124,7 +129,9 @@ def do_prepare(
     return post_exit
 
 
-def do_mark_held(*, actor: Person, post_exit_id: int, held_on: date, now=None) -> PostExit:
+def do_mark_held(
+    *, actor: Person, post_exit_id: int, held_on: date, now: datetime | None = None
+) -> PostExit:
     now = now or timezone.now()
     if held_on > clock.today():
         raise InvalidInput("That date is in the future.")
@@ -146,7 +153,9 @@ def do_mark_held(*, actor: Person, post_exit_id: int, held_on: date, now=None) -
     return post_exit
 
 
-def do_share(*, actor: Person, post_exit_id: int, shared: bool, now=None) -> PostExit:
+def do_share(
+    *, actor: Person, post_exit_id: int, shared: bool, now: datetime | None = None
+) -> PostExit:
     """Share the notes (and what happened) with the team, or stop sharing them."""
     now = now or timezone.now()
     with transaction.atomic():
