@@ -47,6 +47,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "keeper.nudge": ("keeper", False),
     "keeper.overdue": ("keeper", False),
     "keeper.look_again": ("keeper", False),
+    "keeper.post_exit": ("keeper", False),
     "feedback.circle_invite": ("circles", False),
     "feedback.circle_update": ("circles", False),
     "feedback.circle_cancelled": ("circles", True),

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from culture import jobs
+from culture import jobs, sections
 from culture.csvsafe import DANGEROUS_PREFIXES
 from culture.logout import end_sessions
 from culture.models import ImportJob, Person, Team
@@ -328,6 +328,7 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
             )
             end_sessions(ids)
             events.emit_people("person.deactivated", ids)
+            sections.people_left(ids)
         # Read back after the managers are set, so each payload is the person as they are.
         events.emit_people("person.created", [p.pk for p in to_create])
         events.emit_people_changed(before)

@@ -13,7 +13,10 @@ and the page asks this registry:
 - a person's data (culture.privacy): `register_privacy(name, order=..., hooks=module)`, a
   module with any of `export`, `erase` and `delete_records` (the app's `privacy.py`);
 - the demo company (seed_demo): `register_demo(name, order=..., seed=...)`, the app's
-  `demo.seed(people=..., rng=..., scale=...)`.
+  `demo.seed(people=..., rng=..., scale=...)`;
+- someone leaving (deactivated by an admin, the people import or SCIM):
+  `register_person_left(name, hook=...)`; `hook(person_ids)` runs in the deactivation's
+  transaction, from `people_left`, which every path that deactivates calls once per change.
 
 Registering a name again replaces its entry, so a second `ready()` (some test runners) is harmless.
 """
@@ -87,3 +90,22 @@ def register_demo(name: str, *, order: int, seed: DemoSeed) -> None:
 def demo_seeds() -> list[tuple[str, DemoSeed]]:
     """The registered demo builders as (name, seed), in order."""
     return [(name, seed) for name, (_, seed) in sorted(_demo.items(), key=lambda i: i[1][0])]
+
+
+PersonLeft = Callable[[list[int]], Any]
+_person_left: dict[str, PersonLeft] = {}
+
+
+def register_person_left(name: str, *, hook: PersonLeft) -> None:
+    """Call `hook(person_ids)` when people leave (were just deactivated)."""
+    _person_left[name] = hook
+
+
+def people_left(person_ids) -> None:
+    """Tell the registered practices that these people just left. Hooks must be
+    idempotent: a person deactivated twice is reported twice."""
+    ids = list(person_ids)
+    if not ids:
+        return
+    for hook in _person_left.values():
+        hook(ids)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from culture import audit, jobs, people_import
+from culture import audit, jobs, people_import, sections
 from culture.errors import InvalidInput
 from culture.logout import end_sessions
 from culture.models import CompanySettings, ImportJob, Person, Team
@@ -118,6 +118,7 @@ def do_update_person(*, by: Person, form: PersonForm) -> Person:
         deactivated = "is_active" in form.changed_data and not person.is_active
         if deactivated:
             events.emit_people("person.deactivated", [person.pk])
+            sections.people_left([person.pk])
         elif set(form.changed_data) & set(events.PERSON_FIELDS):
             events.emit_people("person.updated", [person.pk])
         if deactivated:

@@ -18,7 +18,7 @@ from culture.access import (
     require_people_admin,
 )
 from culture.models import Person
-from keeper.models import KeeperTest
+from keeper.models import KeeperTest, PostExit
 
 __all__ = [
     # The core's primitives, for keeper's views.
@@ -29,6 +29,8 @@ __all__ = [
     # Keeper's own getters.
     "get_keeper_rollup_manager_for_user",
     "get_keeper_test_for_user",
+    "get_post_exit_for_user",
+    "get_shared_post_exit_for_user",
 ]
 
 
@@ -76,3 +78,48 @@ def get_keeper_rollup_manager_for_user(user, person_id) -> Person:
     if str(person_id) == str(user.pk):
         return user
     return get_managed_person_for_user(user, person_id)
+
+
+def _may_read_post_exit(user, post_exit: PostExit) -> bool:
+    """Unshared notes: the former manager, the managers above them, people admins; never
+    the person who left."""
+    if post_exit.person_id == user.pk:
+        return False
+    if user.is_people_admin or post_exit.manager_id == user.pk:
+        return True
+    return user.is_above(post_exit.manager)
+
+
+def get_post_exit_for_user(user, post_exit_id, *, write: bool = False) -> PostExit:
+    """A post-exit Q&A with its notes: 404 for anyone who may not read them, 403 for a
+    reader who is not the former manager (only they prepare and hold it)."""
+    require_active(user)
+    try:
+        post_exit = PostExit.objects.select_related("person", "manager", "person__team").get(
+            pk=int(post_exit_id)
+        )
+    except (PostExit.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if not _may_read_post_exit(user, post_exit):
+        raise Http404
+    if write and post_exit.manager_id != user.pk:
+        raise PermissionDenied
+    return post_exit
+
+
+def get_shared_post_exit_for_user(user, post_exit_id) -> PostExit:
+    """The notes the former manager shared with their team: for the team (the manager's
+    current direct reports) and everyone who reads them unshared; 404 for anyone else and
+    while they are not shared."""
+    require_active(user)
+    try:
+        post_exit = PostExit.objects.select_related("person", "manager").get(
+            pk=int(post_exit_id), shared_at__isnull=False
+        )
+    except (PostExit.DoesNotExist, ValueError, TypeError):
+        raise Http404
+    if post_exit.person_id == user.pk:
+        raise Http404
+    if user.manager_id != post_exit.manager_id and not _may_read_post_exit(user, post_exit):
+        raise Http404
+    return post_exit

@@ -6,7 +6,7 @@ from django import forms
 from django.forms.renderers import Jinja2
 
 from culture import clock
-from keeper.models import Answer, Cadence, Heard, KeeperPolicy, Wording
+from keeper.models import Answer, Cadence, Heard, HireAgain, KeeperPolicy, Wording
 
 JINJA2_WIDGETS = Jinja2()  # one renderer (and Jinja2 environment) for every form using it
 
@@ -19,6 +19,13 @@ class AnswerForm(forms.Form):
 
     answer = forms.ChoiceField(
         choices=Answer.choices, required=False, widget=forms.RadioSelect, label="Your answer"
+    )
+    # Only in cycles with the 2024 wording (keeper.views.Card drops it otherwise).
+    hire_again = forms.ChoiceField(
+        choices=HireAgain.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Would you hire them again?",
     )
     notes = forms.CharField(
         required=False,
@@ -112,3 +119,37 @@ class PolicyForm(forms.Form):
         return [
             self[n] for n in ("cadence", "opening_month", "opening_hour", "due_days", "wording")
         ]
+
+
+class PostExitForm(forms.Form):
+    what_happened = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="What happened",
+        help_text=(
+            "In your own words, as you will tell the team: why they left, and what it means "
+            "for the team. Be candid and kind; nothing about their pay or keeper answers."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=10000,
+        label="Your notes for the Q&A",
+        help_text="Questions you expect, what you will say. Private until you share them.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class HeldForm(forms.Form):
+    held_on = forms.DateField(label="Held on", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_held_on(self):
+        value = self.cleaned_data["held_on"]
+        if value > clock.today():
+            raise forms.ValidationError("That date is in the future.")
+        return value
+
+
+class ShareForm(forms.Form):
+    shared = forms.BooleanField(required=False, label="Share my notes with the team")

@@ -152,6 +152,14 @@ class Answer(models.TextChoices):
     NO = "no", "No"
 
 
+class HireAgain(models.TextChoices):
+    """The 2024 memo's second question, answered on its own (cycles with that wording)."""
+
+    YES = "yes", "Yes, I would hire them again"
+    NOT_SURE = "not_sure", "Not sure"
+    NO = "no", "No"
+
+
 class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
     def for_manager_page(self, cycle: KeeperCycle, manager: Person) -> Self:
         """The tests `manager` answers in `cycle`: while the cycle is open, their people's
@@ -205,6 +213,9 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
                 "yes": Count("id", filter=Q(answer=Answer.YES)),
                 "not_sure": Count("id", filter=Q(answer=Answer.NOT_SURE)),
                 "no": Count("id", filter=Q(answer=Answer.NO)),
+                "hire_yes": Count("id", filter=Q(hire_again=HireAgain.YES)),
+                "hire_not_sure": Count("id", filter=Q(hire_again=HireAgain.NOT_SURE)),
+                "hire_no": Count("id", filter=Q(hire_again=HireAgain.NO)),
             }
         rows = (
             tests.values(f"{field}_id", f"{field}__name", f"{field}__team__name")
@@ -230,8 +241,9 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
         length: int = TREND_LENGTH,
     ) -> dict[int, list[dict[str, str]]]:
         """{report id: the last `length` answers about them before `cycle`, oldest first,
-        as {"label", "answer", "text"}}, for the answers `viewer` may read: their own and
-        those of managers below them (all for people admins), never about the viewer
+        as {"label", "answer", "text", "hire_again", "hire_again_text"}}, for the answers
+        `viewer` may read: their own and those of managers below them (all for people
+        admins), never about the viewer
         (one query)."""
         if not report_ids:
             return {}
@@ -244,11 +256,12 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
             rows = rows.filter(
                 Q(manager_id=viewer.pk) | Q(manager__in=Person.objects.under(viewer))
             )
-        values = rows.values("report_id", "answer", "cycle__label").order_by(
+        values = rows.values("report_id", "answer", "hire_again", "cycle__label").order_by(
             "report_id", "-cycle__opens_at"
         )
         trend: dict[int, list[dict[str, str]]] = {}
         labels = dict(Answer.choices)
+        hire_labels = dict(HireAgain.choices)
         for row in values:
             items = trend.setdefault(row["report_id"], [])
             if len(items) < length:
@@ -257,6 +270,8 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
                         "label": row["cycle__label"],
                         "answer": row["answer"],
                         "text": labels[row["answer"]],
+                        "hire_again": row["hire_again"],
+                        "hire_again_text": hire_labels.get(row["hire_again"], ""),
                     }
                 )
         for items in trend.values():
@@ -274,6 +289,11 @@ class KeeperTest(models.Model):
     )
     report = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keeper_tests")
     answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    # "Would you hire them again?": asked only in cycles with the 2024 wording; as private
+    # as the answer (same readers, same audit).
+    hire_again = models.CharField(
+        max_length=10, choices=HireAgain.choices, blank=True, default="", db_default=""
+    )
     # Private notes are not on the test: they are their author's (KeeperNote).
     shared_with_employee = models.BooleanField(default=False)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -374,3 +394,51 @@ class KeeperPromptLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} asked on {self.asked_on}"
+
+
+class PostExitQuerySet(models.QuerySet["PostExit"]):
+    def readable_by(self, viewer: Person) -> Self:
+        """The post-exit Q&As whose unshared notes `viewer` may read: the former manager's
+        own, those of managers below the viewer, and every one for people admins; never
+        the one about the viewer."""
+        qs = self.exclude(person_id=viewer.pk)
+        if not viewer.is_people_admin:
+            qs = qs.filter(Q(manager_id=viewer.pk) | Q(manager__in=Person.objects.under(viewer)))
+        return qs
+
+    def shared_with(self, viewer: Person) -> Self:
+        """The shared notes `viewer` reads as one of the former manager's team: the
+        manager's direct reports (now), once the manager shared them."""
+        return self.filter(shared_at__isnull=False, manager__reports=viewer).exclude(
+            person_id=viewer.pk
+        )
+
+
+class PostExit(models.Model):
+    """The post-exit Q&A a former manager holds with their team after someone left
+    (PRACTICES.md: what happened, and how much feedback the person had received). One per
+    departure: asked once, whichever way they left (keeper.services.post_exit.person_left).
+    Its notes are confidential (the manager, their chain, people admins; reads audited)
+    until the manager shares them with the team."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="post_exits")
+    manager = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="post_exits_to_hold")
+    left_on = models.DateField()
+    what_happened = models.TextField(blank=True, max_length=5000)
+    notes = models.TextField(blank=True, max_length=10000)
+    held_on = models.DateField(null=True, blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = PostExitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-left_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "left_on"], name="keeper_one_post_exit")
+        ]
+        indexes = [models.Index(fields=["manager", "-left_on"], name="keeper_post_exit_mgr")]
+
+    def __str__(self) -> str:
+        return f"Post-exit Q&A for {self.person_id} ({self.left_on})"

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count
 
 from culture.models import Person
-from keeper.models import KeeperPromptLog, KeeperTest
+from keeper.models import KeeperPromptLog, KeeperTest, PostExit
 
 
 def export(person: Person, *, viewer: Person) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def export(person: Person, *, viewer: Person) -> dict[str, Any]:
                 "cycle": test.cycle.label,
                 "manager": {"id": test.manager_id, "name": test.manager.name},
                 "answer": test.answer,
+                "hire_again": test.hire_again,
                 "notes": [
                     {
                         "author": {"id": note.author_id, "name": note.author.name},
@@ -84,4 +85,5 @@ def delete_records(person_ids: Collection[int]) -> dict[int, dict[str, int]]:
     tests = KeeperTest.objects.filter(report_id__in=person_ids)
     counts = dict(tests.values_list("report_id").annotate(n=Count("id")).order_by())
     tests.delete()
+    PostExit.objects.filter(person_id__in=person_ids).delete()
     return {pk: {"keeper_tests": n} for pk, n in counts.items()}

@@ -22,10 +22,28 @@ from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.models import Person
 from keeper import access
-from keeper.forms import AnswerForm, LookAgainForm, PolicyForm, PromptLogForm
-from keeper.models import KeeperCycle, KeeperPolicy, KeeperPromptLog, KeeperTest
+from keeper.forms import (
+    AnswerForm,
+    HeldForm,
+    LookAgainForm,
+    PolicyForm,
+    PostExitForm,
+    PromptLogForm,
+    ShareForm,
+)
+from keeper.models import (
+    Answer,
+    HireAgain,
+    KeeperCycle,
+    KeeperPolicy,
+    KeeperPromptLog,
+    KeeperTest,
+    PostExit,
+    Wording,
+)
 from keeper.services import answers as answers_services
 from keeper.services import policy as policy_services
+from keeper.services import post_exit as post_exit_services
 from keeper.services import prompt as prompt_services
 from keeper.services import severance as severance_services
 
@@ -45,6 +63,7 @@ class Card:
     posts, carries their errors and draws the card's controls), the trend and the notes."""
 
     saved_at: datetime  # set by the answer view once the answer is saved
+    notes_open = False  # the compact row's notes stay open after saving them
 
     def __init__(
         self,
@@ -76,10 +95,14 @@ class Card:
             prefix=f"t{test.pk}",
             initial={
                 "answer": test.answer,
+                "hire_again": test.hire_again,
                 "notes": mine.text if mine else "",
                 "shared_with_employee": test.shared_with_employee,
             },
         )
+        self.asks_hire_again = cycle.wording == Wording.CLASSIC_2024
+        if not self.asks_hire_again:
+            del self.form.fields["hire_again"]  # classic cycles do not ask it
         self.writable = writable
 
     @property
@@ -100,7 +123,11 @@ def _progress(tests: Sequence[KeeperTest]) -> dict[str, int]:
     return {"total": total, "answered": answered}
 
 
-def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None) -> dict:
+def _manager_context(
+    viewer: Person, manager: Person, cycle: KeeperCycle | None, *, report_id: int | None = None
+) -> dict:
+    """The cards of `manager`'s people in `cycle` as `viewer` reads them (`report_id`: only
+    that person's card, the card view for one person at a time)."""
     if cycle is None:
         return {"cycle": None, "cards": [], "progress": {"total": 0, "answered": 0}}
     tests = list(
@@ -108,6 +135,9 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
         .exclude(report=viewer)
         .with_notes_readable_by(viewer)
     )
+    progress = _progress(tests)
+    if report_id is not None:
+        tests = [t for t in tests if t.report_id == report_id]
     is_open = cycle.is_open()
     own = viewer.pk == manager.pk
     writable = is_open and own
@@ -123,7 +153,11 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
     for card in cards:
         card.trend = trend.get(card.test.report_id, [])
         card.asked_on = asked.get(card.test.report_id)
-    read = [t.report for t in tests if t.answer or t.readable_notes or trend.get(t.report_id)]
+    read = [
+        t.report
+        for t in tests
+        if t.answer or t.hire_again or t.readable_notes or trend.get(t.report_id)
+    ]
     if read:
         audit.record_many(
             viewer, "keeper.answer.read", read, detail={"cycle": cycle.label, "page": "manager"}
@@ -132,7 +166,7 @@ def _manager_context(viewer: Person, manager: Person, cycle: KeeperCycle | None)
         "cycle": cycle,
         "is_open": is_open,
         "cards": cards,
-        "progress": _progress(tests),
+        "progress": progress,
     }
 
 
@@ -142,7 +176,12 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     to everything else."""
     me = access.require_active(request.user)
     cycle = _cycle_from(request)
-    context = _manager_context(me, me, cycle)
+    try:
+        report_id = int(request.GET["person"]) if request.GET.get("person") else None
+    except ValueError:
+        raise Http404
+    context = _manager_context(me, me, cycle, report_id=report_id)
+    context["one_person"] = report_id is not None
     context["manages_managers"] = me.manages_managers()
     context["cycles"] = list(
         KeeperCycle.objects.filter(opens_at__lte=timezone.now())
@@ -155,11 +194,12 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
 @require_POST
 def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     test = access.get_keeper_test_for_user(request.user, test_id, write=True)
-    card = Card(test, test.cycle, writable=True, viewer=request.user, data=request.POST)
+    posted = _row_post(request.POST, test.pk)
+    card = Card(test, test.cycle, writable=True, viewer=request.user, data=posted)
     status = 200
     # A POST with none of this card's fields carries another test's (t<other id>-...):
     # refuse it rather than save this answer as blank.
-    own = any(key.startswith(f"{card.form.prefix}-") for key in request.POST)
+    own = any(key.startswith(f"{card.form.prefix}-") for key in posted)
     if card.form.is_valid() and not own:
         card.form.add_error(None, "This form is not for this person's keeper test.")
         status = 422
@@ -172,6 +212,7 @@ def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
                 answer=data["answer"],
                 notes=data["notes"],
                 shared_with_employee=data["shared_with_employee"],
+                hire_again=data.get("hire_again"),
             )
         except ActionRefused as exc:
             card.form.add_error(None, exc.message)
@@ -181,6 +222,8 @@ def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
             card.saved_at = timezone.now()
     else:
         status = 422
+    if request.POST.get("compact") == "1":
+        return _row_response(request, card, status)
     if not request.htmx:
         if status == 422:
             context = _manager_context(request.user, request.user, test.cycle)
@@ -199,6 +242,74 @@ def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
         request=request,
     )
     return HttpResponse(html, status=status)
+
+
+def _row_post(post: QueryDict, test_pk: int) -> QueryDict:
+    """The compact view's row posts its current answers as fields and the button pressed
+    as `set-answer` / `set-hire_again`: the button's value wins."""
+    if "set-answer" not in post and "set-hire_again" not in post:
+        return post
+    data = post.copy()
+    for field in ("answer", "hire_again"):
+        if f"set-{field}" in post:
+            data[f"t{test_pk}-{field}"] = post.get(f"set-{field}", "")
+    return data
+
+
+def _compact_context(viewer: Person, cycle: KeeperCycle | None) -> dict[str, Any]:
+    context = _manager_context(viewer, viewer, cycle)
+    context["cycles"] = list(
+        KeeperCycle.objects.filter(opens_at__lte=timezone.now())
+        .only("id", "label")
+        .order_by("-opens_at")[:8]
+    )
+    context["answer_choices"] = Answer.choices
+    context["hire_again_choices"] = HireAgain.choices
+    return context
+
+
+def _row_response(request: AuthedHttpRequest, card: Card, status: int) -> HttpResponse:
+    """What a post from the compact view gets back: over htmx the row (errors in place,
+    422) and the progress; without htmx the page again (422) or a redirect to the row."""
+    test = card.test
+    card.notes_open = "save-notes" in request.POST or bool(card.form.errors)
+    if not request.htmx:
+        if status == 200:
+            return redirect(reverse("keeper:compact") + f"#row-{test.pk}")
+        context = _compact_context(request.user, test.cycle)
+        for c in context["cards"]:
+            if c.test.pk == test.pk:
+                card.trend = c.trend
+        context["cards"] = [card if c.test.pk == test.pk else c for c in context["cards"]]
+        return render(request, "keeper/compact.html", context, status=422)
+    card.trend = KeeperTest.objects.earlier_answers(request.user, test.cycle, [test.report_id]).get(
+        test.report_id, []
+    )
+    tests = list(KeeperTest.objects.for_manager_page(test.cycle, request.user))
+    html = render_to_string(
+        "keeper/row.html",
+        {
+            "card": card,
+            "answer_choices": Answer.choices,
+            "hire_again_choices": HireAgain.choices,
+        },
+        request=request,
+    )
+    html += render_to_string(
+        "keeper/index.html#progress",
+        {"progress": _progress(tests), "cycle": test.cycle, "oob": True},
+        request=request,
+    )
+    return HttpResponse(html, status=status)
+
+
+@require_GET
+def compact(request: AuthedHttpRequest) -> HttpResponse:
+    """The manager's page at a real manager's scale: one row per person, the answer as
+    buttons, notes opening in place, saved as they go. The same reads (and audit) as the
+    card view, in the same number of queries whatever the number of people."""
+    me = access.require_active(request.user)
+    return render(request, "keeper/compact.html", _compact_context(me, _cycle_from(request)))
 
 
 def _guidance_context(
@@ -360,7 +471,7 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
     with_answers = request.GET.get("answers") == "1"
     header = ["cycle", "team", "manager", "manager_email", "person", "person_email", "answered"]
     if with_answers:
-        header += ["answer", "shared_with_employee"]
+        header += ["answer", "hire_again", "shared_with_employee"]
     if cycle is None:
         return csv_response("keeper-completion.csv", header, [])
     tests = list(
@@ -381,16 +492,141 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
         ]
         if with_answers:
             # Nobody reads an answer about themselves, the exporting admin included.
-            answer = "" if t.report_id == request.user.pk else t.answer
-            row += [answer, "yes" if t.shared_with_employee else "no"]
+            about_me = t.report_id == request.user.pk
+            row += [
+                "" if about_me else t.answer,
+                "" if about_me else t.hire_again,
+                "yes" if t.shared_with_employee else "no",
+            ]
         rows.append(row)
     if with_answers:
         audit.record_many(
             request.user,
             "keeper.answer.read",
-            [t.report for t in tests if t.answer and t.report_id != request.user.pk],
+            [
+                t.report
+                for t in tests
+                if (t.answer or t.hire_again) and t.report_id != request.user.pk
+            ],
             detail={"cycle": cycle.label, "page": "export"},
         )
     else:
         audit.record(request.user, "keeper.completion.exported", detail={"cycle": cycle.label})
     return csv_response(f"keeper-{cycle.period_key}.csv", header, rows)
+
+
+# --- The post-exit Q&A ----------------------------------------------------------------------
+
+
+@require_GET
+def post_exits(request: AuthedHttpRequest) -> HttpResponse:
+    """The post-exit Q&As the viewer holds or oversees (their chain, people admins), and
+    those shared with them as one of the team. No notes here: names, dates, states."""
+    me = access.require_active(request.user)
+    base = PostExit.objects.select_related("person", "manager").order_by("-left_on", "-id")
+    mine = list(base.readable_by(me)[:100])
+    shared = list(base.shared_with(me)[:100])
+    return render(request, "keeper/post_exits.html", {"mine": mine, "shared": shared})
+
+
+def _post_exit_context(
+    request: AuthedHttpRequest,
+    post_exit: PostExit,
+    *,
+    form: PostExitForm | None = None,
+    held_form: HeldForm | None = None,
+) -> dict[str, Any]:
+    if post_exit.shared_at is None and (post_exit.what_happened or post_exit.notes):
+        audit.record(request.user, "keeper.post_exit.read", subject=post_exit.person, obj=post_exit)
+    writable = post_exit.manager_id == request.user.pk
+    return {
+        "post_exit": post_exit,
+        "record": post_exit_services.feedback_record(post_exit),
+        "writable": writable,
+        "form": form
+        or PostExitForm(
+            initial={"what_happened": post_exit.what_happened, "notes": post_exit.notes}
+        ),
+        "held_form": held_form or HeldForm(initial={"held_on": post_exit.held_on or clock.today()}),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def post_exit(request: AuthedHttpRequest, post_exit_id: int) -> HttpResponse:
+    """Prepare the Q&A from the template (the former manager); read it (their chain and
+    people admins, audited while the notes are not shared)."""
+    record = access.get_post_exit_for_user(
+        request.user, post_exit_id, write=request.method == "POST"
+    )
+    if request.method == "POST":
+        form = PostExitForm(request.POST)
+        if form.is_valid():
+            try:
+                post_exit_services.do_prepare(
+                    actor=request.user, post_exit_id=record.pk, **form.cleaned_data
+                )
+            except ActionRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("keeper:post_exit", record.pk)
+        return render(
+            request,
+            "keeper/post_exit.html",
+            _post_exit_context(request, record, form=form),
+            status=422,
+        )
+    return render(request, "keeper/post_exit.html", _post_exit_context(request, record))
+
+
+@require_POST
+def post_exit_held(request: AuthedHttpRequest, post_exit_id: int) -> HttpResponse:
+    record = access.get_post_exit_for_user(request.user, post_exit_id, write=True)
+    form = HeldForm(request.POST)
+    if form.is_valid():
+        try:
+            post_exit_services.do_mark_held(
+                actor=request.user, post_exit_id=record.pk, held_on=form.cleaned_data["held_on"]
+            )
+        except ActionRefused as exc:
+            form.add_error("held_on", exc.message)
+        else:
+            messages.success(request, "Marked as held.")
+            return redirect("keeper:post_exit", record.pk)
+    return render(
+        request,
+        "keeper/post_exit.html",
+        _post_exit_context(request, record, held_form=form),
+        status=422,
+    )
+
+
+@require_POST
+def post_exit_share(request: AuthedHttpRequest, post_exit_id: int) -> HttpResponse:
+    record = access.get_post_exit_for_user(request.user, post_exit_id, write=True)
+    form = ShareForm(request.POST)
+    form.is_valid()  # a checkbox: always valid
+    try:
+        post_exit_services.do_share(
+            actor=request.user, post_exit_id=record.pk, shared=form.cleaned_data["shared"]
+        )
+    except ActionRefused as exc:
+        context = _post_exit_context(request, record)
+        context["share_error"] = exc.message
+        return render(request, "keeper/post_exit.html", context, status=422)
+    messages.success(
+        request,
+        "Shared with your team." if form.cleaned_data["shared"] else "No longer shared.",
+    )
+    return redirect("keeper:post_exit", record.pk)
+
+
+@require_GET
+def post_exit_shared(request: AuthedHttpRequest, post_exit_id: int) -> HttpResponse:
+    """What the former manager shared with the team."""
+    record = access.get_shared_post_exit_for_user(request.user, post_exit_id)
+    return render(
+        request,
+        "keeper/post_exit_shared.html",
+        {"post_exit": record, "record": post_exit_services.feedback_record(record)},
+    )

@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from api.core import caller
 from culture import audit
 from keeper import access
-from keeper.models import Answer, KeeperCycle, KeeperNote, KeeperTest
+from keeper.models import Answer, HireAgain, KeeperCycle, KeeperNote, KeeperTest
 from keeper.services import answers as answers_services
 
 router = Router(tags=["keeper"])
@@ -40,6 +40,7 @@ class TestOut(Schema):
     report: PersonRef
     questions: list[str]
     answer: str
+    hire_again: str
     shared_with_employee: bool
     answered_at: datetime | None
     look_again_on: date | None
@@ -52,6 +53,8 @@ class TestsOut(Schema):
 
 class AnswerIn(Schema):
     answer: Answer
+    # The 2024 wording's second question; left as it is when not given.
+    hire_again: HireAgain | None = None
     shared_with_employee: bool = False
 
 
@@ -61,6 +64,7 @@ def _out(test: KeeperTest, cycle: KeeperCycle) -> dict[str, Any]:
         "report": test.report,
         "questions": cycle.questions(test.report.get_short_name()),
         "answer": test.answer,
+        "hire_again": test.hire_again,
         "shared_with_employee": test.shared_with_employee,
         "answered_at": test.answered_at,
         "look_again_on": test.look_again_on,
@@ -80,7 +84,7 @@ def tests(request: HttpRequest) -> dict[str, Any]:
     if cycle is None:
         return {"cycle": None, "tests": []}
     rows = list(KeeperTest.objects.for_manager_page(cycle, me).exclude(report=me))
-    answered = [t.report for t in rows if t.answer]
+    answered = [t.report for t in rows if t.answer or t.hire_again]
     if answered:
         audit.record_many(
             me, "keeper.answer.read", answered, detail={"cycle": cycle.label, "page": "api"}
@@ -108,5 +112,6 @@ def answer(request: HttpRequest, test_id: int, payload: AnswerIn) -> dict[str, A
         answer=payload.answer.value,
         notes=notes,
         shared_with_employee=payload.shared_with_employee,
+        hire_again=payload.hire_again.value if payload.hire_again else None,
     )
     return _out(saved, saved.cycle)

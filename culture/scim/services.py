@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from scim2_models import InvalidValueException, UniquenessException
 
-from culture import audit
+from culture import audit, sections
 from culture.logout import end_sessions
 from culture.models import Person, PersonQuerySet, ScimToken, ScimUser, Team, TeamQuerySet
 from culture.scim.filters import USER_NAME_IDS
@@ -438,6 +438,7 @@ def do_create_user(*, token: ScimToken, changes: dict[str, Any]) -> Person:
         events.emit_people("person.created", [person.pk])
         if deactivated:
             end_sessions([person.pk])
+            sections.people_left([person.pk])
     return person
 
 
@@ -494,6 +495,7 @@ def do_delete_user(*, token: ScimToken, person: Person) -> None:
         if was_active:
             events.emit_people("person.deactivated", [person.pk])
             end_sessions([person.pk])
+            sections.people_left([person.pk])
 
 
 # --- Groups (teams) -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from culture import audit
 from culture.errors import InvalidInput
 from culture.models import Person
-from keeper.models import Answer, KeeperNote, KeeperTest
+from keeper.models import Answer, HireAgain, KeeperNote, KeeperTest, Wording
 
 
 def check_writable(test: KeeperTest, actor: Person, now: datetime | None = None) -> None:
@@ -48,10 +48,12 @@ def do_answer(
     answer: str,
     notes: str,
     shared_with_employee: bool,
+    hire_again: str | None = None,
     now: datetime | None = None,
 ) -> KeeperTest:
     """The report's current manager answers, and writes their own private notes (`notes`):
-    the answer is the test's, the notes are the actor's."""
+    the answer is the test's, the notes are the actor's. `hire_again` answers the 2024
+    wording's second question (None leaves it as it is; classic cycles do not ask it)."""
     now = now or timezone.now()
     with transaction.atomic():
         test = (
@@ -62,9 +64,15 @@ def do_answer(
         check_writable(test, actor, now)
         if answer not in Answer.values and answer != "":
             raise InvalidInput("Choose one of the answers.")
+        if hire_again is not None:
+            if hire_again and test.cycle.wording != Wording.CLASSIC_2024:
+                raise InvalidInput("This cycle does not ask whether you would hire them again.")
+            if hire_again not in HireAgain.values and hire_again != "":
+                raise InvalidInput("Choose one of the answers to “Would you hire them again?”.")
+            test.hire_again = hire_again
         changed = test.answer != answer
         test.answer = answer
-        test.shared_with_employee = shared_with_employee and bool(answer)
+        test.shared_with_employee = shared_with_employee and bool(answer or test.hire_again)
         test.manager = actor
         if changed:
             test.answered_at = now if answer else None

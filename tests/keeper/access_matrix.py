@@ -30,7 +30,75 @@ def _policy_data(w, x):
     return data
 
 
+def _post_exit(w, *, shared=False):
+    from django.utils import timezone
+
+    from keeper.models import PostExit
+
+    post_exit = PostExit.objects.create(
+        person=w.inactive,
+        manager=w.manager,
+        left_on=w.inactive.left_on or timezone.now().date(),
+        what_happened="They moved abroad.",
+        notes="secret exit notes",
+        shared_at=timezone.now() if shared else None,
+    )
+    return {"post_exit": post_exit}
+
+
+# The post-exit Q&A's notes: the former manager, the managers above them, people admins.
+_POST_EXIT_READERS = {"manager": 200, "skip_level": 200, "people_admin": 200}
+
+
 CASES = {
+    "keeper:compact": case(lambda w, x: reverse("keeper:compact"), setup=_open),
+    "keeper:post_exits": case(lambda w, x: reverse("keeper:post_exits"), setup=_post_exit),
+    "keeper:post_exit": case(
+        lambda w, x: reverse("keeper:post_exit", args=[x["post_exit"].pk]),
+        setup=_post_exit,
+        default=404,
+        **_POST_EXIT_READERS,
+    ),
+    # Only the former manager prepares it; their chain and people admins read, 403.
+    "keeper:post_exit#post": case(
+        lambda w, x: reverse("keeper:post_exit", args=[x["post_exit"].pk]),
+        method="post",
+        data=lambda w, x: {"what_happened": "They left for a new role.", "notes": ""},
+        setup=_post_exit,
+        default=404,
+        manager=302,
+        skip_level=403,
+        people_admin=403,
+    ),
+    "keeper:post_exit_held": case(
+        lambda w, x: reverse("keeper:post_exit_held", args=[x["post_exit"].pk]),
+        method="post",
+        data=lambda w, x: {"held_on": x["post_exit"].left_on.isoformat()},
+        setup=_post_exit,
+        default=404,
+        manager=302,
+        skip_level=403,
+        people_admin=403,
+    ),
+    "keeper:post_exit_share": case(
+        lambda w, x: reverse("keeper:post_exit_share", args=[x["post_exit"].pk]),
+        method="post",
+        data=lambda w, x: {"shared": "on"},
+        setup=_post_exit,
+        default=404,
+        manager=302,
+        skip_level=403,
+        people_admin=403,
+    ),
+    # Shared notes: the team (the former manager's reports) too.
+    "keeper:post_exit_shared": case(
+        lambda w, x: reverse("keeper:post_exit_shared", args=[x["post_exit"].pk]),
+        setup=lambda w: _post_exit(w, shared=True),
+        default=404,
+        employee=200,
+        peer=200,
+        **_POST_EXIT_READERS,
+    ),
     "keeper:index": case(lambda w, x: reverse("keeper:index"), setup=_open),
     # Only the report's current manager answers; readers who may not write get 403, the
     # rest of the company 404 (they may not know the test exists).

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from culture.models import Person
-from keeper.models import KeeperCycle, KeeperNote, KeeperPromptLog, KeeperTest
+from keeper.models import KeeperCycle, KeeperNote, KeeperPromptLog, KeeperTest, PostExit, Wording
 
 
 @pytest.mark.django_db
@@ -38,6 +38,23 @@ def test_the_demo_has_two_answered_past_cycles_and_an_open_current_one(client_fo
     director = Person.objects.get(email="director@example.com")
     html = client_for(director).get("/keeper/rollup/").content.decode()
     assert manager.name in html
+    # The 2024 memo's question: the last two cycles ask it, answered beside the first.
+    assert [c.wording for c in cycles] == [
+        Wording.CLASSIC,
+        Wording.CLASSIC_2024,
+        Wording.CLASSIC_2024,
+    ]
+    assert not KeeperTest.objects.filter(cycle=cycles[0]).exclude(hire_again="").exists()
+    answered = KeeperTest.objects.filter(cycle=cycles[1]).exclude(answer="")
+    assert answered.filter(hire_again="").count() == 0
+    assert mine.exclude(hire_again="").count() == 1
+    # Someone left the demo manager's team: the Q&A prepared and held, not shared yet.
+    [post_exit] = PostExit.objects.all()
+    assert post_exit.manager == manager and not post_exit.person.is_active
+    assert post_exit.what_happened and post_exit.notes and post_exit.held_on
+    assert post_exit.shared_at is None
+    html = client_for(manager).get(f"/keeper/post-exit/{post_exit.pk}/").content.decode()
+    assert "<dt>Written feedback received</dt><dd>4</dd>" in html
 
 
 def test_beat_runs_the_idempotent_keeper_sweep_every_hour():

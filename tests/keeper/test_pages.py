@@ -455,12 +455,13 @@ def test_completion_export_has_no_answers_unless_asked_and_is_formula_safe(
     assert any(row[4] == "'=HYPERLINK(1)" for row in rows[1:])
     with_answers = client.get(f"/keeper/admin/export.csv?cycle={cycle.pk}&answers=1")
     rows = list(csv.reader(io.StringIO(with_answers.content.decode())))
-    assert rows[0][-2:] == ["answer", "shared_with_employee"]
+    assert rows[0][-3:] == ["answer", "hire_again", "shared_with_employee"]
     assert rows[[r[4] for r in rows].index("Eli Employee")][4:] == [
         "Eli Employee",
         "employee@example.test",
         "yes",
         "no",
+        "",
         "no",
     ]
 

@@ -60,6 +60,7 @@ def _count(client, url) -> int:
     "persona,url,budget",
     [
         ("manager", "/keeper/", 10),
+        ("manager", "/keeper/compact/", 10),
         ("skip_level", "/keeper/rollup/", 8),
         ("skip_level", "/keeper/rollup/{manager}/", 10),
         ("people_admin", "/keeper/admin/", 7),
