@@ -61,7 +61,9 @@ def test_main_journeys_fit_a_phone_and_show_every_navigation_link(
             page.goto(url)
             links = page.evaluate(NAV_IN_VIEW)
             assert [link["name"] for link in links][-2:] == ["Pay", "People"]
-            problems += [f"{url}: {link['name']} cannot be seen" for link in links if not link["inView"]]
+            problems += [
+                f"{url}: {link['name']} cannot be seen" for link in links if not link["inView"]
+            ]
             width = page.evaluate("() => document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 wide = page.evaluate(TOO_WIDE)
