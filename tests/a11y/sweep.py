@@ -216,7 +216,6 @@ class Sweep:
         self.clients: dict[str, Client] = {}
         self.tabs: dict = {}
         self.contexts: list = []
-        self.pending: dict[str, Rendered] = {}
         self.rules: list[str] | None = None
 
     # --- personas -------------------------------------------------------------------------
@@ -240,18 +239,22 @@ class Sweep:
                 context.add_cookies(
                     [{"name": cookie.key, "value": cookie.value, "url": self.base_url}]
                 )
-            context.route(lambda url: url in self.pending, self._serve)
             self.contexts.append(context)
             self.tabs[persona] = context.new_page()
         return self.tabs[persona]
 
-    def _serve(self, route):
-        rendered = self.pending.pop(route.request.url, None)
-        if rendered is None:
-            route.continue_()
-            return
+    def serve(self, tab, rendered: Rendered) -> None:
+        """The next request for the rendered URL gets the rendered response. The route matches
+        in the browser driver and is gone once used, so the page's stylesheets and scripts go
+        straight to the live server."""
         headers = {k: v for k, v in rendered.headers.items() if k.lower() != "content-length"}
-        route.fulfill(status=rendered.status, headers=headers, body=rendered.body)
+        tab.route(
+            re.compile("^" + re.escape(self.base_url + rendered.url) + "$"),
+            lambda route: route.fulfill(
+                status=rendered.status, headers=headers, body=rendered.body
+            ),
+            times=1,
+        )
 
     # --- rendering ------------------------------------------------------------------------
     def render(self, persona: str, spec: Case, extra: dict, *, data=None) -> Rendered | None:
@@ -347,13 +350,13 @@ class Sweep:
         self.checked += 1
         started = time.monotonic()
         tab = self.tab(persona)
-        self.pending[self.base_url + page.url] = page
+        self.serve(tab, page)
         tab.goto(page.url, wait_until="load")
         if swap is not None:
             method, fragment = swap
-            self.pending[self.base_url + fragment.url] = fragment
+            self.serve(tab, fragment)
             tab.evaluate(SWAP_JS, [fragment.url, method, fragment.body])
-            self.pending.pop(self.base_url + fragment.url, None)
+            tab.unroute_all()
             state = f"{state}, swapped into {page.url}"
         if self.rules is None:
             self.rules = tab.evaluate(RULES_JS)
