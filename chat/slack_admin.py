@@ -88,7 +88,8 @@ def do_save_app(*, by: Person, client_id: str, client_secret: str, signing_secre
     """Store the Slack app's client ID and (encrypted) secrets; a blank secret keeps the one
     stored. Audited, without the secrets."""
     with transaction.atomic():
-        chat_settings = ChatSettings.objects.select_for_update().get(pk=ChatSettings.load().pk)
+        ChatSettings.objects.get_or_create(pk=1)
+        chat_settings = ChatSettings.objects.select_for_update().get(pk=1)
         chat_settings.slack_client_id = client_id
         if client_secret:
             chat_settings.slack_client_secret_encrypted = crypto.encrypt(client_secret)

@@ -85,3 +85,14 @@ for months, a word from you that time off is expected helps; nobody has to ask.
 """,
     },
 ]
+
+
+def add_default_guides(guide_model) -> int:
+    """Add the default guides a company does not have yet (by slug); how many were added.
+    The first migrate calls it (with the historical model); the test world too, since a
+    transactional test's flush takes away what migrations wrote."""
+    added = 0
+    for guide in GUIDES:
+        _obj, created = guide_model.objects.get_or_create(slug=guide["slug"], defaults=guide)
+        added += created
+    return added

@@ -5,13 +5,11 @@ freedom/defaults.py when the migration runs (the demo uses the same text)."""
 
 from django.db import migrations
 
-from freedom.defaults import GUIDES
+from freedom.defaults import add_default_guides
 
 
 def add_guides(apps, schema_editor):
-    Guide = apps.get_model("freedom", "Guide")
-    for guide in GUIDES:
-        Guide.objects.get_or_create(slug=guide["slug"], defaults=guide)
+    add_default_guides(apps.get_model("freedom", "Guide"))
 
 
 class Migration(migrations.Migration):

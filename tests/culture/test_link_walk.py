@@ -232,6 +232,8 @@ def populated_world():
     webhooks_matrix._endpoint(world)
     context_matrix._pages(world)
     freedom_matrix._entry(world)
+    keeper_matrix._post_exit(world, shared=True)
+    pay_matrix._shared(world)
     return world
 
 

@@ -111,7 +111,7 @@ def test_the_nudge_goes_in_the_team_group_of_delivery_preferences():
     from chat import blocks, kinds
 
     assert kinds.group_of(services.NUDGE_KIND) == "team"
-    assert blocks.why_for(services.NUDGE_KIND).startswith("Leaders model taking real time off")
+    assert blocks.why_for(services.NUDGE_KIND) == blocks.WHY["team"]
 
 
 @pytest.mark.parametrize(

@@ -83,17 +83,17 @@ def test_a_classic_cycle_does_not_ask_it(world, client_for):
 def test_the_chain_reads_it_audited_and_the_employee_never_does(world, cycle, client_for):
     test = keeper_test_of(cycle, world.employee)
     _post(client_for(world.manager), test, answer="not_sure", hire_again="no")
-    # The rollup counts it beside the first answer.
+    # The rollup counts it beside the first answer (a count of 1 or 2 people is suppressed).
     html = client_for(world.skip_level).get(f"/keeper/rollup/?cycle={cycle.pk}").content.decode()
     assert '<th scope="col">Would hire again</th>' in html
     row = html.split(f'href="/keeper/rollup/{world.manager.pk}/?cycle={cycle.pk}"', 1)[1]
-    assert re.findall(r'<td class="num">(\d+)</td>', row.split("</tr>", 1)[0]) == [
+    assert re.findall(r'<td class="num">([^<]+)</td>', row.split("</tr>", 1)[0]) == [
         "0",
-        "1",
+        "fewer than 3",
         "0",
         "0",
         "0",
-        "1",
+        "fewer than 3",
     ]
     seen = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     html = client_for(world.skip_level).get(f"/keeper/rollup/{world.manager.pk}/").content.decode()

@@ -38,6 +38,7 @@ HIDDEN_IDS = {
     ("feedback:write", "request"): "feedback.feedbackrequest",
     ("feedback:step", "person"): "culture.person",
     ("decisions:index", "captain"): "culture.person",
+    ("feedback:complete_action", "circle"): "feedback.circle",
 }
 QUERY_IDS = {
     "focus": "culture.person",
@@ -45,8 +46,11 @@ QUERY_IDS = {
     "to": "culture.person",
     "request": "feedback.feedbackrequest",
     "cycle": "keeper.keepercycle",
+    "person": "culture.person",
 }
-NOT_IDS = {"page"}  # numbers that are not objects
+# Numbers that are not objects: a page number, a context page's version (the optimistic
+# check), the keeper answer form's compact-view flag and its save-notes button.
+NOT_IDS = {"page", "version", "compact", "save-notes"}
 # Ids inside field names: keeper answers are posted as t<test id>-answer / -notes.
 NAME_IDS = {"keeper:answer": (re.compile(r"^t(\d+)-"), "keeper.keepertest")}
 # Forms that accept the submission but drop the foreign id, and why that is right.

@@ -58,6 +58,8 @@ NOT_A_FORM = {
     "(tests/sso/test_oidc.py, test_saml.py)",
     "webhooks:endpoint_enable": "shown in place of the turn-off button once an endpoint is "
     "off; a button with no text (tests/webhooks/test_pages.py)",
+    "chat:teams_on": "shown in place of the turn-off button once a team's Teams channel is "
+    "off; a button with no text (tests/chat/test_teams_pages.py)",
 }
 TEXTAREA_PAYLOADS = 3  # a textarea takes several payloads, one per paragraph
 
@@ -70,7 +72,19 @@ def _nonce(response) -> str | None:
 @functools.cache
 def _text_columns() -> list[tuple[type[models.Model], list[str]]]:
     """Every product model with its text columns (char and text fields)."""
-    apps_ = ("culture", "keeper", "feedback", "decisions", "pay", "sso", "api", "webhooks")
+    apps_ = (
+        "culture",
+        "keeper",
+        "feedback",
+        "decisions",
+        "pay",
+        "sso",
+        "api",
+        "webhooks",
+        "chat",
+        "freedom",
+        "context",
+    )
     found = []
     for model in apps.get_models():
         if model._meta.app_label in apps_:

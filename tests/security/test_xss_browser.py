@@ -16,7 +16,17 @@ from tests.security.test_injection import poison
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SKIP = ("stream", "csv", "_md", "export", "template", "healthz", "logout", "password_reset_")
+SKIP = (
+    "stream",
+    "csv",
+    "_md",
+    "export",
+    "template",
+    "healthz",
+    "logout",
+    "password_reset_",
+    "attachment",  # a download (Content-Disposition: attachment), never rendered
+)
 VIEWERS = ("people_admin", "manager", "employee", "skip_level")
 
 
