@@ -200,7 +200,13 @@ def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
     # A POST with none of this card's fields carries another test's (t<other id>-...):
     # refuse it rather than save this answer as blank.
     own = any(key.startswith(f"{card.form.prefix}-") for key in posted)
-    if card.form.is_valid() and not own:
+    # Fields of another test beside this one's (the compact row's buttons fill in this
+    # test's own): refused too, never saved as this test's answer.
+    other = any(
+        key[0] == "t" and key.split("-", 1)[0][1:].isdigit() and not key.startswith(f"t{test.pk}-")
+        for key in request.POST
+    )
+    if card.form.is_valid() and (other or not own):
         card.form.add_error(None, "This form is not for this person's keeper test.")
         status = 422
     elif card.form.is_valid():

@@ -4,6 +4,7 @@ injection-through-forms suite and the foreign-ids-in-form-fields suite."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -268,22 +269,41 @@ def crawl(world, personas=PERSONAS, depth: int = 1) -> Site:
 
 # --- filling and submitting a form as its persona would -----------------------------------
 
+
 # Text inputs that hold an amount, a code or a list of addresses, not prose: they get a valid
 # value when the other fields carry the corpus (a hostile value in them is tried separately).
-TYPED_TEXT = {
-    "amount": "90000",
-    "base_salary": "75000",
-    "proposed_salary": "80000",
-    "rate": "1.1",
-    "currency": "EUR",
-    "from_currency": "USD",
-    "to_currency": "EUR",
-    "co_authors": "",
-    "readers": "",
-    "people": "peer@example.test",
-    "overrides": "",  # pay policy: one "Job family: percentile" per line
-    "email_domains": "example.test",  # single sign-on: the company's email domains
-}
+class _TypedText(dict):
+    """TYPED_TEXT: a valid value per field name; a guide's `slug` (its address: letters,
+    digits and hyphens, unique) is a new one each time it is asked for."""
+
+    _slugs = itertools.count(1)
+
+    def __getitem__(self, name):
+        if name == "slug":
+            return f"a-guide-{next(self._slugs)}"
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default  # noqa: SIM401 - __getitem__ makes slugs
+
+
+TYPED_TEXT = _TypedText(
+    {
+        "slug": "",
+        "amount": "90000",
+        "base_salary": "75000",
+        "proposed_salary": "80000",
+        "rate": "1.1",
+        "currency": "EUR",
+        "from_currency": "USD",
+        "to_currency": "EUR",
+        "co_authors": "",
+        "readers": "",
+        "people": "peer@example.test",
+        "overrides": "",  # pay policy: one "Job family: percentile" per line
+        "email_domains": "example.test",  # single sign-on: the company's email domains
+    }
+)
 
 
 def valid_value(f: Field, n: int) -> str | list[str] | None:

@@ -80,7 +80,13 @@ def _foreign(world) -> dict[str, list[tuple]]:
     test = KeeperTest.objects.filter(report=world.outsider).first()
     assert test is not None, "the matrix setups open a keeper cycle"
     KeeperNote.objects.create(test=test, author_id=test.manager_id, text="FOREIGN-KEEPER-NOTE")
+    from tests.feedback.factories import make_circle
+
+    circle = make_circle(
+        facilitator=world.other_manager, people=[world.outsider], title="FOREIGN-CIRCLE-TITLE"
+    )
     return {
+        "feedback.circle": [(circle, circle.pk, circle.title)],
         # A former colleague's name is no secret (it stays on their memos and feedback).
         "culture.person": [(world.inactive, world.inactive.pk, None)],
         "culture.notification": [(note, note.pk, note.title)],
@@ -101,6 +107,8 @@ def _may_see(world, persona, obj) -> bool:
         return person.is_people_admin
     if label == "keeper.keepertest":
         return person.is_people_admin or persona in ("other_manager",)
+    if label == "feedback.circle":  # its facilitator and its one participant
+        return persona in ("other_manager", "outsider")
     return False
 
 
@@ -157,7 +165,7 @@ def id_fields(form: Form) -> tuple[list[tuple[str, str, str]], list[str]]:
             out.append(("hidden", f.name, HIDDEN_IDS[(view, f.name)]))
         elif f.type in ("hidden", "checkbox") and f.value.isdigit() and f.name not in NOT_IDS:
             unknown.append(f"{view} {f.name}={f.value}")
-        elif f.tag == "button" and f.value.isdigit():
+        elif f.tag == "button" and f.value.isdigit() and f.name not in NOT_IDS:
             unknown.append(f"{view} button {f.name}={f.value}")
     return out, unknown
 

@@ -197,15 +197,15 @@ def write_corpus_through_forms(world, site) -> Written:
         if _submit_with_corpus(world, persona, found, cycle, out):
             accepting.append((persona, found))
     for _ in range(3):
-        missing = [i for i in range(len(PAYLOADS)) if i not in out.stored]
-        if not missing:
-            break
         for persona, found in accepting:
+            # Recounted after each form: a payload is missing until a form has stored it (a
+            # form that refuses this submission uses none up).
+            missing = [i for i in range(len(PAYLOADS)) if i not in out.stored]
             if not missing:
-                break
+                return out
 
             def take(count, missing=missing):
-                return [missing.pop(0) if missing else 0 for _ in range(count)]
+                return [missing[j % len(missing)] for j in range(count)]
 
             _submit_with_corpus(world, persona, found, take, out)
     return out
