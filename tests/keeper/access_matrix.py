@@ -35,13 +35,16 @@ def _post_exit(w, *, shared=False):
 
     from keeper.models import PostExit
 
-    post_exit = PostExit.objects.create(
+    # Idempotent: the a11y sweep runs every case's setup in one world.
+    post_exit, _ = PostExit.objects.update_or_create(
         person=w.inactive,
-        manager=w.manager,
         left_on=w.inactive.left_on or timezone.now().date(),
-        what_happened="They moved abroad.",
-        notes="secret exit notes",
-        shared_at=timezone.now() if shared else None,
+        defaults={
+            "manager": w.manager,
+            "what_happened": "They moved abroad.",
+            "notes": "secret exit notes",
+            "shared_at": timezone.now() if shared else None,
+        },
     )
     return {"post_exit": post_exit}
 
