@@ -558,6 +558,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- I18N, static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+FORMAT_MODULE_PATH = ["culture.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
