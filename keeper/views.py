@@ -189,7 +189,8 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
         .order_by("-opens_at")[:8]
     )
     # What other practices add (Circles: who has not been through one in the last year).
-    context.update(sections.page_sections("keeper", request))
+    if report_id is None:  # not on the card view for one person
+        context.update(sections.page_sections("keeper", request))
     return render(request, "keeper/index.html", context)
 
 
