@@ -64,7 +64,7 @@ def distribution(dist: dict) -> dict:
     return {"bars": bars, "width": 20 + len(bars) * (bar_w + gap), "height": height}
 
 
-MINI_WIDTH = 160
+MINI_WIDTH = 120
 MINI_PAD = 8
 
 

@@ -228,7 +228,14 @@ def team(request: AuthedHttpRequest) -> HttpResponse:
     # in their chain, the people pay:propose lets in (access.get_pay_person_for_user), so the
     # action needs no check per row (and no query per row).
     groups = [
-        (currency, [{"c": c, "mini": charts.mini_band(c)} for c in group])
+        {
+            "currency": currency,
+            "rows": [{"c": c, "mini": charts.mini_band(c)} for c in group],
+            # Total cash and equity columns only where the market data carries them.
+            "extras": any(
+                c.total_cash_at_target is not None or c.equity_at_target is not None for c in group
+            ),
+        }
         for currency, group in comparison.by_currency(rows)
     ]
     return render(

@@ -141,7 +141,7 @@ def test_each_team_row_has_its_target_a_band_bar_and_a_propose_action(
     client = client_for(world.manager)
     body = client.get(reverse("pay:team")).content.decode()
     dan = _row(body, "Dan Pounds")
-    assert "GBP 80,000" in dan and "P90" in dan  # the target, converted, in whole units
+    assert "GBP 80,000" in dan and "market P90" in dan  # the target, converted, in whole units
     assert 'class="mini-band"' in dan and 'class="band-target"' in dan and "band-dot" in dan
     for person in two_currency_team.values():
         row = _row(body, person.name)
