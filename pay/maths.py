@@ -32,8 +32,9 @@ def money(value: Decimal) -> Decimal:
 
 def whole(value: Decimal) -> Decimal:
     """A market figure in whole currency units: a converted or interpolated P90 is a
-    salary to aim for, not an amount to the penny."""
-    return Decimal(value).quantize(UNITS, rounding=ROUND_HALF_UP)
+    salary to aim for, not an amount to the penny. Written with two places, as money is
+    everywhere else (so the API's amounts keep one form: "101827.00")."""
+    return Decimal(value).quantize(UNITS, rounding=ROUND_HALF_UP).quantize(CENTS)
 
 
 @dataclass(frozen=True)
