@@ -147,7 +147,7 @@ def test_each_team_row_has_its_target_a_band_bar_and_a_propose_action(
         row = _row(body, person.name)
         url = reverse("pay:propose", args=[person.pk])
         assert f'href="{url}"' in row
-        assert f'Propose a raise<span class="visually-hidden"> for {person.name}' in row
+        assert f'aria-label="Propose a raise for {person.name}">Propose a raise</a>' in row
     # The action leads to the existing propose page, which the viewer may open...
     dan_propose = reverse("pay:propose", args=[two_currency_team["Dan Pounds"].pk])
     assert client.get(dan_propose).status_code == 200
