@@ -246,3 +246,34 @@ def test_the_team_view_query_count_does_not_grow_with_currencies_evidence_or_peo
     with django_assert_max_num_queries(len(small)):
         body = client.get(reverse("pay:team")).content.decode()
     assert "Paid in GBP" in body and body.count('class="mini-band"') == 23
+
+
+def test_my_pay_names_its_source_without_showing_more_of_what_the_chain_recorded(
+    world, client_for, market
+):
+    """The employee saw their personal figure and its kind before; naming the source adds
+    neither the amount in the currency the chain recorded it in nor its date."""
+    PayPolicy.objects.update_or_create(pk=1, defaults={"employees_see_market_position": True})
+    ExchangeRate.objects.create(
+        from_currency="EUR", to_currency="GBP", rate="0.8", effective_date=date(2026, 1, 1)
+    )
+    make_pay(world.employee, "70000", currency="GBP")
+    MarketEvidence.objects.create(
+        person=world.employee,
+        kind="keep",
+        amount=Decimal("110000"),
+        currency="EUR",
+        observed_on=date(2026, 5, 2),
+        recorded_by=world.manager,
+        note="Board view",
+    )
+    body = client_for(world.employee).get(reverse("pay:index")).content.decode()
+    assert "The target is your personal market: what we would pay to keep them, GBP 88,000." in body
+    assert "It replaces the market P90 figure of GBP 80,000." in body
+    assert "EUR 110,000" not in body and "2 May 2026" not in body and "Board view" not in body
+    manager = (
+        client_for(world.manager)
+        .get(reverse("pay:person", args=[world.employee.pk]))
+        .content.decode()
+    )
+    assert "what we would pay to keep them, EUR 110,000 on 2 May 2026 (GBP 88,000" in manager
