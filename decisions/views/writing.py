@@ -9,6 +9,7 @@ from django import forms as django_forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from culture import clock, ratelimit
 from culture.errors import ActionRefused
@@ -123,6 +124,8 @@ def step(request: AuthedHttpRequest, memo_id: int, step: str) -> HttpResponse:
         if form.is_valid():
             try:
                 _run_step(step, memo, request.user, form.cleaned_data)
+                if request.htmx:  # the whole memo page, not swapped into the form
+                    return HttpResponseClientRedirect(memo.get_absolute_url())
                 return redirect("decisions:memo", memo_id=memo.pk)
             except ActionRefused as exc:
                 error = exc.message
