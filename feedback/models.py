@@ -240,6 +240,23 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
             wanted |= Q(owner_id=centre_person_id, done=False) & ~Q(circle=circle)
         return self.filter(wanted).select_related("owner")
 
+    def in_summary(self, circle: Circle, viewer_id: int) -> Self:
+        """A circle's action items as its summary shows them, with their owners: everyone's
+        in a circle revealed to the whole circle (the commitments are shared there), only
+        the viewer's own in one revealed to each recipient alone. feedback.room applies the
+        same rule, shows_action_item, to the items its one query already holds."""
+        shown = self.filter(circle=circle)
+        if circle.reveal_to != Circle.Audience.CIRCLE:
+            shown = shown.filter(owner_id=viewer_id)
+        return shown.select_related("owner").order_by("id")
+
+
+def shows_action_item(circle: Circle, action: ActionItem, viewer_id: int) -> bool:
+    """ActionItemQuerySet.in_summary's rule for one of the circle's action items."""
+    return action.circle_id == circle.pk and (
+        circle.reveal_to == Circle.Audience.CIRCLE or action.owner_id == viewer_id
+    )
+
 
 class ActionItem(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="action_items")
