@@ -6,7 +6,7 @@ Reads are named QuerySet methods; writes live in services.py.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Q
@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from culture import clock
 from culture.models import Person, PersonQuerySet, Team
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 PRESENCE_WINDOW = timedelta(seconds=30)
 
@@ -152,6 +155,7 @@ class Participant(models.Model):
     # Not columns: what feedback.room works out for each seat's row of the room.
     here: bool
     in_centre: bool
+    presence: tuple[str | StrPromise, str] | None  # feedback.phases.presence_label
 
     class Meta:
         ordering = ["position"]

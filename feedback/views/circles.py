@@ -265,7 +265,9 @@ def _room_form_post(
     return _after_post(request, circle_id)
 
 
-def _back(request: AuthedHttpRequest, circle_id: int, from_summary: bool, *, status: int):
+def _back(
+    request: AuthedHttpRequest, circle_id: int, from_summary: bool, *, status: int
+) -> HttpResponse:
     if from_summary:
         circle = access.get_circle_for_user(request.user, circle_id)
         return render_summary(request, circle, status=status)
