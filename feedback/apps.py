@@ -10,10 +10,11 @@ class FeedbackConfig(AppConfig):
         # its part of the profile page.
         from culture import sections
         from feedback import demo, privacy
-        from feedback.home import home_context
+        from feedback.home import home_context, todos
         from feedback.profile import profile_context
 
         sections.register_home_section("feedback", order=20, context=home_context)
+        sections.register_todos("feedback", todos=todos)
         sections.register_profile_context("feedback", context=profile_context)
         sections.register_privacy("feedback", order=20, hooks=privacy)
         sections.register_demo("feedback", order=20, seed=demo.seed)
