@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -391,6 +391,12 @@ def ask(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
+def _today_for(person: Person) -> date:
+    """The day a reminder counts for: the company's date, read from the zone the person
+    lookup already carries (no query of its own)."""
+    return timezone.localtime(timezone=clock.zone_for(person)).date()
+
+
 def _require_rollup_reader(request: AuthedHttpRequest) -> Person:
     me = access.require_active(request.user)
     if not (me.is_people_admin or me.manages_managers()):
@@ -409,7 +415,9 @@ def rollup(request: AuthedHttpRequest) -> HttpResponse:
         audit.record(me, "keeper.rollup.read", detail={"cycle": cycle.label})
     is_open = cycle is not None and cycle.is_open()
     reminded = (
-        remind_services.reminded_today(cycle, [r["id"] for r in table if r["id"]])
+        remind_services.reminded_today(
+            cycle, [r["id"] for r in table if r["id"]], today=_today_for(me)
+        )
         if is_open and cycle is not None
         else set()
     )
@@ -444,7 +452,9 @@ def rollup_remind(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     error = ""
     sent = False
     try:
-        sent = remind_services.do_remind_manager(actor=me, manager=manager, cycle=cycle)
+        sent = remind_services.do_remind_manager(
+            actor=me, manager=manager, cycle=cycle, today=_today_for(me)
+        )
     except ActionRefused as exc:
         error = exc.message
     if request.htmx:

@@ -20,18 +20,20 @@ def remind_key(cycle: KeeperCycle, manager_id: int, day: date) -> str:
     return f"keeper:{cycle.period_key}:remind:{manager_id}:{day.isoformat()}"
 
 
-def reminded_today(cycle: KeeperCycle, manager_ids: Iterable[int]) -> set[int]:
-    """Which of these managers were already reminded today (one query)."""
-    today = clock.today()
+def reminded_today(cycle: KeeperCycle, manager_ids: Iterable[int], *, today: date) -> set[int]:
+    """Which of these managers were already reminded on `today` (one query)."""
     keys = [remind_key(cycle, pk, today) for pk in manager_ids]
     if not keys:
         return set()
     return set(Notification.objects.filter(key__in=keys).values_list("recipient_id", flat=True))
 
 
-def do_remind_manager(*, actor: Person, manager: Person, cycle: KeeperCycle) -> bool:
+def do_remind_manager(
+    *, actor: Person, manager: Person, cycle: KeeperCycle, today: date | None = None
+) -> bool:
     """Remind `manager` of their unanswered tests in the open `cycle`. True when a reminder
-    went out, False when they were already reminded today (nothing is sent twice)."""
+    went out, False when they were already reminded `today` (the company's date unless
+    given: nothing is sent twice the same day)."""
     if not cycle.is_open():
         raise ActionRefused("This cycle is closed: there is nothing to remind anyone of.")
     count = KeeperTest.objects.filter(
@@ -41,7 +43,7 @@ def do_remind_manager(*, actor: Person, manager: Person, cycle: KeeperCycle) -> 
         raise ActionRefused(f"{manager.name} has answered every keeper test.")
     sent = notify(
         manager,
-        key=remind_key(cycle, manager.pk, clock.today()),
+        key=remind_key(cycle, manager.pk, today or clock.today()),
         kind="keeper.remind",
         title=f"Keeper test, {cycle.label}: {count} still to answer",
         url=reverse("keeper:index"),
