@@ -67,13 +67,15 @@ def todos(request) -> list[Todo]:
             )
     policy = PayPolicy.current()
     today = clock.today()
+    year = policy.mix_year
     if (
         policy.mix_window_open(today)
-        and not CashMixChoice.objects.filter(person=user, year=policy.mix_year).exists()
+        and year is not None
+        and not CashMixChoice.objects.filter(person=user, year=year).exists()
     ):
         found.append(
             Todo(
-                label=f"Choose your cash / stock mix for {policy.mix_year}",
+                label=f"Choose your cash / stock mix for {year}",
                 url=reverse("pay:index") + "#mix",
                 due=policy.mix_window_end,
             )
