@@ -132,3 +132,13 @@ def test_a_manager_with_everything_answered_has_no_button_and_is_not_reminded(
     response = client.post(_remind_url(world.manager), follow=True)
     assert "has answered every keeper test" in response.content.decode()
     assert not Notification.objects.filter(kind="keeper.remind").exists()
+
+
+def test_the_reminder_says_due_on_or_were_due_on_as_the_day_has_passed(world, cycle, client_for):
+    client_for(world.skip_level).post(_remind_url(world.manager))
+    assert f"are due on {cycle.due_on:%-d %b %Y}." in _emails_to(world.manager)[0].body
+    mail.outbox.clear()
+    with time_machine.travel(cycle.due_at + timedelta(days=1)):
+        client_for(world.skip_level).post(_remind_url(world.manager))
+        body = _emails_to(world.manager)[-1].body
+    assert f"were due on {cycle.due_on:%-d %b %Y}." in body
