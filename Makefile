@@ -25,6 +25,7 @@ help:
 	@echo "make migrate  apply migrations    make seed     load the demo company if empty"
 	@echo "make bench    benchmarks (bench/run.py; BENCH_ARGS=\"--people 2000\")"
 	@echo "make load     the load test (locust; LOAD_USERS, LOAD_DURATION)"
+	@echo "make screens the product screenshots in docs/screens/ (headless Chromium, demo company)"
 	@echo "make lock     re-lock requirements/*.txt after changing pyproject.toml's dependencies"
 	@echo "make clean    remove caches and collected static (keeps .venv and var/)"
 	@echo "make clean-var CONFIRM=yes   also delete var/ (the embedded database, keys, queue)"
@@ -120,6 +121,13 @@ shell: venv
 BENCH_ARGS ?=
 bench: venv
 	$(PY) -m culture.devstack bench $(BENCH_ARGS)
+
+# Product screenshots (docs/screens/, README): the demo company in Debian's Chromium at desktop
+# and phone size. CI=true: a missing Chromium stops it with the apt-get line, never a skip.
+.PHONY: screens
+screens: venv
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "error: Chromium is missing: sudo apt-get install -y chromium"; exit 1; }
+	CI=true $(PY) -m culture.devstack test tests/e2e/screens.py -q -p no:randomly -n0
 
 # Load test (load/run.py, issue 8); never part of `make test`. Needs DATABASE_URL (seeded
 # with the 10,000-person company, flushed if it holds another) and REDIS_URL.

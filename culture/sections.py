@@ -14,6 +14,12 @@ and the page asks this registry:
   module with any of `export`, `erase` and `delete_records` (the app's `privacy.py`);
 - the demo company (seed_demo): `register_demo(name, order=..., seed=...)`, the app's
   `demo.seed(people=..., rng=..., scale=...)`;
+- a list of people (the directory): `register_person_marks(name, marks=...)`;
+  `marks(request, people) -> {person_id: [Mark, ...]}` adds short labels beside names
+  ("Away until 6 Mar"), in one query for the whole page, shown only to whoever may know;
+- a practice's part of another practice's page (the keeper page shows who has not been
+  through a feedback circle): `register_page_section(page, name, order=..., context=...)`;
+  `context(request) -> dict` fills `templates/<name>/_<page>.html`;
 - someone leaving (deactivated by an admin, the people import or SCIM):
   `register_person_left(name, hook=...)`; `hook(person_ids)` runs in the deactivation's
   transaction, from `people_left`, which every path that deactivates calls once per change.
@@ -24,6 +30,7 @@ Registering a name again replaces its entry, so a second `ready()` (some test ru
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -64,6 +71,58 @@ def profile_context(request, person, *, manages: bool) -> dict:
     context: dict = {}
     for contribute in _profile.values():
         context.update(contribute(request, person, manages=manages))
+    return context
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A short label beside a person's name in a list: `text`, and `tone` for its pill
+    (info, warn)."""
+
+    text: str
+    tone: str = "info"
+
+
+PersonMarks = Callable[[Any, list], dict[int, list[Mark]]]
+_marks: dict[str, PersonMarks] = {}
+
+
+def register_person_marks(name: str, *, marks: PersonMarks) -> None:
+    """Add `marks(request, people)` ({person_id: [Mark]}) beside the names of a people list."""
+    _marks[name] = marks
+
+
+def mark_people(request, people: list) -> None:
+    """Set `person.marks` (a list of Mark) on each of `people`: one call per registered
+    practice, each in a fixed number of queries for the whole list."""
+    found: dict[int, list[Mark]] = {}
+    if people:
+        for marks in _marks.values():
+            for person_id, labels in marks(request, people).items():
+                found.setdefault(person_id, []).extend(labels)
+    for person in people:
+        person.marks = found.get(person.pk, [])
+
+
+_pages: dict[str, dict[str, tuple[int, HomeContext]]] = {}
+
+
+def register_page_section(page: str, name: str, *, order: int, context: HomeContext) -> None:
+    """Show `templates/<name>/_<page>.html` on another practice's `page`, lower `order`
+    first; `context(request) -> dict` fills it ({} leaves the section out)."""
+    _pages.setdefault(page, {})[name] = (order, context)
+
+
+def page_sections(page: str, request) -> dict:
+    """`page`'s context from the registered sections: `practice_sections` (the templates to
+    include, in order, only those with something to show) and each section's own names."""
+    context: dict = {"practice_sections": []}
+    ordered = sorted(_pages.get(page, {}).items(), key=lambda item: item[1][0])
+    for name, (_, section_context) in ordered:
+        part = section_context(request)
+        if part:
+            context["practice_sections"].append(f"{name}/_{page}.html")
+            context.update(part)
     return context
 
 

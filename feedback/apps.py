@@ -11,9 +11,11 @@ class FeedbackConfig(AppConfig):
         from culture import sections
         from feedback import demo, privacy
         from feedback.home import home_context
+        from feedback.pages import keeper_context
         from feedback.profile import profile_context
 
         sections.register_home_section("feedback", order=20, context=home_context)
         sections.register_profile_context("feedback", context=profile_context)
+        sections.register_page_section("keeper", "feedback", order=20, context=keeper_context)
         sections.register_privacy("feedback", order=20, hooks=privacy)
         sections.register_demo("feedback", order=20, seed=demo.seed)

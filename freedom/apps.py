@@ -10,9 +10,11 @@ class FreedomConfig(AppConfig):
         from culture import sections
         from freedom import demo, privacy
         from freedom.home import home_context
+        from freedom.marks import person_marks
         from freedom.profile import profile_context
 
         sections.register_home_section("freedom", order=50, context=home_context)
         sections.register_profile_context("freedom", context=profile_context)
+        sections.register_person_marks("freedom", marks=person_marks)
         sections.register_privacy("freedom", order=55, hooks=privacy)
         sections.register_demo("freedom", order=50, seed=demo.seed)

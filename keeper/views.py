@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from culture import audit, clock
+from culture import audit, clock, sections
 from culture.csvsafe import csv_response
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
@@ -188,6 +188,8 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
         .only("id", "label")
         .order_by("-opens_at")[:8]
     )
+    # What other practices add (Circles: who has not been through one in the last year).
+    context.update(sections.page_sections("keeper", request))
     return render(request, "keeper/index.html", context)
 
 

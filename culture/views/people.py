@@ -55,6 +55,8 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
     for person in page.object_list:  # two links a row: built here, not by 50 {% url %} tags
         person.profile_url = profile(person.pk)
         person.manager_url = profile(person.manager_id) if person.manager_id else ""
+    # What the practices show beside a name (freedom: "Away until 6 Mar", to who may know).
+    sections.mark_people(request, page.object_list)
     context: dict[str, Any] = {"page": page, "q": q, "team_slug": team_slug}
     if request.htmx and request.htmx.target == "directory-results":
         return render(request, "culture/directory.html#results", context)  # no filter form

@@ -469,3 +469,48 @@ def test_the_demo_has_a_team_cadence_a_due_circle_and_an_open_campaign_with_prog
     assert written_services.campaign_progress(campaign, world.employee) == 4
     assert WrittenFeedback.objects.filter(campaign=campaign).count() == 4
     assert Participant.objects.filter(person=world.manager).count() == 2
+
+
+# --- The keeper page: who has not been through a circle (a section Circles registers) ---------
+
+
+def test_the_keeper_page_shows_the_manager_who_has_not_been_in_a_circle(world, client_for):
+    _held_circle(world.manager, [world.employee], timezone.now() - timedelta(days=40))
+    page = client_for(world.manager).get(reverse("keeper:index"))
+    assert page.status_code == 200
+    assert page.context["practice_sections"] == ["feedback/_keeper.html"]
+    assert [p.name for p in page.context["without_circle"]] == ["Pat Peer"]
+    html = page.content.decode()
+    assert "Not in the centre of a feedback circle in the last year" in html
+    assert "Pat Peer" in html and "never" in html
+    # Once the peer has sat in the centre, the section goes away.
+    _held_circle(world.manager, [world.peer], timezone.now() - timedelta(days=3))
+    page = client_for(world.manager).get(reverse("keeper:index"))
+    assert page.context["practice_sections"] == []
+    assert "Not in the centre of a feedback circle" not in page.content.decode()
+
+
+def test_the_keeper_page_shows_nobody_elses_reports(world, client_for):
+    # The employee manages nobody; the director's list is of their own direct reports only.
+    page = client_for(world.employee).get(reverse("keeper:index"))
+    assert page.context["practice_sections"] == []
+    page = client_for(world.skip_level).get(reverse("keeper:index"))
+    assert [p.name for p in page.context["without_circle"]] == ["Mia Manager"]
+
+
+def test_the_keeper_page_section_costs_one_query_whatever_the_reports(world, client_for):
+    client = client_for(world.manager)
+    counts = []
+    for batch in (1, 6):
+        for i in range(batch):
+            make_person(
+                name=f"Report {batch}-{i}", email=f"k{batch}{i}@x.test", manager=world.manager
+            )
+        client.get(reverse("keeper:index"))
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("keeper:index"))
+        section = [q for q in ctx.captured_queries if "revealed_through" in q["sql"]]
+        assert len(section) == 1
+        counts.append((len(page.context["without_circle"]), len(ctx.captured_queries)))
+    assert [n for n, _ in counts] == [3, 9]  # the employee, the peer and the reports
+    assert counts[0][1] == counts[1][1]

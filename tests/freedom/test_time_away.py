@@ -192,7 +192,7 @@ def test_the_home_page_shows_who_is_away_now_and_this_week(world, client_for):
 def test_the_profile_shows_away_until_to_the_team_and_chain_only(world, client_for):
     today = clock.today()
     make_time_away(person=world.employee, starts_on=today - timedelta(days=1), days=4)
-    until = f"Away until {today + timedelta(days=2):%-d %B}"
+    until = f"Away until {today + timedelta(days=2):%-d %b}"
     url = reverse("people:profile", args=[world.employee.pk])
     for persona, shown in [
         ("employee", True),
@@ -235,3 +235,63 @@ def test_the_privacy_export_and_erasure_cover_time_away(world):
     assert [e["note"] for e in exported["time_away"]] == ["Hiking"]
     privacy.erase(world.employee, old_name="Eli Employee", old_email="employee@example.test")
     assert not TimeAway.objects.exists()
+
+
+# --- The directory: "Away until" beside a name, to whoever may see it -------------------------
+
+
+def _marks_in_directory(client, name):
+    page = client.get(reverse("people:directory"), {"q": name})
+    assert page.status_code == 200
+    return [[m.text for m in p.marks] for p in page.context["page"].object_list if p.name == name][
+        0
+    ]
+
+
+def test_the_directory_marks_who_is_away_for_their_team_and_chain_only(world, client_for):
+    today = clock.today()
+    make_time_away(person=world.employee, starts_on=today - timedelta(days=1), days=4)
+    make_time_away(person=world.peer, starts_on=today + timedelta(days=3), days=2)
+    until = f"Away until {today + timedelta(days=2):%-d %b}"
+    starts = f"Away from {today + timedelta(days=3):%-d %b}"
+    for viewer in (world.employee, world.peer, world.manager, world.ceo, world.people_admin):
+        client = client_for(viewer)
+        assert _marks_in_directory(client, world.employee.name) == [until], viewer
+        assert _marks_in_directory(client, world.peer.name) == [starts], viewer
+    html = client_for(world.manager).get(reverse("people:directory")).content.decode()
+    assert f'<span class="pill info">{until}</span>' in html
+    # Outside the team and the chain: the directory says nothing.
+    client = client_for(world.outsider)
+    assert _marks_in_directory(client, world.employee.name) == []
+    assert "Away until" not in client.get(reverse("people:directory")).content.decode()
+
+
+def test_time_away_further_ahead_or_long_past_is_not_marked(world, client_for):
+    today = clock.today()
+    make_time_away(person=world.employee, starts_on=today + timedelta(days=8), days=2)
+    make_time_away(person=world.peer, starts_on=today - timedelta(days=9), days=3)
+    client = client_for(world.manager)
+    assert _marks_in_directory(client, world.employee.name) == []
+    assert _marks_in_directory(client, world.peer.name) == []
+
+
+def test_the_directory_marks_cost_one_query_whatever_the_number_away(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = clock.today()
+    client = client_for(world.people_admin)
+    counts = []
+    for batch in (1, 8):
+        for i in range(batch):
+            person = make_person(name=f"Away {batch}-{i}", email=f"a{batch}{i}@x.test")
+            make_time_away(person=person, starts_on=today, days=2)
+        client.get(reverse("people:directory"))
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("people:directory"))
+        marked = sum(1 for p in page.context["page"].object_list if p.marks)
+        away = [q for q in ctx.captured_queries if "freedom_timeaway" in q["sql"]]
+        assert len(away) == 1
+        counts.append((marked, len(ctx.captured_queries)))
+    assert [m for m, _ in counts] == [1, 9]
+    assert counts[0][1] == counts[1][1]
