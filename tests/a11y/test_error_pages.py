@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from culture.errors import server_error
 from culture.ratelimit import Limited, RateLimitMiddleware
-from tests.a11y.sweep import Rendered, Sweep
+from tests.a11y.sweep import Rendered, Sweep, logged_in
 from tests.conftest import build_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -53,3 +53,25 @@ def test_the_error_pages_have_no_serious_axe_finding(browser, live_server, _test
     # 403 and 404 share their blocks, so axe may see one of them for both; the others differ.
     assert sweep.checked >= 3, sweep.report()
     assert not sweep.findings, "\n".join(sweep.findings)
+
+
+def test_an_htmx_request_refused_with_403_shows_the_reason_in_the_alerts(
+    world, browser, live_server, _test_db_free_at_exit
+):
+    """A fragment request the person may not make (the rollup, from a manager's home page)
+    puts the reason into the page's alert region and leaves the page as it was."""
+    page = logged_in(browser, live_server.url, world.manager)
+    try:
+        page.goto(reverse("home"))
+        heading = page.locator("h1").inner_text()
+        page.evaluate(
+            "(url) => htmx.ajax('GET', url, {target: '#main', swap: 'innerHTML'})",
+            reverse("keeper:rollup"),
+        )
+        alert = page.locator("#alerts #refused")
+        alert.wait_for()
+        assert "open to particular people only" in alert.inner_text()
+        assert page.locator("h1").inner_text() == heading  # #main was not replaced
+        assert page.url.endswith(reverse("home"))
+    finally:
+        page.context.close()
