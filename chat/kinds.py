@@ -45,6 +45,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "keeper.opened": ("keeper", False),
     "keeper.prompt": ("keeper", False),
     "keeper.nudge": ("keeper", False),
+    "keeper.remind": ("keeper", False),
     "keeper.overdue": ("keeper", False),
     "keeper.look_again": ("keeper", False),
     "keeper.post_exit": ("keeper", False),

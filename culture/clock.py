@@ -43,5 +43,17 @@ def today() -> date:
     return CompanySettings.load().today()
 
 
+def today_for(person) -> date:
+    """The company's date now, as `today()`, without a query when `person` came from the
+    request's person lookup (it carries the company's zone: culture.backends)."""
+    name = getattr(person, "company_time_zone", None)
+    if name:
+        try:
+            return timezone.localtime(timezone=zoneinfo.ZoneInfo(name)).date()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return today()
+
+
 def now_local(zone=None) -> datetime:
     return timezone.localtime(timezone=zone or company_zone())

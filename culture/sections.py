@@ -168,3 +168,57 @@ def people_left(person_ids) -> None:
         return
     for hook in _person_left.values():
         hook(ids)
+
+
+# --- What needs me, first (issue 24): the home page's ordered to-do list -------------------
+#
+# `register_todos(name, todos=fn)`: `fn(request) -> list[Todo]`, what this practice asks of
+# the viewer now, in a fixed number of queries whatever the data, and no more than the viewer
+# may know (counts, never someone else's answers). The home page shows every source's todos
+# as one list: overdue first, then by due date (then time), then the undated.
+
+import datetime as _dt  # noqa: E402
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+
+@_dataclass(frozen=True)
+class Todo:
+    """One thing the viewer must act on. `due`: the day it is due (or happens); `at`: the
+    moment it happens, for what has a time (a circle); `overdue`: past `due` and still
+    waiting; `urgency`: higher first among todos due the same day."""
+
+    label: str
+    url: str
+    count: int | None = None
+    due: _dt.date | None = None
+    at: _dt.datetime | None = None
+    overdue: bool = False
+    urgency: int = 0
+
+    def sort_key(self) -> tuple:
+        return (
+            not self.overdue,
+            self.due is None,
+            self.due or _dt.date.max,
+            self.at.timestamp() if self.at else 0.0,
+            -self.urgency,
+            self.label,
+        )
+
+
+TodoSource = Callable[[Any], list[Todo]]
+_todos: dict[str, TodoSource] = {}
+
+
+def register_todos(name: str, *, todos: TodoSource) -> None:
+    """Add `todos(request) -> list[Todo]` to the home page's "what needs you" list."""
+    _todos[name] = todos
+
+
+def todos(request) -> list[Todo]:
+    """Every registered practice's todos for the viewer, overdue first, then by due date,
+    then the undated."""
+    found: list[Todo] = []
+    for source in _todos.values():
+        found.extend(source(request))
+    return sorted(found, key=Todo.sort_key)

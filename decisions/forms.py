@@ -143,6 +143,18 @@ class InviteForm(forms.Form):
     people = PeopleField(label="Invite colleagues to weigh in (emails)", required=True)
 
 
+class PublishForm(forms.Form):
+    """The captain's one choice when publishing (the spread's is on the memo's form)."""
+
+    reasons_after_rating = forms.BooleanField(
+        required=False,
+        label="Show the others' reasons only after rating",
+        help_text="Until the window closes, a colleague sees the spread and the reasons once "
+        "they have rated, so the first reasons do not steer the rest. You always see them. "
+        "It cannot be changed after publishing.",
+    )
+
+
 class TestForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="What will you test, and how?"
@@ -260,7 +272,7 @@ class FeedForm(forms.Form):
             )
         if self.sort_by == "dissent":
             return (
-                memos.with_spread(self.today)
+                memos.with_spread(self.today, self.viewer)
                 .exclude(spread__isnull=True)
                 .order_by((F("rating_high") - F("rating_low")).desc(), "-published_at", "-id")
             )

@@ -1,6 +1,10 @@
-"""The decisions section of the home page ("what needs me now")."""
+"""The decisions section of the home page ("what needs me now") and its todos."""
+
+from django.db.models import Count, Min
+from django.urls import reverse
 
 from culture import clock
+from culture.sections import Todo
 from decisions.models import Memo
 
 
@@ -24,3 +28,47 @@ def home_context(request) -> dict:
         .order_by("look_back_on", "id")[:5]
     )
     return {"decisions_waiting": waiting, "decisions_needs_outcome": needs_outcome}
+
+
+def todos(request) -> list[Todo]:
+    """Memos waiting for my rating (how many, due when the first one closes) and my bets
+    whose look-back day has come (overdue once it has passed). Two queries."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = clock.today()
+    found: list[Todo] = []
+    waiting = (
+        Memo.objects.visible_to(user)
+        .waiting_for_rating_by(user, today)
+        .aggregate(n=Count("id"), first=Min("decide_by"))
+    )
+    if waiting["n"]:
+        n = waiting["n"]
+        found.append(
+            Todo(
+                label=f"Rate {n} memo{'s' if n != 1 else ''}",
+                url=reverse("decisions:index") + "?waiting=1",
+                count=n,
+                due=waiting["first"],
+            )
+        )
+    outcomes = Memo.objects.needing_outcome_for(user, today).aggregate(
+        n=Count("id"), first=Min("look_back_on"), memo=Min("id")
+    )
+    if outcomes["n"]:
+        n = outcomes["n"]
+        found.append(
+            Todo(
+                label=f"Look back on {n} of your bet{'s' if n != 1 else ''}",
+                url=(
+                    reverse("decisions:step", args=[outcomes["memo"], "outcome"])
+                    if n == 1
+                    else reverse("decisions:person_ledger", args=[user.pk])
+                ),
+                count=n,
+                due=outcomes["first"],
+                overdue=outcomes["first"] < today,
+            )
+        )
+    return found

@@ -64,6 +64,7 @@ FEED_CARD_FIELDS = (
     "rating_low",
     "rating_high",
     "hide_spread",
+    "reasons_after_rating",
     "published_at",
 )
 SEARCH_CAP = 1000  # matches a search counts and pages through, best ranked first
@@ -90,13 +91,21 @@ class MemoQuerySet(models.QuerySet["Memo"]):
     def published(self) -> Self:
         return self.exclude(state=Memo.State.DRAFT)
 
-    def with_spread(self, today: date) -> Self:
+    def with_spread(self, today: date, viewer: Person | None = None) -> Self:
         """Lowest and highest rating and the spread between them; None while the captain
-        hides the spread and the window is open. The numbers are kept on the memo row by
-        services.do_rate (under the memo lock), so sorting by dissent needs no aggregate."""
-        hidden = Q(hide_spread=True, state=Memo.State.OPEN) & (
-            Q(decide_by__isnull=True) | Q(decide_by__gte=today)
-        )
+        hides the spread and the window is open, and (for `viewer`) while the memo shows
+        the others' ratings only after rating and the viewer has not rated. The numbers are
+        kept on the memo row by services.do_rate (under the memo lock), so sorting by
+        dissent needs no aggregate."""
+        window = Q(state=Memo.State.OPEN) & (Q(decide_by__isnull=True) | Q(decide_by__gte=today))
+        hidden = window & Q(hide_spread=True)
+        if viewer is not None:
+            hidden |= (
+                window
+                & Q(reasons_after_rating=True)
+                & ~Q(captain_id=viewer.pk)
+                & ~Q(Exists(Rating.objects.filter(memo_id=OuterRef("pk"), person_id=viewer.pk)))
+            )
         return self.annotate(
             low_score=models.Case(models.When(hidden, then=None), default=F("rating_low")),
             high_score=models.Case(models.When(hidden, then=None), default=F("rating_high")),
@@ -129,13 +138,13 @@ class MemoQuerySet(models.QuerySet["Memo"]):
             Prefetch("teams", to_attr="feed_teams")
         )
 
-    def feed_page(self, number: int | str | None, *, today: date) -> CappedPage:
+    def feed_page(self, number: int | str | None, *, viewer: Person, today: date) -> CappedPage:
         """One page of feed cards in this queryset's order, counted up to 1,000 and loaded
         with only what a card shows: the feed costs the same at 100 or 100,000 memos.
-        Three queries (count, page, teams)."""
+        Four queries (count, page, teams, the page's spreads)."""
         memos = self.for_feed().only(*FEED_CARD_FIELDS)
         page = CappedPaginator(memos, FEED_PAGE_SIZE).get_page(number)
-        return _spread_shown(page, today)
+        return _spread_shown(page, viewer, today)
 
     def search_page(self, number: int | str | None, *, viewer: Person, today: date) -> CappedPage:
         """One page of a ranked search (`search()`), as feed cards. One statement ranks the
@@ -143,13 +152,14 @@ class MemoQuerySet(models.QuerySet["Memo"]):
         page's 20 are loaded, with their captain and teams, and through the visibility
         rule again, so a memo made confidential since the ranking drops out rather than
         showing. Before, the count and the page each scanned every match, and the page
-        joined every person to every match before sorting. Three queries."""
+        joined every person to every match before sorting. Four queries (with the
+        page's spreads)."""
         ranked = list(self.values_list("pk", flat=True)[: SEARCH_CAP + 1])
         page = CappedPaginator(ranked, FEED_PAGE_SIZE, cap=SEARCH_CAP).get_page(number)
         shown = Memo.objects.visible_to(viewer).for_feed().only(*FEED_CARD_FIELDS)
         cards = shown.in_bulk(page.object_list)
         page.object_list = [cards[pk] for pk in page.object_list if pk in cards]
-        return _spread_shown(page, today)
+        return _spread_shown(page, viewer, today)
 
     def drafts_of(self, person: Person) -> Self:
         """The drafts `person` captains or co-authors, last published first (a draft sent
@@ -172,11 +182,59 @@ class MemoQuerySet(models.QuerySet["Memo"]):
         )
 
 
-def _spread_shown(page: CappedPage, today: date) -> CappedPage:
-    """Whether each card shows its spread: the rule of with_spread(), applied in Python to
-    the 20 rows shown instead of with three CASEs in SQL."""
-    for memo in page.object_list:
-        memo.spread_shown = not memo.spread_hidden_on(today)
+def _strip(counts: dict[int, int]) -> list[dict[str, Any]]:
+    """A feed card's small histogram: each score's count, tone and bar height (0 to 24)."""
+    top = max(counts.values(), default=0) or 1
+    return [
+        {
+            "label": f"{score:+d}" if score else "0",
+            "count": counts.get(score, 0),
+            "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
+            "shade": score_shade(score),
+            "height": round(24 * counts.get(score, 0) / top),
+        }
+        for score in SCORES
+    ]
+
+
+def score_shade(score: int) -> int:
+    """How deep a score's colour is on the diverging scale: 0 (zero) to 3 (±8 to ±10)."""
+    n = abs(score)
+    return 0 if not n else (1 if n <= 3 else (2 if n <= 7 else 3))
+
+
+def _spread_shown(page: CappedPage, viewer: Person, today: date) -> CappedPage:
+    """For each card: whether it shows its spread to `viewer` (the rules of with_spread(),
+    applied in Python to the 20 rows shown), its strip of the histogram when it does, and
+    whether it waits for the viewer's rating. One query for the page: the count of each
+    score of each card, and whether the viewer is among them."""
+    memos = list(page.object_list)
+    mine = Count("pk", filter=Q(person_id=viewer.pk))
+    rows = (
+        Rating.objects.filter(memo_id__in=[m.pk for m in memos])
+        .order_by()
+        .values("memo_id", "score")
+        .annotate(n=Count("pk"), mine=mine)
+    )
+    counts: dict[int, dict[int, int]] = {}
+    rated: set[int] = set()
+    for row in rows:
+        counts.setdefault(row["memo_id"], {})[row["score"]] = row["n"]
+        if row["mine"]:
+            rated.add(row["memo_id"])
+    for memo in memos:
+        memo.rated_by_me = memo.pk in rated
+        memo.waiting_for_me = (
+            memo.state == Memo.State.OPEN
+            and (memo.decide_by is None or memo.decide_by >= today)
+            and memo.captain_id != viewer.pk
+            and not memo.rated_by_me
+        )
+        memo.spread_waits_for_rating = memo.results_hidden_from(
+            viewer, has_rated=memo.rated_by_me, today=today
+        )
+        memo.spread_shown = not memo.spread_hidden_on(today) and not memo.spread_waits_for_rating
+        memo.strip = _strip(counts.get(memo.pk, {})) if memo.spread_shown else []
     return page
 
 
@@ -235,6 +293,11 @@ class Memo(models.Model):
     confidential = models.BooleanField(default=False)
     readers = models.ManyToManyField(Person, blank=True, related_name="readable_memos")
     hide_spread = models.BooleanField(default=False)
+    # Chosen by the captain when publishing: while the window is open, a colleague sees the
+    # others' ratings and reasons only once they have rated (Memo.results_hidden_from).
+    reasons_after_rating = models.BooleanField(
+        default=False, verbose_name="show the others' reasons only after rating"
+    )
     test_description = models.TextField(blank=True)
     test_results = models.TextField(blank=True)
     bet = models.CharField(max_length=10, choices=Bet.choices, blank=True)
@@ -301,6 +364,19 @@ class Memo(models.Model):
 
     def spread_visible(self, window_open: bool) -> bool:
         return not (self.hide_spread and window_open)
+
+    def results_wait_for_rating(self, today: date) -> bool:
+        """The captain chose "reasons after rating" and the window is still open: a viewer
+        who has not rated (and is not the captain) sees neither the spread nor reasons."""
+        return (
+            self.reasons_after_rating
+            and self.state == self.State.OPEN
+            and (self.decide_by is None or self.decide_by >= today)
+        )
+
+    def results_hidden_from(self, user: Person, *, has_rated: bool, today: date) -> bool:
+        """Whether `user` may not see the others' ratings and reasons yet."""
+        return self.results_wait_for_rating(today) and not has_rated and user.pk != self.captain_id
 
     def is_author(self, user: Person) -> bool:
         return user.pk == self.captain_id or any(p.pk == user.pk for p in self.co_authors.all())

@@ -22,6 +22,7 @@ from culture import clock, jobs
 from culture.errors import InvalidInput
 from culture.models import Delivery, Notification, Person, Team
 from culture.notifications import notify
+from decisions import body as memo_body
 from decisions.models import (
     MAX_SCORE,
     MIN_SCORE,
@@ -193,18 +194,32 @@ def do_edit_memo(
     return locked
 
 
-def do_publish(*, memo_id: int, by: Person) -> Memo:
+def publish_problems(memo: Memo, today: date) -> list[str]:
+    """Why `memo` cannot be published yet, each in words for the captain (empty: it can).
+    People are asked to rate a proposal, so it must state one; prompts left from the
+    template are answered or removed; the window needs its closing date."""
+    problems = memo_body.publish_problems(memo.body)
+    if memo.decide_by is None or memo.decide_by < today:
+        problems.append(
+            "Set a decide-by date (today or later) before publishing, so colleagues know "
+            "how long they have to weigh in."
+        )
+    return problems
+
+
+def do_publish(*, memo_id: int, by: Person, reasons_after_rating: bool = False) -> Memo:
+    """Open the memo for dissent. `reasons_after_rating`: colleagues see the others'
+    ratings and reasons only once they have rated (until the window closes); chosen here,
+    once, like hiding the spread."""
     with transaction.atomic():
         memo = _move(memo_id, by=by, to=S.OPEN)
-        today = clock.today()
-        if memo.decide_by is None or memo.decide_by < today:
-            raise DecisionError(
-                "Set a decide-by date (today or later) before publishing, so colleagues know "
-                "how long they have to weigh in."
-            )
+        problems = publish_problems(memo, clock.today())
+        if problems:
+            raise DecisionError(" ".join(problems))
         memo.state = S.OPEN
         memo.published_at = timezone.now()
-        memo.save(update_fields=["state", "published_at", "updated_at"])
+        memo.reasons_after_rating = reasons_after_rating
+        memo.save(update_fields=["state", "published_at", "reasons_after_rating", "updated_at"])
         _emit("memo.published", memo)
         teams_posts.memo_published(memo)
         invited = list(

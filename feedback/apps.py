@@ -10,11 +10,12 @@ class FeedbackConfig(AppConfig):
         # its part of the profile page.
         from culture import sections
         from feedback import demo, privacy
-        from feedback.home import home_context
+        from feedback.home import home_context, todos
         from feedback.pages import keeper_context
         from feedback.profile import profile_context
 
         sections.register_home_section("feedback", order=20, context=home_context)
+        sections.register_todos("feedback", todos=todos)
         sections.register_profile_context("feedback", context=profile_context)
         sections.register_page_section("keeper", "feedback", order=20, context=keeper_context)
         sections.register_privacy("feedback", order=20, hooks=privacy)

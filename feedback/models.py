@@ -6,7 +6,7 @@ Reads are named QuerySet methods; writes live in services.py.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Q
@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from culture import clock
 from culture.models import Person, PersonQuerySet, Team
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 PRESENCE_WINDOW = timedelta(seconds=30)
 
@@ -152,6 +155,7 @@ class Participant(models.Model):
     # Not columns: what feedback.room works out for each seat's row of the room.
     here: bool
     in_centre: bool
+    presence: tuple[str | StrPromise, str] | None  # feedback.phases.presence_label
 
     class Meta:
         ordering = ["position"]
@@ -239,6 +243,23 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
         if centre_person_id is not None:
             wanted |= Q(owner_id=centre_person_id, done=False) & ~Q(circle=circle)
         return self.filter(wanted).select_related("owner")
+
+    def in_summary(self, circle: Circle, viewer_id: int) -> Self:
+        """A circle's action items as its summary shows them, with their owners: everyone's
+        in a circle revealed to the whole circle (the commitments are shared there), only
+        the viewer's own in one revealed to each recipient alone. feedback.room applies the
+        same rule, shows_action_item, to the items its one query already holds."""
+        shown = self.filter(circle=circle)
+        if circle.reveal_to != Circle.Audience.CIRCLE:
+            shown = shown.filter(owner_id=viewer_id)
+        return shown.select_related("owner").order_by("id")
+
+
+def shows_action_item(circle: Circle, action: ActionItem, viewer_id: int) -> bool:
+    """ActionItemQuerySet.in_summary's rule for one of the circle's action items."""
+    return action.circle_id == circle.pk and (
+        circle.reveal_to == Circle.Audience.CIRCLE or action.owner_id == viewer_id
+    )
 
 
 class ActionItem(models.Model):

@@ -15,5 +15,5 @@ def keeper_context(request) -> dict:
     user = request.user
     if not getattr(user, "is_authenticated", False):
         return {}
-    without = list(reports_without_circle(user, clock.today()))
+    without = list(reports_without_circle(user, clock.today_for(user)))
     return {"without_circle": without} if without else {}

@@ -25,10 +25,13 @@ The rules, and why:
 - wrap-up: nobody is in the centre any more. The recipient accepts or discards what they
   received and adds action items (their own follow-up, not a room step, so it goes on
   after the end too). The facilitator can still undo the last "next" or end the circle.
-- ended: final. No facilitator controls at all (no undo, hand-over, nudge or timer: the
-  browsers' live streams close at the end, so an undone end would reach nobody), nobody in
-  the centre, no "here" or "missing" (nobody is expected in the room any more; who left
-  still shows "left"), no leaving or rejoining, and a prominent link to the summary.
+- ended: final, and the room becomes a read-only summary: no forms at all. No facilitator
+  controls (no undo, hand-over, nudge or timer: the browsers' live streams close at the
+  end, so an undone end would reach nobody), nobody in the centre, no leaving or rejoining;
+  the circle's action items with their owners, the revealed rounds, and a prominent link to
+  the viewer's own summary, where they go on accepting or discarding what they received
+  and adding action items (their follow-up outlives the room). Presence says "left" for
+  whoever is no longer on the page: nobody is expected in the room any more.
 - Someone who left sees the room read-only plus "Rejoin" (until the circle ends): no
   writing, thanking, deciding, or "you were nudged".
 - cancelled: the circle never started (moving and cancelling are organiser actions outside
@@ -93,7 +96,8 @@ CANCELLED_REFUSAL = _("This circle was cancelled before it started.")
 
 # Sections of the room (templates/jinja2/feedback/room_state.html shows each only when listed):
 #   centre_pill    the presence list marks who is in the centre
-#   here_pills     the presence list says "here" / "missing" ("left" is always shown)
+#   here_pills     the presence list says where each seat is (presence_label: "here", "not
+#                  here yet", "away"; after the end "left"; "left" for who left, always)
 #   timer          the round's timer
 #   written_count  "N of M have written"
 #   nudged         "the facilitator is waiting for your feedback" (when nudged)
@@ -106,6 +110,8 @@ CANCELLED_REFUSAL = _("This circle was cancelled before it started.")
 #   carried        the open action items the person in the centre carries from earlier circles
 #   leave / rejoin the button to leave the circle, or to come back
 #   summary        a prominent link to the summary
+#   actions        the circle's action items with their owners, read-only (after the end;
+#                  someone else's only in a circle revealed to the whole circle)
 #   controls       the facilitator's step buttons
 #   order          the facilitator's arrows to reorder the seats
 #   not_written    the facilitator's list of who has not written, with a nudge each
@@ -128,6 +134,7 @@ SECTIONS = frozenset(
         "leave",
         "rejoin",
         "summary",
+        "actions",
         "controls",
         "order",
         "not_written",
@@ -201,9 +208,9 @@ TABLE: dict[str, PhaseRules] = {
     Phase.ENDED: _rules(
         {},
         facilitator=set(),
-        recipient=_ALWAYS | {"decide", "summary"},
-        writer=_ALWAYS | {"decide", "summary"},
-        left=_ALWAYS | {"summary"},
+        recipient=_ALWAYS | {"here_pills", "actions", "summary"},
+        writer=_ALWAYS | {"here_pills", "actions", "summary"},
+        left=_ALWAYS | {"here_pills", "actions", "summary"},
     ),
     # Cancelled before it started (feedback.services.circle.do_cancel_circle): nothing happened,
     # so nothing to show or press but the notice.
@@ -269,3 +276,63 @@ def shows(phase: str, role: str, section: str) -> bool:
 def has_centre(phase: str) -> bool:
     """Someone sits in the centre in this phase (the table shows them the centre pill)."""
     return shows(phase, WRITER, "centre_pill")
+
+
+# --- What the room says about the circle's progress and about each seat --------------------
+
+# The step bar: the circle as a meeting's agenda. Writing and revealed are one step, "one
+# person at a time" (each person's round is writing, then the reveal). A cancelled circle
+# never started and has no bar.
+STEP_BAR: tuple[tuple[str, str | StrPromise, frozenset[str]], ...] = (
+    ("lobby", _("Lobby"), frozenset({Phase.LOBBY})),
+    ("rounds", _("One person at a time"), frozenset({Phase.WRITING, Phase.REVEALED})),
+    ("wrapup", _("Wrap-up"), frozenset({Phase.WRAPUP})),
+    ("ended", _("Ended"), frozenset({Phase.ENDED})),
+)
+
+DONE = "done"
+CURRENT = "current"
+TODO = "todo"
+
+
+def step_bar(phase: str) -> list[dict]:
+    """The bar's steps in order, each {"key", "label", "state"}: DONE, CURRENT or TODO.
+    Empty for a cancelled circle."""
+    keys = [key for key, _label, phases_ in STEP_BAR if phase in phases_]
+    if not keys:
+        return []
+    current = [key for key, _label, _phases in STEP_BAR].index(keys[0])
+    return [
+        {
+            "key": key,
+            "label": label,
+            "state": DONE if i < current else CURRENT if i == current else TODO,
+        }
+        for i, (key, label, _phases) in enumerate(STEP_BAR)
+    ]
+
+
+# Presence, honestly, by phase: (label, pill tone). Nobody is "missing" before the circle
+# has started, and after the end whoever closed the page has simply left.
+HERE = (_("here"), "good")
+NOT_YET = (_("not here yet"), "")
+AWAY = (_("away"), "warn")
+GONE = (_("left"), "")
+
+
+def presence_label(
+    phase: str, *, here: bool, seen: bool, left: bool
+) -> tuple[str | StrPromise, str] | None:
+    """What a seat's presence pill says, or None for no pill. `here`: on the page now;
+    `seen`: has been on the page at some point; `left`: pressed "Leave the circle"."""
+    if left:
+        return GONE
+    if phase == Phase.CANCELLED:
+        return None
+    if here:
+        return HERE
+    if phase == Phase.ENDED:
+        return GONE if seen else None
+    if phase == Phase.LOBBY or not seen:
+        return NOT_YET
+    return AWAY

@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from culture.models import Person
 from feedback import phases
-from feedback.models import ActionItem, Circle, CircleItem, Kind, Participant
+from feedback.models import (
+    ActionItem,
+    Circle,
+    CircleItem,
+    Kind,
+    Participant,
+    shows_action_item,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -82,6 +89,13 @@ def room_context(circle: Circle, viewer) -> dict:
     for seat in seats:  # what each seat's row shows, computed once here
         seat.here = live_presence and seat.is_here(now)
         seat.in_centre = recipient is not None and seat.pk == recipient.pk
+        seat.presence = (
+            phases.presence_label(
+                phase, here=seat.here, seen=seat.last_seen is not None, left=bool(seat.left_at)
+            )
+            if live_presence or seat.left_at
+            else None
+        )
 
     current_items = [
         i for i in visible if recipient is not None and i.recipient_position == recipient.position
@@ -112,7 +126,7 @@ def room_context(circle: Circle, viewer) -> dict:
     # sat in it: an action item follows its owner and comes back in their round, where
     # they can check it off. One query for both, none when neither is shown. In a circle
     # revealed only to the recipient, only the person in the centre sees theirs.
-    own = "decide" in show
+    own = "decide" in show or "actions" in show
     carrier = None
     if (
         recipient is not None
@@ -127,6 +141,13 @@ def room_context(circle: Circle, viewer) -> dict:
     )
     carried = [a for a in actions if a.circle_id != circle.pk and not a.done]
     mine = [a for a in actions if a.circle_id == circle.pk and a.owner_id == viewer_id]
+    # After the end, the circle's action items with their owners: everyone's in a circle
+    # revealed to the circle (the commitments are shared there), else only the viewer's own.
+    circle_actions = (
+        sorted((a for a in actions if shows_action_item(circle, a, viewer_id)), key=lambda a: a.pk)
+        if "actions" in show
+        else []
+    )
 
     can_move = "order" in show
     can_undo = (
@@ -138,6 +159,7 @@ def room_context(circle: Circle, viewer) -> dict:
         "circle": circle,
         "show": show,
         "role": role,
+        "step_bar": phases.step_bar(phase),
         "step_url": reverse("feedback:step", args=[circle.pk]),
         "step_buttons": _step_buttons(circle, can_undo) if "controls" in show else [],
         "seats": seats,
@@ -167,6 +189,7 @@ def room_context(circle: Circle, viewer) -> dict:
         and recipient is not None
         and recipient.person_id == viewer_id,
         "my_actions": mine,
+        "circle_actions": circle_actions,
         "can_write": "compose" in show and recipient is not None,
         "seconds_left": circle.seconds_left(now),
         "paused": circle.paused_remaining is not None,

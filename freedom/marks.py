@@ -20,7 +20,7 @@ def person_marks(request, people: list) -> dict[int, list[Mark]]:
     user = request.user
     if not getattr(user, "is_authenticated", False) or not people:
         return {}
-    today = clock.today()
+    today = clock.today_for(user)
     entries = (
         TimeAway.objects.visible_to(user)
         .filter(person_id__in=[p.pk for p in people])

@@ -13,6 +13,7 @@ urlpatterns = [
     path("ask/", views.ask, name="ask"),
     path("rollup/", views.rollup, name="rollup"),
     path("rollup/<int:person_id>/", views.rollup_manager, name="rollup_manager"),
+    path("rollup/<int:person_id>/remind/", views.rollup_remind, name="rollup_remind"),
     path("post-exit/", views.post_exits, name="post_exits"),
     path("post-exit/<int:post_exit_id>/", views.post_exit, name="post_exit"),
     path("post-exit/<int:post_exit_id>/held/", views.post_exit_held, name="post_exit_held"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
@@ -45,6 +45,7 @@ from keeper.services import answers as answers_services
 from keeper.services import policy as policy_services
 from keeper.services import post_exit as post_exit_services
 from keeper.services import prompt as prompt_services
+from keeper.services import remind as remind_services
 from keeper.services import severance as severance_services
 
 
@@ -189,7 +190,8 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
         .order_by("-opens_at")[:8]
     )
     # What other practices add (Circles: who has not been through one in the last year).
-    context.update(sections.page_sections("keeper", request))
+    if report_id is None:  # not on the card view for one person
+        context.update(sections.page_sections("keeper", request))
     return render(request, "keeper/index.html", context)
 
 
@@ -390,25 +392,87 @@ def ask(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def rollup(request: AuthedHttpRequest) -> HttpResponse:
-    """Managers of managers: completion and answer counts for every manager under them."""
+def _today_for(person: Person) -> date:
+    """The day a reminder counts for: the company's date, read from the zone the person
+    lookup already carries (no query of its own)."""
+    return timezone.localtime(timezone=clock.zone_for(person)).date()
+
+
+def _require_rollup_reader(request: AuthedHttpRequest) -> Person:
     me = access.require_active(request.user)
     if not (me.is_people_admin or me.manages_managers()):
         raise PermissionDenied
+    return me
+
+
+@require_GET
+def rollup(request: AuthedHttpRequest) -> HttpResponse:
+    """Managers of managers: completion (a bar per manager, with a reminder for whoever has
+    tests left while the cycle is open) and answer counts for every manager under them."""
+    me = _require_rollup_reader(request)
     cycle = _cycle_from(request)
     table = [] if cycle is None else KeeperTest.objects.rollup_for(me, cycle)
     if cycle is not None:
         audit.record(me, "keeper.rollup.read", detail={"cycle": cycle.label})
+    is_open = cycle is not None and cycle.is_open()
+    reminded = (
+        remind_services.reminded_today(
+            cycle, [r["id"] for r in table if r["id"]], today=_today_for(me)
+        )
+        if is_open and cycle is not None
+        else set()
+    )
+    for row in table:
+        row["remindable"] = (
+            is_open and row["id"] not in (None, me.pk) and row["answered"] < row["total"]
+        )
+        row["reminded"] = row["id"] in reminded
     return render(
         request,
         "keeper/rollup.html",
         {
             "cycle": cycle,
             "rows": table,
+            "is_open": is_open,
             "cycles": KeeperCycle.objects.only("id", "label").order_by("-opens_at")[:12],
         },
     )
+
+
+@require_POST
+def rollup_remind(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
+    """Remind one manager under the viewer of the keeper tests they have left, through the
+    notification ledger: at most once a day, however often anyone clicks."""
+    me = _require_rollup_reader(request)
+    manager = access.get_keeper_rollup_manager_for_user(me, person_id)
+    if manager.pk == me.pk:
+        raise Http404
+    cycle = KeeperCycle.objects.current()
+    if cycle is None:
+        raise Http404
+    error = ""
+    sent = False
+    try:
+        sent = remind_services.do_remind_manager(
+            actor=me, manager=manager, cycle=cycle, today=_today_for(me)
+        )
+    except ActionRefused as exc:
+        error = exc.message
+    if request.htmx:
+        row = {"id": manager.pk, "name": manager.name, "remindable": True, "reminded": not error}
+        return render(
+            request,
+            "keeper/rollup.html#remind",
+            {"r": row, "cycle": cycle, "error": error, "just_sent": sent},
+            status=422 if error else 200,
+        )
+    if error:
+        messages.error(request, error)
+    elif sent:
+        messages.success(request, f"Reminded {manager.name}.")
+    else:
+        messages.info(request, f"{manager.name} was already reminded today.")
+    return redirect(reverse("keeper:rollup") + f"?cycle={cycle.pk}")
 
 
 @require_GET

@@ -62,3 +62,34 @@ def distribution(dist: dict) -> dict:
             }
         )
     return {"bars": bars, "width": 20 + len(bars) * (bar_w + gap), "height": height}
+
+
+MINI_WIDTH = 120
+MINI_PAD = 8
+
+
+def mini_band(c) -> dict | None:
+    """A row's small band bar (as Pave draws one per person): the P10..P90 band with
+    P25..P75 shaded, the target as a tick and pay as a dot. None without a band."""
+    if not c.band or c.salary is None:
+        return None
+    points = list(c.band) + [c.salary]
+    if c.target is not None:
+        points.append(c.target)
+    low, high = min(points), max(points)
+    span = (high - low) or Decimal(1)
+
+    def x(value: Decimal) -> int:
+        v = MINI_PAD + (Decimal(value) - low) * (MINI_WIDTH - 2 * MINI_PAD) / span
+        return int(v.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    p10, p25, _, p75, p90 = (x(v) for v in c.band)
+    return {
+        "width": MINI_WIDTH,
+        "p10": p10,
+        "p25": p25,
+        "band_width": max(p90 - p10, 1),
+        "mid_width": max(p75 - p25, 1),
+        "target": x(c.target) if c.target is not None else None,
+        "pay": x(c.salary),
+    }

@@ -4,6 +4,12 @@
 matching benchmarks, everyone's current pay, their evidence and the exchange rates: seven
 queries whatever the number of people or the size of the market data. No access checks here:
 views obtain the people through pay/access.py first, and audit the read.
+
+One target per person (`Comparison.target`): their personal market when there is evidence,
+else the market figure at their target percentile. The ratio, the gap, the band picture's
+target mark and the page's "Target" all use it. Who is below target is decided once, by
+`Comparison.below_target`, and counted once, by `count_below`: the chart, the table and the
+home section cannot disagree. Market figures are whole currency units (`maths.whole`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from culture.aggregates import MIN_GROUP, group_count
+from culture.aggregates import MIN_GROUP, GroupCount, group_count
 from culture.models import Person
 from pay import maths
 from pay.models import (
@@ -44,6 +50,8 @@ class Comparison:
     market_target: Decimal | None = None
     personal_figure: Decimal | None = None
     personal_kind: str = ""
+    # The evidence the personal figure is (the amount in its own currency, its date).
+    personal_evidence: MarketEvidence | None = None
     # Why the personal figure is what it is, in words for the page (see personal_figure()).
     personal_source: str = ""
     # Total cash and equity percentiles of the benchmark, in the pay currency, when the
@@ -86,7 +94,15 @@ class Comparison:
 
     @property
     def below_target(self) -> bool:
+        """The one definition of "below target": pay under the target by any amount. The
+        ratio rounds down (maths.ratio), so it is under 1 for exactly these people."""
         return self.gap is not None and self.gap > 0
+
+    @property
+    def personal_converted(self) -> bool:
+        """The personal figure came from evidence in another currency (company rate)."""
+        e = self.personal_evidence
+        return e is not None and e.currency != self.currency
 
     @property
     def ok(self) -> bool:
@@ -110,7 +126,7 @@ def _at(band: tuple | None, percentile: int) -> Decimal | None:
     if band is None:
         return None
     try:
-        return maths.money(maths.value_at(band, percentile))
+        return maths.whole(maths.value_at(band, percentile))
     except ValueError:
         return None
 
@@ -239,7 +255,8 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
         if isinstance(figure, maths.CannotCompare):
             c.status, c.reason = "cannot_compare", figure.reason
         else:
-            c.personal_figure = figure
+            c.personal_figure = maths.whole(figure)
+            c.personal_evidence = chosen
             c.personal_kind = chosen.get_kind_display().lower()
             c.personal_source = picked.source
     if benchmark is None:
@@ -260,10 +277,10 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
         if isinstance(rate, maths.CannotCompare):
             c.status, c.reason = "cannot_compare", rate.reason
         else:
-            c.band = tuple(maths.money(v * rate) for v in benchmark.base_band)
+            c.band = tuple(maths.whole(v * rate) for v in benchmark.base_band)
             c.total_cash_band = _converted(benchmark, "total_cash", rate)
             c.equity_band = _converted(benchmark, "equity", rate)
-            c.market_target = maths.value_at(c.band, c.target_percentile)
+            c.market_target = maths.whole(maths.value_at(c.band, c.target_percentile))
             c.position = maths.market_position(record.base_salary, c.band)
     if c.status == "cannot_compare":
         c.position = None
@@ -287,7 +304,23 @@ def _converted(benchmark: MarketBenchmark, prefix: str, rate: Decimal) -> tuple 
     values = [getattr(benchmark, f"{prefix}_p{p}") for p in PERCENTILES]
     if any(v is None for v in values):
         return None
-    return tuple(maths.money(v * rate) for v in values)
+    return tuple(maths.whole(v * rate) for v in values)
+
+
+def count_below(comparisons: list[Comparison]) -> GroupCount:
+    """How many of these people are below target: the one count every pay page shows (the
+    chart's, the table's and the overview's), suppressed under 3 like every aggregate."""
+    return group_count(sum(1 for c in comparisons if c.below_target))
+
+
+def by_currency(comparisons: list[Comparison]) -> list[tuple[str, list[Comparison]]]:
+    """The comparisons grouped by pay currency (in the order given within each group): amounts
+    in different currencies are never sorted or totalled together. Groups in currency order;
+    people without pay (no currency) last."""
+    groups: dict[str, list[Comparison]] = {}
+    for c in comparisons:
+        groups.setdefault(c.currency, []).append(c)
+    return sorted(groups.items(), key=lambda item: (item[0] == "", item[0]))
 
 
 def sort_by_gap(comparisons: list[Comparison]) -> list[Comparison]:
@@ -313,7 +346,8 @@ def distribution(comparisons: list[Comparison]) -> dict[str, Any] | None:
     (aggregates over fewer than 3 people are suppressed). Each bucket's count and the
     number below target are GroupCounts: a bucket of 1 or 2 people shows "fewer than 3",
     and the tallest bar is the tallest shown, so a bar's height never gives one away."""
-    ratios = [c.ratio for c in comparisons if c.ratio is not None]
+    compared = [c for c in comparisons if c.ratio is not None]
+    ratios = [c.ratio for c in compared if c.ratio is not None]
     if len(ratios) < MIN_AGGREGATE:
         return None
     buckets: list[dict[str, Any]] = []
@@ -326,7 +360,7 @@ def distribution(comparisons: list[Comparison]) -> dict[str, Any] | None:
     return {
         "buckets": buckets,
         "total": len(ratios),
-        "below": group_count(sum(1 for r in ratios if r < 1)),
+        "below": count_below(compared),
         "median": Decimal(median).quantize(maths.RATIO_PLACES),
         "max": max(b["count"].value or 0 for b in buckets),
     }

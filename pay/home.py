@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.urls import reverse
+
 from culture import clock
 from culture.aggregates import group_count
 from culture.models import Person
+from culture.sections import Todo
 from pay import comparison
-from pay.models import RaiseProposal
+from pay.models import CashMixChoice, PayPolicy, RaiseProposal
 
 
 def home_context(request) -> dict:
@@ -42,3 +45,39 @@ def home_context(request) -> dict:
     if user.is_people_admin:
         ctx["pay_admin_open"] = RaiseProposal.objects.open().count()
     return ctx
+
+
+def todos(request) -> list[Todo]:
+    """Raise proposals to record (people admins, who decide them: a count) and the
+    viewer's own cash / stock choice while the window is open and they have not chosen
+    (due on the window's last day). Three queries at most (the policy once per request)."""
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return []
+    found: list[Todo] = []
+    if user.is_people_admin:
+        n = RaiseProposal.objects.open().count()
+        if n:
+            found.append(
+                Todo(
+                    label=f"Record {n} raise proposal{'s' if n != 1 else ''}",
+                    url=reverse("pay:overview"),
+                    count=n,
+                )
+            )
+    policy = PayPolicy.current()
+    today = clock.today()
+    year = policy.mix_year
+    if (
+        policy.mix_window_open(today)
+        and year is not None
+        and not CashMixChoice.objects.filter(person=user, year=year).exists()
+    ):
+        found.append(
+            Todo(
+                label=f"Choose your cash / stock mix for {year}",
+                url=reverse("pay:index") + "#mix",
+                due=policy.mix_window_end,
+            )
+        )
+    return found

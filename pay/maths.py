@@ -4,7 +4,9 @@
   linearly between the known percentiles and clamped outside ("below P10" / "above P90").
 - `value_at(band, percentile)`: the salary at a percentile of the band.
 - `ratio(salary, target)`, `gap(salary, target)`: pay as a ratio of a target, and the money
-  between them (positive: below target).
+  between them (positive: below target). The ratio rounds down, so it is under 1 exactly when
+  pay is under the target: a ratio never reads "on target" for someone flagged below it.
+- `whole(amount)`: salaries and market figures are shown and compared in whole currency units.
 - `convert(amount, from_, to, on, rates)`: through the company's dated rates, or
   `CannotCompare` (never a silent comparison across currencies).
 """
@@ -14,17 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 PERCENTILES: tuple[int, ...] = (10, 25, 50, 75, 90)
 CENTS = Decimal("0.01")
+UNITS = Decimal(1)
 RATIO_PLACES = Decimal("0.001")
 PCT_PLACES = Decimal("0.1")
 
 
 def money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def whole(value: Decimal) -> Decimal:
+    """A market figure in whole currency units: a converted or interpolated P90 is a
+    salary to aim for, not an amount to the penny. Written with two places, as money is
+    everywhere else (so the API's amounts keep one form: "101827.00")."""
+    return Decimal(value).quantize(UNITS, rounding=ROUND_HALF_UP).quantize(CENTS)
 
 
 @dataclass(frozen=True)
@@ -89,11 +99,12 @@ def value_at(band: Sequence[Decimal], percentile: int | Decimal) -> Decimal:
 
 
 def ratio(salary: Decimal, target: Decimal) -> Decimal:
-    """Pay as a ratio of the target (1.000 = on target)."""
+    """Pay as a ratio of the target (1.000 = on target), rounded down: 99,960 of 100,000 is
+    0.999, never 1.000, so the ratio is below 1 exactly when the gap says below target."""
     target = Decimal(target)
     if target <= 0:
         raise ValueError("Target must be positive.")
-    return (Decimal(salary) / target).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+    return (Decimal(salary) / target).quantize(RATIO_PLACES, rounding=ROUND_FLOOR)
 
 
 def gap(salary: Decimal, target: Decimal) -> Decimal:

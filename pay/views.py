@@ -224,14 +224,29 @@ def team(request: AuthedHttpRequest) -> HttpResponse:
         .filter(person_id__in=[c.person.pk for c in rows])
         .values_list("person_id", flat=True)
     )
+    # Each row offers "Propose a raise": everyone listed is under the viewer, who is therefore
+    # in their chain, the people pay:propose lets in (access.get_pay_person_for_user), so the
+    # action needs no check per row (and no query per row).
+    groups = [
+        {
+            "currency": currency,
+            "rows": [{"c": c, "mini": charts.mini_band(c)} for c in group],
+            # Total cash and equity columns only where the market data carries them.
+            "extras": any(
+                c.total_cash_at_target is not None or c.equity_at_target is not None for c in group
+            ),
+        }
+        for currency, group in comparison.by_currency(rows)
+    ]
     return render(
         request,
         "pay/team.html",
         {
             "rows": rows,
+            "groups": groups,
             "distribution": dist,
             "chart": charts.distribution(dist) if dist else None,
-            "below": group_count(sum(1 for c in rows if c.below_target)),
+            "below": comparison.count_below(rows),
             "open_ids": open_ids,
             "min_aggregate": comparison.MIN_AGGREGATE,
         },
@@ -419,7 +434,7 @@ def overview(request: AuthedHttpRequest) -> HttpResponse:
     dist = comparison.distribution(rows)
     counts = {
         "people": group_count(len(rows)),
-        "below": group_count(sum(1 for c in rows if c.below_target)),
+        "below": comparison.count_below(rows),
         "no_pay": group_count(sum(1 for c in rows if c.status == "no_pay")),
         "no_benchmark": group_count(sum(1 for c in rows if c.status == "no_benchmark")),
         "cannot_compare": group_count(sum(1 for c in rows if c.status == "cannot_compare")),

@@ -1,13 +1,15 @@
 """Decision memos (scopes memos:read, memos:write): list and search, read, write a draft,
 rate. Visibility is decisions' rule (Memo.objects.visible_to, get_memo_for_user); a read of
 a confidential memo is audited as on its page; the spread of ratings is hidden while the
-captain hides it (Memo.spread_hidden_on), as on the page."""
+captain hides it (Memo.spread_hidden_on), and from a caller who has not rated a memo that
+shows the others' ratings only after rating (Memo.results_hidden_from), as on the page."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
@@ -88,8 +90,15 @@ class RatingOut(Schema):
     updated_at: datetime
 
 
-def _out(request: HttpRequest, memo: Memo, today: date) -> dict[str, Any]:
-    hidden = memo.spread_hidden_on(today) or memo.state == Memo.State.DRAFT
+def _out(
+    request: HttpRequest, memo: Memo, today: date, me: Person, *, has_rated: bool
+) -> dict[str, Any]:
+    hidden = (
+        memo.spread_hidden_on(today)
+        or memo.state == Memo.State.DRAFT
+        # "Reasons after rating": nothing of the others' ratings before the caller rates.
+        or memo.results_hidden_from(me, has_rated=has_rated, today=today)
+    )
     return {
         "id": memo.pk,
         "title": memo.title,
@@ -116,19 +125,27 @@ def memos(
     request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     me = caller(request, READ)
-    rows = Memo.objects.visible_to(me).select_related("captain").defer("body")
+    rows = (
+        Memo.objects.visible_to(me)
+        .select_related("captain")
+        .defer("body")
+        .annotate(has_rated=Exists(Rating.objects.filter(memo_id=OuterRef("pk"), person_id=me.pk)))
+    )
     q = q.strip()[:200]
     if q:
         rows = rows.search(q)
     items, next_url = paginate(request, rows, order=("-id",), cursor=cursor, limit=limit)
     today = clock.today()
-    return {"items": [_out(request, m, today) for m in items], "next": next_url}
+    return {
+        "items": [_out(request, m, today, me, has_rated=m.has_rated) for m in items],
+        "next": next_url,
+    }
 
 
 def _detail(request: HttpRequest, memo: Memo, me: Person) -> dict[str, Any]:
     mine = Rating.objects.filter(memo=memo, person=me).first()
     return {
-        **_out(request, memo, clock.today()),
+        **_out(request, memo, clock.today(), me, has_rated=mine is not None),
         "body": memo.body,
         "bet": memo.bet,
         "bet_why": memo.bet_why,

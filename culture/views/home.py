@@ -1,14 +1,20 @@
+from datetime import timedelta
+
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from culture import sections
+from culture import clock, sections
 from culture.http import AuthedHttpRequest
 
 
 def home(request: AuthedHttpRequest) -> HttpResponse:
-    """What needs me now: one section per practice (each registers itself with
-    culture.sections), each a fixed number of queries."""
-    return render(request, "culture/home.html", sections.home_context(request))
+    """What needs me, first: one ordered list of what the viewer must act on (each practice
+    registers its todos with culture.sections), overdue first, then by due date, then the
+    undated; then one section per practice. Each source a fixed number of queries."""
+    context = sections.home_context(request)
+    today = clock.today()
+    context.update(todos=sections.todos(request), today=today, tomorrow=today + timedelta(days=1))
+    return render(request, "culture/home.html", context)
 
 
 def floor(request: AuthedHttpRequest) -> HttpResponse:

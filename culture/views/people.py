@@ -56,7 +56,7 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
         person.profile_url = profile(person.pk)
         person.manager_url = profile(person.manager_id) if person.manager_id else ""
     # What the practices show beside a name (freedom: "Away until 6 Mar", to who may know).
-    sections.mark_people(request, list(page.object_list))  # the rows fetched above
+    sections.mark_people(request, list(page.object_list))
     context: dict[str, Any] = {"page": page, "q": q, "team_slug": team_slug}
     if request.htmx and request.htmx.target == "directory-results":
         return render(request, "culture/directory.html#results", context)  # no filter form

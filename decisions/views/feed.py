@@ -24,7 +24,7 @@ def index(request: AuthedHttpRequest) -> HttpResponse:
     if form.search_text:
         page = memos.search_page(number, viewer=user, today=today)
     else:
-        page = memos.feed_page(number, today=today)
+        page = memos.feed_page(number, viewer=user, today=today)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -13,12 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
-from culture import audit, ratelimit
+from culture import audit, clock, ratelimit
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from culture.models import Person
 from decisions import access, forms, services
+from decisions import body as memo_body
 from decisions.models import (
     SCORES,
     Comment,
@@ -27,6 +28,7 @@ from decisions.models import (
     Rating,
     RatingRevision,
     RevisitRequest,
+    score_shade,
 )
 from decisions.views import hx_target
 
@@ -53,6 +55,7 @@ def _histogram(counts: dict[int, int]) -> list[dict[str, Any]]:
                 "label": f"{score:+d}" if score else "0",
                 "count": n,
                 "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
+                "shade": SCALE[i]["shade"],
                 "x": x,
                 "y": y,
                 "height": height,
@@ -61,6 +64,18 @@ def _histogram(counts: dict[int, int]) -> list[dict[str, Any]]:
             }
         )
     return bars
+
+
+# The rating control's 21 points, most negative first (left to right, as on the histogram).
+SCALE = [
+    {
+        "value": score,
+        "label": f"{score:+d}" if score else "0",
+        "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
+        "shade": score_shade(score),
+    }
+    for score in SCORES
+]
 
 
 def _reasons(memo: Memo, *, score: int | None = None, limit: int = REASONS_SHOWN) -> list[Rating]:
@@ -165,7 +180,12 @@ def _memo_context(
     (the one just written), instead of reading it again."""
     user = request.user
     window_open = memo.window_open
-    spread_visible = memo.spread_visible(window_open)
+    if mine is None:
+        mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
+    # "Reasons after rating": until the viewer rates, neither the spread nor the reasons
+    # (the captain always sees them; everyone once the window closes).
+    results_wait = memo.results_hidden_from(user, has_rated=mine is not None, today=clock.today())
+    spread_visible = memo.spread_visible(window_open) and not results_wait
     groups = []
     if spread_visible:
         # The counts come from the statement that reads the reasons, so the two always
@@ -183,8 +203,6 @@ def _memo_context(
         rating_count = sum(counts.values())
     else:
         rating_count = Rating.objects.filter(memo=memo).count()
-    if mine is None:
-        mine = Rating.objects.filter(memo=memo, person_id=user.pk).only("score", "reason").first()
     is_captain = memo.captain_id == user.pk
     # The related people are read for their names only (not whole rows with password hashes).
     invitations = list(
@@ -206,9 +224,12 @@ def _memo_context(
         "memo": memo,
         # Read only when the template shows them: the htmx fragment after a rating shows
         # the ratings alone, and skipped the Markdown and three queries it never used.
-        "body_html": functools.partial(render_markdown, memo.body),
+        # Without the sections left empty: a heading with nothing under it is not content.
+        "body_html": lambda: render_markdown(memo_body.without_empty_sections(memo.body)),
         "window_open": window_open,
         "spread_visible": spread_visible,
+        "results_wait": results_wait,
+        "scale": SCALE,
         "histogram": _histogram(counts) if spread_visible else [],
         "groups": groups,
         "rating_count": rating_count,
@@ -254,7 +275,7 @@ def memo_page(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
     expand = _expand_score(request)
     if expand is not None and hx_target(request) == f"reasons-{expand}":
         # "Show all reasons at -3": only that score's reasons, not the whole page.
-        ratings = _reasons(memo, score=expand) if memo.spread_visible(memo.window_open) else []
+        ratings = _reasons(memo, score=expand) if _reasons_shown(request, memo) else []
         if not ratings:
             raise Http404
         return render(
@@ -263,6 +284,17 @@ def memo_page(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
             {"memo": memo, "g": _group(memo.get_absolute_url(), expand, len(ratings), ratings)},
         )
     return _whole_page(request, memo, _memo_context(request, memo, expand=expand))
+
+
+def _reasons_shown(request: AuthedHttpRequest, memo: Memo) -> bool:
+    """The page's rule for the others' reasons, for a fragment that shows some of them."""
+    if not memo.spread_visible(memo.window_open):
+        return False
+    today = clock.today()
+    if not memo.results_wait_for_rating(today) or memo.captain_id == request.user.pk:
+        return True
+    rated = Rating.objects.filter(memo=memo, person_id=request.user.pk).exists()
+    return not memo.results_hidden_from(request.user, has_rated=rated, today=today)
 
 
 def _whole_page(

@@ -9,8 +9,9 @@ from django import forms as django_forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from culture import ratelimit
+from culture import clock, ratelimit
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
@@ -73,7 +74,7 @@ def preview(request: AuthedHttpRequest) -> HttpResponse:
 # --- the captain's steps -----------------------------------------------------------------------
 
 STEPS = {
-    "publish": (None, "Publish for dissent"),
+    "publish": (forms.PublishForm, "Publish for dissent"),
     "test": (forms.TestForm, "Start a test"),
     "results": (forms.ResultsForm, "Record the test results"),
     "decide": (forms.DecideForm, "Make the bet"),
@@ -83,7 +84,9 @@ STEPS = {
 
 def _run_step(step: str, memo: Memo, by: Person, data: dict[str, Any]) -> Memo:
     if step == "publish":
-        return services.do_publish(memo_id=memo.pk, by=by)
+        return services.do_publish(
+            memo_id=memo.pk, by=by, reasons_after_rating=data["reasons_after_rating"]
+        )
     if step == "test":
         return services.do_start_test(memo_id=memo.pk, by=by, description=data["description"])
     if step == "results":
@@ -113,14 +116,16 @@ def step(request: AuthedHttpRequest, memo_id: int, step: str) -> HttpResponse:
         raise Http404
     memo = access.get_memo_for_user(request.user, memo_id, write=True)
     form_class, title = STEPS[step]
-    form = form_class(request.POST or None) if form_class else None
-    if step == "results" and form is not None and request.method == "GET":
+    form = form_class(request.POST if request.method == "POST" else None)
+    if step == "results" and request.method == "GET":
         form = forms.ResultsForm(initial={"results": memo.test_results})
     status = 200
     if request.method == "POST":
-        if form is None or form.is_valid():
+        if form.is_valid():
             try:
-                _run_step(step, memo, request.user, form.cleaned_data if form else {})
+                _run_step(step, memo, request.user, form.cleaned_data)
+                if request.htmx:  # the whole memo page, not swapped into the form
+                    return HttpResponseClientRedirect(memo.get_absolute_url())
                 return redirect("decisions:memo", memo_id=memo.pk)
             except ActionRefused as exc:
                 error = exc.message
@@ -129,12 +134,13 @@ def step(request: AuthedHttpRequest, memo_id: int, step: str) -> HttpResponse:
         status = 422
     else:
         error = ""
-    return render(
-        request,
-        "decisions/step.html",
-        {"memo": memo, "form": form, "step": step, "title": title, "error": error},
-        status=status,
-    )
+    context = {"memo": memo, "form": form, "step": step, "title": title, "error": error}
+    if step == "publish":
+        # What still stops publishing, shown before the captain tries (and after a refusal).
+        context["problems"] = services.publish_problems(memo, clock.today())
+    # An htmx post gets the form back alone, with its error in place.
+    template = "decisions/step.html#step-form" if request.htmx else "decisions/step.html"
+    return render(request, template, context, status=status)
 
 
 def _captain_post(

@@ -23,6 +23,7 @@ from feedback.room import room_context
 from feedback.services import circle as circle_services
 from feedback.views import FOUR_A
 from feedback.views.cadence import manager_context
+from feedback.views.summary import render_summary
 
 # --- Index ---------------------------------------------------------------------------------
 
@@ -246,15 +247,31 @@ def _room_form_post(
     action: Callable[[dict[str, Any]], object],
 ) -> HttpResponse:
     """A small room form: invalid or refused by the service -> 422 with the reason as a
-    message in the room; otherwise the room after the change."""
+    message in the room; otherwise the room after the change. Sent from the summary page
+    (next=summary: deciding and adding action items go on there after the end), the
+    summary comes back instead of the room."""
+    from_summary = request.POST.get("next") == "summary" and not request.htmx
     if not form.is_valid():
-        return _after_post(request, circle_id, status=422)
+        if from_summary:
+            messages.error(request, "Write the action item, or choose accept or discard.")
+        return _back(request, circle_id, from_summary, status=422)
     try:
         action(form.cleaned_data)
     except ActionRefused as exc:
         messages.error(request, exc.message)
-        return _after_post(request, circle_id, status=422)
+        return _back(request, circle_id, from_summary, status=422)
+    if from_summary:
+        return redirect("feedback:summary", circle_id)
     return _after_post(request, circle_id)
+
+
+def _back(
+    request: AuthedHttpRequest, circle_id: int, from_summary: bool, *, status: int
+) -> HttpResponse:
+    if from_summary:
+        circle = access.get_circle_for_user(request.user, circle_id)
+        return render_summary(request, circle, status=status)
+    return _after_post(request, circle_id, status=status)
 
 
 @require_POST

@@ -13,7 +13,7 @@ from culture.csvsafe import csv_response
 from culture.http import AuthedHttpRequest
 from culture.models import Person
 from feedback import access
-from feedback.models import ActionItem, Circle, CircleItem, Decision
+from feedback.models import ActionItem, Circle, CircleItem, Decision, Participant
 
 
 def _received(circle: Circle, person: Person) -> list[CircleItem]:
@@ -29,7 +29,20 @@ def _received(circle: Circle, person: Person) -> list[CircleItem]:
 @require_GET
 def summary(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
+    return render_summary(request, circle)
+
+
+def render_summary(
+    request: AuthedHttpRequest, circle: Circle, *, status: int = 200
+) -> HttpResponse:
+    """The viewer's summary: what they received, to accept or discard (their own follow-up,
+    which goes on here once the room is over and read-only), and the circle's action items
+    with their owners (as ActionItem.objects.in_summary allows), which the ended room shows
+    too (templates/jinja2/feedback/_action_items.html)."""
     items = _received(circle, request.user)
+    own_round_revealed = Participant.objects.filter(
+        circle=circle, person=request.user, position__lte=circle.revealed_through
+    ).exists()
     return render(
         request,
         "feedback/summary.html",
@@ -39,10 +52,10 @@ def summary(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
             "accepted": [i for i in items if i.decision == Decision.ACCEPTED],
             "discarded": [i for i in items if i.decision == Decision.DISCARDED],
             "pending": [i for i in items if i.decision == Decision.PENDING],
-            "actions": list(
-                ActionItem.objects.filter(circle=circle, owner=request.user).order_by("id")
-            ),
+            "circle_actions": list(ActionItem.objects.in_summary(circle, request.user.pk)),
+            "can_add_action": own_round_revealed,
         },
+        status=status,
     )
 
 

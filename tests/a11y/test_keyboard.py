@@ -31,9 +31,13 @@ def test_a_colleague_rates_a_memo_with_the_keyboard_alone(
     page = logged_in(browser, live_server.url, world.peer)
     try:
         page.goto(reverse("decisions:memo", args=[memo.pk]))
-        tab_to(page, "#rate-score")
-        for _ in range(3):  # from "Choose…" down three: +10, +9, +8
-            page.keyboard.press("ArrowDown")
+        # The scale is one radio group: Tab enters it on its first point (-10, unchosen),
+        # the arrow keys move along it and choose; 18 steps right is +8.
+        tab_to(page, ".score-scale input[type=radio]")
+        assert page.evaluate("() => document.activeElement.value") == "-10"
+        for _ in range(18):
+            page.keyboard.press("ArrowRight")
+        assert page.evaluate("() => document.activeElement.value") == "8"
         tab_to(page, "#rate-reason")
         page.keyboard.type("The pilot is cheap and we learn fast.")
         tab_to(page, ".rate-form button[type=submit]")

@@ -61,6 +61,24 @@ def test_a_hidden_spread_stays_hidden_through_the_api(world, api_as):
     assert api.get(f"memos/{shown.pk}/").json()["spread"] == {"count": 1, "low": 5, "high": 5}
 
 
+def test_reasons_after_rating_keeps_the_spread_from_a_caller_who_has_not_rated(world, api_as):
+    """As on the page: the others' ratings show once the caller has rated (the captain
+    always), in the list and the memo alike."""
+    memo = make_memo(captain=world.manager, reasons_after_rating=True)
+    Rating.objects.create(memo=memo, person=world.outsider, score=-3, reason="Too costly now.")
+    Memo.objects.filter(pk=memo.pk).update(rating_count=1, rating_low=-3, rating_high=-3)
+    api = api_as(world.employee, ["memos:read", "memos:write"])
+    assert api.get(f"memos/{memo.pk}/").json()["spread"] is None
+    listed = {m["id"]: m for m in api.get("memos/").json()["items"]}
+    assert listed[memo.pk]["spread"] is None
+    captain = api_as(world.manager, ["memos:read"])
+    assert captain.get(f"memos/{memo.pk}/").json()["spread"] == {"count": 1, "low": -3, "high": -3}
+    api.post(f"memos/{memo.pk}/rating/", {"score": 5, "reason": "Worth a try on one team."})
+    assert api.get(f"memos/{memo.pk}/").json()["spread"] == {"count": 2, "low": -3, "high": 5}
+    listed = {m["id"]: m for m in api.get("memos/").json()["items"]}
+    assert listed[memo.pk]["spread"] == {"count": 2, "low": -3, "high": 5}
+
+
 def test_a_memo_written_through_the_api_is_a_draft_captained_by_the_token_holder(world, api_as):
     response = api_as(world.employee, ["memos:write", "memos:read"]).post(
         "memos/",

@@ -14,7 +14,7 @@ def make_memo(
     *,
     captain,
     title: str = "Try a four-day week",
-    body: str = "## Context\nWe think focus matters.",
+    body: str = "## Context\nWe think focus matters.\n\n## The proposal\nTry it for a quarter.",
     state: str = Memo.State.OPEN,
     decide_by: date | None = None,
     confidential: bool = False,

@@ -16,7 +16,7 @@ from tests.decisions.conftest import make_comment, make_memo, make_rating
 
 pytestmark = pytest.mark.django_db
 
-FEED_BUDGET = 12
+FEED_BUDGET = 13  # with the page's spreads (the strips and my ratings): one query
 MEMO_BUDGET = 12
 # A rating sent over htmx gets the ratings fragment back: no body, comments, revisits, teams.
 RATE_FRAGMENT_BUDGET = 13  # the write (lock, rating, revision, spread, audit) and the fragment
@@ -156,30 +156,35 @@ def test_the_home_section_runs_a_fixed_number_of_queries(world, client_for):
     "params",
     [{}, {"sort": "dissent"}, {"sort": "closing"}, {"state": "decided"}, {"waiting": "1"}],
 )
-def test_a_feed_page_is_three_queries_for_3_and_15_memos(world, django_assert_num_queries, params):
+def test_a_feed_page_is_four_queries_for_3_and_15_memos(world, django_assert_num_queries, params):
     """The filters cost nothing of their own (but a team named, below); a page is the
-    capped count, the page and the teams of its memos."""
+    capped count, the page, the teams of its memos and their spreads (the strips, and
+    which of them the viewer rated)."""
     today = timezone.localdate()
     counts = []
     for n in (3, 12):
         _grow_feed(world, n)
         form = FeedForm(params, viewer=world.peer, today=today)
         with CaptureQueriesContext(connection) as ctx:
-            page = form.apply(Memo.objects.visible_to(world.peer)).feed_page(1, today=today)
+            page = form.apply(Memo.objects.visible_to(world.peer)).feed_page(
+                1, viewer=world.peer, today=today
+            )
             [t.name for memo in page.object_list for t in memo.feed_teams]
             [memo.captain.name for memo in page.object_list]
+            [b["count"] for memo in page.object_list for b in memo.strip]
         counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1] <= 3  # two when nothing matches: no teams to fetch
+    assert counts[0] == counts[1] <= 4  # two when nothing matches: no teams, no spreads
 
 
-def test_a_search_page_is_three_queries_and_a_named_team_or_captain_one_each(
+def test_a_search_page_is_four_queries_and_a_named_team_or_captain_one_each(
     world, django_assert_num_queries
 ):
     today = timezone.localdate()
     _grow_feed(world, 15)
     params = {"q": "memo", "team": "platform", "captain": world.manager.pk}
     form = FeedForm(params, viewer=world.peer, today=today)
-    with django_assert_num_queries(5):  # the team, the ranked ids, the cards, their teams,
+    with django_assert_num_queries(6):  # the team, the ranked ids, the cards, their teams,
+        # their spreads,
         memos = form.apply(Memo.objects.visible_to(world.peer))
         page = memos.search_page(1, viewer=world.peer, today=today)
         assert form.selected_captain == world.manager  # and the captain's name

@@ -38,7 +38,9 @@ def test_memo_page_shows_a_histogram_and_reasons_from_most_negative_to_most_posi
     html = _text(client_for(world.peer).get(memo.get_absolute_url()))
     assert "Histogram of 4 ratings from −10 to +10: -6: 1; 0: 1; +7: 2;" in html
     assert html.count('class="bar ') == 21
-    order = [html.index(s) for s in ["Costs are not", "Need a test", "Customers keep"]]
+    # The viewer's own reason is also in the rating form, which comes before the reasons.
+    reasons = html[html.index("Reasons, from most negative") :]
+    order = [reasons.index(s) for s in ["Costs are not", "Need a test", "Customers keep"]]
     assert order == sorted(order)
 
 
@@ -207,7 +209,7 @@ def test_memo_page_never_shows_an_average_a_total_or_a_verdict(world, client_for
     for person, score in [(world.peer, 10), (world.manager, -10), (world.outsider, 3)]:
         make_rating(memo, person, score, "A reason that is long enough.")
     html = _text(client_for(world.peer).get(memo.get_absolute_url())).lower()
-    disclaimer = "not a vote. there is no average and no total"
+    disclaimer = "not a vote: no average, no total."
     assert disclaimer in html
     html = html.replace(disclaimer, "")
     for word in ["average", "mean", "total", "passed", "approved", "rejected", "score: 1"]:
@@ -569,7 +571,7 @@ def test_feed_cards_escape_every_text_and_show_state_confidentiality_teams_and_s
     assert '· <a href="?team=r-d-core">R&amp;D &lt;&quot;core&quot;&gt;</a>' in card
     assert '<span class="pill info">Open for dissent</span>' in card
     assert "1 rating, ranging from +4 to +4" in card
-    assert '<span class="pill bad">Confidential</span>' in cards["Secret"]
+    assert '<span class="pill warn">Confidential</span>' in cards["Secret"]
     assert "Confidential" not in card
     assert "2 ratings, spread hidden until the window closes" in cards["Ballot"]
     assert f"decides by {ballot.decide_by:%-d %b %Y}" in cards["Ballot"]

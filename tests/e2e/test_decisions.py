@@ -23,7 +23,8 @@ BODY = (
     '<img src="/xss-body" onerror="window.__xss=1">\n\n'
     "[click](javascript:window.__xss=1) [data](data:text/html,<script>window.__xss=1</script>)\n\n"
     '<svg onload="window.__xss=1"></svg> <div hx-get="/xss-hx" hx-trigger="load">hx</div>\n\n'
-    "{{ 7|add:1 }}"
+    "{{ 7|add:1 }}\n\n"
+    "## The proposal\nA pilot of three interactive episodes."
 )
 REASON_XSS = (
     'Too risky <script>window.__xss=1</script><img src="/xss-reason" onerror="window.__xss=1">'
@@ -71,7 +72,8 @@ def test_write_rate_decide_and_sunshine_a_failed_bet_with_no_script_running(worl
         colleague = browse(person)
         _watch(colleague, requested)
         colleague.visit(f"/decisions/{memo.pk}/")
-        colleague.page.locator("#rate-score").select_option(score)
+        label = score if score.startswith("-") else f"+{score}"
+        colleague.page.get_by_role("radio", name=label, exact=True).check()
         colleague.page.locator("#rate-reason").fill(reason)
         colleague.page.get_by_role("button", name="Rate", exact=True).click()
         colleague.page.wait_for_selector("text=Change your rating")

@@ -24,9 +24,13 @@ def test_a_raise_goes_from_team_review_to_the_employees_pay_page(world, browse):
     page = manager.page
     manager.visit("/pay/team/")
     assert page.get_by_role("img", name="Pay as a ratio of target").is_visible()
-    assert page.locator("tbody tr").first.get_by_text("Eli Employee").is_visible()  # largest gap
+    assert (
+        page.locator("tbody tr")
+        .first.get_by_role("link", name="Eli Employee", exact=True)
+        .is_visible()
+    )  # largest gap
 
-    page.get_by_role("link", name="Eli Employee").click()
+    page.get_by_role("link", name="Eli Employee", exact=True).click()
     page.wait_for_url("**/pay/people/*/")
     manager.check_a11y("person page")
     page.get_by_label("What it answers").select_option("offer")

@@ -191,7 +191,8 @@ MARKERS = {
     "not_written": 'name="action" value="nudge"',
     "handover": 'name="action" value="handover"',
     "centre_pill": 'pill info">in the centre<',
-    "here_or_missing": re.compile(r'pill (good|warn)">(here|missing)<'),
+    # The presence pill of someone who has not left: nobody in build() has opened the page.
+    "presence": re.compile(r'class="pill[^"]*">(here|not here yet|away)<'),
     "timer": 'class="timer',
     "written_count": 'class="written-count"',
     "nudged": "The facilitator is waiting for your feedback",
@@ -204,12 +205,13 @@ MARKERS = {
     "leave": ">Leave the circle<",
     "rejoin": ">Rejoin the circle<",
     "summary": 'id="ended-summary"',
+    "actions": 'id="actions-h"',
     "cancelled": "This circle was cancelled",
 }
 
 # The rules, by hand. Mia is a writer in Eli's round, so she also writes; everyone but Fay
 # has received items by the wrap-up; nothing is revealed in the lobby.
-_LIVE = {"here_or_missing"}
+_LIVE = {"presence"}
 _ROUND = _LIVE | {"centre_pill", "timer", "revealed"}
 EXPECTED = {
     "lobby": {
@@ -238,11 +240,12 @@ EXPECTED = {
         "writer": _LIVE | {"revealed", "decide", "leave"},
         "left": _LIVE | {"revealed", "rejoin"},
     },
+    # Read-only: the revealed rounds, the action items and a link to your own summary.
     "ended": {
-        "facilitator": {"revealed", "decide", "summary"},
-        "recipient": {"revealed", "decide", "summary"},
-        "writer": {"revealed", "decide", "summary"},
-        "left": {"revealed", "summary"},
+        "facilitator": {"revealed", "actions", "summary"},
+        "recipient": {"revealed", "actions", "summary"},
+        "writer": {"revealed", "actions", "summary"},
+        "left": {"revealed", "actions", "summary"},
     },
     "cancelled": {
         "facilitator": {"cancelled"},
@@ -292,9 +295,10 @@ def test_each_role_sees_and_may_press_exactly_what_the_phase_allows(
     assert shown(state) == EXPECTED[phase][role]
     steps = re.findall(r'data-step="(\w+)"', state)
     assert steps == (EXPECTED_STEPS[phase] if role == "facilitator" else [])
-    # Whoever left says "left" in every phase, never "missing" or "here".
+    # Whoever left says "left" in every phase, never "away", "not here yet" or "here".
     fay = seat_row(state, people["left"])
-    assert ">left<" in fay and "missing" not in fay and ">here<" not in fay
+    assert ">left<" in fay and "away" not in fay and "not here yet" not in fay
+    assert ">here<" not in fay and "missing" not in state
 
 
 @pytest.mark.parametrize("phase", PHASES)
@@ -379,3 +383,244 @@ def test_after_the_end_the_recipient_still_decides_and_adds_action_items(world, 
     item.refresh_from_db()
     assert item.decision == "accepted"
     assert ActionItem.objects.filter(circle=circle, owner=eli).count() == 1
+
+
+# --- The step bar, presence and the read-only end (issue 24) -----------------------------
+
+# The bar's steps, by hand: (key, state) in order; writing and revealed are one step.
+STEP_KEYS = ["lobby", "rounds", "wrapup", "ended"]
+CURRENT_STEP = {
+    "lobby": "lobby",
+    "writing": "rounds",
+    "revealed": "rounds",
+    "wrapup": "wrapup",
+    "ended": "ended",
+}
+
+
+def step_bar(state: str) -> list[tuple[str, str, bool, str]]:
+    """The bar's items as (key, state class, aria-current="step", the item's markup)."""
+    bar = state.split('<ol class="step-bar"', 1)[1].split("</ol>", 1)[0]
+    items = re.findall(r'<li class="step (\w+)" data-step-key="(\w+)"([^>]*)>(.*?)</li>', bar, re.S)
+    return [(key, cls, 'aria-current="step"' in attrs, inner) for cls, key, attrs, inner in items]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_the_step_bar_is_an_ordered_list_with_the_current_phase_marked(
+    world, fourth, client_for, phase
+):
+    circle, people = build(world, fourth, phase)
+    for role in ROLES:
+        state = room_state(client_for(people[role]), circle)
+        if phase == "cancelled":  # it never started: no agenda to follow
+            assert "step-bar" not in state
+            continue
+        bar = step_bar(state)
+        assert [key for key, *_ in bar] == STEP_KEYS
+        current = STEP_KEYS.index(CURRENT_STEP[phase])
+        for i, (key, cls, is_current, inner) in enumerate(bar):
+            expected = "done" if i < current else "current" if i == current else "todo"
+            assert cls == expected, (phase, key)
+            assert is_current == (i == current), (phase, key)
+            assert ("(done)" in inner) == (expected == "done")
+            # The timer sits beside the current step, while someone is in the centre.
+            has_timer = 'class="timer' in inner
+            assert has_timer == (i == current and phase in ("writing", "revealed")), key
+        # Exactly one timer on the page, never a live region: read on demand, not each second.
+        timers = re.findall(r'<span class="timer(?: paused)?"([^>]*)>', state)
+        assert len(timers) == (1 if phase in ("writing", "revealed") else 0)
+        for attrs in timers:
+            assert 'role="timer"' in attrs and "aria-live" not in attrs
+
+
+def test_the_step_bar_follows_an_undo_back_to_the_previous_phase(world, fourth, client_for):
+    circle, people = build(world, fourth, "wrapup")
+    step(circle, people["facilitator"], "undo")
+    state = room_state(client_for(people["writer"]), circle)
+    assert [(key, cls) for key, cls, *_ in step_bar(state)] == [
+        ("lobby", "done"),
+        ("rounds", "current"),
+        ("wrapup", "todo"),
+        ("ended", "todo"),
+    ]
+
+
+@pytest.mark.parametrize("phase", ["writing", "revealed"])
+def test_the_person_in_the_centre_is_shown_prominently(world, fourth, client_for, phase):
+    circle, people = build(world, fourth, phase)
+    state = room_state(client_for(people["writer"]), circle)
+    spot = state.split('<div class="centre-spot">', 1)[1].split("</div>", 1)[0]
+    assert '<strong class="centre-name">Eli Employee</strong>' in spot
+    assert "In the centre<" in spot
+    mine = room_state(client_for(people["recipient"]), circle)
+    assert "In the centre: you<" in mine
+
+
+@pytest.mark.parametrize("phase", ["lobby", "wrapup", "ended", "cancelled"])
+def test_nobody_is_shown_in_the_centre_outside_the_rounds(world, fourth, client_for, phase):
+    circle, people = build(world, fourth, phase)
+    assert "centre-spot" not in room_state(client_for(people["writer"]), circle)
+
+
+def _pill(state: str, person) -> str | None:
+    match = re.search(r'<span class="pill[^"]*">([^<]+)</span>', seat_row(state, person))
+    if match and match.group(1) in ("facilitator", "in the centre"):
+        return None
+    return match.group(1) if match else None
+
+
+# Pat has the page open; Eli had it open and closed it; Fay left in the lobby; Mia, the
+# facilitator, never opened it. What each seat's pill says, phase by phase.
+PRESENCE = {
+    "lobby": {"writer": "here", "recipient": "not here yet", "left": "left"},
+    "writing": {"writer": "here", "recipient": "away", "left": "left"},
+    "revealed": {"writer": "here", "recipient": "away", "left": "left"},
+    "wrapup": {"writer": "here", "recipient": "away", "left": "left"},
+    "ended": {"writer": "here", "recipient": "left", "left": "left"},
+    "cancelled": {"writer": None, "recipient": None, "left": "left"},
+}
+NEVER_CAME = {
+    "lobby": "not here yet",
+    "writing": "not here yet",
+    "revealed": "not here yet",
+    "wrapup": "not here yet",
+    "ended": None,  # never there: not "left", and not "missing" either
+    "cancelled": None,
+}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_presence_is_honest_in_every_phase(world, fourth, client_for, phase):
+    circle, people = build(world, fourth, phase)
+    circle_services.touch_presence(circle_id=circle.pk, person=people["recipient"])
+    circle_services.touch_presence(circle_id=circle.pk, person=people["recipient"], here=False)
+    circle_services.touch_presence(circle_id=circle.pk, person=people["writer"])
+    state = room_state(client_for(people["writer"]), circle)
+    for role, label in PRESENCE[phase].items():
+        assert _pill(state, people[role]) == label, (phase, role)
+    assert _pill(state, people["facilitator"]) == NEVER_CAME[phase]
+    assert "missing" not in state
+
+
+def test_presence_labels_follow_the_phase_rule():
+    from feedback import phases
+
+    def label(phase, **kw):
+        found = phases.presence_label(phase, **kw)
+        return None if found is None else str(found[0])
+
+    for phase in PHASES:
+        assert label(phase, here=True, seen=True, left=True) == "left"
+    assert label("lobby", here=False, seen=True, left=False) == "not here yet"
+    assert label("writing", here=False, seen=True, left=False) == "away"
+    assert label("writing", here=False, seen=False, left=False) == "not here yet"
+    assert label("ended", here=False, seen=True, left=False) == "left"
+    assert label("ended", here=False, seen=False, left=False) is None
+    assert label("ended", here=True, seen=True, left=False) == "here"
+    assert label("cancelled", here=True, seen=True, left=False) is None
+
+
+def _with_action_items(world, fourth, reveal_to):
+    """An ended circle in which Eli (Mia's and his round revealed) and Pat took action items,
+    and Mia took one and checked it off."""
+    from feedback.models import ActionItem
+
+    mia, eli, pat = world.manager, world.employee, world.peer
+    circle = make_circle(facilitator=mia, people=[eli, pat, fourth, mia], reveal_to=reveal_to)
+    step(circle, mia, "start")
+    for _ in range(4):
+        step(circle, mia, "reveal")
+        step(circle, mia, "next")
+    assert circle.phase == "wrapup"
+    circle_services.do_add_action_item(circle_id=circle.pk, person=eli, text="Hand the rota on")
+    circle_services.do_add_action_item(circle_id=circle.pk, person=pat, text="Demo on Fridays")
+    done = circle_services.do_add_action_item(circle_id=circle.pk, person=mia, text="Plan early")
+    circle_services.do_complete_action_item(action=ActionItem.objects.get(pk=done.pk), person=mia)
+    step(circle, mia, "end")
+    return circle
+
+
+def _actions(page: str) -> list[tuple[str, str, bool]]:
+    section = page.split('id="actions-h"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(
+        r'<li><span class="action-text">(.*?)</span> <span class="muted">— '
+        r'<span class="visually-hidden">owner: </span>(.*?)</span>(.*?)</li>',
+        section,
+    )
+    return [(text, owner, "done" in rest) for text, owner, rest in rows]
+
+
+@pytest.mark.parametrize("viewer", ["manager", "employee", "peer", "fourth"])
+def test_the_ended_room_is_a_read_only_summary_with_action_items_and_owners(
+    world, fourth, client_for, viewer
+):
+    circle = _with_action_items(world, fourth, Circle.Audience.CIRCLE)
+    person = fourth if viewer == "fourth" else getattr(world, viewer)
+    for name in ("feedback:room", "feedback:room_state"):
+        page = client_for(person).get(reverse(name, args=[circle.pk])).content.decode()
+        state = page.split('<div id="state"', 1)[1]
+        assert "<form" not in state and "<button" not in state and "<textarea" not in state
+        assert _actions(state) == [
+            ("Hand the rota on", "Eli Employee", False),
+            ("Demo on Fridays", "Pat Peer", False),
+            ("Plan early", "Mia Manager", True),
+        ]
+        assert 'id="ended-summary"' in state
+    # The live room's step bar says it has ended.
+    assert [(k, c) for k, c, *_ in step_bar(state)][-1] == ("ended", "current")
+
+
+def test_in_a_circle_revealed_to_each_recipient_the_ended_room_shows_only_your_own_actions(
+    world, fourth, client_for
+):
+    circle = _with_action_items(world, fourth, Circle.Audience.RECIPIENT)
+    expected = {
+        world.employee: [("Hand the rota on", "Eli Employee", False)],
+        world.peer: [("Demo on Fridays", "Pat Peer", False)],
+        fourth: [],
+    }
+    for person, actions in expected.items():
+        client = client_for(person)
+        for name in ("feedback:room", "feedback:room_state", "feedback:summary"):
+            page = client.get(reverse(name, args=[circle.pk])).content.decode()
+            assert _actions(page) == actions, (person, name)
+            others = {"Hand the rota on", "Demo on Fridays", "Plan early"} - {
+                a for a, *_ in actions
+            }
+            assert not any(text in page for text in others), (person, name)
+
+
+def test_after_the_end_the_summary_page_is_where_the_recipient_decides_and_adds_actions(
+    world, fourth, client_for
+):
+    from feedback.models import ActionItem, CircleItem
+
+    circle, people = build(world, fourth, "ended")
+    eli = people["recipient"]
+    client = client_for(eli)
+    summary = reverse("feedback:summary", args=[circle.pk])
+    page = client.get(summary).content.decode()
+    item = CircleItem.objects.filter(circle=circle, recipient=eli).first()
+    decide = reverse("feedback:decide_item", args=[item.pk])
+    assert f'action="{decide}"' in page and 'name="next" value="summary"' in page
+    response = client.post(decide, {"decision": "accepted", "next": "summary"})
+    assert response.status_code == 302 and response["Location"] == summary
+    item.refresh_from_db()
+    assert item.decision == "accepted"
+    add = reverse("feedback:add_action", args=[circle.pk])
+    response = client.post(add, {"text": "Hand the rota to Pat", "next": "summary"})
+    assert response.status_code == 302 and response["Location"] == summary
+    assert ActionItem.objects.filter(circle=circle, owner=eli).count() == 1
+    # Blank: the summary again, 422, with the reason, and nothing added.
+    response = client.post(add, {"text": "", "next": "summary"})
+    assert response.status_code == 422
+    assert "Write the action item" in response.content.decode()
+    assert 'id="acc-h"' in response.content.decode()
+    assert ActionItem.objects.filter(circle=circle, owner=eli).count() == 1
+
+    # Before their own round is revealed, nobody has action items to add (the service
+    # refuses them): Pat, mid-circle, gets no form.
+    circle, people = build(world, fourth, "writing")
+    summary = reverse("feedback:summary", args=[circle.pk])
+    assert 'id="action-text"' not in client_for(people["writer"]).get(summary).content.decode()
+    assert 'id="action-text"' in client_for(people["facilitator"]).get(summary).content.decode()

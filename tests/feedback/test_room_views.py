@@ -267,14 +267,15 @@ def test_room_queries_do_not_grow_with_the_number_of_seats(world, client_for, ph
     assert counts[:2] == counts[2:], counts
 
 
-def test_presence_shows_who_is_here_and_who_is_missing(world, circle, client_for):
+def test_presence_in_the_lobby_says_who_is_here_and_who_is_not_here_yet(world, circle, client_for):
     circle_services.touch_presence(circle_id=circle.pk, person=world.peer)
     page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
     assert f'data-person="{world.peer.pk}"' in page
     peer_li = page.split(f'data-person="{world.peer.pk}"')[1].split("</li>")[0]
-    assert "here" in peer_li
+    assert '<span class="pill good">here</span>' in peer_li
     employee_li = page.split(f'data-person="{world.employee.pk}"')[1].split("</li>")[0]
-    assert "missing" in employee_li
+    assert '<span class="pill">not here yet</span>' in employee_li
+    assert "missing" not in page and ">away<" not in page  # nobody is late before the start
 
 
 def test_every_seat_is_listed_escaped_and_the_role_is_handed_only_to_others_present(

@@ -156,6 +156,16 @@ CASES = {
         skip_level=200,
         people_admin=200,
     ),
+    # Reminding a manager: the rollup's readers, for a manager under them (302 back to the
+    # rollup, also when already reminded today); nobody else.
+    "keeper:rollup_remind": case(
+        lambda w, x: reverse("keeper:rollup_remind", args=[w.manager.pk]),
+        method="post",
+        setup=_open,
+        default=403,
+        skip_level=302,
+        people_admin=302,
+    ),
     "keeper:admin": case(
         lambda w, x: reverse("keeper:admin"), setup=_open, default=403, **ADMIN_ONLY
     ),

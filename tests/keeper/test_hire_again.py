@@ -85,7 +85,7 @@ def test_the_chain_reads_it_audited_and_the_employee_never_does(world, cycle, cl
     _post(client_for(world.manager), test, answer="not_sure", hire_again="no")
     # The rollup counts it beside the first answer (a count of 1 or 2 people is suppressed).
     html = client_for(world.skip_level).get(f"/keeper/rollup/?cycle={cycle.pk}").content.decode()
-    assert '<th scope="col">Would hire again</th>' in html
+    assert '<th scope="col" class="num">Would hire again</th>' in html
     row = html.split(f'href="/keeper/rollup/{world.manager.pk}/?cycle={cycle.pk}"', 1)[1]
     assert re.findall(r'<td class="num">([^<]+)</td>', row.split("</tr>", 1)[0]) == [
         "0",

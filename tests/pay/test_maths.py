@@ -122,3 +122,16 @@ def test_ratio_grows_with_salary_and_gap_shrinks(a, b, target):
     assert maths.ratio(low, target) <= maths.ratio(high, target)
     assert maths.gap(low, target) >= maths.gap(high, target)
     assert isinstance(maths.gap(low, target), D)
+
+
+def test_whole_rounds_market_figures_to_currency_units_in_the_form_money_has():
+    assert maths.whole(D("101827.45")) == D("101827")
+    assert str(maths.whole(D("101827.45"))) == "101827.00"
+    assert maths.whole(D("101827.50")) == D("101828")
+
+
+def test_the_ratio_rounds_down_so_it_is_below_one_exactly_when_pay_is_below_target():
+    assert maths.ratio(D("99960"), D("100000")) == D("0.999")
+    assert maths.ratio(D("99999.99"), D("100000")) < 1
+    assert maths.ratio(D("100000"), D("100000")) == 1
+    assert maths.ratio(D("100040"), D("100000")) == D("1.000")

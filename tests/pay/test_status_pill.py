@@ -14,7 +14,7 @@ from pay.templatetags.pay_tags import status_pill
         ("no_pay", None, '<span class="pill">no pay recorded</span>'),
         ("no_benchmark", None, '<span class="pill warn">no matching benchmark</span>'),
         ("cannot_compare", None, '<span class="pill warn">cannot compare</span>'),
-        ("ok", Decimal("1200"), '<span class="pill bad">below target</span>'),
+        ("ok", Decimal("1200"), '<span class="pill warn">below target</span>'),
         ("ok", Decimal("0"), '<span class="pill good">at or above target</span>'),
         ("ok", Decimal("-500"), '<span class="pill good">at or above target</span>'),
         ("ok", None, '<span class="pill good">at or above target</span>'),

@@ -123,7 +123,8 @@ def test_a_job_family_override_changes_the_target(world, client_for, market):
         .get(reverse("pay:person", args=[world.employee.pk]))
         .content.decode()
     )
-    assert "Market target (P50)" in body
+    assert "Target (market P50)" in body
+    assert "The target is the market P50 for the benchmark" in body
     assert "EUR 7,000 above" in body
 
 
@@ -151,7 +152,9 @@ def test_evidence_replaces_the_band_as_what_the_gap_is_measured_against(world, c
         .get(reverse("pay:person", args=[world.employee.pk]))
         .content.decode()
     )
-    assert "personal market (what we would pay to keep them)" in page
+    assert "Target (their personal market)" in page
+    assert "personal market: what we would pay to keep them, EUR 120,000 on 1 Jun 2026" in page
+    assert "It replaces the market P90 figure of EUR 100,000." in page
     assert "EUR 30,000 below" in page
 
 
