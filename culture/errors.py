@@ -60,14 +60,65 @@ class RefusedMiddleware(_HybridMiddleware):
 def refused(request, exc: ActionRefused):
     from django.shortcuts import render
 
-    htmx = bool(getattr(request, "htmx", False))
+    htmx = _is_htmx(request)
     context = {"message": exc.message, "code": exc.code}
     response = render(
         request, "refused.html#refused" if htmx else "refused.html", context, status=exc.status
     )
-    if htmx:
-        response["HX-Retarget"] = "#alerts"
-        response["HX-Reswap"] = "innerHTML"
-        response["HX-Reselect"] = "#refused"
-        response["HX-Push-Url"] = "false"
+    return into_alerts(response) if htmx else response
+
+
+def into_alerts(response):
+    """An htmx request's refusal or error goes into the page's alert region (base.html's
+    #alerts), whatever the request targeted, and leaves the address bar alone."""
+    response["HX-Retarget"] = "#alerts"
+    response["HX-Reswap"] = "innerHTML"
+    response["HX-Reselect"] = "#refused"
+    response["HX-Push-Url"] = "false"
     return response
+
+
+def _is_htmx(request) -> bool:
+    # The header itself, not request.htmx: the 500 handler may run before any middleware did.
+    return bool(getattr(request, "htmx", False)) or request.headers.get("HX-Request") == "true"
+
+
+# The error pages (culture/urls.py handler403, handler404, handler500): the page in the
+# product's layout, with its navigation and a way back; for htmx, the fragment for #alerts.
+
+
+def _error_page(request, template: str, status: int):
+    from django.shortcuts import render
+
+    htmx = _is_htmx(request)
+    response = render(request, f"{template}#refused" if htmx else template, status=status)
+    return into_alerts(response) if htmx else response
+
+
+def permission_denied(request, exception=None):
+    """403: a page the person may see exists but is not theirs to open (or change)."""
+    return _error_page(request, "403.html", 403)
+
+
+def page_not_found(request, exception=None):
+    """404: no such page, or one the person may not know exists (the same answer)."""
+    return _error_page(request, "404.html", 404)
+
+
+def server_error(request):
+    """500: rendered without the request's context (no database, no session, no user: any of
+    them may be what failed), from the layout's static-safe variant (templates/500.html)."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+    from django.urls import get_script_prefix
+
+    from culture.context_processors import _urls
+
+    try:
+        nav, site_urls = _urls(get_script_prefix())
+    except Exception:  # noqa: BLE001 - the URL map itself may be what failed
+        nav, site_urls = [], {}
+    htmx = _is_htmx(request)
+    template = loader.get_template("500.html#refused" if htmx else "500.html")
+    response = HttpResponseServerError(template.render({"nav": nav, "site_urls": site_urls}))
+    return into_alerts(response) if htmx else response

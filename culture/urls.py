@@ -122,3 +122,8 @@ if settings.BENCH_FLOOR:  # only when benchmarking: the framework's floor (bench
         path("bench/floor/", home.floor, name="bench_floor"),
         path("bench/floor/queries/", home.floor_queries, name="bench_floor_queries"),
     ]
+
+# The error pages in the product's layout, with its navigation and a way back (culture/errors.py).
+handler403 = "culture.errors.permission_denied"
+handler404 = "culture.errors.page_not_found"
+handler500 = "culture.errors.server_error"

@@ -10,6 +10,16 @@
       target.focus();
     }
   });
+  // An error answered for the alert region (culture/errors.py: 403, 404 and 500 carry
+  // HX-Retarget: #alerts, as refusals do) is shown there; any other error response is still
+  // not swapped (htmx-config in base.html), so a stray error page never replaces a fragment.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (!event.detail.shouldSwap && xhr.status >= 400 &&
+        xhr.getResponseHeader("HX-Retarget") === "#alerts") {
+      event.detail.shouldSwap = true;
+    }
+  });
   // Org chart: expand and collapse a branch. htmx loads the children on the first click.
   document.addEventListener("click", function (event) {
     var button = event.target.closest(".org-toggle[aria-controls]");

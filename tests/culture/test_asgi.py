@@ -125,7 +125,8 @@ class TestThroughUvicorn:
         assert status == 422
         # Every row of the file reached the validator: one problem per row, the last one too.
         assert "8000 problems found" in page
-        assert '<td class="num">2</td><td>level</td>' in page
+        # The problems table stacks on a phone: each cell carries its column's name.
+        assert '<td class="num" data-label="Row">2</td><td data-label="Column">level</td>' in page
 
     def test_a_streaming_export_arrives_whole(self, server):
         admin = make_person(email="admin@example.test", is_people_admin=True)

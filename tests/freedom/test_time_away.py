@@ -184,7 +184,8 @@ def test_the_home_page_shows_who_is_away_now_and_this_week(world, client_for):
     assert [e.person for e in response.context["away_now"]] == [world.peer]
     assert [e.person for e in response.context["away_this_week"]] == [world.employee]
     html = response.content.decode()
-    assert "Away now / this week" in html
+    # The section is named as the page it links to (issue 24: one name for one page).
+    assert '<a href="/away/">Time away</a></h2>' in html
     assert 'href="/guides/"' in html
 
 
