@@ -54,6 +54,37 @@ IDEAS = [
     ),
     ("Publish all salaries internally", "Transparency, taken one step further."),
 ]
+OPTIONS = [
+    "Do nothing and revisit in six months; a smaller pilot with one team; the full change now.",
+    "Keep the current way; buy a tool that does part of it; build it ourselves.",
+    "Wait for the next planning cycle; try it in one region first; go company-wide at once.",
+]
+TESTS = [
+    "Run it for four weeks with one team and compare against the quarter before.",
+    "A two-week trial with 5% of members, measured on retention and support tickets.",
+    "Ask the ten people most affected to try it first and write down what broke.",
+]
+RISKS = [
+    "It costs more than we think, and the teams that carry it feel it first.",
+    "People read it as a rule rather than context; we will say clearly what it is not.",
+    "Members notice before we have learned enough; we keep the trial small and reversible.",
+]
+
+
+def _written(title: str, why: str, rng) -> str:
+    """A published memo's body: every section written, none left as the template's prompt
+    (publishing refuses a memo that still holds one)."""
+    return (
+        f"## Context\n{why}\n\n"
+        f"## The proposal\n{title}, starting next quarter, owned by the captain, with a "
+        "written check-in at the halfway point.\n\n"
+        f"## Options considered\n{rng.choice(OPTIONS)}\n\n"
+        f"## What we would test\n{rng.choice(TESTS)}\n\n"
+        f"## Risks\n{rng.choice(RISKS)}\n\n"
+        "## When we decide\nOn the decide-by date, unless the trial shows harm earlier.\n"
+    )
+
+
 REASONS = {
     -1: [
         "I worry the cost is far higher than the memo assumes.",
@@ -123,7 +154,11 @@ def seed(*, people, rng, scale: int = 1) -> str:
         age = rng.randint(3, 200)
         memo = Memo(
             title=title,
-            body=MEMO_TEMPLATE.replace("What is happening, and why does it matter now?", why),
+            body=(
+                MEMO_TEMPLATE.replace("What is happening, and why does it matter now?", why)
+                if state == S.DRAFT  # a draft still holds some of the template's prompts
+                else _written(title, why, rng)
+            ),
             captain=captain,
             created_by=captain,
             state=state,

@@ -60,7 +60,7 @@ def todos(request) -> list[Todo]:
         n = outcomes["n"]
         found.append(
             Todo(
-                label=f"Look back on {n} of your bet{'s' if n != 1 else ''}",
+                label="Look back on your bet" if n == 1 else f"Look back on {n} of your bets",
                 url=(
                     reverse("decisions:step", args=[outcomes["memo"], "outcome"])
                     if n == 1
