@@ -49,8 +49,9 @@ QUERY_IDS = {
     "person": "culture.person",
 }
 # Numbers that are not objects: a page number, a context page's version (the optimistic
-# check), the keeper answer form's compact-view flag and its save-notes button.
-NOT_IDS = {"page", "version", "compact", "save-notes"}
+# check), the keeper answer form's compact-view flag and its save-notes button, the memo feed's
+# "waiting for my rating" filter (waiting=1).
+NOT_IDS = {"page", "version", "compact", "save-notes", "waiting"}
 # Ids inside field names: keeper answers are posted as t<test id>-answer / -notes.
 NAME_IDS = {"keeper:answer": (re.compile(r"^t(\d+)-"), "keeper.keepertest")}
 # Forms that accept the submission but drop the foreign id, and why that is right.
