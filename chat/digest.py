@@ -29,6 +29,7 @@ from chat import blocks
 from chat.models import ChatDelivery, DeliveryPreference
 from chat.routing import SLACK_GIVE_UP, last_digest_moment
 from culture import clock, jobs
+from culture.i18n import as_reader
 from culture.models import CompanySettings, Delivery, Person
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def _email(person, key, items, now, *, status=Delivery.Status.PENDING) -> Delive
         "site_url": blocks.absolute("/"),
         "preferences_url": blocks.absolute("/settings/chat/"),
     }
-    with timezone.override(clock.zone_for(person)):
+    with as_reader(person):
         text = render_to_string("emails/digest.txt", context)
         html = render_to_string("emails/digest.html", context)
     count = len(items)

@@ -1,11 +1,12 @@
 """The company's clock: which zone a person reads times in, and the company's "today".
 
 Times are stored in UTC. Every request activates the viewer's zone (culture.middleware.
-TimezoneMiddleware), so forms read typed times in it and templates show times in it; every
+ReaderMiddleware), so forms read typed times in it and templates show times in it; every
 message sent to a person is rendered in theirs (culture.notifications.render_email).
 
-- `zone_for(person)` is the one place that chooses a reader's zone. Today it is the
-  company's (CompanySettings.time_zone) for everyone.
+- `zone_for(person)` is the one place that chooses a reader's zone: their own
+  (Person.time_zone, chosen on their account page) or, when they have not chosen one, the
+  company's (CompanySettings.time_zone).
 - `today()` is the company's date: dates that belong to the company (a cycle's due day, a
   campaign's window, a pay record's effective date) are the company's, whoever looks.
 """
@@ -13,7 +14,7 @@ message sent to a person is rendered in theirs (culture.notifications.render_ema
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from django.utils import timezone
 
@@ -24,18 +25,20 @@ def company_zone() -> zoneinfo.ZoneInfo:
     return CompanySettings.load().tz
 
 
-def zone_for(person) -> zoneinfo.ZoneInfo:
-    """The zone `person` reads times in (None or anonymous: the company's).
+def zone_for(person, company: tzinfo | None = None) -> tzinfo:
+    """The zone `person` reads times in: their own, else the company's (None or anonymous:
+    the company's). A caller looping over many people passes the company's zone it read.
 
     The company's zone comes with the person when the request's person lookup read it
     (culture.backends: `company_time_zone`), so a page costs no query for it."""
-    name = getattr(person, "company_time_zone", None)
-    if name:
+    for name in (getattr(person, "time_zone", None), getattr(person, "company_time_zone", None)):
+        if not name:
+            continue
         try:
             return zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return company_zone()
+            continue
+    return company or company_zone()
 
 
 def today() -> date:

@@ -1,16 +1,19 @@
 import functools
 
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from culture.i18n import SUGGESTED_ZONE_KEY
 from culture.models import Notification
 
 NAV = [
-    ("home", "Home", "home"),
-    ("feedback", "Circles", "feedback:index"),
-    ("keeper", "Keeper", "keeper:index"),
-    ("decisions", "Decisions", "decisions:index"),
-    ("pay", "Pay", "pay:index"),
-    ("people", "People", "people:directory"),
+    ("home", _("Home"), "home"),
+    ("feedback", _("Circles"), "feedback:index"),
+    ("keeper", _("Keeper"), "keeper:index"),
+    ("decisions", _("Decisions"), "decisions:index"),
+    ("pay", _("Pay"), "pay:index"),
+    ("people", _("People"), "people:directory"),
 ]
 
 
@@ -25,6 +28,8 @@ SITE_URLS = (
     "mfa_index",
     "api_tokens",
     "chat:preferences",
+    "reader_settings",
+    "javascript_catalog",
     "logout",
 )
 
@@ -41,13 +46,22 @@ def chrome(request):
     """The header's navigation and unread count (read with the person: no query of its own)."""
     user = getattr(request, "user", None)
     nav, urls = _urls(get_script_prefix())
+    # <html lang dir>, and the scripts' catalogue (?l=: a cached copy is never another's).
+    reader = {
+        "reader_language": translation.get_language(),
+        "reader_rtl": translation.get_language_bidi(),
+    }
     if user is None or not user.is_authenticated:
-        return {"nav": nav, "site_urls": urls}
+        return {"nav": nav, "site_urls": urls, **reader}
     match = getattr(request, "resolver_match", None)
     section = ""
     if match is not None:
         section = match.namespace or ("home" if match.url_name == "home" else "")
+    session = getattr(request, "session", None)
     return {
+        **reader,
+        # A zone the browser reported at login, offered until taken or declined.
+        "suggested_zone": session.get(SUGGESTED_ZONE_KEY) if session is not None else None,
         "nav": nav,
         "site_urls": urls,
         "nav_section": section,

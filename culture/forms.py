@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import CompanySettings, Person, Team
 
@@ -251,3 +252,34 @@ class PersonForm(forms.ModelForm):
                     "that would make a reporting cycle."
                 )
         return manager
+
+
+class ReaderSettingsForm(forms.ModelForm):
+    """A person's own language and time zone (culture/i18n.py, culture/clock.py). Blank
+    follows the browser (language) or the company (zone)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    class Meta:
+        model = Person
+        fields = ["language", "time_zone"]
+
+    def __init__(self, *args, company_zone: str, browser_language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(settings.LANGUAGES)
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", _("As my browser asks (%(language)s)") % {"language": names[browser_language]}),
+            *settings.LANGUAGES,
+        ]
+        self.fields["language"].help_text = _(
+            "The product's pages and every message it sends you. What people write is "
+            "never translated."
+        )
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
+            ("", _("The company's (%(zone)s)") % {"zone": company_zone}),
+            *((tz, tz) for tz in TIME_ZONES),
+        ]
+        self.fields["time_zone"].help_text = _(
+            "Every time you see or type, and when your reminders and digests reach you."
+        )

@@ -101,19 +101,26 @@ class RequestContextMiddleware(_HybridMiddleware):
         return response
 
 
-class TimezoneMiddleware:
-    """Activates the viewer's zone (culture.clock.zone_for) for the request: forms read
-    typed times in it and templates show times in it. After the authentication middleware
-    (the zone comes with the person) and RequestContextMiddleware (the company settings
-    are read once per request).
+class ReaderMiddleware:
+    """Activates the reader's time zone and language for the request: forms read typed times
+    in the zone, templates show times in it, and every string is in the language.
 
-    Async requests (the live streams) render no times: they carry "changed, version V",
-    and the fragment the browser then fetches is an ordinary request with its zone. Nor do
-    the health probes (culture/views/health.py), which must answer without the database:
-    the company's zone is a query, and a probe whose database is down would get a 500
-    instead of its 503 (and /livez none at all). Nor do SCIM (/scim/) and the public API
-    (/api/): their answers carry UTC times, for a machine, and the API reads no session,
-    whose person this middleware would otherwise look up."""
+    - Zone: culture.clock.zone_for (their own, else the company's).
+    - Language: culture.i18n.language_for_request (their own, else the browser's
+      Accept-Language, else the company default). The response names it
+      (Content-Language) and, when the browser chose it, varies on Accept-Language.
+
+    After the authentication middleware (both settings come with the person) and
+    RequestContextMiddleware (the company settings are read once per request).
+
+    Async requests (the live streams) render no text: they carry "changed, version V",
+    and the fragment the browser then fetches is an ordinary request with its zone and
+    language. Nor do the health probes (culture/views/health.py), which must answer without
+    the database: the company's zone is a query, and a probe whose database is down would
+    get a 500 instead of its 503 (and /livez none at all). Nor do SCIM (/scim/) and the
+    public API (/api/): their answers carry UTC times and the default language, for a
+    machine, and the API reads no session, whose person this middleware would otherwise
+    look up."""
 
     PROBE_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
 
@@ -130,15 +137,26 @@ class TimezoneMiddleware:
         path = request.path_info
         if self.is_async or path in self.PROBE_PATHS or path.startswith(("/scim/", "/api/")):
             return self.get_response(request)
-        from django.utils import timezone
+        from django.utils import timezone, translation
+        from django.utils.cache import patch_vary_headers
 
         from culture.clock import zone_for
+        from culture.i18n import language_for_request
 
-        timezone.activate(zone_for(getattr(request, "user", None)))
+        user = getattr(request, "user", None)
+        language, from_browser = language_for_request(request, user)
+        timezone.activate(zone_for(user))
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             timezone.deactivate()
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
+        if from_browser:
+            patch_vary_headers(response, ("Accept-Language",))
+        return response
 
 
 class ServerTimingMiddleware(_HybridMiddleware):

@@ -247,6 +247,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     start_date = models.DateField(null=True, blank=True)
+    # The reader's own settings (culture.clock.zone_for, culture.middleware.ReaderMiddleware):
+    # blank follows the company's zone and, for language, the browser's Accept-Language.
+    time_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    language = models.CharField(max_length=16, blank=True, default="", db_default="")
     is_active = models.BooleanField(default=True)
     is_people_admin = models.BooleanField(
         default=False, help_text="People admins manage people, settings and see everything."

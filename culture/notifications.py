@@ -39,7 +39,8 @@ from chat import blocks as chat_blocks
 from chat import kinds as chat_kinds
 from chat.models import ChatDelivery
 from chat.routing import SLACK_GIVE_UP, Route, Router
-from culture import clock, jobs, ledger
+from culture import jobs, ledger
+from culture.i18n import as_reader
 from culture.models import CompanySettings, Delivery, Notification, Person
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,8 @@ def render_email(recipient, *, title, body, url, template=None, context=None, co
         **(context or {}),
     }
     base = template or "emails/notification"
-    # Times in the message are the recipient's, whoever or whatever sends it.
-    with timezone.override(clock.zone_for(recipient)):
+    # The message is in the recipient's language and zone, whoever or whatever sends it.
+    with as_reader(recipient):
         text = render_to_string(f"{base}.txt", ctx)
         try:
             html_template = get_template(f"{base}.html")

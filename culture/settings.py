@@ -115,7 +115,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "culture.middleware.RequestContextMiddleware",
-    "culture.middleware.TimezoneMiddleware",
+    "culture.middleware.ReaderMiddleware",
     # Answers a view's ratelimit.Limited with 429 (culture/ratelimit.py).
     "culture.ratelimit.RateLimitMiddleware",
     # Answers a service's errors.ActionRefused that a view let through with 422/409.
@@ -558,6 +558,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- I18N, static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# Each named in its own language: a person looks for the language they read. Adding one:
+# README, "Adding a language".
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("ja", "日本語"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "culture_language"
 FORMAT_MODULE_PATH = ["culture.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -3,7 +3,10 @@ from allauth.socialaccount.providers.openid_connect import views as oidc_views
 from allauth.socialaccount.providers.saml import views as saml_views
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
 from api.urls import api_urls
 from api.urls import page_urls as api_page_urls
@@ -84,6 +87,14 @@ urlpatterns = [
         name="saml_metadata",
     ),
     path("", include("sso.urls")),
+    path("account/", account.reader_settings, name="reader_settings"),
+    # The scripts' strings in the reader's language: the page asks for ?l=<language>, so a
+    # cached copy is never another language's.
+    path(
+        "jsi18n/",
+        login_not_required(cache_control(max_age=86400)(JavaScriptCatalog.as_view())),
+        name="javascript_catalog",
+    ),
     path("password/change/", account.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
     path(

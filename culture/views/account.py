@@ -1,7 +1,7 @@
 """Password change and reset (the reset form doubles as the invitation), and the Django
 admin's login. Logging in and out: sso/views.py (allauth)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
@@ -70,3 +70,46 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @method_decorator(login_not_required, name="dispatch")
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
+
+
+def reader_settings(request: HttpRequest) -> HttpResponse:
+    """The person's own language and time zone (culture/i18n.py). A post of `zone` alone
+    takes the zone offered at login; `keep` declines it."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+    from django.utils import translation
+    from django.utils.http import url_has_allowed_host_and_scheme
+    from django.utils.translation import gettext as _
+
+    from culture.clock import company_zone
+    from culture.forms import ReaderSettingsForm
+    from culture.i18n import SUGGESTED_ZONE_KEY, supported, valid_zone
+    from culture.models import Person
+
+    person = cast(Person, request.user)
+    if request.method == "POST" and ("keep" in request.POST or "zone" in request.POST):
+        suggested = request.session.pop(SUGGESTED_ZONE_KEY, None)
+        zone = valid_zone(request.POST.get("zone"))
+        if "zone" in request.POST and zone and zone == suggested:
+            Person.objects.filter(pk=person.pk).update(time_zone=zone)
+            messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": zone})
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = "home"
+        return redirect(target)
+    browser = supported(translation.get_language_from_request(request)) or "en-gb"
+    form = ReaderSettingsForm(
+        request.POST or None,
+        instance=person,
+        company_zone=company_zone().key,
+        browser_language=browser,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            form.save(commit=False).save(update_fields=["language", "time_zone"])
+            request.session.pop(SUGGESTED_ZONE_KEY, None)
+            with translation.override(supported(form.cleaned_data["language"]) or browser):
+                messages.success(request, _("Your language and time zone were saved."))
+            return redirect("reader_settings")
+        return render(request, "culture/reader_settings.html", {"form": form}, status=422)
+    return render(request, "culture/reader_settings.html", {"form": form})

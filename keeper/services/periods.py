@@ -46,10 +46,21 @@ def period_label(cadence: int, opening: datetime) -> str:
     return f"{start}–{end} {y}" if ey == y else f"{start} {y}–{end} {ey}"
 
 
-def reminder_times(cycle: KeeperCycle, tz: tzinfo) -> dict[str, datetime]:
+def reminder_times(
+    cycle: KeeperCycle, tz: tzinfo, reader: tzinfo | None = None
+) -> dict[str, datetime]:
+    """When each reminder of `cycle` reaches a reader in zone `reader` (default: the
+    company's, `tz`): on the company's days, at the hour the cycle opened in the company
+    (09:00 in London is 09:00 in Tokyo for a reader there, not 17:00)."""
     hour = cycle.opens_at.astimezone(tz).hour
+    reader = reader or tz
     return {
-        "soon": local_at(cycle.due_on - timedelta(days=3), hour, tz),
-        "due": local_at(cycle.due_on, hour, tz),
-        "overdue": local_at(cycle.due_on + timedelta(days=1), hour, tz),
+        "soon": local_at(cycle.due_on - timedelta(days=3), hour, reader),
+        "due": local_at(cycle.due_on, hour, reader),
+        "overdue": local_at(cycle.due_on + timedelta(days=1), hour, reader),
     }
+
+
+# The widest gap between two zones' clocks (UTC-12 to UTC+14): a reminder's moment for any
+# reader is within this of the company's.
+WIDEST_ZONE_GAP = timedelta(hours=26)

@@ -14,10 +14,17 @@ from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from culture import clock
 from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
-from keeper.services.periods import local_at, period_label, reminder_times, scheduled_opening
+from keeper.services.periods import (
+    WIDEST_ZONE_GAP,
+    local_at,
+    period_label,
+    reminder_times,
+    scheduled_opening,
+)
 from webhooks import events
 
 log = logging.getLogger(__name__)
@@ -214,46 +221,57 @@ def send_cycle_reminders(
         _send_all(result, messages)
         KeeperCycle.objects.filter(pk=cycle.pk).update(opening_sent_at=now)
 
-    for stage, until in (("soon", stages["due"]), ("due", stages["overdue"])):
+    # Each reminder reaches each reader at the cycle's hour in *their* zone; a stage is
+    # marked sent once every reader's moment has come.
+    for stage, following in (("soon", "due"), ("due", "overdue")):
         field_name = f"{stage}_sent_at"
-        if getattr(cycle, field_name) is not None or now < stages[stage]:
+        if getattr(cycle, field_name) is not None or now < stages[stage] - WIDEST_ZONE_GAP:
             continue
-        # A cycle opened late (beat was down) does not nudge right after its opening
-        # message for a moment that passed before it existed.
-        if now < until and stages[stage] >= cycle.created_at:
-            _send_all(
-                result,
-                [
-                    Message(
-                        recipient=manager,
-                        key=f"{prefix}{stage}:{manager.pk}",
-                        kind="keeper.nudge",
-                        title=(
-                            f"Keeper test, {cycle.label}: {count} still to answer"
-                            + (" today" if stage == "due" else f" by {cycle.due_on:%-d %b}")
-                        ),
-                        url=url,
-                        template="emails/keeper_nudge",
-                        context={"cycle": cycle, "count": count, "stage": stage},
-                    )
-                    for manager, count in _unanswered_by_manager(cycle)
-                ],
+        messages, waiting = [], False
+        for manager, count in _unanswered_by_manager(cycle):
+            moments = reminder_times(cycle, tz, clock.zone_for(manager, tz))
+            if now < moments[stage]:
+                waiting = True
+                continue
+            # A cycle opened late (beat was down) does not nudge right after its opening
+            # message for a moment that passed before it existed.
+            if now >= moments[following] or moments[stage] < cycle.created_at:
+                continue
+            messages.append(
+                Message(
+                    recipient=manager,
+                    key=f"{prefix}{stage}:{manager.pk}",
+                    kind="keeper.nudge",
+                    title=(
+                        f"Keeper test, {cycle.label}: {count} still to answer"
+                        + (" today" if stage == "due" else f" by {cycle.due_on:%-d %b}")
+                    ),
+                    url=url,
+                    template="emails/keeper_nudge",
+                    context={"cycle": cycle, "count": count, "stage": stage},
+                )
             )
-        KeeperCycle.objects.filter(pk=cycle.pk).update(**{field_name: now})
+        _send_all(result, messages)
+        if not waiting:
+            KeeperCycle.objects.filter(pk=cycle.pk).update(**{field_name: now})
 
-    if cycle.overdue_sent_at is None and now >= stages["overdue"]:
+    if cycle.overdue_sent_at is None and now >= stages["overdue"] - WIDEST_ZONE_GAP:
         pending = _unanswered_by_manager(cycle)
         summaries: dict[int, list[tuple[Person, int]]] = defaultdict(list)
         for manager, count in pending:
             if manager.manager_id:
                 summaries[manager.manager_id].append((manager, count))
         bosses = Person.objects.in_bulk(list(summaries))
-        messages = []
+        messages, waiting = [], False
         for boss_id, rows in summaries.items():
+            boss = bosses[boss_id]
+            if now < reminder_times(cycle, tz, clock.zone_for(boss, tz))["overdue"]:
+                waiting = True
+                continue
             total = sum(c for _, c in rows)
             messages.append(
                 Message(
-                    recipient=bosses[boss_id],
+                    recipient=boss,
                     key=f"{prefix}overdue:{boss_id}",
                     kind="keeper.overdue",
                     title=f"Keeper test, {cycle.label}: {total} overdue under you",
@@ -264,7 +282,8 @@ def send_cycle_reminders(
                 )
             )
         _send_all(result, messages)
-        KeeperCycle.objects.filter(pk=cycle.pk).update(overdue_sent_at=now)
+        if not waiting:
+            KeeperCycle.objects.filter(pk=cycle.pk).update(overdue_sent_at=now)
 
 
 def _unanswered_by_manager(cycle: KeeperCycle) -> list[tuple[Person, int]]:

@@ -3,6 +3,15 @@
 // Here we only say so as the address is typed. No inline scripts (CSP with nonces).
 (function () {
   "use strict";
+  // The browser's time zone, read at login to offer it when it differs from the company's
+  // (culture/i18n.py suggest_at_login). Not a secret: the zone name only.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) {
+      document.cookie = "culture_browser_tz=" + encodeURIComponent(zone) +
+        "; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
+    }
+  } catch (e) { /* an old browser: no suggestion */ }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-sso-domains]");
     if (!form) return;

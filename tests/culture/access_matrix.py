@@ -42,6 +42,10 @@ CASES = {
     "login": case(lambda w, x: reverse("login"), anonymous=200, inactive=200, default=302),
     "logout": case(lambda w, x: reverse("logout"), method="post", default=302),
     "password_change": case(lambda w, x: reverse("password_change")),
+    "reader_settings": case(lambda w, x: reverse("reader_settings")),
+    "javascript_catalog": case(
+        lambda w, x: reverse("javascript_catalog"), anonymous=200, inactive=200
+    ),
     "password_reset": case(lambda w, x: reverse("password_reset"), anonymous=200, inactive=200),
     "password_reset_done": case(
         lambda w, x: reverse("password_reset_done"), anonymous=200, inactive=200
