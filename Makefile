@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
-.PHONY: help venv venv-python venv-load lock run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var
+.PHONY: help venv venv-python venv-load lock run test lint fmt check-migrations pytest migrate seed shell bench clean clean-var messages
 
 help:
 	@echo "make run      start the app: web + Celery worker + one beat (http://127.0.0.1:$${PORT:-8000})"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench    benchmarks (bench/run.py; BENCH_ARGS=\"--people 2000\")"
 	@echo "make load     the load test (locust; LOAD_USERS, LOAD_DURATION)"
 	@echo "make screens the product screenshots in docs/screens/ (headless Chromium, demo company)"
+	@echo "make messages update the translation catalogues (locale/) from the code and compile them"
 	@echo "make lock     re-lock requirements/*.txt after changing pyproject.toml's dependencies"
 	@echo "make clean    remove caches and collected static (keeps .venv and var/)"
 	@echo "make clean-var CONFIRM=yes   also delete var/ (the embedded database, keys, queue)"
@@ -93,6 +94,19 @@ lint: venv
 fmt: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The translation catalogues (README, "Adding a language"): every language of settings.LANGUAGES
+# but the default, from the templates, the Python and the scripts; then compiled (.mo files are
+# committed, so a deploy needs no gettext). tests/culture/test_translations.py fails when they
+# are stale. Needs GNU gettext (Debian: apt-get install gettext).
+MESSAGE_LANGUAGES = $(shell $(PY) -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings"); from django.conf import settings; print(" ".join("-l " + c for c, _ in settings.LANGUAGES if c != settings.LANGUAGE_CODE))' 2>/dev/null)
+MESSAGE_IGNORE = --ignore='*/.venv/*' --ignore='.venv/*' --ignore='tests/*' --ignore='bench/*' \
+	--ignore='load/*' --ignore='staticfiles/*' --ignore='var/*'
+messages: venv
+	@command -v msgfmt >/dev/null || { echo "error: GNU gettext is missing (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py makemessages $(MESSAGE_LANGUAGES) -d django --no-location --no-obsolete -e html,txt,py $(MESSAGE_IGNORE)
+	$(PY) manage.py makemessages $(MESSAGE_LANGUAGES) -d djangojs --no-location --no-obsolete -i 'static/vendor/*' $(MESSAGE_IGNORE)
+	$(PY) manage.py compilemessages --ignore='.venv' $(MESSAGE_LANGUAGES)
 
 # Through devstack so that the history check sees the same database as the tests.
 check-migrations: venv

@@ -4,13 +4,15 @@
     route = routes.route(person, kind, urgent=False)
     route.channel      # "email", "slack" or "app" (chat.kinds)
     route.digest       # held for the person's daily digest
-    route.send_after   # now, or the end of the person's quiet hours
+    route.send_after   # now, the end of the person's quiet hours, or their morning
 
 Account messages (an invitation, a password reset: kinds outside chat.kinds' groups) go by
 email at once, whatever anyone chose. Slack is chosen only while a workspace is connected;
 otherwise email. Quiet hours are read in the person's own zone (culture.clock.zone_for): a
 message written during them waits until they end. An urgent message (one that matters on
-its date) ignores the digest, not the quiet hours.
+its date) ignores the digest, not the quiet hours. A morning message (a daily reminder)
+waits for the person's morning, 09:00 to 14:00 in their zone: the sweeps that write them
+run once a day at one UTC hour, which is evening somewhere.
 """
 
 from __future__ import annotations
@@ -59,6 +61,20 @@ def quiet_hours_end(local: datetime, start: time, end: time) -> datetime | None:
     return timezone.make_aware(naive, local.tzinfo)
 
 
+# A daily reminder reaches a person in this part of their day (their zone).
+MORNING = (time(9), time(14))
+
+
+def morning_start(local: datetime) -> datetime:
+    """`local` itself when it is in the morning window, else the next 09:00 there (today's
+    or tomorrow's), in local wall time across a summer-time change."""
+    start, end = MORNING
+    if start <= local.time() < end:
+        return local
+    day = local.date() if local.time() < start else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, start), local.tzinfo)
+
+
 def last_digest_moment(local: datetime, at: time) -> datetime:
     """The latest digest time at or before `local` (today's, or yesterday's)."""
     moment = timezone.make_aware(datetime.combine(local.date(), at), local.tzinfo)
@@ -99,7 +115,7 @@ class Router:
             chosen.update(preference.channels or {})
         return chosen
 
-    def route(self, person, kind: str, *, urgent: bool = False) -> Route:
+    def route(self, person, kind: str, *, urgent: bool = False, morning: bool = False) -> Route:
         group = kinds.group_of(kind)
         if group is None:
             return Route(kinds.EMAIL, False, self.now)
@@ -112,8 +128,10 @@ class Router:
         digest = preference.digest if preference is not None else self.company.default_digest
         urgent = urgent or kinds.is_urgent(kind)
         send_after = self.now
+        if morning:
+            send_after = morning_start(timezone.localtime(self.now, clock.zone_for(person)))
         if preference is not None and preference.quiet_from and preference.quiet_until:
-            local = timezone.localtime(self.now, clock.zone_for(person))
+            local = timezone.localtime(send_after, clock.zone_for(person))
             end = quiet_hours_end(local, preference.quiet_from, preference.quiet_until)
             if end is not None:
                 send_after = end

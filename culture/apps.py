@@ -15,4 +15,4 @@ class CultureConfig(AppConfig):
             if request is not None and hasattr(user, "time_zone"):
                 suggest_at_login(request, user)
 
-        user_logged_in.connect(_suggest, dispatch_uid="culture.i18n.suggest_at_login")
+        user_logged_in.connect(_suggest, weak=False, dispatch_uid="culture.i18n.suggest_at_login")

@@ -83,7 +83,7 @@ def _zones() -> frozenset[str]:
 def suggest_at_login(request, person) -> None:
     """On logging in: a person with no language takes the browser's, and a browser zone
     that differs from the one they read times in is offered on the next page."""
-    if not person.language:
+    if not person.language and request.META.get("HTTP_ACCEPT_LANGUAGE"):
         browser = supported(translation.get_language_from_request(request))
         if browser:
             person.language = browser

@@ -38,8 +38,8 @@ from django.utils import timezone
 from chat import blocks as chat_blocks
 from chat import kinds as chat_kinds
 from chat.models import ChatDelivery
-from chat.routing import SLACK_GIVE_UP, Route, Router
-from culture import jobs, ledger
+from chat.routing import SLACK_GIVE_UP, Route, Router, morning_start
+from culture import clock, jobs, ledger
 from culture.i18n import as_reader
 from culture.models import CompanySettings, Delivery, Notification, Person
 
@@ -66,6 +66,7 @@ def notify(
     context: dict | None = None,
     attachments: list[tuple[str, str, str]] | None = None,
     urgent: bool = False,
+    morning: bool = False,
 ) -> Notification | Delivery | None:
     """Create the in-app notification and queue its email or chat message, exactly once
     per key, where the recipient chose (chat.routing). `email=False`: in the app only.
@@ -87,6 +88,7 @@ def notify(
         context=context,
         attachments=attachments,
         urgent=urgent,
+        morning=morning,
     )
     with transaction.atomic():
         notification = None
@@ -159,6 +161,9 @@ class Message:
     attachments: list | None = None
     # Matters on its date (the keeper test due today): never held for a digest.
     urgent: bool = False
+    # A daily reminder: its email or chat message reaches the recipient in their morning
+    # (chat.routing.morning_start), wherever they are, whenever the sweep that wrote it ran.
+    morning: bool = False
 
 
 class _Outbox:
@@ -181,8 +186,11 @@ class _Outbox:
 
     def route(self, m: Message) -> Route:
         if self.router is None or not chat_kinds.group_of(m.kind):
+            if m.morning:
+                local = timezone.localtime(self.now, clock.zone_for(m.recipient))
+                return Route(chat_kinds.EMAIL, False, morning_start(local))
             return Route(chat_kinds.EMAIL, False, self.now)
-        return self.router.route(m.recipient, m.kind, urgent=m.urgent)
+        return self.router.route(m.recipient, m.kind, urgent=m.urgent, morning=m.morning)
 
     def add(self, m: Message, notification_id: int | None) -> Delivery | None:
         route = self.route(m)
