@@ -353,6 +353,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="throughput passes over every page (each in the other order); the best counts",
     )
     parser.add_argument(
+        "--languages-only",
+        action="store_true",
+        help="measure only the key pages in English, French and Japanese (bench/languages.py)",
+    )
+    parser.add_argument(
         "--queries-only",
         action="store_true",
         help="build the company, count each page's SQL queries into bench/queries-N.json, stop",
@@ -397,6 +402,23 @@ def run(options: argparse.Namespace, results: dict) -> None:
         out.write_text(json.dumps(counts, indent=2))
         for name, n in counts.items():
             print(f"{name:40} {n:>4}")
+        return
+
+    if options.languages_only:
+        from bench.languages import measure as language_measure
+        from bench.targets import check_languages, format_verdicts
+
+        server = Server(options.workers)
+        try:
+            results["languages"] = language_measure(
+                server.url, lambda email: session_cookie(email), fetch, throughput
+            )
+        finally:
+            server.stop()
+        out = ROOT / "bench" / "languages.json"
+        out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+        print(json.dumps(results["languages"], indent=2))
+        print("\n" + format_verdicts(check_languages(results)))
         return
 
     from culture import people_import
@@ -489,6 +511,13 @@ def run(options: argparse.Namespace, results: dict) -> None:
         results["first_load"] = first_load(server.url, cookie_for("employee@example.com"))
         if extra_measurements:
             results.update(extra_measurements(server=server, options=options))
+        try:  # issue 25: the same pages in French and Japanese (bench/languages.py)
+            from bench.languages import measure as language_measure
+
+            results["languages"] = language_measure(server.url, cookie_for, fetch, throughput)
+        except Exception as exc:
+            log(f"languages failed: {exc!r}")
+            results["languages"] = {"error": repr(exc)}
         try:  # the public API's lists (bench/api.py)
             from bench.api import measure as api_measure
 

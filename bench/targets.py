@@ -34,6 +34,8 @@ FIRST_LOAD_BYTES, FIRST_LOAD_JS_BYTES = 100_000, 40_000
 SCIM_PROVISION_SECONDS, SCIM_FILTER_P95_MS = 120.0, 50.0
 # Issue 22: every public API list at 10,000 people (bench/api.py).
 API_LIST_P95_MS = 50.0
+# Issue 25: a key page in French or Japanese costs at most this much more than in English.
+LANGUAGE_COST = 1.05
 
 
 def key_pages(results: dict) -> list[dict]:
@@ -203,7 +205,7 @@ def check(results: dict) -> list[dict]:
                 first["total_bytes"] < FIRST_LOAD_BYTES and first["js_bytes"] < FIRST_LOAD_JS_BYTES,
             )
         )
-    return out + check_scim(results) + check_api(results)
+    return out + check_scim(results) + check_api(results) + check_languages(results)
 
 
 def check_scim(results: dict) -> list[dict]:
@@ -239,6 +241,30 @@ def check_scim(results: dict) -> list[dict]:
             )
         )
     return out
+
+
+def check_languages(results: dict) -> list[dict]:
+    """Issue 25: each key page's median server time in French and Japanese over English's,
+    in the same run (bench/languages.py)."""
+    languages = results.get("languages")
+    if not languages or "error" in languages:
+        return []
+    costs = [
+        (f"{page} {lang}", figures[lang]["cost_vs_english"])
+        for page, figures in languages.items()
+        for lang in ("fr", "ja")
+    ]
+    worst = max(costs, key=lambda c: c[1])
+    over = [f"{name} x{cost}" for name, cost in costs if cost > LANGUAGE_COST]
+    return [
+        _verdict(
+            "pages in French and Japanese",
+            f"median server time <= {LANGUAGE_COST:g} x English, same run",
+            f"{len(costs) - len(over)} of {len(costs)}; highest {worst[0]} x{worst[1]}"
+            + (f"; over: {', '.join(over)}" if over else ""),
+            not over,
+        )
+    ]
 
 
 def format_verdicts(verdicts: list[dict]) -> str:

@@ -60,9 +60,12 @@ def environment(**options) -> Environment:
     options.pop("autoescape", None)  # always on, whatever the settings say
     options.setdefault("extensions", ["jinja2.ext.i18n"])
     env = Environment(autoescape=True, **options)
-    # {% trans %} and _() translate as {% translate %} does, in the reader's language.
+    # _("...") translates as {% translate %} does, in the reader's language. Old-style
+    # callables: _() only looks the string up, and placeholders are filled by |format
+    # (`_("Hello %(name)s")|format(name=x)`), the one form Django's makemessages extracts
+    # from a template; the new style would %-format every string and fail on its own %.
     # The i18n extension adds this method to the environment it is loaded into.
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(url=url, static=static)
     env.filters.update(date=date, linebreaksbr=linebreaksbr)
     return env
