@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET
 from culture import clock
 from culture.http import AuthedHttpRequest
 from culture.models import Person, Team
-from culture.paging import CappedPage
+from culture.paging import CappedPage, CappedPaginator
 from decisions import access, forms
 from decisions.models import FeedPost, Memo
 from decisions.views import hx_target
@@ -60,8 +62,9 @@ def _score(score: int | None) -> str:
 def _words(page: CappedPage, q: str, captain: Person | None) -> dict[str, str]:
     """The feed's sentences in the reader's language (counts and their plurals are worked
     out here: the Jinja2 template shows them). Each card gets its own in `card_words`."""
-    count = page.paginator.count
-    shown = {"count": page.paginator.shown_count, "q": q, "name": captain.name if captain else ""}
+    paginator: CappedPaginator = page.paginator  # type: ignore[assignment]
+    count = paginator.count
+    shown = {"count": paginator.shown_count, "q": q, "name": captain.name if captain else ""}
     if q and captain:
         found = ngettext(
             "%(count)s memo matching “%(q)s” captained by %(name)s",
@@ -78,19 +81,20 @@ def _words(page: CappedPage, q: str, captain: Person | None) -> dict[str, str]:
         )
     else:
         found = ngettext("%(count)s memo", "%(count)s memos", count)
-    if page.paginator.capped:
+    if paginator.capped:
         position = _("Page %(number)s") % {"number": page.number}
     else:
         position = _("Page %(number)s of %(pages)s") % {
             "number": page.number,
-            "pages": page.paginator.num_pages,
+            "pages": paginator.num_pages,
         }
     for memo in page.object_list:
         memo.card_words = _card_words(memo)
     return {"found": found % shown, "position": position}
 
 
-def _card_words(memo: Memo) -> dict[str, str]:
+def _card_words(memo: Any) -> dict[str, str]:
+    """A feed card's sentences (`memo` carries what _spread_shown worked out for it)."""
     n = memo.rating_count
     values = {"count": n, "low": _score(memo.rating_low), "high": _score(memo.rating_high)}
     if memo.spread_shown and n:
