@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from context.models import SECTIONS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class SectionDiff:
     field: str
-    heading: str
+    heading: StrOrPromise  # translated when shown
     lines: list[tuple[str, str]]
     changed: bool
 

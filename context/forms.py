@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from context.models import SECTIONS, TEXT_MAX, ContextPage
 
@@ -12,8 +14,8 @@ class ContextPageForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     summary = forms.CharField(
         max_length=200,
-        label="What changed (one line)",
-        help_text="The people this page concerns are told, with this line.",
+        label=_("What changed (one line)"),
+        help_text=_("The people this page concerns are told, with this line."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -21,7 +23,7 @@ class ContextPageForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, heading, help_text in SECTIONS:
             self.fields[name] = forms.CharField(
-                label=f"{heading} (Markdown)",
+                label=gettext("%(heading)s (Markdown)") % {"heading": heading},
                 help_text=help_text,
                 required=False,
                 max_length=TEXT_MAX,

@@ -11,27 +11,41 @@ yet (a GET never creates anything). Reads are named QuerySet methods; writes are
 
 from __future__ import annotations
 
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person, Team
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # field, heading, what the editor is asked for
+# (the heading and the request are translated when shown, in the reader's language)
 SECTIONS = [
-    ("north_star", "North star", "Where we are going, and why it matters."),
-    ("current_bets", "Current bets", "What we are betting on now, and what would change our mind."),
-    ("will_not_do", "What we will not do", "What we have decided against, so nobody has to ask."),
+    ("north_star", _("North star"), _("Where we are going, and why it matters.")),
+    (
+        "current_bets",
+        _("Current bets"),
+        _("What we are betting on now, and what would change our mind."),
+    ),
+    (
+        "will_not_do",
+        _("What we will not do"),
+        _("What we have decided against, so nobody has to ask."),
+    ),
     (
         "numbers",
-        "The numbers people need to decide",
-        "The figures someone needs to make a good call without asking anyone.",
+        _("The numbers people need to decide"),
+        _("The figures someone needs to make a good call without asking anyone."),
     ),
 ]
-SECTION_FIELDS = [name for name, _, _ in SECTIONS]
+SECTION_FIELDS = [name for name, _heading, _help in SECTIONS]
 TEXT_MAX = 20_000
 
 
@@ -84,14 +98,16 @@ class ContextPage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "Company" if self.is_company else self.team.name if self.team else "Team"
+        if self.is_company:
+            return gettext("Company")
+        return self.team.name if self.team else gettext("Team")
 
     def get_absolute_url(self) -> str:
         return self._url("")
 
     @property
     def title(self) -> str:
-        return "The company" if self.is_company else str(self)
+        return gettext("The company") if self.is_company else str(self)
 
     def _url(self, suffix: str, *args) -> str:
         if self.is_company:
@@ -108,9 +124,9 @@ class ContextPage(models.Model):
     def revision_url(self, number: int) -> str:
         return self._url("_revision", number)
 
-    def sections(self) -> list[tuple[str, str, str]]:
+    def sections(self) -> list[tuple[str, StrOrPromise, str]]:
         """(field, heading, text) for each section, in order."""
-        return [(name, heading, getattr(self, name)) for name, heading, _ in SECTIONS]
+        return [(name, heading, getattr(self, name)) for name, heading, _help in SECTIONS]
 
     def is_empty(self) -> bool:
         return not any(getattr(self, name).strip() for name in SECTION_FIELDS)
@@ -135,7 +151,7 @@ class ContextRevision(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    summary = models.CharField("what changed", max_length=200)
+    summary = models.CharField(_("what changed"), max_length=200)
     north_star = models.TextField(blank=True)
     current_bets = models.TextField(blank=True)
     will_not_do = models.TextField(blank=True)

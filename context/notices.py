@@ -9,8 +9,11 @@ message's key names the revision and the recipient (culture.notifications, exact
 
 from __future__ import annotations
 
-from context.models import ContextRevision
+from django.utils.translation import gettext as _
+
+from context.models import ContextPage, ContextRevision
 from culture import jobs
+from culture.i18n import as_reader, language_for
 from culture.models import Person
 from culture.notifications import Message, notify_many
 
@@ -45,15 +48,18 @@ def send_revision_notices(revision_id: int) -> int:
     if revision is None:
         return 0
     page = revision.page
-    author = revision.author.name if revision.author else "A former colleague"
-    title = (
-        f"The company context changed: {revision.summary}"
-        if page.is_company
-        else f"{page.team.name} context changed: {revision.summary}"  # type: ignore[union-attr]
-    )
     url = page.revision_url(revision.number)
-    body = f"{author} updated {page.title}'s context page: “{revision.summary}”."
     people = list(recipients(revision))
+    # Each notice is in its reader's language: the words once per language, not per person.
+    words: dict[str, tuple[str, str]] = {}
+
+    def words_for(person: Person) -> tuple[str, str]:
+        language = language_for(person)
+        if language not in words:
+            with as_reader(person):
+                words[language] = _words(revision, page)
+        return words[language]
+
     sent = 0
     for start in range(0, len(people), BATCH):
         sent += notify_many(
@@ -62,11 +68,34 @@ def send_revision_notices(revision_id: int) -> int:
                     recipient=person,
                     key=f"context:{revision.pk}:{person.pk}",
                     kind=KIND,
-                    title=title,
-                    body=body,
+                    title=words_for(person)[0],
+                    body=words_for(person)[1],
                     url=url,
                 )
                 for person in people[start : start + BATCH]
             ]
         )
     return sent
+
+
+def _words(revision: ContextRevision, page: ContextPage) -> tuple[str, str]:
+    """The notice's title and body, in the active language."""
+    author = revision.author.name if revision.author else _("A former colleague")
+    if page.is_company:
+        title = _("The company context changed: %(summary)s") % {"summary": revision.summary}
+        body = _("%(author)s updated The company's context page: “%(summary)s”.") % {
+            "author": author,
+            "summary": revision.summary,
+        }
+    else:
+        team = page.team.name  # type: ignore[union-attr]
+        title = _("%(team)s context changed: %(summary)s") % {
+            "team": team,
+            "summary": revision.summary,
+        }
+        body = _("%(author)s updated %(team)s's context page: “%(summary)s”.") % {
+            "author": author,
+            "team": team,
+            "summary": revision.summary,
+        }
+    return title, body

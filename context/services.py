@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from context import notices
 from context.models import SECTION_FIELDS, ContextPage, ContextRevision
@@ -12,9 +14,9 @@ from culture import audit, jobs
 from culture.errors import Conflict, InvalidInput
 from culture.models import Person
 
-CHANGED_SINCE_OPENED = (
-    "This page changed since you opened it: {name} saved “{summary}”. Your text is below; "
-    "look at what changed, then save again to replace it."
+CHANGED_SINCE_OPENED = gettext_lazy(
+    "This page changed since you opened it: %(name)s saved “%(summary)s”. Your text is "
+    "below; look at what changed, then save again to replace it."
 )
 
 
@@ -32,9 +34,9 @@ def _lock(page: ContextPage) -> ContextPage:
     """The page's row, locked; created (empty, version 0) on its first save."""
     if page.pk is None:
         if page.is_company:
-            page, _ = ContextPage.objects.get_or_create(is_company=True)
+            page, _created = ContextPage.objects.get_or_create(is_company=True)
         else:
-            page, _ = ContextPage.objects.get_or_create(team=page.team)
+            page, _created = ContextPage.objects.get_or_create(team=page.team)
     return (
         ContextPage.objects.select_for_update(of=("self",)).select_related("team").get(pk=page.pk)
     )
@@ -47,13 +49,13 @@ def check_save(*, locked: ContextPage, base_version: int, texts: dict[str, str])
             if locked.version
             else None
         )
-        name = latest.author.name if latest and latest.author else "someone"
+        name = latest.author.name if latest and latest.author else _("someone")
         raise PageChanged(
-            CHANGED_SINCE_OPENED.format(name=name, summary=latest.summary if latest else ""),
+            CHANGED_SINCE_OPENED % {"name": name, "summary": latest.summary if latest else ""},
             latest=latest,
         )
     if all(getattr(locked, field) == texts[field] for field in SECTION_FIELDS):
-        raise InvalidInput("Nothing changed: edit a section before saving a new version.")
+        raise InvalidInput(_("Nothing changed: edit a section before saving a new version."))
 
 
 def do_save_page(
@@ -70,7 +72,7 @@ def do_save_page(
     texts = {field: texts.get(field, "") for field in SECTION_FIELDS}
     summary = " ".join(summary.split())[:200]
     if not summary:
-        raise InvalidInput("Say in one line what changed.")
+        raise InvalidInput(_("Say in one line what changed."))
     with transaction.atomic():
         locked = _lock(page)
         check_save(locked=locked, base_version=base_version, texts=texts)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from context import access, services
@@ -70,7 +71,8 @@ def page(request: AuthedHttpRequest, slug: str | None = None) -> HttpResponse:
         {
             "context_page": context_page,
             "sections": [
-                (heading, render_markdown(text)) for _, heading, text in context_page.sections()
+                (heading, render_markdown(text))
+                for _field, heading, text in context_page.sections()
             ],
             "latest": latest,
             "can_edit": access.may_edit(user, context_page),
@@ -96,7 +98,7 @@ def edit(request: AuthedHttpRequest, slug: str | None = None) -> HttpResponse:
                     summary=form.cleaned_data["summary"],
                     texts=form.texts(),
                 )
-                messages.success(request, "Saved. The people this page concerns are told.")
+                messages.success(request, _("Saved. The people this page concerns are told."))
                 return redirect(context_page.get_absolute_url())
             except services.PageChanged as exc:
                 # Their text stays in the form; the version becomes the one they have now

@@ -4,15 +4,22 @@ the proposal is written, and the body without its empty sections (what the page 
 A section is a Markdown heading and the lines under it up to the next heading of the same
 or a higher level. The template's prompts are the lines MEMO_TEMPLATE puts under each
 heading; a section whose text is still its prompt says nothing, so a memo cannot be
-published with one (a reader would rate a proposal that states none).
+published with one (a reader would rate a proposal that states none). A writer starts from
+the template in their own language, so a prompt is recognised in any of the product's
+languages (settings.LANGUAGES), and in English.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from decisions.models import MEMO_TEMPLATE
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
+
+from decisions.models import PROPOSAL_HEADING, TEMPLATE_SECTIONS
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -50,26 +57,37 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-# heading (normalised) -> its prompt, from the template.
-PROMPTS: dict[str, str] = {_norm(s.heading): s.text for s in sections(MEMO_TEMPLATE)[1:]}
-PROMPT_LINES = {_norm(p) for p in PROMPTS.values()}
-PROPOSAL = _norm("The proposal")
+@lru_cache(maxsize=1)
+def _template_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The template's prompt lines and its proposal heading (normalised) in English and in
+    every language of settings.LANGUAGES: a writer may have started from the template in
+    any of them, and a prompt left in their language is still a prompt."""
+    prompts = {_norm(p) for _, p in TEMPLATE_SECTIONS}
+    proposal = {_norm(PROPOSAL_HEADING)}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            prompts |= {_norm(gettext(p)) for _, p in TEMPLATE_SECTIONS}
+            proposal.add(_norm(gettext(PROPOSAL_HEADING)))
+    return frozenset(prompts), frozenset(proposal)
 
 
 def prompts_left(body: str) -> list[str]:
     """The headings of the sections still holding a template prompt (a prompt line left
     anywhere in a section counts: the author wrote around it but never answered it)."""
+    prompt_lines = _template_words()[0]
     left = []
     for s in sections(body):
-        if any(_norm(line) in PROMPT_LINES for line in s.lines if line.strip()):
-            left.append(s.heading or "the opening")
+        if any(_norm(line) in prompt_lines for line in s.lines if line.strip()):
+            left.append(s.heading or gettext("the opening"))
     return left
 
 
 def proposal_written(body: str) -> bool:
-    """The memo has a "The proposal" section with text of its own (not the prompt)."""
+    """The memo has a "The proposal" section (in any language the template was shown in)
+    with text of its own (not the prompt)."""
+    prompt_lines, proposal = _template_words()
     return any(
-        s.level and _norm(s.heading) == PROPOSAL and s.text and _norm(s.text) not in PROMPT_LINES
+        s.level and _norm(s.heading) in proposal and s.text and _norm(s.text) not in prompt_lines
         for s in sections(body)
     )
 
@@ -79,15 +97,23 @@ def publish_problems(body: str) -> list[str]:
     problems = []
     left = prompts_left(body)
     if left:
-        names = ", ".join(f"“{h}”" for h in left)
+        names = pgettext("list separator", ", ").join(
+            gettext("“%(heading)s”") % {"heading": h} for h in left
+        )
         problems.append(
-            f"Still the template's prompt: {names}. Answer it, or remove the section if it "
-            "does not apply."
+            gettext(
+                "Still the template's prompt: %(names)s. Answer it, or remove the section if "
+                "it does not apply."
+            )
+            % {"names": names}
         )
     if not proposal_written(body):
         problems.append(
-            "Write the proposal under a “## The proposal” heading: what exactly do you want "
-            "to do? People rate the proposal, so it must say what it is."
+            gettext(
+                "Write the proposal under a “## %(heading)s” heading: what exactly do you "
+                "want to do? People rate the proposal, so it must say what it is."
+            )
+            % {"heading": gettext(PROPOSAL_HEADING)}
         )
     return problems
 

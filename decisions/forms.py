@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.db.models import F
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from context.models import ContextPage
 from culture.models import Person, Team
@@ -27,12 +29,17 @@ class PeopleField(forms.CharField):
         if not emails:
             return []
         if len(emails) > 200:
-            raise forms.ValidationError("At most 200 people at a time.")
+            raise forms.ValidationError(_("At most 200 people at a time."))
         people = list(Person.objects.active().filter(email__in=emails))
         missing = sorted(set(emails) - {p.email for p in people})
         if missing:
             raise forms.ValidationError(
-                "No active colleague with the email: " + ", ".join(missing[:10])
+                ngettext(
+                    "No active colleague with the email: %(emails)s",
+                    "No active colleague with the email: %(emails)s",
+                    len(missing[:10]),
+                )
+                % {"emails": ", ".join(missing[:10])}
             )
         return people
 
@@ -42,36 +49,43 @@ def _emails(people) -> str:
 
 
 class MemoForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     body = forms.CharField(
+        label=_("Body"),
         widget=forms.Textarea(attrs={"rows": 18}),
-        help_text="Markdown: headings, lists, links, tables and code work. Raw HTML does not.",
+        help_text=_("Markdown: headings, lists, links, tables and code work. Raw HTML does not."),
     )
     decide_by = forms.DateField(
         required=False,
+        label=_("Decide by"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The dissent window closes at the end of this day.",
+        help_text=_("The dissent window closes at the end of this day."),
     )
     teams = forms.ModelMultipleChoiceField(
-        queryset=Team.objects.only("name"), required=False, help_text="Teams it concerns."
+        queryset=Team.objects.only("name"),
+        required=False,
+        label=_("Teams"),
+        help_text=_("Teams it concerns."),
     )
     context_pages = forms.ModelMultipleChoiceField(
         queryset=ContextPage.objects.for_select(),
         required=False,
-        label="Context it relies on",
-        help_text="The company's or a team's context page; each page lists the memos that "
-        "rely on it.",
+        label=_("Context it relies on"),
+        help_text=_(
+            "The company's or a team's context page; each page lists the memos that rely on it."
+        ),
     )
-    co_authors = PeopleField(label="Co-authors", help_text="Emails, separated by commas.")
+    co_authors = PeopleField(label=_("Co-authors"), help_text=_("Emails, separated by commas."))
     confidential = forms.BooleanField(
         required=False,
-        help_text="The exception: only the people named below (and the authors) can read it.",
+        label=_("Confidential"),
+        help_text=_("The exception: only the people named below (and the authors) can read it."),
     )
-    readers = PeopleField(label="Named readers (confidential only)")
+    readers = PeopleField(label=_("Named readers (confidential only)"))
     hide_spread = forms.BooleanField(
         required=False,
-        label="Hide the spread until the window closes",
-        help_text="Colleagues rate without seeing each other's ratings first.",
+        label=_("Hide the spread until the window closes"),
+        help_text=_("Colleagues rate without seeing each other's ratings first."),
     )
 
     @classmethod
@@ -92,7 +106,7 @@ class MemoForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         if data.get("confidential") and not data.get("readers") and not data.get("co_authors"):
-            self.add_error("readers", "Name at least one reader for a confidential memo.")
+            self.add_error("readers", _("Name at least one reader for a confidential memo."))
         return data
 
 
@@ -101,46 +115,46 @@ SCORE_CHOICES = [(s, f"{s:+d}" if s else "0") for s in range(MAX_SCORE, MIN_SCOR
 
 class RateForm(forms.Form):
     score = forms.TypedChoiceField(
-        choices=[("", "Choose…"), *SCORE_CHOICES],
+        choices=[("", _("Choose…")), *SCORE_CHOICES],
         coerce=int,
-        label="Your rating (-10 to +10)",
+        label=_("Your rating (-10 to +10)"),
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Your reason",
-        help_text="Required. Ratings are signed; the reason is what the captain learns from.",
+        label=_("Your reason"),
+        help_text=_("Required. Ratings are signed; the reason is what the captain learns from."),
     )
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Comment",
+        label=_("Comment"),
         max_length=5000,
-        help_text="Mention a colleague with @ and the part of their email before the @.",
+        help_text=_("Mention a colleague with @ and the part of their email before the @."),
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class RevisitForm(forms.Form):
     new_information = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What is new?", max_length=5000
+        widget=forms.Textarea(attrs={"rows": 3}), label=_("What is new?"), max_length=5000
     )
 
 
 class HandOverForm(forms.Form):
-    email = forms.EmailField(label="New captain's email")
+    email = forms.EmailField(label=_("New captain's email"))
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
         person = Person.objects.active().filter(email=email).first()
         if person is None:
-            raise forms.ValidationError("No active colleague with that email.")
+            raise forms.ValidationError(_("No active colleague with that email."))
         return person
 
 
 class InviteForm(forms.Form):
-    people = PeopleField(label="Invite colleagues to weigh in (emails)", required=True)
+    people = PeopleField(label=_("Invite colleagues to weigh in (emails)"), required=True)
 
 
 class PublishForm(forms.Form):
@@ -148,64 +162,66 @@ class PublishForm(forms.Form):
 
     reasons_after_rating = forms.BooleanField(
         required=False,
-        label="Show the others' reasons only after rating",
-        help_text="Until the window closes, a colleague sees the spread and the reasons once "
-        "they have rated, so the first reasons do not steer the rest. You always see them. "
-        "It cannot be changed after publishing.",
+        label=_("Show the others' reasons only after rating"),
+        help_text=_(
+            "Until the window closes, a colleague sees the spread and the reasons once "
+            "they have rated, so the first reasons do not steer the rest. You always see them. "
+            "It cannot be changed after publishing."
+        ),
     )
 
 
 class TestForm(forms.Form):
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="What will you test, and how?"
+        widget=forms.Textarea(attrs={"rows": 4}), label=_("What will you test, and how?")
     )
 
 
 class ResultsForm(forms.Form):
     results = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="What did the test show?"
+        widget=forms.Textarea(attrs={"rows": 4}), label=_("What did the test show?")
     )
 
 
 class DecideForm(forms.Form):
-    bet = forms.ChoiceField(choices=Memo.Bet.choices, widget=forms.RadioSelect, label="The bet")
-    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Why")
+    bet = forms.ChoiceField(choices=Memo.Bet.choices, widget=forms.RadioSelect, label=_("The bet"))
+    why = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Why"))
     look_back_on = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}),
-        label="Look back on",
-        help_text="You will be reminded on this date to record how it went.",
+        label=_("Look back on"),
+        help_text=_("You will be reminded on this date to record how it went."),
     )
 
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(
-        choices=Memo.Outcome.choices, widget=forms.RadioSelect, label="How did it go?"
+        choices=Memo.Outcome.choices, widget=forms.RadioSelect, label=_("How did it go?")
     )
     celebration = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Celebration note (went well)",
-        help_text="Posted to the company feed.",
+        label=_("Celebration note (went well)"),
+        help_text=_("Posted to the company feed."),
     )
     happened = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="Sunshine: what happened (did not go well)",
+        label=_("Sunshine: what happened (did not go well)"),
     )
     learned = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="Sunshine: what we learned",
-        help_text="Published to the feed. Managers ask what you learned, never “I told you so”.",
+        label=_("Sunshine: what we learned"),
+        help_text=_("Published to the feed. Managers ask what you learned, never “I told you so”."),
     )
     new_look_back_on = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        label="New look-back date (still open)",
+        label=_("New look-back date (still open)"),
     )
 
 
-SORTS = [("new", "Newest"), ("closing", "Closing soon"), ("dissent", "Most dissent")]
+SORTS = [("new", _("Newest")), ("closing", _("Closing soon")), ("dissent", _("Most dissent"))]
 
 
 class FeedForm(forms.Form):
@@ -213,14 +229,14 @@ class FeedForm(forms.Form):
     narrows and orders memos as asked; a form that does not validate (a hand-edited URL)
     filters nothing and sorts newest first."""
 
-    q = forms.CharField(required=False, max_length=200, label="Search memos")
+    q = forms.CharField(required=False, max_length=200, label=_("Search memos"))
     state = forms.ChoiceField(
-        choices=[("", "Any state"), *Memo.State.choices], required=False, label="State"
+        choices=[("", _("Any state")), *Memo.State.choices], required=False, label=_("State")
     )
-    team = forms.CharField(required=False, max_length=120, label="Team")
+    team = forms.CharField(required=False, max_length=120, label=_("Team"))
     captain = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    waiting = forms.BooleanField(required=False, label="Waiting for my rating")
-    sort = forms.ChoiceField(choices=SORTS, required=False, label="Sort")
+    waiting = forms.BooleanField(required=False, label=_("Waiting for my rating"))
+    sort = forms.ChoiceField(choices=SORTS, required=False, label=_("Sort"))
 
     def __init__(self, data=None, *, viewer: Person, today: date):
         super().__init__(data)

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Min
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from culture import clock
 from culture.sections import Todo
@@ -47,7 +48,7 @@ def todos(request) -> list[Todo]:
         n = waiting["n"]
         found.append(
             Todo(
-                label=f"Rate {n} memo{'s' if n != 1 else ''}",
+                label=ngettext("Rate %(count)s memo", "Rate %(count)s memos", n) % {"count": n},
                 url=reverse("decisions:index") + "?waiting=1",
                 count=n,
                 due=waiting["first"],
@@ -60,7 +61,16 @@ def todos(request) -> list[Todo]:
         n = outcomes["n"]
         found.append(
             Todo(
-                label="Look back on your bet" if n == 1 else f"Look back on {n} of your bets",
+                label=(
+                    gettext("Look back on your bet")
+                    if n == 1
+                    else ngettext(
+                        "Look back on %(count)s of your bets",
+                        "Look back on %(count)s of your bets",
+                        n,
+                    )
+                    % {"count": n}
+                ),
                 url=(
                     reverse("decisions:step", args=[outcomes["memo"], "outcome"])
                     if n == 1

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from culture import clock
 from culture.links import url_maker
@@ -25,25 +27,39 @@ MIN_SCORE = -10
 MAX_SCORE = 10
 SCORES = list(range(MIN_SCORE, MAX_SCORE + 1))
 
-MEMO_TEMPLATE = """\
-## Context
-What is happening, and why does it matter now?
+# The memo template's sections: (heading, prompt). Marked for translation; a new memo
+# starts from memo_template() in its writer's language. MEMO_TEMPLATE is the English text
+# (the column's default), and decisions.body recognises a prompt left in any language.
+TEMPLATE_SECTIONS: list[tuple[str, str]] = [
+    (gettext_noop("Context"), gettext_noop("What is happening, and why does it matter now?")),
+    (gettext_noop("The proposal"), gettext_noop("What exactly do we want to do?")),
+    (
+        gettext_noop("Options considered"),
+        gettext_noop("What else could we do, including doing nothing?"),
+    ),
+    (
+        gettext_noop("What we would test"),
+        gettext_noop("How could we learn cheaply whether this works before betting big?"),
+    ),
+    (gettext_noop("Risks"), gettext_noop("What could go wrong, and who would feel it?")),
+    (
+        gettext_noop("When we decide"),
+        gettext_noop("The date the captain makes the call, and what would change it."),
+    ),
+]
+PROPOSAL_HEADING = TEMPLATE_SECTIONS[1][0]
 
-## The proposal
-What exactly do we want to do?
 
-## Options considered
-What else could we do, including doing nothing?
+def _template(sections: list[tuple[str, str]]) -> str:
+    return "\n".join(f"## {heading}\n{prompt}\n" for heading, prompt in sections)
 
-## What we would test
-How could we learn cheaply whether this works before betting big?
 
-## Risks
-What could go wrong, and who would feel it?
+MEMO_TEMPLATE = _template(TEMPLATE_SECTIONS)
 
-## When we decide
-The date the captain makes the call, and what would change it.
-"""
+
+def memo_template() -> str:
+    """The memo template in the active language (a new memo's starting text)."""
+    return _template([(gettext(h), gettext(p)) for h, p in TEMPLATE_SECTIONS])
 
 
 def memo_url(pk: int) -> str:
@@ -262,21 +278,21 @@ def refresh_all_spreads() -> None:
 
 class Memo(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open for dissent"
-        TESTING = "testing", "Testing"
-        DECIDED = "decided", "Decided"
-        OUTCOME = "outcome", "Outcome recorded"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for dissent")
+        TESTING = "testing", _("Testing")
+        DECIDED = "decided", _("Decided")
+        OUTCOME = "outcome", _("Outcome recorded")
 
     class Bet(models.TextChoices):
-        GO = "go", "Go"
-        NO_GO = "no_go", "No-go"
-        CHANGED = "changed", "Changed plan"
+        GO = "go", _("Go")
+        NO_GO = "no_go", _("No-go")
+        CHANGED = "changed", _("Changed plan")
 
     class Outcome(models.TextChoices):
-        WENT_WELL = "went_well", "Went well"
-        DID_NOT = "did_not", "Did not go well"
-        STILL_OPEN = "still_open", "Still open"
+        WENT_WELL = "went_well", _("Went well")
+        DID_NOT = "did_not", _("Did not go well")
+        STILL_OPEN = "still_open", _("Still open")
 
     title = models.CharField(max_length=200)
     captain = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="captained_memos")
@@ -286,7 +302,10 @@ class Memo(models.Model):
     teams = models.ManyToManyField(Team, blank=True, related_name="memos")
     # The context pages (company, teams) the memo relies on; each page lists its memos.
     context_pages = models.ManyToManyField(
-        "context.ContextPage", blank=True, related_name="memos", verbose_name="context it relies on"
+        "context.ContextPage",
+        blank=True,
+        related_name="memos",
+        verbose_name=_("context it relies on"),
     )
     decide_by = models.DateField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
@@ -296,7 +315,7 @@ class Memo(models.Model):
     # Chosen by the captain when publishing: while the window is open, a colleague sees the
     # others' ratings and reasons only once they have rated (Memo.results_hidden_from).
     reasons_after_rating = models.BooleanField(
-        default=False, verbose_name="show the others' reasons only after rating"
+        default=False, verbose_name=_("show the others' reasons only after rating")
     )
     test_description = models.TextField(blank=True)
     test_results = models.TextField(blank=True)
@@ -504,8 +523,8 @@ class FeedPost(models.Model):
     """A celebration or a sunshine write-up posted to the company feed."""
 
     class Kind(models.TextChoices):
-        CELEBRATION = "celebration", "Celebration"
-        SUNSHINE = "sunshine", "Sunshine"
+        CELEBRATION = "celebration", _("Celebration")
+        SUNSHINE = "sunshine", _("Sunshine")
 
     memo = models.ForeignKey(Memo, on_delete=models.CASCADE, related_name="posts")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -10,16 +10,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from chat import teams_posts
 from context.models import ContextPage
 from culture import clock, jobs
 from culture.errors import InvalidInput
+from culture.i18n import as_reader
 from culture.models import Delivery, Notification, Person, Team
 from culture.notifications import notify
 from decisions import body as memo_body
@@ -38,16 +43,20 @@ from decisions.models import (
 )
 from webhooks import events
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 S = Memo.State
 
 # (from, to) -> what the captain does. Nothing else is allowed. Keyed by str: the states
 # are str choices, and a memo's state and a requested move arrive as plain strings.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (S.DRAFT, S.OPEN): "publish",
-    (S.OPEN, S.TESTING): "start a test",
-    (S.OPEN, S.DECIDED): "decide",
-    (S.TESTING, S.DECIDED): "decide",
-    (S.DECIDED, S.OUTCOME): "record the outcome",
+# The words name the step in a refusal ("From here the captain can decide."), translated.
+TRANSITIONS: dict[tuple[str, str], StrOrPromise] = {
+    (S.DRAFT, S.OPEN): gettext_lazy("publish"),
+    (S.OPEN, S.TESTING): gettext_lazy("start a test"),
+    (S.OPEN, S.DECIDED): gettext_lazy("decide"),
+    (S.TESTING, S.DECIDED): gettext_lazy("decide"),
+    (S.DECIDED, S.OUTCOME): gettext_lazy("record the outcome"),
 }
 
 MIN_REASON = 10
@@ -70,15 +79,34 @@ def _move(memo_id: int, *, by: Person, to: str) -> Memo:
     memo = _lock(memo_id)
     if memo.captain_id != by.pk:
         raise DecisionError(
-            "Only the captain moves a memo. You can rate it, comment, or ask the captain "
-            "to revisit."
+            _(
+                "Only the captain moves a memo. You can rate it, comment, or ask the captain "
+                "to revisit."
+            )
         )
     if (memo.state, to) not in TRANSITIONS:
-        here = S(memo.state).label.lower()
-        options = [TRANSITIONS[(memo.state, t)] for t in allowed_next(memo.state)]
-        hint = f" From here the captain can {' or '.join(options)}." if options else ""
-        raise DecisionError(f"A memo that is {here} cannot move to “{S(to).label.lower()}”.{hint}")
+        message = _("A memo that is %(state)s cannot move to “%(target)s”.") % {
+            "state": str(S(memo.state).label).lower(),
+            "target": str(S(to).label).lower(),
+        }
+        options = [str(TRANSITIONS[(memo.state, t)]) for t in allowed_next(memo.state)]
+        if options:
+            hint = _("From here the captain can %(steps)s.") % {
+                "steps": pgettext("between alternatives", " or ").join(options)
+            }
+            message = _("%(refusal)s %(hint)s") % {"refusal": message, "hint": hint}
+        raise DecisionError(message)
     return memo
+
+
+def long_date(day: date) -> str:
+    """ "9 December 2026" in English, in the reader's language and its order."""
+    return date_format(day, pgettext("date format: day, month in full, year", "j F Y"))
+
+
+def long_month_day(day: date) -> str:
+    """ "9 December" in English, in the reader's language and its order."""
+    return date_format(day, pgettext("date format: day, month in full", "j F"))
 
 
 def _memo_url(memo: Memo) -> str:
@@ -121,13 +149,17 @@ def check_hide_spread(memo: Memo | None, hide: bool) -> None:
         return
     if memo.state != S.OPEN or not memo.window_open:
         raise DecisionError(
-            "The dissent window has closed, so the spread is shown to everyone and can no "
-            "longer be hidden or changed."
+            _(
+                "The dissent window has closed, so the spread is shown to everyone and can no "
+                "longer be hidden or changed."
+            )
         )
     if not hide:
         raise DecisionError(
-            "You chose to hide the spread until the window closes; it stays hidden until "
-            "then so everyone rates independently."
+            _(
+                "You chose to hide the spread until the window closes; it stays hidden until "
+                "then so everyone rates independently."
+            )
         )
 
 
@@ -178,7 +210,7 @@ def do_edit_memo(
     with transaction.atomic():
         locked = _lock(memo.pk)
         if locked.state == S.OUTCOME:
-            raise DecisionError("The outcome is recorded; the memo is now part of the record.")
+            raise DecisionError(_("The outcome is recorded; the memo is now part of the record."))
         check_hide_spread(locked, hide_spread)
         locked.title = title
         locked.body = body
@@ -201,8 +233,10 @@ def publish_problems(memo: Memo, today: date) -> list[str]:
     problems = memo_body.publish_problems(memo.body)
     if memo.decide_by is None or memo.decide_by < today:
         problems.append(
-            "Set a decide-by date (today or later) before publishing, so colleagues know "
-            "how long they have to weigh in."
+            _(
+                "Set a decide-by date (today or later) before publishing, so colleagues know "
+                "how long they have to weigh in."
+            )
         )
     return problems
 
@@ -245,9 +279,9 @@ def do_record_test_results(*, memo_id: int, by: Person, results: str) -> Memo:
     with transaction.atomic():
         memo = _lock(memo_id)
         if memo.captain_id != by.pk:
-            raise DecisionError("Only the captain records the results of the test.")
+            raise DecisionError(_("Only the captain records the results of the test."))
         if memo.state != S.TESTING:
-            raise DecisionError("Test results can only be recorded while the memo is testing.")
+            raise DecisionError(_("Test results can only be recorded while the memo is testing."))
         memo.test_results = results
         memo.save(update_fields=["test_results", "updated_at"])
     return memo
@@ -257,7 +291,7 @@ def do_decide(*, memo_id: int, by: Person, bet: str, why: str, look_back_on: dat
     with transaction.atomic():
         memo = _move(memo_id, by=by, to=S.DECIDED)
         if look_back_on <= clock.today():
-            raise DecisionError("The look-back date must be in the future.")
+            raise DecisionError(_("The look-back date must be in the future."))
         memo.state = S.DECIDED
         memo.bet = bet
         memo.bet_why = why
@@ -285,11 +319,11 @@ def do_record_outcome(
         if outcome == Out.STILL_OPEN:
             memo = _lock(memo_id)
             if memo.captain_id != by.pk:
-                raise DecisionError("Only the captain records how the bet went.")
+                raise DecisionError(_("Only the captain records how the bet went."))
             if memo.state != S.DECIDED:
-                raise DecisionError("Only a decided bet can be marked as still open.")
+                raise DecisionError(_("Only a decided bet can be marked as still open."))
             if new_look_back_on is None or new_look_back_on <= clock.today():
-                raise DecisionError("Still open: set a new look-back date in the future.")
+                raise DecisionError(_("Still open: set a new look-back date in the future."))
             memo.outcome = Out.STILL_OPEN
             memo.look_back_on = new_look_back_on
             memo.save(update_fields=["outcome", "look_back_on", "updated_at"])
@@ -297,20 +331,22 @@ def do_record_outcome(
         memo = _move(memo_id, by=by, to=S.OUTCOME)
         if outcome == Out.WENT_WELL:
             if not celebration.strip():
-                raise DecisionError("Write a short celebration note for the feed.")
+                raise DecisionError(_("Write a short celebration note for the feed."))
             memo.celebration = celebration
             kind = FeedPost.Kind.CELEBRATION
         elif outcome == Out.DID_NOT:
             if not happened.strip() or not learned.strip():
                 raise DecisionError(
-                    "A bet that did not go well is sunshined: write what happened and what "
-                    "we learned. It is published to the feed."
+                    _(
+                        "A bet that did not go well is sunshined: write what happened and "
+                        "what we learned. It is published to the feed."
+                    )
                 )
             memo.sunshine_happened = happened
             memo.sunshine_learned = learned
             kind = FeedPost.Kind.SUNSHINE
         else:
-            raise DecisionError("Choose went well, did not go well, or still open.")
+            raise DecisionError(_("Choose went well, did not go well, or still open."))
         memo.state = S.OUTCOME
         memo.outcome = outcome
         memo.outcome_at = timezone.now()
@@ -325,23 +361,24 @@ def do_hand_over(*, memo_id: int, by: Person, to: Person) -> Memo:
     with transaction.atomic():
         memo = _lock(memo_id)
         if memo.captain_id != by.pk:
-            raise DecisionError("Only the captain can hand the memo over.")
+            raise DecisionError(_("Only the captain can hand the memo over."))
         if to.pk == by.pk or not to.is_active:
-            raise DecisionError("Choose an active colleague other than yourself.")
+            raise DecisionError(_("Choose an active colleague other than yourself."))
         if memo.state == S.OUTCOME:
-            raise DecisionError("The outcome is recorded; the captain stays on the record.")
+            raise DecisionError(_("The outcome is recorded; the captain stays on the record."))
         memo.captain = to
         memo.save(update_fields=["captain", "updated_at"])
         memo.co_authors.remove(to)
         memo.co_authors.add(by)
-        notify(
-            to,
-            key=f"decisions:captain:{memo.pk}:{to.pk}:{memo.updated_at:%Y%m%d%H%M%S%f}",
-            kind="decisions.captain",
-            title=f"You are now the captain of “{memo.title}”",
-            body=f"{by.name} handed the memo to you. You make the call.",
-            url=_memo_url(memo),
-        )
+        with as_reader(to):
+            notify(
+                to,
+                key=f"decisions:captain:{memo.pk}:{to.pk}:{memo.updated_at:%Y%m%d%H%M%S%f}",
+                kind="decisions.captain",
+                title=_("You are now the captain of “%(title)s”") % {"title": memo.title},
+                body=_("%(name)s handed the memo to you. You make the call.") % {"name": by.name},
+                url=_memo_url(memo),
+            )
     return memo
 
 
@@ -351,18 +388,23 @@ def notify_invited(memo_id: int, person_ids: list[int]) -> int:
     memo = Memo.objects.select_related("captain").get(pk=memo_id)
     sent = 0
     for person in Person.objects.filter(pk__in=person_ids):
-        sent += bool(
-            notify(
-                person,
-                key=f"decisions:invited:{memo.pk}:{person.pk}",
-                kind="decisions.invited",
-                title=f"{memo.captain.name} asks you to weigh in on “{memo.title}”",
-                body="Rate it from -10 to +10 with a reason. Silent disagreement is unacceptable.",
-                url=_memo_url(memo),
-                template="emails/decisions_invited",
-                context={"memo": memo},
+        with as_reader(person):
+            sent += bool(
+                notify(
+                    person,
+                    key=f"decisions:invited:{memo.pk}:{person.pk}",
+                    kind="decisions.invited",
+                    title=_("%(name)s asks you to weigh in on “%(title)s”")
+                    % {"name": memo.captain.name, "title": memo.title},
+                    body=_(
+                        "Rate it from -10 to +10 with a reason. Silent disagreement is "
+                        "unacceptable."
+                    ),
+                    url=_memo_url(memo),
+                    template="emails/decisions_invited",
+                    context={"memo": memo},
+                )
             )
-        )
     return sent
 
 
@@ -370,9 +412,9 @@ def do_invite(*, memo_id: int, by: Person, people: Iterable[Person]) -> list[Inv
     with transaction.atomic():
         memo = _lock(memo_id)
         if memo.captain_id != by.pk:
-            raise DecisionError("Only the captain invites people to weigh in.")
+            raise DecisionError(_("Only the captain invites people to weigh in."))
         if memo.state not in (S.DRAFT, S.OPEN):
-            raise DecisionError("The dissent window has closed; invitations are over.")
+            raise DecisionError(_("The dissent window has closed; invitations are over."))
         people = [p for p in people if p.is_active and p.pk != by.pk]
         if memo.confidential:
             # Inviting someone to a confidential memo names them on it.
@@ -392,17 +434,19 @@ def do_invite(*, memo_id: int, by: Person, people: Iterable[Person]) -> list[Inv
 def check_rating(*, score: int | str | None, reason: str) -> tuple[int, str]:
     reason = (reason or "").strip()
     if score is None:
-        raise DecisionError("Choose a rating from -10 to +10.")
+        raise DecisionError(_("Choose a rating from -10 to +10."))
     try:
         score = int(score)
     except (TypeError, ValueError):
-        raise DecisionError("Choose a rating from -10 to +10.")
+        raise DecisionError(_("Choose a rating from -10 to +10."))
     if not MIN_SCORE <= score <= MAX_SCORE:
-        raise DecisionError("Choose a rating from -10 to +10.")
+        raise DecisionError(_("Choose a rating from -10 to +10."))
     if len(reason) < MIN_REASON:
         raise DecisionError(
-            "Give a reason for your rating (a short sentence at least): the reasons are what "
-            "the captain learns from."
+            _(
+                "Give a reason for your rating (a short sentence at least): the reasons are "
+                "what the captain learns from."
+            )
         )
     return score, reason
 
@@ -416,15 +460,23 @@ def do_rate(*, memo_id: int, by: Person, score: int | str | None, reason: str) -
     with transaction.atomic():
         memo = _lock(memo_id)
         if not memo.window_open:
-            when = memo.decide_by.strftime("%-d %B %Y") if memo.decide_by else ""
             if memo.state == S.DRAFT:
                 raise DecisionError(
-                    "This memo is still a draft; ratings open when it is published."
+                    _("This memo is still a draft; ratings open when it is published.")
+                )
+            if memo.state == S.OPEN:
+                raise DecisionError(
+                    _(
+                        "Rating is closed: the dissent window for this memo ended on "
+                        "%(date)s. You can still comment or ask the captain to revisit."
+                    )
+                    % {"date": long_date(memo.decide_by) if memo.decide_by else ""}
                 )
             raise DecisionError(
-                "Rating is closed: the dissent window for this memo "
-                + (f"ended on {when}" if memo.state == S.OPEN else "has closed")
-                + ". You can still comment or ask the captain to revisit."
+                _(
+                    "Rating is closed: the dissent window for this memo has closed. You can "
+                    "still comment or ask the captain to revisit."
+                )
             )
         now = timezone.now()
         rating = Rating.objects.select_for_update().filter(memo=memo, person=by).first()
@@ -462,14 +514,14 @@ def mentioned_people(body: str) -> list[Person]:
 def do_comment(*, memo_id: int, by: Person, body: str, parent_id: int | None = None) -> Comment:
     body = (body or "").strip()
     if not body:
-        raise DecisionError("Write something first.")
+        raise DecisionError(_("Write something first."))
     with transaction.atomic():
         memo = Memo.objects.select_related("captain").get(pk=memo_id)
         parent = None
         if parent_id:
             parent = Comment.objects.filter(memo=memo, pk=parent_id).first()
             if parent is None:
-                raise DecisionError("That comment is not on this memo.")
+                raise DecisionError(_("That comment is not on this memo."))
             if parent.parent_id:
                 parent = Comment.objects.get(pk=parent.parent_id)  # one level of threads
         comment = Comment.objects.create(memo=memo, author=by, parent=parent, body=body)
@@ -478,46 +530,54 @@ def do_comment(*, memo_id: int, by: Person, body: str, parent_id: int | None = N
         visible = [p for p in mentioned if Memo.objects.visible_to(p).filter(pk=memo.pk).exists()]
         url = _memo_url(memo) + f"#comment-{comment.pk}"
         for p in visible:
-            notify(
-                p,
-                key=f"decisions:mention:{comment.pk}:{p.pk}",
-                kind="decisions.mention",
-                title=f"{by.name} mentioned you on “{memo.title}”",
-                body=body[:500],
-                url=url,
-            )
+            with as_reader(p):
+                notify(
+                    p,
+                    key=f"decisions:mention:{comment.pk}:{p.pk}",
+                    kind="decisions.mention",
+                    title=_("%(name)s mentioned you on “%(title)s”")
+                    % {"name": by.name, "title": memo.title},
+                    body=body[:500],
+                    url=url,
+                )
         if parent is not None and parent.author_id != by.pk:
-            notify(
-                parent.author,
-                key=f"decisions:reply:{comment.pk}",
-                kind="decisions.reply",
-                title=f"{by.name} replied to you on “{memo.title}”",
-                body=body[:500],
-                url=url,
-            )
+            with as_reader(parent.author):
+                notify(
+                    parent.author,
+                    key=f"decisions:reply:{comment.pk}",
+                    kind="decisions.reply",
+                    title=_("%(name)s replied to you on “%(title)s”")
+                    % {"name": by.name, "title": memo.title},
+                    body=body[:500],
+                    url=url,
+                )
     return comment
 
 
 def do_request_revisit(*, memo_id: int, by: Person, new_information: str) -> RevisitRequest:
     text = (new_information or "").strip()
     if len(text) < MIN_REASON:
-        raise DecisionError("Say what is new: the information the captain should look at.")
+        raise DecisionError(_("Say what is new: the information the captain should look at."))
     with transaction.atomic():
         memo = Memo.objects.select_related("captain").get(pk=memo_id)
         if memo.state not in (S.TESTING, S.DECIDED, S.OUTCOME):
             raise DecisionError(
-                "Revisit requests are for memos the captain has moved past the dissent window; "
-                "while it is open, rate it or comment."
+                _(
+                    "Revisit requests are for memos the captain has moved past the dissent "
+                    "window; while it is open, rate it or comment."
+                )
             )
         req = RevisitRequest.objects.create(memo=memo, requested_by=by, new_information=text)
-        notify(
-            memo.captain,
-            key=f"decisions:revisit:{req.pk}",
-            kind="decisions.revisit",
-            title=f"{by.name} asks you to revisit “{memo.title}”",
-            body=text[:500],
-            url=_memo_url(memo) + "#revisits",
-        )
+        with as_reader(memo.captain):
+            notify(
+                memo.captain,
+                key=f"decisions:revisit:{req.pk}",
+                kind="decisions.revisit",
+                title=_("%(name)s asks you to revisit “%(title)s”")
+                % {"name": by.name, "title": memo.title},
+                body=text[:500],
+                url=_memo_url(memo) + "#revisits",
+            )
     return req
 
 
@@ -537,7 +597,8 @@ def do_open_bet_review(*, by: Person) -> BetReview:
         )
         if not created:
             raise DecisionError(
-                f"You already opened the {period} bet review; it runs twice a year."
+                _("You already opened the %(period)s bet review; it runs twice a year.")
+                % {"period": period}
             )
         jobs.defer(remind_bet_review, review.pk, "open")
     return review
@@ -552,19 +613,22 @@ def remind_bet_review(review_id: int, stage: str) -> int:
 
 
 def _remind_review(review: BetReview, person: Person, stage: str) -> Notification | Delivery | None:
-    return notify(
-        person,
-        key=f"decisions:betreview:{review.pk}:{person.pk}:{stage}",
-        kind="decisions.bet_review",
-        title=f"Bet review {review.period}: bring your bet ledger up to date",
-        body=(
-            f"{review.manager.name} reviews the team's bets by {review.due_on:%-d %B}. "
-            "Record how your decided bets went: went well, did not, or still open."
-        ),
-        url=reverse("decisions:person_ledger", args=[person.pk]),
-        template="emails/decisions_bet_review",
-        context={"review": review},
-    )
+    with as_reader(person):
+        return notify(
+            person,
+            key=f"decisions:betreview:{review.pk}:{person.pk}:{stage}",
+            kind="decisions.bet_review",
+            title=_("Bet review %(period)s: bring your bet ledger up to date")
+            % {"period": review.period},
+            body=_(
+                "%(name)s reviews the team's bets by %(date)s. Record how your decided bets "
+                "went: went well, did not, or still open."
+            )
+            % {"name": review.manager.name, "date": long_month_day(review.due_on)},
+            url=reverse("decisions:person_ledger", args=[person.pk]),
+            template="emails/decisions_bet_review",
+            context={"review": review},
+        )
 
 
 # --- reminders (the sweeper) -------------------------------------------------------------------
@@ -587,35 +651,43 @@ def sweep_reminders() -> dict[str, int]:
     )
     for inv in invitations:
         memo = inv.memo
-        if notify(
-            inv.person,
-            key=f"decisions:rate-reminder:{memo.pk}:{inv.person_id}",
-            kind="decisions.rate_reminder",
-            title=f"Tomorrow is the last day to rate “{memo.title}”",
-            body=(
-                f"{memo.captain.name} asked for your view. Silent disagreement is "
-                "unacceptable: rate it from -10 to +10 with a reason."
-            ),
-            url=_memo_url(memo),
-            template="emails/decisions_rate_reminder",
-            context={"memo": memo},
-        ):
+        with as_reader(inv.person):
+            sent = notify(
+                inv.person,
+                key=f"decisions:rate-reminder:{memo.pk}:{inv.person_id}",
+                kind="decisions.rate_reminder",
+                title=_("Tomorrow is the last day to rate “%(title)s”") % {"title": memo.title},
+                body=_(
+                    "%(name)s asked for your view. Silent disagreement is unacceptable: rate it "
+                    "from -10 to +10 with a reason."
+                )
+                % {"name": memo.captain.name},
+                url=_memo_url(memo),
+                template="emails/decisions_rate_reminder",
+                context={"memo": memo},
+            )
+        if sent:
             counts["rate"] += 1
     # Captains on the look-back date (once per date; a new date means a new reminder).
     for memo in Memo.objects.filter(state=S.DECIDED, look_back_on__lte=today).select_related(
         "captain"
     ):
         assert memo.look_back_on is not None  # the filter above
-        if notify(
-            memo.captain,
-            key=f"decisions:look-back:{memo.pk}:{memo.look_back_on.isoformat()}",
-            kind="decisions.look_back",
-            title=f"Time to look back on “{memo.title}”",
-            body="How did the bet go? Went well (celebrate), did not (sunshine it), or still open.",
-            url=reverse("decisions:step", args=[memo.pk, "outcome"]),
-            template="emails/decisions_look_back",
-            context={"memo": memo},
-        ):
+        with as_reader(memo.captain):
+            sent = notify(
+                memo.captain,
+                key=f"decisions:look-back:{memo.pk}:{memo.look_back_on.isoformat()}",
+                kind="decisions.look_back",
+                title=_("Time to look back on “%(title)s”") % {"title": memo.title},
+                body=_(
+                    "How did the bet go? Went well (celebrate), did not (sunshine it), or still "
+                    "open."
+                ),
+                url=reverse("decisions:step", args=[memo.pk, "outcome"]),
+                template="emails/decisions_look_back",
+                context={"memo": memo},
+            )
+        if sent:
             counts["look_back"] += 1
     # Bet reviews: a second reminder three days before the review is due.
     for review in BetReview.objects.filter(

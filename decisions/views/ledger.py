@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from culture import clock
@@ -29,9 +30,9 @@ def _ledger(memos: Iterable[Memo]) -> list[tuple[str, str, list[Memo]]]:
         else:
             columns["still_open"].append(m)
     return [
-        ("went_well", "Went well", columns["went_well"]),
-        ("did_not", "Did not go well", columns["did_not"]),
-        ("still_open", "Still open", columns["still_open"]),
+        ("went_well", gettext("Went well"), columns["went_well"]),
+        ("did_not", gettext("Did not go well"), columns["did_not"]),
+        ("still_open", gettext("Still open"), columns["still_open"]),
     ]
 
 

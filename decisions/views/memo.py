@@ -10,7 +10,10 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Window, prefe
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from culture import audit, clock, ratelimit
@@ -116,14 +119,28 @@ def _group(memo_url: str, score: int, count: int, ratings: list[Rating]) -> dict
     # An expanded score is read by a later statement than its count: a rating written in
     # between may add a reason, never make the count smaller than what is shown.
     count = max(count, len(ratings))
+    label = f"{score:+d}" if score else "0"
     return {
         "score": score,
-        "label": f"{score:+d}" if score else "0",
+        "label": label,
         "tone": "neg" if score < 0 else ("pos" if score > 0 else "zero"),
         "count": count,
         "ratings": ratings,
         "hidden": count - len(ratings),
         "url": memo_url,
+        # The sentences the Jinja2 fragment shows, with their plurals, in the reader's language.
+        "show_all": ngettext(
+            "Show all %(count)s reasons at %(score)s",
+            "Show all %(count)s reasons at %(score)s",
+            count,
+        )
+        % {"count": count, "score": label},
+        "changed": {
+            r.pk: ngettext("changed %(count)s time", "changed %(count)s times", r.version - 1)
+            % {"count": r.version - 1}
+            for r in ratings
+            if r.version > 1
+        },
     }
 
 
@@ -220,8 +237,10 @@ def _memo_context(
         rate_form = forms.RateForm(
             initial={"score": mine.score, "reason": mine.reason} if mine else None
         )
+    histogram = _histogram(counts) if spread_visible else []
     return {
         "memo": memo,
+        "words": _ratings_words(memo, rating_count, mine, histogram),
         # Read only when the template shows them: the htmx fragment after a rating shows
         # the ratings alone, and skipped the Markdown and three queries it never used.
         # Without the sections left empty: a heading with nothing under it is not content.
@@ -230,7 +249,7 @@ def _memo_context(
         "spread_visible": spread_visible,
         "results_wait": results_wait,
         "scale": SCALE,
-        "histogram": _histogram(counts) if spread_visible else [],
+        "histogram": histogram,
         "groups": groups,
         "rating_count": rating_count,
         "mine": mine,
@@ -264,6 +283,41 @@ def _memo_context(
         "next_steps": services.allowed_next(memo.state) if is_captain else [],
         "states": S,
         "can_revisit": memo.state in (S.TESTING, S.DECIDED, S.OUTCOME),
+    }
+
+
+def _ratings_words(
+    memo: Memo, rating_count: int, mine: Rating | None, histogram: list[dict[str, Any]]
+) -> dict[str, str]:
+    """The ratings' sentences in the reader's language (counts, plurals and dates are worked
+    out here: the Jinja2 fragment shows them)."""
+    bars = "".join(f"{b['label']}: {b['count']}; " for b in histogram if b["count"])
+    score = f"{mine.score:+d}" if mine else ""
+    return {
+        "heading": ngettext("Dissent: %(count)s rating", "Dissent: %(count)s ratings", rating_count)
+        % {"count": rating_count},
+        "histogram": ngettext(
+            "Histogram of %(count)s rating from −10 to +10: %(bars)s",
+            "Histogram of %(count)s ratings from −10 to +10: %(bars)s",
+            rating_count,
+        )
+        % {"count": rating_count, "bars": bars},
+        "legend": (
+            _("Change your rating (now %(score)s), from −10 (against) to +10 (for)")
+            % {"score": score}
+            if mine
+            else _("Your rating, from −10 (against) to +10 (for)")
+        ),
+        "closed": (
+            _("Your rating: %(score)s. The dissent window is closed.") % {"score": score}
+            if mine
+            else ""
+        ),
+        "hidden": _(
+            "The captain chose to hide the spread until the window closes on %(date)s, so "
+            "everyone rates independently."
+        )
+        % {"date": date_format(memo.decide_by, "DATE_FORMAT") if memo.decide_by else ""},
     }
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms as django_forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -17,7 +19,10 @@ from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from culture.models import Person
 from decisions import access, forms, services
-from decisions.models import MEMO_TEMPLATE, Invitation, Memo
+from decisions.models import Invitation, Memo, memo_template
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # --- writing -----------------------------------------------------------------------------------
 
@@ -39,7 +44,7 @@ def _memo_kwargs(data: dict[str, Any]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def new_memo(request: AuthedHttpRequest) -> HttpResponse:
     user = access.require_active(request.user)
-    form = forms.MemoForm(request.POST or None, initial={"body": MEMO_TEMPLATE})
+    form = forms.MemoForm(request.POST or None, initial={"body": memo_template()})
     if request.method == "POST":
         if form.is_valid():
             memo = services.do_create_memo(by=user, **_memo_kwargs(form.cleaned_data))
@@ -73,12 +78,12 @@ def preview(request: AuthedHttpRequest) -> HttpResponse:
 
 # --- the captain's steps -----------------------------------------------------------------------
 
-STEPS = {
-    "publish": (forms.PublishForm, "Publish for dissent"),
-    "test": (forms.TestForm, "Start a test"),
-    "results": (forms.ResultsForm, "Record the test results"),
-    "decide": (forms.DecideForm, "Make the bet"),
-    "outcome": (forms.OutcomeForm, "Record how it went"),
+STEPS: dict[str, tuple[type[django_forms.Form], StrOrPromise]] = {
+    "publish": (forms.PublishForm, _("Publish for dissent")),
+    "test": (forms.TestForm, _("Start a test")),
+    "results": (forms.ResultsForm, _("Record the test results")),
+    "decide": (forms.DecideForm, _("Make the bet")),
+    "outcome": (forms.OutcomeForm, _("Record how it went")),
 }
 
 
@@ -148,7 +153,7 @@ def _captain_post(
     memo_id: int,
     form_class: type[django_forms.Form],
     step: str,
-    title: str,
+    title: StrOrPromise,
     action: Callable[[Memo, dict[str, Any]], object],
 ) -> HttpResponse:
     """A captain's form posted from the memo page (hand over, invite): the memo back on
@@ -177,7 +182,7 @@ def hand_over(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
         memo_id,
         forms.HandOverForm,
         "handover",
-        "Hand over",
+        gettext("Hand over"),
         lambda memo, data: services.do_hand_over(
             memo_id=memo.pk, by=request.user, to=data["email"]
         ),
@@ -190,4 +195,4 @@ def invite(request: AuthedHttpRequest, memo_id: int) -> HttpResponse:
         ratelimit.check(request, "memo_invite", to=data["people"])
         return services.do_invite(memo_id=memo.pk, by=request.user, people=data["people"])
 
-    return _captain_post(request, memo_id, forms.InviteForm, "invite", "Invite", action)
+    return _captain_post(request, memo_id, forms.InviteForm, "invite", gettext("Invite"), action)

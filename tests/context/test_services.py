@@ -133,3 +133,27 @@ def test_a_persons_data_export_has_the_revisions_they_saved(world):
     assert [(r["page"], r["number"], r["summary"], r["north_star"]) for r in rows] == [
         ("platform", 1, "First", "Ship daily.")
     ]
+
+
+def test_each_notice_is_written_in_its_readers_language(world, monkeypatch):
+    """Issue 25: the title and body are built as the recipient reads (once per language)."""
+    from django.utils import translation
+
+    from culture.models import Person
+
+    Person.objects.filter(pk=world.peer.pk).update(language="fr")
+    built: list[str | None] = []
+    words = notices._words
+
+    def spy(revision, page):
+        built.append(translation.get_language())
+        return words(revision, page)
+
+    monkeypatch.setattr(notices, "_words", spy)
+    revision = save(world.manager, "platform", north_star="Ship daily.", summary="First version")
+    assert notices.send_revision_notices(revision.pk) == 3
+    assert sorted(built) == ["en-gb", "fr"]
+    # No French catalogue yet: the words are the English ones.
+    assert Notification.objects.get(recipient=world.peer).title == (
+        "Platform context changed: First version"
+    )

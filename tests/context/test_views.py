@@ -172,3 +172,31 @@ def test_the_index_lists_the_company_and_every_team(world, client_for):
         '<a href="/context/teams/platform/">Platform</a> <span class="pill info">Your team</span>'
         in html
     )
+
+
+def test_every_context_page_renders_for_a_reader_of_another_language(world, client_for):
+    """Issue 25: with no French catalogue yet the words stay English; nothing breaks."""
+    from culture.models import Person
+
+    Person.objects.filter(pk=world.manager.pk).update(language="fr")
+    save(world.manager, "platform", north_star="Ship daily.", summary="First")
+    save(world.manager, "platform", numbers="- 38", summary="Numbers")
+    manager = client_for(world.manager)
+    for url in [
+        "/context/",
+        "/context/teams/platform/",
+        TEAM_EDIT,
+        "/context/teams/platform/history/",
+        "/context/teams/platform/history/2/",
+        reverse("home"),
+    ]:
+        response = manager.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="fr"' in response.content.decode(), url
+    html = manager.get("/context/teams/platform/history/2/").content.decode()
+    assert "Compared with version 1:" in html and "North star" in html
+    stale = manager.post(TEAM_EDIT, _form(1, north_star="Ship weekly."))
+    assert stale.status_code == 409
+    assert "This page changed since you opened it: Mia Manager saved “Numbers”." in (
+        stale.content.decode()
+    )

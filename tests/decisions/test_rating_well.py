@@ -370,3 +370,43 @@ def test_strips_and_waiting_marks_cost_the_same_for_2_and_12_rated_memos(world, 
     html = client.get(reverse("decisions:index")).content.decode()
     assert html.count('<svg class="spread-strip"') == 12
     assert html.count("Waiting for your rating</span>") == 6
+
+
+# --- issue 25: the template in the writer's language --------------------------------------------
+
+
+def test_the_template_a_writer_starts_from_is_the_english_template_in_english():
+    from django.utils import translation
+
+    from decisions.models import memo_template
+
+    with translation.override("en-gb"):
+        assert memo_template() == MEMO_TEMPLATE
+
+
+def test_a_prompt_left_in_any_of_the_products_languages_is_still_a_prompt(monkeypatch):
+    """A writer who started from the French template and left its prompts cannot publish;
+    one who wrote the French proposal section can."""
+    from django.utils import translation
+
+    from decisions.models import TEMPLATE_SECTIONS, memo_template
+
+    def french(text: str) -> str:  # a stand-in for the French catalogue
+        return f"FR {text}" if translation.get_language() == "fr" else text
+
+    monkeypatch.setattr(memo_body, "gettext", french)
+    monkeypatch.setattr("decisions.models.gettext", french)
+    memo_body._template_words.cache_clear()
+    try:
+        with translation.override("fr"):
+            template = memo_template()
+        assert "## FR The proposal\nFR What exactly do we want to do?" in template
+        assert memo_body.prompts_left(template) == [f"FR {h}" for h, _ in TEMPLATE_SECTIONS]
+        assert not memo_body.proposal_written(template)
+        written = "## FR The proposal\nMove the weekly review to Thursdays."
+        assert memo_body.publish_problems(written) == []
+        # English prompts are still recognised whatever the reader's language.
+        with translation.override("fr"):
+            assert memo_body.prompts_left(MEMO_TEMPLATE)[0] == "Context"
+    finally:
+        memo_body._template_words.cache_clear()

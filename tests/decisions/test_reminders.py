@@ -120,3 +120,34 @@ def test_a_real_worker_runs_the_sweeper_and_the_reminder_email_is_sent_once(worl
     )
     assert len(messages) == 1
     assert Notification.objects.filter(kind="decisions.look_back").count() == 1
+
+
+@pytest.mark.django_db
+def test_each_reminder_and_notice_is_written_in_its_readers_language(world, monkeypatch):
+    """Issue 25: a title and body are built as their recipient reads them."""
+    from django.utils import translation
+
+    from culture.models import Person
+
+    Person.objects.filter(pk=world.peer.pk).update(language="fr")
+    world.peer.refresh_from_db()
+    seen: list[tuple[str, str | None]] = []
+    notify = services.notify
+
+    def spy(person, **kwargs):
+        seen.append((person.name, translation.get_language()))
+        return notify(person, **kwargs)
+
+    monkeypatch.setattr(services, "notify", spy)
+    today = timezone.localdate()
+    memo = make_memo(captain=world.employee, decide_by=today + timedelta(days=1))
+    _invite(memo, world.peer, world.manager)
+    with translation.override("en-gb"):
+        assert services.sweep_reminders()["rate"] == 2
+        services.do_hand_over(memo_id=memo.pk, by=world.employee, to=world.peer)
+    assert sorted(seen) == sorted(
+        [(world.peer.name, "fr"), (world.manager.name, "en-gb"), (world.peer.name, "fr")]
+    )
+    # No French catalogue yet: the English words.
+    title = Notification.objects.get(kind="decisions.rate_reminder", recipient=world.peer).title
+    assert title == f"Tomorrow is the last day to rate “{memo.title}”"

@@ -740,3 +740,33 @@ def test_home_explains_the_practice_when_nothing_is_waiting(world, client_for):
     other = make_person(name="Newcomer")
     html = _text(client_for(other).get("/"))
     assert "Nothing needs you" in html and "silent disagreement is unacceptable" in html
+
+
+# --- issue 25: the pages in another language -----------------------------------------------------
+
+
+def test_every_decisions_page_renders_for_a_reader_of_another_language(world, client_for, memo):
+    """With no French catalogue yet the words stay English; nothing breaks on the way
+    (translated placeholders, plurals and dates worked out in the views)."""
+    from culture.models import Person
+
+    Person.objects.filter(pk__in=[world.peer.pk, world.employee.pk]).update(language="fr")
+    make_rating(memo, world.peer, 3, "A reason long enough to count.")
+    make_rating(memo, world.manager, -2, "Another reason long enough.")
+    peer = client_for(world.peer)
+    captain = client_for(world.employee)
+    pages = [
+        (peer, reverse("decisions:index")),
+        (peer, reverse("decisions:index") + "?q=memo&captain=" + str(world.employee.pk)),
+        (peer, memo.get_absolute_url()),
+        (peer, reverse("decisions:person_ledger", args=[world.employee.pk])),
+        (peer, reverse("decisions:new")),
+        (captain, reverse("decisions:step", args=[memo.pk, "decide"])),
+        (peer, reverse("home")),
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="fr"' in response.content.decode(), url
+    html = _text(peer.get(memo.get_absolute_url()))
+    assert "Dissent: 2 ratings" in html and "Change your rating (now +3)" in html
