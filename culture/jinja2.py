@@ -30,7 +30,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 from django.utils.translation import gettext, ngettext
-from jinja2 import ChainableUndefined, Environment
+from jinja2 import ChainableUndefined, Environment, pass_context
+from markupsafe import Markup
 
 from culture.links import url_maker
 
@@ -53,6 +54,26 @@ def linebreaksbr(value) -> str:
     return _linebreaksbr(value, autoescape=True)
 
 
+@pass_context
+def _gettext(context, message: str, **variables):
+    """_("...") in a template: translated, and escaped like any other value. Formatted only
+    when given values: `{{ _("Hello %(name)s")|format(name=x) }}` (the form makemessages
+    extracts) formats afterwards, escaping `x`, and a literal "%" needs no doubling.
+    (Jinja's own newstyle gettext always formats, so that form raised KeyError.)"""
+    rv = gettext(message)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704  # the product's own words (a msgid or its translation)
+    return rv % variables if variables else rv
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, number: int, **variables):
+    rv = ngettext(singular, plural, number)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704  # the product's own words (a msgid or its translation)
+    return rv % variables if variables else rv
+
+
 def environment(**options) -> Environment:
     # Like a Django template, a missing attribute renders as nothing, also down a chain
     # (recipient.person.name with nobody in the centre), with DEBUG on or off.
@@ -62,7 +83,7 @@ def environment(**options) -> Environment:
     env = Environment(autoescape=True, **options)
     # {% trans %} and _() translate as {% translate %} does, in the reader's language.
     # The i18n extension adds this method to the environment it is loaded into.
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(_gettext, _ngettext)  # type: ignore[attr-defined]
     env.globals.update(url=url, static=static)
     env.filters.update(date=date, linebreaksbr=linebreaksbr)
     return env
