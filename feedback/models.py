@@ -224,7 +224,7 @@ class CircleItem(models.Model):
         return f"{self.get_kind_display()} for {self.recipient_id}"
 
     @property
-    def kind_label(self) -> str:
+    def kind_label(self) -> str | StrPromise:
         """get_kind_display() without rebuilding the field's choices on every call: a room
         that has gone round shows thousands of items."""
         return KIND_LABELS.get(self.kind, self.kind)
