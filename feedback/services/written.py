@@ -222,7 +222,7 @@ def announce_campaign(campaign: Campaign, today: date | None = None) -> int:
 
 
 def _day_and_month(day: date) -> str:
-    """ "9 December" in the active language (Django date format characters)."""
+    """The day and month ("9 December") in the active language (Django format characters)."""
     return date_format(day, pgettext("day and month, in full", "j F"))
 
 
