@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
-    verbose_name = "Circles"
+    verbose_name = _("Circles")
 
     def ready(self):
         # The core's pages ask culture.sections, never this app: its home section and

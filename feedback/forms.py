@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from culture.forms import LocalDateTimeField, name_the_zone
 from culture.models import Person, Team
@@ -14,27 +15,27 @@ def _people():
 
 
 class CircleForm(forms.Form):
-    title = forms.CharField(max_length=150, initial="Team feedback circle")
+    title = forms.CharField(max_length=150, initial=_("Team feedback circle"))
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(),
         required=False,
-        help_text="Add a whole team in one click (everyone active in it).",
+        help_text=_("Add a whole team in one click (everyone active in it)."),
     )
     people = forms.ModelMultipleChoiceField(
         queryset=_people(),
         required=False,
-        help_text="Or hand-pick participants (added to the team, if any).",
+        help_text=_("Or hand-pick participants (added to the team, if any)."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     facilitator = forms.ModelChoiceField(
-        queryset=_people(), required=False, help_text="Default: you."
+        queryset=_people(), required=False, help_text=_("Default: you.")
     )
-    scheduled_at = LocalDateTimeField(label="Date and time")
+    scheduled_at = LocalDateTimeField(label=_("Date and time"))
     minutes_per_person = forms.IntegerField(min_value=3, max_value=60, initial=20)
     reveal_to = forms.ChoiceField(
         choices=Circle.Audience.choices,
         initial=Circle.Audience.CIRCLE,
-        label="Who sees the revealed items",
+        label=_("Who sees the revealed items"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -50,12 +51,12 @@ class CircleForm(forms.Form):
             people += list(_people().filter(team=team))
         data["participants"] = people
         if len({p.pk for p in people}) < 2:
-            raise forms.ValidationError("Choose a team or at least two people.")
+            raise forms.ValidationError(_("Choose a team or at least two people."))
         return data
 
 
 class RescheduleForm(forms.Form):
-    scheduled_at = LocalDateTimeField(label="New date and time")
+    scheduled_at = LocalDateTimeField(label=_("New date and time"))
     minutes_per_person = forms.IntegerField(min_value=3, max_value=60)
 
     def __init__(self, *args, **kwargs):
@@ -67,7 +68,7 @@ class ItemForm(forms.Form):
     kind = forms.ChoiceField(choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.START)
     text = forms.CharField(
         max_length=2000,
-        label="Your feedback (signed)",
+        label=_("Your feedback (signed)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -87,18 +88,18 @@ class RespondForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("accepted", "Accept"), ("discarded", "Discard")])
+    decision = forms.ChoiceField(choices=[("accepted", _("Accept")), ("discarded", _("Discard"))])
 
 
 class ActionItemForm(forms.Form):
-    text = forms.CharField(max_length=300, label="Action item")
+    text = forms.CharField(max_length=300, label=_("Action item"))
 
 
 class WriteForm(forms.Form):
-    recipient = forms.ModelChoiceField(queryset=_people(), label="To")
+    recipient = forms.ModelChoiceField(queryset=_people(), label=_("To"))
     kind = forms.ChoiceField(choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.START)
     text = forms.CharField(
-        max_length=4000, label="Your feedback (signed)", widget=forms.Textarea(attrs={"rows": 5})
+        max_length=4000, label=_("Your feedback (signed)"), widget=forms.Textarea(attrs={"rows": 5})
     )
     request = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -106,21 +107,21 @@ class WriteForm(forms.Form):
 class AskForm(forms.Form):
     people = forms.ModelMultipleChoiceField(
         queryset=_people(),
-        label="Ask these colleagues",
+        label=_("Ask these colleagues"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    question = forms.CharField(max_length=300, required=False, label="Question (optional)")
+    question = forms.CharField(max_length=300, required=False, label=_("Question (optional)"))
 
 
 class PolicyForm(forms.Form):
     chain_may_read = forms.BooleanField(
         required=False,
-        label="A person's management chain may read the written feedback they received",
+        label=_("A person's management chain may read the written feedback they received"),
     )
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=120, initial="Spring written 360")
+    name = forms.CharField(max_length=120, initial=_("Spring written 360"))
     opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     target = forms.IntegerField(
@@ -128,13 +129,13 @@ class CampaignForm(forms.Form):
         min_value=1,
         max_value=100,
         initial=DEFAULT_CAMPAIGN_TARGET,
-        label="Colleagues each person is asked to write to",
-        help_text="Whoever has written to fewer is reminded a week before the campaign closes.",
+        label=_("Colleagues each person is asked to write to"),
+        help_text=_("Whoever has written to fewer is reminded a week before the campaign closes."),
     )
     repeats_yearly = forms.BooleanField(
         required=False,
-        label="Repeat every year",
-        help_text="When it closes, next year's campaign is set up with the same dates.",
+        label=_("Repeat every year"),
+        help_text=_("When it closes, next year's campaign is set up with the same dates."),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -143,7 +144,7 @@ class CampaignForm(forms.Form):
         if data.get("target") is None:
             data["target"] = DEFAULT_CAMPAIGN_TARGET
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
-            raise forms.ValidationError("The window must close after it opens.")
+            raise forms.ValidationError(_("The window must close after it opens."))
         return data
 
 
@@ -152,6 +153,6 @@ class CadenceForm(forms.Form):
         choices=CADENCE_CHOICES,
         coerce=int,
         initial=2,
-        label="How often the team holds a feedback circle",
+        label=_("How often the team holds a feedback circle"),
         widget=forms.RadioSelect,
     )

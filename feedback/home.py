@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.db.models import Count, F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from culture import clock
 from culture.request_local import once_per_request
@@ -59,10 +61,6 @@ def home_context(request) -> dict:
     return dict(_section(request))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def todos(request) -> list[Todo]:
     """Feedback the viewer received and has not accepted or discarded yet (revealed circle
     items, written feedback), colleagues who asked for feedback, the written 360 campaign
@@ -83,7 +81,12 @@ def todos(request) -> list[Todo]:
         n = in_circles["n"]
         found.append(
             Todo(
-                label=f"Accept or discard {_plural(n, 'feedback item')} from your circles",
+                label=ngettext(
+                    "Accept or discard %(count)s feedback item from your circles",
+                    "Accept or discard %(count)s feedback items from your circles",
+                    n,
+                )
+                % {"count": n},
                 url=reverse("feedback:summary", args=[in_circles["circle"]]),
                 count=n,
             )
@@ -92,7 +95,12 @@ def todos(request) -> list[Todo]:
     if written:
         found.append(
             Todo(
-                label=f"Accept or discard {_plural(written, 'piece')} of written feedback",
+                label=ngettext(
+                    "Accept or discard %(count)s piece of written feedback",
+                    "Accept or discard %(count)s pieces of written feedback",
+                    written,
+                )
+                % {"count": written},
                 url=reverse("feedback:inbox") + "?decision=pending",
                 count=written,
             )
@@ -101,7 +109,12 @@ def todos(request) -> list[Todo]:
     if asks:
         found.append(
             Todo(
-                label=f"{_plural(asks, 'colleague')} asked you for feedback",
+                label=ngettext(
+                    "%(count)s colleague asked you for feedback",
+                    "%(count)s colleagues asked you for feedback",
+                    asks,
+                )
+                % {"count": asks},
                 url=reverse("feedback:inbox"),
                 count=asks,
             )
@@ -111,7 +124,12 @@ def todos(request) -> list[Todo]:
         left = campaign.target - section["feedback_campaign_written"]
         found.append(
             Todo(
-                label=f"{campaign.name}: write feedback to {_plural(left, 'more colleague')}",
+                label=ngettext(
+                    "%(campaign)s: write feedback to %(count)s more colleague",
+                    "%(campaign)s: write feedback to %(count)s more colleagues",
+                    left,
+                )
+                % {"campaign": campaign.name, "count": left},
                 url=reverse("feedback:write"),
                 count=left,
                 due=campaign.closes_on,
@@ -124,7 +142,7 @@ def todos(request) -> list[Todo]:
         if today <= day <= tomorrow:
             found.append(
                 Todo(
-                    label=f"Circle: {circle.title}",
+                    label=_("Circle: %(title)s") % {"title": circle.title},
                     url=reverse("feedback:room", args=[circle.pk]),
                     due=day,
                     at=circle.scheduled_at,

@@ -22,9 +22,13 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from culture import clock, jobs
+from culture.i18n import as_reader
 from culture.models import Notification
 from culture.notifications import Message, notify_many
 from feedback.models import Circle, Participant
@@ -47,7 +51,8 @@ def _address(person, **params) -> vCalAddress:
 
 
 def calendar_for(circle: Circle, seats: list[Participant], *, method: str = REQUEST) -> str:
-    """The iCalendar text for this version of the circle (see the module doc)."""
+    """The iCalendar text for this version of the circle (see the module doc). Its summary
+    and description are in the active language: build it as its reader (as_reader)."""
     zone = clock.company_zone()
     start = circle.scheduled_at.astimezone(zone)
     end = start + timedelta(minutes=circle.minutes_per_person * max(len(seats), 1))
@@ -59,8 +64,8 @@ def calendar_for(circle: Circle, seats: list[Participant], *, method: str = REQU
     event.add("dtstamp", timezone.now())
     event.add("dtstart", start)
     event.add("dtend", end)
-    event.add("summary", f"Feedback circle: {circle.title}")
-    event.add("description", f"Join the room: {url}")
+    event.add("summary", _("Feedback circle: %(title)s") % {"title": circle.title})
+    event.add("description", _("Join the room: %(url)s") % {"url": url})
     event.add("url", url)
     event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     event.add("organizer", _address(circle.created_by))
@@ -91,8 +96,22 @@ def _attachment(ics: str, method: str) -> tuple[str, str, str]:
 
 
 def _when(circle: Circle, person) -> str:
+    """When the circle is, in `person`'s zone, named ("Wednesday 9 December, 14:00 CET"),
+    in the active language (call it as the person reads: as_reader)."""
     local = timezone.localtime(circle.scheduled_at, clock.zone_for(person))
-    return f"{local:%A %-d %B, %H:%M} {local.tzname()}"
+    # The weekday, the day and the month, and the time: Django date format characters.
+    moment = date_format(local, pgettext("weekday, day, month and time", "l j F, H:i"))
+    return _("%(moment)s %(zone)s") % {"moment": moment, "zone": local.tzname()}
+
+
+def _attachment_as_reader(
+    circle: Circle, seats: list[Participant], method: str, made: dict[str, tuple[str, str, str]]
+) -> tuple[str, str, str]:
+    """The calendar file in the active language, made once per language (`made`)."""
+    language = get_language() or ""
+    if language not in made:
+        made[language] = _attachment(calendar_for(circle, seats, method=method), method)
+    return made[language]
 
 
 def _seats(circle: Circle) -> list[Participant]:
@@ -116,27 +135,33 @@ def send_invitations(circle_id: int) -> int:
     if circle.phase != Circle.Phase.LOBBY:
         return 0
     seats = _seats(circle)
-    attachment = _attachment(calendar_for(circle, seats, method=REQUEST), REQUEST)
     updated = circle.sequence > 0
-    return notify_many(
-        [
+    made: dict[str, tuple[str, str, str]] = {}
+    messages = []
+    for seat in seats:
+        # Each invitee's title and calendar event in their own language and zone.
+        with as_reader(seat.person):
+            title = (
+                _("The feedback circle “%(title)s” moved to %(when)s")
+                % {"title": circle.title, "when": _when(circle, seat.person)}
+                if updated
+                else _("You are invited to the feedback circle “%(title)s”")
+                % {"title": circle.title}
+            )
+            attachment = _attachment_as_reader(circle, seats, REQUEST, made)
+        messages.append(
             Message(
                 recipient=seat.person,
                 key=_invite_key(circle, seat.person_id),
                 kind="feedback.circle_update" if updated else "feedback.circle_invite",
-                title=(
-                    f"The feedback circle “{circle.title}” moved to {_when(circle, seat.person)}"
-                    if updated
-                    else f"You are invited to the feedback circle “{circle.title}”"
-                ),
+                title=title,
                 url=circle.get_absolute_url(),
                 template="emails/feedback_circle_invite",
                 context={"circle": circle, "count": len(seats), "updated": updated},
                 attachments=[attachment],
             )
-            for seat in seats
-        ]
-    )
+        )
+    return notify_many(messages)
 
 
 @jobs.job
@@ -151,22 +176,25 @@ def send_cancellations(circle_id: int) -> int:
         ).values_list("recipient_id", flat=True)
     )
     seats = [s for s in _seats(circle) if s.person_id in invited]
-    attachment = _attachment(calendar_for(circle, seats, method=CANCEL), CANCEL)
-    return notify_many(
-        [
+    made: dict[str, tuple[str, str, str]] = {}
+    messages = []
+    for seat in seats:
+        with as_reader(seat.person):
+            title = _("Cancelled: the feedback circle “%(title)s”") % {"title": circle.title}
+            attachment = _attachment_as_reader(circle, seats, CANCEL, made)
+        messages.append(
             Message(
                 recipient=seat.person,
                 key=f"feedback:circle:{circle.pk}:cancel:{seat.person_id}",
                 kind="feedback.circle_cancelled",
-                title=f"Cancelled: the feedback circle “{circle.title}”",
+                title=title,
                 url=circle.get_absolute_url(),
                 template="emails/feedback_circle_cancelled",
                 context={"circle": circle},
                 attachments=[attachment],
             )
-            for seat in seats
-        ]
-    )
+        )
+    return notify_many(messages)
 
 
 def remind_upcoming(now=None) -> int:
@@ -179,18 +207,22 @@ def remind_upcoming(now=None) -> int:
         circle__scheduled_at__lte=now + REMINDER_BEFORE,
         left_at__isnull=True,
     ).select_related("person", "circle")
-    return notify_many(
-        [
+    messages = []
+    for seat in seats[:5000]:
+        with as_reader(seat.person):
+            title = _("The feedback circle “%(title)s” starts within the hour") % {
+                "title": seat.circle.title
+            }
+        messages.append(
             Message(
                 recipient=seat.person,
                 key=f"feedback:circle:{seat.circle_id}:reminder:{seat.person_id}"
                 + (f":{seat.circle.sequence}" if seat.circle.sequence else ""),
                 kind="feedback.circle_reminder",
-                title=f"The feedback circle “{seat.circle.title}” starts within the hour",
+                title=title,
                 url=seat.circle.get_absolute_url(),
                 template="emails/feedback_circle_reminder",
                 context={"circle": seat.circle},
             )
-            for seat in seats[:5000]
-        ]
-    )
+        )
+    return notify_many(messages)

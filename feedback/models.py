@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from culture import clock
 from culture.models import Person, PersonQuerySet, Team
@@ -23,18 +24,18 @@ PRESENCE_WINDOW = timedelta(seconds=30)
 
 
 class Kind(models.TextChoices):
-    START = "start", "Start"
-    STOP = "stop", "Stop"
-    CONTINUE = "continue", "Continue"
+    START = "start", _("Start")
+    STOP = "stop", _("Stop")
+    CONTINUE = "continue", _("Continue")
 
 
 KIND_LABELS = dict(Kind.choices)
 
 
 class Decision(models.TextChoices):
-    PENDING = "pending", "Not decided"
-    ACCEPTED = "accepted", "Accepted"
-    DISCARDED = "discarded", "Discarded"
+    PENDING = "pending", _("Not decided")
+    ACCEPTED = "accepted", _("Accepted")
+    DISCARDED = "discarded", _("Discarded")
 
 
 # --- Circles ------------------------------------------------------------------------------
@@ -55,16 +56,16 @@ class CircleQuerySet(models.QuerySet["Circle"]):
 
 class Circle(models.Model):
     class Phase(models.TextChoices):
-        LOBBY = "lobby", "Lobby"
-        WRITING = "writing", "Writing"
-        REVEALED = "revealed", "Revealed"
-        WRAPUP = "wrapup", "Wrap-up"
-        ENDED = "ended", "Ended"
-        CANCELLED = "cancelled", "Cancelled"
+        LOBBY = "lobby", _("Lobby")
+        WRITING = "writing", _("Writing")
+        REVEALED = "revealed", _("Revealed")
+        WRAPUP = "wrapup", _("Wrap-up")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Audience(models.TextChoices):
-        CIRCLE = "circle", "The whole circle"
-        RECIPIENT = "recipient", "Only the recipient"
+        CIRCLE = "circle", _("The whole circle")
+        RECIPIENT = "recipient", _("Only the recipient")
 
     title = models.CharField(max_length=150)
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -223,7 +224,7 @@ class CircleItem(models.Model):
         return f"{self.get_kind_display()} for {self.recipient_id}"
 
     @property
-    def kind_label(self) -> str:
+    def kind_label(self) -> str | StrPromise:
         """get_kind_display() without rebuilding the field's choices on every call: a room
         that has gone round shows thousands of items."""
         return KIND_LABELS.get(self.kind, self.kind)
@@ -283,10 +284,10 @@ class ActionItem(models.Model):
 # How many circles a year a team may choose (each a divisor of 12: the year splits into whole
 # months, so each due period has a calendar name such as "2027 H1").
 CADENCE_CHOICES = [
-    (1, "Once a year"),
-    (2, "Twice a year"),
-    (3, "Every four months"),
-    (4, "Every quarter"),
+    (1, _("Once a year")),
+    (2, _("Twice a year")),
+    (3, _("Every four months")),
+    (4, _("Every quarter")),
 ]
 CENTRE_WINDOW = timedelta(days=365)
 
@@ -392,7 +393,7 @@ class FeedbackPolicy(models.Model):
 
     chain_may_read = models.BooleanField(
         default=False,
-        help_text="The management chain may read the written feedback a person received.",
+        help_text=_("The management chain may read the written feedback a person received."),
     )
 
     def __str__(self) -> str:
@@ -400,7 +401,7 @@ class FeedbackPolicy(models.Model):
 
     @classmethod
     def load(cls) -> FeedbackPolicy:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
     @classmethod

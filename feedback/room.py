@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from culture.models import Person
 from feedback import phases
@@ -149,6 +150,7 @@ def room_context(circle: Circle, viewer) -> dict:
         else []
     )
 
+    round_balance = balance(current_items) if "round_balance" in show else None
     can_move = "order" in show
     can_undo = (
         "controls" in show
@@ -181,7 +183,8 @@ def room_context(circle: Circle, viewer) -> dict:
         and me.person_id not in writer_ids,
         "my_current": my_current,
         "my_balance": balance(my_current),
-        "round_balance": balance(current_items) if "round_balance" in show else None,
+        "round_balance": round_balance,
+        "round_balance_text": _round_balance_text(round_balance) if round_balance else "",
         "revealed_rounds": revealed_rounds,
         "received": received,
         "carried": carried,
@@ -193,6 +196,21 @@ def room_context(circle: Circle, viewer) -> dict:
         "can_write": "compose" in show and recipient is not None,
         "seconds_left": circle.seconds_left(now),
         "paused": circle.paused_remaining is not None,
+    }
+
+
+def _round_balance_text(counts: dict) -> str:
+    """The revealed round's balance, in the reader's language (room_state.html)."""
+    return ngettext(
+        "This round: %(appreciative)s appreciative of %(total)s items (%(share)s%%; rule of "
+        "thumb about 25%%).",
+        "This round: %(appreciative)s appreciative of %(total)s items (%(share)s%%; rule of "
+        "thumb about 25%%).",
+        counts["total"],
+    ) % {
+        "appreciative": counts["appreciative"],
+        "total": counts["total"],
+        "share": counts["share"],
     }
 
 

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chat import teams_posts
 from culture import jobs, live
@@ -99,7 +101,7 @@ def do_create_circle(
     facilitator = facilitator or creator
     people = list({p.pk: p for p in [*people, facilitator] if p.is_active}.values())
     if len(people) < 2:
-        raise InvalidInput("A circle needs at least two people.")
+        raise InvalidInput(_("A circle needs at least two people."))
     ordered = order or default_order(people)
     with transaction.atomic():
         circle = Circle.objects.create(
@@ -123,11 +125,11 @@ def check_organiser(circle: Circle, person: Person) -> None:
     """Rescheduling and cancelling are for the circle's creator and its facilitator, before
     the circle starts."""
     if person.pk not in (circle.created_by_id, circle.facilitator_id):
-        raise InvalidInput("Only the person who set up the circle or its facilitator can.")
+        raise InvalidInput(_("Only the person who set up the circle or its facilitator can."))
     if circle.phase == Phase.CANCELLED:
-        raise InvalidInput("This circle is cancelled.")
+        raise InvalidInput(_("This circle is cancelled."))
     if circle.phase != Phase.LOBBY:
-        raise InvalidInput("The circle has started; its time can no longer change.")
+        raise InvalidInput(_("The circle has started; its time can no longer change."))
 
 
 def do_reschedule_circle(
@@ -182,7 +184,7 @@ def _locked(circle_id: int) -> Circle:
 
 def _check_facilitator(circle: Circle, actor: Person) -> None:
     if circle.facilitator_id != actor.pk:
-        raise StepRefused("Only the facilitator can do this.")
+        raise StepRefused(_("Only the facilitator can do this."))
 
 
 def _snapshot(circle: Circle, action: str) -> None:
@@ -215,7 +217,7 @@ def _save(circle: Circle, expected_version: int | None, **fields: Any) -> None:
         qs = qs.filter(version=expected_version)
     updated = qs.update(version=F("version") + 1, **fields)
     if not updated:
-        raise StepRefused("The room moved on; your screen has been refreshed.")
+        raise StepRefused(_("The room moved on; your screen has been refreshed."))
     _publish_after_commit(circle.pk)
 
 
@@ -228,12 +230,12 @@ def do_step(
     of advancing twice."""
     handler = STEPS.get(action)
     if handler is None:
-        raise StepRefused("Unknown step.")
+        raise StepRefused(_("Unknown step."))
     with transaction.atomic():
         circle = _locked(circle_id)
         _check_facilitator(circle, actor)
         if expect and expect != state_key(circle):
-            raise StepRefused("The room moved on; your screen has been refreshed.")
+            raise StepRefused(_("The room moved on; your screen has been refreshed."))
         refused = phases.refusal(circle.phase, action)
         if refused:
             raise StepRefused(refused)
@@ -247,7 +249,7 @@ def state_key(circle: Circle) -> str:
 def _start(circle: Circle, *, version: int) -> None:
     first = _next_position(circle, -1)
     if first is None:
-        raise StepRefused("Nobody is left in the circle.")
+        raise StepRefused(_("Nobody is left in the circle."))
     _snapshot(circle, "start")
     _save(
         circle,
@@ -310,7 +312,7 @@ def _undo(circle: Circle, *, version: int) -> None:
     browsers' live streams close then, so an undone end would reach nobody."""
     step = Step.objects.filter(circle=circle).exclude(action="handover").first()
     if step is None:
-        raise StepRefused("There is nothing to undo.")
+        raise StepRefused(_("There is nothing to undo."))
     revealed = step.revealed_through
     _save(
         circle,
@@ -335,13 +337,13 @@ def _extend(circle: Circle, *, version: int, minutes: int = 2) -> None:
 
 def _pause(circle: Circle, *, version: int) -> None:
     if circle.deadline is None or circle.paused_remaining is not None:
-        raise StepRefused("The timer is not running.")
+        raise StepRefused(_("The timer is not running."))
     _save(circle, version, paused_remaining=circle.seconds_left(), deadline=None)
 
 
 def _resume(circle: Circle, *, version: int) -> None:
     if circle.paused_remaining is None:
-        raise StepRefused("The timer is not paused.")
+        raise StepRefused(_("The timer is not paused."))
     _save(
         circle,
         version,
@@ -353,7 +355,7 @@ def _resume(circle: Circle, *, version: int) -> None:
 def _handover(circle: Circle, *, version: int, to_person_id: int) -> None:
     seat = Participant.objects.present().filter(circle=circle, person_id=to_person_id).first()
     if seat is None:
-        raise StepRefused("The new facilitator must be in the circle.")
+        raise StepRefused(_("The new facilitator must be in the circle."))
     _save(circle, version, facilitator_id=to_person_id)
 
 
@@ -362,7 +364,7 @@ def _nudge(circle: Circle, *, version: int, person_id: int) -> None:
         nudged_at=timezone.now()
     )
     if not updated:
-        raise StepRefused("That person is not in the circle.")
+        raise StepRefused(_("That person is not in the circle."))
     _save(circle, None)
 
 
@@ -371,10 +373,10 @@ def _move(circle: Circle, *, version: int, person_id: int, up: bool) -> None:
     seats = list(Participant.objects.filter(circle=circle).order_by("position"))
     index = next((i for i, s in enumerate(seats) if s.person_id == person_id), None)
     if index is None:
-        raise StepRefused("Cannot move there.")
+        raise StepRefused(_("Cannot move there."))
     other = index + (-1 if up else 1)
     if other < 0 or other >= len(seats):
-        raise StepRefused("Cannot move there.")
+        raise StepRefused(_("Cannot move there."))
     a, b = seats[index], seats[other]
     Participant.objects.filter(pk=a.pk).update(position=32000)
     Participant.objects.filter(pk=b.pk).update(position=a.position)
@@ -418,12 +420,12 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if circle.phase != Phase.WRITING:
-            raise InvalidInput("Writing is closed for this round.")
+            raise InvalidInput(_("Writing is closed for this round."))
         seat = current_recipient_seat(circle)
         if seat is None or seat.person_id == author.pk:
-            raise InvalidInput("You are in the centre this round: listen and thank.")
+            raise InvalidInput(_("You are in the centre this round: listen and thank."))
         if not Participant.objects.present().filter(circle=circle, person=author).exists():
-            raise InvalidInput("You are not in this circle.")
+            raise InvalidInput(_("You are not in this circle."))
         item = CircleItem.objects.create(
             circle=circle,
             recipient_id=seat.person_id,
@@ -447,30 +449,37 @@ def do_write_item(*, circle_id: int, author: Person, kind: str, text: str) -> Ci
     return item
 
 
+# The recipient's thank-you, stored as these English keys (Participant.response) and shown
+# in the reader's language (RESPONSE_LABELS).
 RESPONSES = ["Thank you", "Thank you, I'll think about it", "Thank you, that helps"]
+RESPONSE_LABELS = {
+    "Thank you": gettext_lazy("Thank you"),
+    "Thank you, I'll think about it": gettext_lazy("Thank you, I'll think about it"),
+    "Thank you, that helps": gettext_lazy("Thank you, that helps"),
+}
 
 
 def do_respond(*, circle_id: int, person: Person, response: str) -> None:
     if response not in RESPONSES:
-        raise InvalidInput("Choose one of the responses: thank, don't argue.")
+        raise InvalidInput(_("Choose one of the responses: thank, don't argue."))
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if circle.revealed_through < 0:
-            raise InvalidInput("Nothing has been revealed yet.")
+            raise InvalidInput(_("Nothing has been revealed yet."))
         updated = Participant.objects.filter(
             circle=circle, person=person, position__lte=circle.revealed_through
         ).update(response=response)
         if not updated:
-            raise InvalidInput("Your round has not been revealed yet.")
+            raise InvalidInput(_("Your round has not been revealed yet."))
         _bump(circle.pk)
 
 
 def do_decide_item(*, item: CircleItem, person: Person, decision: str) -> None:
     """Accept or discard: the recipient's call, nobody else's."""
     if item.recipient_id != person.pk:
-        raise InvalidInput("Only the recipient decides.")
+        raise InvalidInput(_("Only the recipient decides."))
     if decision not in (Decision.ACCEPTED, Decision.DISCARDED):
-        raise InvalidInput("Accept or discard.")
+        raise InvalidInput(_("Accept or discard."))
     with transaction.atomic():
         updated = CircleItem.objects.filter(
             pk=item.pk,
@@ -478,7 +487,7 @@ def do_decide_item(*, item: CircleItem, person: Person, decision: str) -> None:
             recipient_position__lte=F("circle__revealed_through"),
         ).update(decision=decision)
         if not updated:
-            raise InvalidInput("This item has not been revealed yet.")
+            raise InvalidInput(_("This item has not been revealed yet."))
         _bump(item.circle_id)
 
 
@@ -488,7 +497,7 @@ def do_add_action_item(*, circle_id: int, person: Person, text: str) -> ActionIt
         if not Participant.objects.filter(
             circle=circle, person=person, position__lte=circle.revealed_through
         ).exists():
-            raise InvalidInput("Action items follow your own round.")
+            raise InvalidInput(_("Action items follow your own round."))
         action = ActionItem.objects.create(circle=circle, owner=person, text=text.strip())
         _bump(circle.pk)
     return action
@@ -500,7 +509,7 @@ def do_complete_action_item(
     """Check an action item off. `circle_id`: the room where it was checked off (the one it
     was carried to), whose participants see it go."""
     if action.owner_id != person.pk:
-        raise InvalidInput("Only its owner can complete an action item.")
+        raise InvalidInput(_("Only its owner can complete an action item."))
     with transaction.atomic():
         ActionItem.objects.filter(pk=action.pk).update(done=True)
         if circle_id is not None:
@@ -514,14 +523,14 @@ def do_leave(*, circle_id: int, person: Person) -> None:
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if not phases.shows(circle.phase, phases.WRITER, "leave"):
-            raise InvalidInput("The circle has ended.")
+            raise InvalidInput(_("The circle has ended."))
         updated = (
             Participant.objects.present()
             .filter(circle=circle, person=person)
             .update(left_at=timezone.now())
         )
         if not updated:
-            raise InvalidInput("You are not in this circle.")
+            raise InvalidInput(_("You are not in this circle."))
         if circle.facilitator_id == person.pk:
             successor = (
                 Participant.objects.present()
@@ -539,7 +548,7 @@ def do_rejoin(*, circle_id: int, person: Person) -> None:
     with transaction.atomic():
         circle = Circle.objects.select_for_update().get(pk=circle_id)
         if not phases.shows(circle.phase, phases.LEFT, "rejoin"):
-            raise InvalidInput("The circle has ended.")
+            raise InvalidInput(_("The circle has ended."))
         Participant.objects.filter(circle_id=circle_id, person=person).update(left_at=None)
         _bump(circle_id)
 

@@ -10,9 +10,13 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from culture import audit, clock, jobs
 from culture.errors import InvalidInput
+from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import Message, notify, notify_many
 from feedback.models import (
@@ -30,7 +34,7 @@ def do_write_feedback(
     *, author: Person, recipient: Person, kind: str, text: str, request_id: int | None = None
 ) -> WrittenFeedback:
     if author.pk == recipient.pk:
-        raise InvalidInput("Write to someone else.")
+        raise InvalidInput(_("Write to someone else."))
     with transaction.atomic():
         request = None
         if request_id:
@@ -49,11 +53,13 @@ def do_write_feedback(
             FeedbackRequest.objects.filter(pk=request.pk, answered_at__isnull=True).update(
                 answered_at=timezone.now()
             )
+        with as_reader(recipient):
+            title = _("%(name)s wrote you feedback") % {"name": author.name}
         notify(
             recipient,
             key=f"feedback:written:{feedback.pk}",
             kind="feedback.received",
-            title=f"{author.name} wrote you feedback",
+            title=title,
             url="/feedback/inbox/",
             template="emails/feedback_received",
             context={"author": author},
@@ -63,9 +69,9 @@ def do_write_feedback(
 
 def do_decide_written(*, feedback: WrittenFeedback, person: Person, decision: str) -> None:
     if feedback.recipient_id != person.pk:
-        raise InvalidInput("Only the recipient decides.")
+        raise InvalidInput(_("Only the recipient decides."))
     if decision not in (Decision.ACCEPTED, Decision.DISCARDED, Decision.PENDING):
-        raise InvalidInput("Accept or discard.")
+        raise InvalidInput(_("Accept or discard."))
     WrittenFeedback.objects.filter(pk=feedback.pk, recipient=person).update(decision=decision)
 
 
@@ -74,17 +80,19 @@ def do_request_feedback(
 ) -> list[FeedbackRequest]:
     asked = [p for p in asked if p.pk != requester.pk and p.is_active]
     if not asked:
-        raise InvalidInput("Choose at least one colleague.")
+        raise InvalidInput(_("Choose at least one colleague."))
     with transaction.atomic():
         requests = FeedbackRequest.objects.bulk_create(
             FeedbackRequest(requester=requester, asked=p, question=question.strip()) for p in asked
         )
         for req in requests:
+            with as_reader(req.asked):
+                title = _("%(name)s asked you for feedback") % {"name": requester.name}
             notify(
                 req.asked,
                 key=f"feedback:request:{req.pk}",
                 kind="feedback.requested",
-                title=f"{requester.name} asked you for feedback",
+                title=title,
                 body=req.question,
                 url=f"/feedback/write/?to={requester.pk}&request={req.pk}",
                 template="emails/feedback_request",
@@ -104,21 +112,23 @@ def remind_open_requests(now: datetime | None = None) -> int:
         created_at__lte=now - REQUEST_REMINDER_AFTER,
         created_at__gte=now - timedelta(days=30),
     ).select_related("requester", "asked")
-    return notify_many(
-        [
+    messages = []
+    for req in due[:5000]:
+        with as_reader(req.asked):
+            title = _("Reminder: %(name)s asked you for feedback") % {"name": req.requester.name}
+        messages.append(
             Message(
                 recipient=req.asked,
                 key=f"feedback:request:{req.pk}:reminder",
                 kind="feedback.request_reminder",
-                title=f"Reminder: {req.requester.name} asked you for feedback",
+                title=title,
                 body=req.question,
                 url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
                 template="emails/feedback_request",
                 context={"requester": req.requester, "question": req.question, "reminder": True},
             )
-            for req in due[:5000]
-        ]
-    )
+        )
+    return notify_many(messages)
 
 
 def do_open_campaign(
@@ -131,9 +141,9 @@ def do_open_campaign(
     repeats_yearly: bool = False,
 ) -> Campaign:
     if closes_on < opens_on:
-        raise InvalidInput("The window must close after it opens.")
+        raise InvalidInput(_("The window must close after it opens."))
     if target < 1:
-        raise InvalidInput("The target is at least one colleague.")
+        raise InvalidInput(_("The target is at least one colleague."))
     with transaction.atomic():
         campaign = Campaign.objects.create(
             name=name,
@@ -182,23 +192,38 @@ def announce_campaign(campaign: Campaign, today: date | None = None) -> int:
     today = today or clock.today()
     if not campaign.opens_on <= today <= campaign.closes_on:
         return 0
-    closes = campaign.closes_on.strftime("%-d %B")
-    return notify_many(
-        [
+    messages = []
+    for person in Person.objects.filter(is_active=True).only(
+        "name", "email", "is_active", "language", "time_zone"
+    ):
+        with as_reader(person):
+            title = _("%(campaign)s is open until %(closes)s") % {
+                "campaign": campaign.name,
+                "closes": _day_and_month(campaign.closes_on),
+            }
+            body = ngettext(
+                "Write signed start / stop / continue feedback to %(count)s or more colleagues: "
+                "aim to assist, make it actionable.",
+                "Write signed start / stop / continue feedback to %(count)s or more colleagues: "
+                "aim to assist, make it actionable.",
+                campaign.target,
+            ) % {"count": campaign.target}
+        messages.append(
             Message(
                 recipient=person,
                 key=f"feedback:campaign:{campaign.pk}:opened:{person.pk}",
                 kind="feedback.campaign_opened",
-                title=f"{campaign.name} is open until {closes}",
-                body=(
-                    f"Write signed start / stop / continue feedback to {campaign.target} or more "
-                    "colleagues: aim to assist, make it actionable."
-                ),
+                title=title,
+                body=body,
                 url=reverse("feedback:write"),
             )
-            for person in Person.objects.filter(is_active=True).only("name", "email", "is_active")
-        ]
-    )
+        )
+    return notify_many(messages)
+
+
+def _day_and_month(day: date) -> str:
+    """The day and month ("9 December") in the active language (Django format characters)."""
+    return date_format(day, pgettext("day and month, in full", "j F"))
 
 
 def campaign_progress(campaign: Campaign, person: Person) -> int:
@@ -230,22 +255,31 @@ def remind_campaign_writers(campaign: Campaign, today: date | None = None) -> in
         Person.objects.filter(is_active=True)
         .annotate(written=Coalesce(Subquery(written), 0))
         .filter(written__lt=campaign.target)
-        .only("name", "email", "is_active")
+        .only("name", "email", "is_active", "language", "time_zone")
     )
-    closes = campaign.closes_on.strftime("%-d %B")
-    return notify_many(
-        [
+    messages = []
+    for person in people:
+        with as_reader(person):
+            title = ngettext(
+                "%(campaign)s closes on %(closes)s: you have written to %(written)s of %(count)s",
+                "%(campaign)s closes on %(closes)s: you have written to %(written)s of %(count)s",
+                campaign.target,
+            ) % {
+                "campaign": campaign.name,
+                "closes": _day_and_month(campaign.closes_on),
+                "written": person.written,
+                "count": campaign.target,
+            }
+        messages.append(
             Message(
                 recipient=person,
                 key=f"feedback:campaign:{campaign.pk}:reminder:{person.pk}",
                 kind="feedback.campaign_reminder",
-                title=f"{campaign.name} closes on {closes}: "
-                f"you have written to {person.written} of {campaign.target}",
+                title=title,
                 url=reverse("feedback:write"),
             )
-            for person in people
-        ]
-    )
+        )
+    return notify_many(messages)
 
 
 def _next_year(day: date) -> date:

@@ -3,10 +3,12 @@ form -> one service call -> render. One module per part: circles (the list and t
 stream (the room's live events), summary (and its exports), written (written 360).
 """
 
+from django.utils.translation import gettext_lazy as _
+
 # The 4A guidelines, shown beside every place feedback is written.
 FOUR_A = [
-    ("Aim to assist", "Give it to help them, never to vent."),
-    ("Actionable", "Say what they could do differently, with an example."),
-    ("Appreciate", "When you receive: listen, thank, don't argue."),
-    ("Accept or discard", "Acting on it is the recipient's choice."),
+    (_("Aim to assist"), _("Give it to help them, never to vent.")),
+    (_("Actionable"), _("Say what they could do differently, with an example.")),
+    (_("Appreciate"), _("When you receive: listen, thank, don't argue.")),
+    (_("Accept or discard"), _("Acting on it is the recipient's choice.")),
 ]

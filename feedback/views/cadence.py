@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from chat.access_teams import get_team_for_user, managed_by
@@ -58,7 +59,7 @@ def cadence(request: AuthedHttpRequest, slug: str) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"{team.name}'s circles are set.")
+            messages.success(request, _("%(team)s's circles are set.") % {"team": team.name})
             return redirect("feedback:index")
     return render(
         request,

@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
+from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import notify
 from feedback import access, forms
@@ -67,7 +69,7 @@ def circle_new(request: AuthedHttpRequest) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Circle created; invitations are on their way.")
+            messages.success(request, _("Circle created; invitations are on their way."))
             return redirect(circle)
     status = 422 if request.method == "POST" else 200
     return render(request, "feedback/circle_new.html", {"form": form}, status=status)
@@ -92,7 +94,7 @@ def reschedule(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Circle moved; everyone gets the updated invitation.")
+            messages.success(request, _("Circle moved; everyone gets the updated invitation."))
             return redirect(circle)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -110,7 +112,7 @@ def cancel(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
         except ActionRefused as exc:
             error = exc.message
         else:
-            messages.success(request, "Circle cancelled; everyone invited is told.")
+            messages.success(request, _("Circle cancelled; everyone invited is told."))
             return redirect(circle)
     status = 422 if error else 200
     return render(
@@ -133,6 +135,7 @@ def _render_room(
     context["item_form"] = item_form or forms.ItemForm()
     context["four_a"] = FOUR_A
     context["responses"] = circle_services.RESPONSES
+    context["response_labels"] = circle_services.RESPONSE_LABELS
     template = "feedback/room.html"
     if fragment or request.htmx:
         template = "feedback/room_state.html"  # the #state fragment alone
@@ -211,11 +214,15 @@ def _notify_nudge(circle: Circle, person_id: int) -> None:
     person = Person.objects.filter(pk=person_id).first()
     if person is not None:
         minute = timezone.now().strftime("%Y%m%d%H%M")
+        with as_reader(person):
+            title = _("Your circle “%(title)s” is waiting for your feedback") % {
+                "title": circle.title
+            }
         notify(
             person,
             key=f"feedback:circle:{circle.pk}:nudge:{person_id}:{minute}",
             kind="feedback.nudge",
-            title=f"Your circle “{circle.title}” is waiting for your feedback",
+            title=title,
             url=circle.get_absolute_url(),
             urgent=True,
         )
@@ -253,7 +260,7 @@ def _room_form_post(
     from_summary = request.POST.get("next") == "summary" and not request.htmx
     if not form.is_valid():
         if from_summary:
-            messages.error(request, "Write the action item, or choose accept or discard.")
+            messages.error(request, _("Write the action item, or choose accept or discard."))
         return _back(request, circle_id, from_summary, status=422)
     try:
         action(form.cleaned_data)

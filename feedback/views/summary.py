@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from culture.csvsafe import csv_response
@@ -65,22 +68,31 @@ def summary_markdown_text(
     def esc(text: str) -> str:
         return text.replace("\r", "").replace("\n", " ")
 
-    lines = [f"# {esc(circle.title)}: feedback for {esc(person.name)}", ""]
-    lines.append(f"{timezone.localtime(circle.scheduled_at):%Y-%m-%d %H:%M %Z}")
+    heading = _("%(title)s: feedback for %(name)s") % {
+        "title": esc(circle.title),
+        "name": esc(person.name),
+    }
+    lines = [f"# {heading}", ""]
+    # When the circle was, in the reader's zone (the request's), the zone named.
+    local = timezone.localtime(circle.scheduled_at)
+    moment = date_format(local, pgettext("date and time in the summary export", "Y-m-d H:i"))
+    lines.append(_("%(moment)s %(zone)s") % {"moment": moment, "zone": local.tzname()})
     for label, value in (
-        ("Accepted", "accepted"),
-        ("Discarded", "discarded"),
-        ("Not decided", "pending"),
+        (_("Accepted"), "accepted"),
+        (_("Discarded"), "discarded"),
+        (_("Not decided"), "pending"),
     ):
         chosen = [i for i in items if i.decision == value]
         if chosen:
             lines += ["", f"## {label}", ""]
             lines += [
-                f"- **{i.get_kind_display()}**: {esc(i.text)} ({esc(i.author.name)})"
+                "- "
+                + _("**%(kind)s**: %(text)s (%(author)s)")
+                % {"kind": i.get_kind_display(), "text": esc(i.text), "author": esc(i.author.name)}
                 for i in chosen
             ]
     if actions:
-        lines += ["", "## Action items", ""]
+        lines += ["", "## " + _("Action items"), ""]
         lines += [f"- [{'x' if a.done else ' '}] {esc(a.text)}" for a in actions]
     return "\n".join(lines) + "\n"
 
@@ -104,4 +116,8 @@ def summary_csv(request: AuthedHttpRequest, circle_id: int) -> HttpResponse:
     circle = access.get_circle_for_user(request.user, circle_id)
     items = _received(circle, request.user)
     rows = [(i.get_kind_display(), i.text, i.author.name, i.get_decision_display()) for i in items]
-    return csv_response(f"circle-{circle.pk}.csv", ["kind", "feedback", "from", "decision"], rows)
+    return csv_response(
+        f"circle-{circle.pk}.csv",
+        [_("kind"), _("feedback"), _("from"), _("decision")],
+        rows,
+    )

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import ratelimit
@@ -62,7 +63,9 @@ def write(request: AuthedHttpRequest) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Sent to {data['recipient'].name}, signed by you.")
+            messages.success(
+                request, _("Sent to %(name)s, signed by you.") % {"name": data["recipient"].name}
+            )
             return redirect("feedback:given")
     campaign = Campaign.current()
     written_in_campaign = None
@@ -158,7 +161,7 @@ def decide_written(request: AuthedHttpRequest, feedback_id: int) -> HttpResponse
         # Back to the same filters and page of the inbox.
         query = _inbox_query(_inbox_filters(request.GET))
         return redirect(reverse("feedback:inbox") + (f"?{query}" if query else ""))
-    return HttpResponse("Accept or discard.", status=422)
+    return HttpResponse(_("Accept or discard."), status=422)
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,7 +179,7 @@ def ask(request: AuthedHttpRequest) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Asked. They will be reminded after 3 days.")
+            messages.success(request, _("Asked. They will be reminded after 3 days."))
             return redirect("feedback:index")
     return render(
         request,
@@ -210,7 +213,7 @@ def admin_settings(request: AuthedHttpRequest) -> HttpResponse:
         if request.POST.get("which") == "campaign":
             if campaign_form.is_valid():
                 written_services.do_open_campaign(actor=me, **campaign_form.cleaned_data)
-                messages.success(request, "Campaign opened.")
+                messages.success(request, _("Campaign opened."))
                 return redirect("feedback:admin_settings")
             status = 422
             form = forms.PolicyForm(
@@ -221,7 +224,7 @@ def admin_settings(request: AuthedHttpRequest) -> HttpResponse:
                 policy_services.do_set_policy(
                     actor=me, chain_may_read=form.cleaned_data["chain_may_read"]
                 )
-                messages.success(request, "Saved.")
+                messages.success(request, _("Saved."))
                 return redirect("feedback:admin_settings")
             status = 422
             campaign_form = forms.CampaignForm(prefix="campaign")

@@ -208,3 +208,40 @@ def test_the_room_offers_move_and_cancel_to_the_organiser_in_the_lobby_only(
     assert move not in client_for(world.employee).get(circle.get_absolute_url()).content.decode()
     step(circle, world.manager, "start")
     assert move not in client_for(world.manager).get(circle.get_absolute_url()).content.decode()
+
+
+def test_each_invitee_reads_the_invitation_in_their_own_language_and_zone(
+    world, la_company, fourth, monkeypatch
+):
+    """The title and the calendar event's summary are built as their reader (as_reader): a
+    French reader in Tokyo gets them in French, with the time in Tokyo's zone, named; the
+    others in the company's language and zone. No catalogue yet: the marker shows the
+    language each string was translated in."""
+    from django.utils import translation
+
+    def marked(message):
+        return f"[{translation.get_language()}] {message}"
+
+    monkeypatch.setattr(invitations, "_", marked)
+    world.employee.language, world.employee.time_zone = "fr", "Asia/Tokyo"
+    world.employee.save(update_fields=["language", "time_zone"])
+    with time_machine.travel(datetime(2027, 1, 10, 17, 0, tzinfo=UTC), tick=False):
+        circle = make_circle(facilitator=world.manager, people=[world.employee, fourth])
+        run_jobs()
+        Circle.objects.filter(pk=circle.pk).update(
+            scheduled_at=datetime(2027, 1, 14, 18, 0, tzinfo=UTC), sequence=1
+        )
+        invitations.send_invitations(circle.pk)
+
+    def update_for(person):
+        note = Notification.objects.get(recipient=person, kind="feedback.circle_update")
+        [_first, (calendar, _mimetype)] = _calendars(person)
+        return note.title, str(_event(calendar)["SUMMARY"])
+
+    title, summary = update_for(world.employee)
+    assert title.startswith("[fr] The feedback circle")
+    assert title.endswith("[fr] vendredi 15 janvier, 03:00 JST")  # Django names days in French
+    assert summary == "[fr] Feedback circle: Team circle"
+    title, summary = update_for(fourth)
+    assert title.endswith("[en-gb] Thursday 14 January, 10:00 PST")
+    assert summary == "[en-gb] Feedback circle: Team circle"
