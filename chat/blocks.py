@@ -6,6 +6,7 @@ are escaped here (https://api.slack.com/reference/surfaces/formatting#escaping).
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -13,6 +14,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from chat import kinds
 from culture.i18n import as_reader
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # One line of context per group: why the message matters.
 WHY = {
@@ -134,7 +138,7 @@ TEAMS_WHY = {
 }
 
 
-def teams_card(title: str, text: str, why: str, url: str) -> dict:
+def teams_card(title: str, text: str, why: StrOrPromise, url: str) -> dict:
     """A Teams message carrying one Adaptive Card (1.4, what a Workflows webhook's "Post
     card in a chat or channel" step takes): the title, the text, why it matters (subtle,
     one line) and an Open button back to the page."""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chat import kinds
 from chat.models import ChatSettings, DeliveryPreference
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _channel_choices(slack_on: bool) -> list[tuple[str, kinds.StrOrPromise]]:
+
+def _channel_choices(slack_on: bool) -> list[tuple[str, StrOrPromise]]:
     return [(v, label) for v, label in kinds.CHANNELS if slack_on or v != kinds.SLACK]
 
 

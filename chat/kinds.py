@@ -12,16 +12,17 @@ keeper nudge on the due date), through notify(..., urgent=True).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-StrOrPromise = str | Promise
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EMAIL = "email"
 SLACK = "slack"
 APP = "app"
-CHANNELS = [
+CHANNELS: list[tuple[str, StrOrPromise]] = [
     (EMAIL, _("Email")),
     (SLACK, "Slack"),
     (APP, _("In the app only")),
