@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "Public API"
+    verbose_name = _("Public API")
 
     def ready(self):
         # A person's data export lists their tokens and erasure deletes them

@@ -12,19 +12,20 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
 
 # What a token may do. Every object still comes through the access gate as the token's
 # person: a scope never widens what that person may see, it narrows what the token may ask.
 SCOPES = {
-    "people:read": "Read the directory, the teams and the reporting tree",
-    "memos:read": "Read and search the decision memos you can see",
-    "memos:write": "Write memos (as drafts) and rate open memos",
-    "feedback:read": "Read your feedback circles, your summaries and your written feedback",
-    "keeper:read": "Managers: read the keeper tests of your own reports in the open cycle",
-    "keeper:write": "Managers: answer the keeper tests of your own reports",
-    "pay:read": "Read the pay position of the people in your chain (managers, people admins)",
+    "people:read": _("Read the directory, the teams and the reporting tree"),
+    "memos:read": _("Read and search the decision memos you can see"),
+    "memos:write": _("Write memos (as drafts) and rate open memos"),
+    "feedback:read": _("Read your feedback circles, your summaries and your written feedback"),
+    "keeper:read": _("Managers: read the keeper tests of your own reports in the open cycle"),
+    "keeper:write": _("Managers: answer the keeper tests of your own reports"),
+    "pay:read": _("Read the pay position of the people in your chain (managers, people admins)"),
 }
 
 
@@ -50,8 +51,8 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 
 class ApiToken(models.Model):
     class Kind(models.TextChoices):
-        PERSONAL = "personal", "Personal"
-        SERVICE = "service", "Service"
+        PERSONAL = "personal", _("Personal")
+        SERVICE = "service", _("Service")
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
     name = models.CharField(max_length=100)
@@ -60,7 +61,7 @@ class ApiToken(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
     scopes = ArrayField(models.CharField(max_length=20), default=list)
     digest = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=16, help_text="Its first characters, to recognise it.")
+    hint = models.CharField(max_length=16, help_text=_("Its first characters, to recognise it."))
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

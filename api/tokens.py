@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.models import SCOPES, ApiToken
 from culture import audit
@@ -43,10 +44,11 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
     unknown = [s for s in chosen if s not in SCOPES]
     if unknown:
         raise ValidationError(
-            f"Unknown scope {', '.join(unknown)}: choose from {', '.join(SCOPES)}."
+            _("Unknown scope %(unknown)s: choose from %(scopes)s.")
+            % {"unknown": ", ".join(unknown), "scopes": ", ".join(SCOPES)}
         )
     if not chosen:
-        raise ValidationError("Choose at least one scope.")
+        raise ValidationError(_("Choose at least one scope."))
     return chosen
 
 
@@ -55,7 +57,7 @@ def check_days(days: int | str | None) -> int | None:
         return None
     days = int(days)
     if not 1 <= days <= MAX_DAYS:
-        raise ValidationError(f"A token lives 1 to {MAX_DAYS} days.")
+        raise ValidationError(_("A token lives 1 to %(max)s days.") % {"max": MAX_DAYS})
     return days
 
 
@@ -72,7 +74,7 @@ def do_create_token(
     scopes = check_scopes(scopes)
     days = check_days(days)
     if kind == ApiToken.Kind.SERVICE and not by.is_people_admin:
-        raise ValidationError("Only people admins make service tokens.")
+        raise ValidationError(_("Only people admins make service tokens."))
     token = PREFIXES[kind] + secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import access as api_access
@@ -84,7 +85,9 @@ def personal_tokens(request: AuthedHttpRequest) -> HttpResponse:
 def personal_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     token = api_access.get_personal_token_for_user(request.user, token_id)
     if tokens.do_revoke_token(by=request.user, token=token):
-        messages.success(request, f"“{token.name}” was revoked: it opens nothing any more.")
+        messages.success(
+            request, _("“%(name)s” was revoked: it opens nothing any more.") % {"name": token.name}
+        )
     return redirect("api_tokens")
 
 
@@ -100,5 +103,7 @@ def service_tokens(request: AuthedHttpRequest) -> HttpResponse:
 def service_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse:
     token = api_access.get_service_token_for_user(request.user, token_id)
     if tokens.do_revoke_token(by=request.user, token=token):
-        messages.success(request, f"“{token.name}” was revoked: it opens nothing any more.")
+        messages.success(
+            request, _("“%(name)s” was revoked: it opens nothing any more.") % {"name": token.name}
+        )
     return redirect("api_service_tokens")

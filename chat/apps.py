@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
-    verbose_name = "Slack, Microsoft Teams and delivery preferences"
+    verbose_name = _("Slack, Microsoft Teams and delivery preferences")
 
     def ready(self):
         from chat import delivery, demo, privacy, slack, teams

@@ -24,6 +24,7 @@ from datetime import datetime, time
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from chat import blocks
 from chat.models import ChatDelivery, DeliveryPreference
@@ -111,14 +112,15 @@ def digest_for(person: Person, *, before: datetime, now: datetime | None = None)
             items = [_item(c.notification, c.text) for c in chats]
             key = f"digest:slack:{person.pk}:{chats[0].pk}"
             email = _email(person, key, items, now, status=Delivery.Status.HELD)
+            payload = blocks.slack_digest(items, reader=person)
             chat = ChatDelivery.objects.create(
                 key=key,
                 channel=ChatDelivery.Channel.SLACK,
                 recipient=person,
                 email=email,
                 kind="chat.digest",
-                text=blocks.slack_digest(items)["text"],
-                payload=blocks.slack_digest(items),
+                text=payload["text"],
+                payload=payload,
                 created_at=now,
                 send_after=now,
                 give_up_at=now + SLACK_GIVE_UP,
@@ -153,11 +155,15 @@ def _email(person, key, items, now, *, status=Delivery.Status.PENDING) -> Delive
         "site_url": blocks.absolute("/"),
         "preferences_url": blocks.absolute("/settings/chat/"),
     }
+    count = len(items)
     with as_reader(person):
         text = render_to_string("emails/digest.txt", context)
         html = render_to_string("emails/digest.html", context)
-    count = len(items)
-    subject = f"[{company.name}] Your daily digest: {count} message{'s' if count != 1 else ''}"
+        subject = ngettext(
+            "[%(company)s] Your daily digest: %(count)s message",
+            "[%(company)s] Your daily digest: %(count)s messages",
+            count,
+        ) % {"company": company.name, "count": count}
     return Delivery.objects.create(
         key=key,
         recipient=person,

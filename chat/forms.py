@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from chat import kinds
 from chat.models import ChatSettings, DeliveryPreference
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _channel_choices(slack_on: bool) -> list[tuple[str, str]]:
+
+def _channel_choices(slack_on: bool) -> list[tuple[str, StrOrPromise]]:
     return [(v, label) for v, label in kinds.CHANNELS if slack_on or v != kinds.SLACK]
 
 
@@ -38,27 +44,27 @@ class ChannelsMixin:
 class PreferencesForm(ChannelsMixin, forms.ModelForm):
     quiet_from = forms.TimeField(
         required=False,
-        label="Quiet hours from",
+        label=_("Quiet hours from"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     quiet_until = forms.TimeField(
         required=False,
-        label="until",
+        label=_("until"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="In your time zone. Messages written during them wait until they end.",
+        help_text=_("In your time zone. Messages written during them wait until they end."),
     )
     digest_at = forms.TimeField(
-        label="Digest at",
+        label=_("Digest at"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="In your time zone.",
+        help_text=_("In your time zone."),
     )
 
     class Meta:
         model = DeliveryPreference
         fields = ["quiet_from", "quiet_until", "digest", "digest_at"]
-        labels = {"digest": "One daily digest instead of one message each"}
+        labels = {"digest": _("One daily digest instead of one message each")}
         help_texts = {
-            "digest": (
+            "digest": _(
                 "Messages that matter on their date (a keeper test due today, a circle about "
                 "to start, a rating window closing) still come at once."
             )
@@ -77,10 +83,10 @@ class PreferencesForm(ChannelsMixin, forms.ModelForm):
         if bool(start) != bool(end):
             self.add_error(
                 "quiet_until" if start else "quiet_from",
-                "Give both ends of the quiet hours, or neither.",
+                _("Give both ends of the quiet hours, or neither."),
             )
         elif start and end and start == end:
-            self.add_error("quiet_until", "Quiet hours must end at a different time.")
+            self.add_error("quiet_until", _("Quiet hours must end at a different time."))
         return data
 
 

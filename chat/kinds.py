@@ -12,31 +12,45 @@ keeper nudge on the due date), through notify(..., urgent=True).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 EMAIL = "email"
 SLACK = "slack"
 APP = "app"
-CHANNELS = [
-    (EMAIL, "Email"),
+CHANNELS: list[tuple[str, StrOrPromise]] = [
+    (EMAIL, _("Email")),
     (SLACK, "Slack"),
-    (APP, "In the app only"),
+    (APP, _("In the app only")),
 ]
 
 
 @dataclass(frozen=True)
 class Group:
     slug: str
-    label: str
-    help: str
+    label: StrOrPromise
+    help: StrOrPromise
 
 
 GROUPS = [
-    Group("keeper", "Keeper tests", "A cycle opening, what is still to answer, overdue reports."),
-    Group("circles", "Feedback circles", "Invitations, changes, reminders before a circle."),
-    Group("feedback", "Written feedback", "Requests for feedback and feedback you received."),
-    Group("memos", "Decision memos", "Invitations to rate, mentions, replies, look-backs."),
-    Group("pay", "Pay", "Raise proposals and pay reviews for the people you look after."),
-    Group("team", "Your team", "Time away, context changes and other news of your team."),
+    Group(
+        "keeper",
+        _("Keeper tests"),
+        _("A cycle opening, what is still to answer, overdue reports."),
+    ),
+    Group("circles", _("Feedback circles"), _("Invitations, changes, reminders before a circle.")),
+    Group(
+        "feedback",
+        _("Written feedback"),
+        _("Requests for feedback and feedback you received."),
+    ),
+    Group("memos", _("Decision memos"), _("Invitations to rate, mentions, replies, look-backs.")),
+    Group("pay", _("Pay"), _("Raise proposals and pay reviews for the people you look after.")),
+    Group("team", _("Your team"), _("Time away, context changes and other news of your team.")),
 ]
 GROUP_SLUGS = [g.slug for g in GROUPS]
 

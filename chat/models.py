@@ -21,6 +21,7 @@ from datetime import time
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chat import kinds
 from culture.models import Delivery, Notification, Person, Team
@@ -35,11 +36,11 @@ class ChatSettings(models.Model):
 
     default_channels = models.JSONField(default=default_channels)
     default_digest = models.BooleanField(
-        "daily digest by default",
+        _("daily digest by default"),
         default=False,
-        help_text="People who have not chosen get one message a day instead of one each.",
+        help_text=_("People who have not chosen get one message a day instead of one each."),
     )
-    slack_client_id = models.CharField("Slack app's client ID", max_length=100, blank=True)
+    slack_client_id = models.CharField(_("Slack app's client ID"), max_length=100, blank=True)
     slack_client_secret_encrypted = models.TextField(blank=True)
     slack_signing_secret_encrypted = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -48,7 +49,7 @@ class ChatSettings(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "chat settings"
+        verbose_name_plural = _("chat settings")
 
     def __str__(self) -> str:
         return "Chat settings"
@@ -137,9 +138,9 @@ class TeamsChannel(models.Model):
     """A team's Microsoft Teams channel, posted to through a Workflows webhook URL."""
 
     class Post(models.TextChoices):
-        CIRCLES = "circles", "Feedback circle invitations"
-        MEMOS = "memos", "Decision memos published"
-        FEED = "feed", "Celebrations and sunshines"
+        CIRCLES = "circles", _("Feedback circle invitations")
+        MEMOS = "memos", _("Decision memos published")
+        FEED = "feed", _("Celebrations and sunshines")
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="teams_channel")
     webhook_url_encrypted = models.TextField()
@@ -199,8 +200,8 @@ class ChatDelivery(models.Model):
         Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=64, blank=True)
-    text = models.TextField(help_text="The message as plain text (notification text).")
-    payload = models.JSONField(default=dict, help_text="Block Kit blocks or a Teams card.")
+    text = models.TextField(help_text=_("The message as plain text (notification text)."))
+    payload = models.JSONField(default=dict, help_text=_("Block Kit blocks or a Teams card."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -215,7 +216,7 @@ class ChatDelivery(models.Model):
     objects = ChatDeliveryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "chat deliveries"
+        verbose_name_plural = _("chat deliveries")
         indexes = [
             models.Index(
                 fields=["send_after"],

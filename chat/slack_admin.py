@@ -18,13 +18,15 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import AuthorizeUrlGenerator
 
 from chat import delivery, slack
 from chat.models import ChatSettings, SlackInstallation
 from culture import audit, jobs
+from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import notify
 from sso import crypto
@@ -54,12 +56,15 @@ def events_url() -> str:
 
 
 def manifest() -> str:
-    """The app manifest to paste at api.slack.com (JSON, which Slack accepts as is)."""
+    """The app manifest to paste at api.slack.com (JSON, which Slack accepts as is). The
+    app's description is read by everyone in the workspace: the company's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _("Reminders and invitations from Culture, as direct messages.")
     return json.dumps(
         {
             "display_information": {
                 "name": "Culture",
-                "description": "Reminders and invitations from Culture, as direct messages.",
+                "description": description,
             },
             "features": {"bot_user": {"display_name": "Culture", "always_online": False}},
             "oauth_config": {
@@ -117,7 +122,7 @@ def start_install(session, *, by: Person) -> str:
     use, valid STATE_TTL_SECONDS)."""
     chat_settings = ChatSettings.load()
     if not app_is_set(chat_settings):
-        raise SlackSetupError("Enter the Slack app's client ID and client secret first.")
+        raise SlackSetupError(_("Enter the Slack app's client ID and client secret first."))
     state = secrets.token_urlsafe(32)
     session[STATE_SESSION_KEY] = {
         "state": state,
@@ -143,12 +148,14 @@ def check_state(session, state: str, *, by: Person) -> None:
         or expected.get("by") != by.pk
     ):
         raise SlackSetupError(
-            "This answer from Slack does not match a connection started here (or was "
-            "already used): click “Add to Slack” again."
+            _(
+                "This answer from Slack does not match a connection started here (or was "
+                "already used): click “Add to Slack” again."
+            )
         )
     if float(expected.get("expires", 0)) < time.time():
         raise SlackSetupError(
-            "The connection took longer than 10 minutes: click “Add to Slack” again."
+            _("The connection took longer than 10 minutes: click “Add to Slack” again.")
         )
 
 
@@ -157,12 +164,15 @@ def do_install(*, by: Person, code: str) -> SlackInstallation:
     token encrypted, start afresh (not revoked, not paused), sync the users after commit."""
     chat_settings = ChatSettings.load()
     if not app_is_set(chat_settings):
-        raise SlackSetupError("Enter the Slack app's client ID and client secret first.")
+        raise SlackSetupError(_("Enter the Slack app's client ID and client secret first."))
     try:
         client_secret = crypto.decrypt(chat_settings.slack_client_secret_encrypted)
     except crypto.Unreadable:
         raise SlackSetupError(
-            "The stored client secret cannot be read (the encryption key changed): enter it again."
+            _(
+                "The stored client secret cannot be read (the encryption key changed): "
+                "enter it again."
+            )
         )
     try:
         answer = slack.client().oauth_v2_access(
@@ -173,11 +183,15 @@ def do_install(*, by: Person, code: str) -> SlackInstallation:
         )
     except SlackApiError as exc:
         error = slack.slack_error(exc) or f"HTTP {exc.response.status_code}"
-        raise SlackSetupError(f"Slack refused the connection: {error}.", status=502)
+        raise SlackSetupError(
+            _("Slack refused the connection: %(error)s.") % {"error": error}, status=502
+        )
     except (OSError, SlackClientError) as exc:
-        raise SlackSetupError(f"Could not reach Slack ({exc}): try again.", status=502)
+        raise SlackSetupError(
+            _("Could not reach Slack (%(error)s): try again.") % {"error": exc}, status=502
+        )
     if answer.get("token_type", "bot") != "bot" or not answer.get("access_token"):
-        raise SlackSetupError("Slack did not give a bot token: check the app's scopes.", 502)
+        raise SlackSetupError(_("Slack did not give a bot token: check the app's scopes."), 502)
     team = answer.get("team") or {}
     with transaction.atomic():
         installation = SlackInstallation.load()
@@ -217,23 +231,30 @@ def check_connection(*, by: Person) -> str:
     recorded (and everything that follows it)."""
     installation = SlackInstallation.active()
     if installation is None:
-        raise SlackSetupError("Slack is not connected.")
+        raise SlackSetupError(_("Slack is not connected."))
     try:
         answer = slack.bot_client(installation).auth_test()
     except crypto.Unreadable:
-        raise SlackSetupError("The stored token cannot be read: connect Slack again.")
+        raise SlackSetupError(_("The stored token cannot be read: connect Slack again."))
     except SlackApiError as exc:
         error = slack.slack_error(exc)
         if error in slack.REVOKED_ERRORS:
             reason = slack.revoked_reason(error)
             revoked(reason)
-            raise SlackSetupError(f"{reason}. Messages go by email; connect again.")
-        raise SlackSetupError(f"Slack answered {error or exc.response.status_code}.", status=502)
+            raise SlackSetupError(
+                _("%(reason)s. Messages go by email; connect again.") % {"reason": reason}
+            )
+        raise SlackSetupError(
+            _("Slack answered %(error)s.") % {"error": error or exc.response.status_code},
+            status=502,
+        )
     except (OSError, SlackClientError) as exc:
-        raise SlackSetupError(f"Could not reach Slack ({exc}).", status=502)
+        raise SlackSetupError(_("Could not reach Slack (%(error)s).") % {"error": exc}, status=502)
     audit.record(by, "chat.slack_checked", obj=installation)
     team = answer.get("team") or installation.team_name
-    return f"Connected to {team} as @{answer.get('user') or 'the bot'}."
+    if answer.get("user"):
+        return _("Connected to %(team)s as @%(user)s.") % {"team": team, "user": answer["user"]}
+    return _("Connected to %(team)s as @the bot.") % {"team": team}
 
 
 def do_disconnect(*, by: Person) -> int:
@@ -242,7 +263,7 @@ def do_disconnect(*, by: Person) -> int:
     How many fell back."""
     installation = SlackInstallation.active()
     if installation is None:
-        raise SlackSetupError("Slack is not connected.")
+        raise SlackSetupError(_("Slack is not connected."))
     try:
         slack.bot_client(installation).auth_revoke()
     except (crypto.Unreadable, SlackClientError, OSError) as exc:
@@ -266,13 +287,19 @@ def tell_admins_revoked(reason: str, revoked_at: str) -> int:
     told = 0
     url = reverse("chat:slack")
     for admin in Person.objects.filter(is_people_admin=True, is_active=True):
+        # The reason is Slack's answer as recorded (a diagnostic), around it their language.
+        with as_reader(admin):
+            title = _("Slack was disconnected: messages go by email")
+            body = _(
+                "%(reason)s. Everyone who chose Slack gets email until someone connects "
+                "Slack again on the Slack page."
+            ) % {"reason": reason}
         created = notify(
             admin,
             key=f"chat.slack_revoked:{revoked_at}:{admin.pk}",
             kind="chat.slack_revoked",
-            title="Slack was disconnected: messages go by email",
-            body=f"{reason}. Everyone who chose Slack gets email until someone connects "
-            "Slack again on the Slack page.",
+            title=title,
+            body=body,
             url=url,
             in_app=True,
             email=True,

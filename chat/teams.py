@@ -29,11 +29,13 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat.access_teams import team_managers
 from chat.models import ChatDelivery, TeamsChannel
 from chat.outcome import Outcome
 from culture import audit
+from culture.i18n import as_reader
 from culture.models import Person
 from sso import crypto
 from webhooks import addresses
@@ -124,13 +126,19 @@ def disable(channel_id: int, *, reason: str, now: datetime | None = None) -> boo
         admins = Person.objects.filter(is_people_admin=True, is_active=True)
         people.update({p.pk: p for p in admins})
         for person in people.values():
+            # The reason is the ledger's diagnostic (HTTP status, Teams' answer): as recorded.
+            with as_reader(person):
+                title = _("The Teams channel of %(team)s was turned off") % {"team": team.name}
+                body = _(
+                    "%(reason)s. Nothing more is posted to it until someone turns it back on "
+                    "or sets a new Workflows URL."
+                ) % {"reason": reason}
             notify(
                 person,
                 key=f"chat:teams_disabled:{channel_id}:{now:%Y%m%d%H%M%S}:{person.pk}",
                 kind="chat.teams_disabled",
-                title=f"The Teams channel of {team.name} was turned off",
-                body=f"{reason}. Nothing more is posted to it until someone turns it back on "
-                "or sets a new Workflows URL.",
+                title=title,
+                body=body,
                 url=url,
             )
     log.warning("teams channel %s turned off: %s", channel_id, reason)

@@ -8,8 +8,11 @@ costs one indexed query (TeamsChannel.team is unique).
 
 The services call one hook each, with public fields only (what the pages show everyone):
 
+A channel is read by the whole team: its posts are in the company's language
+(settings.LANGUAGE_CODE) and name the company's zone with any time they give.
+
 - `circle_scheduled` (feedback.services.circle): the circle's title and time in the
-  company's zone, to the team most of its people belong to; never who sits where or any
+  company's zone (named), to the team most of its people belong to; never who sits where or any
   item.
 - `memo_published` (decisions.services): the title, the captain and the decide-by date, to
   the captain's team; a confidential memo posts nothing.
@@ -25,14 +28,19 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from chat import blocks
 from chat.delivery import TEAMS_GIVE_UP, enqueue
@@ -44,6 +52,13 @@ Post = TeamsChannel.Post
 TEST = "test"
 # What the feed page shows of a celebration or a sunshine (templates/decisions/index.html).
 FEED_CHARS = 200
+
+
+@contextmanager
+def for_channel() -> Iterator[None]:
+    """Write as a team's channel reads: the company's language and zone."""
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(clock.company_zone()):
+        yield
 
 
 def post(
@@ -73,13 +88,15 @@ def queue(
 ) -> ChatDelivery | None:
     """Write the row (a key already written: nothing) and hand it over after commit."""
     now = timezone.now()
+    with for_channel():
+        payload = blocks.teams_card(title, text, blocks.TEAMS_WHY.get(post_type, ""), url)
     row = ChatDelivery(
         key=f"teams:{channel.pk}:{key}"[:200],
         channel=ChatDelivery.Channel.TEAMS,
         teams_channel=channel,
         kind=f"teams.{post_type}",
         text=f"{title}\n{text}".strip(),
-        payload=blocks.teams_card(title, text, blocks.TEAMS_WHY.get(post_type, ""), url),
+        payload=payload,
         created_at=now,
         send_after=now,
         give_up_at=now + TEAMS_GIVE_UP,
@@ -94,12 +111,15 @@ def queue(
 
 
 def test_post(channel: TeamsChannel, *, by_name: str) -> ChatDelivery | None:
+    with for_channel():
+        title = _("Test post from Culture")
+        text = _("%(name)s sent this to check that posts reach this channel.") % {"name": by_name}
     return queue(
         channel,
         post_type=TEST,
         key=f"test:{uuid.uuid4().hex}",
-        title="Test post from Culture",
-        text=f"{by_name} sent this to check that posts reach this channel.",
+        title=title,
+        text=text,
         url=reverse("chat:teams_channel", args=[channel.team.slug]),
     )
 
@@ -137,13 +157,22 @@ def circle_team(people: Iterable[Any]) -> int | None:
 
 
 def circle_scheduled(circle: Any, people: Iterable[Any]) -> ChatDelivery | None:
-    local = timezone.localtime(circle.scheduled_at, clock.company_zone())
+    with for_channel():
+        # The company's zone, named: the channel's readers may sit in other zones.
+        local = timezone.localtime(circle.scheduled_at, clock.company_zone())
+        title = _("Feedback circle: %(title)s") % {"title": circle.title}
+        text = _("On %(day)s, %(time)s %(zone)s.") % {
+            # The circle's day in a channel post: weekday, day, month and year in full.
+            "day": date_format(local, pgettext("circle day in a chat post", "l j F Y")),
+            "time": date_format(local, "TIME_FORMAT"),
+            "zone": local.tzname(),
+        }
     return post(
         circle_team(people),
         post_type=Post.CIRCLES,
         key=f"circle:{circle.pk}:scheduled",
-        title=f"Feedback circle: {circle.title}",
-        text=f"On {local:%A %-d %B %Y, %H:%M} {local.tzname()}.",
+        title=title,
+        text=text,
         url=circle.get_absolute_url(),
     )
 
@@ -155,14 +184,24 @@ def _memo_url(memo: Any, anchor: str = "") -> str:
 def memo_published(memo: Any) -> ChatDelivery | None:
     if memo.confidential:
         return None
-    text = f"Captain: {memo.captain.name}."
-    if memo.decide_by:
-        text += f" Rate it from −10 to +10, with your reason, by {memo.decide_by:%-d %B %Y}."
+    with for_channel():
+        if memo.decide_by:
+            text = _(
+                "Captain: %(captain)s. Rate it from −10 to +10, with your reason, by %(date)s."
+            ) % {
+                "captain": memo.captain.name,
+                "date": date_format(
+                    memo.decide_by, pgettext("decide-by date in a chat post", "j F Y")
+                ),
+            }
+        else:
+            text = _("Captain: %(captain)s.") % {"captain": memo.captain.name}
+        title = _("Memo published: %(title)s") % {"title": memo.title}
     return post(
         memo.captain.team_id,
         post_type=Post.MEMOS,
         key=f"memo:{memo.pk}:published",
-        title=f"Memo published: {memo.title}",
+        title=title,
         text=text,
         url=_memo_url(memo),
     )
@@ -172,17 +211,21 @@ def outcome_posted(memo: Any, kind: str) -> ChatDelivery | None:
     """A celebration ("celebration") or a sunshine ("sunshine") posted to the feed."""
     if memo.confidential:
         return None
-    if kind == "celebration":
-        title = f"Celebrated: {memo.title}"
-        note = Truncator(memo.celebration).chars(FEED_CHARS)
-    else:
-        title = f"Sunshined: {memo.title}"
-        note = f"What we learned: {Truncator(memo.sunshine_learned).chars(FEED_CHARS)}"
+    with for_channel():
+        if kind == "celebration":
+            title = _("Celebrated: %(title)s") % {"title": memo.title}
+            note = Truncator(memo.celebration).chars(FEED_CHARS)
+        else:
+            title = _("Sunshined: %(title)s") % {"title": memo.title}
+            note = _("What we learned: %(learned)s") % {
+                "learned": Truncator(memo.sunshine_learned).chars(FEED_CHARS)
+            }
+        text = _("%(note)s (by %(captain)s)") % {"note": note, "captain": memo.captain.name}
     return post(
         memo.captain.team_id,
         post_type=Post.FEED,
         key=f"memo:{memo.pk}:{kind}",
         title=title,
-        text=f"{note} (by {memo.captain.name})",
+        text=text,
         url=_memo_url(memo, "#outcome"),
     )

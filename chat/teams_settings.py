@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat import teams, teams_posts
 from chat.models import ChatDelivery, TeamsChannel
@@ -42,7 +43,7 @@ def do_set_channel(*, by: Person, team: Team, url: str, posts: list[str]) -> Tea
     with transaction.atomic():
         channel = TeamsChannel.objects.select_for_update().filter(team=team).first()
         if channel is None and not url:
-            raise TeamsChannelError("Paste the Workflows URL of the team's channel.")
+            raise TeamsChannelError(_("Paste the Workflows URL of the team's channel."))
         if channel is None:
             channel = TeamsChannel(team=team)
         if url:
@@ -63,7 +64,7 @@ def do_set_channel(*, by: Person, team: Team, url: str, posts: list[str]) -> Tea
 def do_test_post(*, by: Person, channel: TeamsChannel) -> ChatDelivery:
     with transaction.atomic():
         if not TeamsChannel.objects.filter(pk=channel.pk, is_active=True).exists():
-            raise TeamsChannelError("The channel is turned off: turn it on first.")
+            raise TeamsChannelError(_("The channel is turned off: turn it on first."))
         row = teams_posts.test_post(channel, by_name=by.name)
         assert row is not None  # a fresh key each time
         _audit(by, "chat.teams_test_post", channel)

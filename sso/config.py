@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from culture.request_local import once_per_request
 from sso.models import IdentitySettings
@@ -181,14 +182,18 @@ def parse_metadata_xml(xml: str, entity_id: str | None = None) -> dict:
     try:
         parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml, entity_id=entity_id)
     except Exception as exc:  # lxml and the parser raise many kinds
-        raise ValueError(f"this is not readable SAML metadata ({exc.__class__.__name__})")
+        raise ValueError(
+            _("this is not readable SAML metadata (%(error)s)") % {"error": exc.__class__.__name__}
+        )
     idp = parsed.get("idp") or {}
     cert = idp.get("x509cert") or (idp.get("x509certMulti", {}).get("signing") or [""])[0]
     sso_url = (idp.get("singleSignOnService") or {}).get("url")
     if not idp.get("entityId") or not sso_url or not cert:
         raise ValueError(
-            "the metadata needs an IdP entity ID, a single sign-on URL (HTTP-Redirect) and a "
-            "signing certificate"
+            _(
+                "the metadata needs an IdP entity ID, a single sign-on URL (HTTP-Redirect) and a "
+                "signing certificate"
+            )
         )
     out = {"entity_id": idp["entityId"], "sso_url": sso_url, "x509cert": cert}
     slo_url = (idp.get("singleLogoutService") or {}).get("url")

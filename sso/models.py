@@ -12,6 +12,7 @@ encrypted here (sso/crypto.py) and allauth's own SocialApp table stays empty.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
 from culture.request_local import once_per_request
@@ -19,77 +20,89 @@ from culture.request_local import once_per_request
 
 class IdentitySettings(models.Model):
     class Protocol(models.TextChoices):
-        NONE = "none", "None: passwords only"
+        NONE = "none", _("None: passwords only")
         OIDC = "oidc", "OpenID Connect"
         SAML = "saml", "SAML 2.0"
 
     class MFARequired(models.TextChoices):
-        NOBODY = "nobody", "Nobody (people may still turn it on)"
-        PEOPLE_ADMINS = "people_admins", "People admins"
-        EVERYONE = "everyone", "Everyone who logs in with a password"
+        NOBODY = "nobody", _("Nobody (people may still turn it on)")
+        PEOPLE_ADMINS = "people_admins", _("People admins")
+        EVERYONE = "everyone", _("Everyone who logs in with a password")
 
     protocol = models.CharField(max_length=8, choices=Protocol.choices, default=Protocol.NONE)
     # OpenID Connect
     oidc_issuer = models.URLField(
-        "issuer URL",
+        _("issuer URL"),
         blank=True,
-        help_text="The identity provider's issuer; its /.well-known/openid-configuration "
-        "is read from there.",
+        help_text=_(
+            "The identity provider's issuer; its /.well-known/openid-configuration "
+            "is read from there."
+        ),
     )
-    oidc_client_id = models.CharField("client ID", max_length=255, blank=True)
+    oidc_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
     oidc_client_secret = models.TextField(
-        blank=True, help_text="Encrypted (sso/crypto.py); never shown again."
+        blank=True, help_text=_("Encrypted (sso/crypto.py); never shown again.")
     )
     oidc_trust_emails = models.BooleanField(
-        "trust the provider's email addresses",
+        _("trust the provider's email addresses"),
         default=False,
-        help_text="Accept an email address the provider does not mark email_verified "
-        "(some company directories, Entra ID among them, never send it).",
+        help_text=_(
+            "Accept an email address the provider does not mark email_verified "
+            "(some company directories, Entra ID among them, never send it)."
+        ),
     )
     # SAML
-    saml_metadata_url = models.URLField("IdP metadata URL", blank=True)
-    saml_metadata_xml = models.TextField("IdP metadata XML", blank=True)
+    saml_metadata_url = models.URLField(_("IdP metadata URL"), blank=True)
+    saml_metadata_xml = models.TextField(_("IdP metadata XML"), blank=True)
     saml_idp_entity_id = models.CharField(
-        "IdP entity ID",
+        _("IdP entity ID"),
         max_length=255,
         blank=True,
-        help_text="Only when the metadata describes several identity providers.",
+        help_text=_("Only when the metadata describes several identity providers."),
     )
     saml_sp_entity_id = models.CharField(
-        "our entity ID (SP)",
+        _("our entity ID (SP)"),
         max_length=255,
         blank=True,
-        help_text="Leave empty to use our metadata URL, shown below.",
+        help_text=_("Leave empty to use our metadata URL, shown below."),
     )
     # Policy
     email_domains = models.TextField(
         blank=True,
-        help_text="The company's email domains, one per line: an address typed on the login "
-        "page in one of them goes to single sign-on.",
+        help_text=_(
+            "The company's email domains, one per line: an address typed on the login "
+            "page in one of them goes to single sign-on."
+        ),
     )
     create_people = models.BooleanField(
-        "create people on first login",
+        _("create people on first login"),
         default=False,
-        help_text="Someone the provider vouches for but who is not in Culture yet gets a "
-        "person (no team, no manager: a people admin sets those). Off: they are refused, "
-        "and people come from the import or from provisioning.",
+        help_text=_(
+            "Someone the provider vouches for but who is not in Culture yet gets a "
+            "person (no team, no manager: a people admin sets those). Off: they are refused, "
+            "and people come from the import or from provisioning."
+        ),
     )
     sso_required = models.BooleanField(
-        "require single sign-on",
+        _("require single sign-on"),
         default=False,
-        help_text="Password login is off for everyone but the break-glass accounts below, "
-        "who must also use two-factor login.",
+        help_text=_(
+            "Password login is off for everyone but the break-glass accounts below, "
+            "who must also use two-factor login."
+        ),
     )
     break_glass = models.ManyToManyField(
         Person,
         blank=True,
         related_name="+",
-        verbose_name="break-glass accounts",
-        help_text="People admins who may still log in with a password and a second factor "
-        "when single sign-on is required (for when the identity provider is down).",
+        verbose_name=_("break-glass accounts"),
+        help_text=_(
+            "People admins who may still log in with a password and a second factor "
+            "when single sign-on is required (for when the identity provider is down)."
+        ),
     )
     mfa_required = models.CharField(
-        "require two-factor login for",
+        _("require two-factor login for"),
         max_length=16,
         choices=MFARequired.choices,
         default=MFARequired.PEOPLE_ADMINS,
@@ -100,7 +113,7 @@ class IdentitySettings(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "identity settings"
+        verbose_name_plural = _("identity settings")
 
     def __str__(self) -> str:
         return "Identity settings"

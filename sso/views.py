@@ -36,6 +36,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, ratelimit
@@ -82,7 +84,7 @@ def start_sso(
 ) -> HttpResponseBase:
     provider = _provider(request)
     if provider is None:
-        messages.error(request, "Single sign-on is not set up.")
+        messages.error(request, _("Single sign-on is not set up."))
         return redirect("login")
     kwargs = {}
     if login_hint and provider.id == "openid_connect":
@@ -211,8 +213,10 @@ def setup_at_login(request: HttpRequest) -> HttpResponse:
         stage.login.redirect_url = reverse("mfa_view_recovery_codes")
         messages.success(
             request,
-            "Two-factor login is on. Keep these recovery codes somewhere safe: each one "
-            "works once, if you lose your phone.",
+            _(
+                "Two-factor login is on. Keep these recovery codes somewhere safe: each one "
+                "works once, if you lose your phone."
+            ),
         )
         return stage.exit()
     from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -239,11 +243,14 @@ def reset_second_factor(request: AuthedHttpRequest, person_id: int) -> HttpRespo
     if removed:
         messages.success(
             request,
-            f"{person.name}'s two-factor login was reset: they set up a new one at their next "
-            "password login.",
+            _(
+                "%(name)s's two-factor login was reset: they set up a new one at their next "
+                "password login."
+            )
+            % {"name": person.name},
         )
     else:
-        messages.info(request, f"{person.name} had no second factor to reset.")
+        messages.info(request, _("%(name)s had no second factor to reset.") % {"name": person.name})
     return redirect("people:profile", person.pk)
 
 
@@ -282,20 +289,24 @@ class _Group:
 
 
 FIELDSETS = [
-    ("Identity provider", "", ["protocol"]),
+    (gettext_lazy("Identity provider"), "", ["protocol"]),
     (
         "OpenID Connect",
-        "Okta, Microsoft Entra ID, Google Workspace, Keycloak, Authentik: any issuer with "
-        "discovery.",
+        gettext_lazy(
+            "Okta, Microsoft Entra ID, Google Workspace, Keycloak, Authentik: any issuer with "
+            "discovery."
+        ),
         ["oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_trust_emails"],
     ),
     (
         "SAML 2.0",
-        "The identity provider's metadata, by URL (read again every 4 hours) or pasted.",
+        gettext_lazy(
+            "The identity provider's metadata, by URL (read again every 4 hours) or pasted."
+        ),
         ["saml_metadata_url", "saml_metadata_xml", "saml_idp_entity_id", "saml_sp_entity_id"],
     ),
     (
-        "Who logs in how",
+        gettext_lazy("Who logs in how"),
         "",
         ["email_domains", "create_people", "sso_required", "break_glass", "mfa_required"],
     ),
@@ -310,7 +321,7 @@ def sso_settings(request: AuthedHttpRequest) -> HttpResponse:
     form = IdentitySettingsForm(request.POST or None, instance=row, from_env=cfg.from_env)
     if request.method == "POST" and form.is_valid():
         services.do_update_identity_settings(by=admin, form=form)
-        messages.success(request, "Single sign-on settings saved.")
+        messages.success(request, _("Single sign-on settings saved."))
         return redirect("sso:settings")
     context = {
         "form": form,
@@ -334,7 +345,7 @@ def sso_test(request: AuthedHttpRequest) -> HttpResponseBase:
     admin = access.require_people_admin(request.user)
     cfg = config.current()
     if not cfg.enabled:
-        messages.error(request, "Save an identity provider first.")
+        messages.error(request, _("Save an identity provider first."))
         return redirect("sso:settings")
     request.session.pop(TEST_RESULT_SESSION_KEY, None)
     request.session[TEST_SESSION_KEY] = {"by": admin.pk, "at": time.time()}
@@ -345,7 +356,7 @@ def sso_test(request: AuthedHttpRequest) -> HttpResponseBase:
         request.session[TEST_RESULT_SESSION_KEY] = {
             "at": time.time(),
             "protocol": cfg.protocol,
-            "error": "could not reach the identity provider",
+            "error": _("could not reach the identity provider"),
             "detail": f"{exc.__class__.__name__}: {exc}"[:500],
         }
         return redirect("sso:test_result")

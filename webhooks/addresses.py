@@ -16,6 +16,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -34,16 +35,16 @@ def refusal(url: str) -> str | None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host:
-        return "The address has no host."
+        return _("The address has no host.")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = _addresses(host, port)
     except (OSError, ValueError) as exc:
-        return f"The host {host} cannot be resolved ({exc})."
+        return _("The host %(host)s cannot be resolved (%(error)s).") % {"host": host, "error": exc}
     for address in addresses:
         if not address.is_global or address.is_multicast:
-            return (
-                f"{host} is {address}, an address inside a private or reserved network; "
+            return _(
+                "%(host)s is %(address)s, an address inside a private or reserved network; "
                 "webhooks go to the internet only (WEBHOOKS_ALLOW_PRIVATE_ADDRESSES allows it)."
-            )
+            ) % {"host": host, "address": address}
     return None

@@ -41,8 +41,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from culture import jobs, ledger
+from culture.i18n import as_reader
 from sso import crypto
 from webhooks import addresses, signing
 from webhooks.models import Endpoint, Event, WebhookDelivery
@@ -107,7 +109,7 @@ def deliver_endpoint(endpoint_id: int, *, limit: int = 200) -> int:
     """Send this endpoint's due deliveries, oldest event first, until one fails, is not
     due yet, or is held by another worker. Returns how many were delivered."""
     delivered = 0
-    for _ in range(limit):
+    for _attempt in range(limit):
         endpoint = Endpoint.objects.filter(pk=endpoint_id, is_active=True).first()
         if endpoint is None:
             return delivered
@@ -215,14 +217,19 @@ def disable(endpoint_id: int, *, reason: str, now: datetime | None = None) -> bo
         endpoint = Endpoint.objects.get(pk=endpoint_id)
         url = reverse("webhooks:endpoint", args=[endpoint_id])
         for admin in Person.objects.filter(is_people_admin=True, is_active=True):
+            # In the admin's language; the reason is the recorded diagnostic, as it is.
+            with as_reader(admin):
+                title = _("Webhook to %(host)s was turned off") % {"host": endpoint.host}
+                body = _(
+                    "%(reason)s Nothing more is sent to %(url)s until someone turns it back on."
+                ) % {"reason": reason, "url": endpoint.url}
             notify(
                 admin,
                 # A key per admin: keys are unique across recipients.
                 key=f"webhook:disabled:{endpoint_id}:{now:%Y%m%d%H%M%S}:{admin.pk}",
                 kind="webhook.disabled",
-                title=f"Webhook to {endpoint.host} was turned off",
-                body=f"{reason} Nothing more is sent to {endpoint.url} until someone turns it "
-                "back on.",
+                title=title,
+                body=body,
                 url=url,
             )
     log.warning("webhook endpoint %s turned off: %s", endpoint_id, reason)

@@ -16,19 +16,20 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
 
 EVENT_TYPES = [
-    ("person.created", "A person joined"),
-    ("person.updated", "A person's public details changed"),
-    ("person.deactivated", "A person left (was deactivated)"),
-    ("memo.published", "A decision memo was published"),
-    ("memo.decided", "A captain made the bet"),
-    ("memo.outcome_recorded", "A bet's outcome was recorded"),
-    ("circle.ended", "A feedback circle ended"),
-    ("keeper.cycle_opened", "A keeper-test cycle opened"),
-    ("feedback.campaign_opened", "A written-feedback campaign opened"),
+    ("person.created", _("A person joined")),
+    ("person.updated", _("A person's public details changed")),
+    ("person.deactivated", _("A person left (was deactivated)")),
+    ("memo.published", _("A decision memo was published")),
+    ("memo.decided", _("A captain made the bet")),
+    ("memo.outcome_recorded", _("A bet's outcome was recorded")),
+    ("circle.ended", _("A feedback circle ended")),
+    ("keeper.cycle_opened", _("A keeper-test cycle opened")),
+    ("feedback.campaign_opened", _("A written-feedback campaign opened")),
 ]
 EVENT_NAMES = [name for name, _label in EVENT_TYPES]
 
@@ -111,10 +112,10 @@ class WebhookDeliveryQuerySet(models.QuerySet):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending"
-        SENDING = "sending"
-        SENT = "sent"
-        FAILED = "failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
@@ -135,7 +136,7 @@ class WebhookDelivery(models.Model):
     objects = WebhookDeliveryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "webhook deliveries"
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once")
         ]

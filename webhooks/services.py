@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from culture import audit, jobs
 from culture.errors import Conflict, InvalidInput
@@ -100,7 +101,7 @@ def do_send_again(*, by: Person, delivery: WebhookDelivery) -> WebhookDelivery:
     now = timezone.now()
     with transaction.atomic():
         if not Endpoint.objects.filter(pk=delivery.endpoint_id, is_active=True).exists():
-            raise WebhookError("The endpoint is turned off: turn it on first.")
+            raise WebhookError(_("The endpoint is turned off: turn it on first."))
         changed = WebhookDelivery.objects.filter(
             pk=delivery.pk,
             status__in=[WebhookDelivery.Status.SENT, WebhookDelivery.Status.FAILED],
@@ -110,7 +111,9 @@ def do_send_again(*, by: Person, delivery: WebhookDelivery) -> WebhookDelivery:
             give_up_at=now + RETRY_FOR,
         )
         if not changed:
-            raise AlreadyQueued("This delivery is already queued: it is sent as soon as it can be.")
+            raise AlreadyQueued(
+                _("This delivery is already queued: it is sent as soon as it can be.")
+            )
         audit.record(
             by,
             "webhook.delivery_resent",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture.errors import ActionRefused
@@ -80,7 +81,9 @@ def endpoint_rotate(request, endpoint_id):
 def endpoint_disable(request, endpoint_id):
     endpoint = access.get_endpoint_for_user(request.user, endpoint_id)
     if services.do_disable(by=request.user, endpoint=endpoint):
-        messages.success(request, f"Turned off: nothing more is sent to {endpoint.url}.")
+        messages.success(
+            request, _("Turned off: nothing more is sent to %(url)s.") % {"url": endpoint.url}
+        )
     return redirect("webhooks:endpoint", endpoint.pk)
 
 
@@ -88,7 +91,10 @@ def endpoint_disable(request, endpoint_id):
 def endpoint_enable(request, endpoint_id):
     endpoint = access.get_endpoint_for_user(request.user, endpoint_id)
     if services.do_enable(by=request.user, endpoint=endpoint):
-        messages.success(request, f"Turned on: new events are sent to {endpoint.url} again.")
+        messages.success(
+            request,
+            _("Turned on: new events are sent to %(url)s again.") % {"url": endpoint.url},
+        )
     return redirect("webhooks:endpoint", endpoint.pk)
 
 
@@ -96,7 +102,9 @@ def endpoint_enable(request, endpoint_id):
 def endpoint_delete(request, endpoint_id):
     endpoint = access.get_endpoint_for_user(request.user, endpoint_id)
     services.do_delete(by=request.user, endpoint=endpoint)
-    messages.success(request, f"Deleted the endpoint {endpoint.url} and its deliveries.")
+    messages.success(
+        request, _("Deleted the endpoint %(url)s and its deliveries.") % {"url": endpoint.url}
+    )
     return redirect("webhooks:endpoints")
 
 
@@ -113,5 +121,5 @@ def delivery_send_again(request, endpoint_id, delivery_id):
         )
     if request.htmx:
         return _endpoint_page(request, endpoint, partial="deliveries")
-    messages.success(request, "Queued: the event is sent again, with the same webhook-id.")
+    messages.success(request, _("Queued: the event is sent again, with the same webhook-id."))
     return redirect("webhooks:endpoint", endpoint.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from chat import kinds
 from chat.access_teams import managed_by
@@ -33,7 +34,7 @@ def preferences(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             do_save_preferences(person=person, form=form)
-            messages.success(request, "Saved: messages now reach you as you chose.")
+            messages.success(request, _("Saved: messages now reach you as you chose."))
             return redirect("chat:preferences")
         status = 422
     slack_user = SlackUser.objects.filter(person=person).first() if slack_on else None
@@ -59,7 +60,7 @@ def company_defaults(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             do_save_company_defaults(by=admin, form=form)
-            messages.success(request, "Saved: the default for everyone who has not chosen.")
+            messages.success(request, _("Saved: the default for everyone who has not chosen."))
             return redirect("chat:defaults")
         status = 422
     return render(

@@ -16,6 +16,9 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.csp import CSP
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from slack_sdk.signature import SignatureVerifier
@@ -66,6 +69,8 @@ def _page(request, *, form=None, error: str = "", status: int = 200):
         "redirect_url": slack_admin.redirect_url(),
         "events_url": slack_admin.events_url(),
         "scopes": slack.SCOPES,
+        # The scopes inside the page's sentence (a translation moves them as a whole).
+        "scope_list": format_html_join(", ", "<code>{}</code>", ((s,) for s in slack.SCOPES)),
         "error": error,
         "now": timezone.now(),
     }
@@ -92,7 +97,7 @@ def save_app(request):
         client_secret=form.cleaned_data["client_secret"].strip(),
         signing_secret=form.cleaned_data["signing_secret"].strip(),
     )
-    messages.success(request, "Saved the Slack app's credentials. Now click “Add to Slack”.")
+    messages.success(request, _("Saved the Slack app's credentials. Now click “Add to Slack”."))
     return redirect("chat:slack")
 
 
@@ -114,19 +119,22 @@ def callback(request):
         slack_admin.check_state(request.session, request.GET.get("state", ""), by=admin)
         if request.GET.get("error"):
             raise slack_admin.SlackSetupError(
-                f"Slack did not connect: {request.GET['error']} (the app was not allowed "
-                "in the workspace). Nothing changed."
+                _(
+                    "Slack did not connect: %(error)s (the app was not allowed "
+                    "in the workspace). Nothing changed."
+                )
+                % {"error": request.GET["error"]}
             )
         code = request.GET.get("code", "")
         if not code:
-            raise slack_admin.SlackSetupError("Slack sent no code: click “Add to Slack” again.")
+            raise slack_admin.SlackSetupError(_("Slack sent no code: click “Add to Slack” again."))
         installation = slack_admin.do_install(by=admin, code=code)
     except slack_admin.SlackSetupError as exc:
         return _page(request, error=exc.message, status=exc.status)
     messages.success(
         request,
-        f"Connected to the Slack workspace {installation.team_name}. People are being matched "
-        "by email.",
+        _("Connected to the Slack workspace %(workspace)s. People are being matched by email.")
+        % {"workspace": installation.team_name},
     )
     return redirect("chat:slack")
 
@@ -151,7 +159,12 @@ def disconnect(request):
         return _page(request, error=exc.message, status=exc.status)
     messages.success(
         request,
-        f"Disconnected Slack. Messages go by email; {count} waiting for Slack went by email.",
+        ngettext(
+            "Disconnected Slack. Messages go by email; %(count)s waiting for Slack went by email.",
+            "Disconnected Slack. Messages go by email; %(count)s waiting for Slack went by email.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("chat:slack")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat import access_teams, teams_posts, teams_settings
@@ -70,7 +71,7 @@ def channel(request, slug):
     teams_settings.do_set_channel(
         by=request.user, team=team, url=form.cleaned_data["url"], posts=form.cleaned_data["posts"]
     )
-    messages.success(request, f"Saved the Teams channel of {team.name}.")
+    messages.success(request, _("Saved the Teams channel of %(team)s.") % {"team": team.name})
     return redirect("chat:teams_channel", team.slug)
 
 
@@ -92,7 +93,7 @@ def test_post(request, slug):
         return _page(request, team, channel, error=exc.message, status=exc.status, partial=partial)
     if request.htmx:
         return _page(request, team, channel, partial="posts")
-    messages.success(request, "Test post queued: its result shows below in a moment.")
+    messages.success(request, _("Test post queued: its result shows below in a moment."))
     return redirect("chat:teams_channel", team.slug)
 
 
@@ -100,7 +101,10 @@ def test_post(request, slug):
 def turn_off(request, slug):
     team, channel = _existing(request, slug)
     if channel is not None and teams_settings.do_turn_off(by=request.user, channel=channel):
-        messages.success(request, f"Turned off: nothing more is posted to {team.name}'s channel.")
+        messages.success(
+            request,
+            _("Turned off: nothing more is posted to %(team)s's channel.") % {"team": team.name},
+        )
     return redirect("chat:teams_channel", team.slug)
 
 
@@ -108,7 +112,10 @@ def turn_off(request, slug):
 def turn_on(request, slug):
     team, channel = _existing(request, slug)
     if channel is not None and teams_settings.do_turn_on(by=request.user, channel=channel):
-        messages.success(request, f"Turned on: new posts go to {team.name}'s channel again.")
+        messages.success(
+            request,
+            _("Turned on: new posts go to %(team)s's channel again.") % {"team": team.name},
+        )
     return redirect("chat:teams_channel", team.slug)
 
 
@@ -117,5 +124,8 @@ def remove(request, slug):
     team, channel = _existing(request, slug)
     if channel is not None:
         teams_settings.do_remove(by=request.user, channel=channel)
-        messages.success(request, f"Removed the Teams channel of {team.name} and its posts.")
+        messages.success(
+            request,
+            _("Removed the Teams channel of %(team)s and its posts.") % {"team": team.name},
+        )
     return redirect("chat:teams_channel", team.slug)
