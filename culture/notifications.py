@@ -229,7 +229,7 @@ class _Outbox:
                     kind=m.kind,
                     text=m.title,
                     payload=chat_blocks.slack_message(
-                        kind=m.kind, title=m.title, body=m.body, url=m.url
+                        kind=m.kind, title=m.title, body=m.body, url=m.url, reader=m.recipient
                     ),
                     status=ChatDelivery.Status.HELD
                     if route.digest
