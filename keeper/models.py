@@ -10,7 +10,7 @@ from typing import Any, Self
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
@@ -250,7 +250,8 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
         length: int = TREND_LENGTH,
     ) -> dict[int, list[dict[str, str]]]:
         """{report id: the last `length` answers about them before `cycle`, oldest first,
-        as {"label", "answer", "text", "hire_again", "hire_again_text", "summary"}}, for the answers
+        as {"label", "answer", "text", "hire_again", "hire_again_text", "summary", "mark"}},
+        for the answers
         `viewer` may read: their own and those of managers below them (all for people
         admins), never about the viewer
         (one query)."""
@@ -293,11 +294,21 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
                         "hire_again": row["hire_again"],
                         "hire_again_text": hire_text,
                         "summary": summary,
+                        "mark": _mark(row["answer"]),
                     }
                 )
         for items in trend.values():
             items.reverse()
         return trend
+
+
+def _mark(answer: str) -> str:
+    """An answer as one character, on the compact view's row."""
+    if answer == Answer.YES:
+        return pgettext("keeper answer mark for Yes", "Y")
+    if answer == Answer.NO:
+        return pgettext("keeper answer mark for No", "N")
+    return "?"
 
 
 class KeeperTest(models.Model):

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -107,6 +108,48 @@ class Card:
         if not self.asks_hire_again:
             del self.form.fields["hire_again"]  # classic cycles do not ask it
         self.writable = writable
+
+    # The card's sentences with a name or a date, in the reader's language (the Jinja2
+    # templates show them as they are: their own _() takes no placeholders).
+
+    @property
+    def asked_text(self) -> str:
+        if self.asked_on is None:
+            return ""
+        return _("Asked you the keeper prompt on %(date)s") % {
+            "date": date_format(self.asked_on, "DATE_FORMAT")
+        }
+
+    @property
+    def guidance_text(self) -> str:
+        return _("Not sure or No: read the guidance for %(name)s") % {
+            "name": self.test.report.get_short_name()
+        }
+
+    @property
+    def look_again_text(self) -> str:
+        if not self.test.look_again_on:
+            return ""
+        return _("· looking again on %(date)s") % {
+            "date": date_format(self.test.look_again_on, "DATE_FORMAT")
+        }
+
+    @property
+    def notes_label(self) -> str:
+        return _("Your private notes about %(name)s") % {"name": self.test.report.get_short_name()}
+
+    @property
+    def other_notes_shown(self) -> list[dict[str, Any]]:
+        """The other notes the viewer reads, each with its heading and date line."""
+        return [
+            {
+                "note": note,
+                "heading": _("Private notes by %(name)s") % {"name": note.author.name},
+                "changed": _("Last changed %(date)s")
+                % {"date": date_format(timezone.localtime(note.updated_at), "DATE_FORMAT")},
+            }
+            for note in self.other_notes
+        ]
 
     @property
     def writable(self) -> bool:
