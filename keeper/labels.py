@@ -1,5 +1,5 @@
-"""A keeper cycle's period label in the reader's language: "Q1 2027", "H2 2027",
-"Jan–Feb 2027", "Nov 2027–Jan 2028" in English.
+"""Keeper's words for periods and days in the reader's language. A cycle's period label:
+"Q1 2027", "H2 2027", "Jan–Feb 2027", "Nov 2027–Jan 2028" in English.
 
 A cycle stores its label in English (keeper.services.periods.stored_period_label: audit
 details, webhooks and exports read the same whatever language the sweep ran in); pages and
@@ -11,7 +11,9 @@ import re
 from datetime import date
 
 from django.utils import dateformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # The stored labels' month abbreviations (calendar.month_abbr in English).
 _ENGLISH_MONTHS = {
@@ -50,6 +52,12 @@ def month_span(year: int, month: int, end_year: int, end_month: int) -> str:
         "end": end,
         "end_year": end_year,
     }
+
+
+def long_date(value: date) -> str:
+    """A day with its month's full name ("9 December 2026" in English): the order is the
+    translators' to choose, as a date format."""
+    return date_format(value, pgettext("date with the month's full name", "j F Y"))
 
 
 def localise(label: str) -> str:

@@ -109,8 +109,9 @@ class Card:
             del self.form.fields["hire_again"]  # classic cycles do not ask it
         self.writable = writable
 
-    # The card's sentences with a name or a date, in the reader's language (the Jinja2
-    # templates show them as they are: their own _() takes no placeholders).
+    # The card's sentences with a name or a date, in the reader's language. The Jinja2
+    # templates show them as they are: their environment's _() is newstyle gettext, which
+    # formats at once, so `_("... %(name)s")|format(...)` cannot be written there.
 
     @property
     def asked_text(self) -> str:
@@ -403,7 +404,7 @@ def look_again(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
             messages.success(
                 request,
                 _("We will remind you on %(date)s.")
-                % {"date": post_exit_services.long_date(form.cleaned_data["look_again_on"])},
+                % {"date": labels.long_date(form.cleaned_data["look_again_on"])},
             )
             return redirect("keeper:guidance", test.pk)
     return render(

@@ -11,9 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from culture import audit, clock
 from culture.errors import InvalidInput
@@ -21,14 +19,10 @@ from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import notify
 from feedback.models import Circle, Participant, WrittenFeedback
+from keeper.labels import long_date
 from keeper.models import KeeperTest, PostExit
 
 RECORD_WINDOW = timedelta(days=365)
-
-
-def long_date(value: date) -> str:
-    """A day with its month's full name in the active language ("9 December 2026")."""
-    return date_format(value, pgettext("date with the month's full name", "j F Y"))
 
 
 def person_left(person_ids: list[int]) -> int:

@@ -402,3 +402,7 @@ def test_period_labels_are_stored_in_english_and_shown_in_the_readers_language()
     with translation.override("fr"):
         assert labels.localise("Jan–Feb 2027") != "Jan–Feb 2027"  # Django's French months
     assert labels.localise("Spring offsite") == "Spring offsite"  # not a period: as stored
+    # A day with its month's full name (the post-exit message, the look-again date).
+    day = _at(2026, 12, 9, 0).date()
+    with translation.override("en-gb"):
+        assert labels.long_date(day) == f"{day:%-d %B %Y}" == "9 December 2026"
