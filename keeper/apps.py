@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KeeperConfig(AppConfig):
     name = "keeper"
-    verbose_name = "Keeper test"
+    verbose_name = _("Keeper test")
 
     def ready(self):
         # The core's pages ask culture.sections, never this app: its home section.

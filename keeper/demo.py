@@ -152,7 +152,7 @@ def seed(*, people, rng, scale: int = 1) -> str:
             closes_at = openings[index + 1] if index + 1 < len(openings) else _next
             cycle = KeeperCycle.objects.create(
                 period_key=f"{local.year}-{local.month:02d}",
-                label=periods_services.period_label(policy.cadence, local),
+                label=periods_services.stored_period_label(policy.cadence, local),
                 opens_at=opening,
                 due_on=due_on,
                 due_at=periods_services.local_at(due_on + timedelta(days=1), 0, tz),

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import calendar
-
 from django import forms
 from django.forms.renderers import Jinja2
+from django.utils.dates import MONTHS as MONTH_NAMES
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from culture import clock
 from keeper.models import Answer, Cadence, Heard, HireAgain, KeeperPolicy, Wording
@@ -18,20 +19,20 @@ class AnswerForm(forms.Form):
     default_renderer = JINJA2_WIDGETS
 
     answer = forms.ChoiceField(
-        choices=Answer.choices, required=False, widget=forms.RadioSelect, label="Your answer"
+        choices=Answer.choices, required=False, widget=forms.RadioSelect, label=_("Your answer")
     )
     # Only in cycles with the 2024 wording (keeper.views.Card drops it otherwise).
     hire_again = forms.ChoiceField(
         choices=HireAgain.choices,
         required=False,
         widget=forms.RadioSelect,
-        label="Would you hire them again?",
+        label=_("Would you hire them again?"),
     )
     notes = forms.CharField(
         required=False,
         max_length=5000,
-        label="Your private notes",
-        help_text=(
+        label=_("Your private notes"),
+        help_text=_(
             "What makes them valuable, what to watch. Only you, the managers above you and "
             "people admins read these. They are yours: if this person moves to another "
             "manager, the new manager starts with notes of their own."
@@ -39,64 +40,65 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     shared_with_employee = forms.BooleanField(
-        required=False, label="I have shared where they stand with them"
+        required=False, label=_("I have shared where they stand with them")
     )
 
 
 class LookAgainForm(forms.Form):
     look_again_on = forms.DateField(
-        label="Date to look again",
+        label=_("Date to look again"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="We will remind you on that day.",
+        help_text=_("We will remind you on that day."),
     )
 
     def clean_look_again_on(self):
         value = self.cleaned_data["look_again_on"]
         if value <= clock.today():
-            raise forms.ValidationError("Choose a date in the future.")
+            raise forms.ValidationError(_("Choose a date in the future."))
         return value
 
 
 class PromptLogForm(forms.Form):
     asked_on = forms.DateField(
-        label="When did you ask?", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("When did you ask?"), widget=forms.DateInput(attrs={"type": "date"})
     )
     heard = forms.ChoiceField(
-        choices=Heard.choices, widget=forms.RadioSelect, label="What you heard"
+        choices=Heard.choices, widget=forms.RadioSelect, label=_("What you heard")
     )
     note = forms.CharField(
         required=False,
         max_length=2000,
-        label="Your private note",
+        label=_("Your private note"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_asked_on(self):
         value = self.cleaned_data["asked_on"]
         if value > clock.today():
-            raise forms.ValidationError("That date is in the future.")
+            raise forms.ValidationError(_("That date is in the future."))
         return value
 
 
-MONTHS = [(m, calendar.month_name[m]) for m in range(1, 13)]
+# The months' names in the reader's language (Django's own, "January" in English).
+MONTHS = list(MONTH_NAMES.items())
 
 
 class PolicyForm(forms.Form):
-    cadence = forms.TypedChoiceField(choices=Cadence.choices, coerce=int, label="Cadence")
+    cadence = forms.TypedChoiceField(choices=Cadence.choices, coerce=int, label=_("Cadence"))
     opening_month = forms.TypedChoiceField(
-        choices=MONTHS, coerce=int, label="A month in which a cycle opens"
+        choices=MONTHS, coerce=int, label=_("A month in which a cycle opens")
     )
     opening_hour = forms.IntegerField(
-        min_value=0, max_value=23, label="Opening hour (company time)"
+        min_value=0, max_value=23, label=_("Opening hour (company time)")
     )
-    due_days = forms.IntegerField(min_value=1, max_value=60, label="Days until answers are due")
-    wording = forms.ChoiceField(choices=Wording.choices, label="Wording")
+    due_days = forms.IntegerField(min_value=1, max_value=60, label=_("Days until answers are due"))
+    wording = forms.ChoiceField(choices=Wording.choices, label=_("Wording"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for level in range(1, 10):
             self.fields[f"level_{level}"] = forms.IntegerField(
-                min_value=0, max_value=36, label=f"Level {level}"
+                min_value=0, max_value=36, label=gettext("Level %(level)s") % {"level": level}
             )
 
     @classmethod
@@ -125,8 +127,8 @@ class PostExitForm(forms.Form):
     what_happened = forms.CharField(
         required=False,
         max_length=5000,
-        label="What happened",
-        help_text=(
+        label=_("What happened"),
+        help_text=_(
             "In your own words, as you will tell the team: why they left, and what it means "
             "for the team. Be candid and kind; nothing about their pay or keeper answers."
         ),
@@ -135,21 +137,21 @@ class PostExitForm(forms.Form):
     notes = forms.CharField(
         required=False,
         max_length=10000,
-        label="Your notes for the Q&A",
-        help_text="Questions you expect, what you will say. Private until you share them.",
+        label=_("Your notes for the Q&A"),
+        help_text=_("Questions you expect, what you will say. Private until you share them."),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
 
 class HeldForm(forms.Form):
-    held_on = forms.DateField(label="Held on", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_held_on(self):
         value = self.cleaned_data["held_on"]
         if value > clock.today():
-            raise forms.ValidationError("That date is in the future.")
+            raise forms.ValidationError(_("That date is in the future."))
         return value
 
 
 class ShareForm(forms.Form):
-    shared = forms.BooleanField(required=False, label="Share my notes with the team")
+    shared = forms.BooleanField(required=False, label=_("Share my notes with the team"))

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Min, Q
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from culture.request_local import once_per_request
 from culture.sections import Todo
@@ -51,7 +52,10 @@ def todos(request) -> list[Todo]:
     if cycle is not None and unanswered:
         found.append(
             Todo(
-                label=f"Answer {unanswered} keeper test{'s' if unanswered != 1 else ''}",
+                label=ngettext(
+                    "Answer %(count)s keeper test", "Answer %(count)s keeper tests", unanswered
+                )
+                % {"count": unanswered},
                 url=reverse("keeper:index"),
                 count=unanswered,
                 due=cycle.due_on,
@@ -65,7 +69,12 @@ def todos(request) -> list[Todo]:
         n = to_hold["n"]
         found.append(
             Todo(
-                label=f"Hold {n} post-exit Q&A{'s' if n != 1 else ''} with your team",
+                label=ngettext(
+                    "Hold %(count)s post-exit Q&A with your team",
+                    "Hold %(count)s post-exit Q&As with your team",
+                    n,
+                )
+                % {"count": n},
                 url=reverse("keeper:post_exits"),
                 count=n,
             )

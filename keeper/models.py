@@ -10,14 +10,18 @@ from typing import Any, Self
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
+from keeper import labels
 
-CLASSIC = (
-    "If {name} told you they were leaving for a similar job at a peer company, "
+# The questions, with the person's short name (KeeperCycle.questions translates them).
+CLASSIC = _(
+    "If %(name)s told you they were leaving for a similar job at a peer company, "
     "would you fight hard to keep them?"
 )
-HIRE_AGAIN = "Knowing everything you know today, would you hire {name} again?"
+HIRE_AGAIN = _("Knowing everything you know today, would you hire %(name)s again?")
 
 # Netflix: at least four months' pay, rising to about nine for the most senior (by level).
 DEFAULT_SEVERANCE = {"1": 4, "2": 4, "3": 4, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9}
@@ -32,14 +36,14 @@ def default_severance() -> dict:
 class Cadence(models.IntegerChoices):
     """The value is the number of months between two cycles."""
 
-    BIMONTHLY = 2, "Every two months"
-    QUARTERLY = 3, "Quarterly"
-    HALF_YEARLY = 6, "Half-yearly"
+    BIMONTHLY = 2, _("Every two months")
+    QUARTERLY = 3, _("Quarterly")
+    HALF_YEARLY = 6, _("Half-yearly")
 
 
 class Wording(models.TextChoices):
-    CLASSIC = "classic", "Classic: would you fight hard to keep them?"
-    CLASSIC_2024 = "classic_2024", "Classic, plus the 2024 memo's: would you hire them again?"
+    CLASSIC = "classic", _("Classic: would you fight hard to keep them?")
+    CLASSIC_2024 = "classic_2024", _("Classic, plus the 2024 memo's: would you hire them again?")
 
 
 class KeeperPolicy(models.Model):
@@ -48,17 +52,17 @@ class KeeperPolicy(models.Model):
 
     cadence = models.PositiveSmallIntegerField(choices=Cadence.choices, default=Cadence.QUARTERLY)
     opening_month = models.PositiveSmallIntegerField(
-        default=1, help_text="A month in which a cycle opens; the others follow the cadence."
+        default=1, help_text=_("A month in which a cycle opens; the others follow the cadence.")
     )
     opening_hour = models.PositiveSmallIntegerField(
-        default=9, help_text="Hour of the day (company time) at which cycles open."
+        default=9, help_text=_("Hour of the day (company time) at which cycles open.")
     )
     due_days = models.PositiveSmallIntegerField(
-        default=14, help_text="Days after opening by which answers are due."
+        default=14, help_text=_("Days after opening by which answers are due.")
     )
     wording = models.CharField(max_length=20, choices=Wording.choices, default=Wording.CLASSIC)
     severance_months = models.JSONField(
-        default=default_severance, help_text="Months of pay per job level (1 to 9)."
+        default=default_severance, help_text=_("Months of pay per job level (1 to 9).")
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -66,7 +70,7 @@ class KeeperPolicy(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "keeper policy"
+        verbose_name_plural = _("keeper policy")
         constraints = [
             models.CheckConstraint(
                 condition=Q(opening_month__gte=1, opening_month__lte=12), name="keeper_month_ok"
@@ -78,11 +82,11 @@ class KeeperPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "Keeper policy"
+        return gettext("Keeper policy")
 
     @classmethod
     def load(cls) -> KeeperPolicy:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, __ = cls.objects.get_or_create(pk=1)
         return obj
 
     def months_for_level(self, level: int | None) -> int:
@@ -109,12 +113,12 @@ class KeeperCycleQuerySet(models.QuerySet["KeeperCycle"]):
 
 
 class KeeperCycle(models.Model):
-    period_key = models.CharField(max_length=7, unique=True, help_text="YYYY-MM of opening.")
+    period_key = models.CharField(max_length=7, unique=True, help_text=_("YYYY-MM of opening."))
     label = models.CharField(max_length=40)
     opens_at = models.DateTimeField()
-    due_at = models.DateTimeField(help_text="End of the due day, company time.")
+    due_at = models.DateTimeField(help_text=_("End of the due day, company time."))
     due_on = models.DateField()
-    closes_at = models.DateTimeField(help_text="When the next cycle opens; answers lock.")
+    closes_at = models.DateTimeField(help_text=_("When the next cycle opens; answers lock."))
     wording = models.CharField(max_length=20, choices=Wording.choices)
     # Reminder stages: set once every message of the stage went through the ledger.
     opening_sent_at = models.DateTimeField(null=True, blank=True)
@@ -129,7 +133,12 @@ class KeeperCycle(models.Model):
         ordering = ["-opens_at"]
 
     def __str__(self) -> str:
-        return f"Keeper test, {self.label}"
+        return gettext("Keeper test, %(label)s") % {"label": self.display_label}
+
+    @property
+    def display_label(self) -> str:
+        """The period label in the reader's language (the stored one is English)."""
+        return labels.localise(self.label)
 
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
@@ -140,24 +149,24 @@ class KeeperCycle(models.Model):
         return self.due_at <= now < self.closes_at
 
     def questions(self, name: str) -> list[str]:
-        qs = [CLASSIC.format(name=name)]
+        qs = [str(CLASSIC) % {"name": name}]
         if self.wording == Wording.CLASSIC_2024:
-            qs.append(HIRE_AGAIN.format(name=name))
+            qs.append(str(HIRE_AGAIN) % {"name": name})
         return qs
 
 
 class Answer(models.TextChoices):
-    YES = "yes", "Yes, I would fight to keep them"
-    NOT_SURE = "not_sure", "Not sure"
-    NO = "no", "No"
+    YES = "yes", _("Yes, I would fight to keep them")
+    NOT_SURE = "not_sure", _("Not sure")
+    NO = "no", _("No")
 
 
 class HireAgain(models.TextChoices):
     """The 2024 memo's second question, answered on its own (cycles with that wording)."""
 
-    YES = "yes", "Yes, I would hire them again"
-    NOT_SURE = "not_sure", "Not sure"
-    NO = "no", "No"
+    YES = "yes", _("Yes, I would hire them again")
+    NOT_SURE = "not_sure", _("Not sure")
+    NO = "no", _("No")
 
 
 class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
@@ -241,7 +250,8 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
         length: int = TREND_LENGTH,
     ) -> dict[int, list[dict[str, str]]]:
         """{report id: the last `length` answers about them before `cycle`, oldest first,
-        as {"label", "answer", "text", "hire_again", "hire_again_text"}}, for the answers
+        as {"label", "answer", "text", "hire_again", "hire_again_text", "summary", "mark"}},
+        for the answers
         `viewer` may read: their own and those of managers below them (all for people
         admins), never about the viewer
         (one query)."""
@@ -260,23 +270,45 @@ class KeeperTestQuerySet(models.QuerySet["KeeperTest"]):
             "report_id", "-cycle__opens_at"
         )
         trend: dict[int, list[dict[str, str]]] = {}
-        labels = dict(Answer.choices)
+        answer_labels = dict(Answer.choices)
         hire_labels = dict(HireAgain.choices)
         for row in values:
             items = trend.setdefault(row["report_id"], [])
             if len(items) < length:
+                period = labels.localise(row["cycle__label"])
+                text = str(answer_labels[row["answer"]])
+                hire_text = str(hire_labels.get(row["hire_again"], ""))
+                if hire_text:
+                    summary = gettext("%(period)s: %(answer)s; hire again: %(hire_again)s") % {
+                        "period": period,
+                        "answer": text,
+                        "hire_again": hire_text,
+                    }
+                else:
+                    summary = gettext("%(period)s: %(answer)s") % {"period": period, "answer": text}
                 items.append(
                     {
-                        "label": row["cycle__label"],
+                        "label": period,
                         "answer": row["answer"],
-                        "text": labels[row["answer"]],
+                        "text": text,
                         "hire_again": row["hire_again"],
-                        "hire_again_text": hire_labels.get(row["hire_again"], ""),
+                        "hire_again_text": hire_text,
+                        "summary": summary,
+                        "mark": _mark(row["answer"]),
                     }
                 )
         for items in trend.values():
             items.reverse()
         return trend
+
+
+def _mark(answer: str) -> str:
+    """An answer as one character, on the compact view's row."""
+    if answer == Answer.YES:
+        return pgettext("keeper answer mark for Yes", "Y")
+    if answer == Answer.NO:
+        return pgettext("keeper answer mark for No", "N")
+    return "?"
 
 
 class KeeperTest(models.Model):
@@ -285,7 +317,9 @@ class KeeperTest(models.Model):
         Person,
         on_delete=models.CASCADE,
         related_name="keeper_tests_as_manager",
-        help_text="The answering manager (follows the report's manager while the cycle is open).",
+        help_text=_(
+            "The answering manager (follows the report's manager while the cycle is open)."
+        ),
     )
     report = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="keeper_tests")
     answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
@@ -370,9 +404,9 @@ class KeeperNote(models.Model):
 
 
 class Heard(models.TextChoices):
-    FIGHT = "fight", "Would fight to keep me"
-    IMPROVE = "improve", "Told me what to improve"
-    WOULD_NOT = "would_not", "Would not"
+    FIGHT = "fight", _("Would fight to keep me")
+    IMPROVE = "improve", _("Told me what to improve")
+    WOULD_NOT = "would_not", _("Would not")
 
 
 class KeeperPromptLog(models.Model):

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from culture.models import Person
 from keeper.models import KeeperPromptLog, KeeperTest, PostExit
@@ -55,8 +56,10 @@ def export(person: Person, *, viewer: Person) -> dict[str, Any]:
             for test in tests
         ],
         "keeper_tests_withheld": (
-            "Nobody reads keeper answers about themselves: export this person's data as "
-            "another people admin to include them."
+            _(
+                "Nobody reads keeper answers about themselves: export this person's data as "
+                "another people admin to include them."
+            )
             if own
             else ""
         ),

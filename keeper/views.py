@@ -14,6 +14,9 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import audit, clock, sections
@@ -21,7 +24,7 @@ from culture.csvsafe import csv_response
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
 from culture.models import Person
-from keeper import access
+from keeper import access, labels
 from keeper.forms import (
     AnswerForm,
     HeldForm,
@@ -105,6 +108,49 @@ class Card:
         if not self.asks_hire_again:
             del self.form.fields["hire_again"]  # classic cycles do not ask it
         self.writable = writable
+
+    # The card's sentences with a name or a date, in the reader's language. The Jinja2
+    # templates show them as they are: their environment's _() is newstyle gettext, which
+    # formats at once, so `_("... %(name)s")|format(...)` cannot be written there.
+
+    @property
+    def asked_text(self) -> str:
+        if self.asked_on is None:
+            return ""
+        return _("Asked you the keeper prompt on %(date)s") % {
+            "date": date_format(self.asked_on, "DATE_FORMAT")
+        }
+
+    @property
+    def guidance_text(self) -> str:
+        return _("Not sure or No: read the guidance for %(name)s") % {
+            "name": self.test.report.get_short_name()
+        }
+
+    @property
+    def look_again_text(self) -> str:
+        if not self.test.look_again_on:
+            return ""
+        return _("· looking again on %(date)s") % {
+            "date": date_format(self.test.look_again_on, "DATE_FORMAT")
+        }
+
+    @property
+    def notes_label(self) -> str:
+        return _("Your private notes about %(name)s") % {"name": self.test.report.get_short_name()}
+
+    @property
+    def other_notes_shown(self) -> list[dict[str, Any]]:
+        """The other notes the viewer reads, each with its heading and date line."""
+        return [
+            {
+                "note": note,
+                "heading": _("Private notes by %(name)s") % {"name": note.author.name},
+                "changed": _("Last changed %(date)s")
+                % {"date": date_format(timezone.localtime(note.updated_at), "DATE_FORMAT")},
+            }
+            for note in self.other_notes
+        ]
 
     @property
     def writable(self) -> bool:
@@ -211,7 +257,7 @@ def answer(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
         for key in request.POST
     )
     if card.form.is_valid() and (other or not own):
-        card.form.add_error(None, "This form is not for this person's keeper test.")
+        card.form.add_error(None, _("This form is not for this person's keeper test."))
         status = 422
     elif card.form.is_valid():
         data = card.form.cleaned_data
@@ -356,7 +402,9 @@ def look_again(request: AuthedHttpRequest, test_id: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(
-                request, f"We will remind you on {form.cleaned_data['look_again_on']:%-d %B %Y}."
+                request,
+                _("We will remind you on %(date)s.")
+                % {"date": labels.long_date(form.cleaned_data["look_again_on"])},
             )
             return redirect("keeper:guidance", test.pk)
     return render(
@@ -373,7 +421,7 @@ def ask(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             prompt_services.do_log_prompt(person=me, **form.cleaned_data)
-            messages.success(request, "Added to your private log.")
+            messages.success(request, _("Added to your private log."))
             return redirect("keeper:ask")
         status = 422
     entries = KeeperPromptLog.objects.filter(person=me).select_related("manager")
@@ -384,6 +432,7 @@ def ask(request: AuthedHttpRequest) -> HttpResponse:
         .order_by("-cycle__opens_at")
         .values_list("cycle__label", flat=True)[:4]
     )
+    shared = [labels.localise(label) for label in shared]
     return render(
         request,
         "keeper/ask.html",
@@ -469,9 +518,9 @@ def rollup_remind(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     elif sent:
-        messages.success(request, f"Reminded {manager.name}.")
+        messages.success(request, _("Reminded %(name)s.") % {"name": manager.name})
     else:
-        messages.info(request, f"{manager.name} was already reminded today.")
+        messages.info(request, _("%(name)s was already reminded today.") % {"name": manager.name})
     return redirect(reverse("keeper:rollup") + f"?cycle={cycle.pk}")
 
 
@@ -528,7 +577,7 @@ def settings(request: AuthedHttpRequest) -> HttpResponse:
     form = PolicyForm(request.POST)
     if form.is_valid():
         policy_services.do_update_policy(actor=request.user, cleaned=form.cleaned_data)
-        messages.success(request, "Saved. The change applies from the next cycle.")
+        messages.success(request, _("Saved. The change applies from the next cycle."))
         return redirect("keeper:admin")
     return render(
         request, "keeper/admin.html", _admin_context(request.user, policy_form=form), status=422
@@ -541,9 +590,22 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
     access.require_people_admin(request.user)
     cycle = _cycle_from(request)
     with_answers = request.GET.get("answers") == "1"
-    header = ["cycle", "team", "manager", "manager_email", "person", "person_email", "answered"]
+    # Column names in the reader's language; the values (answer codes, yes/no) are data.
+    header = [
+        pgettext("keeper CSV column", "cycle"),
+        pgettext("keeper CSV column", "team"),
+        pgettext("keeper CSV column", "manager"),
+        pgettext("keeper CSV column", "manager_email"),
+        pgettext("keeper CSV column", "person"),
+        pgettext("keeper CSV column", "person_email"),
+        pgettext("keeper CSV column", "answered"),
+    ]
     if with_answers:
-        header += ["answer", "hire_again", "shared_with_employee"]
+        header += [
+            pgettext("keeper CSV column", "answer"),
+            pgettext("keeper CSV column", "hire_again"),
+            pgettext("keeper CSV column", "shared_with_employee"),
+        ]
     if cycle is None:
         return csv_response("keeper-completion.csv", header, [])
     tests = list(
@@ -640,7 +702,7 @@ def post_exit(request: AuthedHttpRequest, post_exit_id: int) -> HttpResponse:
             except ActionRefused as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "Saved.")
+                messages.success(request, _("Saved."))
                 return redirect("keeper:post_exit", record.pk)
         return render(
             request,
@@ -663,7 +725,7 @@ def post_exit_held(request: AuthedHttpRequest, post_exit_id: int) -> HttpRespons
         except ActionRefused as exc:
             form.add_error("held_on", exc.message)
         else:
-            messages.success(request, "Marked as held.")
+            messages.success(request, _("Marked as held."))
             return redirect("keeper:post_exit", record.pk)
     return render(
         request,
@@ -688,7 +750,7 @@ def post_exit_share(request: AuthedHttpRequest, post_exit_id: int) -> HttpRespon
         return render(request, "keeper/post_exit.html", context, status=422)
     messages.success(
         request,
-        "Shared with your team." if form.cleaned_data["shared"] else "No longer shared.",
+        _("Shared with your team.") if form.cleaned_data["shared"] else _("No longer shared."),
     )
     return redirect("keeper:post_exit", record.pk)
 

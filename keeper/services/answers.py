@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from culture import audit
 from culture.errors import InvalidInput
@@ -15,9 +16,9 @@ from keeper.models import Answer, HireAgain, KeeperNote, KeeperTest, Wording
 
 def check_writable(test: KeeperTest, actor: Person, now: datetime | None = None) -> None:
     if not test.cycle.is_open(now):
-        raise InvalidInput("This cycle has closed; its answers are locked.")
+        raise InvalidInput(_("This cycle has closed; its answers are locked."))
     if test.report.manager_id != actor.pk or not test.report.is_active:
-        raise InvalidInput("Only their manager answers the keeper test for this person.")
+        raise InvalidInput(_("Only their manager answers the keeper test for this person."))
 
 
 # One statement, whatever runs at the same time: the unique (test, author) decides. A save
@@ -63,12 +64,12 @@ def do_answer(
         )
         check_writable(test, actor, now)
         if answer not in Answer.values and answer != "":
-            raise InvalidInput("Choose one of the answers.")
+            raise InvalidInput(_("Choose one of the answers."))
         if hire_again is not None:
             if hire_again and test.cycle.wording != Wording.CLASSIC_2024:
-                raise InvalidInput("This cycle does not ask whether you would hire them again.")
+                raise InvalidInput(_("This cycle does not ask whether you would hire them again."))
             if hire_again not in HireAgain.values and hire_again != "":
-                raise InvalidInput("Choose one of the answers to “Would you hire them again?”.")
+                raise InvalidInput(_("Choose one of the answers to “Would you hire them again?”."))
             test.hire_again = hire_again
         changed = test.answer != answer
         test.answer = answer
@@ -93,7 +94,7 @@ def do_set_look_again(*, actor: Person, test_id: int, on: date | None) -> Keeper
         )
         check_writable(test, actor)
         if not test.needs_guidance:
-            raise InvalidInput("A look-again date follows a Not sure or No answer.")
+            raise InvalidInput(_("A look-again date follows a Not sure or No answer."))
         test.look_again_on = on
         test.look_again_reminded_at = None
         test.save(update_fields=["look_again_on", "look_again_reminded_at"])

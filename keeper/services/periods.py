@@ -3,9 +3,11 @@ one does, what the period is called, when its reminders fall. No writes."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from django.utils import translation
+
+from keeper import labels
 from keeper.models import Cadence, KeeperCycle, KeeperPolicy
 
 
@@ -36,14 +38,23 @@ def scheduled_opening(policy: KeeperPolicy, tz: tzinfo, now: datetime) -> tuple[
 
 
 def period_label(cadence: int, opening: datetime) -> str:
+    """What the period opening at `opening` is called, in the active language: "Q1 2027",
+    "H2 2027", "Jan–Feb 2027" or "Nov 2027–Jan 2028" in English (keeper.labels)."""
     y, m = opening.year, opening.month
     if cadence == Cadence.QUARTERLY and m % 3 == 1:
-        return f"Q{(m - 1) // 3 + 1} {y}"
+        return labels.quarter((m - 1) // 3 + 1, y)
     if cadence == Cadence.HALF_YEARLY and m in (1, 7):
-        return f"H{1 if m == 1 else 2} {y}"
+        return labels.half(1 if m == 1 else 2, y)
     ey, em = add_months(y, m, cadence - 1)
-    start, end = calendar.month_abbr[m], calendar.month_abbr[em]
-    return f"{start}–{end} {y}" if ey == y else f"{start} {y}–{end} {ey}"
+    return labels.month_span(y, m, ey, em)
+
+
+def stored_period_label(cadence: int, opening: datetime) -> str:
+    """The label a cycle stores: in English whatever language is active, so audit details,
+    webhooks and exports read the same; pages and messages show it in their reader's
+    language (KeeperCycle.display_label)."""
+    with translation.override("en"):
+        return period_label(cadence, opening)
 
 
 def reminder_times(

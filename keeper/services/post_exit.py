@@ -11,12 +11,15 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from culture import audit, clock
 from culture.errors import InvalidInput
+from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import notify
 from feedback.models import Circle, Participant, WrittenFeedback
+from keeper.labels import long_date
 from keeper.models import KeeperTest, PostExit
 
 RECORD_WINDOW = timedelta(days=365)
@@ -39,15 +42,20 @@ def person_left(person_ids: list[int]) -> int:
         )
         if not created:
             continue
+        with as_reader(leaver.manager):
+            title = _("%(name)s has left: hold a post-exit Q&A with your team") % {
+                "name": leaver.name
+            }
+            body = _(
+                "%(name)s left on %(date)s. Tell your team what happened, and how much "
+                "feedback they had received, so nobody is left to rumour."
+            ) % {"name": leaver.name, "date": long_date(left_on)}
         notify(
             leaver.manager,
             key=f"keeper:post_exit:{post_exit.pk}:{leaver.manager_id}",
             kind="keeper.post_exit",
-            title=f"{leaver.name} has left: hold a post-exit Q&A with your team",
-            body=(
-                f"{leaver.name} left on {left_on:%-d %B %Y}. Tell your team what happened, "
-                "and how much feedback they had received, so nobody is left to rumour."
-            ),
+            title=title,
+            body=body,
             url=reverse("keeper:post_exit", args=[post_exit.pk]),
             template="emails/keeper_post_exit",
             context={"leaver": leaver, "post_exit": post_exit},
@@ -106,7 +114,7 @@ def _locked(post_exit_id: int) -> PostExit:
 
 def _check_manager(post_exit: PostExit, actor: Person) -> None:
     if post_exit.manager_id != actor.pk:
-        raise InvalidInput("Only their former manager prepares and holds this Q&A.")
+        raise InvalidInput(_("Only their former manager prepares and holds this Q&A."))
 
 
 def do_prepare(
@@ -134,12 +142,12 @@ def do_mark_held(
 ) -> PostExit:
     now = now or timezone.now()
     if held_on > clock.today():
-        raise InvalidInput("That date is in the future.")
+        raise InvalidInput(_("That date is in the future."))
     with transaction.atomic():
         post_exit = _locked(post_exit_id)
         _check_manager(post_exit, actor)
         if held_on < post_exit.left_on:
-            raise InvalidInput("The Q&A is held after they left.")
+            raise InvalidInput(_("The Q&A is held after they left."))
         post_exit.held_on = held_on
         post_exit.updated_at = now
         post_exit.save(update_fields=["held_on", "updated_at"])
@@ -162,7 +170,7 @@ def do_share(
         post_exit = _locked(post_exit_id)
         _check_manager(post_exit, actor)
         if shared and not (post_exit.what_happened.strip() or post_exit.notes.strip()):
-            raise InvalidInput("Write what happened or your notes before sharing them.")
+            raise InvalidInput(_("Write what happened or your notes before sharing them."))
         post_exit.shared_at = now if shared else None
         post_exit.updated_at = now
         post_exit.save(update_fields=["shared_at", "updated_at"])

@@ -8,9 +8,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from culture import audit, clock
 from culture.errors import ActionRefused
+from culture.i18n import as_reader
 from culture.models import Notification, Person
 from culture.notifications import notify
 from keeper.models import KeeperCycle, KeeperTest
@@ -18,6 +21,15 @@ from keeper.models import KeeperCycle, KeeperTest
 
 def remind_key(cycle: KeeperCycle, manager_id: int, day: date) -> str:
     return f"keeper:{cycle.period_key}:remind:{manager_id}:{day.isoformat()}"
+
+
+def still_to_answer(cycle: KeeperCycle, count: int) -> str:
+    """A reminder's title, in the active language."""
+    return ngettext(
+        "Keeper test, %(label)s: %(count)s still to answer",
+        "Keeper test, %(label)s: %(count)s still to answer",
+        count,
+    ) % {"label": cycle.display_label, "count": count}
 
 
 def reminded_today(cycle: KeeperCycle, manager_ids: Iterable[int], *, today: date) -> set[int]:
@@ -35,17 +47,19 @@ def do_remind_manager(
     went out, False when they were already reminded `today` (the company's date unless
     given: nothing is sent twice the same day)."""
     if not cycle.is_open():
-        raise ActionRefused("This cycle is closed: there is nothing to remind anyone of.")
+        raise ActionRefused(_("This cycle is closed: there is nothing to remind anyone of."))
     count = KeeperTest.objects.filter(
         cycle=cycle, report__manager=manager, report__is_active=True, answer=""
     ).count()
     if not count:
-        raise ActionRefused(f"{manager.name} has answered every keeper test.")
+        raise ActionRefused(_("%(name)s has answered every keeper test.") % {"name": manager.name})
+    with as_reader(manager):
+        title = still_to_answer(cycle, count)
     sent = notify(
         manager,
         key=remind_key(cycle, manager.pk, today or clock.today()),
         kind="keeper.remind",
-        title=f"Keeper test, {cycle.label}: {count} still to answer",
+        title=title,
         url=reverse("keeper:index"),
         template="emails/keeper_nudge",
         context={"cycle": cycle, "count": count, "stage": "remind"},

@@ -13,17 +13,21 @@ from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from culture import clock
+from culture.i18n import as_reader
 from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
 from keeper.services.periods import (
     WIDEST_ZONE_GAP,
     local_at,
-    period_label,
     reminder_times,
     scheduled_opening,
+    stored_period_label,
 )
 from webhooks import events
 
@@ -99,7 +103,7 @@ def open_cycle(
         cycle, created = KeeperCycle.objects.get_or_create(
             period_key=f"{local_open.year}-{local_open.month:02d}",
             defaults={
-                "label": period_label(policy.cadence, local_open),
+                "label": stored_period_label(policy.cadence, local_open),
                 "opens_at": opening,
                 "due_on": due_on,
                 "due_at": local_at(due_on + timedelta(days=1), 0, tz),
@@ -189,16 +193,26 @@ def send_cycle_reminders(
         for manager_tests in by_manager.values():
             manager = manager_tests[0].manager
             names = [t.report.name for t in manager_tests]
+            with as_reader(manager):
+                title = ngettext(
+                    "Keeper test, %(label)s: %(count)s to answer by %(date)s",
+                    "Keeper test, %(label)s: %(count)s to answer by %(date)s",
+                    len(names),
+                ) % {
+                    "label": cycle.display_label,
+                    "count": len(names),
+                    "date": date_format(cycle.due_on, "MONTH_DAY_FORMAT"),
+                }
+                body = _("Would you fight hard to keep each of them? %(names)s") % {
+                    "names": ", ".join(names)
+                }
             messages.append(
                 Message(
                     recipient=manager,
                     key=f"{prefix}open:manager:{manager.pk}",
                     kind="keeper.opened",
-                    title=(
-                        f"Keeper test, {cycle.label}: {len(names)} to answer by "
-                        f"{cycle.due_on:%-d %b}"
-                    ),
-                    body="Would you fight hard to keep each of them? " + ", ".join(names),
+                    title=title,
+                    body=body,
                     url=url,
                     template="emails/keeper_opened",
                     context={"cycle": cycle, "names": names},
@@ -206,13 +220,16 @@ def send_cycle_reminders(
             )
         ask_url = reverse("keeper:ask")
         for t in tests:
+            with as_reader(t.report):
+                title = _("You may ask your manager the keeper prompt")
+                body = _("If I told you I was leaving, how hard would you work to change my mind?")
             messages.append(
                 Message(
                     recipient=t.report,
                     key=f"{prefix}open:employee:{t.report_id}",
                     kind="keeper.prompt",
-                    title="You may ask your manager the keeper prompt",
-                    body="If I told you I was leaving, how hard would you work to change my mind?",
+                    title=title,
+                    body=body,
                     url=ask_url,
                     template="emails/keeper_prompt",
                     context={"cycle": cycle},
@@ -237,15 +254,14 @@ def send_cycle_reminders(
             # message for a moment that passed before it existed.
             if now >= moments[following] or moments[stage] < cycle.created_at:
                 continue
+            with as_reader(manager):
+                title = _nudge_title(cycle, count, stage)
             messages.append(
                 Message(
                     recipient=manager,
                     key=f"{prefix}{stage}:{manager.pk}",
                     kind="keeper.nudge",
-                    title=(
-                        f"Keeper test, {cycle.label}: {count} still to answer"
-                        + (" today" if stage == "due" else f" by {cycle.due_on:%-d %b}")
-                    ),
+                    title=title,
                     url=url,
                     template="emails/keeper_nudge",
                     context={"cycle": cycle, "count": count, "stage": stage},
@@ -268,14 +284,23 @@ def send_cycle_reminders(
             if now < reminder_times(cycle, tz, clock.zone_for(boss, tz))["overdue"]:
                 waiting = True
                 continue
-            total = sum(c for _, c in rows)
+            total = sum(c for __, c in rows)
+            with as_reader(boss):
+                title = ngettext(
+                    "Keeper test, %(label)s: %(count)s overdue under you",
+                    "Keeper test, %(label)s: %(count)s overdue under you",
+                    total,
+                ) % {"label": cycle.display_label, "count": total}
+                body = "; ".join(
+                    _("%(name)s: %(count)s") % {"name": m.name, "count": c} for m, c in rows
+                )
             messages.append(
                 Message(
                     recipient=boss,
                     key=f"{prefix}overdue:{boss_id}",
                     kind="keeper.overdue",
-                    title=f"Keeper test, {cycle.label}: {total} overdue under you",
-                    body="; ".join(f"{m.name}: {c}" for m, c in rows),
+                    title=title,
+                    body=body,
                     url=reverse("keeper:rollup"),
                     template="emails/keeper_overdue",
                     context={"cycle": cycle, "rows": rows, "total": total},
@@ -284,6 +309,25 @@ def send_cycle_reminders(
         _send_all(result, messages)
         if not waiting:
             KeeperCycle.objects.filter(pk=cycle.pk).update(overdue_sent_at=now)
+
+
+def _nudge_title(cycle: KeeperCycle, count: int, stage: str) -> str:
+    """A nudge's title, in the active language: due today, or due by the due day."""
+    if stage == "due":
+        return ngettext(
+            "Keeper test, %(label)s: %(count)s still to answer today",
+            "Keeper test, %(label)s: %(count)s still to answer today",
+            count,
+        ) % {"label": cycle.display_label, "count": count}
+    return ngettext(
+        "Keeper test, %(label)s: %(count)s still to answer by %(date)s",
+        "Keeper test, %(label)s: %(count)s still to answer by %(date)s",
+        count,
+    ) % {
+        "label": cycle.display_label,
+        "count": count,
+        "date": date_format(cycle.due_on, "MONTH_DAY_FORMAT"),
+    }
 
 
 def _unanswered_by_manager(cycle: KeeperCycle) -> list[tuple[Person, int]]:
@@ -310,16 +354,21 @@ def send_look_again_reminders(*, now: datetime, tz: tzinfo, result: SweepResult)
             ).update(look_again_reminded_at=now)
             if not claimed:
                 continue
+            with as_reader(recipient):
+                title = _("Time to look again at where %(name)s stands") % {
+                    "name": test.report.name
+                }
+                body = _(
+                    "In %(period)s you planned a candid conversation with %(name)s and a date "
+                    "to look again: today."
+                ) % {"period": test.cycle.display_label, "name": test.report.name}
             if (
                 notify(
                     recipient,
                     key=f"keeper:lookagain:{test.pk}:{test.look_again_on.isoformat()}",
                     kind="keeper.look_again",
-                    title=f"Time to look again at where {test.report.name} stands",
-                    body=(
-                        f"In {test.cycle.label} you planned a candid conversation with "
-                        f"{test.report.name} and a date to look again: today."
-                    ),
+                    title=title,
+                    body=body,
                     url=reverse("keeper:guidance", args=[test.pk]),
                     template="emails/keeper_look_again",
                     context={"test": test},

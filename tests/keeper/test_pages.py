@@ -543,3 +543,43 @@ def test_the_rollup_counts_the_same_whichever_way_it_finds_the_people_under_the_
     assert KeeperTest.objects.rollup_for(me, cycle) == by_level
     mia = next(row for row in by_level if row["name"] == "Mia Manager")
     assert (mia["total"], mia["answered"], mia["no"]) == (2, 1, 1)
+
+
+def test_every_keeper_page_renders_for_a_reader_in_another_language(world, cycle, client_for):
+    """A reader who reads French gets every keeper page (no catalogue yet: the words stay
+    English, Django's own month names are French)."""
+    from culture.models import Person
+    from keeper.services.post_exit import person_left
+
+    Person.objects.filter(
+        pk__in=[world.manager.pk, world.skip_level.pk, world.people_admin.pk]
+    ).update(language="fr")
+    test = keeper_test_of(cycle, world.employee)
+    manager = client_for(Person.objects.get(pk=world.manager.pk))
+    assert _answer(manager, test, "no", notes="Watch this").status_code == 200
+    leaver = make_person(name="Lee Leaver", manager=world.manager, is_active=False)
+    person_left([leaver.pk])
+    post_exit = world.manager.post_exits_to_hold.get()
+    for path in (
+        "/keeper/",
+        "/keeper/compact/",
+        f"/keeper/tests/{test.pk}/guidance/",
+        "/keeper/ask/",
+        "/keeper/post-exit/",
+        f"/keeper/post-exit/{post_exit.pk}/",
+        "/",
+    ):
+        response = manager.get(path)
+        assert response.status_code == 200, path
+        assert 'lang="fr"' in response.content.decode(), path
+    skip = client_for(Person.objects.get(pk=world.skip_level.pk))
+    for path in ("/keeper/rollup/", f"/keeper/rollup/{world.manager.pk}/"):
+        assert skip.get(path).status_code == 200, path
+    # A reminder to the French reader: its title and email are built as they read.
+    other = make_person(name="Nia New", manager=world.manager)
+    KeeperTest.objects.create(cycle=cycle, manager=world.manager, report=other)
+    assert skip.post(f"/keeper/rollup/{world.manager.pk}/remind/").status_code == 302
+    assert (
+        client_for(Person.objects.get(pk=world.people_admin.pk)).get("/keeper/admin/").status_code
+        == 200
+    )

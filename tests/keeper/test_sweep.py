@@ -377,3 +377,32 @@ def test_a_cycle_opened_late_does_not_nudge_for_moments_before_it_existed(world)
     assert _kinds(cycle)["keeper.nudge"] == 0
     _sweep(_at(2027, 1, 15, 9, 5))
     assert _kinds(cycle)["keeper.nudge"] == MANAGERS  # the due-day nudge still goes out
+
+
+def test_period_labels_are_stored_in_english_and_shown_in_the_readers_language():
+    """A cycle stores its label in English whatever language the sweep runs in; pages and
+    messages localise it (Django's own month names stand in until the catalogues come)."""
+    from django.utils import translation
+
+    from keeper import labels
+    from keeper.services.periods import period_label, stored_period_label
+
+    for cadence, opening, english in (
+        (3, _at(2027, 1, 1, 9), "Q1 2027"),
+        (6, _at(2027, 7, 1, 9), "H2 2027"),
+        (2, _at(2027, 1, 1, 9), "Jan–Feb 2027"),
+        (3, _at(2027, 11, 1, 9), "Nov 2027–Jan 2028"),
+    ):
+        with translation.override("fr"):
+            assert stored_period_label(cadence, opening) == english
+            shown = labels.localise(english)
+            assert shown == period_label(cadence, opening)
+        with translation.override("en-gb"):
+            assert labels.localise(english) == english == period_label(cadence, opening)
+    with translation.override("fr"):
+        assert labels.localise("Jan–Feb 2027") != "Jan–Feb 2027"  # Django's French months
+    assert labels.localise("Spring offsite") == "Spring offsite"  # not a period: as stored
+    # A day with its month's full name (the post-exit message, the look-again date).
+    day = _at(2026, 12, 9, 0).date()
+    with translation.override("en-gb"):
+        assert labels.long_date(day) == f"{day:%-d %B %Y}" == "9 December 2026"
