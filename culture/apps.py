@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CultureConfig(AppConfig):
     name = "culture"
-    verbose_name = "Culture"
+    verbose_name = gettext_lazy("Culture")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

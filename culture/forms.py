@@ -7,8 +7,11 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from culture.i18n import as_reader
 from culture.models import CompanySettings, Person, Team
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -32,18 +35,33 @@ class LocalDateTimeField(forms.DateTimeField):
             naive = exc.params["datetime"]
         zone = timezone.get_current_timezone()
         first, second = naive.replace(tzinfo=zone), naive.replace(tzinfo=zone, fold=1)
-        when = f"{naive:%H:%M} on {naive:%-d %B %Y}"
+        time = f"{naive:%H:%M}"
+        when = gettext("%(time)s on %(date)s") % {
+            "time": time,
+            "date": date_format(naive, "j F Y"),
+        }
         if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-            message = (
-                f"{when} does not exist in {zone.key}: the clocks go forward that night "
-                f"({first.tzname()} to {second.tzname()}). Choose another time."
-            )
+            message = gettext(
+                "%(when)s does not exist in %(zone)s: the clocks go forward that night "
+                "(%(before)s to %(after)s). Choose another time."
+            ) % {
+                "when": when,
+                "zone": zone.key,
+                "before": first.tzname(),
+                "after": second.tzname(),
+            }
         else:
-            message = (
-                f"{when} happens twice in {zone.key}: the clocks go back that night "
-                f"({naive:%H:%M} {first.tzname()}, then {naive:%H:%M} {second.tzname()}). "
+            message = gettext(
+                "%(when)s happens twice in %(zone)s: the clocks go back that night "
+                "(%(time)s %(first)s, then %(time)s %(second)s). "
                 "Choose a time outside that hour."
-            )
+            ) % {
+                "when": when,
+                "zone": zone.key,
+                "time": time,
+                "first": first.tzname(),
+                "second": second.tzname(),
+            }
         raise forms.ValidationError(message, code="ambiguous_timezone")
 
 
@@ -53,13 +71,17 @@ def name_the_zone(form) -> None:
     abbreviation = timezone.localtime(timezone=zone).tzname()
     for field in form.fields.values():
         if isinstance(field, LocalDateTimeField):
-            field.help_text = f"Your time zone: {zone.key} ({abbreviation})."
+            field.help_text = gettext("Your time zone: %(zone)s (%(abbreviation)s).") % {
+                "zone": zone.key,
+                "abbreviation": abbreviation,
+            }
 
 
 class CompanySettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=[(tz, tz) for tz in TIME_ZONES],
-        help_text=(
+        label=_("Time zone"),
+        help_text=_(
             "Every time shown and typed in the product, and every schedule (keeper cycles, "
             "reminders), follows it."
         ),
@@ -84,19 +106,20 @@ class CultureTextForm(forms.ModelForm):
     class Meta:
         model = CompanySettings
         fields = ["culture_text"]
-        labels = {"culture_text": "The culture page (Markdown)"}
+        labels = {"culture_text": _("The culture page (Markdown)")}
         widgets = {"culture_text": forms.Textarea(attrs={"rows": 24})}
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField()
-    name = forms.CharField(max_length=150)
-    title = forms.CharField(max_length=150, required=False, label="Job title")
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    email = forms.EmailField(label=_("Email"))
+    name = forms.CharField(max_length=150, label=_("Name"))
+    title = forms.CharField(max_length=150, required=False, label=_("Job title"))
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, label=_("Team"))
     manager = forms.ModelChoiceField(
         queryset=Person.objects.filter(is_active=True).only("id", "name", "email"),
         required=False,
-        help_text="Their reporting line.",
+        label=_("Manager"),
+        help_text=_("Their reporting line."),
     )
 
     def clean_email(self):
@@ -106,27 +129,30 @@ class InviteForm(forms.Form):
             .exclude(password__startswith="!")
             .exists()
         ):
-            raise forms.ValidationError("This person already has an account.")
+            raise forms.ValidationError(_("This person already has an account."))
         return email
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 CSV with the columns of the template. Up to 50 MB.",
+        label=_("CSV file"),
+        help_text=_("UTF-8 CSV with the columns of the template. Up to 50 MB."),
     )
     deactivate_missing = forms.BooleanField(
         required=False,
-        label="Deactivate active people who are not in this file",
-        help_text="Off by default: missing people are only reported.",
+        label=_("Deactivate active people who are not in this file"),
+        help_text=_("Off by default: missing people are only reported."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.MAX_IMPORT_BYTES:
             raise forms.ValidationError(
-                f"The file is {upload.size // (1024 * 1024)} MB; the limit is "
-                f"{settings.MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+                gettext("The file is %(size)s MB; the limit is %(limit)s MB.")
+                % {
+                    "size": upload.size // (1024 * 1024),
+                    "limit": settings.MAX_IMPORT_BYTES // (1024 * 1024),
+                }
             )
         return upload
 
@@ -134,9 +160,11 @@ class ImportForm(forms.Form):
 class ScimTokenForm(forms.Form):
     name = forms.CharField(
         max_length=100,
-        label="Name",
-        help_text="Which identity provider uses it, e.g. “Okta” or “Microsoft Entra”. The "
-        "audit log names every change it makes with this name.",
+        label=_("Name"),
+        help_text=_(
+            "Which identity provider uses it, e.g. “Okta” or “Microsoft Entra”. The "
+            "audit log names every change it makes with this name."
+        ),
     )
 
 
@@ -144,7 +172,7 @@ class ConfirmEmailForm(forms.Form):
     """A people admin types the person's email to confirm an export or an erasure."""
 
     email = forms.CharField(
-        label="Type their email to confirm",
+        label=_("Type their email to confirm"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -156,16 +184,20 @@ class ConfirmEmailForm(forms.Form):
     def clean_email(self):
         typed = self.cleaned_data["email"].strip().lower()
         if typed != self.person.email.lower():
-            raise forms.ValidationError("That is not their email: type it exactly as shown.")
+            raise forms.ValidationError(_("That is not their email: type it exactly as shown."))
         return typed
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(required=False)
-    actor = forms.CharField(required=False, label="Who")
-    subject = forms.CharField(required=False, label="About whom")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.CharField(required=False, label=_("Action"))
+    actor = forms.CharField(required=False, label=_("Who"))
+    subject = forms.CharField(required=False, label=_("About whom"))
+    since = forms.DateField(
+        required=False, label=_("Since"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class LedgerPasswordResetForm(PasswordResetForm):
@@ -187,13 +219,18 @@ class LedgerPasswordResetForm(PasswordResetForm):
         path = reverse(
             "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
         )
+        with as_reader(user):
+            title = gettext("Choose a new Culture password")
+            body = gettext(
+                "Someone asked to reset the password for %(email)s. If it was not you, "
+                "ignore this email. The link works once and expires in three days."
+            ) % {"email": user.email}
         notify(
             user,
             key=f"password-reset:{user.pk}:{context['token']}",
             kind="password_reset",
-            title="Choose a new Culture password",
-            body=f"Someone asked to reset the password for {user.email}. If it was not you, "
-            "ignore this email. The link works once and expires in three days.",
+            title=title,
+            body=body,
             url=path,
             in_app=False,
         )
@@ -217,7 +254,7 @@ class PersonForm(forms.ModelForm):
             "is_people_admin",
         ]
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        labels = {"is_active": "Active (can log in)", "is_people_admin": "People admin"}
+        labels = {"is_active": _("Active (can log in)"), "is_people_admin": _("People admin")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,15 +266,17 @@ class PersonForm(forms.ModelForm):
     def clean_level(self):
         level = self.cleaned_data.get("level")
         if level is not None and not 1 <= level <= 9:
-            raise forms.ValidationError("Level must be from 1 to 9.")
+            raise forms.ValidationError(_("Level must be from 1 to 9."))
         return level
 
     def clean_is_active(self):
         is_active = self.cleaned_data.get("is_active")
         if is_active and self.instance.erased_at is not None:
             raise forms.ValidationError(
-                "This person's data was erased: they cannot be reactivated. "
-                "Invite them again as a new person."
+                _(
+                    "This person's data was erased: they cannot be reactivated. "
+                    "Invite them again as a new person."
+                )
             )
         return is_active
 
@@ -245,11 +284,14 @@ class PersonForm(forms.ModelForm):
         manager = self.cleaned_data.get("manager")
         if manager and self.instance.pk:
             if manager.pk == self.instance.pk:
-                raise forms.ValidationError("A person cannot be their own manager.")
+                raise forms.ValidationError(_("A person cannot be their own manager."))
             if Person.objects.under(self.instance).filter(pk=manager.pk).exists():
                 raise forms.ValidationError(
-                    f"{manager.name} reports to {self.instance.name} (directly or not): "
-                    "that would make a reporting cycle."
+                    gettext(
+                        "%(manager)s reports to %(person)s (directly or not): "
+                        "that would make a reporting cycle."
+                    )
+                    % {"manager": manager.name, "person": self.instance.name}
                 )
         return manager
 

@@ -17,6 +17,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower, Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from culture.request_local import once_per_request
 
@@ -45,15 +47,19 @@ class Team(models.Model):
     description = models.TextField(blank=True)
     # SCIM provisioning (culture/scim/): a team is a SCIM Group.
     external_id = models.CharField(
-        max_length=255, blank=True, help_text="The identity provider's id for it (SCIM externalId)."
+        max_length=255,
+        blank=True,
+        help_text=_("The identity provider's id for it (SCIM externalId)."),
     )
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     scim_deleted_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When an identity provider deleted it through SCIM: the team stays (memos "
-        "name it), without members, and SCIM no longer shows it.",
+        help_text=_(
+            "When an identity provider deleted it through SCIM: the team stays (memos "
+            "name it), without members, and SCIM no longer shows it."
+        ),
     )
 
     objects = TeamQuerySet.as_manager()
@@ -234,10 +240,10 @@ class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):  # type: ign
 class Person(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     name = models.CharField(max_length=150)
-    title = models.CharField("job title", max_length=150, blank=True)
+    title = models.CharField(_("job title"), max_length=150, blank=True)
     job_family = models.CharField(max_length=80, blank=True)
     level = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Job level, 1 (entry) to 9 (most senior)."
+        null=True, blank=True, help_text=_("Job level, 1 (entry) to 9 (most senior).")
     )
     location = models.CharField(max_length=80, blank=True)
     team = models.ForeignKey(
@@ -253,27 +259,27 @@ class Person(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(max_length=16, blank=True, default="", db_default="")
     is_active = models.BooleanField(default=True)
     is_people_admin = models.BooleanField(
-        default=False, help_text="People admins manage people, settings and see everything."
+        default=False, help_text=_("People admins manage people, settings and see everything.")
     )
-    is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
+    is_staff = models.BooleanField(default=False, help_text=_("May use the Django admin site."))
     date_joined = models.DateTimeField(default=timezone.now)
     left_on = models.DateField(
         null=True,
         blank=True,
-        help_text="The company's date they were deactivated (set and cleared by save()).",
+        help_text=_("The company's date they were deactivated (set and cleared by save())."),
     )
     erased_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When their personal fields were erased (culture.privacy); never undone.",
+        help_text=_("When their personal fields were erased (culture.privacy); never undone."),
     )
     employee_number = models.CharField(
-        max_length=64, blank=True, help_text="The HR system's number for them (unique when set)."
+        max_length=64, blank=True, help_text=_("The HR system's number for them (unique when set).")
     )
     external_id = models.CharField(
         max_length=255,
         blank=True,
-        help_text="The identity provider's id for them (SCIM externalId).",
+        help_text=_("The identity provider's id for them (SCIM externalId)."),
     )
     # Raw inserts and updates (the import) get the database's now(); save() sets it itself.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
@@ -379,7 +385,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
 # --- Company settings --------------------------------------------------------------------
 
-DEFAULT_CULTURE_TEXT = """\
+# The culture page's text until a people admin edits it: stored in English, shown in the
+# reader's language while it is still this text (CompanySettings.culture_text_shown).
+DEFAULT_CULTURE_TEXT = gettext_noop("""\
 ## Why we work this way
 
 We would rather have a company of stunning colleagues, freedom and candour than rules and
@@ -400,7 +408,7 @@ approvals. These pages are the practices that make that possible.
 8. **Feedback circles.** Live 360s: one person at a time hears start / stop / continue from
    the others, and chooses what to act on.
 9. **Context, not control.** This product informs; it never approves.
-"""
+""")
 
 
 class CompanySettings(models.Model):
@@ -410,10 +418,10 @@ class CompanySettings(models.Model):
     name = models.CharField(max_length=120, default="Acme")
     time_zone = models.CharField(max_length=64, default="Europe/London")
     leaver_records_months = models.PositiveSmallIntegerField(
-        "keep a leaver's pay records and keeper tests for (months)",
+        _("keep a leaver's pay records and keeper tests for (months)"),
         default=24,
         validators=[MaxValueValidator(240)],
-        help_text=(
+        help_text=_(
             "Counted from the day they left. Once they are erased and this has passed, their "
             "pay records, market evidence, raise proposals and keeper tests are deleted."
         ),
@@ -425,10 +433,18 @@ class CompanySettings(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "company settings"
+        verbose_name_plural = _("company settings")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def culture_text_shown(self) -> str:
+        """The culture page's text as the reader reads it: the default in their language
+        while nobody has edited it; what a person wrote, as they wrote it."""
+        if self.culture_text == DEFAULT_CULTURE_TEXT:
+            return gettext(DEFAULT_CULTURE_TEXT)
+        return self.culture_text
 
     @classmethod
     def load(cls) -> CompanySettings:
@@ -439,7 +455,7 @@ class CompanySettings(models.Model):
 
     @classmethod
     def load_fresh(cls) -> CompanySettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
     @property
@@ -507,7 +523,7 @@ class AuditEvent(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
-        help_text="The person whose data was read or changed.",
+        help_text=_("The person whose data was read or changed."),
     )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -589,13 +605,13 @@ class Delivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        SENDING = "sending"
-        SENT = "sent"
-        FAILED = "failed"
-        SKIPPED = "skipped"
-        HELD = "held"
-        DIGESTED = "digested"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        HELD = "held", _("Held")
+        DIGESTED = "digested", _("Digested")
 
     key = models.CharField(max_length=200, unique=True)
     notification = models.ForeignKey(
@@ -617,7 +633,7 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         indexes = [
             models.Index(
                 fields=["status", "created_at"],
@@ -660,10 +676,10 @@ class ImportJob(models.Model):
     """An uploaded people file, validated and applied by a Celery task with progress."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=30, default="people")
     created_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -699,12 +715,12 @@ class Job(models.Model):
     by a conditional UPDATE before it runs, so two deliveries of one message run it once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    name = models.CharField(max_length=200, help_text="The registered function (culture.jobs).")
+    name = models.CharField(max_length=200, help_text=_("The registered function (culture.jobs)."))
     args = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -755,13 +771,16 @@ class ScimUser(models.Model):
     email_type = models.CharField(max_length=20, blank=True)
     email_primary = models.BooleanField(null=True, blank=True)
     display_name_set = models.BooleanField(
-        default=False, help_text="The identity provider sent a displayName: the person's name."
+        default=False,
+        help_text=_("The identity provider sent a displayName: the person's name."),
     )
     deleted_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the identity provider deleted them (SCIM DELETE): they were "
-        "deactivated, their history kept, and SCIM no longer shows them.",
+        help_text=_(
+            "When the identity provider deleted them (SCIM DELETE): they were "
+            "deactivated, their history kept, and SCIM no longer shows them."
+        ),
     )
     # userName is compared without case (RFC 7643 §4.1.1: caseExact false).
     user_name_lower = models.GeneratedField(
@@ -796,7 +815,7 @@ class ScimToken(models.Model):
 
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=16, help_text="Its first characters, to recognise it.")
+    hint = models.CharField(max_length=16, help_text=_("Its first characters, to recognise it."))
     created_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

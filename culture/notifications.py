@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat import blocks as chat_blocks
 from chat import kinds as chat_kinds
@@ -141,7 +142,7 @@ def render_email(recipient, *, title, body, url, template=None, context=None, co
         except TemplateDoesNotExist:
             html_template = get_template("emails/notification.html")
         html = html_template.render(ctx)
-    subject = f"[{company.name}] {title}"[:250]
+        subject = (_("[%(company)s] %(title)s") % {"company": company.name, "title": title})[:250]
     return subject, text, html
 
 
@@ -378,7 +379,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
 def _part(filename: str, content: str, mimetype: str) -> MIMEPart:
     """An attachment whose content type may carry parameters (a calendar file says
     `text/calendar; method=REQUEST`, which calendar clients read to offer the invitation)."""
-    maintype, _, rest = mimetype.partition("/")
+    maintype, _slash, rest = mimetype.partition("/")
     subtype, *pairs = [p.strip() for p in rest.split(";")]
     params = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
     if maintype == "text":

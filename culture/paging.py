@@ -14,7 +14,9 @@ from typing import cast
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 
 class CappedPage(Page):
@@ -45,7 +47,9 @@ class CappedPaginator(Paginator):
 
     @property
     def shown_count(self) -> str:
-        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+        if self.capped:
+            return _("%(count)s+") % {"count": number_format(self.cap, force_grouping=True)}
+        return number_format(self.count, force_grouping=True)
 
     def validate_number(self, number):
         if not self.capped:
@@ -53,9 +57,9 @@ class CappedPaginator(Paginator):
         try:
             number = int(number)
         except (TypeError, ValueError):
-            raise PageNotAnInteger("That page number is not an integer")
+            raise PageNotAnInteger(_("That page number is not an integer"))
         if number < 1:
-            raise EmptyPage("That page number is less than 1")
+            raise EmptyPage(_("That page number is less than 1"))
         return number
 
     def page(self, number):
@@ -63,7 +67,7 @@ class CappedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
-            raise EmptyPage("That page contains no results")
+            raise EmptyPage(_("That page contains no results"))
         more = len(rows) > self.per_page
         return CappedPage(rows[: self.per_page], number, self, more=more)
 

@@ -20,9 +20,11 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from culture import jobs, sections
 from culture.csvsafe import DANGEROUS_PREFIXES
+from culture.i18n import as_reader
 from culture.logout import end_sessions
 from culture.models import ImportJob, Person, Team
 from webhooks import events
@@ -49,8 +51,13 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return _("row %(row)s, column %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
 
 
 @dataclass
@@ -73,15 +80,18 @@ def _unescape(value: str) -> str:
 
 def decode(content: bytes) -> tuple[str | None, Problem | None]:
     if b"\x00" in content[:4096]:
-        return None, Problem(0, "", "This is a binary file, not a CSV. Save it as CSV (UTF-8).")
+        return None, Problem(0, "", _("This is a binary file, not a CSV. Save it as CSV (UTF-8)."))
     try:
         return content.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         return None, Problem(
             0,
             "",
-            f"The file is not UTF-8 text (bad byte at position {exc.start}). "
-            "Save it as CSV UTF-8 and upload it again.",
+            _(
+                "The file is not UTF-8 text (bad byte at position %(position)s). "
+                "Save it as CSV UTF-8 and upload it again."
+            )
+            % {"position": exc.start},
         )
 
 
@@ -100,16 +110,18 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
     try:
         header = next(reader)
     except StopIteration:
-        plan.problems.append(Problem(1, "", "The file is empty."))
+        plan.problems.append(Problem(1, "", _("The file is empty.")))
         return plan
     except csv.Error as exc:
-        plan.problems.append(Problem(1, "", f"Unreadable CSV: {exc}"))
+        plan.problems.append(Problem(1, "", _("Unreadable CSV: %(error)s") % {"error": exc}))
         return plan
     header = [h.strip().lower() for h in header]
     missing_cols = [c for c in COLUMNS if c not in header]
     if missing_cols:
         for column in missing_cols:
-            plan.problems.append(Problem(1, column, "Required column is missing from the header."))
+            plan.problems.append(
+                Problem(1, column, _("Required column is missing from the header."))
+            )
         return plan
     index = {name: header.index(name) for name in COLUMNS}
 
@@ -121,7 +133,11 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
             data_rows += 1
             if data_rows > max_rows:
                 plan.problems.append(
-                    Problem(line_no, "", f"Too many rows: at most {max_rows} per file.")
+                    Problem(
+                        line_no,
+                        "",
+                        _("Too many rows: at most %(max_rows)s per file.") % {"max_rows": max_rows},
+                    )
                 )
                 break
             # The CSV's text, then parsed in place: level an int, start_date a date or None.
@@ -131,18 +147,26 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
             row["_line"] = line_no
             for name in REQUIRED_VALUES:
                 if not row[name]:
-                    plan.problems.append(Problem(line_no, name, "A value is required."))
+                    plan.problems.append(Problem(line_no, name, _("A value is required.")))
             email = row["email"].lower()
             row["email"] = email
             if email:
                 try:
                     validate_email(email)
                 except ValidationError:
-                    plan.problems.append(Problem(line_no, "email", f"'{email}' is not an email."))
+                    plan.problems.append(
+                        Problem(
+                            line_no,
+                            "email",
+                            _("'%(email)s' is not an email.") % {"email": email},
+                        )
+                    )
                 if email in seen:
                     plan.problems.append(
                         Problem(
-                            line_no, "email", f"Duplicate email, first seen on row {seen[email]}."
+                            line_no,
+                            "email",
+                            _("Duplicate email, first seen on row %(row)s.") % {"row": seen[email]},
                         )
                     )
                 else:
@@ -150,7 +174,7 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
             row["manager_email"] = row["manager_email"].lower()
             if row["manager_email"] and row["manager_email"] == email:
                 plan.problems.append(
-                    Problem(line_no, "manager_email", "A person cannot be their own manager.")
+                    Problem(line_no, "manager_email", _("A person cannot be their own manager."))
                 )
             if row["level"]:
                 try:
@@ -161,7 +185,10 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
                 except ValueError:
                     plan.problems.append(
                         Problem(
-                            line_no, "level", f"Level must be a whole number from 1 to {MAX_LEVEL}."
+                            line_no,
+                            "level",
+                            _("Level must be a whole number from 1 to %(max)s.")
+                            % {"max": MAX_LEVEL},
                         )
                     )
             else:
@@ -174,7 +201,8 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
                         Problem(
                             line_no,
                             "start_date",
-                            f"'{row['start_date']}' is not a date (use YYYY-MM-DD).",
+                            _("'%(value)s' is not a date (use YYYY-MM-DD).")
+                            % {"value": row["start_date"]},
                         )
                     )
             else:
@@ -187,14 +215,22 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
                 ("team", 120),
             ):
                 if len(row[name]) > limit:
-                    plan.problems.append(Problem(line_no, name, f"Longer than {limit} characters."))
+                    plan.problems.append(
+                        Problem(
+                            line_no,
+                            name,
+                            _("Longer than %(limit)s characters.") % {"limit": limit},
+                        )
+                    )
             plan.rows.append(row)
     except csv.Error as exc:
-        plan.problems.append(Problem(reader.line_num, "", f"Unreadable CSV: {exc}"))
+        plan.problems.append(
+            Problem(reader.line_num, "", _("Unreadable CSV: %(error)s") % {"error": exc})
+        )
         return plan
 
     if not plan.rows and not plan.problems:
-        plan.problems.append(Problem(2, "", "The file has a header but no people."))
+        plan.problems.append(Problem(2, "", _("The file has a header but no people.")))
 
     # Managers must exist in the file or already in the company.
     file_emails = set(seen)
@@ -203,7 +239,11 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
         manager = row["manager_email"]
         if manager and manager not in file_emails and manager not in existing:
             plan.problems.append(
-                Problem(row["_line"], "manager_email", f"Unknown manager '{manager}'.")
+                Problem(
+                    row["_line"],
+                    "manager_email",
+                    _("Unknown manager '%(email)s'.") % {"email": manager},
+                )
             )
 
     # No cycles in the resulting tree (the file overrides what is in the database).
@@ -227,7 +267,7 @@ def validate(content: bytes, *, max_rows: int | None = None) -> Plan:
                 Problem(
                     row["_line"],
                     "manager_email",
-                    "Reporting cycle: " + " -> ".join(cycle + [node]) + ".",
+                    _("Reporting cycle: %(cycle)s.") % {"cycle": " -> ".join(cycle + [node])},
                 )
             )
 
@@ -383,13 +423,16 @@ def run_job(job_id: int) -> None:
     ).update(status=ImportJob.Status.RUNNING)
     if not claimed:
         return
-    job = ImportJob.objects.get(pk=job_id)
-    plan = validate(bytes(job.content))
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    # The problems are stored as text, in the language of the person who uploaded the file.
+    with as_reader(job.created_by):
+        plan = validate(bytes(job.content))
+        problems = [str(p) for p in plan.problems[:500]]
     if not plan.ok:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED,
             content=b"",  # the file is not kept once its import has finished
-            result={"problems": [str(p) for p in plan.problems[:500]]},
+            result={"problems": problems},
         )
         return
     ImportJob.objects.filter(pk=job_id).update(total=len(plan.rows))
@@ -402,10 +445,12 @@ def run_job(job_id: int) -> None:
     try:
         counts = apply(plan, deactivate_missing=job.deactivate_missing, progress=progress)
     except Exception as exc:
+        with as_reader(job.created_by):
+            failed = _("Import failed: %(error)s") % {"error": exc}
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportJob.Status.FAILED,
             content=b"",
-            result={"problems": [f"Import failed: {exc}"]},
+            result={"problems": [failed]},
         )
         raise
     ImportJob.objects.filter(pk=job_id).update(

@@ -33,6 +33,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from culture import audit, clock, sections
 from culture.errors import InvalidInput
@@ -285,11 +286,14 @@ def _erase_core(person: Person, *, old_name: str, old_email: str) -> None:
 def check_erase(person: Person) -> None:
     if person.is_active:
         raise Refused(
-            f"{person.name} is still active. Erasure is for people who have left: "
-            "deactivate them first (Edit), then erase."
+            _(
+                "%(name)s is still active. Erasure is for people who have left: "
+                "deactivate them first (Edit), then erase."
+            )
+            % {"name": person.name}
         )
     if person.erased_at is not None:
-        raise Refused("This person was erased already.")
+        raise Refused(_("This person was erased already."))
 
 
 def _delete_records(person_ids: list[int], *, by: Person | None) -> dict[int, dict]:

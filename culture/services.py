@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from culture import audit, jobs, people_import, sections
 from culture.errors import InvalidInput
+from culture.i18n import as_reader
 from culture.logout import end_sessions
 from culture.models import CompanySettings, ImportJob, Person, Team
 from culture.notifications import notify
@@ -55,12 +57,20 @@ def do_invite(
             person.set_unusable_password()
             person.save(update_fields=["password"])
         company = CompanySettings.load()
+        with as_reader(person):
+            title = _("%(inviter)s invited you to %(company)s on Culture") % {
+                "inviter": by.name,
+                "company": company.name,
+            }
+            body = _(
+                "Choose a password to get started. The link works once and expires in three days."
+            )
         notify(
             person,
             key=f"invite:{person.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
             kind="invite",
-            title=f"{by.name} invited you to {company.name} on Culture",
-            body="Choose a password to get started. The link works once and expires in three days.",
+            title=title,
+            body=body,
             url=set_password_path(person),
             in_app=False,
             template="emails/invite",
@@ -106,7 +116,7 @@ def do_update_person(*, by: Person, form: PersonForm) -> Person:
         if person.manager_id and person.manager.pk in set(
             Person.objects.under(person).values_list("pk", flat=True)
         ):
-            raise InvalidInput("That change would make a reporting cycle.")
+            raise InvalidInput(_("That change would make a reporting cycle."))
         person.save()
         audit.record(
             by,

@@ -35,8 +35,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         from django.contrib import messages
+        from django.utils.translation import gettext as _
 
-        messages.success(self.request, "Your password was changed.")
+        messages.success(self.request, _("Your password was changed."))
         return super().form_valid(form)
 
 

@@ -13,6 +13,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, audit, clock, people_import, privacy, ratelimit, sections, services
@@ -266,7 +268,7 @@ def invite(request: AuthedHttpRequest) -> HttpResponse:
         if form.is_valid():
             ratelimit.check(request, "invite", to=[form.cleaned_data["email"]])
             person = services.do_invite(by=admin, **form.cleaned_data)
-            messages.success(request, f"Invitation sent to {person.email}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
             return redirect("people:profile", person_id=person.pk)
         return render(request, "culture/invite.html", {"form": form}, status=422)
     return render(request, "culture/invite.html", {"form": form})
@@ -284,7 +286,7 @@ def edit_person(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
             except ActionRefused as exc:
                 form.add_error("manager", exc.message)
             else:
-                messages.success(request, f"{person.name} was updated.")
+                messages.success(request, _("%(name)s was updated.") % {"name": person.name})
                 return redirect("people:profile", person_id=person.pk)
         return render(
             request, "culture/person_edit.html", {"form": form, "person": person}, status=422
@@ -351,8 +353,11 @@ def person_data_erase(request: AuthedHttpRequest, person_id: int) -> HttpRespons
         else:
             messages.success(
                 request,
-                f"Erased. Their pay records and keeper tests are deleted on {due:%-d %B %Y}"
-                " (or were, if that day has passed).",
+                _(
+                    "Erased. Their pay records and keeper tests are deleted on %(date)s"
+                    " (or were, if that day has passed)."
+                )
+                % {"date": date_format(due, "j F Y")},
             )
             return redirect("people:data", person_id=person.pk)
     return _data_page(request, person, erase_form=form, status=422)

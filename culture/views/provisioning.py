@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from culture import access
@@ -56,5 +57,7 @@ def scim_token_revoke(request: AuthedHttpRequest, token_id: int) -> HttpResponse
     admin = access.require_people_admin(request.user)
     token = access.get_scim_token_for_user(admin, token_id)
     if tokens.do_revoke_token(by=admin, token=token):
-        messages.success(request, f"“{token.name}” was revoked: it opens nothing any more.")
+        messages.success(
+            request, _("“%(name)s” was revoked: it opens nothing any more.") % {"name": token.name}
+        )
     return redirect("scim_tokens")

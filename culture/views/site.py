@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import access, services
@@ -23,7 +24,7 @@ def culture_page(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "culture/culture_page.html",
-        {"company": company, "html": render_markdown(company.culture_text)},
+        {"company": company, "html": render_markdown(company.culture_text_shown)},
     )
 
 
@@ -31,11 +32,13 @@ def culture_page(request: AuthedHttpRequest) -> HttpResponse:
 def culture_edit(request: AuthedHttpRequest) -> HttpResponse:
     admin = access.require_people_admin(request.user)
     company = CompanySettings.load_fresh()
-    form = CultureTextForm(request.POST or None, instance=company)
+    form = CultureTextForm(
+        request.POST or None, instance=company, initial={"culture_text": company.culture_text_shown}
+    )
     if request.method == "POST":
         if form.is_valid():
             services.do_update_company_settings(by=admin, form=form)
-            messages.success(request, "The culture page was updated.")
+            messages.success(request, _("The culture page was updated."))
             return redirect("culture_page")
         return render(request, "culture/culture_edit.html", {"form": form}, status=422)
     return render(request, "culture/culture_edit.html", {"form": form})
@@ -49,7 +52,7 @@ def company_settings(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.do_update_company_settings(by=admin, form=form)
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return redirect("company_settings")
         return render(request, "culture/settings.html", {"form": form}, status=422)
     return render(request, "culture/settings.html", {"form": form})

@@ -40,6 +40,8 @@ EXCEPTIONS = {
     "(RFC 7643 §5 has it answer without a token); a machine's endpoint, not a page",
     "mfa_list_webauthn": "the two-factor page links a person's security keys once they have "
     "one; with none it links straight to adding one (mfa_add_webauthn)",
+    "javascript_catalog": "the scripts' translations, loaded by every page's <script> tag "
+    "(base.html), not a page anyone reads",
 }
 # For one persona only: the page is linked for the others who may open it, and checked there.
 PERSONA_EXCEPTIONS = {
