@@ -1,6 +1,19 @@
 // Small progressive enhancements. No inline scripts anywhere (CSP with nonces).
 (function () {
   "use strict";
+  // Strings go through Django's JavaScript catalogue (the /jsi18n/ script base.html loads
+  // first, in the reader's language). If it did not load, the English text, never an error.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (singular, plural, count) {
+    return count === 1 ? singular : plural;
+  };
+  var interpolate = window.interpolate || function (format, values, named) {
+    if (named) {
+      return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+    }
+    var list = values.slice();
+    return format.replace(/%s/g, function () { return String(list.shift()); });
+  };
   // Move focus to swapped regions that ask for it, so keyboard and screen-reader
   // users land on the new content after an htmx swap.
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -6,6 +6,19 @@
 // server-held seconds left rendered into the fragment.
 (function () {
   "use strict";
+  // Strings go through Django's JavaScript catalogue (the /jsi18n/ script base.html loads
+  // first, in the reader's language). If it did not load, the English text, never an error.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (singular, plural, count) {
+    return count === 1 ? singular : plural;
+  };
+  var interpolate = window.interpolate || function (format, values, named) {
+    if (named) {
+      return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+    }
+    var list = values.slice();
+    return format.replace(/%s/g, function () { return String(list.shift()); });
+  };
   var room = document.getElementById("room-live");
   if (!room) return;
   var status = document.getElementById("live-status");
@@ -60,7 +73,8 @@
     el.setAttribute("data-written", match[1]);
     el.setAttribute("data-expected", match[2]);
     var strong = document.createElement("strong");
-    strong.textContent = match[1] + " of " + match[2];
+    strong.textContent = interpolate(gettext("%(written)s of %(expected)s"),
+      {written: match[1], expected: match[2]}, true);
     el.replaceChild(strong, el.firstElementChild || el.firstChild);
     state.setAttribute("data-version", String(v));
     return true;
@@ -71,7 +85,7 @@
   // its own 5 to 15 seconds (the server's `retry:` spreads the reconnects the same way).
   function startPolling() {
     if (pollTimer) return;
-    say("Live updates interrupted: refreshing every 3 seconds.");
+    say(gettext("Live updates interrupted: refreshing every 3 seconds."));
     pollTimer = setTimeout(function () {
       refresh();
       pollTimer = setInterval(refresh, 3000);
@@ -86,7 +100,7 @@
     if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
     if (source) source.close();
     source = new EventSource(room.getAttribute("data-stream-url"));
-    source.addEventListener("open", function () { stopPolling(); say("Live."); });
+    source.addEventListener("open", function () { stopPolling(); say(gettext("Live.")); });
     // The first event after (re)connecting carries the current version: a browser that
     // missed anything re-renders from the database.
     source.addEventListener("changed", function (event) {
@@ -96,7 +110,7 @@
       if (v && parts[1] && !pending && v === currentVersion() + 1 && writtenCount(v, parts[1])) return;
       refresh();
     });
-    source.addEventListener("ended", function () { source.close(); refresh(); say("This circle has ended."); });
+    source.addEventListener("ended", function () { source.close(); refresh(); say(gettext("This circle has ended.")); });
     source.addEventListener("fallback", function () { source.close(); startPolling(); retryLater(); });
     source.addEventListener("error", function () {
       // The browser reconnects by itself after a dropped connection; a refused stream

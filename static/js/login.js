@@ -3,6 +3,19 @@
 // Here we only say so as the address is typed. No inline scripts (CSP with nonces).
 (function () {
   "use strict";
+  // Strings go through Django's JavaScript catalogue (the /jsi18n/ script base.html loads
+  // first, in the reader's language). If it did not load, the English text, never an error.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (singular, plural, count) {
+    return count === 1 ? singular : plural;
+  };
+  var interpolate = window.interpolate || function (format, values, named) {
+    if (named) {
+      return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+    }
+    var list = values.slice();
+    return format.replace(/%s/g, function () { return String(list.shift()); });
+  };
   // The browser's time zone, read at login to offer it when it differs from the company's
   // (culture/i18n.py suggest_at_login). Not a secret: the zone name only.
   try {
