@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from culture.models import Person
 from culture.people_import import Problem, decode
-from pay.models import CashMixChoice, MarketBenchmark, MarketDataSet, PayRecord
+from pay.models import (
+    REASON_IMPORTED,
+    CashMixChoice,
+    MarketBenchmark,
+    MarketDataSet,
+    PayRecord,
+)
 
 PCTS = ("p10", "p25", "p50", "p75", "p90")
 KEY_COLUMNS = ["job_family", "level", "location"]
@@ -355,7 +361,7 @@ def write_salaries(plan: Plan, *, by=None, progress=None) -> int:
             base_salary=row["base_salary"],
             currency=row["currency"],
             cash_percent=row["cash_percent"],
-            reason=row["reason"] or "Imported",
+            reason=row["reason"] or REASON_IMPORTED,
             recorded_by=by,
         )
         for row in plan.rows

@@ -24,6 +24,11 @@ from culture.request_local import once_per_request
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_CHOICES = [(p, f"P{p}") for p in PERCENTILES]
 CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO currency code."))
+# The reasons a pay record gets when nobody wrote one (stored in English as here; shown in the
+# reader's language while unchanged: pay_tags.pay_reason).
+REASON_IMPORTED = "Imported"
+REASON_PROPOSAL = "Raise proposal"
+DEFAULT_REASONS = {REASON_IMPORTED: _("Imported"), REASON_PROPOSAL: _("Raise proposal")}
 # Every money column: 14 digits, 2 after the point. Passed by name, not as **dict, so that
 # mypy's Django plugin sees each field's arguments (and its null=True) as written.
 MONEY_DIGITS = 14

@@ -21,6 +21,7 @@ from culture.models import Person
 from culture.notifications import notify
 from pay import importer
 from pay.models import (
+    REASON_PROPOSAL,
     CashMixChoice,
     EvidenceAttachment,
     ExchangeRate,
@@ -254,7 +255,7 @@ def do_record_proposal(
             base_salary=proposal.proposed_salary,
             currency=proposal.currency,
             cash_percent=cash_percent,
-            reason=reason or "Raise proposal",
+            reason=reason or REASON_PROPOSAL,
             proposal=proposal,
         )
         proposal.status = RaiseProposal.Status.RECORDED

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pay.maths import PERCENTILES, format_money
+from pay.models import DEFAULT_REASONS
 
 register = template.Library()
 
@@ -19,6 +20,13 @@ def money(amount, currency=""):
     if amount is None or amount == "":
         return "—"
     return format_money(amount, currency)
+
+
+@register.filter
+def pay_reason(reason):
+    """A pay record's reason: one the product wrote ("Imported", "Raise proposal") in the
+    reader's language, one a person wrote as they wrote it."""
+    return DEFAULT_REASONS.get(reason, reason)
 
 
 @register.filter
