@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from culture.models import Person
@@ -50,6 +51,10 @@ def _max_rows() -> int:
     from django.conf import settings
 
     return getattr(settings, "MAX_IMPORT_ROWS", MAX_ROWS)
+
+
+def _rows(count: int) -> str:
+    return number_format(count, use_l10n=True, force_grouping=True)
 
 
 MAX_PROBLEMS = 1000
@@ -148,7 +153,7 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                 plan.problem(
                     line_no,
                     "",
-                    _("Too many rows: at most %(max)s per file.") % {"max": _max_rows()},
+                    _("Too many rows: at most %(max)s per file.") % {"max": _rows(_max_rows())},
                 )
                 break
             if len(raw) < width:
@@ -253,7 +258,7 @@ def validate_salaries(content: bytes) -> Plan:
                 plan.problem(
                     line_no,
                     "",
-                    _("Too many rows: at most %(max)s per file.") % {"max": _max_rows()},
+                    _("Too many rows: at most %(max)s per file.") % {"max": _rows(_max_rows())},
                 )
                 break
             # The CSV's text, then parsed in place (a date, a Decimal, an int).

@@ -46,6 +46,14 @@ def signed_gap(amount, currency=""):
     return _("%(amount)s above") % {"amount": money(abs(amount), currency)}
 
 
+@register.filter
+def number(value):
+    """A count that is not money (rows, people) in the reader's language: 12,500 / 12 500."""
+    if value is None or value == "":
+        return "—"
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
 def _percent(value: Decimal, places: int = 0) -> str:
     return _("%(percent)s%%") % {
         "percent": number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
