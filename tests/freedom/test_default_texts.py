@@ -39,3 +39,20 @@ def test_the_edit_form_shows_the_stored_text(world, client_for, shouting):
 def test_without_a_catalogue_the_default_guides_read_as_before(world, client_for):
     listing = client_for(world.employee).get(reverse("guides:index")).content.decode()
     assert "Book what you would book if it were your own money and your own time." in listing
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_freedom_pages_render_for_a_reader_of_another_language(world, client_for, language):
+    world.people_admin.language = language
+    world.people_admin.save(update_fields=["language"])
+    client = client_for(world.people_admin)
+    urls = [
+        reverse("away:index"),
+        reverse("away:new"),
+        reverse("away:settings"),
+        reverse("guides:index"),
+        reverse("guides:guide", args=["vacation"]),
+        reverse("guides:edit", args=["vacation"]),
+        reverse("home"),
+    ]
+    assert [client.get(url).status_code for url in urls] == [200] * len(urls)

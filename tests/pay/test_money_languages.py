@@ -79,3 +79,26 @@ def test_a_french_reader_sees_their_pay_in_french(world, client_for, market):
         body = client_for(world.employee).get(reverse("pay:index")).content.decode()
     assert f"65{NNBSP}000{NBSP}€" in body
     assert "€65,000" not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "de", "ja", "ar"])
+def test_every_pay_page_renders_for_a_reader_of_each_language(world, client_for, market, language):
+    for person in (world.manager, world.people_admin):
+        person.language = language
+        person.save(update_fields=["language"])
+    with time_machine.travel("2026-06-15 10:00Z", tick=False):
+        make_pay(world.employee, "77500")
+        manager, admin = client_for(world.manager), client_for(world.people_admin)
+        pages = [
+            manager.get(reverse("pay:team")),
+            manager.get(reverse("pay:person", args=[world.employee.pk])),
+            manager.get(reverse("pay:propose", args=[world.employee.pk])),
+            admin.get(reverse("pay:overview")),
+            admin.get(reverse("pay:policy")),
+            admin.get(reverse("pay:market")),
+        ]
+    assert [p.status_code for p in pages] == [200] * len(pages)
+    with translation.override(language):
+        expected = format_money(Decimal("77500"), "EUR")
+    assert expected in pages[1].content.decode()
