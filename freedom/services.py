@@ -139,8 +139,9 @@ def sweep_time_off_nudges() -> dict[str, int]:
         assert manager is not None  # the query's filter
         period = overdue.months // months
         with as_reader(manager):
+            # One English form, as before; other languages may need more (nudges start at 1).
             title = ngettext(
-                "%(name)s has not taken time off in %(count)s month",
+                "%(name)s has not taken time off in %(count)s months",
                 "%(name)s has not taken time off in %(count)s months",
                 overdue.months,
             ) % {"name": person.name, "count": overdue.months}
