@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FreedomConfig(AppConfig):
     name = "freedom"
-    verbose_name = "Freedom and responsibility"
+    verbose_name = _("Freedom and responsibility")
 
     def ready(self):
         # The core's pages ask culture.sections, never this app.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from culture import clock
 from culture.sections import Mark
@@ -37,8 +38,12 @@ def person_marks(request, people: list) -> dict[int, list[Mark]]:
             soon.setdefault(person_id, starts_on)
     marks: dict[int, list[Mark]] = {}
     for person_id, until in now.items():
-        marks[person_id] = [Mark(f"Away until {date_format(until, 'MONTH_DAY_FORMAT')}")]
+        marks[person_id] = [
+            Mark(_("Away until %(date)s") % {"date": date_format(until, "MONTH_DAY_FORMAT")})
+        ]
     for person_id, starts in soon.items():
         if person_id not in now:
-            marks[person_id] = [Mark(f"Away from {date_format(starts, 'MONTH_DAY_FORMAT')}")]
+            marks[person_id] = [
+                Mark(_("Away from %(date)s") % {"date": date_format(starts, "MONTH_DAY_FORMAT")})
+            ]
     return marks

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
 
@@ -64,13 +66,14 @@ class TimeAway(models.Model):
     """One stretch of time away, both days included. Nobody approves it."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="time_away")
-    starts_on = models.DateField("away from")
-    ends_on = models.DateField("back after", help_text="The last day away.")
+    starts_on = models.DateField(_("away from"))
+    ends_on = models.DateField(_("back after"), help_text=_("The last day away."))
     note = models.CharField(
         max_length=140,
         blank=True,
-        help_text="Optional, for your team and your management chain: where to find "
-        "cover, or “offline”.",
+        help_text=_(
+            "Optional, for your team and your management chain: where to find cover, or “offline”."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,7 +82,7 @@ class TimeAway(models.Model):
 
     class Meta:
         ordering = ["starts_on", "id"]
-        verbose_name_plural = "time away"
+        verbose_name_plural = _("time away")
         indexes = [models.Index(fields=["person", "ends_on"], name="timeaway_person_end_idx")]
         constraints = [
             models.CheckConstraint(
@@ -99,10 +102,10 @@ class FreedomSettings(models.Model):
     """One row (pk=1): when a manager is told that someone has not been away."""
 
     nudge_after_months = models.PositiveSmallIntegerField(
-        "tell a manager after this many months without time away",
+        _("tell a manager after this many months without time away"),
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
-        help_text="Counted from the end of their last time away, or from when they started.",
+        help_text=_("Counted from the end of their last time away, or from when they started."),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -110,10 +113,10 @@ class FreedomSettings(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "freedom settings"
+        verbose_name_plural = _("freedom settings")
 
     def __str__(self) -> str:
-        return "Time-away settings"
+        return gettext("Time-away settings")
 
     @classmethod
     def load(cls) -> FreedomSettings:
@@ -138,16 +141,16 @@ class Guide(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
     summary = models.CharField(
-        max_length=200, blank=True, help_text="One line for the list of guides."
+        max_length=200, blank=True, help_text=_("One line for the list of guides.")
     )
-    body = models.TextField("text (Markdown)", blank=True)
+    body = models.TextField(_("text (Markdown)"), blank=True)
     owner = models.ForeignKey(
         Person,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="guides_owned",
-        help_text="Who keeps it current and answers questions about it.",
+        help_text=_("Who keeps it current and answers questions about it."),
     )
     last_reviewed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,9 +13,13 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from culture import audit, clock
 from culture.errors import Conflict, InvalidInput
+from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import notify
 from freedom.models import FreedomSettings, Guide, TimeAway
@@ -28,15 +32,18 @@ NUDGE_KIND = "freedom.time_off_nudge"
 
 def check_time_away(*, person: Person, starts_on: date, ends_on: date, entry_id=None) -> None:
     if ends_on < starts_on:
-        raise InvalidInput("The last day away comes on or after the first.")
+        raise InvalidInput(_("The last day away comes on or after the first."))
     overlapping = TimeAway.objects.filter(person=person).overlapping(starts_on, ends_on)
     if entry_id is not None:
         overlapping = overlapping.exclude(pk=entry_id)
     clash = overlapping.order_by("starts_on").first()
     if clash is not None:
         raise InvalidInput(
-            f"You already noted time away from {clash.starts_on:%-d %b %Y} to "
-            f"{clash.ends_on:%-d %b %Y}: change that one instead."
+            _("You already noted time away from %(start)s to %(end)s: change that one instead.")
+            % {
+                "start": date_format(clash.starts_on, "DATE_FORMAT"),
+                "end": date_format(clash.ends_on, "DATE_FORMAT"),
+            }
         )
 
 
@@ -60,7 +67,7 @@ def do_change_time_away(*, entry: TimeAway, starts_on: date, ends_on: date, note
             starts_on=starts_on, ends_on=ends_on, note=note.strip()
         )
         if not changed:
-            raise Conflict("That time away was removed in the meantime.")
+            raise Conflict(_("That time away was removed in the meantime."))
 
 
 def do_remove_time_away(*, entry: TimeAway) -> None:
@@ -131,15 +138,23 @@ def sweep_time_off_nudges() -> dict[str, int]:
         person, manager = overdue.person, overdue.person.manager
         assert manager is not None  # the query's filter
         period = overdue.months // months
+        with as_reader(manager):
+            # One English form, as before; other languages may need more (nudges start at 1).
+            title = ngettext(
+                "%(name)s has not taken time off in %(count)s months",
+                "%(name)s has not taken time off in %(count)s months",
+                overdue.months,
+            ) % {"name": person.name, "count": overdue.months}
+            body = _(
+                "Nobody has to ask; a word from you that time off is expected helps. "
+                "Taking real time off yourself, and saying so, helps most of all."
+            )
         if notify(
             manager,
             key=(f"freedom:time-off:{manager.pk}:{person.pk}:{overdue.since.isoformat()}:{period}"),
             kind=NUDGE_KIND,
-            title=f"{person.name} has not taken time off in {overdue.months} months",
-            body=(
-                "Nobody has to ask; a word from you that time off is expected helps. "
-                "Taking real time off yourself, and saying so, helps most of all."
-            ),
+            title=title,
+            body=body,
             url=reverse("away:index"),
             template="emails/freedom_time_off_nudge",
             context={"person": person, "months": overdue.months, "since": overdue.since},
@@ -204,7 +219,7 @@ def do_mark_reviewed(*, by: Person, guide: Guide) -> date:
             .update(last_reviewed_on=today)
         )
         if not changed:
-            raise Conflict("It is already marked reviewed today.")
+            raise Conflict(_("It is already marked reviewed today."))
         audit.record(by, "freedom.guide_reviewed", obj=guide, detail={"slug": guide.slug})
     guide.last_reviewed_on = today
     return today

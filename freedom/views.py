@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from culture import clock
@@ -14,6 +15,7 @@ from culture.http import AuthedHttpRequest
 from culture.markdown import render_markdown
 from culture.paging import CappedPaginator
 from freedom import access, services
+from freedom.defaults import translated
 from freedom.forms import FreedomSettingsForm, GuideForm, TimeAwayForm
 from freedom.models import FreedomSettings, Guide, TimeAway
 
@@ -35,9 +37,8 @@ def away_index(request: AuthedHttpRequest) -> HttpResponse:
     context = {"page": page, "today": today}
     if request.htmx and request.htmx.target == "away-results":
         return render(request, "freedom/away.html#results", context)
-    context["vacation_guide"] = (
-        Guide.objects.filter(slug=VACATION_GUIDE).only("slug", "title").first()
-    )
+    vacation_guide = Guide.objects.filter(slug=VACATION_GUIDE).only("slug", "title").first()
+    context["vacation_guide"] = translated(vacation_guide) if vacation_guide else None
     return render(request, "freedom/away.html", context)
 
 
@@ -60,7 +61,7 @@ def away_new(request: AuthedHttpRequest) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Noted. Your team and your manager will see it.")
+            messages.success(request, _("Noted. Your team and your manager will see it."))
             return redirect("away:index")
     return _time_away_form(request, form)
 
@@ -75,7 +76,7 @@ def away_edit(request: AuthedHttpRequest, entry_id: int) -> HttpResponse:
         except ActionRefused as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your time away was changed.")
+            messages.success(request, _("Your time away was changed."))
             return redirect("away:index")
     return _time_away_form(request, form, entry=entry)
 
@@ -84,7 +85,7 @@ def away_edit(request: AuthedHttpRequest, entry_id: int) -> HttpResponse:
 def away_delete(request: AuthedHttpRequest, entry_id: int) -> HttpResponse:
     entry = access.get_time_away_for_user(request.user, entry_id, write=True)
     services.do_remove_time_away(entry=entry)
-    messages.success(request, "Your time away was removed.")
+    messages.success(request, _("Your time away was removed."))
     return redirect("away:index")
 
 
@@ -95,7 +96,7 @@ def away_settings(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.do_update_settings(by=admin, form=form)
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("away:settings")
         return render(request, "freedom/settings.html", {"form": form}, status=422)
     return render(request, "freedom/settings.html", {"form": form})
@@ -108,13 +109,13 @@ def away_settings(request: AuthedHttpRequest) -> HttpResponse:
 def guides_index(request: AuthedHttpRequest) -> HttpResponse:
     access.require_active(request.user)
     today = clock.today()
-    guides = [(guide, guide.review_is_old(today)) for guide in Guide.objects.for_list()]
+    guides = [(translated(guide), guide.review_is_old(today)) for guide in Guide.objects.for_list()]
     return render(request, "freedom/guides.html", {"guides": guides})
 
 
 @require_GET
 def guide_page(request: AuthedHttpRequest, slug: str) -> HttpResponse:
-    guide = access.get_guide_for_user(request.user, slug)
+    guide = translated(access.get_guide_for_user(request.user, slug))
     return render(
         request,
         "freedom/guide.html",
@@ -142,7 +143,7 @@ def guide_new(request: AuthedHttpRequest) -> HttpResponse:
     form = GuideForm(request.POST or None, initial={"owner": admin.pk})
     if request.method == "POST" and form.is_valid():
         guide = services.do_save_guide(by=admin, form=form)
-        messages.success(request, "The guide was published.")
+        messages.success(request, _("The guide was published."))
         return redirect(guide)
     return _guide_form(request, form)
 
@@ -153,7 +154,7 @@ def guide_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     form = GuideForm(request.POST or None, instance=guide)
     if request.method == "POST" and form.is_valid():
         guide = services.do_save_guide(by=request.user, form=form)
-        messages.success(request, "The guide was saved.")
+        messages.success(request, _("The guide was saved."))
         return redirect(guide)
     return _guide_form(request, form, guide=guide)
 
@@ -162,7 +163,7 @@ def guide_edit(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def guide_delete(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     guide = access.get_guide_for_user(request.user, slug, write=True)
     services.do_delete_guide(by=request.user, guide=guide)
-    messages.success(request, f"“{guide.title}” was deleted.")
+    messages.success(request, _("“%(title)s” was deleted.") % {"title": translated(guide).title})
     return redirect("guides:index")
 
 
@@ -170,5 +171,5 @@ def guide_delete(request: AuthedHttpRequest, slug: str) -> HttpResponse:
 def guide_reviewed(request: AuthedHttpRequest, slug: str) -> HttpResponse:
     guide = access.get_guide_for_user(request.user, slug, review=True)
     services.do_mark_reviewed(by=request.user, guide=guide)  # Conflict: 409 by the middleware
-    messages.success(request, "Marked reviewed today.")
+    messages.success(request, _("Marked reviewed today."))
     return redirect(guide)

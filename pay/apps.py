@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PayConfig(AppConfig):
     name = "pay"
-    verbose_name = "Pay"
+    verbose_name = _("Pay")
 
     def ready(self):
         # The core's pages ask culture.sections, never this app: its home section.

@@ -19,6 +19,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from culture.aggregates import MIN_GROUP, GroupCount, group_count
 from culture.models import Person
 from pay import maths
@@ -89,8 +92,8 @@ class Comparison:
     @property
     def measured_against(self) -> str:
         if self.personal_figure is not None:
-            return f"personal market ({self.personal_kind})"
-        return f"market P{self.target_percentile}"
+            return _("personal market (%(kind)s)") % {"kind": self.personal_kind}
+        return _("market P%(percentile)s") % {"percentile": self.target_percentile}
 
     @property
     def below_target(self) -> bool:
@@ -146,7 +149,7 @@ def personal_figure(
     keep = [e for e in evidence if e.kind == MarketEvidence.Kind.KEEP_AT and e.observed_on <= on]
     if keep:
         chosen = max(keep, key=lambda e: (e.observed_on, e.pk))
-        return PersonalFigure(chosen, "what we would pay to keep them")
+        return PersonalFigure(chosen, _("what we would pay to keep them"))
     recent = [e for e in evidence if on - EVIDENCE_WINDOW <= e.observed_on <= on]
     outside = [e for e in recent if e.kind in OUTSIDE_KINDS]
     replace = [e for e in recent if e.kind == MarketEvidence.Kind.REPLACEMENT_COST]
@@ -162,21 +165,22 @@ def personal_figure(
         if comparable(newest_replace) > comparable(best_outside):
             return PersonalFigure(
                 newest_replace,
-                "the cost to replace them, higher than their best outside offer or quote",
+                _("the cost to replace them, higher than their best outside offer or quote"),
             )
         return PersonalFigure(
             best_outside,
-            f"their highest {best_outside.get_kind_display().lower()} of the past year, "
-            "at least the cost to replace them",
+            _("their highest %(kind)s of the past year, at least the cost to replace them")
+            % {"kind": best_outside.get_kind_display().lower()},
         )
     if best_outside is not None:
-        return PersonalFigure(
-            best_outside,
-            f"their highest {best_outside.get_kind_display().lower()} of the past year"
-            + (" (shared by them)" if best_outside.shared_by_person else ""),
-        )
+        kind = best_outside.get_kind_display().lower()
+        if best_outside.shared_by_person:
+            source = _("their highest %(kind)s of the past year (shared by them)") % {"kind": kind}
+        else:
+            source = _("their highest %(kind)s of the past year") % {"kind": kind}
+        return PersonalFigure(best_outside, source)
     if newest_replace is not None:
-        return PersonalFigure(newest_replace, "the newest estimate of the cost to replace them")
+        return PersonalFigure(newest_replace, _("the newest estimate of the cost to replace them"))
     return None
 
 
@@ -240,7 +244,7 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
         evidence=evidence,
     )
     if record is None:
-        c.status, c.reason = "no_pay", "No pay recorded yet."
+        c.status, c.reason = "no_pay", _("No pay recorded yet.")
         return c
     currency = record.currency
 
@@ -261,13 +265,17 @@ def compare_one(person, *, record, benchmark, evidence, ctx: Context) -> Compari
             c.personal_source = picked.source
     if benchmark is None:
         if ctx.data_set is None:
-            c.reason = "No market data in force."
+            c.reason = _("No market data in force.")
         else:
-            c.reason = (
-                f"No matching benchmark for {person.job_family or 'no job family'}, "
-                f"level {person.level or '?'}, {person.location or 'no location'} "
-                f"in {ctx.data_set}."
-            )
+            c.reason = _(
+                "No matching benchmark for %(family)s, level %(level)s, %(location)s "
+                "in %(data_set)s."
+            ) % {
+                "family": person.job_family or _("no job family"),
+                "level": person.level or "?",
+                "location": person.location or _("no location"),
+                "data_set": ctx.data_set,
+            }
         if c.status == "ok":
             c.status = "no_benchmark"
     else:
@@ -332,12 +340,28 @@ def sort_by_gap(comparisons: list[Comparison]) -> list[Comparison]:
 
 
 BUCKETS = [
-    ("under 0.80", None, Decimal("0.80")),
-    ("0.80–0.90", Decimal("0.80"), Decimal("0.90")),
-    ("0.90–1.00", Decimal("0.90"), Decimal("1.00")),
-    ("1.00–1.10", Decimal("1.00"), Decimal("1.10")),
-    ("1.10 and over", Decimal("1.10"), None),
+    (None, Decimal("0.80")),
+    (Decimal("0.80"), Decimal("0.90")),
+    (Decimal("0.90"), Decimal("1.00")),
+    (Decimal("1.00"), Decimal("1.10")),
+    (Decimal("1.10"), None),
 ]
+
+
+def bucket_label(low: Decimal | None, high: Decimal | None) -> str:
+    """ "under 0.80", "0.80–0.90", "1.10 and over", with the reader's decimal mark."""
+
+    def n(value: Decimal) -> str:
+        return number_format(value, decimal_pos=2, use_l10n=True)
+
+    if low is None:
+        assert high is not None
+        return _("under %(ratio)s") % {"ratio": n(high)}
+    if high is None:
+        return _("%(ratio)s and over") % {"ratio": n(low)}
+    return _("%(low)s–%(high)s") % {"low": n(low), "high": n(high)}
+
+
 MIN_AGGREGATE = MIN_GROUP
 
 
@@ -351,9 +375,9 @@ def distribution(comparisons: list[Comparison]) -> dict[str, Any] | None:
     if len(ratios) < MIN_AGGREGATE:
         return None
     buckets: list[dict[str, Any]] = []
-    for label, low, high in BUCKETS:
+    for low, high in BUCKETS:
         count = sum(1 for r in ratios if (low is None or r >= low) and (high is None or r < high))
-        buckets.append({"label": label, "count": group_count(count)})
+        buckets.append({"label": bucket_label(low, high), "count": group_count(count)})
     ordered = sorted(ratios)
     mid = len(ordered) // 2
     median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.dates import MONTHS
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from culture import clock
 from pay.models import CURRENCY_VALIDATOR, PERCENTILE_CHOICES, MarketEvidence
@@ -15,14 +18,14 @@ class CurrencyField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 3)
         kwargs.setdefault("min_length", 3)
-        kwargs.setdefault("help_text", "Three-letter ISO code, e.g. EUR.")
+        kwargs.setdefault("help_text", gettext_lazy("Three-letter ISO code, e.g. EUR."))
         super().__init__(validators=[CURRENCY_VALIDATOR], **kwargs)
 
     def to_python(self, value):
         return (super().to_python(value) or "").strip().upper()
 
 
-def money_field(label: str, **kwargs) -> forms.DecimalField:
+def money_field(label: Any, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         min_value=0.01,
@@ -41,34 +44,43 @@ class DateInput(forms.DateInput):
 
 
 class PayRecordForm(forms.Form):
-    effective_date = forms.DateField(widget=DateInput, initial=clock.today)
-    base_salary = money_field("Base salary (yearly)")
-    currency = CurrencyField()
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"), widget=DateInput, initial=clock.today
+    )
+    base_salary = money_field(gettext_lazy("Base salary (yearly)"))
+    currency = CurrencyField(label=gettext_lazy("Currency"))
     cash_percent = forms.IntegerField(
-        label="Cash share (%)",
+        label=gettext_lazy("Cash share (%)"),
         min_value=0,
         max_value=100,
         initial=100,
-        help_text="The person's chosen cash / stock split for the year: the rest is stock.",
+        help_text=gettext_lazy(
+            "The person's chosen cash / stock split for the year: the rest is stock."
+        ),
     )
-    reason = forms.CharField(max_length=300, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
 
 
 class EvidenceForm(forms.Form):
-    kind = forms.ChoiceField(label="What it answers", choices=MarketEvidence.Kind.choices)
-    amount = money_field("Amount (yearly base)")
-    currency = CurrencyField()
-    observed_on = forms.DateField(label="Date", widget=DateInput, initial=clock.today)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What it answers"), choices=MarketEvidence.Kind.choices
+    )
+    amount = money_field(gettext_lazy("Amount (yearly base)"))
+    currency = CurrencyField(label=gettext_lazy("Currency"))
+    observed_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput, initial=clock.today)
     note = forms.CharField(
+        label=gettext_lazy("Note"),
         max_length=500,
         required=False,
-        help_text="Where it came from (company, recruiter, role), or how you estimated it.",
+        help_text=gettext_lazy(
+            "Where it came from (company, recruiter, role), or how you estimated it."
+        ),
     )
 
     def clean_observed_on(self):
         value = self.cleaned_data["observed_on"]
         if value > clock.today():
-            raise forms.ValidationError("The date cannot be in the future.")
+            raise forms.ValidationError(_("The date cannot be in the future."))
         return value
 
 
@@ -91,32 +103,35 @@ class ShareEvidenceForm(forms.Form):
     """A person shares their own market evidence with their chain."""
 
     kind = forms.ChoiceField(
-        label="What it is",
+        label=gettext_lazy("What it is"),
         choices=[
-            (MarketEvidence.Kind.OUTSIDE_OFFER.value, "An outside offer"),
-            (MarketEvidence.Kind.RECRUITER_QUOTE.value, "A recruiter's figure"),
+            (MarketEvidence.Kind.OUTSIDE_OFFER.value, gettext_lazy("An outside offer")),
+            (MarketEvidence.Kind.RECRUITER_QUOTE.value, gettext_lazy("A recruiter's figure")),
         ],
     )
-    amount = money_field("Amount (yearly base)")
-    currency = CurrencyField()
-    observed_on = forms.DateField(label="Date", widget=DateInput, initial=clock.today)
+    amount = money_field(gettext_lazy("Amount (yearly base)"))
+    currency = CurrencyField(label=gettext_lazy("Currency"))
+    observed_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput, initial=clock.today)
     note = forms.CharField(
+        label=gettext_lazy("Note"),
         max_length=500,
         required=False,
-        help_text="Where it came from (company, recruiter, role).",
+        help_text=gettext_lazy("Where it came from (company, recruiter, role)."),
     )
     attachment = forms.FileField(
         required=False,
-        label="Attachment (optional)",
-        help_text="A PDF, PNG or JPEG of up to 5 MB, e.g. the offer letter. Only you, your "
-        "management chain and people admins can open it.",
+        label=gettext_lazy("Attachment (optional)"),
+        help_text=gettext_lazy(
+            "A PDF, PNG or JPEG of up to 5 MB, e.g. the offer letter. Only you, your "
+            "management chain and people admins can open it."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
     )
 
     def clean_observed_on(self):
         value = self.cleaned_data["observed_on"]
         if value > clock.today():
-            raise forms.ValidationError("The date cannot be in the future.")
+            raise forms.ValidationError(_("The date cannot be in the future."))
         return value
 
     def clean_attachment(self):
@@ -124,70 +139,94 @@ class ShareEvidenceForm(forms.Form):
         if not upload:
             return None
         if upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size:,} bytes; the limit is {ATTACHMENT_MAX_BYTES:,} bytes."
-            )
+            raise forms.ValidationError(_too_large(upload.size, ATTACHMENT_MAX_BYTES))
         content = upload.read()
         kind = sniff_attachment(content[:16])
         if kind is None:
-            raise forms.ValidationError("Attach a PDF, PNG or JPEG file.")
+            raise forms.ValidationError(_("Attach a PDF, PNG or JPEG file."))
         return (upload.name or "attachment", kind, content)
 
 
-MIX_CHOICES = [(p, f"{p}% cash, {100 - p}% stock") for p in range(100, -1, -5)]
+def _too_large(size: int, limit: int) -> str:
+    return _("The file is %(size)s bytes; the limit is %(limit)s bytes.") % {
+        "size": number_format(size, use_l10n=True, force_grouping=True),
+        "limit": number_format(limit, use_l10n=True, force_grouping=True),
+    }
+
+
+MIX_STEPS = range(100, -1, -5)
+
+
+def mix_choices() -> list[tuple[int, str]]:
+    """The cash shares one may choose, labelled in the reader's language (a callable: the
+    labels are built per form, not once at import)."""
+    return [
+        (p, _("%(cash)s%% cash, %(stock)s%% stock") % {"cash": p, "stock": 100 - p})
+        for p in MIX_STEPS
+    ]
 
 
 class CashMixForm(forms.Form):
     cash_percent = forms.TypedChoiceField(
-        label="Cash share", choices=MIX_CHOICES, coerce=int, initial=100
+        label=gettext_lazy("Cash share"), choices=mix_choices, coerce=int, initial=100
     )
 
 
 class ProposalForm(forms.Form):
-    proposed_salary = money_field("Proposed base salary (yearly)")
-    currency = CurrencyField()
+    proposed_salary = money_field(gettext_lazy("Proposed base salary (yearly)"))
+    currency = CurrencyField(label=gettext_lazy("Currency"))
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         required=False,
-        help_text="Why: the market position, the evidence, what it would take to keep them.",
+        help_text=gettext_lazy(
+            "Why: the market position, the evidence, what it would take to keep them."
+        ),
     )
 
 
 class RecordProposalForm(forms.Form):
-    effective_date = forms.DateField(widget=DateInput, initial=clock.today)
-    cash_percent = forms.IntegerField(
-        label="Cash share (%)", min_value=0, max_value=100, initial=100
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"), widget=DateInput, initial=clock.today
     )
-    reason = forms.CharField(max_length=300, required=False)
+    cash_percent = forms.IntegerField(
+        label=gettext_lazy("Cash share (%)"), min_value=0, max_value=100, initial=100
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
 
 
 class PolicyForm(forms.Form):
     target_percentile = forms.TypedChoiceField(
-        label="Default target percentile", choices=PERCENTILE_CHOICES, coerce=int
+        label=gettext_lazy("Default target percentile"), choices=PERCENTILE_CHOICES, coerce=int
     )
     employees_see_market_position = forms.BooleanField(
-        label="Employees may see their own market position", required=False
+        label=gettext_lazy("Employees may see their own market position"), required=False
     )
     review_month = forms.TypedChoiceField(
-        label="Yearly pay review month",
+        label=gettext_lazy("Yearly pay review month"),
         coerce=int,
-        choices=[(m, date(2000, m, 1).strftime("%B")) for m in range(1, 13)],
+        # The month's name in the reader's language (MONTHS' names are lazy).
+        choices=list(MONTHS.items()),
     )
     mix_window_start = forms.DateField(
-        label="Cash / stock choice opens",
+        label=gettext_lazy("Cash / stock choice opens"),
         widget=DateInput,
         required=False,
-        help_text="People choose their cash / stock mix for the year between these dates.",
+        help_text=gettext_lazy(
+            "People choose their cash / stock mix for the year between these dates."
+        ),
     )
     mix_window_end = forms.DateField(
-        label="Cash / stock choice closes", widget=DateInput, required=False
+        label=gettext_lazy("Cash / stock choice closes"), widget=DateInput, required=False
     )
     overrides = forms.CharField(
-        label="Per-job-family targets",
+        label=gettext_lazy("Per-job-family targets"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text='One per line, e.g. "Operations: 50". Other job families use the default.',
+        help_text=gettext_lazy(
+            'One per line, e.g. "Operations: 50". Other job families use the default.'
+        ),
     )
 
     def clean_overrides(self):
@@ -201,10 +240,13 @@ class PolicyForm(forms.Form):
             pct = pct.strip().upper().removeprefix("P")
             if not sep or not family or not pct.isdigit() or int(pct) not in allowed:
                 raise forms.ValidationError(
-                    f'Line {n}: write "Job family: 50" with one of 10, 25, 50, 75, 90.'
+                    _('Line %(line)s: write "Job family: 50" with one of 10, 25, 50, 75, 90.')
+                    % {"line": n}
                 )
             if len(family) > 80:
-                raise forms.ValidationError(f"Line {n}: job family longer than 80 characters.")
+                raise forms.ValidationError(
+                    _("Line %(line)s: job family longer than 80 characters.") % {"line": n}
+                )
             result[family] = int(pct)
         return result
 
@@ -214,29 +256,32 @@ class PolicyForm(forms.Form):
         start, end = data.get("mix_window_start"), data.get("mix_window_end")
         if (start is None) != (end is None) and not self.has_error("mix_window_start"):
             if not self.has_error("mix_window_end"):
-                self.add_error("mix_window_end", "Give both dates of the window, or neither.")
+                self.add_error("mix_window_end", _("Give both dates of the window, or neither."))
         elif start and end and end < start:
-            self.add_error("mix_window_end", "The window closes after it opens.")
+            self.add_error("mix_window_end", _("The window closes after it opens."))
         return data
 
 
 class ExchangeRateForm(forms.Form):
-    from_currency = CurrencyField(label="From", help_text="")
-    to_currency = CurrencyField(label="To", help_text="")
+    from_currency = CurrencyField(label=gettext_lazy("From"), help_text="")
+    to_currency = CurrencyField(label=gettext_lazy("To"), help_text="")
     rate = forms.DecimalField(
+        label=gettext_lazy("Rate"),
         min_value=0.00000001,
         max_digits=18,
         decimal_places=8,
         widget=forms.TextInput(attrs=MONEY_ATTRS),
-        help_text="Units of the second currency for one unit of the first.",
+        help_text=gettext_lazy("Units of the second currency for one unit of the first."),
     )
-    effective_date = forms.DateField(widget=DateInput, initial=clock.today)
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"), widget=DateInput, initial=clock.today
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         if data.get("from_currency") and data.get("from_currency") == data.get("to_currency"):
-            raise forms.ValidationError("Choose two different currencies.")
+            raise forms.ValidationError(_("Choose two different currencies."))
         return data
 
 
@@ -246,20 +291,22 @@ def _clean_upload(form):
 
     upload = form.cleaned_data["file"]
     if upload.size > settings.MAX_IMPORT_BYTES:
-        raise forms.ValidationError(
-            f"The file is {upload.size:,} bytes; the limit is {settings.MAX_IMPORT_BYTES:,} bytes."
-        )
+        raise forms.ValidationError(_too_large(upload.size, settings.MAX_IMPORT_BYTES))
     return upload
 
 
 class MarketUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=gettext_lazy("CSV file"))
     clean_file = _clean_upload
-    source = forms.CharField(max_length=120, help_text="Who the data is from, e.g. Radford 2026.")
-    effective_date = forms.DateField(widget=DateInput)
-    currency = CurrencyField()
+    source = forms.CharField(
+        label=gettext_lazy("Source"),
+        max_length=120,
+        help_text=gettext_lazy("Who the data is from, e.g. Radford 2026."),
+    )
+    effective_date = forms.DateField(label=gettext_lazy("Effective date"), widget=DateInput)
+    currency = CurrencyField(label=gettext_lazy("Currency"))
 
 
 class SalaryUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=gettext_lazy("CSV file"))
     clean_file = _clean_upload

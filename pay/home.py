@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from culture import clock
 from culture.aggregates import group_count
@@ -60,7 +62,10 @@ def todos(request) -> list[Todo]:
         if n:
             found.append(
                 Todo(
-                    label=f"Record {n} raise proposal{'s' if n != 1 else ''}",
+                    label=ngettext(
+                        "Record %(count)s raise proposal", "Record %(count)s raise proposals", n
+                    )
+                    % {"count": n},
                     url=reverse("pay:overview"),
                     count=n,
                 )
@@ -75,7 +80,7 @@ def todos(request) -> list[Todo]:
     ):
         found.append(
             Todo(
-                label=f"Choose your cash / stock mix for {year}",
+                label=_("Choose your cash / stock mix for %(year)s") % {"year": year},
                 url=reverse("pay:index") + "#mix",
                 due=policy.mix_window_end,
             )

@@ -18,10 +18,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from culture.models import Person
 from culture.people_import import Problem, decode
-from pay.models import CashMixChoice, MarketBenchmark, MarketDataSet, PayRecord
+from pay.models import (
+    REASON_IMPORTED,
+    CashMixChoice,
+    MarketBenchmark,
+    MarketDataSet,
+    PayRecord,
+)
 
 PCTS = ("p10", "p25", "p50", "p75", "p90")
 KEY_COLUMNS = ["job_family", "level", "location"]
@@ -45,6 +53,10 @@ def _max_rows() -> int:
     return getattr(settings, "MAX_IMPORT_ROWS", MAX_ROWS)
 
 
+def _rows(count: int) -> str:
+    return number_format(count, use_l10n=True, force_grouping=True)
+
+
 MAX_PROBLEMS = 1000
 MAX_LEVEL = 9
 _AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
@@ -66,7 +78,7 @@ class Plan:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(row, column, message))
         elif len(self.problems) == MAX_PROBLEMS:
-            self.problems.append(Problem(row, "", "Too many problems; the rest are not listed."))
+            self.problems.append(Problem(row, "", _("Too many problems; the rest are not listed.")))
 
 
 def _amount(value: str) -> Decimal | None:
@@ -90,14 +102,14 @@ def _header(plan: Plan, content: bytes, required: list[str]):
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        plan.problem(1, "", "The file is empty.")
+        plan.problem(1, "", _("The file is empty."))
         return None, None
     except csv.Error as exc:
-        plan.problem(1, "", f"Unreadable CSV: {exc}")
+        plan.problem(1, "", _("Unreadable CSV: %(error)s") % {"error": exc})
         return None, None
     for column in required:
         if column not in header:
-            plan.problem(1, column, "Required column is missing from the header.")
+            plan.problem(1, column, _("Required column is missing from the header."))
     if plan.problems:
         return None, None
     return reader, header
@@ -108,7 +120,7 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
     plan = Plan("market")
     data_rows = 0
     if not _CURRENCY.match(currency or ""):
-        plan.problem(0, "currency", "Use a three-letter ISO currency code, e.g. EUR.")
+        plan.problem(0, "currency", _("Use a three-letter ISO currency code, e.g. EUR."))
     reader, header = _header(plan, content, MARKET_COLUMNS)
     if reader is None:
         return plan
@@ -118,7 +130,11 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
         if present and len(present) != len(columns):
             for column in columns:
                 if column not in header:
-                    plan.problem(1, column, f"Give all five {name} percentiles or none.")
+                    plan.problem(
+                        1,
+                        column,
+                        _("Give all five %(group)s percentiles or none.") % {"group": name},
+                    )
         elif present:
             groups.append(columns)
     if plan.problems:
@@ -134,30 +150,36 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                 continue
             data_rows += 1
             if data_rows > _max_rows():
-                plan.problem(line_no, "", f"Too many rows: at most {_max_rows()} per file.")
+                plan.problem(
+                    line_no,
+                    "",
+                    _("Too many rows: at most %(max)s per file.") % {"max": _rows(_max_rows())},
+                )
                 break
             if len(raw) < width:
                 raw = raw + [""] * (width - len(raw))
             family, level_text, location = (raw[i].strip() for i in key_idx)
             ok = True
             if not family:
-                plan.problem(line_no, "job_family", "A value is required.")
+                plan.problem(line_no, "job_family", _("A value is required."))
                 ok = False
             elif len(family) > 80:
-                plan.problem(line_no, "job_family", "Longer than 80 characters.")
+                plan.problem(line_no, "job_family", _("Longer than 80 characters."))
                 ok = False
             if not location:
-                plan.problem(line_no, "location", "A value is required.")
+                plan.problem(line_no, "location", _("A value is required."))
                 ok = False
             elif len(location) > 80:
-                plan.problem(line_no, "location", "Longer than 80 characters.")
+                plan.problem(line_no, "location", _("Longer than 80 characters."))
                 ok = False
             level = None
             if level_text.isdigit() and 1 <= int(level_text) <= MAX_LEVEL:
                 level = int(level_text)
             else:
                 plan.problem(
-                    line_no, "level", f"Level must be a whole number from 1 to {MAX_LEVEL}."
+                    line_no,
+                    "level",
+                    _("Level must be a whole number from 1 to %(max)s.") % {"max": MAX_LEVEL},
                 )
                 ok = False
             values: list = [family, level, location]
@@ -173,9 +195,9 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                         plan.problem(
                             line_no,
                             column,
-                            "A positive number is required (digits, at most two decimals)."
+                            _("A positive number is required (digits, at most two decimals).")
                             if cell
-                            else "A value is required.",
+                            else _("A value is required."),
                         )
                         ok = False
                     amounts.append(amount)
@@ -186,7 +208,11 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                             plan.problem(
                                 line_no,
                                 cols[k],
-                                f"Percentiles must not decrease: {cols[k]} is below {cols[k - 1]}.",
+                                _(
+                                    "Percentiles must not decrease: "
+                                    "%(column)s is below %(previous)s."
+                                )
+                                % {"column": cols[k], "previous": cols[k - 1]},
                             )
                             ok = False
                 values.extend(amounts)
@@ -196,7 +222,8 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                     plan.problem(
                         line_no,
                         "job_family",
-                        f"Duplicate job family, level and location, first seen on row {seen[key]}.",
+                        _("Duplicate job family, level and location, first seen on row %(row)s.")
+                        % {"row": seen[key]},
                     )
                 else:
                     seen[key] = line_no
@@ -204,9 +231,9 @@ def validate_market(content: bytes, *, currency: str = "EUR") -> Plan:
                         values.extend([None] * (18 - len(values)))
                     plan.rows.append(values)
     except csv.Error as exc:
-        plan.problem(reader.line_num, "", f"Unreadable CSV: {exc}")
+        plan.problem(reader.line_num, "", _("Unreadable CSV: %(error)s") % {"error": exc})
     if not plan.rows and not plan.problems:
-        plan.problem(2, "", "The file has a header but no rows.")
+        plan.problem(2, "", _("The file has a header but no rows."))
     if plan.problems:
         plan.rows = []
     return plan
@@ -228,7 +255,11 @@ def validate_salaries(content: bytes) -> Plan:
                 continue
             data_rows += 1
             if data_rows > _max_rows():
-                plan.problem(line_no, "", f"Too many rows: at most {_max_rows()} per file.")
+                plan.problem(
+                    line_no,
+                    "",
+                    _("Too many rows: at most %(max)s per file.") % {"max": _rows(_max_rows())},
+                )
                 break
             # The CSV's text, then parsed in place (a date, a Decimal, an int).
             row: dict[str, Any] = {
@@ -239,47 +270,47 @@ def validate_salaries(content: bytes) -> Plan:
             row["_line"] = line_no
             row["email"] = row["email"].lower()
             if not row["email"]:
-                plan.problem(line_no, "email", "A value is required.")
+                plan.problem(line_no, "email", _("A value is required."))
             try:
                 row["effective_date"] = date.fromisoformat(row["effective_date"])
             except ValueError:
-                plan.problem(line_no, "effective_date", "A date is required (YYYY-MM-DD).")
+                plan.problem(line_no, "effective_date", _("A date is required (YYYY-MM-DD)."))
             amount = _amount(row["base_salary"])
             if amount is None:
                 plan.problem(
                     line_no,
                     "base_salary",
-                    "A positive number is required (digits, at most two decimals).",
+                    _("A positive number is required (digits, at most two decimals)."),
                 )
             row["base_salary"] = amount
             row["currency"] = row["currency"].upper()
             if not _CURRENCY.match(row["currency"]):
-                plan.problem(line_no, "currency", "Use a three-letter ISO currency code.")
+                plan.problem(line_no, "currency", _("Use a three-letter ISO currency code."))
             cash = row["cash_percent"] or "100"
             if cash.isdigit() and 0 <= int(cash) <= 100:
                 row["cash_percent"] = int(cash)
             else:
-                plan.problem(line_no, "cash_percent", "A whole number from 0 to 100.")
+                plan.problem(line_no, "cash_percent", _("A whole number from 0 to 100."))
             if len(row["reason"]) > 300:
-                plan.problem(line_no, "reason", "Longer than 300 characters.")
+                plan.problem(line_no, "reason", _("Longer than 300 characters."))
             key = (row["email"], row["effective_date"])
             if row["email"] and key in seen:
                 plan.problem(
                     line_no,
                     "effective_date",
-                    f"Same person and date as row {seen[key]}.",
+                    _("Same person and date as row %(row)s.") % {"row": seen[key]},
                 )
             seen.setdefault(key, line_no)
             parsed.append(row)
     except csv.Error as exc:
-        plan.problem(reader.line_num, "", f"Unreadable CSV: {exc}")
+        plan.problem(reader.line_num, "", _("Unreadable CSV: %(error)s") % {"error": exc})
     if not parsed and not plan.problems:
-        plan.problem(2, "", "The file has a header but no rows.")
+        plan.problem(2, "", _("The file has a header but no rows."))
     emails = {r["email"] for r in parsed if r["email"]}
     ids = dict(Person.objects.filter(email__in=emails, is_active=True).values_list("email", "id"))
     for row in parsed:
         if row["email"] and row["email"] not in ids:
-            plan.problem(row["_line"], "email", "No active person with this email.")
+            plan.problem(row["_line"], "email", _("No active person with this email."))
         row["person_id"] = ids.get(row["email"])
     plan.rows = [] if plan.problems else parsed
     return plan
@@ -335,7 +366,7 @@ def write_salaries(plan: Plan, *, by=None, progress=None) -> int:
             base_salary=row["base_salary"],
             currency=row["currency"],
             cash_percent=row["cash_percent"],
-            reason=row["reason"] or "Imported",
+            reason=row["reason"] or REASON_IMPORTED,
             recorded_by=by,
         )
         for row in plan.rows

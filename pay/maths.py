@@ -9,15 +9,24 @@
 - `whole(amount)`: salaries and market figures are shown and compared in whole currency units.
 - `convert(amount, from_, to, on, rates)`: through the company's dated rates, or
   `CannotCompare` (never a silent comparison across currencies).
+- `format_money(amount, currency)`: the one way money is shown (pages, charts, emails): whole
+  units, in the active language's conventions with the currency's symbol in its place
+  ("£93,500" in English, "93 500 £GB" in French, "93.500 £" in German).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Protocol
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import NumberPattern
+from django.utils.translation import gettext as _
 
 PERCENTILES: tuple[int, ...] = (10, 25, 50, 75, 90)
 CENTS = Decimal("0.01")
@@ -47,9 +56,9 @@ class Position:
     @property
     def label(self) -> str:
         if self.clamp == "below":
-            return "below P10"
+            return _("below P10")
         if self.clamp == "above":
-            return "above P90"
+            return _("above P90")
         return f"P{self.percentile.quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
 
 
@@ -173,7 +182,10 @@ class RateBook:
             return direct[1]
         if inverse:
             return Decimal(1) / inverse[1]
-        return CannotCompare(f"No company exchange rate from {from_} to {to} on {on:%Y-%m-%d}.")
+        return CannotCompare(
+            _("No company exchange rate from %(from)s to %(to)s on %(date)s.")
+            % {"from": from_, "to": to, "date": on.isoformat()}
+        )
 
 
 def convert(
@@ -186,3 +198,39 @@ def convert(
     if from_ == to:
         return Decimal(amount)
     return money(Decimal(amount) * rate)
+
+
+# --- Showing money ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _money_format(language: str) -> tuple[Locale, NumberPattern]:
+    """The Babel locale of a Django language code ("en-gb" -> en_GB) and its currency
+    pattern without decimals: salaries and market figures are shown in whole units. Cached:
+    parsing a locale and its pattern costs far more than formatting with them."""
+    from django.conf import settings
+    from django.utils.translation import to_locale
+
+    try:
+        locale = Locale.parse(to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse(to_locale(settings.LANGUAGE_CODE))
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    return locale, pattern
+
+
+def format_money(amount: Decimal | int | str, currency: str = "") -> str:
+    """`amount` in whole `currency` units as the active language writes money: its grouping,
+    the currency's symbol and where it goes ("£93,500", "93 500 £GB", "93.500 £"). Rounded half
+    up to whole units before formatting. Without a currency, the number alone."""
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    value = Decimal(amount).quantize(UNITS, rounding=ROUND_HALF_UP)
+    locale, pattern = _money_format(translation.get_language() or "en-gb")
+    if not currency:
+        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+    return pattern.apply(
+        value, locale, currency=currency, currency_digits=False, numbering_system="default"
+    )

@@ -16,13 +16,19 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from culture.models import Person
 from culture.request_local import once_per_request
 
 PERCENTILES = (10, 25, 50, 75, 90)
 PERCENTILE_CHOICES = [(p, f"P{p}") for p in PERCENTILES]
-CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code.")
+CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO currency code."))
+# The reasons a pay record gets when nobody wrote one (stored in English as here; shown in the
+# reader's language while unchanged: pay_tags.pay_reason).
+REASON_IMPORTED = "Imported"
+REASON_PROPOSAL = "Raise proposal"
+DEFAULT_REASONS = {REASON_IMPORTED: _("Imported"), REASON_PROPOSAL: _("Raise proposal")}
 # Every money column: 14 digits, 2 after the point. Passed by name, not as **dict, so that
 # mypy's Django plugin sees each field's arguments (and its null=True) as written.
 MONEY_DIGITS = 14
@@ -142,26 +148,26 @@ class PayPolicy(models.Model):
     target_percentile = models.PositiveSmallIntegerField(
         choices=PERCENTILE_CHOICES,
         default=90,
-        help_text="Where in the market we aim to pay by default (P90: top of market).",
+        help_text=_("Where in the market we aim to pay by default (P90: top of market)."),
     )
     employees_see_market_position = models.BooleanField(
         default=False,
-        help_text="Employees may see their own position against the market.",
+        help_text=_("Employees may see their own position against the market."),
     )
     review_month = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text="The month of the yearly pay review (1 = January).",
+        help_text=_("The month of the yearly pay review (1 = January)."),
     )
     mix_window_start = models.DateField(
         null=True,
         blank=True,
-        help_text="First day on which people choose their cash / stock mix for the year.",
+        help_text=_("First day on which people choose their cash / stock mix for the year."),
     )
     mix_window_end = models.DateField(
         null=True,
         blank=True,
-        help_text="Last day of the cash / stock choice window (inclusive).",
+        help_text=_("Last day of the cash / stock choice window (inclusive)."),
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -169,7 +175,7 @@ class PayPolicy(models.Model):
     )
 
     class Meta:
-        verbose_name_plural = "pay policy"
+        verbose_name_plural = _("pay policy")
         constraints = [
             models.CheckConstraint(
                 condition=Q(mix_window_start__isnull=True, mix_window_end__isnull=True)
@@ -196,7 +202,7 @@ class PayPolicy(models.Model):
 
     @classmethod
     def load(cls) -> PayPolicy:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
     @classmethod
@@ -282,7 +288,7 @@ class PayRecord(models.Model):
     cash_percent = models.PositiveSmallIntegerField(
         default=100,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="The person's chosen cash share for the year; the rest is stock.",
+        help_text=_("The person's chosen cash share for the year; the rest is stock."),
     )
     recorded_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -343,21 +349,21 @@ class MarketEvidence(models.Model):
     themself (an offer or a recruiter's figure, `shared_by_person`), which counts the same."""
 
     class Kind(models.TextChoices):
-        OUTSIDE_OFFER = "offer", "Outside offer"
-        RECRUITER_QUOTE = "quote", "Recruiter quote"
-        REPLACEMENT_COST = "replace", "Cost to replace them"
-        KEEP_AT = "keep", "What we would pay to keep them"
+        OUTSIDE_OFFER = "offer", _("Outside offer")
+        RECRUITER_QUOTE = "quote", _("Recruiter quote")
+        REPLACEMENT_COST = "replace", _("Cost to replace them")
+        KEEP_AT = "keep", _("What we would pay to keep them")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="market_evidence")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     amount = models.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency = currency_field()
-    observed_on = models.DateField(help_text="When the offer, quote or estimate was made.")
+    observed_on = models.DateField(help_text=_("When the offer, quote or estimate was made."))
     note = models.CharField(max_length=500, blank=True)
     recorded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     shared_by_person = models.BooleanField(
-        default=False, help_text="Shared by the person themself with their chain."
+        default=False, help_text=_("Shared by the person themself with their chain.")
     )
     attachment_name = models.CharField(max_length=200, blank=True)
     attachment_type = models.CharField(max_length=40, blank=True)
@@ -437,9 +443,9 @@ class RaiseProposalQuerySet(models.QuerySet["RaiseProposal"]):
 
 class RaiseProposal(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RECORDED = "recorded", "Recorded"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open")
+        RECORDED = "recorded", _("Recorded")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="raise_proposals")
     proposed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -478,14 +484,14 @@ class PayImportJob(models.Model):
     """An uploaded market-data or salary file, validated and written by a Celery task."""
 
     class Kind(models.TextChoices):
-        MARKET = "market", "Market data"
-        SALARY = "salary", "Current salaries"
+        MARKET = "market", _("Market data")
+        SALARY = "salary", _("Current salaries")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     created_by = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")

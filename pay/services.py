@@ -12,13 +12,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from culture import audit, jobs
 from culture.errors import Conflict, InvalidInput
+from culture.i18n import as_reader
 from culture.models import Person
 from culture.notifications import notify
 from pay import importer
 from pay.models import (
+    REASON_PROPOSAL,
     CashMixChoice,
     EvidenceAttachment,
     ExchangeRate,
@@ -106,7 +109,7 @@ def do_share_evidence(
     with their chain. `attachment` is (filename, content type, bytes), validated by the form;
     its bytes are stored beside the evidence, in the database, never as a media file."""
     if kind not in (MarketEvidence.Kind.OUTSIDE_OFFER, MarketEvidence.Kind.RECRUITER_QUOTE):
-        raise InvalidInput("You can share an outside offer or a recruiter's figure.")
+        raise InvalidInput(_("You can share an outside offer or a recruiter's figure."))
     with transaction.atomic():
         evidence = MarketEvidence.objects.create(
             person=by,
@@ -132,13 +135,18 @@ def do_share_evidence(
         def _notify() -> None:
             if manager is None:
                 return
+            with as_reader(manager):
+                title = _("%(name)s shared their market with you") % {"name": by.name}
+                body = _(
+                    "%(name)s shared %(kind)s privately with their chain. It counts toward "
+                    "what we would pay to keep them."
+                ) % {"name": by.name, "kind": evidence.get_kind_display().lower()}
             notify(
                 manager,
                 key=f"pay:evidence:{evidence.pk}:{manager.pk}",
                 kind="pay.evidence_shared",
-                title=f"{by.name} shared their market with you",
-                body=f"{by.name} shared {evidence.get_kind_display().lower()} privately with "
-                "their chain. It counts toward what we would pay to keep them.",
+                title=title,
+                body=body,
                 url=url,
             )
 
@@ -150,11 +158,11 @@ def do_withdraw_shared_evidence(*, by: Person, evidence_id: int) -> None:
     """The person takes back what they shared: the evidence and its attachment are deleted
     (one conditional DELETE: a second click finds nothing and is refused)."""
     with transaction.atomic():
-        deleted, _ = MarketEvidence.objects.filter(
+        deleted, _details = MarketEvidence.objects.filter(
             pk=evidence_id, person=by, shared_by_person=True
         ).delete()
         if not deleted:
-            raise Conflict("This evidence was already withdrawn.")
+            raise Conflict(_("This evidence was already withdrawn."))
         audit.record(
             by, "pay.evidence.withdrawn", subject=by, detail={"evidence": int(evidence_id)}
         )
@@ -169,12 +177,12 @@ def do_choose_mix(*, by: Person, cash_percent: int, today: date) -> CashMixChoic
     record already carried the earlier one, the new one waits for the next record."""
     policy = PayPolicy.current()
     if not policy.mix_window_open(today):
-        raise MixWindowClosed("The window for choosing your cash / stock mix is closed.")
+        raise MixWindowClosed(_("The window for choosing your cash / stock mix is closed."))
     if cash_percent not in range(0, 101, 5):
-        raise InvalidInput("Choose a cash share from 0 to 100 in steps of 5.")
+        raise InvalidInput(_("Choose a cash share from 0 to 100 in steps of 5."))
     assert policy.mix_year is not None
     with transaction.atomic():
-        choice, _ = CashMixChoice.objects.update_or_create(
+        choice, _created = CashMixChoice.objects.update_or_create(
             person=by,
             year=policy.mix_year,
             defaults={
@@ -208,12 +216,18 @@ def do_propose_raise(
 
         def _notify() -> None:
             for admin in admins:
+                with as_reader(admin):
+                    title = _("Raise proposed for %(name)s") % {"name": person.name}
+                    body = _("%(proposer)s proposed a new salary for %(name)s.") % {
+                        "proposer": by.name,
+                        "name": person.name,
+                    }
                 notify(
                     admin,
                     key=f"pay:proposal:{proposal.pk}:{admin.pk}",
                     kind="pay.proposal",
-                    title=f"Raise proposed for {person.name}",
-                    body=f"{by.name} proposed a new salary for {person.name}.",
+                    title=title,
+                    body=body,
                     url=url,
                     template="emails/pay_proposal",
                     context={"person": person, "proposer": by},
@@ -233,7 +247,7 @@ def do_record_proposal(
             RaiseProposal.objects.select_for_update().select_related("person").get(pk=proposal_id)
         )
         if proposal.status != RaiseProposal.Status.OPEN:
-            raise ProposalNotOpen("This proposal was already recorded or withdrawn.")
+            raise ProposalNotOpen(_("This proposal was already recorded or withdrawn."))
         record = do_record_pay(
             by=by,
             person=proposal.person,
@@ -241,7 +255,7 @@ def do_record_proposal(
             base_salary=proposal.proposed_salary,
             currency=proposal.currency,
             cash_percent=cash_percent,
-            reason=reason or "Raise proposal",
+            reason=reason or REASON_PROPOSAL,
             proposal=proposal,
         )
         proposal.status = RaiseProposal.Status.RECORDED
@@ -259,7 +273,7 @@ def do_withdraw_proposal(*, by: Person, proposal_id: int) -> None:
             pk=proposal_id, proposed_by=by, status=RaiseProposal.Status.OPEN
         ).update(status=RaiseProposal.Status.WITHDRAWN, withdrawn_at=timezone.now())
         if not updated:
-            raise ProposalNotOpen("This proposal was already recorded or withdrawn.")
+            raise ProposalNotOpen(_("This proposal was already recorded or withdrawn."))
         proposal = RaiseProposal.objects.select_related("person").get(pk=proposal_id)
         audit.record(by, "pay.proposal.withdrawn", subject=proposal.person, obj=proposal)
 
@@ -288,7 +302,7 @@ def do_update_policy(*, by: Person, cleaned: dict) -> PayPolicy:
 
 def do_add_rate(*, by: Person, **fields: Any) -> ExchangeRate:
     with transaction.atomic():
-        rate, _ = ExchangeRate.objects.update_or_create(
+        rate, _created = ExchangeRate.objects.update_or_create(
             from_currency=fields["from_currency"],
             to_currency=fields["to_currency"],
             effective_date=fields["effective_date"],
@@ -331,10 +345,12 @@ def run_import_job(job_id: int) -> None:
     job = PayImportJob.objects.select_related("created_by").get(pk=job_id)
     content = bytes(job.content)
     params = job.params or {}
-    if job.kind == PayImportJob.Kind.MARKET:
-        plan = importer.validate_market(content, currency=params.get("currency", ""))
-    else:
-        plan = importer.validate_salaries(content)
+    # The problems are stored for the uploader to read: in their language.
+    with as_reader(job.created_by):
+        if job.kind == PayImportJob.Kind.MARKET:
+            plan = importer.validate_market(content, currency=params.get("currency", ""))
+        else:
+            plan = importer.validate_salaries(content)
     if not plan.ok:
         PayImportJob.objects.filter(pk=job_id).update(
             status=PayImportJob.Status.FAILED,
@@ -367,12 +383,17 @@ def run_import_job(job_id: int) -> None:
         PayImportJob.objects.filter(pk=job_id).update(
             status=PayImportJob.Status.FAILED,
             content=b"",
-            result={"problems": [f"Import failed ({type(exc).__name__}); nothing was written."]},
+            result={"problems": [_failed(job.created_by, type(exc).__name__)]},
         )
         return
     PayImportJob.objects.filter(pk=job_id).update(
         status=PayImportJob.Status.DONE, content=b"", processed=len(plan.rows), result=result
     )
+
+
+def _failed(uploader: Person, error: str) -> str:
+    with as_reader(uploader):
+        return _("Import failed (%(error)s); nothing was written.") % {"error": error}
 
 
 # --- Yearly pay review --------------------------------------------------------------------------
@@ -391,15 +412,20 @@ def do_send_review_reminders(*, today: date) -> int:
     sent = 0
     url = reverse("pay:team")
     for manager in managers_to_remind():
+        with as_reader(manager):
+            title = _("Yearly pay review %(year)s: look at your people against the market") % {
+                "year": today.year
+            }
+            body = _(
+                "Raise pay before an outside offer forces it: check each person's position, "
+                "record what you know of their personal market and propose raises."
+            )
         created = notify(
             manager,
             key=f"pay:review:{today.year}:{manager.pk}",
             kind="pay.review",
-            title=f"Yearly pay review {today.year}: look at your people against the market",
-            body=(
-                "Raise pay before an outside offer forces it: check each person's position, "
-                "record what you know of their personal market and propose raises."
-            ),
+            title=title,
+            body=body,
             url=url,
             template="emails/pay_review",
             context={"year": today.year},

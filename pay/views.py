@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -137,7 +138,7 @@ def share_evidence(request: AuthedHttpRequest) -> HttpResponse:
             attachment=data["attachment"],
         )
         if not request.htmx:
-            messages.success(request, "Shared with your management chain.")
+            messages.success(request, _("Shared with your management chain."))
             return redirect("pay:index")
         form = ShareEvidenceForm(initial={"currency": data["currency"]})
         status = 200
@@ -153,7 +154,7 @@ def withdraw_evidence(request: AuthedHttpRequest, evidence_id: int) -> HttpRespo
     services.do_withdraw_shared_evidence(by=request.user, evidence_id=evidence.pk)
     if request.htmx:
         return render(request, "pay/index.html#shared", _own_context(request))
-    messages.success(request, "Withdrawn: your chain no longer sees it.")
+    messages.success(request, _("Withdrawn: your chain no longer sees it."))
     return redirect("pay:index")
 
 
@@ -198,7 +199,7 @@ def choose_mix(request: AuthedHttpRequest) -> HttpResponse:
             status = exc.status
         else:
             if not request.htmx:
-                messages.success(request, "Your cash / stock choice is saved.")
+                messages.success(request, _("Your cash / stock choice is saved."))
                 return redirect("pay:index")
     else:
         status = 422
@@ -290,7 +291,7 @@ def evidence_add(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
     if form.is_valid():
         services.do_add_evidence(by=request.user, person=target, **form.cleaned_data)
         if not request.htmx:
-            messages.success(request, "Evidence recorded.")
+            messages.success(request, _("Evidence recorded."))
             return redirect("pay:person", person_id=target.pk)
         form = EvidenceForm(initial={"currency": form.cleaned_data["currency"]})
         status = 200
@@ -317,7 +318,10 @@ def propose(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
         # so this counts per proposer, not per admin.
         ratelimit.check(request, "propose")
         services.do_propose_raise(by=request.user, person=target, **form.cleaned_data)
-        messages.success(request, f"Raise proposed for {target.name}. A people admin records it.")
+        messages.success(
+            request,
+            _("Raise proposed for %(name)s. A people admin records it.") % {"name": target.name},
+        )
         return redirect("pay:person", person_id=target.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -343,10 +347,9 @@ def _carry_choice(form: Any, person: Person, pending: CashMixChoice) -> None:
     form.initial["cash_percent"] = pending.cash_percent
     field = form.fields["cash_percent"]
     field.disabled = True
-    field.help_text = (
-        f"{person.name} chose {pending.cash_percent}% cash for {pending.year}; "
-        "this record carries their choice."
-    )
+    field.help_text = _(
+        "%(name)s chose %(percent)s%% cash for %(year)s; this record carries their choice."
+    ) % {"name": person.name, "percent": pending.cash_percent, "year": pending.year}
 
 
 @_hide_amounts
@@ -364,7 +367,9 @@ def proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpResponse:
         except ActionRefused as exc:
             messages.info(request, exc.message)
         else:
-            messages.success(request, f"Pay change recorded for {prop.person.name}.")
+            messages.success(
+                request, _("Pay change recorded for %(name)s.") % {"name": prop.person.name}
+            )
         return redirect("pay:person", person_id=prop.person_id)
     audit.record(request.user, "pay.salary.read", subject=prop.person, detail={"page": "proposal"})
     current = comparison.compare_people([prop.person], on=clock.today())[0]
@@ -386,7 +391,9 @@ def withdraw_proposal(request: AuthedHttpRequest, proposal_id: int) -> HttpRespo
     except ActionRefused as exc:
         messages.info(request, exc.message)
     else:
-        messages.success(request, f"Raise proposal for {prop.person.name} withdrawn.")
+        messages.success(
+            request, _("Raise proposal for %(name)s withdrawn.") % {"name": prop.person.name}
+        )
     return redirect("pay:proposal", proposal_id=prop.pk)
 
 
@@ -405,7 +412,7 @@ def record_pay(request: AuthedHttpRequest, person_id: int) -> HttpResponse:
         _carry_choice(form, target, pending)
     if request.method == "POST" and form.is_valid():
         services.do_record_pay(by=request.user, person=target, **form.cleaned_data)
-        messages.success(request, f"Pay change recorded for {target.name}.")
+        messages.success(request, _("Pay change recorded for %(name)s.") % {"name": target.name})
         return redirect("pay:person", person_id=target.pk)
     return render(
         request,
@@ -666,7 +673,7 @@ def policy(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.do_update_policy(by=admin, cleaned=form.cleaned_data)
-            messages.success(request, "Pay policy saved.")
+            messages.success(request, _("Pay policy saved."))
             return redirect("pay:policy")
         return render(request, "pay/policy.html", {"form": form}, status=422)
     return render(request, "pay/policy.html", {"form": form})
@@ -679,7 +686,7 @@ def rates(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.do_add_rate(by=admin, **form.cleaned_data)
-            messages.success(request, "Exchange rate saved.")
+            messages.success(request, _("Exchange rate saved."))
             return redirect("pay:rates")
         status = 422
     else:

@@ -1,42 +1,70 @@
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from pay.maths import PERCENTILES
+from pay.maths import PERCENTILES, format_money
+from pay.models import DEFAULT_REASONS
 
 register = template.Library()
 
 
 @register.filter
 def money(amount, currency=""):
-    """80000.5, "EUR" -> "EUR 80,001": salaries and market figures are whole currency units
-    (Decimal, never float). Table cells and facts that hold one do not wrap (pay.css)."""
+    """80000.5, "EUR" -> "€80,001" (in English; "80 001 €" in French): salaries and market
+    figures are whole currency units (Decimal, never float), in the reader's language
+    (pay.maths.format_money). Table cells and facts that hold one do not wrap (pay.css)."""
     if amount is None or amount == "":
         return "—"
-    text = f"{Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
-    return f"{currency} {text}".strip()
+    return format_money(amount, currency)
+
+
+@register.filter
+def pay_reason(reason):
+    """A pay record's reason: one the product wrote ("Imported", "Raise proposal") in the
+    reader's language, one a person wrote as they wrote it."""
+    return DEFAULT_REASONS.get(reason, reason)
 
 
 @register.filter
 def signed_gap(amount, currency=""):
-    """A gap as "12,000 below" / "3,000 above" the target."""
+    """A gap as "£12,000 below" / "£3,000 above" the target."""
     if amount is None:
         return "—"
     amount = Decimal(amount)
     if amount == 0:
-        return "on target"
-    word = "below" if amount > 0 else "above"
+        return _("on target")
     if abs(amount) < Decimal("0.5"):  # would read "0 below"
-        return f"less than {money(1, currency)} {word}"
-    return f"{money(abs(amount), currency)} {word}"
+        if amount > 0:
+            return _("less than %(amount)s below") % {"amount": money(1, currency)}
+        return _("less than %(amount)s above") % {"amount": money(1, currency)}
+    if amount > 0:
+        return _("%(amount)s below") % {"amount": money(abs(amount), currency)}
+    return _("%(amount)s above") % {"amount": money(abs(amount), currency)}
+
+
+@register.filter
+def number(value):
+    """A count that is not money (rows, people) in the reader's language: 12,500 / 12 500."""
+    if value is None or value == "":
+        return "—"
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
+def _percent(value: Decimal, places: int = 0) -> str:
+    return _("%(percent)s%%") % {
+        "percent": number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+    }
 
 
 @register.filter
 def percent(ratio):
     if ratio is None:
         return "—"
-    return f"{(Decimal(ratio) * 100).quantize(Decimal(1))}%"
+    return _percent((Decimal(ratio) * 100).quantize(Decimal(1)))
 
 
 @register.filter
@@ -50,18 +78,18 @@ def pay_to_target(c):
     exact = Decimal(c.salary) * 100 / Decimal(c.target)
     shown = exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     if shown == 100 and exact != 100:
-        shown = exact.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    return f"{shown}%"
+        return _percent(exact.quantize(Decimal("0.01"), rounding=ROUND_DOWN), 2)
+    return _percent(shown)
 
 
 # (class, text) of the status pill of a comparison (pay.comparison.Comparison).
 _STATUS_PILLS = {
-    "no_pay": ("pill", "no pay recorded"),
-    "no_benchmark": ("pill warn", "no matching benchmark"),
-    "cannot_compare": ("pill warn", "cannot compare"),
+    "no_pay": ("pill", gettext_lazy("no pay recorded")),
+    "no_benchmark": ("pill warn", gettext_lazy("no matching benchmark")),
+    "cannot_compare": ("pill warn", gettext_lazy("cannot compare")),
     # A neutral warning, not the brand's red: below target is a prompt to act, not a fault.
-    "below": ("pill warn", "below target"),
-    "ok": ("pill good", "at or above target"),
+    "below": ("pill warn", gettext_lazy("below target")),
+    "ok": ("pill good", gettext_lazy("at or above target")),
 }
 
 

@@ -44,7 +44,7 @@ def test_a_raise_goes_from_team_review_to_the_employees_pay_page(world, browse):
     page.get_by_role("link", name="Propose a raise").click()
     page.wait_for_url("**/propose/")
     manager.check_a11y("propose")
-    assert page.get_by_text("Suggested: EUR 105,000").is_visible()
+    assert page.get_by_text("Suggested: €105,000").is_visible()
     page.get_by_label("Reason").fill("Matches the outside offer before they have to ask.")
     page.get_by_role("button", name="Propose the raise").click()
     page.wait_for_url("**/pay/people/*/")
@@ -52,7 +52,7 @@ def test_a_raise_goes_from_team_review_to_the_employees_pay_page(world, browse):
 
     admin = browse(world.people_admin)
     admin.visit("/pay/overview/")
-    admin.page.get_by_role("link", name="Eli Employee: EUR 105,000").click()
+    admin.page.get_by_role("link", name="Eli Employee: €105,000").click()
     admin.page.wait_for_url("**/pay/proposals/*/")
     admin.check_a11y("proposal")
     admin.page.get_by_label("Effective date").fill("2026-01-01")
@@ -63,8 +63,8 @@ def test_a_raise_goes_from_team_review_to_the_employees_pay_page(world, browse):
     employee = browse(world.employee)
     employee.visit("/pay/")
     history = employee.page.get_by_role("table")
-    assert history.get_by_text("EUR 105,000").is_visible()
-    assert history.get_by_text("EUR 65,000").is_visible()
+    assert history.get_by_text("€105,000").is_visible()
+    assert history.get_by_text("€65,000").is_visible()
 
 
 def test_an_employee_shares_a_recruiter_quote_and_chooses_their_mix(world, browse, tmp_path):

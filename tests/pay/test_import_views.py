@@ -106,7 +106,7 @@ def test_an_uploaded_market_file_is_imported_by_a_real_worker(world, client_for,
     )
     assert MarketBenchmark.objects.filter(data_set=data_set).count() == 2000
     page = client.get(reverse("pay:import_status", args=[job.pk])).content.decode()
-    assert "2000 rows imported" in page and "every 1s" not in page
+    assert "2,000 rows imported" in page and "every 1s" not in page
 
 
 @pytest.mark.django_db

@@ -84,7 +84,7 @@ def test_a_ratio_is_shown_with_the_precision_its_flag_uses(world, client_for, tw
     ann = _row(body, "Ann Almost")
     assert "99.96%" in ann and "100%" not in ann
     assert "below target</span>" in ann
-    assert "EUR 40 below" in ann
+    assert "€40 below" in ann
     # Whole percent wherever whole percent cannot mislead.
     assert "70%" in _row(body, "Ben Below")
     assert "120%" in _row(body, "Cat Above")
@@ -141,7 +141,7 @@ def test_each_team_row_has_its_target_a_band_bar_and_a_propose_action(
     client = client_for(world.manager)
     body = client.get(reverse("pay:team")).content.decode()
     dan = _row(body, "Dan Pounds")
-    assert "GBP 80,000" in dan and "market P90" in dan  # the target, converted, in whole units
+    assert "£80,000" in dan and "market P90" in dan  # the target, converted, in whole units
     assert 'class="mini-band"' in dan and 'class="band-target"' in dan and "band-dot" in dan
     for person in two_currency_team.values():
         row = _row(body, person.name)
@@ -179,18 +179,18 @@ def test_my_pay_shows_one_target_with_its_source_and_measures_against_it(world, 
     body = client_for(world.employee).get(reverse("pay:index")).content.decode()
     # One target, labelled with where it comes from.
     assert body.count("<dt>Target") == 1
-    assert "<dt>Target (your personal market)</dt><dd>GBP 93,995</dd>" in body
+    assert "<dt>Target (your personal market)</dt><dd>£93,995</dd>" in body
     assert "Market target" not in body and "Personal market</dt>" not in body
-    assert "The target is your personal market: recruiter quote, GBP 93,995." in body
-    assert "It replaces the market P90 figure of GBP 101,827." in body
+    assert "The target is your personal market: recruiter quote, £93,995." in body
+    assert "It replaces the market P90 figure of £101,827." in body
     # The ratio, the gap and the picture use it.
     assert "<dt>Pay to target</dt><dd>77%</dd>" in body  # 72,400 / 93,995 = 77.03%
-    assert "<dt>Gap</dt><dd>GBP 21,595 below</dd>" in body
+    assert "<dt>Gap</dt><dd>£21,595 below</dd>" in body
     (c,) = comparison.compare_people([world.employee], on=ON)
     assert c.target == Decimal("93995") == c.personal_figure
     picture = charts.band(c)
     assert f'<line class="band-target" x1="{picture["target"]}"' in body
-    assert "target GBP 93,995" in body  # the picture's description
+    assert "target £93,995" in body  # the picture's description
     # No pence on a converted P90 anywhere.
     assert "101,827.45" not in body and "101,827.4" not in body
 
@@ -212,10 +212,10 @@ def test_salaries_and_market_figures_are_whole_currency_units(world, client_for)
         .get(reverse("pay:person", args=[world.employee.pk]))
         .content.decode()
     )
-    assert "GBP 101,827" in body and "GBP 72,400" in body
+    assert "£101,827" in body and "£72,400" in body
     assert not re.search(r"(GBP|EUR) [\d,]+\.\d", body)
-    assert money(Decimal("101827.45"), "GBP") == "GBP 101,827"
-    assert money(Decimal("80000.5"), "EUR") == "EUR 80,001"
+    assert money(Decimal("101827.45"), "GBP") == "£101,827"
+    assert money(Decimal("80000.5"), "EUR") == "€80,001"
 
 
 def test_the_team_view_query_count_does_not_grow_with_currencies_evidence_or_people(
@@ -268,12 +268,12 @@ def test_my_pay_names_its_source_without_showing_more_of_what_the_chain_recorded
         note="Board view",
     )
     body = client_for(world.employee).get(reverse("pay:index")).content.decode()
-    assert "The target is your personal market: what we would pay to keep them, GBP 88,000." in body
-    assert "It replaces the market P90 figure of GBP 80,000." in body
-    assert "EUR 110,000" not in body and "2 May 2026" not in body and "Board view" not in body
+    assert "The target is your personal market: what we would pay to keep them, £88,000." in body
+    assert "It replaces the market P90 figure of £80,000." in body
+    assert "€110,000" not in body and "2 May 2026" not in body and "Board view" not in body
     manager = (
         client_for(world.manager)
         .get(reverse("pay:person", args=[world.employee.pk]))
         .content.decode()
     )
-    assert "what we would pay to keep them, EUR 110,000 on 2 May 2026 (GBP 88,000" in manager
+    assert "what we would pay to keep them, €110,000 on 2 May 2026 (£88,000" in manager

@@ -48,3 +48,22 @@ def test_the_review_sweeper_is_on_the_beat_schedule():
 
     entry = settings.CELERY_BEAT_SCHEDULE["pay-sweep-review"]
     assert entry["task"] == "pay.tasks.sweep_pay_review"
+
+
+def test_each_manager_is_reminded_in_their_own_language(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    world.manager.language = "de"
+    world.manager.save(update_fields=["language"])
+    # A stand-in catalogue that says which language each text was written in.
+    monkeypatch.setattr(services, "_", lambda text: f"[{translation.get_language()}] {text}")
+    PayPolicy.objects.update_or_create(pk=1, defaults={"review_month": 3})
+    with django_capture_on_commit_callbacks(execute=False):
+        services.do_send_review_reminders(today=date(2027, 3, 2))
+    titles = dict(
+        Notification.objects.filter(kind="pay.review").values_list("recipient__email", "title")
+    )
+    assert titles["manager@example.test"].startswith("[de] Yearly pay review 2027")
+    assert titles["ceo@example.test"].startswith("[en-gb] Yearly pay review 2027")

@@ -93,7 +93,7 @@ def test_an_employee_shares_a_recruiter_quote_with_an_attachment(
     note = Notification.objects.get(recipient=world.manager)
     assert note.kind == "pay.evidence_shared" and "120" not in note.title + note.body
     body = client.get(reverse("pay:index")).content.decode()
-    assert "EUR 120,000" in body and "offer letter.pdf" in body and "Withdraw" in body
+    assert "€120,000" in body and "offer letter.pdf" in body and "Withdraw" in body
 
 
 def test_an_attachment_that_is_not_a_pdf_or_image_is_refused_in_place(world, client_for):
@@ -158,7 +158,7 @@ def test_the_chain_sees_shared_evidence_on_the_persons_pay_page_and_the_read_is_
     for viewer in (world.manager, world.skip_level, world.people_admin):
         body = client_for(viewer).get(reverse("pay:person", args=[world.employee.pk])).content
         text = body.decode()
-        assert "shared by them" in text and "EUR 120,000" in text
+        assert "shared by them" in text and "€120,000" in text
         assert reverse("pay:evidence_attachment", args=[e.pk]) in text
         assert (
             AuditEvent.objects.filter(
@@ -191,7 +191,7 @@ def test_a_peer_cannot_see_a_colleagues_shared_evidence_or_its_attachment(
     peer = client_for(world.peer)
     assert peer.get(reverse("pay:person", args=[world.employee.pk])).status_code == 404
     assert peer.get(reverse("pay:evidence_attachment", args=[e.pk])).status_code == 404
-    assert "EUR 120,000" not in peer.get(reverse("pay:index")).content.decode()
+    assert "€120,000" not in peer.get(reverse("pay:index")).content.decode()
     assert peer.post(reverse("pay:withdraw_evidence", args=[e.pk])).status_code == 404
     assert not AuditEvent.objects.filter(action="pay.evidence.attachment.read").exists()
     assert MarketEvidence.objects.filter(pk=e.pk).exists()
@@ -463,11 +463,11 @@ def test_the_person_and_team_pages_show_total_cash_and_equity_percentiles(
     make_pay(world.employee, "80000")
     client = client_for(world.manager)
     person = client.get(reverse("pay:person", args=[world.employee.pk])).content.decode()
-    assert "Total cash" in person and "EUR 108,000" in person
-    assert "Equity" in person and "EUR 24,000" in person
+    assert "Total cash" in person and "€108,000" in person
+    assert "Equity" in person and "€24,000" in person
     team = client.get(reverse("pay:team")).content.decode()
     assert "Total cash at target" in team
-    assert "EUR 108,000" in team and "EUR 24,000" in team
+    assert "€108,000" in team and "€24,000" in team
 
 
 def test_percentiles_the_market_data_lacks_are_not_shown(world, client_for, market):

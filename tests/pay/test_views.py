@@ -44,7 +44,7 @@ def test_an_employee_sees_their_pay_history_but_not_their_market_position_by_def
     response = client_for(world.employee).get(reverse("pay:index"))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "EUR 65,000" in body and "Joined" in body
+    assert "€65,000" in body and "Joined" in body
     assert "has not enabled" in body
     assert "P10" not in body
     assert reads(world.employee, world.employee).count() == 1
@@ -73,9 +73,9 @@ def test_the_manager_sees_position_ratio_gap_and_the_band_picture(world, client_
     response = client_for(world.manager).get(reverse("pay:person", args=[world.employee.pk]))
     body = response.content.decode()
     assert "P63" in body  # interpolated between P50 (70k) and P75 (85k)
-    assert "EUR 100,000" in body  # the P90 target
+    assert "€100,000" in body  # the P90 target
     assert "78%" in body  # 77,500 / 100,000
-    assert "EUR 22,500 below" in body
+    assert "€22,500 below" in body
     assert 'role="img"' in body and "<desc" in body
     assert "style=" not in body
     assert reads(world.manager, world.employee).count() == 1
@@ -111,7 +111,7 @@ def test_different_currencies_are_never_compared_without_a_company_rate(world, c
         .get(reverse("pay:person", args=[world.employee.pk]))
         .content.decode()
     )
-    assert "GBP 80,000" in body  # P90 100,000 EUR at 0.8
+    assert "£80,000" in body  # P90 100,000 EUR at 0.8
     assert "75%" in body
 
 
@@ -125,7 +125,7 @@ def test_a_job_family_override_changes_the_target(world, client_for, market):
     )
     assert "Target (market P50)" in body
     assert "The target is the market P50 for the benchmark" in body
-    assert "EUR 7,000 above" in body
+    assert "€7,000 above" in body
 
 
 def test_evidence_replaces_the_band_as_what_the_gap_is_measured_against(world, client_for, market):
@@ -153,9 +153,9 @@ def test_evidence_replaces_the_band_as_what_the_gap_is_measured_against(world, c
         .content.decode()
     )
     assert "Target (their personal market)" in page
-    assert "personal market: what we would pay to keep them, EUR 120,000 on 1 Jun 2026" in page
-    assert "It replaces the market P90 figure of EUR 100,000." in page
-    assert "EUR 30,000 below" in page
+    assert "personal market: what we would pay to keep them, €120,000 on 1 Jun 2026" in page
+    assert "It replaces the market P90 figure of €100,000." in page
+    assert "€30,000 below" in page
 
 
 def test_invalid_evidence_comes_back_with_422_and_the_errors_in_place(world, client_for, market):
@@ -195,7 +195,7 @@ def test_the_proposal_form_shows_what_the_target_suggests(world, client_for, mar
         .get(reverse("pay:propose", args=[world.employee.pk]))
         .content.decode()
     )
-    assert "Suggested: EUR 100,000" in body
+    assert "Suggested: €100,000" in body
     assert 'value="100000' in body
 
 
@@ -372,8 +372,8 @@ def test_the_person_page_query_count_does_not_grow_with_history_evidence_or_prop
     with django_assert_max_num_queries(len(small)):
         response = client.get(url)
     body = response.content.decode()
-    assert "EUR 60,000" in body and "EUR 99,000" in body  # the whole history is listed
-    assert "EUR 80,005" in body  # the highest offer of the year is the personal market
+    assert "€60,000" in body and "€99,000" in body  # the whole history is listed
+    assert "€80,005" in body  # the highest offer of the year is the personal market
     print(f"person page: {len(small)} queries")
 
 
