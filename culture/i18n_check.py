@@ -40,10 +40,13 @@ PACKAGES = (
 # Not reaching people, or not at run time.
 SKIP_PY = re.compile(
     r"(/migrations/|/management/|/tests?/|settings\.py$|devstack\.py$|checks\.py$|"
-    r"demo\.py$|i18n_check\.py$|/formats/)"
+    r"demo\.py$|i18n_check\.py$|/formats/|"
+    # The public API answers machines: its problem titles and details are English, as the
+    # API reference documents (README, "The API").
+    r"^/api/core\.py$)"
 )
-# Third-party pages we do not own (the API's Swagger page).
-SKIP_TEMPLATES = re.compile(r"^ninja/")
+# Third-party pages we do not own (the API's Swagger page), and the benchmarks' floor page.
+SKIP_TEMPLATES = re.compile(r"^(ninja/|culture/floor\.html$)")
 ATTRS = frozenset({"aria-label", "title", "placeholder", "alt", "hx-confirm", "aria-description"})
 # Names and codes that are the same in every language.
 KEEP = frozenset(
@@ -71,6 +74,8 @@ KEEP = frozenset(
         "TOTP",
         "WebAuthn",
         "ISO",
+        "HMAC",
+        "SHA",
     }
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -124,9 +129,15 @@ _OPEN = re.compile(r"^(blocktranslate|blocktrans|comment|verbatim)\b")
 _CLOSE = {"blocktranslate": "endblocktranslate", "blocktrans": "endblocktrans"}
 
 
+COMMENT = re.compile(r"\{#.*?#\}", re.S)
+# `<tr{% if x %} class="y"{% endif %}>`: the tag's name runs into a template tag.
+TAG_THEN_TAG = re.compile(r"<(\w+)(?=\x00)")
+
+
 def _skeleton(source: str) -> str:
-    """The template's own text: every tag, variable and translated block becomes a NUL
-    (line breaks kept, so lines still count)."""
+    """The template's own text: every tag, variable, comment and translated block becomes
+    a NUL (line breaks kept, so lines still count). Comments first: Jinja2's span lines."""
+    source = COMMENT.sub(lambda m: "\x00" + "\n" * m.group(0).count("\n"), source)
     out: list[str] = []
     closing: str | None = None
     for token in Lexer(source).tokenize():
@@ -142,7 +153,7 @@ def _skeleton(source: str) -> str:
                 closing = None
         out.append("\x00" + "\n" * raw.count("\n"))
     # A tag whose name a template tag chooses (`<{% if a %}a{% else %}button{% endif %}`).
-    return "".join(out).replace("<\x00", "<tpl ")
+    return TAG_THEN_TAG.sub(r"<\1 ", "".join(out).replace("<\x00", "<tpl "))
 
 
 def template_findings(root: Path = ROOT / "templates") -> list[Finding]:
@@ -176,6 +187,7 @@ REFUSALS = frozenset(
     }
 )
 KEYWORDS = frozenset({"label", "verbose_name", "help_text", "title", "body", "empty_label"})
+RELATIONS = frozenset({"OneToOneField", "ManyToManyField"})
 MESSAGE_LEVELS = frozenset({"debug", "info", "success", "warning", "error"})
 
 
@@ -209,8 +221,10 @@ def _python_nodes(tree: ast.AST):
                 yield node.args[1]
             if name in REFUSALS and node.args:
                 yield node.args[0]
-            if name.endswith("Field") and node.args and isinstance(node.func, ast.Attribute):
-                yield node.args[0]  # models.CharField("job title", ...)
+            # models.CharField("job title", ...); a relation's first argument is a model.
+            if name.endswith("Field") and name not in RELATIONS and node.args:
+                if isinstance(node.func, ast.Attribute):
+                    yield node.args[0]
             for kw in node.keywords:
                 if kw.arg in KEYWORDS:
                     yield kw.value
@@ -222,11 +236,11 @@ def _python_nodes(tree: ast.AST):
                     yield item.value.elts[-1]
 
 
-def python_findings() -> list[Finding]:
+def python_findings(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[Finding]:
     found = []
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            rel = path.relative_to(ROOT).as_posix()
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
             if SKIP_PY.search("/" + rel):
                 continue
             source = path.read_text()

@@ -56,6 +56,20 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     )
     found = i18n_check.template_findings(tmp_path)
     assert [f.text for f in found] == ["Save it", "Not marked"]
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(
+        "from django.contrib import messages\n"
+        "from django.utils.translation import gettext as _\n"
+        "def v(request, n):\n"
+        '    messages.success(request, "Saved it.")\n'
+        '    messages.success(request, _("Marked."))\n'
+        '    raise ValidationError(f"{n} is too many people")\n'
+        'LABEL = forms.CharField(label="Your name")\n'
+        'KEPT = forms.CharField(label="Slack")\n'
+        'NOTE = forms.CharField(help_text="Machine text")  # i18n: not translated (a test)\n'
+    )
+    found = i18n_check.python_findings(tmp_path, ("app",))
+    assert [f.line for f in found] == [4, 6, 7]
 
 
 def _catalogue(lang: str, domain: str):
