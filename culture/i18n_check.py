@@ -222,9 +222,9 @@ def _python_nodes(tree: ast.AST):
             if name in REFUSALS and node.args:
                 yield node.args[0]
             # models.CharField("job title", ...); a relation's first argument is a model.
-            if name.endswith("Field") and name not in RELATIONS and node.args:
-                if isinstance(node.func, ast.Attribute):
-                    yield node.args[0]
+            field = isinstance(node.func, ast.Attribute) and name.endswith("Field")
+            if field and name not in RELATIONS and node.args:
+                yield node.args[0]
             for kw in node.keywords:
                 if kw.arg in KEYWORDS:
                     yield kw.value

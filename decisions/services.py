@@ -573,6 +573,7 @@ def do_request_revisit(*, memo_id: int, by: Person, new_information: str) -> Rev
                 memo.captain,
                 key=f"decisions:revisit:{req.pk}",
                 kind="decisions.revisit",
+                morning=True,  # a daily reminder: in the reader's morning
                 title=_("%(name)s asks you to revisit “%(title)s”")
                 % {"name": by.name, "title": memo.title},
                 body=text[:500],
@@ -618,6 +619,7 @@ def _remind_review(review: BetReview, person: Person, stage: str) -> Notificatio
             person,
             key=f"decisions:betreview:{review.pk}:{person.pk}:{stage}",
             kind="decisions.bet_review",
+            morning=True,  # a daily reminder: in the reader's morning
             title=_("Bet review %(period)s: bring your bet ledger up to date")
             % {"period": review.period},
             body=_(
@@ -678,6 +680,7 @@ def sweep_reminders() -> dict[str, int]:
                 memo.captain,
                 key=f"decisions:look-back:{memo.pk}:{memo.look_back_on.isoformat()}",
                 kind="decisions.look_back",
+                morning=True,  # a daily reminder: in the reader's morning
                 title=_("Time to look back on “%(title)s”") % {"title": memo.title},
                 body=_(
                     "How did the bet go? Went well (celebrate), did not (sunshine it), or still "

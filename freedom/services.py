@@ -153,6 +153,7 @@ def sweep_time_off_nudges() -> dict[str, int]:
             manager,
             key=(f"freedom:time-off:{manager.pk}:{person.pk}:{overdue.since.isoformat()}:{period}"),
             kind=NUDGE_KIND,
+            morning=True,  # a daily reminder: in the reader's morning
             title=title,
             body=body,
             url=reverse("away:index"),

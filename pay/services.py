@@ -424,6 +424,7 @@ def do_send_review_reminders(*, today: date) -> int:
             manager,
             key=f"pay:review:{today.year}:{manager.pk}",
             kind="pay.review",
+            morning=True,  # a daily reminder: in the reader's morning
             title=title,
             body=body,
             url=url,

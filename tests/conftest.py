@@ -21,7 +21,7 @@ import itertools
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,16 @@ TOTP_SECRETS = {
     "admin@example.test": ADMIN_TOTP_SECRET,
     "employee@example.test": "JBSWY3DPEHPK3PXPKRSXG5CTMVRXEZLU",
 }
+
+
+def a_zone_in_its_morning() -> str:
+    """A zone where it is late morning now (10:00 to 12:59), for tests with a real worker of
+    the daily reminders, which wait for the reader's morning (chat.routing.morning_start):
+    wall-clock time cannot be frozen in another process."""
+    offset = (11 - datetime.now(UTC).hour) % 24
+    if offset > 14:
+        offset -= 24
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"  # Etc/GMT-3 is UTC+3
 
 
 def totp_code(secret: str = ADMIN_TOTP_SECRET, at: float | None = None) -> str:

@@ -79,6 +79,7 @@ def remind_due_circles(today: date | None = None) -> int:
                     recipient=manager,
                     key=f"feedback:circle_due:{cadence.team_id}:{period}:{manager.pk}",
                     kind="feedback.circle_due",
+                    morning=True,  # a daily reminder: in the reader's morning
                     title=title,
                     body=body,
                     url=reverse("feedback:circle_new"),

@@ -121,6 +121,7 @@ def remind_open_requests(now: datetime | None = None) -> int:
                 recipient=req.asked,
                 key=f"feedback:request:{req.pk}:reminder",
                 kind="feedback.request_reminder",
+                morning=True,  # a daily reminder: in the reader's morning
                 title=title,
                 body=req.question,
                 url=f"/feedback/write/?to={req.requester_id}&request={req.pk}",
@@ -213,6 +214,7 @@ def announce_campaign(campaign: Campaign, today: date | None = None) -> int:
                 recipient=person,
                 key=f"feedback:campaign:{campaign.pk}:opened:{person.pk}",
                 kind="feedback.campaign_opened",
+                morning=True,  # a daily reminder: in the reader's morning
                 title=title,
                 body=body,
                 url=reverse("feedback:write"),
@@ -275,6 +277,7 @@ def remind_campaign_writers(campaign: Campaign, today: date | None = None) -> in
                 recipient=person,
                 key=f"feedback:campaign:{campaign.pk}:reminder:{person.pk}",
                 kind="feedback.campaign_reminder",
+                morning=True,  # a daily reminder: in the reader's morning
                 title=title,
                 url=reverse("feedback:write"),
             )

@@ -367,6 +367,7 @@ def send_look_again_reminders(*, now: datetime, tz: tzinfo, result: SweepResult)
                     recipient,
                     key=f"keeper:lookagain:{test.pk}:{test.look_again_on.isoformat()}",
                     kind="keeper.look_again",
+                    morning=True,  # a daily reminder: in the reader's morning
                     title=title,
                     body=body,
                     url=reverse("keeper:guidance", args=[test.pk]),

@@ -98,8 +98,12 @@ def test_the_sweeper_is_on_the_beat_schedule():
 
 @pytest.mark.celery
 def test_a_real_worker_runs_the_sweeper_and_the_reminder_email_is_sent_once(world, celery_worker):
+    from culture.models import Person
     from decisions.tasks import sweep_reminders
+    from tests.conftest import a_zone_in_its_morning
 
+    # A daily reminder: its email waits for the captain's morning, wherever that is now.
+    Person.objects.filter(pk=world.employee.pk).update(time_zone=a_zone_in_its_morning())
     memo = make_memo(
         captain=world.employee,
         state=S.DECIDED,
@@ -148,6 +152,9 @@ def test_each_reminder_and_notice_is_written_in_its_readers_language(world, monk
     assert sorted(seen) == sorted(
         [(world.peer.name, "fr"), (world.manager.name, "en-gb"), (world.peer.name, "fr")]
     )
-    # No French catalogue yet: the English words.
+    # Each in their own language: the French reader's title in French, the memo's own
+    # title (what people write) as written.
     title = Notification.objects.get(kind="decisions.rate_reminder", recipient=world.peer).title
-    assert title == f"Tomorrow is the last day to rate “{memo.title}”"
+    assert title == f"Demain est le dernier jour pour évaluer «\xa0{memo.title}\xa0»"
+    english = Notification.objects.get(kind="decisions.rate_reminder", recipient=world.manager)
+    assert english.title == f"Tomorrow is the last day to rate “{memo.title}”"
