@@ -30,8 +30,16 @@ COPY feedback ./feedback
 COPY keeper ./keeper
 COPY decisions ./decisions
 COPY pay ./pay
+COPY context ./context
+COPY freedom ./freedom
+COPY chat ./chat
+COPY webhooks ./webhooks
+COPY api ./api
+COPY sso ./sso
 COPY templates ./templates
 COPY static ./static
+# The compiled translation catalogues (.mo, committed: no gettext in the image).
+COPY locale ./locale
 
 # Hashed, compressed static files served by WhiteNoise. The values here exist only for this
 # build step (nothing connects to them); the real ones come from the environment at run time.

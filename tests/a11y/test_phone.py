@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 TOUCH = 44
 
-NAV_IN_VIEW = """() => [...document.querySelectorAll('nav[aria-label="Main"] a')].map(a => {
+NAV_IN_VIEW = """() => [...document.querySelectorAll('nav.main-nav a')].map(a => {
     a.scrollIntoView({block: "nearest", inline: "nearest"});
     const r = a.getBoundingClientRect();
     const onTop = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
@@ -45,7 +45,7 @@ TOO_WIDE = """() => [...document.querySelectorAll("body *")]
 # Every target a thumb aims at that is on screen: the navigation, the header's bell and account
 # menu, and the page's buttons, button-styled links and disclosures; smaller than 44 x 44 px.
 TOO_SMALL = """(min) => { const seen = [...document.querySelectorAll([
-        'nav[aria-label="Main"] a', "header .bell", "header summary",
+        'nav.main-nav a', "header .bell", "header summary",
         "main button", "main .button", "main summary", 'main input[type="submit"]',
     ].join(","))]
     .filter(e => !e.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)"))

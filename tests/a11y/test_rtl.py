@@ -4,20 +4,25 @@ start/end). On home and one page of each practice, at a phone's size: main reads
 left, nothing is wider than the screen, and the main navigation starts at the right edge.
 Charts of numbers (the rating scale, the histogram, the pay band) stay left to right.
 
-No Arabic catalogue is needed: without one the text is English, the direction is still the
-language's. The scripts' strings come from Django's JavaScript catalogue (/jsi18n/), which
-loads before them; a script still works if it did not load (its own English fallback)."""
+The main journeys run in Arabic and in Japanese (axe clean, nothing wider than a phone).
+The scripts' strings come from Django's JavaScript catalogue (/jsi18n/), which loads before
+them; a script still works if it did not load (its own English fallback)."""
 
 from __future__ import annotations
 
+import gettext as gettext_module
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from culture.models import Person
-from tests.a11y.sweep import logged_in
+from tests.a11y.sweep import RULES_JS, RUN_JS, logged_in
 from tests.context.access_matrix import _pages
 from tests.decisions.access_matrix import _memos
+from tests.e2e.conftest import AXE_SOURCE
 from tests.feedback.access_matrix import started
 from tests.keeper.access_matrix import _open
 from tests.pay.access_matrix import _pay
@@ -27,7 +32,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 # What a page says about its direction, its width and where the navigation sits.
 LAYOUT = """() => {
-    const nav = document.querySelector('nav[aria-label="Main"]');
+    const nav = document.querySelector('nav.main-nav');
     const links = nav ? [...nav.querySelectorAll("a")].map(a => a.getBoundingClientRect()) : [];
     const box = nav ? nav.getBoundingClientRect() : null;
     const centre = r => r.left + r.width / 2;
@@ -90,18 +95,32 @@ def _watch(page, problems: list[str]):
     page.on("console", console)
 
 
+def _in_the_catalogue(lang: str, text: str) -> str:
+    """`text` as the scripts' catalogue (locale/<lang>/LC_MESSAGES/djangojs.po) has it."""
+    catalogue = gettext_module.translation(
+        "djangojs", localedir=settings.LOCALE_PATHS[0], languages=[lang]
+    )
+    return catalogue.gettext(text)
+
+
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_an_arabic_reader_gets_mirrored_pages_that_fit_a_phone(
-    world, browser, live_server, _test_db_free_at_exit
+@pytest.mark.parametrize("lang", ["ar", "ja"])
+def test_the_main_journeys_in_arabic_and_japanese_fit_a_phone_and_pass_axe(
+    lang, world, browser, live_server, _test_db_free_at_exit
 ):
+    """Home, keeper, a memo, the live room, pay, context and the org chart, as readers of
+    Arabic (right to left) and Japanese, at a phone's size: in their language, axe finds
+    nothing serious or critical, nothing is wider than the screen, and for Arabic the page
+    mirrors (main reads right to left, the navigation starts at the right)."""
+    rtl = lang == "ar"
     _open(world)
     memos = _memos(world)
     circle = started(world)["circle"]
     _pay(world)
     _pages(world)
     readers = [world.employee, world.manager, world.peer]
-    Person.objects.filter(pk__in=[p.pk for p in readers]).update(language="ar")
+    Person.objects.filter(pk__in=[p.pk for p in readers]).update(language=lang)
     pages = [
         (world.employee, reverse("home")),
         (world.manager, reverse("keeper:index")),
@@ -111,6 +130,8 @@ def test_an_arabic_reader_gets_mirrored_pages_that_fit_a_phone(
         (world.employee, reverse("context:index")),
         (world.employee, reverse("people:org_chart")),
     ]
+    with translation.override(lang):
+        home_word = str(translation.gettext("Home"))
     problems: list[str] = []
     tabs: dict = {}
     try:
@@ -123,13 +144,22 @@ def test_an_arabic_reader_gets_mirrored_pages_that_fit_a_phone(
             assert response is not None and response.status == 200, url
             page.evaluate("() => window.scrollTo(0, 0)")
             got = page.evaluate(LAYOUT)
-            assert (got["dir"], got["lang"], got["mainDirection"]) == ("rtl", "ar", "rtl"), url
+            direction = "rtl" if rtl else "ltr"
+            assert (got["dir"], got["lang"], got["mainDirection"]) == (direction, lang, direction)
             assert got["catalogue"], f"{url}: the JavaScript catalogue did not load"
+            nav = page.locator("nav.main-nav").first.inner_text()
+            if home_word not in nav or "Home" in nav:
+                problems.append(f"{url}: the navigation is not in {lang}: {nav!r}")
             if got["scrollWidth"] > got["innerWidth"]:
                 problems.append(
                     f"{url}: {got['scrollWidth']}px wide on a {got['innerWidth']}px screen: "
                     f"{page.evaluate(OUTSIDE)}"
                 )
+            page.evaluate(AXE_SOURCE)
+            for violation in page.evaluate(RUN_JS, page.evaluate(RULES_JS)):
+                problems.append(f"{url}: axe: {violation}")
+            if not rtl:
+                continue
             # The bottom tab bar spans the screen; its first link (Home) is at the right.
             if got["firstLinkCentre"] <= got["innerWidth"] / 2:
                 problems.append(f"{url}: the navigation's first link is on the left half")
@@ -137,17 +167,18 @@ def test_an_arabic_reader_gets_mirrored_pages_that_fit_a_phone(
                 problems.append(f"{url}: the navigation reads left to right")
             if got["brandCentre"] <= got["innerWidth"] / 2:
                 problems.append(f"{url}: the brand is on the left half")
-        # The account menu opens inside the screen (at the left, under its button).
+        # The account menu opens inside the screen (under its button).
         page = tabs[world.employee]
         page.goto(reverse("home"))
         page.locator(".account-menu summary").click()
         menu = page.locator(".account-menu .menu").bounding_box()
         assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= PHONE["width"]
-        # The room's script speaks through the catalogue.
+        # The room's script speaks the reader's language, through the catalogue.
         room = tabs[world.peer]
         _refuse_stream(room)
         room.goto(reverse("feedback:room", args=[circle.pk]))
-        assert _live_status(room) == POLLING
+        said = _live_status(room)
+        assert said == _in_the_catalogue(lang, POLLING) and said != POLLING
     finally:
         for page in tabs.values():
             page.context.close()

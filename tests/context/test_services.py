@@ -153,7 +153,10 @@ def test_each_notice_is_written_in_its_readers_language(world, monkeypatch):
     revision = save(world.manager, "platform", north_star="Ship daily.", summary="First version")
     assert notices.send_revision_notices(revision.pk) == 3
     assert sorted(built) == ["en-gb", "fr"]
-    # No French catalogue yet: the words are the English ones.
+    # Each in their own language; the summary (what the manager wrote) as written.
     assert Notification.objects.get(recipient=world.peer).title == (
+        "Le contexte de Platform a changé\u00a0: First version"
+    )
+    assert Notification.objects.get(recipient=world.employee).title == (
         "Platform context changed: First version"
     )

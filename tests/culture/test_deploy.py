@@ -73,3 +73,17 @@ def test_readme_documents_every_environment_variable_the_settings_read():
     readme = (ROOT / "README.md").read_text()
     undocumented = sorted(name for name in read if f"| `{name}` |" not in readme)
     assert not undocumented, f"README.md's variable table lacks: {undocumented}"
+
+
+def test_the_image_holds_every_app_and_the_translations():
+    """The Dockerfile copies each of the project's own apps that settings install, and the
+    compiled catalogues: an app left out is an image that cannot start."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    own = {
+        app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()
+    }
+    assert own, "no app of the project found in INSTALLED_APPS"
+    assert own - copied == set()
+    assert {"templates", "static", "locale"} <= copied
+    assert sorted((ROOT / "locale").glob("*/LC_MESSAGES/django.mo"))

@@ -746,7 +746,7 @@ def test_home_explains_the_practice_when_nothing_is_waiting(world, client_for):
 
 
 def test_every_decisions_page_renders_for_a_reader_of_another_language(world, client_for, memo):
-    """With no French catalogue yet the words stay English; nothing breaks on the way
+    """Every decisions page in French for a French reader; nothing breaks on the way
     (translated placeholders, plurals and dates worked out in the views)."""
     from culture.models import Person
 
@@ -769,4 +769,6 @@ def test_every_decisions_page_renders_for_a_reader_of_another_language(world, cl
         assert response.status_code == 200, url
         assert 'lang="fr"' in response.content.decode(), url
     html = _text(peer.get(memo.get_absolute_url()))
-    assert "Dissent: 2 ratings" in html and "Change your rating (now +3)" in html
+    assert "Désaccord : 2 évaluations" in html.replace("\u00a0", " ")
+    assert "Modifier votre note (actuellement +3)" in html
+    assert "Dissent: 2 ratings" not in html
