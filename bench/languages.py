@@ -18,7 +18,7 @@ SAMPLES = 40  # per page, language and round
 def pages() -> list[dict]:
     from decisions.models import Memo
 
-    memo = Memo.objects.filter(status="published").order_by("pk").first()
+    memo = Memo.objects.filter(state=Memo.State.OPEN).order_by("pk").first()
     found = [
         {"name": "home", "persona": "employee@example.com", "path": "/"},
         {"name": "keeper", "persona": "manager@example.com", "path": "/keeper/"},

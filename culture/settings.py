@@ -141,7 +141,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "culture.context_processors.chrome",
             ],
-            "builtins": ["django_htmx.templatetags.django_htmx"],
+            "builtins": [
+                "django_htmx.templatetags.django_htmx",
+                # |when: the product's own date formats, per language (templatetags/dates.py)
+                "culture.templatetags.dates",
+            ],
         },
     },
     # The few hot fragments Django's engine was measured too slow for (culture/jinja2.py).

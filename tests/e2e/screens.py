@@ -1,5 +1,6 @@
 """The product screenshots in docs/screens/ (README, issue 24): home, keeper, the live room, the
-memo page and feed, my pay and team pay, at desktop (1280 px) and phone (390 × 844) size, of
+memo page and feed, my pay and team pay, at desktop (1280 px) and phone (390 × 844) size, and
+three of them for readers of Japanese and Arabic (issue 25), of
 the demo company (`seed_demo`, as `make run` shows it). Not part of `make test` (the file name
 does not start with test_); refresh them with `make screens`, which runs:
 
@@ -53,5 +54,12 @@ def test_make_product_screens(browse, _test_db_free_at_exit):
         _shot(as_employee, "/decisions/", "memo-feed", size)
         _shot(as_employee, "/pay/", "my-pay", size)
         _shot(as_manager, "/pay/team/", "team-pay", size)
+    # Issue 25: the same product for a reader of Japanese and of Arabic (right to left).
+    Person.objects.filter(pk=manager.pk).update(language="ja")
+    Person.objects.filter(pk=employee.pk).update(language="ar")
+    for size in SIZES:
+        _shot(as_manager, "/keeper/", "keeper-ja", size)
+        _shot(as_employee, "/", "home-ar", size)
+        _shot(as_employee, f"/decisions/{memo.pk}/", "memo-ar", size)
     made = sorted(p.name for p in SCREENS.glob("*-desktop.png"))
-    assert len(made) >= 7, made
+    assert len(made) >= 10, made
