@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 
 LANGUAGES = ("en-gb", "fr", "ja")
-ROUNDS = 3
+ROUNDS = 5
 SAMPLES = 40  # per page, language and round
 
 
