@@ -4,7 +4,7 @@ start/end). On home and one page of each practice, at a phone's size: main reads
 left, nothing is wider than the screen, and the main navigation starts at the right edge.
 Charts of numbers (the rating scale, the histogram, the pay band) stay left to right.
 
-The main journeys run in Arabic and in Japanese (axe clean, nothing wider than a phone).
+The main journeys run in Arabic, Japanese and German (axe clean, nothing wider than a phone).
 The scripts' strings come from Django's JavaScript catalogue (/jsi18n/), which loads before
 them; a script still works if it did not load (its own English fallback)."""
 
@@ -105,12 +105,13 @@ def _in_the_catalogue(lang: str, text: str) -> str:
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("lang", ["ar", "ja"])
-def test_the_main_journeys_in_arabic_and_japanese_fit_a_phone_and_pass_axe(
+@pytest.mark.parametrize("lang", ["ar", "ja", "de"])
+def test_the_main_journeys_in_arabic_japanese_and_german_fit_a_phone_and_pass_axe(
     lang, world, browser, live_server, _test_db_free_at_exit
 ):
     """Home, keeper, a memo, the live room, pay, context and the org chart, as readers of
-    Arabic (right to left) and Japanese, at a phone's size: in their language, axe finds
+    Arabic (right to left), Japanese and German (the longest words), at a phone's size: in
+    their language, axe finds
     nothing serious or critical, nothing is wider than the screen, and for Arabic the page
     mirrors (main reads right to left, the navigation starts at the right)."""
     rtl = lang == "ar"
