@@ -44,6 +44,8 @@ def test_make_product_screens(browse, _test_db_free_at_exit):
     circle_services.do_step(circle_id=circle.pk, actor=manager, action="start")
     memo = Memo.objects.filter(state=Memo.State.OPEN).order_by("-pk").first()
     assert memo is not None, "the demo company has an open memo"
+    # Headless Chromium says UTC: with no zone of their own, they would be offered it.
+    Person.objects.filter(pk__in=[manager.pk, employee.pk]).update(time_zone="Europe/London")
     as_manager = browse(manager, password=DEMO_PASSWORD)
     as_employee = browse(employee, password=DEMO_PASSWORD)
     for size in SIZES:
