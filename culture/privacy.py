@@ -109,6 +109,8 @@ def _profile(person: Person) -> dict:
         "job_family": person.job_family,
         "level": person.level,
         "location": person.location,
+        "language": person.language,
+        "time_zone": person.time_zone,
         "team": person.team.name if person.team else None,
         "manager": _name(person.manager_id, person.manager.name if person.manager else ""),
         "start_date": person.start_date,
@@ -322,6 +324,8 @@ def do_erase_person(*, by: Person, person: Person) -> date:
         person.name = ERASED_NAME
         person.email = erased_email(person.pk)
         person.title = person.job_family = person.location = ""
+        # Their own zone says where they live: it goes with the rest.
+        person.language = person.time_zone = ""
         person.employee_number = person.external_id = ""
         person.level = person.start_date = person.last_login = None
         person.team = person.manager = None

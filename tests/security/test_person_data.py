@@ -220,6 +220,8 @@ def test_the_export_is_a_json_download_with_every_category(world, leaver, client
     data = json.loads(response.content)
     assert set(data) >= CATEGORIES
     assert data["person"]["name"] == NAME and data["person"]["email"] == EMAIL
+    # Their own settings are their data too (blank: they follow the browser and the company).
+    assert (data["person"]["language"], data["person"]["time_zone"]) == ("", "")
     assert data["person"]["left_on"] == clock.today().isoformat()
     for app, keys in {
         "keeper": ["keeper_tests_about_them", "keeper_prompt_log"],
@@ -329,6 +331,7 @@ def test_erasing_someone_still_active_is_refused(world, client_for):
 
 
 def test_erasure_replaces_the_personal_fields_for_good(world, leaver, client_for):
+    Person.objects.filter(pk=leaver.pk).update(language="fr", time_zone="Asia/Tokyo")
     response = erase(client_for(world.people_admin), leaver)
     assert response.status_code == 302
     assert response.url == reverse("people:data", args=[leaver.pk])
@@ -336,6 +339,7 @@ def test_erasure_replaces_the_personal_fields_for_good(world, leaver, client_for
     assert person.name == privacy.ERASED_NAME == "A former colleague"
     assert person.email == f"erased-{leaver.pk}@invalid"
     assert (person.title, person.job_family, person.location) == ("", "", "")
+    assert (person.language, person.time_zone) == ("", "")  # a zone says where they live
     assert (person.level, person.start_date, person.team, person.manager) == (None,) * 4
     assert not person.has_usable_password() and not person.is_active
     assert person.erased_at is not None and person.left_on == clock.today()
