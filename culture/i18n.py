@@ -56,10 +56,6 @@ def language_for_request(request, person) -> tuple[str, bool]:
     return supported(browser) or settings.LANGUAGE_CODE, True
 
 
-def is_rtl(code: str | None = None) -> bool:
-    return translation.get_language_bidi() if code is None else code.split("-")[0] in {"ar"}
-
-
 @contextmanager
 def as_reader(person) -> Iterator[None]:
     """Render as `person` reads: their language and their zone."""
