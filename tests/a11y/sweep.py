@@ -49,8 +49,13 @@ RULES_JS = """() => axe._audit.rules
     .filter(r => !r.impact || r.impact === "serious" || r.impact === "critical")
     .map(r => r.id)"""
 
+# The API reference (/api/v1/docs) is django-ninja's Swagger UI, a third-party widget drawn by
+# its own script after the page loads: whether axe saw it depended on that race, and when it
+# did it found Swagger UI's own colour contrast and nested buttons (upstream issues). It is
+# left out by name, every time, so the sweep is the same on every run; the page around it
+# is checked. The widget's CSP and script errors are covered by tests/e2e/test_api.py.
 RUN_JS = """async (rules) => {
-    const r = await axe.run(document, {
+    const r = await axe.run({exclude: [["#swagger-ui"]]}, {
         runOnly: {type: "rule", values: rules},
         resultTypes: ["violations"],
         iframes: false,
