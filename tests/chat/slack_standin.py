@@ -17,12 +17,11 @@ from __future__ import annotations
 import base64
 import html
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
-
-from tests.feedback.servers import free_port
 
 TEAM_ID = "T0CULTURE"
 TEAM_NAME = "Culture Test Workspace"
@@ -65,7 +64,11 @@ class Failure:
 
 class SlackStandIn:
     def __init__(self, users: dict[str, str] | None = None, port: int | None = None):
-        self.port = port or free_port()
+        # While it is not serving, the port is held by a bound socket that does not listen:
+        # calls are refused, and no other process (a server of the other test worker) can
+        # take the port and answer in Slack's place.
+        self._hold: socket.socket | None = None
+        self.port = self._reserve(port or 0)
         # email (lower case) -> Slack user id
         self.users: dict[str, str] = {k.lower(): v for k, v in (users or {}).items()}
         self.requests: list[Recorded] = []
@@ -97,6 +100,9 @@ class SlackStandIn:
 
         Handler.standin = standin
         ThreadingHTTPServer.allow_reuse_address = True
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -109,6 +115,15 @@ class SlackStandIn:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+            self._reserve(self.port)
+
+    def _reserve(self, port: int) -> int:
+        """Hold `port` (0: any free one) without listening; returns it."""
+        hold = socket.socket()
+        hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        hold.bind(("127.0.0.1", port))
+        self._hold = hold
+        return hold.getsockname()[1]
 
     def fail(self, method: str, *, status: int = 200, headers=None, error=None, times=1):
         """The next `times` calls of `method` (None: all) answer this instead."""
