@@ -16,7 +16,6 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.csp import CSP
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -69,8 +68,6 @@ def _page(request, *, form=None, error: str = "", status: int = 200):
         "redirect_url": slack_admin.redirect_url(),
         "events_url": slack_admin.events_url(),
         "scopes": slack.SCOPES,
-        # The scopes inside the page's sentence (a translation moves them as a whole).
-        "scope_list": format_html_join(", ", "<code>{}</code>", ((s,) for s in slack.SCOPES)),
         "error": error,
         "now": timezone.now(),
     }
