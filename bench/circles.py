@@ -261,65 +261,72 @@ class Browser:
     _live: bool = False
     _stop: bool = False
     _writer: asyncio.StreamWriter | None = None
+    _tasks: set[asyncio.Task] = field(default_factory=set)  # its re-fetches (kept referenced)
+    _poller: asyncio.Task | None = None
 
     @property
     def room(self) -> str:
         return f"/feedback/circles/{self.circle_id}/"
 
     async def run(self, first: asyncio.Event | None = None) -> None:
-        poller: asyncio.Task | None = None
-        while not self._stop:
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            except OSError:
-                self.refused += 1
-                await asyncio.sleep(self.retry)
-                continue
-            self._writer = writer
-            try:
-                writer.write(
-                    (
-                        f"GET {self.room}stream/ HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-                        f"Cookie: {self.cookie}\r\nAccept: text/event-stream\r\n\r\n"
-                    ).encode()
-                )
-                status_line = await reader.readline()
-                status = int(status_line.split(b" ", 2)[1]) if status_line else 0
-                chunked = False
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line.lower().startswith(b"transfer-encoding:") and b"chunked" in line:
-                        chunked = True
-                if status != 200:
-                    self.error_status[status] = self.error_status.get(status, 0) + 1
-                    writer.close()
-                    poller = poller or self._start_polling()
-                    await asyncio.sleep(random.uniform(5, 15))  # feedback.js retryLater()
-                    continue
-                async for name, data in self._events(reader, chunked):
-                    if name == "changed":
-                        if not self._live:
-                            self._live = True
-                            self.opened_at = time.monotonic()
-                            if poller is not None:
-                                poller.cancel()
-                                poller = None
-                            if first is not None and not first.is_set():
-                                first.set()
-                        self._changed(data)
-                    elif name in ("fallback", "ended"):
-                        break
-            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-                pass
-            finally:
+        try:
+            while not self._stop:
+                await self._connect_once(first)
+                if self._stop:
+                    break
+                self._live = False
+                self._start_polling()
+                await asyncio.sleep(self.retry)  # EventSource reconnects after `retry:`
+        finally:
+            self._stop_polling()
+
+    async def _connect_once(self, first: asyncio.Event | None) -> None:
+        """One stream, from connecting to its end; a refused or cut connection returns (the
+        caller waits `retry:`), an error status waits as feedback.js's retryLater()."""
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        except OSError:
+            self.refused += 1
+            return
+        self._writer = writer
+        try:
+            writer.write(
+                (
+                    f"GET {self.room}stream/ HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                    f"Cookie: {self.cookie}\r\nAccept: text/event-stream\r\n\r\n"
+                ).encode()
+            )
+            status_line = await reader.readline()
+            if not status_line:
+                self.refused += 1  # accepted, then closed before answering (shutting down)
+                return
+            status = int(status_line.split(b" ", 2)[1])
+            chunked = False
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"transfer-encoding:") and b"chunked" in line:
+                    chunked = True
+            if status != 200:
+                self.error_status[status] = self.error_status.get(status, 0) + 1
                 writer.close()
-                self._writer = None
-            if self._stop:
-                break
-            self._live = False
-            poller = poller or self._start_polling()
-            await asyncio.sleep(self.retry)  # EventSource reconnects after `retry:`
-        if poller is not None:
-            poller.cancel()
+                self._start_polling()
+                await asyncio.sleep(random.uniform(5, 15))
+                return
+            async for name, data in self._events(reader, chunked):
+                if name == "changed":
+                    if not self._live:
+                        self._live = True
+                        self.opened_at = time.monotonic()
+                        self._stop_polling()
+                        if first is not None and not first.is_set():
+                            first.set()
+                    self._changed(data)
+                elif name in ("fallback", "ended"):
+                    return
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+            self._writer = None
 
     async def _events(self, reader: asyncio.StreamReader, chunked: bool):
         """The SSE events of the response body, as (name, data)."""
@@ -371,7 +378,9 @@ class Browser:
             return
         self._pending = True
         self._again = False
-        asyncio.get_running_loop().create_task(self._fetch())
+        task = asyncio.get_running_loop().create_task(self._fetch())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _fetch(self) -> None:
         try:
@@ -387,10 +396,14 @@ class Browser:
             if self._again:
                 self._refresh()
 
-    def _start_polling(self) -> asyncio.Task | None:
-        if not self.poll_when_down:
-            return None
-        return asyncio.get_running_loop().create_task(self._poll())
+    def _start_polling(self) -> None:
+        if self.poll_when_down and self._poller is None:
+            self._poller = asyncio.get_running_loop().create_task(self._poll())
+
+    def _stop_polling(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
 
     async def _poll(self) -> None:
         await asyncio.sleep(random.uniform(0, 3))
@@ -409,6 +422,8 @@ class Browser:
 
     def close(self) -> None:
         self._stop = True
+        for task in self._tasks:
+            task.cancel()
         if self._writer is not None:
             self._writer.close()
 
