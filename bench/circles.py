@@ -472,6 +472,27 @@ def _summary(samples_ms: list[float]) -> dict:
     }
 
 
+class _LoopLag:
+    """How late this client's event loop wakes up (a busy client would add its own delay to
+    every figure): a 50 ms sleep, again and again, and how much longer each one took."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.05)
+            self.samples.append((time.monotonic() - before - 0.05) * 1000)
+
+    def stop(self) -> None:
+        self.task.cancel()
+
+    def summary(self) -> dict:
+        return _summary(self.samples)
+
+
 # --- 1. a hundred circles ----------------------------------------------------------------------
 
 
@@ -511,7 +532,7 @@ async def _live_circles(webs: list[Web], circles: list[dict], size: int, seconds
     versions = await asyncio.to_thread(circle_versions, list(browsers))
     stats_before = [await _live_stats(web, circles[0]["cookies"][0]) for web in webs]
 
-    posts: list[tuple[int, float, int]] = []  # (circle id, sent at, version it made)
+    posts: list[tuple[int, float, float, int]] = []  # (circle, sent, answered, version made)
     errors: dict[str, int] = {}
     locks = {cid: asyncio.Lock() for cid in browsers}
     deadline = time.monotonic() + seconds
@@ -539,20 +560,24 @@ async def _live_circles(webs: list[Web], circles: list[dict], size: int, seconds
                     status = 0
                 if status in (200, 302):
                     versions[cid] += 1
-                    posts.append((cid, sent, versions[cid]))
+                    posts.append((cid, sent, time.monotonic(), versions[cid]))
                 else:
                     errors[str(status)] = errors.get(str(status), 0) + 1
-            await asyncio.sleep(random.uniform(*every))
+            await asyncio.sleep(min(random.uniform(*every), max(0, deadline - time.monotonic())))
 
+    lag = _LoopLag()
     await asyncio.gather(*(actor(c, seat) for c in circles for seat in range(size)))
+    lag.stop()
     await asyncio.sleep(3)  # the last events arrive
 
-    last_browser, per_browser = [], []
-    for cid, sent, version in posts:
+    last_browser, per_browser, answered, after_answer = [], [], [], []
+    for cid, sent, done, version in posts:
         got = [b.first_at_least(version) for b in browsers[cid]]
         delays = [((t - sent) * 1000 if t is not None else float("inf")) for t in got]
         per_browser += delays
         last_browser.append(max(delays))
+        answered.append((done - sent) * 1000)
+        after_answer.append(max(delays) - (done - sent) * 1000)
     final = await asyncio.to_thread(circle_versions, list(browsers))
     drift = sum(1 for cid in browsers if final[cid] != versions[cid])
     stats = [await _live_stats(web, circles[0]["cookies"][0]) for web in webs]
@@ -590,6 +615,9 @@ async def _live_circles(webs: list[Web], circles: list[dict], size: int, seconds
         "circles_whose_version_moved_otherwise": drift,
         "post_to_last_browser_of_circle": _summary(last_browser),
         "post_to_each_browser": _summary(per_browser),
+        "post_answered": _summary(answered),
+        "answer_to_last_browser": _summary(after_answer),
+        "client_loop_lag": lag.summary(),
         "per_process": processes,
         "numsub_mismatches": sum(1 for cid, n in numsub.items() if n != expected_subs[cid]),
     }
@@ -718,10 +746,11 @@ def measure(circles: int = 100, size: int = 10, seconds: float = 90, idle: int =
         start_all(webs)
         result["live_circles"] = asyncio.run(_live_circles(webs, made, size, seconds))
         log(f"live circles: {result['live_circles']}")
-        stop_all(webs)  # a clean baseline for the idle streams
-        start_all(webs)
-        result["idle"] = asyncio.run(_idle_and_deploy(webs, made, idle))
-        log(f"idle and deploy: {result['idle']}")
+        if idle:
+            stop_all(webs)  # a clean baseline for the idle streams
+            start_all(webs)
+            result["idle"] = asyncio.run(_idle_and_deploy(webs, made, idle))
+            log(f"idle and deploy: {result['idle']}")
     finally:
         stop_all(webs)
         close_old_connections()
