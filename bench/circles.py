@@ -553,6 +553,8 @@ async def _live_circles(webs: list[Web], circles: list[dict], size: int, seconds
                 path = f"/feedback/circles/{cid}/items/"
                 body = f"kind={kind}&text=Bench+item+{n}+from+seat+{seat}"
             async with locks[cid]:
+                if time.monotonic() >= deadline:
+                    break  # waited past the end for the circle's previous POST
                 sent = time.monotonic()
                 try:
                     status = await http(web.port, "POST", path, cookie, body)
