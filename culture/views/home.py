@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from culture import clock, sections
+from culture import clock, live, sections
 from culture.http import AuthedHttpRequest
 
 
@@ -30,3 +30,12 @@ def floor_queries(request: AuthedHttpRequest) -> HttpResponse:
     for _ in range(10):
         Person.objects.filter(pk=request.user.pk).values_list("name", flat=True).first()
     return render(request, "culture/floor.html", {})
+
+
+def live_stats(request: AuthedHttpRequest) -> JsonResponse:
+    """The benchmark's view into this web process's live listener (bench/circles.py): the
+    channels it is subscribed to on Redis, the messages it received, and those it received
+    for a channel none of its streams listened to."""
+    import os
+
+    return JsonResponse({"pid": os.getpid(), **live.stats()})
