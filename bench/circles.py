@@ -28,7 +28,8 @@ tests.feedback.servers.StreamReader would measure the client).
    get SIGTERM (graceful shutdown 5 s, as the Dockerfile) and start again on the same
    ports. Each browser behaves as EventSource and feedback.js: it reconnects after the
    stream's `retry:` delay while refused, after 5 to 15 s when a stream is answered with
-   an error status, and polls the room fragment every 3 s meanwhile. Figures: the time from
+   an error status, and polls the room fragment every 3 s meanwhile (at once after an error
+   status, after 10 s without a stream after a drop). Figures: the time from
    the SIGTERM to every browser having a stream again (target <= 30 s), and the errors on
    the way (refused connections while no process listened, error statuses, failed polls).
 
@@ -61,6 +62,8 @@ TITLE = "Circles bench"
 STEP_EVERY = (15.0, 45.0)  # a facilitator's step: seconds between two, drawn uniformly
 WRITE_EVERY = (30.0, 90.0)  # a participant's item
 OPEN_CONCURRENCY = 100  # streams opened at once while ramping up
+# static/js/feedback.js RECONNECT_GRACE_MS: a dropped stream polls only if not back by then.
+RECONNECT_GRACE_SECONDS = 10.0
 VERSION = re.compile(rb'data-version="(\d+)"')
 
 
@@ -275,7 +278,8 @@ class Browser:
                 if self._stop:
                     break
                 self._live = False
-                self._start_polling()
+                # feedback.js: a dropped stream polls only if not back within the grace.
+                self._start_polling(grace=RECONNECT_GRACE_SECONDS)
                 await asyncio.sleep(self.retry)  # EventSource reconnects after `retry:`
         finally:
             self._stop_polling()
@@ -396,17 +400,17 @@ class Browser:
             if self._again:
                 self._refresh()
 
-    def _start_polling(self) -> None:
+    def _start_polling(self, grace: float = 0.0) -> None:
         if self.poll_when_down and self._poller is None:
-            self._poller = asyncio.get_running_loop().create_task(self._poll())
+            self._poller = asyncio.get_running_loop().create_task(self._poll(grace))
 
     def _stop_polling(self) -> None:
         if self._poller is not None:
             self._poller.cancel()
             self._poller = None
 
-    async def _poll(self) -> None:
-        await asyncio.sleep(random.uniform(0, 3))
+    async def _poll(self, grace: float) -> None:
+        await asyncio.sleep(grace + random.uniform(0, 3))
         while True:
             self.polls += 1
             try:

@@ -25,6 +25,8 @@
   var source = null;
   var pollTimer = null;
   var retryTimer = null;
+  var graceTimer = null;
+  var RECONNECT_GRACE_MS = 10000;
   var pending = false;
 
   function currentVersion() {
@@ -80,9 +82,9 @@
     return true;
   }
   function say(text) { if (status) status.textContent = text; }
-  // When a deploy drops every stream at once, every browser lands here in the same second:
-  // each starts its 3-second polling at its own random offset, and retries the stream after
-  // its own 5 to 15 seconds (the server's `retry:` spreads the reconnects the same way).
+  // Polling starts when the stream is refused, or dropped and not back within the grace:
+  // each browser starts its 3-second polling at its own random offset and retries a refused
+  // stream after its own 5 to 15 seconds (the server's `retry:` spreads reconnects the same way).
   function startPolling() {
     if (pollTimer) return;
     say(gettext("Live updates interrupted: refreshing every 3 seconds."));
@@ -113,10 +115,18 @@
     source.addEventListener("ended", function () { source.close(); refresh(); say(gettext("This circle has ended.")); });
     source.addEventListener("fallback", function () { source.close(); startPolling(); retryLater(); });
     source.addEventListener("error", function () {
-      // The browser reconnects by itself after a dropped connection; a refused stream
-      // (503 when Redis is down) closes for good, so poll and try again later.
-      startPolling();
-      if (source.readyState === EventSource.CLOSED) { retryLater(); }
+      // A refused stream (503 when Redis is down) closes for good: poll and try again later.
+      if (source.readyState === EventSource.CLOSED) { startPolling(); retryLater(); return; }
+      // A dropped one (a deploy drops every stream at once) is reconnected by the browser
+      // after the server's `retry:`, and its first event re-renders whatever was missed:
+      // poll only if it is still not back after RECONNECT_GRACE_MS, so that thousands of
+      // browsers do not poll a restarting server while they reconnect anyway.
+      if (!graceTimer) {
+        graceTimer = setTimeout(function () {
+          graceTimer = null;
+          if (!source || source.readyState !== EventSource.OPEN) startPolling();
+        }, RECONNECT_GRACE_MS);
+      }
     });
   }
   connect();
