@@ -145,8 +145,8 @@ screens: venv
 
 # Load test (load/run.py, issue 8); never part of `make test`. Needs DATABASE_URL (seeded
 # with the 10,000-person company, flushed if it holds another) and REDIS_URL.
-LOAD_USERS ?= 200
-LOAD_DURATION ?= 300
+LOAD_USERS ?= 400
+LOAD_DURATION ?= 600
 .PHONY: load
 load: venv-load
 	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) $(PY) load/run.py

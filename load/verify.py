@@ -171,12 +171,14 @@ def main() -> int:
     print()
     print("Every 30 s (s = steady state)")
     print(
-        f"{'from':>6}{'count':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'app p95':>9}{'queue p95':>11}  ms"
+        f"{'from':>6}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}"
+        f"{'app p95':>9}{'queue p95':>11}  ms"
     )
     for w in stats.get("windows", []):
         if w["count"]:
             print(
-                f"{w['from_s']:>5}{'s' if w['steady'] else ' '}{w['count']:>7}{w['p50']:>7.0f}"
+                f"{w['from_s']:>5}{'s' if w['steady'] else ' '}{w['count']:>7}{w['failures']:>6}"
+                f"{w['p50']:>7.0f}"
                 f"{w['p95']:>7.0f}{w['p99']:>7.0f}{w['app_p95']:>9.0f}{w['queue_p95']:>11.0f}"
             )
     run, steady = stats["run"]["requests"]["ALL"], stats["steady"]["requests"]["ALL"]
@@ -196,11 +198,24 @@ def main() -> int:
             )
         )
     if cpu:
+        parts = ", ".join(
+            f"{k.removesuffix('_cpu_s')} {v} s" for k, v in cpu.items() if k.endswith("_cpu_s")
+        )
         print(
             f"CPU: machine {cpu['machine_busy_pct']}% busy over {cpu['seconds']} s"
-            f" (2 cores, shared); uvicorn {cpu['web_cpu_s']} s, locust {cpu['locust_cpu_s']} s,"
-            f" celery {cpu['worker_cpu_s']} s"
+            f" ({os.cpu_count()} cores, shared); CPU seconds: {parts}"
         )
+        if cpu.get("shape"):
+            sh = cpu["shape"]
+            print(
+                f"shape: {sh['proxy']} -> {sh['web']} web processes; {sh['workers']} Celery"
+                f" workers and beat; {sh['pooler']} (transaction mode) -> PostgreSQL"
+            )
+        for d in cpu.get("drills", []):
+            print(
+                f"drill at {d['at_s']:.0f} s: {d['drill']}"
+                + (f" ({d['error']})" if d.get("error") else "")
+            )
     for error, n in sorted(stats["errors"].items(), key=lambda e: -e[1])[:20]:
         print(f"  ERROR x{n}: {error}")
 

@@ -27,6 +27,8 @@ def config(*, port: int, run_dir: Path, db_host: str, db_port: int, dbname: str,
         db_user=user,
         max_client_conn=200,
         pool_size=4,
+        auth_type="any",
+        auth_file=run_dir / "userlist.txt",
     )
     if os.geteuid() == 0:
         # PgBouncer refuses to run as root; started as root, it switches to this user.
