@@ -93,8 +93,9 @@ class Base(HttpUser):
 
     def post(self, url, data, name, *, htmx=True, pending: dict | None = None):
         """POST; with `pending` (what is written, with a unique "token"), the write is also
-        recorded as sent before it goes and as answered when its response arrives, so that
-        verify.py can tell a lost write from one still in flight when the run stopped."""
+        recorded as sent before it goes and as answered (with its status) when its response
+        arrives, so that verify.py can tell a lost write from one still in flight when the
+        run stopped, or answered with an error (which may have been applied before it)."""
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": ""}
         headers["Referer"] = self.host + url
         if htmx:
@@ -105,7 +106,7 @@ class Base(HttpUser):
             url, data=data, headers=headers, name=name, allow_redirects=False, catch_response=True
         )
         if pending:
-            record("answered", token=pending["token"])
+            record("answered", token=pending["token"], status=response.status_code)
         return response
 
     def hx_get(self, url, name):
@@ -262,7 +263,7 @@ class ApiClient(Base):
             name="API memo rate (POST)",
             catch_response=True,
         ) as r:
-            record("answered", token=reason)
+            record("answered", token=reason, status=r.status_code)
             if r.status_code != 200:
                 r.failure(f"API rate {r.status_code}")
             else:

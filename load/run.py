@@ -371,14 +371,22 @@ class Shape:
         proc.wait(timeout=10)
 
     def restart_pgbouncer(self) -> None:
-        """Stop PgBouncer as an upgrade or a changed setting would (SIGINT: its safe
-        shutdown, which waits for the transactions in progress), and start it again on
-        the same port."""
-        proc = self.procs["pgbouncer"]
-        self.spent["pgbouncer"] = self.spent.get("pgbouncer", 0.0) + cpu_seconds([proc.pid])
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-        self.start_pgbouncer()
+        """Restart PgBouncer as for an upgrade or a changed setting. LOAD_DRILL_PGBOUNCER=
+        online (the default): its online restart (`pgbouncer -R`), where the new process
+        takes the sockets of the old one over its unix socket, clients and server
+        connections included. hard: SIGINT (its safe shutdown, which waits for the
+        transactions in progress and then closes every client connection), then started
+        again on the same port."""
+        old = self.procs["pgbouncer"]
+        self.spent["pgbouncer"] = self.spent.get("pgbouncer", 0.0) + cpu_seconds([old.pid])
+        if os.environ.get("LOAD_DRILL_PGBOUNCER", "online") == "hard":
+            old.send_signal(signal.SIGINT)
+            old.wait(timeout=30)
+            self.start_pgbouncer()
+            return
+        new = self._popen("pgbouncer", [PGBOUNCER, "-R", str(self.run / "pgbouncer.ini")])
+        old.wait(timeout=30)  # told to shut down by the new one once it holds the sockets
+        wait_for("pgbouncer (restarted)", lambda: port_open(self.bouncer_port), new, 15)
 
     def drills(self, started: float, ramp: float, duration: float) -> list[dict]:
         """In a thread, during the steady state: at a quarter, kill one web process; at a
@@ -413,11 +421,8 @@ class Shape:
         def run() -> None:
             at(0.25, "killed web process 1 (SIGKILL), started again 5 s later", kill_web)
             at(0.5, "killed Celery worker 1 (SIGKILL), started again 5 s later", kill_worker)
-            at(
-                0.75,
-                "restarted PgBouncer (SIGINT, then started on its port)",
-                self.restart_pgbouncer,
-            )
+            how = os.environ.get("LOAD_DRILL_PGBOUNCER", "online")
+            at(0.75, f"restarted PgBouncer ({how})", self.restart_pgbouncer)
 
         threading.Thread(target=run, daemon=True).start()
         return log

@@ -36,11 +36,14 @@ def verify(plan: dict, sent: list[dict]) -> list[str]:
     by_kind: dict[str, list[dict]] = {}
     for s in sent:
         by_kind.setdefault(s["what"], []).append(s)
-    # Writes sent but never answered: the run stopped while they were in flight. The server
-    # may or may not have applied them; every answered (accepted) write must be there.
+    # Writes sent but never answered (the run stopped while they were in flight), or
+    # answered with an error (a 5xx can come after the transaction committed: a fault drill
+    # cuts a connection mid-request). The server may or may not have applied them; every
+    # accepted write must be there.
     flying = {s["token"]: s for s in by_kind.get("sending", [])}
     for s in by_kind.get("answered", []):
-        flying.pop(s["token"], None)
+        if s.get("status", 200) < 400:
+            flying.pop(s["token"], None)
     in_flight: dict[str, list[dict]] = {}
     for s in flying.values():
         in_flight.setdefault(s["kind"], []).append(s)
@@ -221,14 +224,15 @@ def main() -> int:
 
     problems = verify(plan, sent)
     kinds = Counter(s["what"] for s in sent if s["what"] not in ("sending", "answered"))
-    flying = {s["token"] for s in sent if s["what"] == "sending"} - {
-        s["token"] for s in sent if s["what"] == "answered"
-    }
+    answered = {s["token"]: s.get("status", 200) for s in sent if s["what"] == "answered"}
+    flying = {s["token"] for s in sent if s["what"] == "sending"} - set(answered)
+    refused = sum(1 for status in answered.values() if status >= 400)
     print(
         "writes accepted: "
         + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
         + f"   -> found in the database: {'all' if not problems else 'NOT ALL'}"
-        + f"   ({len(flying)} unanswered: in flight when the run stopped)"
+        + f"   ({len(flying)} unanswered: in flight when the run stopped;"
+        + f" {refused} answered with an error, applied or not)"
     )
     for p in problems[:50]:
         print("  LOST:", p)
