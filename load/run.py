@@ -457,6 +457,13 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    missing = [p for p in (PGBOUNCER, NGINX) if not Path(p).exists()]
+    if missing:
+        print(
+            f"make load needs {', '.join(missing)}: sudo apt-get install -y nginx pgbouncer",
+            file=sys.stderr,
+        )
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
     env = dict(
         os.environ,
