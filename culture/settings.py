@@ -202,8 +202,8 @@ if DB_POOL:
 #   cursors"). Rows are fetched client-side instead, so a streamed export holds its rows in
 #   memory.
 # - No prepared statements (PgBouncer 1.18, Debian 12's, does not track them) and parameters
-#   bound client-side: Django's defaults with psycopg 3, pinned here so that a later OPTIONS
-#   change cannot turn them on behind the pooler.
+#   bound client-side: Django's defaults with psycopg 3, set here too so that what the
+#   pooler needs is written down in one place.
 # - The rest is already transaction-scoped: the keeper sweep's pg_advisory_xact_lock, and no
 #   session SET, LISTEN/NOTIFY, temporary table or session advisory lock in the app (the
 #   live events go through Redis). The time zone Django SETs on a new connection is one of
