@@ -50,7 +50,7 @@ _pools = {
     "sso": list(PLAN["sso"]),
 }
 _seats = list(PLAN["circle"]["seats"])  # position order; seat 0 is the facilitator
-_logged_in: list[str] = []
+_logged_in: set[str] = set()
 _steady_from: list[float] = []
 
 
@@ -87,8 +87,8 @@ class Base(HttpUser):
 
     def arrived(self) -> None:
         """This user is in (logged in, or holds its API token)."""
-        _logged_in.append(self.email)
-        if len(_logged_in) == self.environment.runner.target_user_count:
+        _logged_in.add(self.email)  # an SSO user logging in again is counted once
+        if len(_logged_in) == self.environment.runner.target_user_count and not _steady_from:
             _steady_from.append(time.monotonic())  # every user is in: the steady state
 
     def post(self, url, data, name, *, htmx=True, pending: dict | None = None):
@@ -333,7 +333,6 @@ class SsoUser(Base):
         """Log out, and in again through the provider."""
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", "")}
         self.client.post("/logout/", headers=headers, name="logout", allow_redirects=False)
-        _logged_in.remove(self.email)
         self.login()
 
 
