@@ -429,9 +429,10 @@ class Shape:
 
     def stop(self) -> None:
         # nginx first (no new requests), then the web processes, workers and beat, then
-        # the pooler they talk to.
+        # the pooler they talk to, then anything else (the identity provider).
         order = ["nginx"] + [n for n in self.procs if n.startswith("web")]
         order += [n for n in self.procs if n.startswith(("worker", "beat"))] + ["pgbouncer"]
+        order += [n for n in self.procs if n not in order]
         for name in order:
             if name in self.procs:
                 stop(self.procs[name], name)
