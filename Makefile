@@ -143,10 +143,12 @@ screens: venv
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "error: Chromium is missing: sudo apt-get install -y chromium"; exit 1; }
 	CI=true $(PY) -m culture.devstack test tests/e2e/screens.py -q -p no:randomly -n0
 
-# Load test (load/run.py, issue 8); never part of `make test`. Needs DATABASE_URL (seeded
-# with the 10,000-person company, flushed if it holds another) and REDIS_URL.
-LOAD_USERS ?= 200
-LOAD_DURATION ?= 300
+# Load test (load/run.py, issues 8 and 26) against production's shape: nginx, 3 uvicorn
+# processes, 2 Celery workers and beat, PgBouncer (Debian's nginx and pgbouncer); never part
+# of `make test`. Needs DATABASE_URL (seeded with the 10,000-person company, flushed if it
+# holds another) and REDIS_URL. LOAD_DRILLS=true adds the fault drills (load/README.md).
+LOAD_USERS ?= 400
+LOAD_DURATION ?= 600
 .PHONY: load
 load: venv-load
 	LOAD_USERS=$(LOAD_USERS) LOAD_DURATION=$(LOAD_DURATION) $(PY) load/run.py

@@ -193,6 +193,32 @@ if DB_POOL:
         "max_size": int(os.environ.get("DB_POOL_MAX") or WEB_THREADS + 4),
         "timeout": 10,
     }
+# DB_PGBOUNCER=true: DATABASE_URL points at PgBouncer in transaction mode (README, "Scaling
+# out"), where each transaction may run on a different server connection, so nothing may
+# outlive a transaction. An explicit switch: a pooler answers like PostgreSQL, and nothing
+# the app could ask it tells transaction mode from session mode.
+# - No server-side cursors: QuerySet.iterator() would DECLARE a cursor WITH HOLD in one
+#   transaction and FETCH from it in the next (Django's "Transaction pooling and server-side
+#   cursors"). Rows are fetched client-side instead, so a streamed export holds its rows in
+#   memory.
+# - No prepared statements (PgBouncer 1.18, Debian 12's, does not track them) and parameters
+#   bound client-side: Django's defaults with psycopg 3, set here too so that what the
+#   pooler needs is written down in one place.
+# - The rest is already transaction-scoped: the keeper sweep's pg_advisory_xact_lock, and no
+#   session SET, LISTEN/NOTIFY, temporary table or session advisory lock in the app (the
+#   live events go through Redis). The time zone Django SETs on a new connection is one of
+#   the parameters PgBouncer tracks per client and replays on every server it hands over.
+# - With DB_POOL, each pooled connection is checked (an empty query) when taken: a PgBouncer
+#   restart closes every client connection, and the first request on each would fail.
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
+if DB_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = False
+    if DB_POOL:
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"]["OPTIONS"]["pool"]["check"] = ConnectionPool.check_connection
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ----------------------------------------------------------------

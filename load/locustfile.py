@@ -8,6 +8,7 @@ database afterwards.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import random
@@ -16,6 +17,7 @@ import time
 import uuid
 
 import gevent
+import requests
 from gevent.lock import Semaphore
 from locust import HttpUser, between, events, task
 from locust.clients import HttpSession
@@ -44,9 +46,11 @@ _pools = {
     "keeper": list(PLAN["keeper_managers"]),
     "pay": list(PLAN["pay_managers"]),
     "raters": list(PLAN["raters"]),
+    "api": list(PLAN["api"]),
+    "sso": list(PLAN["sso"]),
 }
 _seats = list(PLAN["circle"]["seats"])  # position order; seat 0 is the facilitator
-_logged_in: list[str] = []
+_logged_in: set[str] = set()
 _steady_from: list[float] = []
 
 
@@ -76,17 +80,22 @@ class Base(HttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as r:
-            _logged_in.append(self.email)
-            if len(_logged_in) == self.environment.runner.target_user_count:
-                _steady_from.append(time.monotonic())  # every user is in: the steady state
+            self.arrived()
             if r.status_code != 302:
                 r.failure(f"login of {self.email} answered {r.status_code}")
                 raise gevent.GreenletExit  # never retry a password (lock-out)
 
+    def arrived(self) -> None:
+        """This user is in (logged in, or holds its API token)."""
+        _logged_in.add(self.email)  # an SSO user logging in again is counted once
+        if len(_logged_in) == self.environment.runner.target_user_count and not _steady_from:
+            _steady_from.append(time.monotonic())  # every user is in: the steady state
+
     def post(self, url, data, name, *, htmx=True, pending: dict | None = None):
         """POST; with `pending` (what is written, with a unique "token"), the write is also
-        recorded as sent before it goes and as answered when its response arrives, so that
-        verify.py can tell a lost write from one still in flight when the run stopped."""
+        recorded as sent before it goes and as answered (with its status) when its response
+        arrives, so that verify.py can tell a lost write from one still in flight when the
+        run stopped, or answered with an error (which may have been applied before it)."""
         headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", ""), "Referer": ""}
         headers["Referer"] = self.host + url
         if htmx:
@@ -97,7 +106,7 @@ class Base(HttpUser):
             url, data=data, headers=headers, name=name, allow_redirects=False, catch_response=True
         )
         if pending:
-            record("answered", token=pending["token"])
+            record("answered", token=pending["token"], status=response.status_code)
         return response
 
     def hx_get(self, url, name):
@@ -202,6 +211,129 @@ class PayManager(Base):
     @task(1)
     def index(self):
         self.client.get("/pay/", name="pay index")
+
+
+class ApiClient(Base):
+    """A script on the public API (/api/v1/) with its person's token: searching the
+    directory page by page, reading the memos, rating one."""
+
+    weight = 10
+    pool = "api"
+
+    def on_start(self):
+        self.me = _pools[self.pool].pop()
+        self.email = self.me["email"]
+        self.auth = {"Authorization": f"Bearer {self.me['token']}"}
+        self.arrived()
+
+    @task(3)
+    def people(self):
+        q = random.choice(["an", "li", "ma", "son", "er", "jo", "ka", "el"])
+        with self.client.get(
+            f"/api/v1/people/?q={q}&limit=50",
+            headers=self.auth,
+            name="API people search",
+            catch_response=True,
+        ) as r:
+            following = r.json().get("next") if r.status_code == 200 else None
+        if following:
+            self.client.get(following, headers=self.auth, name="API people next page")
+
+    @task(1)
+    def memos(self):
+        self.client.get("/api/v1/memos/", headers=self.auth, name="API memos")
+
+    @task(2)
+    def rate(self):
+        memo = random.choice(PLAN["memos"])
+        score = random.randint(-10, 10)
+        reason = token()
+        record(
+            "sending",
+            kind="rating",
+            token=reason,
+            memo=memo,
+            email=self.email,
+            score=score,
+        )
+        with self.client.post(
+            f"/api/v1/memos/{memo}/rating/",
+            json={"score": score, "reason": reason},
+            headers=self.auth,
+            name="API memo rate (POST)",
+            catch_response=True,
+        ) as r:
+            record("answered", token=reason, status=r.status_code)
+            if r.status_code != 200:
+                r.failure(f"API rate {r.status_code}")
+            else:
+                record("rating", email=self.email, memo=memo, score=score, reason=reason)
+
+
+LEAVING = re.compile(r'<meta http-equiv="refresh" content="0;url=([^"]+)">')
+
+
+class SsoUser(Base):
+    """People who log in through the company's identity provider (OpenID Connect; load/run.py
+    starts oidc-provider-mock, the provider tests/sso uses), browse, and now and then log
+    out and in again. The provider's own pages are not counted: only the app's answers."""
+
+    weight = 10 if PLAN["sso"] else 0
+    pool = "sso"
+
+    def login(self):
+        self.client.get("/login/", name="login page")
+        csrf = self.client.cookies.get("csrftoken")
+        with self.client.post(
+            "/sso/start/",
+            data={"csrfmiddlewaretoken": csrf, "next": "/"},
+            name="sso start",
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
+            # A page that goes on to the provider by itself (sso/views.py `leave_for`: the
+            # CSP's form-action would block a redirect to another site): its refresh URL.
+            found = LEAVING.search(r.text or "") if r.status_code == 200 else None
+            to_provider = html.unescape(found.group(1)) if found else ""
+            if "/oauth2/authorize" not in to_provider:
+                r.failure(f"sso start answered {r.status_code}, no way to the provider")
+                raise gevent.GreenletExit
+        # The person at the provider: its form, then "Authorize as <them>". A session of
+        # its own: the provider is another site.
+        with requests.Session() as idp:
+            idp.get(to_provider, timeout=30)
+            back = idp.post(
+                to_provider, data={"sub": self.email}, allow_redirects=False, timeout=30
+            )
+        callback = back.headers.get("Location", "")
+        with self.client.get(
+            callback,
+            name="sso callback (code exchange, login)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
+            self.arrived()
+            if r.status_code != 302 or "/login/" in r.headers.get("Location", ""):
+                r.failure(f"sso login of {self.email} answered {r.status_code}")
+                raise gevent.GreenletExit
+
+    @task(4)
+    def home(self):
+        self.client.get("/", name="home")
+
+    @task(3)
+    def directory(self):
+        self.hx_get(
+            f"/people/?q={random.choice(['an', 'li', 'ma', 'son'])}",
+            name="directory search (htmx)",
+        )
+
+    @task(1)
+    def again(self):
+        """Log out, and in again through the provider."""
+        headers = {"X-CSRFToken": self.client.cookies.get("csrftoken", "")}
+        self.client.post("/logout/", headers=headers, name="logout", allow_redirects=False)
+        self.login()
 
 
 # --- The live circle of 20 ------------------------------------------------------------------

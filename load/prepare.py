@@ -28,10 +28,13 @@ django.setup()
 from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from api import tokens  # noqa: E402
 from culture.models import CompanySettings, Person  # noqa: E402
 from decisions.models import Memo  # noqa: E402
 from feedback.services import circle as circle_services  # noqa: E402
 from keeper.models import KeeperCycle, KeeperTest  # noqa: E402
+from sso import crypto  # noqa: E402
+from sso.models import IdentitySettings  # noqa: E402
 
 CIRCLE_SIZE = 20
 
@@ -41,6 +44,10 @@ def main() -> int:
     parser.add_argument("plan")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--oidc-issuer", default="", help="the identity provider's URL")
+    parser.add_argument(
+        "--oidc-users", default="", help="where to write the provider's users (JSON claims)"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     need = args.users + 10  # each pool can serve every user (the weights are only averages)
@@ -82,6 +89,8 @@ def main() -> int:
     circle_ids = take(everyone, CIRCLE_SIZE)
     browser_ids = take(everyone, need)
     rater_ids = take(everyone, need)
+    api_ids = take(everyone, need)
+    sso_ids = take(everyone, need) if args.oidc_issuer else []
 
     people = {p.pk: p for p in Person.objects.filter(pk__in=used)}
     facilitator = people[circle_ids[0]]
@@ -108,6 +117,38 @@ def main() -> int:
     def emails(ids):
         return [people[i].email for i in ids]
 
+    # API clients: each its own person's personal token, with the scopes the journey uses.
+    api_tokens = [
+        {
+            "email": people[i].email,
+            "token": tokens.do_create_token(
+                by=people[i],
+                name=f"load test {now:%Y-%m-%d %H:%M}",
+                scopes=["people:read", "memos:read", "memos:write"],
+                days=1,
+            )[1],
+        }
+        for i in api_ids
+    ]
+    if args.oidc_issuer:
+        # Single sign-on through the identity provider run.py starts (oidc-provider-mock,
+        # the OpenID provider tests/sso uses): each SSO user is a person the provider knows
+        # by their address, verified.
+        row = IdentitySettings.load_fresh()
+        row.protocol = IdentitySettings.Protocol.OIDC
+        row.oidc_issuer = args.oidc_issuer
+        row.oidc_client_id = "culture-load"
+        row.oidc_client_secret = crypto.encrypt("load-test-client-secret")
+        row.save()
+        Path(args.oidc_users).write_text(
+            json.dumps(
+                [
+                    {"sub": p.email, "email": p.email, "email_verified": True, "name": p.name}
+                    for p in (people[i] for i in sso_ids)
+                ]
+            )
+        )
+
     plan = {
         "created_at": now.isoformat(),
         "browsers": emails(browser_ids),
@@ -116,6 +157,8 @@ def main() -> int:
         ],
         "pay_managers": emails(pay_ids),
         "raters": emails(rater_ids),
+        "api": api_tokens,
+        "sso": emails(sso_ids),
         "memos": sorted(memos),
         "circle": {
             "id": circle.pk,
@@ -127,6 +170,7 @@ def main() -> int:
     print(
         f"prepare: circle {circle.pk} (20 seats), {len(keeper_ids)} keeper managers, "
         f"{len(pay_ids)} pay managers, {len(browser_ids)} browsers, {len(rater_ids)} raters, "
+        f"{len(api_ids)} API clients, {len(sso_ids)} SSO users, "
         f"{len(memos)} memos open for rating"
     )
     return 0

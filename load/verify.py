@@ -36,11 +36,14 @@ def verify(plan: dict, sent: list[dict]) -> list[str]:
     by_kind: dict[str, list[dict]] = {}
     for s in sent:
         by_kind.setdefault(s["what"], []).append(s)
-    # Writes sent but never answered: the run stopped while they were in flight. The server
-    # may or may not have applied them; every answered (accepted) write must be there.
+    # Writes sent but never answered (the run stopped while they were in flight), or
+    # answered with an error (a 5xx can come after the transaction committed: a fault drill
+    # cuts a connection mid-request). The server may or may not have applied them; every
+    # accepted write must be there.
     flying = {s["token"]: s for s in by_kind.get("sending", [])}
     for s in by_kind.get("answered", []):
-        flying.pop(s["token"], None)
+        if s.get("status", 200) < 400:
+            flying.pop(s["token"], None)
     in_flight: dict[str, list[dict]] = {}
     for s in flying.values():
         in_flight.setdefault(s["kind"], []).append(s)
@@ -171,12 +174,14 @@ def main() -> int:
     print()
     print("Every 30 s (s = steady state)")
     print(
-        f"{'from':>6}{'count':>7}{'p50':>7}{'p95':>7}{'p99':>7}{'app p95':>9}{'queue p95':>11}  ms"
+        f"{'from':>6}{'count':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}"
+        f"{'app p95':>9}{'queue p95':>11}  ms"
     )
     for w in stats.get("windows", []):
         if w["count"]:
             print(
-                f"{w['from_s']:>5}{'s' if w['steady'] else ' '}{w['count']:>7}{w['p50']:>7.0f}"
+                f"{w['from_s']:>5}{'s' if w['steady'] else ' '}{w['count']:>7}{w['failures']:>6}"
+                f"{w['p50']:>7.0f}"
                 f"{w['p95']:>7.0f}{w['p99']:>7.0f}{w['app_p95']:>9.0f}{w['queue_p95']:>11.0f}"
             )
     run, steady = stats["run"]["requests"]["ALL"], stats["steady"]["requests"]["ALL"]
@@ -196,24 +201,38 @@ def main() -> int:
             )
         )
     if cpu:
+        parts = ", ".join(
+            f"{k.removesuffix('_cpu_s')} {v} s" for k, v in cpu.items() if k.endswith("_cpu_s")
+        )
         print(
             f"CPU: machine {cpu['machine_busy_pct']}% busy over {cpu['seconds']} s"
-            f" (2 cores, shared); uvicorn {cpu['web_cpu_s']} s, locust {cpu['locust_cpu_s']} s,"
-            f" celery {cpu['worker_cpu_s']} s"
+            f" ({os.cpu_count()} cores, shared); CPU seconds: {parts}"
         )
+        if cpu.get("shape"):
+            sh = cpu["shape"]
+            print(
+                f"shape: {sh['proxy']} -> {sh['web']} web processes; {sh['workers']} Celery"
+                f" workers and beat; {sh['pooler']} (transaction mode) -> PostgreSQL"
+            )
+        for d in cpu.get("drills", []):
+            print(
+                f"drill at {d['at_s']:.0f} s: {d['drill']}"
+                + (f" ({d['error']})" if d.get("error") else "")
+            )
     for error, n in sorted(stats["errors"].items(), key=lambda e: -e[1])[:20]:
         print(f"  ERROR x{n}: {error}")
 
     problems = verify(plan, sent)
     kinds = Counter(s["what"] for s in sent if s["what"] not in ("sending", "answered"))
-    flying = {s["token"] for s in sent if s["what"] == "sending"} - {
-        s["token"] for s in sent if s["what"] == "answered"
-    }
+    answered = {s["token"]: s.get("status", 200) for s in sent if s["what"] == "answered"}
+    flying = {s["token"] for s in sent if s["what"] == "sending"} - set(answered)
+    refused = sum(1 for status in answered.values() if status >= 400)
     print(
         "writes accepted: "
         + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
         + f"   -> found in the database: {'all' if not problems else 'NOT ALL'}"
-        + f"   ({len(flying)} unanswered: in flight when the run stopped)"
+        + f"   ({len(flying)} unanswered: in flight when the run stopped;"
+        + f" {refused} answered with an error, applied or not)"
     )
     for p in problems[:50]:
         print("  LOST:", p)

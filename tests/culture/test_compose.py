@@ -101,6 +101,29 @@ def test_the_proxy_streams_the_live_room_unbuffered_and_only_the_live_room():
     assert CADDYFILE.count("flush_interval") == 1
 
 
+def test_the_app_reaches_postgresql_through_pgbouncer_in_transaction_mode_and_migrate_directly():
+    for name in ("web", "worker", "beat"):
+        env = SERVICES[name]["environment"]
+        assert "@pgbouncer:6432/culture" in env["DATABASE_URL"], name
+        assert env["DB_PGBOUNCER"] == "true", name
+        assert SERVICES[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy", name
+    # DDL and the migrations' own bookkeeping go straight to the database.
+    migrate = SERVICES["migrate"]["environment"]
+    assert "@db:5432/culture" in migrate["DATABASE_URL"]
+    assert migrate["DB_PGBOUNCER"] == "false"
+    # The service fills in every placeholder of the template make load runs too.
+    template = (ROOT / "deploy" / "pgbouncer.ini").read_text()
+    assert re.search(r"^pool_mode = transaction$", template, re.M)
+    settings_part = template.split("[databases]", 1)[1]
+    placeholders = set(re.findall(r"\$\{(\w+)\}", settings_part))
+    assert placeholders <= set(SERVICES["pgbouncer"]["environment"])
+    assert SERVICES["pgbouncer"]["environment"]["auth_type"] == "scram-sha-256"
+    assert "envsubst < /etc/pgbouncer/culture.ini.template" in " ".join(
+        SERVICES["pgbouncer"]["command"]
+    )
+    assert "pgbouncer" not in {n for n, s in SERVICES.items() if s.get("ports")}
+
+
 def test_readme_tells_how_to_scale_web_and_worker_and_never_beat():
     readme = (ROOT / "README.md").read_text()
     assert "docker compose up -d --scale web=3" in readme
