@@ -205,6 +205,7 @@ class Shape:
     def start_pgbouncer(self) -> None:
         ini = render(
             "pgbouncer.ini",
+            listen_addr="127.0.0.1",
             port=self.bouncer_port,
             run_dir=self.run,
             db_host=self.db.hostname or "127.0.0.1",

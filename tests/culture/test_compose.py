@@ -118,6 +118,9 @@ def test_the_app_reaches_postgresql_through_pgbouncer_in_transaction_mode_and_mi
     placeholders = set(re.findall(r"\$\{(\w+)\}", settings_part))
     assert placeholders <= set(SERVICES["pgbouncer"]["environment"])
     assert SERVICES["pgbouncer"]["environment"]["auth_type"] == "scram-sha-256"
+    # Reachable from the other containers, and its healthcheck's pg_isready is in its image.
+    assert SERVICES["pgbouncer"]["environment"]["listen_addr"] == "*"
+    assert "postgresql-client" in SERVICES["pgbouncer"]["build"]["dockerfile_inline"]
     assert "envsubst < /etc/pgbouncer/culture.ini.template" in " ".join(
         SERVICES["pgbouncer"]["command"]
     )

@@ -19,6 +19,7 @@ TEMPLATE = ROOT / "deploy" / "pgbouncer.ini"
 
 def config(*, port: int, run_dir: Path, db_host: str, db_port: int, dbname: str, user: str) -> str:
     text = Template(TEMPLATE.read_text()).substitute(
+        listen_addr="127.0.0.1",
         port=port,
         run_dir=run_dir,
         db_host=db_host,
