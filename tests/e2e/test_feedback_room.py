@@ -421,3 +421,42 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
         session.assert_clean()
     finally:
         session.close()
+
+
+def test_a_dropped_stream_reconnects_without_polling_meanwhile(world, browser, redis_url):
+    """A deploy drops every stream at once: the browser reconnects by itself after the
+    server's `retry:`, so the room does not start polling (which thousands of browsers would
+    do against a restarting server) unless the stream stays away past the grace; the first
+    event after reconnecting re-renders what changed meanwhile."""
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    with uvicorn_server(redis_url=redis_url) as base:
+        participant = Session(browser, base)
+        try:
+            participant.login(world.employee.email, "correct-horse-battery")
+            page = participant.page
+            dropped = []
+
+            def drop_first(route):
+                if not dropped:
+                    dropped.append(route.request.url)
+                    route.abort("connectionreset")  # expected here: no console check on it
+                else:
+                    route.continue_()
+
+            page.route("**/stream/", drop_first)
+            page.add_init_script(
+                """new MutationObserver(() => {
+                     const el = document.getElementById("live-status");
+                     if (el) (window.__statuses ||= []).push(el.textContent);
+                   }).observe(document, {subtree: true, childList: true, characterData: true});"""
+            )
+            page.goto(f"/feedback/circles/{circle.pk}/")
+            page.wait_for_function(
+                "() => document.getElementById('live-status').textContent === 'Live.'",
+                timeout=15000,
+            )
+            assert dropped
+            statuses = page.evaluate("window.__statuses || []")
+            assert not any("refreshing every 3 seconds" in s for s in statuses), statuses
+        finally:
+            participant.close()
