@@ -548,13 +548,16 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
         while time.monotonic() < deadline:
             cycle = KeeperCycle.objects.current()
             if cycle is not None and cycle.opening_sent_at is not None:
+                # Not those deferred past the recipients' quiet hours (chat.DeliveryPreference):
+                # they are not due before the morning, and the run says how many there are.
                 pending = (
                     Delivery.objects.filter(id__gt=since, sent_at__isnull=True)
                     .exclude(status__in=["held", "skipped"])
+                    .filter(send_after__lte=time_now())
                     .count()
                 )
                 chat_open = ChatDelivery.objects.filter(
-                    id__gt=chat_since, status__in=["pending", "sending"]
+                    id__gt=chat_since, status__in=["pending", "sending"], send_after__lte=time_now()
                 ).count()
                 if pending == 0 and chat_open == 0 and (slack is None or chats_exist(chat_since)):
                     break
@@ -579,6 +582,11 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
             "cycle": cycle.label if cycle else None,
             "deliveries": total,
             "sent": sent.count(),
+            # Held for a digest, or not due before the end of the recipient's quiet hours.
+            "held": deliveries.filter(status="held").count(),
+            "deferred": deliveries.filter(sent_at__isnull=True, status="pending")
+            .filter(send_after__gt=time_now())
+            .count(),
             "mail_files_messages": len(texts),
             "duplicates": len(keys) - len(set(keys)),
             "seconds_to_last_message": round(sweep_done, 1),
@@ -598,6 +606,10 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
                 {
                     "slack_messages": chats.count(),
                     "slack_sent": chats.filter(status="sent").count(),
+                    "slack_held": chats.filter(status="held").count(),
+                    "slack_deferred": chats.filter(
+                        status="pending", send_after__gt=time_now()
+                    ).count(),
                     "slack_posts": len(posts),
                     "slack_duplicates": len(posts) - len(set(posts)),
                     "emails_skipped": deliveries.filter(status="skipped").count(),

@@ -352,6 +352,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="throughput passes over every page (each in the other order); the best counts",
     )
     parser.add_argument(
+        "--scim-people",
+        type=int,
+        default=None,
+        help="people the SCIM measurement provisions (default: --people)",
+    )
+    parser.add_argument(
         "--languages-only",
         action="store_true",
         help="measure only the key pages in English, French and Japanese (bench/languages.py)",
@@ -566,7 +572,7 @@ def run(options: argparse.Namespace, results: dict) -> None:
         try:
             from bench.scim import measure as scim_measure
 
-            results["scim"] = scim_measure(server.url, people=options.people)
+            results["scim"] = scim_measure(server.url, people=options.scim_people or options.people)
         except Exception as exc:  # one failed measurement must not lose the rest of the run
             log(f"scim failed: {exc!r}")
             results["scim"] = {"error": repr(exc)}

@@ -83,6 +83,12 @@ def x_reference(page: dict, results: dict) -> float | None:
     return round(page["throughput_rps"] / ref, 2) if ref else None
 
 
+def due(keeper: dict) -> int:
+    """The cycle's emails due now: neither held for a digest nor waiting for the end of the
+    recipient's quiet hours (runs from before issue 26 did not count those)."""
+    return keeper["deliveries"] - keeper.get("held", 0) - keeper.get("deferred", 0)
+
+
 def _verdict(name: str, target: str, measured: str, met: bool | None) -> dict:
     return {"name": name, "target": target, "measured": measured, "met": met}
 
@@ -199,12 +205,19 @@ def check(results: dict) -> list[dict]:
             _verdict(
                 "keeper cycle",
                 f"all reminders out in < {limit['keeper']:g} s, zero duplicates",
-                f"{keeper['sent']:,} of {keeper['deliveries']:,} messages for "
+                f"{keeper['sent']:,} of {due(keeper):,} messages due for "
                 f"{keeper['people']:,} people in {keeper['seconds_to_last_message']} s, "
-                f"{keeper['duplicates']} duplicates",
+                f"{keeper['duplicates']} duplicates"
+                + (
+                    f" ({keeper['held']:,} held for digests, {keeper['deferred']:,} after quiet"
+                    " hours)"
+                    if "held" in keeper
+                    else ""
+                ),
                 keeper["seconds_to_last_message"] < limit["keeper"]
+                and not keeper.get("timed_out")
                 and keeper["duplicates"] == 0
-                and keeper["sent"] == keeper["deliveries"] == keeper["mail_files_messages"],
+                and keeper["sent"] == due(keeper) == keeper["mail_files_messages"],
             )
         )
     slack = results.get("keeper_cycle_slack")
@@ -220,9 +233,16 @@ def check(results: dict) -> list[dict]:
                 slack["seconds_to_last_message"] < limit["slack"]
                 and slack["slack_duplicates"] == 0
                 and slack["duplicates"] == 0
-                and slack["slack_sent"] == slack["slack_messages"] == slack["slack_posts"]
+                and slack["slack_sent"]
+                == slack["slack_messages"]
+                - slack.get("slack_held", 0)
+                - slack.get("slack_deferred", 0)
+                == slack["slack_posts"]
                 and slack["sent"] == slack["mail_files_messages"]
-                and slack["slack_sent"] + slack["sent"] == slack["deliveries"],
+                and (
+                    "slack_held" in slack  # before issue 26: every message went at once
+                    or slack["slack_sent"] + slack["sent"] == slack["deliveries"]
+                ),
             )
         )
     for label, run in (("keeper cycle", keeper), ("keeper cycle, Slack", slack)):

@@ -421,7 +421,11 @@ def scale_to(people: int) -> None:
     MEMOS = max(20, int(10_000 * f))
     RATINGS = int(100_000 * f)
     BIG_MEMO_RATINGS = min(500, max(people - 10, 1))
-    MARKET_ROWS = max(1_000, int(100_000 * f))
+    # A file holds at most the importer's limit (200,000 rows): a 100,000-person company's
+    # survey is one such file, not five.
+    from pay.importer import _max_rows
+
+    MARKET_ROWS = min(max(1_000, int(100_000 * f)), _max_rows())
 
 
 def build_volumes(*, people: int) -> dict:
