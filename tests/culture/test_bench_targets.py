@@ -219,4 +219,4 @@ def test_two_runs_compare_page_by_page_and_target_by_target(run):
 
 def test_the_committed_results_are_readable_and_judged_in_full():
     results = json.loads((ROOT / "bench" / "results.json").read_text())
-    assert len(targets.check(results)) == 10
+    assert len(targets.check(results)) == 17
