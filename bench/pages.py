@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LIVE_CLIENTS = 50
 LIVE_ROUNDS = 30
 IDLE_CONNECTIONS = 1000
+SWEEP_TIMEOUT = 900  # seconds: 100,000 people's reminders are due in 300
 
 
 def log(message: str) -> None:
@@ -95,6 +97,90 @@ def practice_pages() -> list[dict]:
             "name": "pay person",
             "persona": "manager@example.com",
             "path": f"/pay/people/{employee.pk}/",
+        },
+    ]
+    return pages
+
+
+# --- the pages and API lists issues 18-25 added ----------------------------------------------
+
+TOKEN_NAME = "bench pages"
+ADMIN = "admin@example.com"
+
+
+def bench_tokens() -> dict[str, str]:
+    """A service API token (a people admin's, every scope) and a SCIM token for the key API
+    lists, made afresh (the tokens themselves are never stored): drop_bench_tokens() after."""
+    from api import tokens as api_tokens
+    from api.models import SCOPES
+    from culture.models import Person
+    from culture.scim import tokens as scim_tokens
+
+    drop_bench_tokens()
+    admin = Person.objects.get(email=ADMIN)
+    _row, api = api_tokens.do_create_token(
+        by=admin, name=TOKEN_NAME, scopes=list(SCOPES), days=1, kind="service"
+    )
+    _row, scim = scim_tokens.do_create_token(by=admin, name=TOKEN_NAME)
+    return {"api": api, "scim": scim}
+
+
+def drop_bench_tokens() -> None:
+    from api.models import ApiToken
+    from culture.models import ScimToken
+
+    ApiToken.objects.filter(name=TOKEN_NAME).delete()
+    ScimToken.objects.filter(name=TOKEN_NAME).delete()
+
+
+def integration_pages(tokens: dict[str, str]) -> list[dict]:
+    """What people and integrations hit often among the pages of issues 18-25 (context,
+    guides, away, notifications, account and chat settings, API tokens, webhooks, SSO and
+    SCIM settings, the audit log) and the API and SCIM lists an integration polls."""
+    from culture.models import Person
+
+    employee = Person.objects.get(email="employee@example.com")
+    api = {"Authorization": f"Bearer {tokens['api']}"}
+    scim = {"Authorization": f"Bearer {tokens['scim']}"}
+    pages = [
+        {"name": "context", "persona": "employee@example.com", "path": "/context/"},
+        {"name": "company context", "persona": "employee@example.com", "path": "/context/company/"},
+        {"name": "guides", "persona": "employee@example.com", "path": "/guides/"},
+        {"name": "away", "persona": "employee@example.com", "path": "/away/"},
+        {"name": "notifications", "persona": "employee@example.com", "path": "/notifications/"},
+        {"name": "account settings", "persona": "employee@example.com", "path": "/account/"},
+        {"name": "chat settings", "persona": "employee@example.com", "path": "/settings/chat/"},
+        {"name": "API tokens", "persona": "employee@example.com", "path": "/account/api-tokens/"},
+        {"name": "service tokens", "persona": ADMIN, "path": "/settings/api-tokens/"},
+        {"name": "webhooks", "persona": ADMIN, "path": "/settings/webhooks/"},
+        {"name": "SSO settings", "persona": ADMIN, "path": "/settings/sso/"},
+        {"name": "SCIM tokens", "persona": ADMIN, "path": "/settings/scim/"},
+        {"name": "audit log", "persona": ADMIN, "path": "/audit/"},
+    ]
+    api_lists = [
+        ("API people", "/api/v1/people/?limit=25"),
+        ("API people search", "/api/v1/people/?q=an&limit=25"),
+        ("API teams", "/api/v1/teams/?limit=25"),
+        ("API memos", "/api/v1/memos/?limit=25"),
+        ("API circles", "/api/v1/circles/?limit=25"),
+        ("API feedback received", "/api/v1/feedback/received/?limit=25"),
+        ("API keeper tests", "/api/v1/keeper/tests/"),
+    ]
+    pages += [
+        {"name": name, "persona": ADMIN, "path": path, "headers": api} for name, path in api_lists
+    ]
+    pages += [
+        {
+            "name": "SCIM Users userName eq",
+            "persona": ADMIN,
+            "path": f"/scim/v2/Users?filter=userName%20eq%20%22{employee.email}%22",
+            "headers": scim,
+        },
+        {
+            "name": "SCIM Users page",
+            "persona": ADMIN,
+            "path": "/scim/v2/Users?startIndex=1&count=100",
+            "headers": scim,
         },
     ]
     return pages
@@ -276,12 +362,12 @@ def time_now():
     return timezone.now()
 
 
-def keeper_cycle() -> dict:
+def keeper_cycle(probe: PageProbe | None = None) -> dict:
     """Reopen the current keeper cycle through the real sweep task on a real worker."""
-    return _keeper_cycle(slack=None)
+    return _keeper_cycle(slack=None, probe=probe)
 
 
-def keeper_cycle_slack() -> dict:
+def keeper_cycle_slack(probe: PageProbe | None = None) -> dict:
     """keeper_cycle with Slack connected and chosen for keeper messages by everyone: each
     reminder is a Slack message (with its email held behind it) posted to a local server
     standing in for Slack's Web API (tests/chat/slack_standin.py), which counts them."""
@@ -322,7 +408,7 @@ def keeper_cycle_slack() -> dict:
         )
         company.default_channels = {**before, "keeper": "slack"}
         company.save()
-        return _keeper_cycle(slack=standin)
+        return _keeper_cycle(slack=standin, probe=probe)
     finally:
         company.default_channels = before
         company.save()
@@ -330,7 +416,59 @@ def keeper_cycle_slack() -> dict:
         standin.stop()
 
 
-def _keeper_cycle(*, slack) -> dict:
+class PageProbe:
+    """Key pages fetched one after another on the bench server while something else runs
+    (the keeper sweep): the wall time each request takes as a browser would see it, and the
+    server's own time (Server-Timing), so a sweep that starves the web processes shows."""
+
+    def __init__(self, base_url: str, pages: list[tuple[str, str]], pause: float = 0.1):
+        self.base_url, self.pages, self.pause = base_url, pages, pause
+        self.walls: list[float] = []
+        self.servers: list[float] = []
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from bench.run import fetch
+
+        n = 0
+        while not self._stop.is_set():
+            path, cookie = self.pages[n % len(self.pages)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                status, server_ms, _size = fetch(self.base_url + path, cookie)
+            except Exception:  # noqa: BLE001 - an error under load is a figure, not a crash
+                self.errors += 1
+            else:
+                self.walls.append((time.perf_counter() - started) * 1000)
+                self.servers.append(server_ms)
+            self._stop.wait(self.pause)
+
+    def __enter__(self) -> PageProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=35)
+
+    def figures(self) -> dict:
+        if not self.walls:
+            return {"requests": 0, "errors": self.errors}
+        return {
+            "pages": [path for path, _cookie in self.pages],
+            "requests": len(self.walls),
+            "errors": self.errors,
+            "median_ms": round(statistics.median(self.walls), 1),
+            "p95_ms": _pct(self.walls, 0.95),
+            "p99_ms": _pct(self.walls, 0.99),
+            "server_p95_ms": _pct(self.servers, 0.95),
+        }
+
+
+def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
     import redis
     from django.conf import settings
 
@@ -402,24 +540,31 @@ def _keeper_cycle(*, slack) -> dict:
         since = Delivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
         chat_since = ChatDelivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
         started = time.monotonic()
+        if probe is not None:
+            probe.__enter__()
         sweep.apply_async()
         cycle = None
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + SWEEP_TIMEOUT
         while time.monotonic() < deadline:
             cycle = KeeperCycle.objects.current()
             if cycle is not None and cycle.opening_sent_at is not None:
+                # Not those deferred past the recipients' quiet hours (chat.DeliveryPreference):
+                # they are not due before the morning, and the run says how many there are.
                 pending = (
                     Delivery.objects.filter(id__gt=since, sent_at__isnull=True)
                     .exclude(status__in=["held", "skipped"])
+                    .filter(send_after__lte=time_now())
                     .count()
                 )
                 chat_open = ChatDelivery.objects.filter(
-                    id__gt=chat_since, status__in=["pending", "sending"]
+                    id__gt=chat_since, status__in=["pending", "sending"], send_after__lte=time_now()
                 ).count()
                 if pending == 0 and chat_open == 0 and (slack is None or chats_exist(chat_since)):
                     break
             time.sleep(0.2)
         sweep_done = time.monotonic() - started
+        if probe is not None:
+            probe.__exit__(None, None, None)
         deliveries = Delivery.objects.filter(id__gt=since)
         total = deliveries.count()
         sent = deliveries.filter(sent_at__isnull=False)
@@ -437,12 +582,20 @@ def _keeper_cycle(*, slack) -> dict:
             "cycle": cycle.label if cycle else None,
             "deliveries": total,
             "sent": sent.count(),
+            # Held for a digest, or not due before the end of the recipient's quiet hours.
+            "held": deliveries.filter(status="held").count(),
+            "deferred": deliveries.filter(sent_at__isnull=True, status="pending")
+            .filter(send_after__gt=time_now())
+            .count(),
             "mail_files_messages": len(texts),
             "duplicates": len(keys) - len(set(keys)),
             "seconds_to_last_message": round(sweep_done, 1),
             "send_window_seconds": round((last - first).total_seconds(), 1) if first else None,
             "worker": f"celery prefork, {settings.CELERY_WORKER_CONCURRENCY} processes",
+            "timed_out": sweep_done >= SWEEP_TIMEOUT,
         }
+        if probe is not None:
+            result["pages_during_sweep"] = probe.figures()
         if slack is not None:
             chats = ChatDelivery.objects.filter(id__gt=chat_since)
             posts = [
@@ -453,6 +606,10 @@ def _keeper_cycle(*, slack) -> dict:
                 {
                     "slack_messages": chats.count(),
                     "slack_sent": chats.filter(status="sent").count(),
+                    "slack_held": chats.filter(status="held").count(),
+                    "slack_deferred": chats.filter(
+                        status="pending", send_after__gt=time_now()
+                    ).count(),
                     "slack_posts": len(posts),
                     "slack_duplicates": len(posts) - len(set(posts)),
                     "emails_skipped": deliveries.filter(status="skipped").count(),
@@ -469,11 +626,22 @@ def _keeper_cycle(*, slack) -> dict:
 
 
 def extra_measurements(*, server, options) -> dict:
+    from bench.run import session_cookie
+
+    def probe() -> PageProbe:
+        return PageProbe(
+            server.url,
+            [
+                ("/", session_cookie("employee@example.com")),
+                ("/keeper/", session_cookie("manager@example.com")),
+            ],
+        )
+
     out = {}
     for name, fn in (
         ("live_room", live_room),
-        ("keeper_cycle", keeper_cycle),
-        ("keeper_cycle_slack", keeper_cycle_slack),
+        ("keeper_cycle", lambda: keeper_cycle(probe())),
+        ("keeper_cycle_slack", lambda: keeper_cycle_slack(probe())),
     ):
         try:
             out[name] = fn()

@@ -249,8 +249,9 @@ def query_count(path: str, email: str, headers: dict) -> int:
     return len(ctx.captured_queries)
 
 
-def key_pages() -> list[dict]:
-    """Each key page as the persona who uses it. Practice pages are added by bench/pages.py."""
+def key_pages(tokens: dict[str, str] | None = None) -> list[dict]:
+    """Each key page as the persona who uses it. Practice pages are added by bench/pages.py,
+    and with `tokens` (bench.pages.bench_tokens) the pages and API lists of issues 18-25."""
     from culture.models import Person
 
     employee = Person.objects.get(email="employee@example.com")
@@ -273,11 +274,9 @@ def key_pages() -> list[dict]:
         },
         {"name": "profile", "persona": "employee@example.com", "path": f"/people/{employee.pk}/"},
     ]
-    try:
-        from bench.pages import practice_pages
-    except ImportError:
-        return pages
-    return pages + practice_pages()
+    from bench.pages import integration_pages, practice_pages
+
+    return pages + practice_pages() + (integration_pages(tokens) if tokens else [])
 
 
 def first_load(base_url: str, cookie: str) -> dict:
@@ -353,6 +352,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="throughput passes over every page (each in the other order); the best counts",
     )
     parser.add_argument(
+        "--scim-people",
+        type=int,
+        default=None,
+        help="people the SCIM measurement provisions (default: --people)",
+    )
+    parser.add_argument(
         "--languages-only",
         action="store_true",
         help="measure only the key pages in English, French and Japanese (bench/languages.py)",
@@ -366,6 +371,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def run(options: argparse.Namespace, results: dict) -> None:
+    results["people"] = options.people
     ensure_database()
     manage("migrate", "--noinput")
     if not options.skip_seed:
@@ -393,11 +399,16 @@ def run(options: argparse.Namespace, results: dict) -> None:
     django_setup()
     from django.db import connection
 
+    from bench.pages import bench_tokens, drop_bench_tokens
+
     if options.queries_only:
-        counts = {
-            page["name"]: query_count(page["path"], page["persona"], page.get("headers", {}))
-            for page in key_pages()
-        }
+        try:
+            counts = {
+                page["name"]: query_count(page["path"], page["persona"], page.get("headers", {}))
+                for page in key_pages(bench_tokens())
+            }
+        finally:
+            drop_bench_tokens()
         out = ROOT / "bench" / f"queries-{options.people}.json"
         out.write_text(json.dumps(counts, indent=2))
         for name, n in counts.items():
@@ -450,6 +461,8 @@ def run(options: argparse.Namespace, results: dict) -> None:
     except ImportError:
         extra_measurements = None
 
+    small = ROOT / "bench" / "queries-100.json"
+    tokens = bench_tokens()
     server = Server(options.workers)
     try:
         cookies: dict[str, str] = {}
@@ -470,10 +483,27 @@ def run(options: argparse.Namespace, results: dict) -> None:
         floor_runs = [throughput(floor_url, floor_cookie, {}, seconds)]
         results["floor"] = {**server_times(floor_url, floor_cookie, {})}
         log(f"floor: {floor_runs[0]:.0f} req/s")
+        # F_q: the floor view running as many queries in all as a page does (its own session
+        # and person lookups included, plus one-row ORM queries up to q), measured once per
+        # distinct q in each pass, just before the first page of that pass that needs it.
+        floor_base = query_count("/bench/floor/", "employee@example.com", {})
+        results["floor"]["queries"] = floor_base
+        floors_q: dict[int, list[float]] = {}
+
+        def floor_q_url(q: int) -> str:
+            return f"{server.url}/bench/floor/queries/{max(0, q - floor_base)}/"
+
+        def measure_floor_q(q: int, done: set[int]) -> None:
+            if q not in done:
+                done.add(q)
+                rps = throughput(floor_q_url(q), floor_cookie, {}, seconds)
+                floors_q.setdefault(q, []).append(rps)
+                log(f"F_{q}: {rps:.0f} req/s")
 
         results["pages"] = []
         measured = []
-        for page in key_pages():
+        done: set[int] = set()
+        for page in key_pages(tokens):
             headers = page.get("headers", {})
             cookie = cookie_for(page["persona"])
             url = server.url + page["path"]
@@ -484,9 +514,9 @@ def run(options: argparse.Namespace, results: dict) -> None:
                 "fragment": page.get("fragment", False),
                 **server_times(url, cookie, headers),
                 "queries": query_count(page["path"], page["persona"], headers),
-                "throughput_passes": [throughput(url, cookie, headers, seconds)],
             }
-            small = ROOT / "bench" / "queries-100.json"
+            measure_floor_q(entry["queries"], done)
+            entry["throughput_passes"] = [throughput(url, cookie, headers, seconds)]
             if small.exists():
                 entry["queries_at_100"] = json.loads(small.read_text()).get(page["name"])
             results["pages"].append(entry)
@@ -495,18 +525,31 @@ def run(options: argparse.Namespace, results: dict) -> None:
             connection.close()
         for n in range(1, passes):
             floor_runs.append(throughput(floor_url, floor_cookie, {}, seconds))
+            done = set()
             for entry, url, cookie, headers in measured[::-1] if n % 2 else measured:
+                measure_floor_q(entry["queries"], done)
                 entry["throughput_passes"].append(throughput(url, cookie, headers, seconds))
             log(f"pass {n + 1} of {passes} done")
         h = max(floor_runs)
         results["floor"].update(
             {"throughput_rps": round(h, 1), "throughput_passes": [round(r, 1) for r in floor_runs]}
         )
+        results["floors_q"] = {
+            str(q): {
+                "throughput_rps": round(max(runs), 1),
+                "throughput_passes": [round(r, 1) for r in runs],
+            }
+            for q, runs in sorted(floors_q.items())
+        }
         log(f"floor H = {h:.0f} req/s (passes: {results['floor']['throughput_passes']})")
+        log(f"F_q: {results['floors_q']}")
         for entry in results["pages"]:
             entry["throughput_passes"] = [round(r, 1) for r in entry["throughput_passes"]]
             entry["throughput_rps"] = max(entry["throughput_passes"])
             entry["ratio_to_floor"] = round(entry["throughput_rps"] / h, 2)
+            f_q = results["floors_q"][str(entry["queries"])]["throughput_rps"]
+            entry["floor_q_rps"] = f_q
+            entry["ratio_to_floor_q"] = round(entry["throughput_rps"] / f_q, 2)
 
         results["first_load"] = first_load(server.url, cookie_for("employee@example.com"))
         if extra_measurements:
@@ -529,12 +572,13 @@ def run(options: argparse.Namespace, results: dict) -> None:
         try:
             from bench.scim import measure as scim_measure
 
-            results["scim"] = scim_measure(server.url, people=options.people)
+            results["scim"] = scim_measure(server.url, people=options.scim_people or options.people)
         except Exception as exc:  # one failed measurement must not lose the rest of the run
             log(f"scim failed: {exc!r}")
             results["scim"] = {"error": repr(exc)}
     finally:
         server.stop()
+        drop_bench_tokens()
 
     from bench.targets import check, format_verdicts
 
@@ -545,24 +589,33 @@ def run(options: argparse.Namespace, results: dict) -> None:
 
 
 def print_table(results: dict) -> None:
-    from bench.targets import x_reference
+    from bench.targets import FRAGMENT_RATIO, PAGE_RATIO, x_reference
 
     m = results["machine"]
     print(f"\nMachine: {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}")
     print(f"Redis: {results.get('redis', '?')}")
     h = results["floor"]["throughput_rps"]
-    print(f"Floor H: {h} req/s (median {results['floor']['median_ms']} ms)\n")
+    print(f"Floor H: {h} req/s (median {results['floor']['median_ms']} ms)")
+    floors = results.get("floors_q", {})
+    print(
+        "Floors F_q (req/s): " + ", ".join(f"F{q} {f['throughput_rps']}" for q, f in floors.items())
+    )
+    print(f"Target: req/s >= {PAGE_RATIO} x F_q for pages, {FRAGMENT_RATIO} x F_q for htmx\n")
     header = (
-        f"{'page':34} {'persona':10} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'xH':>5} {'xF10':>5} "
-        f"{'SQL':>4} {'@100':>4} {'bytes':>8}"
+        f"{'page':34} {'persona':10} {'med ms':>7} {'p95 ms':>7} {'req/s':>8} {'F_q':>7} "
+        f"{'xF_q':>5} {'xH':>5} {'xF10':>5} {'SQL':>4} {'@100':>4} {'bytes':>8}"
     )
     print(header)
     print("-" * len(header))
     for p in results["pages"]:
+        low = p.get("ratio_to_floor_q") is not None and p["ratio_to_floor_q"] < (
+            FRAGMENT_RATIO if p.get("fragment") else PAGE_RATIO
+        )
         print(
             f"{p['name'][:34]:34} {p['persona'].split('@')[0][:10]:10} {p['median_ms']:>7} "
-            f"{p['p95_ms']:>7} {p['throughput_rps']:>8} {p['ratio_to_floor']:>5} "
-            f"{x_reference(p, results) or '':>5} "
+            f"{p['p95_ms']:>7} {p['throughput_rps']:>8} {p.get('floor_q_rps', ''):>7} "
+            f"{p.get('ratio_to_floor_q', ''):>5}{'!' if low else ' '}"
+            f"{p['ratio_to_floor']:>5} {x_reference(p, results) or '':>5} "
             f"{p['queries']:>4} {p.get('queries_at_100') or '':>4} {p['bytes']:>8}"
         )
     fl = results.get("first_load", {})

@@ -33,6 +33,18 @@ LIVE_ROOM_SEATS = 51  # the facilitator and 50 clients
 BENCH_CIRCLE_TITLE = "Bench live room"
 
 
+# Active people numbered 1..n (p) and their count (c), but one (the first parameter: -1 for
+# none): a random person is a join on a random number, a hash join. Indexing an array of every
+# id instead (p.a[1 + floor(random() * n)]) costs each row time in proportion to the array
+# when the array's row is read again for every memo: quadratic in the company's size
+# (bench/README.md, "100,000 people").
+PEOPLE_CTE = """
+    p AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM culture_person
+          WHERE is_active AND id <> %s),
+    c AS (SELECT count(*) AS n FROM p)
+"""
+
+
 def _scalar(sql: str, params=()):
     from django.db import connection
 
@@ -169,26 +181,25 @@ def feedback_items(rng: random.Random) -> dict:
         written = max(0, FEEDBACK_ITEMS - have)
         # Everyone receives some; the demo employee a busy inbox (300 items).
         _execute(
-            """
-            WITH p AS (SELECT array_agg(id) AS a, count(*) AS n FROM culture_person
-                       WHERE is_active)
+            f"""
+            WITH {PEOPLE_CTE}
             INSERT INTO feedback_writtenfeedback
                 (author_id, recipient_id, kind, text, decision, created_at)
-            SELECT author, recipient,
+            SELECT a.id, CASE WHEN s.g <= 300 THEN %s ELSE r.id END,
                    (ARRAY['start','stop','continue'])[1 + floor(random() * 3)::int],
                    'Continue the Friday demos: they are where I learn the most.',
                    (ARRAY['pending','accepted','discarded'])[1 + floor(random() * 3)::int],
-                   now() - (g %% 700) * interval '1 day'
+                   now() - (s.g %% 700) * interval '1 day'
             FROM (
-                SELECT g,
-                       p.a[1 + floor(random() * p.n)::int] AS author,
-                       CASE WHEN g <= 300 THEN %s
-                            ELSE p.a[1 + floor(random() * p.n)::int] END AS recipient
-                FROM p, generate_series(1, %s) g
+                SELECT g, 1 + floor(random() * c.n)::int AS author,
+                       1 + floor(random() * c.n)::int AS recipient
+                FROM c, generate_series(1, %s) g
             ) s
-            WHERE author <> recipient
-            """,
-            [employee.pk, written],
+            JOIN p a ON a.n = s.author
+            JOIN p r ON r.n = s.recipient
+            WHERE a.id <> CASE WHEN s.g <= 300 THEN %s ELSE r.id END
+            """,  # noqa: S608 (PEOPLE_CTE is a constant)
+            [-1, employee.pk, written, employee.pk],
         )
     return {
         "circles": Circle.objects.count(),
@@ -297,26 +308,26 @@ def memos_and_ratings() -> dict:
         )
         per_memo = max(1, -(-need // max(new_memos, 1)))
         _execute(
-            """
-            WITH p AS (SELECT array_agg(id) AS a, count(*) AS n FROM culture_person
-                       WHERE is_active AND id <> %s)
+            f"""
+            WITH {PEOPLE_CTE}
             INSERT INTO decisions_rating
                 (memo_id, person_id, score, reason, created_at, updated_at, version)
-            SELECT memo_id, person_id, s,
+            SELECT memo_id, p.id, s,
                    CASE WHEN s < 0 THEN 'The data in the memo does not support the size of the bet.'
                         ELSE 'Our customers have asked for this for years.' END,
                    published_at, published_at, 1
             FROM (
                 SELECT m.id AS memo_id, m.published_at,
-                       p.a[1 + floor(random() * p.n)::int] AS person_id,
+                       1 + floor(random() * c.n)::int AS pick,
                        (floor(random() * 21) - 10)::int AS s
-                FROM decisions_memo m, p, generate_series(1, %s) g
+                FROM decisions_memo m, c, generate_series(1, %s) g
                 WHERE m.id > %s AND m.state <> 'draft'
+                ORDER BY m.id
+                LIMIT %s
             ) x
-            ORDER BY memo_id
-            LIMIT %s
+            JOIN p ON p.n = x.pick
             ON CONFLICT DO NOTHING
-            """,
+            """,  # noqa: S608 (PEOPLE_CTE is a constant)
             [employee.pk, per_memo, max_memo, need],
         )
         _execute(
@@ -421,7 +432,11 @@ def scale_to(people: int) -> None:
     MEMOS = max(20, int(10_000 * f))
     RATINGS = int(100_000 * f)
     BIG_MEMO_RATINGS = min(500, max(people - 10, 1))
-    MARKET_ROWS = max(1_000, int(100_000 * f))
+    # A file holds at most the importer's limit (200,000 rows): a 100,000-person company's
+    # survey is one such file, not five.
+    from pay.importer import _max_rows
+
+    MARKET_ROWS = min(max(1_000, int(100_000 * f)), _max_rows())
 
 
 def build_volumes(*, people: int) -> dict:

@@ -132,6 +132,7 @@ if settings.BENCH_FLOOR:  # only when benchmarking: the framework's floor (bench
     urlpatterns += [
         path("bench/floor/", home.floor, name="bench_floor"),
         path("bench/floor/queries/", home.floor_queries, name="bench_floor_queries"),
+        path("bench/floor/queries/<int:queries>/", home.floor_queries, name="bench_floor_q"),
         path("bench/live/", home.live_stats, name="bench_live_stats"),
     ]
 

@@ -22,12 +22,13 @@ def floor(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "culture/floor.html", {})
 
 
-def floor_queries(request: AuthedHttpRequest) -> HttpResponse:
-    """The floor plus ten one-row ORM queries: what a page's queries cost on their own, so a
-    page's ratio to H can be read against what its query count alone allows."""
+def floor_queries(request: AuthedHttpRequest, queries: int = 10) -> HttpResponse:
+    """The floor plus `queries` one-row ORM queries (ten at /bench/floor/queries/): what a
+    page's queries cost on their own. bench/run.py measures it at each key page's own query
+    count (F_q), the floor that page's throughput is judged against."""
     from culture.models import Person
 
-    for _ in range(10):
+    for _ in range(queries):
         Person.objects.filter(pk=request.user.pk).values_list("name", flat=True).first()
     return render(request, "culture/floor.html", {})
 

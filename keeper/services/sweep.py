@@ -21,6 +21,7 @@ from culture import clock
 from culture.i18n import as_reader
 from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
+from culture.request_local import once_per_task
 from keeper.models import KeeperCycle, KeeperPolicy, KeeperTest
 from keeper.services.periods import (
     WIDEST_ZONE_GAP,
@@ -56,12 +57,15 @@ def sweep(now: datetime | None = None) -> SweepResult:
     reminder that is due. Safe to run at any time, repeatedly and concurrently."""
     now = now or timezone.now()
     result = SweepResult()
-    tz = CompanySettings.load().tz
-    open_due_cycle(now=now, tz=tz, result=result)
-    for cycle in KeeperCycle.objects.open_at(now).order_by("opens_at"):
-        follow_reporting_lines(cycle)
-        send_cycle_reminders(cycle, now=now, tz=tz, result=result)
-    send_look_again_reminders(now=now, tz=tz, result=result)
+    # Every message renders as its reader, in their zone or the company's: the settings
+    # row once for the whole sweep, not a query (or two) a message.
+    with once_per_task():
+        tz = CompanySettings.load().tz
+        open_due_cycle(now=now, tz=tz, result=result)
+        for cycle in KeeperCycle.objects.open_at(now).order_by("opens_at"):
+            follow_reporting_lines(cycle)
+            send_cycle_reminders(cycle, now=now, tz=tz, result=result)
+        send_look_again_reminders(now=now, tz=tz, result=result)
     return result
 
 

@@ -153,3 +153,25 @@ def test_earlier_answers_are_one_query_whatever_the_number_of_cycles(
     assert trend and all(len(items) <= 4 for items in trend.values())
     with django_assert_num_queries(0):
         assert KeeperTest.objects.earlier_answers(viewer, cycle, []) == {}
+
+
+def test_the_sweep_reads_the_company_settings_once_however_many_messages_it_sends(world):
+    """Each message renders as its reader, in their zone or else the company's: outside a
+    request that fell back to a query for the settings row per message (two, with the
+    email), the most of a 100,000-person sweep's time (bench/README.md)."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    for _ in range(3):
+        m = make_person(manager=world.skip_level, team=world.team)
+        for _ in range(4):
+            make_person(manager=m, team=world.team)
+    with (
+        time_machine.travel(datetime(2027, 1, 1, 9, 5, tzinfo=UTC), tick=False),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        result = sweep_services.sweep()
+    assert result.opened and result.messages > 20
+    settings_reads = [q for q in ctx.captured_queries if '"culture_companysettings"' in q["sql"]]
+    assert len(settings_reads) == 1
