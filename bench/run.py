@@ -358,6 +358,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="people the SCIM measurement provisions (default: --people)",
     )
     parser.add_argument(
+        "--skip-circles",
+        action="store_true",
+        help="leave out bench/circles.py (a hundred live circles, idle streams, a deploy)",
+    )
+    parser.add_argument(
         "--languages-only",
         action="store_true",
         help="measure only the key pages in English, French and Japanese (bench/languages.py)",
@@ -579,6 +584,15 @@ def run(options: argparse.Namespace, results: dict) -> None:
     finally:
         server.stop()
         drop_bench_tokens()
+    if not options.skip_circles:
+        # On its own two web processes, once the table's server has stopped (bench/circles.py).
+        try:
+            from bench.circles import measure as circles_measure
+
+            results["circles"] = circles_measure()
+        except Exception as exc:
+            log(f"circles failed: {exc!r}")
+            results["circles"] = {"error": repr(exc)}
 
     from bench.targets import check, format_verdicts
 

@@ -43,6 +43,10 @@ SCIM_PROVISION_SECONDS, SCIM_FILTER_P95_MS = 120.0, 50.0
 API_LIST_P95_MS = 50.0
 # Issue 25: a key page in French or Japanese costs at most this much more than in English.
 LANGUAGE_COST = 1.05
+# Issue 26, a hundred circles at once (bench/circles.py).
+CIRCLE_P99_MS = 50.0
+STREAM_KB = 60.0
+DEPLOY_BACK_SECONDS = 30.0
 # Issue 26: above 10,000 people the targets are those of a 100,000-person company.
 SCALE = {
     10_000: {
@@ -287,7 +291,13 @@ def check(results: dict) -> list[dict]:
                 first["total_bytes"] < FIRST_LOAD_BYTES and first["js_bytes"] < FIRST_LOAD_JS_BYTES,
             )
         )
-    return out + check_scim(results) + check_api(results) + check_languages(results)
+    return (
+        out
+        + check_scim(results)
+        + check_api(results)
+        + check_languages(results)
+        + check_circles(results)
+    )
 
 
 def check_scim(results: dict) -> list[dict]:
@@ -353,6 +363,62 @@ def check_languages(results: dict) -> list[dict]:
             not over,
         )
     ]
+
+
+def check_circles(results: dict) -> list[dict]:
+    """Issue 26: a hundred live circles of ten over two web processes, then idle streams
+    through a deploy (bench/circles.py)."""
+    circles = results.get("circles")
+    if not circles or "error" in circles:
+        return []
+    out = []
+    live = circles.get("live_circles")
+    if live:
+        delay = live["post_to_last_browser_of_circle"]
+        out.append(
+            _verdict(
+                "a hundred circles: POST to every browser of that circle",
+                f"p99 <= {CIRCLE_P99_MS:g} ms, none missing",
+                f"p99 {delay['p99_ms']} ms over {delay['n']} POSTs, {delay['missing']} missing",
+                delay["p99_ms"] <= CIRCLE_P99_MS and not delay["missing"],
+            )
+        )
+        stray = [p["messages_for_circles_without_stream"] for p in live["per_process"]]
+        out.append(
+            _verdict(
+                "a hundred circles: events only where a stream listens",
+                "0 messages for circles a process has no stream in",
+                " and ".join(str(n) for n in stray) + " (per process)",
+                not any(stray),
+            )
+        )
+    idle = circles.get("idle")
+    if idle:
+        per_stream = max(idle["idle_kb_per_stream"])
+        out.append(
+            _verdict(
+                "idle streams: memory",
+                f"<= {STREAM_KB:g} KB a stream, {idle['idle_streams']:,} streams",
+                f"{per_stream} KB (the larger process)",
+                per_stream <= STREAM_KB,
+            )
+        )
+        back = idle.get("deploy_all_reconnected_seconds")
+        errors = sum(idle.get("deploy_error_statuses", {}).values())
+        out.append(
+            _verdict(
+                "idle streams: a deploy",
+                f"every stream back within {DEPLOY_BACK_SECONDS:g} s, no error statuses",
+                (
+                    f"all back after {back} s"
+                    if back is not None
+                    else f"{idle['deploy_reconnected']:,} of {idle['idle_streams']:,} back"
+                )
+                + f"; {errors} error statuses",
+                back is not None and back <= DEPLOY_BACK_SECONDS and not errors,
+            )
+        )
+    return out
 
 
 def format_verdicts(verdicts: list[dict]) -> str:

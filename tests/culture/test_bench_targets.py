@@ -220,3 +220,47 @@ def test_two_runs_compare_page_by_page_and_target_by_target(run):
 def test_the_committed_results_are_readable_and_judged_in_full():
     results = json.loads((ROOT / "bench" / "results.json").read_text())
     assert len(targets.check(results)) == 17
+
+
+def _circles(*, p99=12.0, missing=0, stray=(0, 0), kb=(40.0, 41.0), back=12.5, errors=None):
+    return {
+        "live_circles": {
+            "post_to_last_browser_of_circle": {"n": 900, "missing": missing, "p99_ms": p99},
+            "per_process": [{"messages_for_circles_without_stream": n} for n in stray],
+        },
+        "idle": {
+            "idle_streams": 5000,
+            "idle_kb_per_stream": list(kb),
+            "deploy_all_reconnected_seconds": back,
+            "deploy_reconnected": 5000 if back is not None else 2951,
+            "deploy_error_statuses": errors or {},
+        },
+    }
+
+
+def test_a_hundred_circles_meet_their_targets_and_each_misses_on_its_own_figure():
+    met = targets.check_circles({"circles": _circles()})
+    assert [v["met"] for v in met] == [True, True, True, True]
+    for change, name in [
+        ({"p99": 51.0}, "POST to every browser"),
+        ({"missing": 1}, "POST to every browser"),
+        ({"stray": (0, 3)}, "only where a stream listens"),
+        ({"kb": (40.0, 61.0)}, "memory"),
+        ({"back": None}, "a deploy"),
+        ({"back": 31.0}, "a deploy"),
+        ({"errors": {"500": 2}}, "a deploy"),
+    ]:
+        missed = [
+            v["name"]
+            for v in targets.check_circles({"circles": _circles(**change)})
+            if not v["met"]
+        ]
+        assert len(missed) == 1 and name in missed[0], (change, missed)
+    assert targets.check_circles({}) == []
+    assert targets.check_circles({"circles": {"error": "RuntimeError()"}}) == []
+
+
+def test_the_committed_circles_run_is_judged():
+    results = {"circles": json.loads((ROOT / "bench" / "circles.json").read_text())}
+    verdicts = {v["name"]: v["met"] for v in targets.check_circles(results)}
+    assert len(verdicts) == 4 and all(met is not None for met in verdicts.values())
