@@ -40,12 +40,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
 import re
 import resource
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -111,13 +113,18 @@ class Web:
             start_new_session=True,
         )
 
-    def wait_listening(self, timeout: float = 120) -> None:
+    def wait_listening(self, timeout: float = 120, *, port_only: bool = False) -> None:
+        """Until the process answers a page (or, during a deploy, while thousands of
+        browsers reconnect to it, until it accepts connections)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"uvicorn exited with {self.process.returncode}")
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/login/", timeout=2)  # noqa: S310
+                if port_only:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+                else:
+                    urllib.request.urlopen(f"http://127.0.0.1:{self.port}/login/", timeout=2)  # noqa: S310
                 return
             except OSError:
                 time.sleep(0.1)
@@ -142,11 +149,11 @@ class Web:
         return _rss_kb(self.process.pid)
 
 
-def start_all(webs: list[Web]) -> None:
+def start_all(webs: list[Web], *, port_only: bool = False) -> None:
     for web in webs:
         web.start()
     for web in webs:
-        web.wait_listening()
+        web.wait_listening(port_only=port_only)
 
 
 def stop_all(webs: list[Web]) -> None:
@@ -696,7 +703,7 @@ async def _idle_and_deploy(webs: list[Web], circles: list[dict], idle: int) -> d
     dropped = time.monotonic()
     await asyncio.to_thread(stop_all, webs)
     down = time.monotonic() - dropped
-    await asyncio.to_thread(start_all, webs)
+    await asyncio.to_thread(functools.partial(start_all, webs, port_only=True))
     up = time.monotonic() - dropped
     log(f"deploy: stopped after {down:.1f}s, listening again after {up:.1f}s")
     deadline = time.monotonic() + 120

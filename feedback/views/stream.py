@@ -24,9 +24,13 @@ from feedback.services import circle as circle_services
 HEARTBEAT_SECONDS = 10
 # How long a browser waits before reconnecting a dropped stream (the `retry:` field, in ms),
 # drawn afresh for each stream: a deploy or restart that drops every stream at once then sees
-# the browsers come back spread over five seconds instead of all in the same one.
+# the browsers come back spread over twenty seconds instead of all in the same one (5,000
+# streams spread over five seconds ran two restarting web processes' connection pools dry:
+# bench/README.md, "A hundred circles at once"). A browser that loses its network reconnects
+# at once when it is back ("online" in feedback.js), and the room polls after 10 s without a
+# stream, so the wider spread only delays the live updates of a room cut by a restart.
 RETRY_MIN_MS = 1000
-RETRY_MAX_MS = 6000
+RETRY_MAX_MS = 20000
 
 
 def retry_ms() -> int:
