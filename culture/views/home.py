@@ -1,6 +1,7 @@
+import os
 from datetime import timedelta
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from culture import clock, live, sections
@@ -22,12 +23,18 @@ def floor(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "culture/floor.html", {})
 
 
+# More than any key page runs (bench/README.md): a bigger number is a typo, not a floor.
+MAX_FLOOR_QUERIES = 200
+
+
 def floor_queries(request: AuthedHttpRequest, queries: int = 10) -> HttpResponse:
     """The floor plus `queries` one-row ORM queries (ten at /bench/floor/queries/): what a
     page's queries cost on their own. bench/run.py measures it at each key page's own query
     count (F_q), the floor that page's throughput is judged against."""
     from culture.models import Person
 
+    if queries > MAX_FLOOR_QUERIES:
+        raise Http404
     for _ in range(queries):
         Person.objects.filter(pk=request.user.pk).values_list("name", flat=True).first()
     return render(request, "culture/floor.html", {})
@@ -37,6 +44,4 @@ def live_stats(request: AuthedHttpRequest) -> JsonResponse:
     """The benchmark's view into this web process's live listener (bench/circles.py): the
     channels it is subscribed to on Redis, the messages it received, and those it received
     for a channel none of its streams listened to."""
-    import os
-
     return JsonResponse({"pid": os.getpid(), **live.stats()})
