@@ -473,7 +473,7 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
     from django.conf import settings
 
     from chat.models import ChatDelivery
-    from culture.models import Delivery, Notification
+    from culture.models import Delivery, Job, Notification
     from keeper.models import KeeperCycle, KeeperTest
 
     def chats_exist(after: int) -> bool:
@@ -547,7 +547,13 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
         deadline = time.monotonic() + SWEEP_TIMEOUT
         while time.monotonic() < deadline:
             cycle = KeeperCycle.objects.current()
-            if cycle is not None and cycle.opening_sent_at is not None:
+            # The opening is handed over when the sweep marks it; a large company's is
+            # written by jobs (keeper.services.sweep.send_opening_messages) after that.
+            if (
+                cycle is not None
+                and cycle.opening_sent_at is not None
+                and not Job.objects.filter(status__in=["pending", "running"]).exists()
+            ):
                 # Not those deferred past the recipients' quiet hours (chat.DeliveryPreference):
                 # they are not due before the morning, and the run says how many there are.
                 pending = (

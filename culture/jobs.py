@@ -89,14 +89,27 @@ def after_commit_each(task_name: str, arg_lists: list[list]) -> None:
     transaction.on_commit(send)
 
 
-def defer(fn: Callable, *args) -> Job:
-    """Record `fn(*args)` to run after the current transaction commits (see module doc)."""
+def _registered_name(fn: Callable) -> str:
     name = _name(fn)
     if _registry.get(name) is not fn:
         raise ValueError(f"{name} is not registered with @jobs.job")
-    record = Job.objects.create(name=name, args=list(args))
+    return name
+
+
+def defer(fn: Callable, *args) -> Job:
+    """Record `fn(*args)` to run after the current transaction commits (see module doc)."""
+    record = Job.objects.create(name=_registered_name(fn), args=list(args))
     after_commit("culture.tasks.run_job", record.pk)
     return record
+
+
+def defer_many(fn: Callable, arg_lists: list[list]) -> list[Job]:
+    """`defer` for many calls of one function: one INSERT, one hand-over each after commit,
+    so that separate workers can run them at once."""
+    name = _registered_name(fn)
+    records = Job.objects.bulk_create([Job(name=name, args=list(args)) for args in arg_lists])
+    after_commit_each("culture.tasks.run_job", [[record.pk] for record in records])
+    return records
 
 
 def _lookup(name: str) -> Callable | None:

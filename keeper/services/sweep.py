@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from culture import clock
+from culture import clock, jobs
 from culture.i18n import as_reader
 from culture.models import CompanySettings, Person
 from culture.notifications import Message, notify, notify_many
@@ -42,13 +42,16 @@ class SweepResult:
     opened: str = ""
     tests_created: int = 0
     messages: int = 0
+    # Jobs that write the rest of a large cycle's opening messages (send_opening_messages).
+    jobs_queued: int = 0
     details: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         opened = f"opened {self.opened}" if self.opened else "no cycle opened"
+        queued = f"; {self.jobs_queued} jobs queued for the rest" if self.jobs_queued else ""
         return (
             f"keeper sweep: {opened}; {self.tests_created} tests created; "
-            f"{self.messages} messages sent"
+            f"{self.messages} messages sent{queued}"
         )
 
 
@@ -177,6 +180,113 @@ def _send_all(result: SweepResult, messages: list[Message]) -> None:
         result.messages += notify_many(messages[start : start + BATCH])
 
 
+# Managers whose opening messages (theirs and their reports') one job writes: rendering
+# each message's two templates is the cost, so a large company's chunks run on several
+# workers at once.
+OPENING_CHUNK = 200
+
+
+def send_opening_messages(cycle: KeeperCycle, *, now: datetime, result: SweepResult) -> None:
+    """The cycle's opening: each manager's list of whom to answer for and each report's
+    prompt. The first chunk of managers is written here and every further chunk is a job
+    (culture.jobs), all recorded in the transaction that marks the opening as handed over,
+    so a crash before the commit leaves it to the next sweep and one after it leaves it to
+    the jobs. Each message is written once by its key, however often a chunk runs."""
+    manager_ids = list(
+        KeeperTest.objects.filter(cycle=cycle, report__is_active=True)
+        .order_by("manager_id")
+        .values_list("manager_id", flat=True)
+        .distinct()
+    )
+    chunks = [
+        manager_ids[start : start + OPENING_CHUNK]
+        for start in range(0, len(manager_ids), OPENING_CHUNK)
+    ]
+    with transaction.atomic():
+        # Racing sweeps: the first to mark the cycle writes its opening; the others wait
+        # for its commit here and find nothing to do.
+        if not KeeperCycle.objects.filter(pk=cycle.pk, opening_sent_at__isnull=True).update(
+            opening_sent_at=now
+        ):
+            return
+        result.jobs_queued += len(
+            jobs.defer_many(send_opening_chunk, [[cycle.pk, chunk] for chunk in chunks[1:]])
+        )
+        if chunks:
+            _send_all(result, _opening_messages(cycle, chunks[0]))
+
+
+@jobs.job
+def send_opening_chunk(cycle_id: int, manager_ids: list[int]) -> int:
+    """One chunk of a cycle's opening messages (send_opening_messages); returns how many
+    this run wrote (none when an earlier run of the same chunk wrote them)."""
+    result = SweepResult()
+    cycle = KeeperCycle.objects.get(pk=cycle_id)
+    with once_per_task():
+        _send_all(result, _opening_messages(cycle, manager_ids))
+    return result.messages
+
+
+def _opening_messages(cycle: KeeperCycle, manager_ids: list[int]) -> list[Message]:
+    url = reverse("keeper:index")
+    prefix = f"keeper:{cycle.period_key}:"
+    tests = list(
+        KeeperTest.objects.filter(cycle=cycle, report__is_active=True, manager_id__in=manager_ids)
+        .select_related("manager", "report")
+        .order_by("manager_id", "report__name")
+    )
+    by_manager: dict[int, list[KeeperTest]] = defaultdict(list)
+    for t in tests:
+        by_manager[t.manager_id].append(t)
+    messages = []
+    for manager_tests in by_manager.values():
+        manager = manager_tests[0].manager
+        names = [t.report.name for t in manager_tests]
+        with as_reader(manager):
+            title = ngettext(
+                "Keeper test, %(label)s: %(count)s to answer by %(date)s",
+                "Keeper test, %(label)s: %(count)s to answer by %(date)s",
+                len(names),
+            ) % {
+                "label": cycle.display_label,
+                "count": len(names),
+                "date": date_format(cycle.due_on, "MONTH_DAY_FORMAT"),
+            }
+            body = _("Would you fight hard to keep each of them? %(names)s") % {
+                "names": ", ".join(names)
+            }
+        messages.append(
+            Message(
+                recipient=manager,
+                key=f"{prefix}open:manager:{manager.pk}",
+                kind="keeper.opened",
+                title=title,
+                body=body,
+                url=url,
+                template="emails/keeper_opened",
+                context={"cycle": cycle, "names": names},
+            )
+        )
+    ask_url = reverse("keeper:ask")
+    for t in tests:
+        with as_reader(t.report):
+            title = _("You may ask your manager the keeper prompt")
+            body = _("If I told you I was leaving, how hard would you work to change my mind?")
+        messages.append(
+            Message(
+                recipient=t.report,
+                key=f"{prefix}open:employee:{t.report_id}",
+                kind="keeper.prompt",
+                title=title,
+                body=body,
+                url=ask_url,
+                template="emails/keeper_prompt",
+                context={"cycle": cycle},
+            )
+        )
+    return messages
+
+
 def send_cycle_reminders(
     cycle: KeeperCycle, *, now: datetime, tz: tzinfo, result: SweepResult
 ) -> None:
@@ -185,62 +295,7 @@ def send_cycle_reminders(
     stages = reminder_times(cycle, tz)
 
     if cycle.opening_sent_at is None:
-        tests = list(
-            KeeperTest.objects.filter(cycle=cycle, report__is_active=True)
-            .select_related("manager", "report")
-            .order_by("manager_id", "report__name")
-        )
-        by_manager: dict[int, list[KeeperTest]] = defaultdict(list)
-        for t in tests:
-            by_manager[t.manager_id].append(t)
-        messages = []
-        for manager_tests in by_manager.values():
-            manager = manager_tests[0].manager
-            names = [t.report.name for t in manager_tests]
-            with as_reader(manager):
-                title = ngettext(
-                    "Keeper test, %(label)s: %(count)s to answer by %(date)s",
-                    "Keeper test, %(label)s: %(count)s to answer by %(date)s",
-                    len(names),
-                ) % {
-                    "label": cycle.display_label,
-                    "count": len(names),
-                    "date": date_format(cycle.due_on, "MONTH_DAY_FORMAT"),
-                }
-                body = _("Would you fight hard to keep each of them? %(names)s") % {
-                    "names": ", ".join(names)
-                }
-            messages.append(
-                Message(
-                    recipient=manager,
-                    key=f"{prefix}open:manager:{manager.pk}",
-                    kind="keeper.opened",
-                    title=title,
-                    body=body,
-                    url=url,
-                    template="emails/keeper_opened",
-                    context={"cycle": cycle, "names": names},
-                )
-            )
-        ask_url = reverse("keeper:ask")
-        for t in tests:
-            with as_reader(t.report):
-                title = _("You may ask your manager the keeper prompt")
-                body = _("If I told you I was leaving, how hard would you work to change my mind?")
-            messages.append(
-                Message(
-                    recipient=t.report,
-                    key=f"{prefix}open:employee:{t.report_id}",
-                    kind="keeper.prompt",
-                    title=title,
-                    body=body,
-                    url=ask_url,
-                    template="emails/keeper_prompt",
-                    context={"cycle": cycle},
-                )
-            )
-        _send_all(result, messages)
-        KeeperCycle.objects.filter(pk=cycle.pk).update(opening_sent_at=now)
+        send_opening_messages(cycle, now=now, result=result)
 
     # Each reminder reaches each reader at the cycle's hour in *their* zone; a stage is
     # marked sent once every reader's moment has come.

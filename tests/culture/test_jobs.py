@@ -54,7 +54,21 @@ def test_a_deferred_job_is_written_in_the_callers_transaction():
 def test_only_registered_functions_can_be_deferred():
     with pytest.raises(ValueError, match="not registered"):
         jobs.defer(not_registered, 1)
+    with pytest.raises(ValueError, match="not registered"):
+        jobs.defer_many(not_registered, [[1]])
     assert not Job.objects.exists()
+
+
+def test_many_calls_are_deferred_as_one_job_each_in_the_callers_transaction():
+    with transaction.atomic():
+        jobs.defer_many(remember, [[1], [2]])
+        transaction.set_rollback(True)
+    assert not Job.objects.exists()
+
+    with transaction.atomic():
+        records = jobs.defer_many(remember, [[1], [2, "three"]])
+    assert [jobs.run(record.pk) for record in records] == [True, True]
+    assert sorted(CALLS) == [(1,), (2, "three")]
 
 
 def test_a_job_delivered_twice_runs_once():

@@ -406,3 +406,78 @@ def test_period_labels_are_stored_in_english_and_shown_in_the_readers_language()
     day = _at(2026, 12, 9, 0).date()
     with translation.override("en-gb"):
         assert labels.long_date(day) == f"{day:%-d %B %Y}" == "9 December 2026"
+
+
+# --- A large company's opening: chunks of managers, written by jobs ----------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_cycles_opening_is_written_by_jobs_a_chunk_of_managers_each(world, monkeypatch):
+    from culture.models import Job
+    from tests.conftest import run_jobs
+
+    monkeypatch.setattr(sweep_services, "OPENING_CHUNK", 2)  # 5 managers: chunks of 2, 2, 1
+    result = _sweep(_at(2027, 1, 1, 9, 5))
+    cycle = KeeperCycle.objects.get()
+    assert cycle.opening_sent_at is not None
+    assert result.jobs_queued == 2
+    assert Job.objects.filter(name="keeper.services.sweep.send_opening_chunk").count() == 2
+    # The sweep wrote the first chunk itself: two managers and their reports.
+    first = _kinds(cycle)
+    assert first["keeper.opened"] == 2
+    assert 0 < first["keeper.prompt"] < REPORTS
+    assert result.messages == first["keeper.opened"] + first["keeper.prompt"]
+    assert "2 jobs queued for the rest" in result.line()
+    # A second sweep finds the opening handed over: it queues nothing more.
+    again = _sweep(_at(2027, 1, 1, 9, 20))
+    assert (again.messages, again.jobs_queued) == (0, 0)
+
+    with time_machine.travel(_at(2027, 1, 1, 9, 6), tick=False):
+        assert run_jobs() == 2
+    kinds = _kinds(cycle)
+    assert (kinds["keeper.opened"], kinds["keeper.prompt"]) == (MANAGERS, REPORTS)
+    assert Delivery.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
+    # Each manager's message lists their own reports, whichever job wrote it.
+    for test in KeeperTest.objects.filter(cycle=cycle).select_related("manager", "report"):
+        opened = Notification.objects.get(
+            key=f"keeper:{cycle.period_key}:open:manager:{test.manager_id}"
+        )
+        assert test.report.name in opened.body
+
+    # A chunk delivered again (its worker died after writing) writes nothing twice.
+    Job.objects.update(status=Job.Status.PENDING)
+    with time_machine.travel(_at(2027, 1, 1, 9, 7), tick=False):
+        assert run_jobs() == 2
+    assert Notification.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
+    assert Delivery.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_that_crashes_halfway_is_run_again_and_sends_the_rest_once(world, monkeypatch):
+    from culture import jobs
+    from culture.models import Job
+
+    monkeypatch.setattr(sweep_services, "OPENING_CHUNK", 2)
+    monkeypatch.setattr(sweep_services, "BATCH", 1)  # a transaction a message, as at 500
+    _sweep(_at(2027, 1, 1, 9, 5))
+    written = Notification.objects.filter(key__startswith="keeper:").count()
+    # The database refuses the next message but one: the chunk's job dies halfway.
+    with connection.cursor() as cursor:
+        cursor.execute(CRASH_TRIGGER.replace(">= 4", f">= {written + 1}"))
+    try:
+        job = Job.objects.order_by("pk").first()
+        assert job is not None
+        with time_machine.travel(_at(2027, 1, 1, 9, 6), tick=False):
+            assert jobs.run(job.pk) is False
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER keeper_test_crash ON culture_notification")
+            cursor.execute("DROP FUNCTION keeper_test_crash()")
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.PENDING, 1)
+    assert Notification.objects.filter(key__startswith="keeper:").count() == written + 1
+    # Retried after its delay (as the job sweeper hands it over), with the other chunk.
+    with time_machine.travel(_at(2027, 1, 1, 10, 0), tick=False):
+        assert all(jobs.run(pk) for pk in Job.objects.values_list("pk", flat=True))
+    assert Notification.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
+    assert Delivery.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
