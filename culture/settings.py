@@ -277,6 +277,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Most tasks send mail: each message waits on the mail server (or disk) and on the commit of
 # its "sent" mark, so a worker runs two processes per core by default (bench/README.md).
 CELERY_WORKER_CONCURRENCY = int(os.environ.get("WORKER_CONCURRENCY") or 2 * (os.cpu_count() or 1))
+# A worker's processes run at this niceness (culture/celery.py): on a machine that also
+# serves pages, a keeper cycle's tens of thousands of emails take the CPU a page request
+# leaves, not the other way round. 0 keeps the process's own.
+WORKER_NICE = int(os.environ.get("WORKER_NICE") or 10)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Publishing must never hang a web request when the broker is down: the database
