@@ -16,7 +16,7 @@ ALLOWED = {
     "culture/models.py": "recursive CTEs of the reporting tree",
     "culture/backends.py": "every request's person lookup: the ORM cost a fifth of a page",
     "culture/audit.py": "record_many's INSERT over unnest: bulk_create cost a tenth of a page",
-    "keeper/services/sweep.py": "INSERT ... SELECT ... ON CONFLICT, an advisory lock",
+    "keeper/services/sweep.py": "INSERT ... SELECT ... ON CONFLICT, ANALYZE, an advisory lock",
     "keeper/services/answers.py": "an upsert with WHERE IS DISTINCT FROM",
     "culture/notifications.py": "INSERT ... ON CONFLICT DO NOTHING RETURNING",
     "culture/people_import.py": "UPDATE ... FROM unnest for 10,000-row imports",

@@ -481,3 +481,17 @@ def test_a_chunk_that_crashes_halfway_is_run_again_and_sends_the_rest_once(world
         assert all(jobs.run(pk) for pk in Job.objects.values_list("pk", flat=True))
     assert Notification.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
     assert Delivery.objects.filter(key__startswith="keeper:").count() == MANAGERS + REPORTS
+
+
+@pytest.mark.django_db
+def test_opening_a_cycle_refreshes_the_planners_statistics_of_the_tests(world):
+    def planner_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'keeper_keepertest'")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE keeper_keepertest")  # as the table stood: no tests
+    assert planner_rows() == 0
+    _sweep(_at(2027, 1, 1, 9, 5))
+    assert planner_rows() == KeeperTest.objects.count() == REPORTS
