@@ -45,11 +45,12 @@ def todos(request) -> list[Todo]:
     today = clock.today()
     found: list[Todo] = []
     # The first WAITING_COUNT_CAP + 1 in decide-by order (a LIMITed subquery): their count,
-    # exact up to the cap, and the earliest decide-by, which is the first row's.
+    # exact up to the cap, and the earliest decide-by, which is the first row's. Ordered by
+    # decide-by alone, the order of the (state, decide_by) index, so the scan stops there.
     waiting = (
         Memo.objects.visible_to(user)
         .waiting_for_rating_by(user, today)
-        .order_by("decide_by", "id")
+        .order_by("decide_by")
         .values("id", "decide_by")[: WAITING_COUNT_CAP + 1]
         .aggregate(n=Count("id"), first=Min("decide_by"))
     )
