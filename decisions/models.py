@@ -355,7 +355,10 @@ class Memo(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             GinIndex(fields=["search_vector"], name="memo_search_idx"),
-            models.Index(fields=["state", "decide_by"], name="memo_state_decide_idx"),
+            # Open memos by decide-by, then id: the order of "waiting for my rating" and of
+            # the "closing soon" sort, read from the index and stopped at the first few, even
+            # where many memos share a decide-by date.
+            models.Index(fields=["state", "decide_by", "id"], name="memo_state_decide_idx"),
             models.Index(fields=["captain", "state"], name="memo_captain_idx"),
             # The feed's order, published memos only: drafts have no published_at, so they
             # sort first in it, and a feed page walked past every draft (1,109 of 10,000
