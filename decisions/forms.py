@@ -281,7 +281,7 @@ class FeedForm(forms.Form):
         if f.get("waiting"):
             memos = memos.waiting_for_rating_by(self.viewer, self.today)
         if self.search_text:
-            return memos.search(self.search_text)
+            return memos.search(self.search_text, capped=True)
         if self.sort_by == "closing":
             return memos.filter(state=Memo.State.OPEN, decide_by__gte=self.today).order_by(
                 "decide_by", "id"

@@ -2,11 +2,16 @@
 
 from django.db.models import Count, Min
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
 from culture import clock
 from culture.sections import Todo
 from decisions.models import Memo
+
+# The "Rate N memos" todo counts up to this many and says "99+" past it: counting every open
+# memo the reader may see (and checking each for their rating) grows with the company.
+WAITING_COUNT_CAP = 99
 
 
 def home_context(request) -> dict:
@@ -39,16 +44,24 @@ def todos(request) -> list[Todo]:
         return []
     today = clock.today()
     found: list[Todo] = []
+    # The first WAITING_COUNT_CAP + 1 in decide-by order (a LIMITed subquery): their count,
+    # exact up to the cap, and the earliest decide-by, which is the first row's. Ordered by
+    # decide-by alone, the order of the (state, decide_by) index, so the scan stops there.
     waiting = (
         Memo.objects.visible_to(user)
         .waiting_for_rating_by(user, today)
+        .order_by("decide_by")
+        .values("id", "decide_by")[: WAITING_COUNT_CAP + 1]
         .aggregate(n=Count("id"), first=Min("decide_by"))
     )
     if waiting["n"]:
         n = waiting["n"]
+        shown: int | str = n
+        if n > WAITING_COUNT_CAP:  # as the paginators' "1,000+"
+            shown = gettext("%(count)s+") % {"count": number_format(WAITING_COUNT_CAP)}
         found.append(
             Todo(
-                label=ngettext("Rate %(count)s memo", "Rate %(count)s memos", n) % {"count": n},
+                label=ngettext("Rate %(count)s memo", "Rate %(count)s memos", n) % {"count": shown},
                 url=reverse("decisions:index") + "?waiting=1",
                 count=n,
                 due=waiting["first"],

@@ -163,9 +163,9 @@ class MemoQuerySet(models.QuerySet["Memo"]):
         return _spread_shown(page, viewer, today)
 
     def search_page(self, number: int | str | None, *, viewer: Person, today: date) -> CappedPage:
-        """One page of a ranked search (`search()`), as feed cards. One statement ranks the
-        best SEARCH_CAP + 1 matches (ids only), which are counted and paged here; only the
-        page's 20 are loaded, with their captain and teams, and through the visibility
+        """One page of a ranked search (`search(capped=True)`), as feed cards. One statement
+        ranks the best SEARCH_CAP + 1 matches (ids only), which are counted and paged here;
+        only the page's 20 are loaded, with their captain and teams, and through the visibility
         rule again, so a memo made confidential since the ranking drops out rather than
         showing. Before, the count and the page each scanned every match, and the page
         joined every person to every match before sorting. Four queries (with the
@@ -188,14 +188,21 @@ class MemoQuerySet(models.QuerySet["Memo"]):
             .order_by("-published_at", "-id")
         )
 
-    def search(self, text: str) -> Self:
-        """Full-text search over title and body, ranked (title weighs more)."""
+    def search(self, text: str, *, capped: bool = False) -> Self:
+        """Full-text search over title and body, ranked (title weighs more).
+
+        capped: rank only the newest SEARCH_CAP + 1 matches, as many as a search page
+        counts and pages through. Ranking every match read and ranked every memo with a
+        common word (a third of the company's memos), where the newest matches are found
+        by walking the memos newest first until there are enough, or from the search index
+        when the word is rare. Past the cap (shown as "1,000+") the best of the newest
+        matches come first, not the best of all."""
         query = SearchQuery(text, search_type="websearch", config="english")
-        return (
-            self.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-id")
-        )
+        matches = self.filter(search_vector=query)
+        if capped:
+            newest = matches.order_by("-id").values("pk")[: SEARCH_CAP + 1]
+            matches = self.filter(pk__in=newest)
+        return matches.annotate(rank=SearchRank(F("search_vector"), query)).order_by("-rank", "-id")
 
 
 def _strip(counts: dict[int, int]) -> list[dict[str, Any]]:
@@ -348,7 +355,10 @@ class Memo(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             GinIndex(fields=["search_vector"], name="memo_search_idx"),
-            models.Index(fields=["state", "decide_by"], name="memo_state_decide_idx"),
+            # Open memos by decide-by, then id: the order of "waiting for my rating" and of
+            # the "closing soon" sort, read from the index and stopped at the first few, even
+            # where many memos share a decide-by date.
+            models.Index(fields=["state", "decide_by", "id"], name="memo_state_decide_idx"),
             models.Index(fields=["captain", "state"], name="memo_captain_idx"),
             # The feed's order, published memos only: drafts have no published_at, so they
             # sort first in it, and a feed page walked past every draft (1,109 of 10,000

@@ -199,3 +199,50 @@ def test_the_home_page_runs_the_same_queries_with_little_and_much_to_do(world, c
         _circle_tomorrow_at_ten(world, title=f"Tomorrow {i}")
         make_person(name=f"Report {i}", manager=world.manager, team=world.team)
     assert (_count(employee), _count(manager)) == small
+
+
+def test_the_memos_to_rate_are_counted_up_to_a_cap_and_shown_as_more(
+    world, client_for, monkeypatch
+):
+    """The count stops at the cap ("2+" here, "99+" in the product): counting every open
+    memo would grow with the company. The due date is still the earliest of them all, and
+    memos rated, closed or captained by the reader are still left out."""
+    from decisions.models import Memo
+    from tests.decisions.conftest import make_rating
+
+    monkeypatch.setattr("decisions.home.WAITING_COUNT_CAP", 2)
+    today = clock.today()
+    client = client_for(world.employee)
+
+    def rate_line() -> list[str]:
+        return [line for line in _needs_me(client.get("/").content.decode()) if "Rate" in line]
+
+    rated = make_memo(captain=world.skip_level, decide_by=today + timedelta(days=1))
+    make_rating(rated, world.employee)
+    make_memo(captain=world.employee, decide_by=today + timedelta(days=1))
+    make_memo(
+        captain=world.skip_level, decide_by=today + timedelta(days=2), state=Memo.State.DECIDED
+    )
+    make_memo(captain=world.skip_level, decide_by=today + timedelta(days=9))
+    make_memo(captain=world.skip_level, decide_by=today + timedelta(days=8))
+    assert rate_line() == [f"Rate 2 memos due {today + timedelta(days=8):%-d %b}"]
+    make_memo(captain=world.skip_level, decide_by=today + timedelta(days=3))  # the newest
+    assert rate_line() == [f"Rate 2+ memos due {today + timedelta(days=3):%-d %b}"]
+    world.employee.language = "fr"
+    world.employee.save(update_fields=["language"])
+    html = client.get("/").content.decode()
+    assert any(line.startswith("Évaluer 2+ notes de décision") for line in _needs_me(html))
+
+
+def test_the_memos_to_rate_are_counted_with_a_limit(world):
+    """The count reads at most the cap + 1 rows, in decide-by order (so the earliest
+    decide-by is among them)."""
+    from decisions.home import WAITING_COUNT_CAP, todos
+
+    class Request:
+        user = world.employee
+
+    with CaptureQueriesContext(connection) as ctx:
+        todos(Request())
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()][:1]
+    assert f"LIMIT {WAITING_COUNT_CAP + 1}" in sql and "ORDER BY" in sql

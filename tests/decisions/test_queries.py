@@ -220,3 +220,30 @@ def test_drafts_posts_and_the_team_select_of_the_feed_are_one_query_each(
         assert [t.slug for t in Team.objects.for_select()] == ["growth", "platform"]
     with django_assert_num_queries(1):
         assert Team.objects.for_select(limit=1) is None
+
+
+def test_the_memos_waiting_for_my_rating_come_from_the_index_in_order(world):
+    """Home lists the first five open memos to rate by decide-by, then id: the index on
+    (state, decide_by, id) gives them in that order, so Postgres stops at the fifth. With
+    the index on (state, decide_by) alone it sorted each group of memos sharing a date,
+    all of them, before the first five (thousands where many share one)."""
+    from decisions.home import home_context
+
+    today = timezone.localdate()
+    for _ in range(3):
+        make_memo(captain=world.manager, decide_by=today)
+
+    class Request:
+        user = world.employee
+
+    with CaptureQueriesContext(connection) as ctx:
+        home_context(Request())
+    (sql,) = [
+        q["sql"] for q in ctx.captured_queries if "LIMIT 5" in q["sql"] and "decide_by" in q["sql"]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "memo_state_decide_idx" in plan and "Sort" not in plan, plan

@@ -627,6 +627,29 @@ def test_search_pages_keep_the_ranking_and_stop_after_the_cap(world, client_for,
     assert "Next</a>" not in last
 
 
+def test_past_the_cap_a_search_ranks_the_newest_matches_only(world, client_for, monkeypatch):
+    """Ranking every match of a common word read every one of them: the search ranks the
+    newest cap + 1 matches (as many as it counts and pages through), so an older title
+    match is left out once more than that many newer memos match, and a newer one leads."""
+    monkeypatch.setattr("decisions.models.SEARCH_CAP", 30)
+    for i in range(35):  # the two title matches: the oldest memo and one of the newest
+        title = "Tariff plan" if i in (0, 30) else f"Idea {i:02}"
+        make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")
+    make_memo(captain=world.employee, title="Unrelated", body="Nothing to see.")
+    client = client_for(world.peer)
+    seen = []
+    for number in (1, 2):
+        html = _text(client.get(reverse("decisions:index"), {"q": "tariff", "page": number}))
+        assert "30+ memos matching" in html
+        seen += re.findall(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert seen[0] == "Tariff plan" and seen.count("Tariff plan") == 1
+    assert len(seen) == 31 and "Idea 01" not in seen and "Idea 04" in seen  # the newest 31
+    # Under the cap, every match is ranked: the oldest title match leads again.
+    monkeypatch.setattr("decisions.models.SEARCH_CAP", 40)
+    html = _text(client.get(reverse("decisions:index"), {"q": "tariff"}))
+    assert "35 memos matching" in html and html.count("Tariff plan") == 2
+
+
 def test_feed_search_through_htmx_returns_only_the_results(world, client_for, memo):
     response = client_for(world.peer).get(
         reverse("decisions:index"),

@@ -295,3 +295,40 @@ def test_the_directory_marks_cost_one_query_whatever_the_number_away(world, clie
         counts.append((marked, len(ctx.captured_queries)))
     assert [m for m, _ in counts] == [1, 9]
     assert counts[0][1] == counts[1][1]
+
+
+def test_who_sees_time_away_is_one_set_of_people_with_no_or(world):
+    """The viewer, their team and everyone below them are one UNION of person ids, each
+    found by an index, and the time away is looked up by person: an OR of the three kept
+    Postgres from using any index and read all the company's time away."""
+    for viewer in (world.manager, world.ceo):  # with and without a team
+        sql = str(TimeAway.objects.visible_to(viewer).query)
+        assert " UNION " in sql and " OR " not in sql, viewer
+    sql = str(TimeAway.objects.of_team_and_reports(world.people_admin).query)
+    assert " UNION " in sql and " OR " not in sql
+
+
+def test_time_away_is_seen_by_the_team_the_chain_and_below_at_any_depth(world):
+    """The same rule as before the UNION: the person, their team (any branch), everyone
+    above them; without a team, only their own and below; each entry once."""
+    other_team_report = make_person(name="Tia Teamless", manager=world.employee, team=None)
+    deep = make_person(name="Dee Deep", manager=other_team_report, team=world.other_team)
+    for person in (world.employee, world.peer, other_team_report, deep, world.outsider):
+        make_time_away(person=person, note=person.name)
+
+    def seen(viewer, qs=None):
+        qs = TimeAway.objects.visible_to(viewer) if qs is None else qs
+        return sorted(qs.values_list("note", flat=True))
+
+    assert seen(world.employee) == sorted(["Eli Employee", "Pat Peer", "Tia Teamless", "Dee Deep"])
+    assert seen(other_team_report) == ["Dee Deep", "Tia Teamless"]  # no team: self and below
+    assert seen(deep) == ["Dee Deep", "Otto Outsider"]  # their team, in another branch
+    assert seen(world.skip_level) == sorted(
+        ["Eli Employee", "Pat Peer", "Tia Teamless", "Dee Deep"]
+    )
+    assert seen(world.ceo) == sorted(
+        ["Eli Employee", "Pat Peer", "Tia Teamless", "Dee Deep", "Otto Outsider"]
+    )
+    home = TimeAway.objects.of_team_and_reports(world.people_admin)
+    assert seen(world.people_admin, home) == []  # home: their team and below, not everyone
+    assert len(seen(world.people_admin)) == 5  # the board: everyone
