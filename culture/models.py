@@ -313,7 +313,6 @@ class Person(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["name"]
         indexes = [
-            models.Index(fields=["manager"], name="person_manager_idx"),
             models.Index(fields=["name", "id"], name="person_name_idx"),
             # The directory counts every active person for its "N people" and its page
             # count: an index-only scan of this small index (one entry a person, deduplicated)
