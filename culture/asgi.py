@@ -68,13 +68,22 @@ def release_request_thread() -> None:
 
 class StreamingASGIHandler(ASGIHandler):
     """Django's ASGI handler (it serves only the async views: the live streams). Once the
-    view and the middleware have made a streaming response, the request's thread is let go
-    before the body, which the stream's own async code writes, is sent."""
+    view and the middleware have made a streaming response, what only the request needed
+    goes before the body, which the stream's own async code writes, is sent:
+
+    - the request's thread (release_request_thread);
+    - the request's own state (its headers, session, user, messages, resolver match with
+      every URL pattern tried before the match...). Django's handler keeps the request in
+      a local variable until the response is sent, but from here on it only sends and then
+      closes the response, and nothing reads the request: the view gave the stream what it
+      needs. The request object stays, empty (reading it later fails loudly, never with
+      another request's data)."""
 
     async def run_get_response(self, request):
         response = await super().run_get_response(request)
         if response.streaming:
             release_request_thread()
+            vars(request).clear()
         return response
 
 
