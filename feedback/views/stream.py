@@ -78,6 +78,15 @@ def _version(circle_id: int) -> tuple[int, str] | None:
     return Circle.objects.filter(pk=circle_id).values_list("version", "phase").first()
 
 
+def _touch(*, circle_id: int, person: int, here: bool = True) -> bool:
+    return circle_services.touch_presence(circle_id=circle_id, person=person, here=here)
+
+
+# Made once for all streams (each idle stream would otherwise keep its own pair).
+_touch_pooled = _pooled(_touch)
+_version_pooled = _pooled(_version)
+
+
 async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
     """One long-lived connection per browser. Events say only "changed, version V" (and,
     for an item written, the room's "N of M have written": `changed_data`); the browser
@@ -131,8 +140,7 @@ async def _one(text: str) -> AsyncIterator[str]:
 async def _events(
     *, circle_id: int, channel: str, version: int, viewer_id: int
 ) -> AsyncIterator[str]:
-    touch = _pooled(circle_services.touch_presence)
-    version_of = _pooled(_version)
+    touch, version_of = _touch_pooled, _version_pooled
     async with live.subscribe(channel) as sub:
         last_sent = version
         try:
