@@ -25,8 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
 
-from asgiref.sync import iscoroutinefunction  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
+from asgiref.sync import SyncToAsync, iscoroutinefunction  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
@@ -47,6 +48,43 @@ def is_async_path(path: str) -> bool:
     if view_class is not None:
         return bool(view_class.view_is_async)
     return iscoroutinefunction(func)
+
+
+def release_request_thread() -> None:
+    """Let the current request's own thread go. Django's ASGI handler runs every request in
+    a ThreadSensitiveContext: the request's sync code (the sync-only middleware, the
+    request_started receivers, sync_to_async calls) runs on one thread made for that
+    request, which lives until the whole response is sent. For a live stream that is hours
+    of an idle thread (its stack, its database connection object) per browser. The thread
+    is told to end once the work queued on it is done; a sync call later in the same
+    request (the response's close) gets a new thread, which Django's context ends."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is None:
+        return
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
+class StreamingASGIHandler(ASGIHandler):
+    """Django's ASGI handler (it serves only the async views: the live streams). Once the
+    view and the middleware have made a streaming response, what only the request needed
+    goes before the body, which the stream's own async code writes, is sent:
+
+    - the request's thread (release_request_thread);
+    - the request's own state (its headers, session, user, messages, resolver match with
+      every URL pattern tried before the match...). Django's handler keeps the request in
+      a local variable until the response is sent, but from here on it only sends and then
+      closes the response, and nothing reads the request: the view gave the stream what it
+      needs. The request object stays, empty (reading it later fails loudly, never with
+      another request's data)."""
+
+    async def run_get_response(self, request):
+        response = await super().run_get_response(request)
+        if response.streaming:
+            release_request_thread()
+            vars(request).clear()
+        return response
 
 
 class BodyTooLarge(Exception):
@@ -259,7 +297,8 @@ def _write_not_supported(data):
 def _build():
     from django.conf import settings
 
-    asgi_app = get_asgi_application()
+    django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application
+    asgi_app = StreamingASGIHandler()
     # Import every URL module (so every view and what it imports) before the port opens,
     # not on the first request: a cold import is seconds of compiling on a fresh checkout,
     # which the first user (or a probe's first request) would otherwise wait for.

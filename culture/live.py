@@ -311,27 +311,42 @@ _hub = _Hub()
 
 
 class Subscription:
+    """One stream's subscription: the events delivered and not yet read (the latest
+    QUEUE_SIZE), and the future its reader waits on. Not an asyncio.Queue: thousands of
+    streams sit idle in `get()`, and a queue's deques and event cost several times what
+    this list and one future do."""
+
     def __init__(self, channel: str):
         self.channel = channel
         self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self._events: list[dict] = []
+        self._waiter: asyncio.Future | None = None
         self._listener: _Listener | None = None
 
     def deliver(self, payload: dict) -> None:
         def put():
-            if self.queue.full():
+            if len(self._events) >= QUEUE_SIZE:
                 # Events only say "changed": the latest one is all a client needs.
-                self.queue.get_nowait()
-            self.queue.put_nowait(payload)
+                del self._events[0]
+            self._events.append(payload)
+            if self._waiter is not None and not self._waiter.done():
+                self._waiter.set_result(None)
 
         with contextlib.suppress(RuntimeError):  # loop closed
             self.loop.call_soon_threadsafe(put)
 
     async def get(self, timeout: float) -> dict | None:
-        try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
-        except TimeoutError:
-            return None
+        """The oldest event not yet read, waiting up to `timeout` seconds for one."""
+        if not self._events:
+            self._waiter = self.loop.create_future()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._waiter
+            except TimeoutError:
+                pass
+            finally:
+                self._waiter = None
+        return self._events.pop(0) if self._events else None
 
     async def __aenter__(self):
         _hub.add(self)

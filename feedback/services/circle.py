@@ -553,9 +553,10 @@ def do_rejoin(*, circle_id: int, person: Person) -> None:
         _bump(circle_id)
 
 
-def touch_presence(*, circle_id: int, person: Person, here: bool = True) -> bool:
+def touch_presence(*, circle_id: int, person: Person | int, here: bool = True) -> bool:
     """Refresh the viewer's last-seen time; returns True when their presence changed
-    (connected or gone), in which case everyone is told."""
+    (connected or gone), in which case everyone is told. `person` may be their id (the
+    live stream keeps only that)."""
     now = timezone.now()
     seat = Participant.objects.filter(circle_id=circle_id, person=person).first()
     if seat is None:

@@ -78,6 +78,15 @@ def _version(circle_id: int) -> tuple[int, str] | None:
     return Circle.objects.filter(pk=circle_id).values_list("version", "phase").first()
 
 
+def _touch(*, circle_id: int, person: int, here: bool = True) -> bool:
+    return circle_services.touch_presence(circle_id=circle_id, person=person, here=here)
+
+
+# Made once for all streams (each idle stream would otherwise keep its own pair).
+_touch_pooled = _pooled(_touch)
+_version_pooled = _pooled(_version)
+
+
 async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
     """One long-lived connection per browser. Events say only "changed, version V" (and,
     for an item written, the room's "N of M have written": `changed_data`); the browser
@@ -100,7 +109,12 @@ async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
     if not await live.available():
         # Redis is down: the browser polls instead (and retries the stream later).
         return HttpResponse("live updates unavailable", status=503)
-    response = StreamingHttpResponse(_events(circle, user), content_type="text/event-stream")
+    # The stream gets ids and strings only: it is idle for hours, and keeps no request,
+    # user or circle object meanwhile (culture.asgi.StreamingASGIHandler lets the request go).
+    events = _events(
+        circle_id=circle.pk, channel=circle.channel, version=circle.version, viewer_id=user.pk
+    )
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"
     return response
@@ -123,13 +137,14 @@ async def _one(text: str) -> AsyncIterator[str]:
     yield text
 
 
-async def _events(circle: Circle, user: Person) -> AsyncIterator[str]:
-    touch = _pooled(circle_services.touch_presence)
-    version_of = _pooled(_version)
-    async with live.subscribe(circle.channel) as sub:
-        last_sent = circle.version
+async def _events(
+    *, circle_id: int, channel: str, version: int, viewer_id: int
+) -> AsyncIterator[str]:
+    touch, version_of = _touch_pooled, _version_pooled
+    async with live.subscribe(channel) as sub:
+        last_sent = version
         try:
-            await touch(circle_id=circle.pk, person=user)
+            await touch(circle_id=circle_id, person=viewer_id)
             yield f"retry: {retry_ms()}\nevent: changed\ndata: {last_sent}\n\n"
             last_beat = time.monotonic()
             while True:
@@ -138,14 +153,14 @@ async def _events(circle: Circle, user: Person) -> AsyncIterator[str]:
                     yield "event: fallback\ndata: poll\n\n"
                     return
                 if event:
-                    version = event.get("version") or 0
-                    if version > last_sent or version == 0:
-                        last_sent = max(last_sent, version)
-                        yield f"event: changed\ndata: {changed_data(event, user.pk)}\n\n"
+                    changed = event.get("version") or 0
+                    if changed > last_sent or changed == 0:
+                        last_sent = max(last_sent, changed)
+                        yield f"event: changed\ndata: {changed_data(event, viewer_id)}\n\n"
                 if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                     last_beat = time.monotonic()
-                    await touch(circle_id=circle.pk, person=user)
-                    row = await version_of(circle.pk)
+                    await touch(circle_id=circle_id, person=viewer_id)
+                    row = await version_of(circle_id)
                     if row is None or row[1] == Circle.Phase.ENDED:
                         yield "event: ended\ndata: 0\n\n"
                         return
@@ -157,4 +172,4 @@ async def _events(circle: Circle, user: Person) -> AsyncIterator[str]:
         finally:
             # Presence expires by itself anyway; this makes "gone" show at once.
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.shield(touch(circle_id=circle.pk, person=user, here=False))
+                await asyncio.shield(touch(circle_id=circle_id, person=viewer_id, here=False))

@@ -4,6 +4,7 @@ uvicorn process, over real sockets."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import http.client
@@ -268,3 +269,63 @@ def test_the_application_imports_every_url_module_before_it_serves():
         check=True,
     )
     assert out.stdout.split() == ["True", "True"]
+
+
+def _in_thread(coro):
+    """asyncio.run in its own thread (Playwright's sync API may own this thread's loop)."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_a_streaming_response_lets_the_request_and_its_thread_go(monkeypatch, streaming):
+    """A live stream is sent for hours: once the view and the middleware have made it, the
+    handler keeps neither the request's thread nor the request's state (session, user,
+    headers...). Any other response is left as Django makes it."""
+    from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
+    from django.core.handlers.asgi import ASGIHandler
+    from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+
+    from culture.asgi import StreamingASGIHandler
+
+    async def made(self, request):
+        request.user = "the user"  # as the middleware leave it
+        return StreamingHttpResponse(iter([b"x"])) if streaming else HttpResponse(b"x")
+
+    monkeypatch.setattr(ASGIHandler, "run_get_response", made)
+
+    async def scenario():
+        async with ThreadSensitiveContext():  # as Django's handler runs each request
+            thread = await sync_to_async(threading.current_thread)()  # the request's own
+            context = SyncToAsync.thread_sensitive_context.get()
+            request = HttpRequest()
+            request.META["HTTP_COOKIE"] = "sessionid=secret"
+            await StreamingASGIHandler.run_get_response(
+                StreamingASGIHandler.__new__(StreamingASGIHandler), request
+            )
+            kept = context in SyncToAsync.context_to_thread_executor
+            state = vars(request).copy()
+            for _ in range(200):  # while the response would be sent
+                if not thread.is_alive():
+                    break
+                await asyncio.sleep(0.01)
+            return kept, state, thread.is_alive()
+
+    kept, state, thread_alive = _in_thread(scenario())
+    if streaming:
+        assert not kept and not thread_alive and state == {}
+    else:
+        assert kept and thread_alive
+        assert state["user"] == "the user" and state["META"]["HTTP_COOKIE"]

@@ -38,6 +38,19 @@ def db_url_for_tests() -> str:
     )
 
 
+# The process behind each running server's base URL (see server_threads).
+_pids: dict[str, int] = {}
+
+
+def server_threads(base: str) -> int:
+    """How many threads the uvicorn process serving `base` has now (Linux's /proc)."""
+    with open(f"/proc/{_pids[base]}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    raise RuntimeError("no thread count")
+
+
 @contextlib.contextmanager
 def uvicorn_server(*, redis_url: str = "", extra_env: dict | None = None, port: int = 0):
     """Start `uvicorn culture.asgi:application` on a free port; yields its base URL."""
@@ -87,8 +100,10 @@ def uvicorn_server(*, redis_url: str = "", extra_env: dict | None = None, port: 
                 if time.monotonic() > deadline:
                     raise TimeoutError("uvicorn did not start") from None
                 time.sleep(0.1)
+        _pids[base] = process.pid
         yield base
     finally:
+        _pids.pop(base, None)
         process.terminate()
         try:
             process.wait(timeout=10)

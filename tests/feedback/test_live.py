@@ -11,7 +11,13 @@ from django.urls import reverse
 from feedback.models import Circle
 from tests.conftest import build_world, make_person
 from tests.feedback.factories import make_circle
-from tests.feedback.servers import RawClient, StreamReader, session_cookie_for, uvicorn_server
+from tests.feedback.servers import (
+    RawClient,
+    StreamReader,
+    server_threads,
+    session_cookie_for,
+    uvicorn_server,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -193,6 +199,40 @@ def test_each_stream_tells_its_browser_its_own_reconnect_delay_within_the_docume
     assert all(RETRY_MIN_MS <= ms <= RETRY_MAX_MS for ms in retries), retries
     # Nine draws from 5,001 values: all equal by chance about once in 10^30 runs.
     assert len(set(retries)) > 1, retries
+
+
+def test_an_open_stream_holds_no_thread_of_its_own():
+    """Django's ASGI handler gives each request a thread for its sync middleware, kept until
+    the response is sent: for a stream, hours of an idle thread per browser. Ten streams
+    open (and heard their first event) leave the process with about the threads it had."""
+    world, circle = _setup()
+    viewers = [world.employee, world.peer, world.manager] * 3 + [world.employee]
+    path = reverse("feedback:stream", args=[circle.pk])
+    with uvicorn_server(redis_url="") as web:
+        first = StreamReader(RawClient(web, session_cookie_for(world.peer)), path)
+        streams = [first]
+        try:
+            first.wait_for(lambda e: e[1] == "changed")  # the process's first stream: warm
+            before = server_threads(web)
+            for person in viewers:
+                stream = StreamReader(RawClient(web, session_cookie_for(person)), path)
+                streams.append(stream)
+                assert stream.status == 200
+                stream.wait_for(lambda e: e[1] == "changed")
+            deadline = time.monotonic() + 10
+            while (grown := server_threads(web) - before) >= len(viewers) // 2:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert grown < len(viewers) // 2, (before, grown)
+            # ...and the streams still hear what happens in the room.
+            version = int(first.wait_for(lambda e: e[1] == "changed")[2])
+            _start_through(web, world, circle)
+            for stream in streams:
+                stream.wait_for(lambda e: e[1] == "changed" and _version(e) > version)
+        finally:
+            for stream in streams:
+                stream.close()
 
 
 def test_the_reconnect_delays_spread_over_the_whole_range():

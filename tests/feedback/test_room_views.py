@@ -140,6 +140,43 @@ def test_the_stream_refuses_foreign_origins_and_requests_without_a_session(
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
+def test_the_stream_keeps_only_ids_and_strings_while_it_waits(world, live_round, settings):
+    """A stream is idle for hours: its generator keeps the circle's id, channel and version
+    and the viewer's id, and no request, user or circle object (each would keep a graph of
+    objects alive per browser)."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+
+    from feedback.views.stream import stream
+
+    settings.REDIS_URL = ""  # the in-process fan-out: no listener to start for this test
+    request = RequestFactory().get(reverse("feedback:stream", args=[live_round.pk]))
+    request.user = world.employee
+
+    async def auser():
+        return world.employee
+
+    request.auser = auser
+    # The view itself (the test client would wrap the response's content in its own).
+    response = async_to_sync(stream)(request, live_round.pk)
+    assert response.status_code == 200 and response.streaming
+    events = response._iterator  # the stream's async generator, not started
+    live_round.refresh_from_db()
+    try:
+        kept = events.ag_frame.f_locals
+        assert kept == {
+            "circle_id": live_round.pk,
+            "channel": f"circle:{live_round.pk}",
+            "version": live_round.version,
+            "viewer_id": world.employee.pk,
+        }
+        assert all(type(value) in (int, str) for value in kept.values())
+    finally:
+        asyncio.run(events.aclose())
+
+
 def test_htmx_posts_get_only_the_fragment_and_invalid_items_come_back_422_in_place(
     world, live_round, client_for
 ):
