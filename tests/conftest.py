@@ -16,10 +16,12 @@ The personas form one small company:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,6 +126,24 @@ def run_jobs() -> int:
     for job_id in Job.objects.filter(status=Job.Status.PENDING).values_list("pk", flat=True):
         ran += jobs.run(job_id)
     return ran
+
+
+def run_in_thread(coro):
+    """asyncio.run in its own thread (Playwright's sync API may own this thread's loop)."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 @dataclass

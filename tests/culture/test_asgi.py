@@ -24,7 +24,7 @@ import pytest
 
 from culture.asgi import is_async_path
 from culture.models import Person
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import PASSWORD, make_person, run_in_thread
 from tests.feedback.servers import RawClient, db_url_for_tests, session_cookie_for, uvicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -271,24 +271,6 @@ def test_the_application_imports_every_url_module_before_it_serves():
     assert out.stdout.split() == ["True", "True"]
 
 
-def _in_thread(coro):
-    """asyncio.run in its own thread (Playwright's sync API may own this thread's loop)."""
-    result = {}
-
-    def target():
-        try:
-            result["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001
-            result["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
-
-
 @pytest.mark.parametrize("streaming", [True, False])
 def test_a_streaming_response_lets_the_request_and_its_thread_go(monkeypatch, streaming):
     """A live stream is sent for hours: once the view and the middleware have made it, the
@@ -323,7 +305,7 @@ def test_a_streaming_response_lets_the_request_and_its_thread_go(monkeypatch, st
                 await asyncio.sleep(0.01)
             return kept, state, thread.is_alive()
 
-    kept, state, thread_alive = _in_thread(scenario())
+    kept, state, thread_alive = run_in_thread(scenario())
     if streaming:
         assert not kept and not thread_alive and state == {}
     else:

@@ -611,17 +611,23 @@ def test_search_ranks_title_matches_first_and_respects_visibility(world, client_
     assert "Secret pricing plan" in html
 
 
+def _titles_of_two_capped_pages(client, q: str) -> list[str]:
+    """The memo titles of a search's first two pages, each saying the count was capped."""
+    seen = []
+    for number in (1, 2):
+        html = _text(client.get(reverse("decisions:index"), {"q": q, "page": number}))
+        assert "30+ memos matching" in html
+        seen += re.findall(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', html)
+    return seen
+
+
 def test_search_pages_keep_the_ranking_and_stop_after_the_cap(world, client_for, monkeypatch):
     monkeypatch.setattr("decisions.models.SEARCH_CAP", 30)
     for i in range(35):  # the title match ranks above the body-only matches
         title = "Tariff review" if i == 17 else f"Idea {i:02}"
         make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")
     client = client_for(world.peer)
-    seen = []
-    for number in (1, 2):
-        html = _text(client.get(reverse("decisions:index"), {"q": "tariff", "page": number}))
-        assert "30+ memos matching" in html
-        seen += re.findall(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', html)
+    seen = _titles_of_two_capped_pages(client, "tariff")
     assert seen[0] == "Tariff review" and len(seen) == 31 == len(set(seen))  # cap + 1
     last = _text(client.get(reverse("decisions:index"), {"q": "tariff", "page": 2}))
     assert "Next</a>" not in last
@@ -637,11 +643,7 @@ def test_past_the_cap_a_search_ranks_the_newest_matches_only(world, client_for, 
         make_memo(captain=world.employee, title=title, body=f"About the tariff, take {i}.")
     make_memo(captain=world.employee, title="Unrelated", body="Nothing to see.")
     client = client_for(world.peer)
-    seen = []
-    for number in (1, 2):
-        html = _text(client.get(reverse("decisions:index"), {"q": "tariff", "page": number}))
-        assert "30+ memos matching" in html
-        seen += re.findall(r'class="memo-title"><a href="[^"]+">([^<]+)</a>', html)
+    seen = _titles_of_two_capped_pages(client, "tariff")
     assert seen[0] == "Tariff plan" and seen.count("Tariff plan") == 1
     assert len(seen) == 31 and "Idea 01" not in seen and "Idea 04" in seen  # the newest 31
     # Under the cap, every match is ranked: the oldest title match leads again.

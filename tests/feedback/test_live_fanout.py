@@ -4,24 +4,7 @@ import asyncio
 import threading
 
 from culture import live
-
-
-def run(coro):
-    """asyncio.run in its own thread (Playwright's sync API may own this thread's loop)."""
-    result = {}
-
-    def target():
-        try:
-            result["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001
-            result["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
+from tests.conftest import run_in_thread as run
 
 
 def _roundtrip(channel, publish_from_thread=True):
