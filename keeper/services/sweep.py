@@ -225,9 +225,13 @@ def send_opening_messages(cycle: KeeperCycle, *, now: datetime, result: SweepRes
 @jobs.job
 def send_opening_chunk(cycle_id: int, manager_ids: list[int]) -> int:
     """One chunk of a cycle's opening messages (send_opening_messages); returns how many
-    this run wrote (none when an earlier run of the same chunk wrote them)."""
+    this run wrote (none when an earlier run of the same chunk wrote them, or when the
+    cycle is gone or closed before the job ran: a broker down past the cycle's end must
+    not ask for answers nobody can give any more, nor fail the job eight times)."""
     result = SweepResult()
-    cycle = KeeperCycle.objects.get(pk=cycle_id)
+    cycle = KeeperCycle.objects.filter(pk=cycle_id).first()
+    if cycle is None or not cycle.is_open():
+        return 0
     with once_per_task():
         _send_all(result, _opening_messages(cycle, manager_ids))
     return result.messages

@@ -495,3 +495,28 @@ def test_opening_a_cycle_refreshes_the_planners_statistics_of_the_tests(world):
     assert planner_rows() == 0
     _sweep(_at(2027, 1, 1, 9, 5))
     assert planner_rows() == KeeperTest.objects.count() == REPORTS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_run_after_its_cycle_closed_or_went_sends_nothing_and_does_not_fail(
+    world, monkeypatch
+):
+    from culture import jobs
+    from culture.models import Job
+
+    monkeypatch.setattr(sweep_services, "OPENING_CHUNK", 2)
+    _sweep(_at(2027, 1, 1, 9, 5))
+    written = Notification.objects.filter(key__startswith="keeper:").count()
+    first, second = Job.objects.order_by("pk")
+    # The broker was down until after the cycle closed (the next one opens in April).
+    with time_machine.travel(_at(2027, 4, 2, 9, 0), tick=False):
+        assert jobs.run(first.pk) is True
+    assert Notification.objects.filter(key__startswith="keeper:").count() == written
+    first.refresh_from_db()
+    assert first.status == Job.Status.DONE
+    # And a chunk whose cycle was removed meanwhile.
+    KeeperCycle.objects.all().delete()
+    with time_machine.travel(_at(2027, 1, 1, 9, 6), tick=False):
+        assert jobs.run(second.pk) is True
+    second.refresh_from_db()
+    assert second.status == Job.Status.DONE
