@@ -27,6 +27,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def setup_in_process(**env: str) -> None:
+    """Django as the server runs it (production settings, DEBUG off), for requests made
+    in this process through the test client; `env` adds to the environment first."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
+    os.environ.update({"DEBUG": "false", "HTTPS": "false", "LOG_LEVEL": "WARNING", **env})
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    import django
+
+    django.setup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
@@ -48,14 +59,7 @@ def main() -> None:
     )
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
-    os.environ.update(
-        {"DEBUG": "false", "BENCH_FLOOR": "true", "HTTPS": "false", "LOG_LEVEL": "WARNING"}
-    )
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-    import django
-
-    django.setup()
+    setup_in_process(BENCH_FLOOR="true")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext

@@ -41,14 +41,9 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true", help="print one request's SQL")
     options = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
-    os.environ.update(
-        {"DEBUG": "false", "HTTPS": "false", "LOG_LEVEL": "WARNING", "SCIM_RATE_LIMIT": "12000/m"}
-    )
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-    import django
+    from bench.profile_page import setup_in_process
 
-    django.setup()
+    setup_in_process(SCIM_RATE_LIMIT="12000/m")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
