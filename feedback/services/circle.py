@@ -558,7 +558,12 @@ def touch_presence(*, circle_id: int, person: Person | int, here: bool = True) -
     (connected or gone), in which case everyone is told. `person` may be their id (the
     live stream keeps only that)."""
     now = timezone.now()
-    seat = Participant.objects.filter(circle_id=circle_id, person=person).first()
+    seats = Participant.objects.filter(circle_id=circle_id, person=person)
+    # The live stream's heartbeat, nearly always: here and still here, one UPDATE and nothing
+    # to tell anyone (a thousand open rooms make a hundred of these a second).
+    if here and seats.filter(last_seen__gt=now - PRESENCE_WINDOW).update(last_seen=now):
+        return False
+    seat = seats.first()
     if seat is None:
         return False
     was_here = seat.is_here(now)

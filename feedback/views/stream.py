@@ -82,9 +82,16 @@ def _touch(*, circle_id: int, person: int, here: bool = True) -> bool:
     return circle_services.touch_presence(circle_id=circle_id, person=person, here=here)
 
 
+def _beat(*, circle_id: int, person: int) -> tuple[int, str] | None:
+    """A heartbeat's database work in one trip to the pool: the viewer is still here, and
+    the circle's version and phase (to catch up on a lost event, or see the circle end)."""
+    _touch(circle_id=circle_id, person=person)
+    return _version(circle_id)
+
+
 # Made once for all streams (each idle stream would otherwise keep its own pair).
 _touch_pooled = _pooled(_touch)
-_version_pooled = _pooled(_version)
+_beat_pooled = _pooled(_beat)
 
 
 async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
@@ -140,7 +147,7 @@ async def _one(text: str) -> AsyncIterator[str]:
 async def _events(
     *, circle_id: int, channel: str, version: int, viewer_id: int
 ) -> AsyncIterator[str]:
-    touch, version_of = _touch_pooled, _version_pooled
+    touch, beat = _touch_pooled, _beat_pooled
     async with live.subscribe(channel) as sub:
         last_sent = version
         try:
@@ -159,8 +166,7 @@ async def _events(
                         yield f"event: changed\ndata: {changed_data(event, viewer_id)}\n\n"
                 if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                     last_beat = time.monotonic()
-                    await touch(circle_id=circle_id, person=viewer_id)
-                    row = await version_of(circle_id)
+                    row = await beat(circle_id=circle_id, person=viewer_id)
                     if row is None or row[1] == Circle.Phase.ENDED:
                         yield "event: ended\ndata: 0\n\n"
                         return

@@ -502,6 +502,36 @@ def test_presence_is_honest_in_every_phase(world, fourth, client_for, phase):
     assert "missing" not in state
 
 
+def test_a_heartbeat_of_someone_still_here_is_one_update_and_tells_nobody(
+    world, fourth, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback.models import PRESENCE_WINDOW
+
+    circle, people = build(world, fourth, "writing")
+    eli = people["recipient"]
+    assert circle_services.touch_presence(circle_id=circle.pk, person=eli)  # arrived: told
+    version = Circle.objects.get(pk=circle.pk).version
+    seat = Participant.objects.filter(circle=circle, person=eli)
+    seat.update(last_seen=timezone.now() - timedelta(seconds=5))
+    with django_assert_num_queries(1):
+        assert not circle_services.touch_presence(circle_id=circle.pk, person=eli)
+    assert seat.get().last_seen > timezone.now() - timedelta(seconds=2)
+    assert Circle.objects.get(pk=circle.pk).version == version  # nobody re-fetches
+    # Past the window they were away: coming back is a change everyone is told of.
+    seat.update(last_seen=timezone.now() - PRESENCE_WINDOW - timedelta(seconds=1))
+    assert circle_services.touch_presence(circle_id=circle.pk, person=eli)
+    assert Circle.objects.get(pk=circle.pk).version == version + 1
+    # Leaving is never the one-UPDATE path, and is told at once.
+    assert circle_services.touch_presence(circle_id=circle.pk, person=eli, here=False)
+    assert not seat.get().is_here()
+    # Someone with no seat: nothing written, nothing told.
+    assert not circle_services.touch_presence(circle_id=circle.pk, person=world.outsider)
+
+
 def test_presence_labels_follow_the_phase_rule():
     from feedback import phases
 
