@@ -268,6 +268,7 @@ class Browser:
     refetches: int = 0
     _pending: bool = False
     _again: bool = False
+    _wanted: int = 0  # the newest version an event announced (feedback.js `wanted`)
     _live: bool = False
     _stop: bool = False
     _writer: asyncio.StreamWriter | None = None
@@ -381,9 +382,10 @@ class Browser:
         if len(parts) > 1 and not self._pending and version == self.shown + 1:
             self.shown = version  # "N of M have written", updated in place
             return
-        self._refresh()
+        self._refresh(version)
 
-    def _refresh(self) -> None:
+    def _refresh(self, version: int = 0) -> None:
+        self._wanted = max(self._wanted, version)
         if self._pending:
             self._again = True
             return
@@ -404,7 +406,8 @@ class Browser:
             pass
         finally:
             self._pending = False
-            if self._again:
+            # As feedback.js: again only if the events heard meanwhile are not all shown.
+            if self._again and (not self._wanted or self.shown < self._wanted):
                 self._refresh()
 
     def _start_polling(self, grace: float = 0.0) -> None:

@@ -34,10 +34,18 @@
     return state ? parseInt(state.getAttribute("data-version") || "0", 10) : 0;
   }
   var again = false;
-  function refresh() {
-    if (pending) { again = true; return; }  // one more when the current one lands
+  // The newest version an event announced: a refresh that lands with it (or newer) already
+  // shows every change heard of meanwhile, so the events that came during it need no other.
+  // refresh(true): a change no version names (the circle ended): fetch after any in flight.
+  var wanted = 0;
+  var must = false;
+  function refresh(v) {
+    if (v === true) must = true;
+    else if (v) wanted = Math.max(wanted, v);
+    if (pending) { again = true; return; }  // one more when the current one lands, if needed
     pending = true;
     again = false;
+    must = false;
     htmx.trigger(room, "refresh");
   }
   // Never let an older render (a refresh that crossed a POST) replace a newer one.
@@ -52,7 +60,10 @@
   document.body.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.elt === room) {
       pending = false;
-      if (again) setTimeout(refresh, 0);
+      if (again && (must || !wanted || currentVersion() < wanted || !event.detail.successful)) {
+        setTimeout(refresh, 0);
+      }
+      again = false;
       if (!event.detail.successful) {
         // A missed refresh (network loss): keep trying until one succeeds.
         startPolling();
@@ -110,9 +121,9 @@
       var v = parseInt(parts[0] || "0", 10);
       if (v && v <= currentVersion()) return;  // already shown (a POST's render got here first)
       if (v && parts[1] && !pending && v === currentVersion() + 1 && writtenCount(v, parts[1])) return;
-      refresh();
+      refresh(v);
     });
-    source.addEventListener("ended", function () { source.close(); refresh(); say(gettext("This circle has ended.")); });
+    source.addEventListener("ended", function () { source.close(); refresh(true); say(gettext("This circle has ended.")); });
     source.addEventListener("fallback", function () { source.close(); startPolling(); retryLater(); });
     source.addEventListener("error", function () {
       // A refused stream (503 when Redis is down) closes for good: poll and try again later.

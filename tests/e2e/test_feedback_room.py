@@ -423,6 +423,84 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
         session.close()
 
 
+def test_events_heard_while_the_room_is_being_fetched_fetch_again_only_for_what_it_lacks(
+    world, browser, room_server
+):
+    """A busy room: a step's event starts a fetch, and more events arrive before it lands.
+    When what it brings already holds the newest version announced, that was all; when an
+    event announced a newer one, the room is fetched once more, and the end of the circle
+    is always fetched."""
+    from feedback.models import Circle
+    from feedback.services import circle as circle_services
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="start")
+
+    def version():
+        return Circle.objects.get(pk=circle.pk).version
+
+    session = Session(browser, room_server)
+    fetches = []
+    try:
+        session.context.add_init_script(FAKE_STREAM)
+        session.page.on(
+            "request", lambda r: fetches.append(r.url) if r.url.endswith("/state/") else None
+        )
+        session.login(world.employee.email, "correct-horse-battery")
+        session.visit(f"/feedback/circles/{circle.pk}/")
+        page = session.page
+        shown = page.locator("#state")
+
+        def settled(expected_fetches):
+            page.wait_for_function(
+                "() => !document.querySelector('#room-live.htmx-request')"
+                " && !document.querySelector('#state.htmx-request')"
+            )
+            page.wait_for_timeout(300)  # a second fetch would have started by now
+            assert len(fetches) == expected_fetches, fetches
+
+        # A step, then an item, both committed; the browser hears of the step, starts the
+        # fetch, and hears of the item (the count, one version on) while it is on its way.
+        circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
+        step_version = version()
+        circle_services.do_write_item(
+            circle_id=circle.pk, author=world.peer, kind="start", text="Start pairing"
+        )
+        latest = version()
+        with page.expect_response(lambda r: r.url.endswith("/state/")):
+            page.evaluate(
+                "([s, v]) => { __fire('changed', String(s)); __fire('changed', v + ' 1/2'); }",
+                [step_version, latest],
+            )
+        page.wait_for_function(
+            f"() => document.querySelector('#state').dataset.version === '{latest}'"
+        )
+        settled(1)
+        assert "1 of 2" in page.locator("#state .written-count").inner_text()
+
+        # An event for a version the fetch in flight cannot hold yet: fetched once more.
+        circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
+        now = version()
+        page.evaluate(
+            "([v, later]) => { __fire('changed', String(v)); __fire('changed', String(later)); }",
+            [now, now + 1],
+        )
+        page.wait_for_function(
+            f"() => document.querySelector('#state').dataset.version === '{now}'"
+        )
+        settled(3)
+        assert shown.get_attribute("data-version") == str(now)
+
+        # The end of the circle names no version: fetched again even when the fetch in
+        # flight holds the newest version announced.
+        circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
+        page.evaluate("v => { __fire('changed', String(v)); __fire('ended', '0'); }", version())
+        settled(5)
+        session.assert_clean()
+    finally:
+        session.close()
+
+
 def test_a_dropped_stream_reconnects_without_polling_meanwhile(world, browser, redis_url):
     """A deploy drops every stream at once: the browser reconnects by itself after the
     server's `retry:`, so the room does not start polling (which thousands of browsers would
