@@ -4,6 +4,7 @@ each browser received is recorded, to prove no unrevealed item reached anyone el
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -352,13 +353,10 @@ FAKE_STREAM = """
 """
 
 
-def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lacks(
-    world, browser, room_server
-):
-    """static/js/feedback.js, event by event: a version already on screen (or older) needs
-    nothing; "V N/M" one version ahead of a page showing the count updates it in place; a
-    change it cannot apply (a step, a count with versions missed, a count for a page that
-    does not show one) fetches the room."""
+@contextlib.contextmanager
+def fake_stream_room(world, browser, room_server):
+    """Eli in a started circle of three whose room script hears only what the test fires
+    (FAKE_STREAM): yields (circle, page, fetches of the room's fragment, version())."""
     from feedback.models import Circle
     from feedback.services import circle as circle_services
 
@@ -367,12 +365,6 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
 
     def version():
         return Circle.objects.get(pk=circle.pk).version
-
-    def write(text):
-        circle_services.do_write_item(
-            circle_id=circle.pk, author=world.peer, kind="start", text=text
-        )
-        return version()
 
     session = Session(browser, room_server)
     fetches = []
@@ -383,7 +375,29 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
         )
         session.login(world.employee.email, "correct-horse-battery")
         session.visit(f"/feedback/circles/{circle.pk}/")
-        page = session.page
+        yield circle, session.page, fetches, version
+        session.assert_clean()
+    finally:
+        session.close()
+
+
+def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lacks(
+    world, browser, room_server
+):
+    """static/js/feedback.js, event by event: a version already on screen (or older) needs
+    nothing; "V N/M" one version ahead of a page showing the count updates it in place; a
+    change it cannot apply (a step, a count with versions missed, a count for a page that
+    does not show one) fetches the room."""
+    from feedback.services import circle as circle_services
+
+    with fake_stream_room(world, browser, room_server) as (circle, page, fetches, version):
+
+        def write(text):
+            circle_services.do_write_item(
+                circle_id=circle.pk, author=world.peer, kind="start", text=text
+            )
+            return version()
+
         shown = page.locator("#state")
         v0 = version()
         assert shown.get_attribute("data-version") == str(v0)
@@ -418,9 +432,6 @@ def test_the_room_script_updates_the_count_in_place_and_fetches_only_what_it_lac
         with page.expect_response(lambda r: r.url.endswith("/state/")):
             page.evaluate("v => __fire('changed', (v + 1) + ' 2/2')", version())
         assert len(fetches) == 4, fetches
-        session.assert_clean()
-    finally:
-        session.close()
 
 
 def test_events_heard_while_the_room_is_being_fetched_fetch_again_only_for_what_it_lacks(
@@ -430,25 +441,9 @@ def test_events_heard_while_the_room_is_being_fetched_fetch_again_only_for_what_
     When what it brings already holds the newest version announced, that was all; when an
     event announced a newer one, the room is fetched once more, and the end of the circle
     is always fetched."""
-    from feedback.models import Circle
     from feedback.services import circle as circle_services
 
-    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
-    circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="start")
-
-    def version():
-        return Circle.objects.get(pk=circle.pk).version
-
-    session = Session(browser, room_server)
-    fetches = []
-    try:
-        session.context.add_init_script(FAKE_STREAM)
-        session.page.on(
-            "request", lambda r: fetches.append(r.url) if r.url.endswith("/state/") else None
-        )
-        session.login(world.employee.email, "correct-horse-battery")
-        session.visit(f"/feedback/circles/{circle.pk}/")
-        page = session.page
+    with fake_stream_room(world, browser, room_server) as (circle, page, fetches, version):
         shown = page.locator("#state")
 
         def settled(expected_fetches):
@@ -496,9 +491,6 @@ def test_events_heard_while_the_room_is_being_fetched_fetch_again_only_for_what_
         circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
         page.evaluate("v => { __fire('changed', String(v)); __fire('ended', '0'); }", version())
         settled(5)
-        session.assert_clean()
-    finally:
-        session.close()
 
 
 def test_a_dropped_stream_reconnects_without_polling_meanwhile(world, browser, redis_url):
