@@ -269,6 +269,7 @@ class Browser:
     _pending: bool = False
     _again: bool = False
     _wanted: int = 0  # the newest version an event announced (feedback.js `wanted`)
+    _must: bool = False  # an event that named no version came during a fetch (`must`)
     _live: bool = False
     _stop: bool = False
     _writer: asyncio.StreamWriter | None = None
@@ -384,13 +385,16 @@ class Browser:
             return
         self._refresh(version)
 
-    def _refresh(self, version: int = 0) -> None:
-        self._wanted = max(self._wanted, version)
+    def _refresh(self, version: int | None = None) -> None:
+        if version == 0:
+            self._must = True
+        self._wanted = max(self._wanted, version or 0)
         if self._pending:
             self._again = True
             return
         self._pending = True
         self._again = False
+        self._must = False
         task = asyncio.get_running_loop().create_task(self._fetch())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -407,7 +411,7 @@ class Browser:
         finally:
             self._pending = False
             # As feedback.js: again only if the events heard meanwhile are not all shown.
-            if self._again and (not self._wanted or self.shown < self._wanted):
+            if self._again and (self._must or not self._wanted or self.shown < self._wanted):
                 self._refresh()
 
     def _start_polling(self, grace: float = 0.0) -> None:

@@ -36,7 +36,7 @@
   var again = false;
   // The newest version an event announced: a refresh that lands with it (or newer) already
   // shows every change heard of meanwhile, so the events that came during it need no other.
-  // refresh(true): a change no version names (the circle ended): fetch after any in flight.
+  // refresh(true): a change that names no version (the circle ended): fetch after any in flight.
   var wanted = 0;
   var must = false;
   function refresh(v) {
@@ -121,7 +121,7 @@
       var v = parseInt(parts[0] || "0", 10);
       if (v && v <= currentVersion()) return;  // already shown (a POST's render got here first)
       if (v && parts[1] && !pending && v === currentVersion() + 1 && writtenCount(v, parts[1])) return;
-      refresh(v);
+      refresh(v || true);  // a change that names no version: fetched whatever is in flight
     });
     source.addEventListener("ended", function () { source.close(); refresh(true); say(gettext("This circle has ended.")); });
     source.addEventListener("fallback", function () { source.close(); startPolling(); retryLater(); });

@@ -486,11 +486,14 @@ def test_events_heard_while_the_room_is_being_fetched_fetch_again_only_for_what_
         settled(3)
         assert shown.get_attribute("data-version") == str(now)
 
-        # The end of the circle names no version: fetched again even when the fetch in
-        # flight holds the newest version announced.
+        # A change that names no version, and the end of the circle: fetched again even
+        # when the fetch in flight holds the newest version announced.
+        circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
+        page.evaluate("v => { __fire('changed', String(v)); __fire('changed', '0'); }", version())
+        settled(5)
         circle_services.do_step(circle_id=circle.pk, actor=world.manager, action="extend")
         page.evaluate("v => { __fire('changed', String(v)); __fire('ended', '0'); }", version())
-        settled(5)
+        settled(7)
 
 
 def test_a_dropped_stream_reconnects_without_polling_meanwhile(world, browser, redis_url):
