@@ -560,7 +560,7 @@ def touch_presence(*, circle_id: int, person: Person | int, here: bool = True) -
     now = timezone.now()
     seats = Participant.objects.filter(circle_id=circle_id, person=person)
     # The live stream's heartbeat, nearly always: here and still here, one UPDATE and nothing
-    # to tell anyone (a thousand open rooms make a hundred of these a second).
+    # to tell anyone (every open stream sends one each HEARTBEAT_SECONDS, so it stays cheap).
     if here and seats.filter(last_seen__gt=now - PRESENCE_WINDOW).update(last_seen=now):
         return False
     seat = seats.first()
