@@ -28,7 +28,6 @@ from email.message import MIMEPart
 
 from django.conf import settings
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
@@ -42,6 +41,7 @@ from chat.models import ChatDelivery
 from chat.routing import SLACK_GIVE_UP, Route, Router, morning_start
 from culture import clock, jobs, ledger
 from culture.i18n import as_reader
+from culture.mail import LedgerEmail
 from culture.models import CompanySettings, Delivery, Notification, Person
 
 log = logging.getLogger(__name__)
@@ -361,8 +361,8 @@ def claim(delivery_id: int) -> Delivery | None:
     )
 
 
-def _message(delivery: Delivery) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+def _message(delivery: Delivery) -> LedgerEmail:
+    message = LedgerEmail(
         subject=delivery.subject,
         body=delivery.text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
