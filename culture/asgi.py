@@ -20,8 +20,9 @@ import functools
 import io
 import os
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
 
@@ -179,16 +180,85 @@ def build_environ(scope: dict, body) -> dict:
     return environ
 
 
+# Methods that change something: a person waits on their answer, and often a whole room
+# on what it changes (each write to a live circle is followed by everyone's re-fetch).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class WebThreads:
+    """The web threads, with two queues: a request that changes something is taken before
+    the reads waiting, but never more than `writes_in_a_row` of them while a read waits,
+    so a stream of writes slows the reads without stopping them. Within each queue, first
+    come, first served. (A thread pool with one queue served a write to a live circle
+    after the re-fetches of the writes before it: bench/README.md, "Issue 26, fourth
+    round".) The threads start with the first request."""
+
+    def __init__(self, threads: int, *, writes_in_a_row: int = 3):
+        self.size = threads
+        self.writes_in_a_row = writes_in_a_row
+        self._writes: deque = deque()
+        self._reads: deque = deque()
+        self._streak = 0
+        self._ready = threading.Condition()
+        self._started = False
+
+    def submit(self, write: bool, fn, *args) -> asyncio.Future:
+        """Run `fn(*args)` on a web thread; its result (or exception) as a future of the
+        running loop."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._ready:
+            if not self._started:
+                self._start()
+            (self._writes if write else self._reads).append((future, loop, fn, args))
+            self._ready.notify()
+        return future
+
+    def _start(self) -> None:
+        for i in range(self.size):
+            threading.Thread(target=self._work, name=f"web_{i}", daemon=True).start()
+        self._started = True
+
+    def _next(self):
+        if self._writes and (not self._reads or self._streak < self.writes_in_a_row):
+            self._streak += 1
+            return self._writes.popleft()
+        self._streak = 0
+        return self._reads.popleft()
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                while not (self._writes or self._reads):
+                    self._ready.wait()
+                future, loop, fn, args = self._next()
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting request
+                loop.call_soon_threadsafe(_settle, future, None, exc)
+            else:
+                loop.call_soon_threadsafe(_settle, future, result, None)
+
+
+def _settle(future: asyncio.Future, result, exc: BaseException | None) -> None:
+    if future.cancelled():  # the request's task was cancelled meanwhile
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
 class Application:
-    """The ASGI callable: async views to `asgi_app`, everything else to `wsgi_app` on a
-    thread pool of `threads` threads."""
+    """The ASGI callable: async views to `asgi_app`, everything else to `wsgi_app` on
+    `threads` web threads (WebThreads)."""
 
     def __init__(self, asgi_app, wsgi_app, *, threads: int, spool_after: int, max_body: int):
         self.asgi_app = asgi_app
         self.wsgi_app = wsgi_app
         self.spool_after = spool_after
         self.max_body = max_body
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
+        self.threads = WebThreads(threads)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or is_async_path(_path_info(scope)):
@@ -203,8 +273,8 @@ class Application:
             return
         loop = asyncio.get_running_loop()
         try:
-            start, content = await loop.run_in_executor(
-                self.executor,
+            start, content = await self.threads.submit(
+                scope["method"] in WRITE_METHODS,
                 self._respond,
                 build_environ(scope, body),
                 send,

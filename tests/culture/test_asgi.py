@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from culture.asgi import is_async_path
+from culture.asgi import WebThreads, is_async_path
 from culture.models import Person
 from tests.conftest import PASSWORD, make_person, run_in_thread
 from tests.feedback.servers import RawClient, db_url_for_tests, session_cookie_for, uvicorn_server
@@ -37,6 +37,68 @@ def test_only_async_views_take_the_asgi_path():
     assert not is_async_path("/people/export.csv")
     assert not is_async_path("/static/css/app.css")
     assert not is_async_path("/no/such/page/")
+
+
+class _Hold:
+    """A request that holds its web thread until released."""
+
+    def __init__(self):
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    def __call__(self):
+        self.holding.set()
+        self.release.wait(10)
+
+    async def started(self):
+        await asyncio.to_thread(self.holding.wait, 10)
+
+
+def _in_order(writes_in_a_row: int, queued: list[str]) -> list[str]:
+    """The order in which one web thread runs `queued` ("w1" a write, "r1" a read), all
+    waiting behind a request that holds the thread."""
+    done: list[str] = []
+    hold = _Hold()
+
+    async def run():
+        threads = WebThreads(1, writes_in_a_row=writes_in_a_row)
+        first = threads.submit(False, hold)
+        await hold.started()
+        rest = [threads.submit(name[0] == "w", done.append, name) for name in queued]
+        hold.release.set()
+        await asyncio.gather(first, *rest)
+
+    asyncio.run(run())
+    return done
+
+
+def test_a_write_is_taken_before_the_reads_waiting_but_never_starves_them():
+    queued = ["r1", "r2", "r3", "w1", "w2", "w3", "w4", "w5"]
+    assert _in_order(3, queued) == ["w1", "w2", "w3", "r1", "w4", "w5", "r2", "r3"]
+    assert _in_order(1, queued) == ["w1", "r1", "w2", "r2", "w3", "r3", "w4", "w5"]
+    # With one queue only (reads alone, writes alone), first come first served.
+    assert _in_order(3, ["r1", "r2", "r3"]) == ["r1", "r2", "r3"]
+    assert _in_order(3, ["w1", "w2", "w3", "w4"]) == ["w1", "w2", "w3", "w4"]
+
+
+def test_a_web_thread_hands_back_errors_and_outlives_a_cancelled_request():
+    hold = _Hold()
+
+    def fail():
+        raise ValueError("from the view")
+
+    async def run():
+        threads = WebThreads(1)
+        held = threads.submit(False, hold)
+        await hold.started()
+        failing = threads.submit(True, fail)
+        held.cancel()  # the client went away while its request ran
+        hold.release.set()
+        with pytest.raises(ValueError, match="from the view"):
+            await failing
+        assert await threads.submit(False, sum, [1, 2]) == 3
+        assert held.cancelled()
+
+    asyncio.run(run())
 
 
 def _raw(base: str, request: bytes, timeout: float = 10) -> bytes:
