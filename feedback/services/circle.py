@@ -8,12 +8,14 @@ After commit, the circle's channel is told "changed, version V" (culture.live).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -575,3 +577,20 @@ def touch_presence(*, circle_id: int, person: Person | int, here: bool = True) -
             _bump(circle_id)
         return True
     return False
+
+
+def touch_presence_many(viewers: Iterable[tuple[int, int]]) -> None:
+    """touch_presence(here=True) for many (circle id, person id) at once: the heartbeats of
+    one web process's streams (feedback.views.stream). Those still here are one UPDATE
+    between them and tell nobody; each seat it did not refresh (arriving, coming back) then
+    takes touch_presence's own path; a viewer without a seat writes nothing."""
+    pairs = set(viewers)
+    if not pairs:
+        return
+    now = timezone.now()
+    seats = Participant.objects.filter(
+        reduce(operator.or_, (Q(circle_id=c, person_id=p) for c, p in sorted(pairs)))
+    )
+    seats.filter(last_seen__gt=now - PRESENCE_WINDOW).update(last_seen=now)
+    for circle_id, person_id in seats.exclude(last_seen=now).values_list("circle_id", "person_id"):
+        touch_presence(circle_id=circle_id, person=person_id)

@@ -532,6 +532,43 @@ def test_a_heartbeat_of_someone_still_here_is_one_update_and_tells_nobody(
     assert not circle_services.touch_presence(circle_id=circle.pk, person=world.outsider)
 
 
+def test_a_round_of_heartbeats_is_one_update_for_all_still_here_and_tells_of_returns(
+    world, fourth, django_assert_num_queries
+):
+    """touch_presence_many, the heartbeats of one web process's streams at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from feedback.models import PRESENCE_WINDOW
+
+    circle, people = build(world, fourth, "writing")
+    eli, pat = people["recipient"], people["writer"]
+    other = make_circle(facilitator=eli, people=[eli, pat])  # their seats elsewhere
+    seats = Participant.objects.filter(circle__in=[circle, other])
+    a_while_ago = timezone.now() - timedelta(seconds=5)
+    seats.update(last_seen=a_while_ago)
+    version = Circle.objects.get(pk=circle.pk).version
+    with django_assert_num_queries(2):  # the UPDATE, and the seats it did not refresh
+        circle_services.touch_presence_many([(circle.pk, eli.pk), (circle.pk, pat.pk)] * 2)
+    refreshed = set(seats.filter(last_seen__gt=a_while_ago).values_list("circle", "person"))
+    assert refreshed == {(circle.pk, eli.pk), (circle.pk, pat.pk)}  # not Mia, not elsewhere
+    assert Circle.objects.get(pk=circle.pk).version == version  # nobody re-fetches
+    # Past the window Eli was away: coming back is told, once; Pat's beat stays quiet.
+    Participant.objects.filter(circle=circle, person=eli).update(
+        last_seen=timezone.now() - PRESENCE_WINDOW - timedelta(seconds=1)
+    )
+    circle_services.touch_presence_many([(circle.pk, eli.pk), (circle.pk, pat.pk)])
+    assert Participant.objects.get(circle=circle, person=eli).is_here()
+    assert Circle.objects.get(pk=circle.pk).version == version + 1
+    # Someone with no seat: nothing written, nothing told; no viewers, no query.
+    circle_services.touch_presence_many([(circle.pk, world.outsider.pk)])
+    assert not Participant.objects.filter(person=world.outsider).exists()
+    assert Circle.objects.get(pk=circle.pk).version == version + 1
+    with django_assert_num_queries(0):
+        circle_services.touch_presence_many([])
+
+
 def test_presence_labels_follow_the_phase_rule():
     from feedback import phases
 

@@ -1,0 +1,139 @@
+"""feedback.views.stream.Heartbeats: the heartbeats of one process's streams share one trip
+to the database (touch_presence_many and one SELECT of their circles), each stream getting
+its own circle's version and phase."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from feedback.views.stream import Heartbeats
+
+
+class Flush:
+    """A stand-in for the pooled database trip: records each round's viewers."""
+
+    def __init__(self, fail: bool = False):
+        self.rounds: list[list[tuple[int, int]]] = []
+        self.fail = fail
+
+    async def __call__(self, viewers):
+        self.rounds.append(sorted(viewers))
+        if self.fail:
+            raise ConnectionError("the database is down")
+        return {circle: (10 + circle, "writing") for circle, _person in viewers if circle != 3}
+
+
+class Sub:
+    """A stand-in for a stream's subscription: what was delivered to it."""
+
+    def __init__(self):
+        self.delivered: list[dict] = []
+
+    def deliver(self, payload):
+        self.delivered.append(payload)
+
+
+async def _asked(beats, *asks):
+    subs = [Sub() for _ in asks]
+    for sub, (circle_id, person) in zip(subs, asks, strict=True):
+        beats.ask(circle_id, person, sub)
+    await asyncio.sleep(beats.gather_seconds + 0.05)
+    return [sub.delivered for sub in subs]
+
+
+def test_the_beats_of_a_moment_share_one_round_and_each_stream_hears_its_circle():
+    flush = Flush()
+
+    async def run():
+        beats = Heartbeats(flush, gather_seconds=0.05)
+        first = await _asked(beats, (1, 100), (1, 101), (2, 200), (1, 100))
+        later = await _asked(beats, (3, 300))  # the next round; its circle is gone
+        return first, later
+
+    first, later = asyncio.run(run())
+    row1, row2 = {"heartbeat": (11, "writing")}, {"heartbeat": (12, "writing")}
+    assert first == [[row1], [row1], [row2], [row1]]  # two tabs of one viewer: both hear
+    assert later == [[{"heartbeat": None}]]
+    assert flush.rounds == [[(1, 100), (1, 101), (2, 200)], [(3, 300)]]
+
+
+def test_a_failed_round_sends_its_streams_to_polling_and_the_next_round_starts_afresh():
+    flush = Flush(fail=True)
+
+    async def run():
+        beats = Heartbeats(flush, gather_seconds=0.05)
+        failed = await _asked(beats, (1, 100), (2, 200))
+        flush.fail = False
+        return failed, await _asked(beats, (1, 100))
+
+    failed, then = asyncio.run(run())
+    assert failed == [[{"heartbeat_failed": True}], [{"heartbeat_failed": True}]]
+    assert then == [[{"heartbeat": (11, "writing")}]]
+    assert len(flush.rounds) == 2
+
+
+@pytest.mark.django_db
+def test_a_stream_hears_the_rooms_events_while_its_heartbeat_round_is_out(
+    world, monkeypatch, settings
+):
+    """The stream asks for its beat and goes on reading: an event published meanwhile is
+    sent at once, not after the round."""
+    from feedback.views import stream as stream_module
+    from tests.feedback.factories import make_circle
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.manager])
+    rounds = []
+
+    async def slow_flush(viewers):
+        rounds.append(viewers)
+        await asyncio.sleep(1.5)
+        return {circle.pk: (circle.version, "lobby")}
+
+    settings.REDIS_URL = ""  # the in-process fan-out
+    monkeypatch.setattr(stream_module, "HEARTBEAT_SECONDS", 0.2)
+    monkeypatch.setattr(stream_module, "_heartbeats", Heartbeats(slow_flush, 0.01))
+
+    async def touch(**kw):  # arriving and leaving: not what this test is about
+        return False
+
+    monkeypatch.setattr(stream_module, "_touch_pooled", touch)
+
+    async def run():
+        events = stream_module._events(
+            circle_id=circle.pk,
+            channel=circle.channel,
+            version=circle.version,
+            viewer_id=world.employee.pk,
+        )
+        assert "event: changed" in await asyncio.wait_for(anext(events), 5)
+        got = asyncio.ensure_future(anext(events))
+        async with asyncio.timeout(5):
+            while not rounds:  # the stream's first heartbeat is out
+                await asyncio.sleep(0.05)
+        live.publish(circle.channel, version=circle.version + 100)
+        text = await asyncio.wait_for(got, 1.0)  # well before the round's 1.5 s
+        await asyncio.wait_for(events.aclose(), 5)
+        return text
+
+    from culture import live
+
+    assert asyncio.run(run()) == f"event: changed\ndata: {circle.version + 100}\n\n"
+
+
+@pytest.mark.django_db
+def test_the_pooled_round_writes_presence_and_reads_each_circles_version(world):
+    """The real flush (_beat_many), on the database."""
+    from django.utils import timezone
+
+    from feedback.models import Circle, Participant
+    from feedback.views.stream import _beat_many
+    from tests.feedback.factories import make_circle
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.manager])
+    rows = _beat_many([(circle.pk, world.employee.pk), (circle.pk + 999, world.peer.pk)])
+    circle.refresh_from_db()
+    assert rows == {circle.pk: (circle.version, Circle.Phase.LOBBY)}
+    seat = Participant.objects.get(circle=circle, person=world.employee)
+    assert seat.last_seen and seat.last_seen <= timezone.now()
