@@ -16,6 +16,7 @@ times what that path did (bench/README.md, item 11).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import io
 import os
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
 
@@ -232,12 +234,15 @@ class WebThreads:
                 while not (self._writes or self._reads):
                     self._ready.wait()
                 future, loop, fn, args = self._next()
+            outcome: tuple[Any, BaseException | None]
             try:
-                result = fn(*args)
+                outcome = (fn(*args), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the awaiting request
-                loop.call_soon_threadsafe(_settle, future, None, exc)
-            else:
-                loop.call_soon_threadsafe(_settle, future, result, None)
+                outcome = (None, exc)
+            with contextlib.suppress(RuntimeError):  # its loop has closed: nobody waits
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            # An idle thread keeps nothing of the last request (its environ, its response).
+            del future, loop, fn, args, outcome
 
 
 def _settle(future: asyncio.Future, result, exc: BaseException | None) -> None:
