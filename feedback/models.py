@@ -118,6 +118,10 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
     def present(self) -> Self:
         return self.filter(left_at__isnull=True)
 
+    def here(self, now: datetime) -> Self:
+        """Seats seen within the presence window: Participant.is_here, in SQL."""
+        return self.filter(last_seen__gt=now - PRESENCE_WINDOW)
+
     def writers_count(self, recipient: Participant) -> dict[str, int]:
         """The round's "N of M have written", as feedback.room shows it to every viewer:
         {"expected": M, "written": N}, M = the seats present but the one in the centre,

@@ -563,7 +563,7 @@ def touch_presence(*, circle_id: int, person: Person | int, here: bool = True) -
     seats = Participant.objects.filter(circle_id=circle_id, person=person)
     # The live stream's heartbeat, nearly always: here and still here, one UPDATE and nothing
     # to tell anyone (every open stream sends one each HEARTBEAT_SECONDS, so it stays cheap).
-    if here and seats.filter(last_seen__gt=now - PRESENCE_WINDOW).update(last_seen=now):
+    if here and seats.here(now).update(last_seen=now):
         return False
     seat = seats.first()
     if seat is None:
@@ -591,6 +591,6 @@ def touch_presence_many(viewers: Iterable[tuple[int, int]]) -> None:
     seats = Participant.objects.filter(
         reduce(operator.or_, (Q(circle_id=c, person_id=p) for c, p in sorted(pairs)))
     )
-    seats.filter(last_seen__gt=now - PRESENCE_WINDOW).update(last_seen=now)
+    seats.here(now).update(last_seen=now)
     for circle_id, person_id in seats.exclude(last_seen=now).values_list("circle_id", "person_id"):
         touch_presence(circle_id=circle_id, person=person_id)
