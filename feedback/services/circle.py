@@ -555,42 +555,53 @@ def do_rejoin(*, circle_id: int, person: Person) -> None:
         _bump(circle_id)
 
 
-def touch_presence(*, circle_id: int, person: Person | int, here: bool = True) -> bool:
-    """Refresh the viewer's last-seen time; returns True when their presence changed
-    (connected or gone), in which case everyone is told. `person` may be their id (the
-    live stream keeps only that)."""
-    now = timezone.now()
-    seats = Participant.objects.filter(circle_id=circle_id, person=person)
-    # The live stream's heartbeat, nearly always: here and still here, one UPDATE and nothing
-    # to tell anyone (every open stream sends one each HEARTBEAT_SECONDS, so it stays cheap).
-    if here and seats.here(now).update(last_seen=now):
-        return False
-    seat = seats.first()
-    if seat is None:
-        return False
-    was_here = seat.is_here(now)
-    Participant.objects.filter(pk=seat.pk).update(
-        last_seen=now if here else now - PRESENCE_WINDOW * 2
-    )
-    if was_here != here:
-        with transaction.atomic():
-            _bump(circle_id)
-        return True
-    return False
+def _seats(pairs: set[tuple[int, int]]) -> Q:
+    return reduce(operator.or_, (Q(circle_id=c, person_id=p) for c, p in sorted(pairs)))
 
 
-def touch_presence_many(viewers: Iterable[tuple[int, int]]) -> None:
-    """touch_presence(here=True) for many (circle id, person id) at once: the heartbeats of
-    one web process's streams (feedback.views.stream). Those still here are one UPDATE
-    between them and tell nobody; each seat it did not refresh (arriving, coming back) then
-    takes touch_presence's own path; a viewer without a seat writes nothing."""
-    pairs = set(viewers)
-    if not pairs:
-        return
+def touch_presence(
+    here: Iterable[tuple[int, int]] = (), gone: Iterable[tuple[int, int]] = ()
+) -> set[int]:
+    """Presence, for (circle id, person id) seats: those `here` are seen now, those `gone`
+    closed their stream. A round of one web process's streams opening, beating (each
+    HEARTBEAT_SECONDS) and closing is one call (feedback.views.stream.Heartbeats). A seat
+    in both (a page reloaded: its old stream closed as the new one opened) is here.
+
+    Those still here are one UPDATE between them and tell nobody: nearly every call, as
+    every open stream beats. Arrivals and departures are one UPDATE each, and each circle
+    where someone came or went is bumped once and told once, whatever the number of seats
+    (after a deploy every stream of a circle comes back within seconds). A pair without a
+    seat writes nothing. Returns the circles told."""
+    viewers = set(here)
+    leaving = set(gone) - viewers
+    if not viewers and not leaving:
+        return set()
     now = timezone.now()
-    seats = Participant.objects.filter(
-        reduce(operator.or_, (Q(circle_id=c, person_id=p) for c, p in sorted(pairs)))
-    )
-    seats.here(now).update(last_seen=now)
-    for circle_id, person_id in seats.exclude(last_seen=now).values_list("circle_id", "person_id"):
-        touch_presence(circle_id=circle_id, person=person_id)
+    changed: set[int] = set()
+    if viewers:
+        seats = Participant.objects.filter(_seats(viewers))
+        seats.here(now).update(last_seen=now)
+        arrived = list(seats.exclude(last_seen=now).values_list("pk", "circle_id"))
+        if arrived:
+            Participant.objects.filter(pk__in=[pk for pk, _c in arrived]).update(last_seen=now)
+            changed.update(circle_id for _pk, circle_id in arrived)
+    if leaving:
+        left = list(
+            Participant.objects.filter(_seats(leaving)).here(now).values_list("pk", "circle_id")
+        )
+        if left:
+            Participant.objects.filter(pk__in=[pk for pk, _c in left]).update(
+                last_seen=now - PRESENCE_WINDOW * 2
+            )
+            changed.update(circle_id for _pk, circle_id in left)
+    if changed:
+        Circle.objects.filter(pk__in=changed).update(version=F("version") + 1)
+        transaction.on_commit(lambda: _publish_versions(changed))  # at once, in autocommit
+    return changed
+
+
+def _publish_versions(circle_ids: set[int]) -> None:
+    """Tell each circle's channel its version, read once for all of them."""
+    versions = Circle.objects.filter(pk__in=circle_ids).values_list("pk", "version")
+    for circle_id, version in versions:
+        live.publish(f"circle:{circle_id}", version=version)

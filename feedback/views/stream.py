@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -80,66 +80,80 @@ def _pooled[**P, T](fn: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     return sync_to_async(run, thread_sensitive=False)
 
 
-def _touch(*, circle_id: int, person: int, here: bool = True) -> bool:
-    return circle_services.touch_presence(circle_id=circle_id, person=person, here=here)
-
-
-def _beat_many(viewers: list[tuple[int, int]]) -> dict[int, tuple[int, str]]:
-    """The database work of a round of heartbeats: each (circle id, person id) is still
-    here, and each circle's version and phase (to catch up on a lost event, or see the
-    circle end)."""
-    circle_services.touch_presence_many(viewers)
+def _beat_many(
+    viewers: list[tuple[int, int]], gone: Iterable[tuple[int, int]] = ()
+) -> dict[int, tuple[int, str]]:
+    """The database work of a round: each (circle id, person id) of `viewers` is here (still,
+    or arriving), each of `gone` has left, and each viewer's circle's version and phase is
+    read (to catch up on a lost event, or see the circle end)."""
+    circle_services.touch_presence(viewers, gone)
+    if not viewers:
+        return {}
     circles = Circle.objects.filter(pk__in={circle_id for circle_id, _person in viewers})
     return {pk: (v, phase) for pk, v, phase in circles.values_list("pk", "version", "phase")}
 
 
 type Rows = dict[int, tuple[int, str]]
+type Flush = Callable[[list[tuple[int, int]], list[tuple[int, int]]], Coroutine[Any, Any, Rows]]
 
 
 class Heartbeats:
-    """The heartbeats of one process's streams, done together. Every open stream beats each
-    HEARTBEAT_SECONDS (5,000 streams, 500 a second); the beats asked for within
-    `gather_seconds` of the first share one trip to the pool (`flush`): one UPDATE for all
-    who are still here and one SELECT of their circles, not two statements a stream. The
-    answer comes to each stream's own subscription, as an event, so that a stream goes on
-    reading the room's events meanwhile: waiting for the round instead delayed one event in
-    fifty by up to the whole round (bench/README.md, "Issue 26, fourth round")."""
+    """The presence of one process's streams, written in rounds: a stream opening, beating
+    (each HEARTBEAT_SECONDS: 5,000 streams make 500 beats a second) or closing is written
+    down, and everything asked within `gather_seconds` of the first shares one trip to the
+    pool (`flush`): one UPDATE for all who are still here, one for the arrivals, one for
+    the departures, one bump for the circles they change, and one SELECT of the circles.
+    After a deploy every stream comes back within seconds, each seat an arrival: one at a
+    time, those arrivals were most of the processes' work (bench/README.md, "Issue 26,
+    fifth round"). A stream that asks gets the answer in its own subscription, as an event,
+    so it goes on reading the room's events meanwhile: waiting for the round instead
+    delayed one event in fifty by up to the whole round ("Issue 26, fourth round")."""
 
-    def __init__(
-        self,
-        flush: Callable[[list[tuple[int, int]]], Coroutine[Any, Any, Rows]],
-        gather_seconds: float,
-    ):
+    def __init__(self, flush: Flush, gather_seconds: float):
         self.flush = flush
         self.gather_seconds = gather_seconds
         self._viewers: dict[tuple[int, int], None] | None = None
+        self._gone: dict[tuple[int, int], None] = {}
         self._subs: list[tuple[live.Subscription, int]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def ask(self, circle_id: int, person: int, sub: live.Subscription) -> None:
-        """Write `person` down as still here in the next round, then deliver to `sub`
+        """Write `person` down as here in the next round, then deliver to `sub`
         {"heartbeat": (version, phase)} of the circle (None when it is gone), or
         {"heartbeat_failed": True}."""
-        loop = asyncio.get_running_loop()
-        if self._viewers is None or self._loop is not loop:
-            self._viewers, self._subs, self._loop = {}, [], loop
-            task = loop.create_task(self._round(self._viewers, self._subs))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        self._viewers[(circle_id, person)] = None
+        self._current()[(circle_id, person)] = None
         self._subs.append((sub, circle_id))
 
+    def leave(self, circle_id: int, person: int) -> None:
+        """Write `person` down as gone in the next round (unless one of their streams asks
+        in the same round). A process that stops before the round leaves it unwritten:
+        presence then expires by itself within the window."""
+        self._current()
+        self._gone[(circle_id, person)] = None
+
+    def _current(self) -> dict[tuple[int, int], None]:
+        loop = asyncio.get_running_loop()
+        if self._viewers is None or self._loop is not loop:
+            self._viewers, self._gone, self._subs, self._loop = {}, {}, [], loop
+            task = loop.create_task(self._round(self._viewers, self._gone, self._subs))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return self._viewers
+
     async def _round(
-        self, viewers: dict[tuple[int, int], None], subs: list[tuple[live.Subscription, int]]
+        self,
+        viewers: dict[tuple[int, int], None],
+        gone: dict[tuple[int, int], None],
+        subs: list[tuple[live.Subscription, int]],
     ) -> None:
         await asyncio.sleep(self.gather_seconds)
         if self._viewers is viewers:
-            self._viewers = None  # the beats asked from now on make the next round
+            self._viewers = None  # what is asked from now on makes the next round
         try:
-            rows = await self.flush(list(viewers))
+            rows = await self.flush(list(viewers), list(gone))
         except Exception:
-            log.exception("A round of %d heartbeats failed", len(viewers))
+            log.exception("A round of %d heartbeats failed", len(viewers) + len(gone))
             for sub, _circle_id in subs:
                 sub.deliver({"heartbeat_failed": True})
             return
@@ -147,8 +161,7 @@ class Heartbeats:
             sub.deliver({"heartbeat": rows.get(circle_id)})
 
 
-# Made once for all streams (each idle stream would otherwise keep its own pair).
-_touch_pooled = _pooled(_touch)
+# Made once for all streams (each idle stream would otherwise keep its own).
 _heartbeats = Heartbeats(_pooled(_beat_many), gather_seconds=BEAT_GATHER_SECONDS)
 
 
@@ -205,11 +218,11 @@ async def _one(text: str) -> AsyncIterator[str]:
 async def _events(
     *, circle_id: int, channel: str, version: int, viewer_id: int
 ) -> AsyncIterator[str]:
-    touch, heartbeats = _touch_pooled, _heartbeats
+    heartbeats = _heartbeats
     async with live.subscribe(channel) as sub:
         last_sent = version
         try:
-            await touch(circle_id=circle_id, person=viewer_id)
+            heartbeats.ask(circle_id, viewer_id, sub)  # arriving: the round tells the room
             yield f"retry: {retry_ms()}\nevent: changed\ndata: {last_sent}\n\n"
             last_beat = time.monotonic()
             while True:
@@ -236,6 +249,6 @@ async def _events(
                     last_beat = time.monotonic()
                     heartbeats.ask(circle_id, viewer_id, sub)
         finally:
-            # Presence expires by itself anyway; this makes "gone" show at once.
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.shield(touch(circle_id=circle_id, person=viewer_id, here=False))
+            # Presence expires by itself anyway; this makes "gone" show within a round.
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to write with
+                heartbeats.leave(circle_id, viewer_id)

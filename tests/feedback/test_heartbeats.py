@@ -1,6 +1,6 @@
 """feedback.views.stream.Heartbeats: the heartbeats of one process's streams share one trip
-to the database (touch_presence_many and one SELECT of their circles), each stream getting
-its own circle's version and phase."""
+to the database (touch_presence and one SELECT of their circles), each stream getting
+its own circle's version and phase; so do the arrivals and departures of the moment."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ class Flush:
 
     def __init__(self, fail: bool = False):
         self.rounds: list[list[tuple[int, int]]] = []
+        self.gone: list[list[tuple[int, int]]] = []
         self.fail = fail
 
-    async def __call__(self, viewers):
+    async def __call__(self, viewers, gone):
         self.rounds.append(sorted(viewers))
+        self.gone.append(sorted(gone))
         if self.fail:
             raise ConnectionError("the database is down")
         return {circle: (10 + circle, "writing") for circle, _person in viewers if circle != 3}
@@ -74,6 +76,61 @@ def test_a_failed_round_sends_its_streams_to_polling_and_the_next_round_starts_a
     assert len(flush.rounds) == 2
 
 
+def test_departures_share_the_round_with_the_beats_and_need_no_stream_to_hear():
+    flush = Flush()
+
+    async def run():
+        beats = Heartbeats(flush, gather_seconds=0.05)
+        beats.leave(1, 100)  # a round of departures alone: written, nobody to tell
+        await asyncio.sleep(0.1)
+        beats.leave(2, 200)
+        return await _asked(beats, (1, 101))
+
+    heard = asyncio.run(run())
+    assert flush.rounds == [[], [(1, 101)]]
+    assert flush.gone == [[(1, 100)], [(2, 200)]]
+    assert heard == [[{"heartbeat": (11, "writing")}]]
+
+
+@pytest.mark.django_db
+def test_a_stream_arrives_in_a_round_and_leaves_in_one(world, monkeypatch, settings):
+    """Opening a stream writes its viewer here, and closing it writes them gone, both in
+    the process's rounds; the opening's answer catches the stream up."""
+    from feedback.views import stream as stream_module
+    from tests.feedback.factories import make_circle
+
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.manager])
+
+    class Bumped(Flush):
+        async def __call__(self, viewers, gone):
+            await super().__call__(viewers, gone)
+            return {circle.pk: (circle.version + 1, "lobby")}  # the arrival bumped it
+
+    flush = Bumped()
+    settings.REDIS_URL = ""
+    monkeypatch.setattr(stream_module, "_heartbeats", Heartbeats(flush, 0.01))
+
+    async def run():
+        events = stream_module._events(
+            circle_id=circle.pk,
+            channel=circle.channel,
+            version=circle.version,
+            viewer_id=world.employee.pk,
+        )
+        first = await asyncio.wait_for(anext(events), 5)
+        caught_up = await asyncio.wait_for(anext(events), 5)
+        await asyncio.wait_for(events.aclose(), 5)
+        await asyncio.sleep(0.1)  # the departure's round
+        return first, caught_up
+
+    first, caught_up = asyncio.run(run())
+    assert first.endswith(f"event: changed\ndata: {circle.version}\n\n")
+    assert caught_up == f"event: changed\ndata: {circle.version + 1}\n\n"
+    seat = (circle.pk, world.employee.pk)
+    assert flush.rounds == [[seat], []]
+    assert flush.gone == [[], [seat]]
+
+
 @pytest.mark.django_db
 def test_a_stream_hears_the_rooms_events_while_its_heartbeat_round_is_out(
     world, monkeypatch, settings
@@ -86,7 +143,7 @@ def test_a_stream_hears_the_rooms_events_while_its_heartbeat_round_is_out(
     circle = make_circle(facilitator=world.manager, people=[world.employee, world.manager])
     rounds = []
 
-    async def slow_flush(viewers):
+    async def slow_flush(viewers, gone):
         rounds.append(viewers)
         await asyncio.sleep(1.5)
         return {circle.pk: (circle.version, "lobby")}
@@ -94,11 +151,6 @@ def test_a_stream_hears_the_rooms_events_while_its_heartbeat_round_is_out(
     settings.REDIS_URL = ""  # the in-process fan-out
     monkeypatch.setattr(stream_module, "HEARTBEAT_SECONDS", 0.2)
     monkeypatch.setattr(stream_module, "_heartbeats", Heartbeats(slow_flush, 0.01))
-
-    async def touch(**kw):  # arriving and leaving: not what this test is about
-        return False
-
-    monkeypatch.setattr(stream_module, "_touch_pooled", touch)
 
     async def run():
         events = stream_module._events(

@@ -492,9 +492,10 @@ NEVER_CAME = {
 @pytest.mark.parametrize("phase", PHASES)
 def test_presence_is_honest_in_every_phase(world, fourth, client_for, phase):
     circle, people = build(world, fourth, phase)
-    circle_services.touch_presence(circle_id=circle.pk, person=people["recipient"])
-    circle_services.touch_presence(circle_id=circle.pk, person=people["recipient"], here=False)
-    circle_services.touch_presence(circle_id=circle.pk, person=people["writer"])
+    recipient = (circle.pk, people["recipient"].pk)
+    circle_services.touch_presence([recipient])
+    circle_services.touch_presence(gone=[recipient])
+    circle_services.touch_presence([(circle.pk, people["writer"].pk)])
     state = room_state(client_for(people["writer"]), circle)
     for role, label in PRESENCE[phase].items():
         assert _pill(state, people[role]) == label, (phase, role)
@@ -502,40 +503,11 @@ def test_presence_is_honest_in_every_phase(world, fourth, client_for, phase):
     assert "missing" not in state
 
 
-def test_a_heartbeat_of_someone_still_here_is_one_update_and_tells_nobody(
-    world, fourth, django_assert_num_queries
-):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from feedback.models import PRESENCE_WINDOW
-
-    circle, people = build(world, fourth, "writing")
-    eli = people["recipient"]
-    assert circle_services.touch_presence(circle_id=circle.pk, person=eli)  # arrived: told
-    version = Circle.objects.get(pk=circle.pk).version
-    seat = Participant.objects.filter(circle=circle, person=eli)
-    seat.update(last_seen=timezone.now() - timedelta(seconds=5))
-    with django_assert_num_queries(1):
-        assert not circle_services.touch_presence(circle_id=circle.pk, person=eli)
-    assert seat.get().last_seen > timezone.now() - timedelta(seconds=2)
-    assert Circle.objects.get(pk=circle.pk).version == version  # nobody re-fetches
-    # Past the window they were away: coming back is a change everyone is told of.
-    seat.update(last_seen=timezone.now() - PRESENCE_WINDOW - timedelta(seconds=1))
-    assert circle_services.touch_presence(circle_id=circle.pk, person=eli)
-    assert Circle.objects.get(pk=circle.pk).version == version + 1
-    # Leaving is never the one-UPDATE path, and is told at once.
-    assert circle_services.touch_presence(circle_id=circle.pk, person=eli, here=False)
-    assert not seat.get().is_here()
-    # Someone with no seat: nothing written, nothing told.
-    assert not circle_services.touch_presence(circle_id=circle.pk, person=world.outsider)
-
-
 def test_a_round_of_heartbeats_is_one_update_for_all_still_here_and_tells_of_returns(
     world, fourth, django_assert_num_queries
 ):
-    """touch_presence_many, the heartbeats of one web process's streams at once."""
+    """touch_presence, the heartbeats of one web process's streams at once: those still
+    here are one UPDATE and tell nobody; coming back after the window is told."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -550,7 +522,7 @@ def test_a_round_of_heartbeats_is_one_update_for_all_still_here_and_tells_of_ret
     seats.update(last_seen=a_while_ago)
     version = Circle.objects.get(pk=circle.pk).version
     with django_assert_num_queries(2):  # the UPDATE, and the seats it did not refresh
-        circle_services.touch_presence_many([(circle.pk, eli.pk), (circle.pk, pat.pk)] * 2)
+        circle_services.touch_presence([(circle.pk, eli.pk), (circle.pk, pat.pk)] * 2)
     refreshed = set(seats.filter(last_seen__gt=a_while_ago).values_list("circle", "person"))
     assert refreshed == {(circle.pk, eli.pk), (circle.pk, pat.pk)}  # not Mia, not elsewhere
     assert Circle.objects.get(pk=circle.pk).version == version  # nobody re-fetches
@@ -558,15 +530,71 @@ def test_a_round_of_heartbeats_is_one_update_for_all_still_here_and_tells_of_ret
     Participant.objects.filter(circle=circle, person=eli).update(
         last_seen=timezone.now() - PRESENCE_WINDOW - timedelta(seconds=1)
     )
-    circle_services.touch_presence_many([(circle.pk, eli.pk), (circle.pk, pat.pk)])
+    circle_services.touch_presence([(circle.pk, eli.pk), (circle.pk, pat.pk)])
     assert Participant.objects.get(circle=circle, person=eli).is_here()
     assert Circle.objects.get(pk=circle.pk).version == version + 1
     # Someone with no seat: nothing written, nothing told; no viewers, no query.
-    circle_services.touch_presence_many([(circle.pk, world.outsider.pk)])
+    circle_services.touch_presence([(circle.pk, world.outsider.pk)])
     assert not Participant.objects.filter(person=world.outsider).exists()
     assert Circle.objects.get(pk=circle.pk).version == version + 1
     with django_assert_num_queries(0):
-        circle_services.touch_presence_many([])
+        circle_services.touch_presence([])
+
+
+def test_a_round_of_arrivals_and_departures_bumps_each_circle_once(
+    world, fourth, django_assert_num_queries, django_capture_on_commit_callbacks, monkeypatch
+):
+    """After a deploy every seat of a circle comes back within seconds: a round of arrivals
+    is one bump and one event for each circle, however many arrive; departures likewise;
+    and a seat both leaving and arriving in a round (a page reloaded) stays here, untold."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from culture import live
+    from feedback.models import PRESENCE_WINDOW
+
+    published = []
+    monkeypatch.setattr(live, "publish", lambda channel, **data: published.append((channel, data)))
+    circle, people = build(world, fourth, "writing")
+    eli, pat, mia = people["recipient"], people["writer"], people["facilitator"]
+    other = make_circle(facilitator=eli, people=[eli, pat])
+    away = timezone.now() - PRESENCE_WINDOW - timedelta(seconds=1)
+    Participant.objects.filter(circle__in=[circle, other]).update(last_seen=away)
+    before = dict(Circle.objects.filter(pk__in=[circle.pk, other.pk]).values_list("pk", "version"))
+    arriving = [(circle.pk, eli.pk), (circle.pk, pat.pk), (circle.pk, mia.pk), (other.pk, eli.pk)]
+    # the cheap UPDATE, the seats it did not refresh, their UPDATE, the bump, the versions
+    with django_assert_num_queries(5), django_capture_on_commit_callbacks(execute=True):
+        told = circle_services.touch_presence(arriving)
+    assert told == {circle.pk, other.pk}
+    after = dict(Circle.objects.filter(pk__in=[circle.pk, other.pk]).values_list("pk", "version"))
+    assert after == {pk: v + 1 for pk, v in before.items()}  # once each, not once a seat
+    assert sorted(published) == sorted((f"circle:{pk}", {"version": v}) for pk, v in after.items())
+    seats = Participant.objects.filter(circle__in=[circle, other])
+    assert {(s.circle_id, s.person_id) for s in seats if s.is_here()} == set(arriving)
+
+    # Eli leaves both circles while Pat reloads the page: one bump a circle Eli left.
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        told = circle_services.touch_presence(
+            [(circle.pk, pat.pk)],
+            gone=[(circle.pk, eli.pk), (other.pk, eli.pk), (circle.pk, pat.pk)],
+        )
+    assert told == {circle.pk, other.pk}
+    assert len(published) == 2
+    here = {
+        (s.circle_id, s.person_id): s.is_here()
+        for s in Participant.objects.filter(circle__in=[circle, other])
+    }
+    assert here[(circle.pk, pat.pk)] and here[(circle.pk, mia.pk)]
+    assert not here[(circle.pk, eli.pk)] and not here[(other.pk, eli.pk)]
+    # Leaving twice, or without a seat, tells nobody.
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert circle_services.touch_presence([], gone=[(circle.pk, eli.pk)]) == set()
+        nobody = [(circle.pk, world.outsider.pk)]
+        assert circle_services.touch_presence([], gone=nobody) == set()
+    assert published == [] and callbacks == []
 
 
 def test_presence_labels_follow_the_phase_rule():

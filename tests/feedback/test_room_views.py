@@ -305,7 +305,7 @@ def test_room_queries_do_not_grow_with_the_number_of_seats(world, client_for, ph
 
 
 def test_presence_in_the_lobby_says_who_is_here_and_who_is_not_here_yet(world, circle, client_for):
-    circle_services.touch_presence(circle_id=circle.pk, person=world.peer)
+    circle_services.touch_presence([(circle.pk, world.peer.pk)])
     page = body(client_for(world.manager).get(reverse("feedback:room", args=[circle.pk])))
     assert f'data-person="{world.peer.pk}"' in page
     peer_li = page.split(f'data-person="{world.peer.pk}"')[1].split("</li>")[0]
