@@ -65,7 +65,7 @@ STEP_EVERY = (15.0, 45.0)  # a facilitator's step: seconds between two, drawn un
 WRITE_EVERY = (30.0, 90.0)  # a participant's item
 OPEN_CONCURRENCY = 100  # streams opened at once while ramping up
 # static/js/feedback.js RECONNECT_GRACE_MS: a dropped stream polls only if not back by then.
-RECONNECT_GRACE_SECONDS = 10.0
+RECONNECT_GRACE_SECONDS = 25.0
 VERSION = re.compile(rb'data-version="(\d+)"')
 
 

@@ -1,23 +1,21 @@
 """The application uvicorn serves: `uvicorn culture.asgi:application`.
 
-Two Django handlers share one server, one port and one process:
+Every request goes through Django's WSGI handler on a small pool of threads (WebThreads):
+the event loop hands the request to a thread once and gets the finished response back
+once. A response whose body is an async iterator (the live streams) is then sent by the
+event loop for as long as it lasts, holding no thread and no database connection.
 
-- **async views** (the live streams) go through Django's ASGI handler, so a thousand idle
-  connections cost no thread;
-- **every other request** goes through Django's WSGI handler on a small pool of threads: the
-  event loop hands the request to a thread once and gets the finished response back once.
-
-Why not Django's ASGI handler for everything: it runs a sync view, and each middleware that
-is sync only (WhiteNoise), through `sync_to_async` hops between the loop and the request's
-thread, two per sync-only middleware: on the benchmark floor this bridge serves several
-times what that path did (bench/README.md, item 11).
+Why not Django's ASGI handler: it runs a sync view, and each middleware that is sync only
+(WhiteNoise) or a MiddlewareMixin (most of Django's), through `sync_to_async` hops between
+the loop and a thread made for the request, two per middleware: on the benchmark floor
+this bridge serves several times what that path did (bench/README.md, item 11), and a
+live stream opens at twice the rate ("Issue 26, fifth round").
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import io
 import os
 import tempfile
@@ -29,65 +27,12 @@ from typing import Any
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "culture.settings")
 
 import django  # noqa: E402
-from asgiref.sync import SyncToAsync, iscoroutinefunction  # noqa: E402
-from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.http import HttpRequest, StreamingHttpResponse  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
 # A streaming response (a CSV export, a static file) is sent in blocks of about this size.
 STREAM_BLOCK = 64 * 1024
-
-
-@functools.lru_cache(maxsize=4096)
-def is_async_path(path: str) -> bool:
-    """True when the URL resolves to an async view (the live streams)."""
-    from django.urls import Resolver404, resolve
-
-    try:
-        func = resolve(path).func
-    except Resolver404:
-        return False
-    view_class = getattr(func, "view_class", None)
-    if view_class is not None:
-        return bool(view_class.view_is_async)
-    return iscoroutinefunction(func)
-
-
-def release_request_thread() -> None:
-    """Let the current request's own thread go. Django's ASGI handler runs every request in
-    a ThreadSensitiveContext: the request's sync code (the sync-only middleware, the
-    request_started receivers, sync_to_async calls) runs on one thread made for that
-    request, which lives until the whole response is sent. For a live stream that is hours
-    of an idle thread (its stack, its database connection object) per browser. The thread
-    is told to end once the work queued on it is done; a sync call later in the same
-    request (the response's close) gets a new thread, which Django's context ends."""
-    context = SyncToAsync.thread_sensitive_context.get(None)
-    if context is None:
-        return
-    executor = SyncToAsync.context_to_thread_executor.pop(context, None)
-    if executor is not None:
-        executor.shutdown(wait=False)
-
-
-class StreamingASGIHandler(ASGIHandler):
-    """Django's ASGI handler (it serves only the async views: the live streams). Once the
-    view and the middleware have made a streaming response, what only the request needed
-    goes before the body, which the stream's own async code writes, is sent:
-
-    - the request's thread (release_request_thread);
-    - the request's own state (its headers, session, user, messages, resolver match with
-      every URL pattern tried before the match...). Django's handler keeps the request in
-      a local variable until the response is sent, but from here on it only sends and then
-      closes the response, and nothing reads the request: the view gave the stream what it
-      needs. The request object stays, empty (reading it later fails loudly, never with
-      another request's data)."""
-
-    async def run_get_response(self, request):
-        response = await super().run_get_response(request)
-        if response.streaming:
-            release_request_thread()
-            vars(request).clear()
-        return response
 
 
 class BodyTooLarge(Exception):
@@ -255,19 +200,18 @@ def _settle(future: asyncio.Future, result, exc: BaseException | None) -> None:
 
 
 class Application:
-    """The ASGI callable: async views to `asgi_app`, everything else to `wsgi_app` on
-    `threads` web threads (WebThreads)."""
+    """The ASGI callable: every HTTP request to `wsgi_app` on `threads` web threads
+    (WebThreads); a response with an async body is then sent from the loop."""
 
-    def __init__(self, asgi_app, wsgi_app, *, threads: int, spool_after: int, max_body: int):
-        self.asgi_app = asgi_app
+    def __init__(self, wsgi_app, *, threads: int, spool_after: int, max_body: int):
         self.wsgi_app = wsgi_app
         self.spool_after = spool_after
         self.max_body = max_body
         self.threads = WebThreads(threads)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or is_async_path(_path_info(scope)):
-            return await self.asgi_app(scope, receive, send)
+        if scope["type"] != "http":  # as Django's own handler: no lifespan, no websockets
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         try:
             if _content_length(scope) > self.max_body:
                 raise BodyTooLarge
@@ -288,9 +232,39 @@ class Application:
             )
         finally:
             body.close()
-        if start is not None:
+        if isinstance(content, StreamingHttpResponse):
+            await self._send_async(start, content, receive, send)
+        elif start is not None:
             await send(start)
             await send({"type": "http.response.body", "body": content})
+
+    async def _send_async(self, start, response, receive, send):
+        """Send a response whose body is an async iterator (a live stream: hours) from the
+        loop, until it ends or the client goes (then the iterator is cancelled, so its
+        own cleanup runs at once). As Django's ASGI handler, which this replaces for it."""
+
+        async def body():
+            await send(start)
+            async for chunk in aiter(response):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+
+        async def client_gone():
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        sending = asyncio.ensure_future(body())
+        watching = asyncio.ensure_future(client_gone())
+        try:
+            await asyncio.wait({sending, watching}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sending, watching):
+                task.cancel()
+            await asyncio.gather(sending, watching, return_exceptions=True)
+            # Fires request_finished (on a pool thread, as Django's handler does).
+            await asyncio.get_running_loop().run_in_executor(None, response.close)
+        if not sending.cancelled() and (error := sending.exception()) is not None:
+            raise error
 
     async def _too_large(self, send):
         content = TOO_LARGE % (self.max_body // (1024 * 1024))
@@ -310,8 +284,9 @@ class Application:
 
     def _respond(self, environ, send, loop, queued_at: float):
         """In a pool thread: run Django. A complete response comes back to the loop to be
-        sent in one piece; a streaming one is sent from here, block by block, because its
-        iterator may read the database on this thread's connection. `Server-Timing:
+        sent in one piece, and so does one whose body is an async iterator (_send_async); a
+        streaming one with a sync iterator (an export) is sent from here, block by block,
+        because its iterator may read the database on this thread's connection. `Server-Timing:
         queue;dur=` says how long the request waited for this thread (Django adds its own
         `app;dur=`): under load, the two tell waiting from working."""
         queue_ms = (time.perf_counter() - queued_at) * 1000
@@ -334,6 +309,9 @@ class Application:
             return _write_not_supported
 
         response = self.wsgi_app(environ, start_response)
+        if getattr(response, "is_async", False):
+            _let_the_request_go(response)
+            return started["message"], response  # sent by the loop (_send_async)
         try:
             if not getattr(response, "streaming", False):
                 return started["message"], b"".join(response)
@@ -359,6 +337,19 @@ class Application:
                 close()
 
 
+def _let_the_request_go(response) -> None:
+    """A live stream is sent for hours, and its response keeps the request (Django's WSGI
+    handler adds `request.close` to the response's closers): its headers, session, user,
+    resolver match... about 11 KB a stream, which nothing reads once the view has made the
+    response (the view hands the stream ids and strings only). The request object stays,
+    empty: its close() still runs, and reading it fails loudly, never with another
+    request's data."""
+    for closer in getattr(response, "_resource_closers", ()):
+        request = getattr(closer, "__self__", None)
+        if isinstance(request, HttpRequest):
+            vars(request).clear()
+
+
 def _path_info(scope) -> str:
     root = scope.get("root_path", "")
     path = scope["path"]
@@ -373,13 +364,11 @@ def _build():
     from django.conf import settings
 
     django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application
-    asgi_app = StreamingASGIHandler()
     # Import every URL module (so every view and what it imports) before the port opens,
     # not on the first request: a cold import is seconds of compiling on a fresh checkout,
     # which the first user (or a probe's first request) would otherwise wait for.
     _ = get_resolver().url_patterns
     return Application(
-        asgi_app,
         get_wsgi_application(),
         threads=settings.WEB_THREADS,
         spool_after=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,

@@ -12,12 +12,11 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
 from culture import live
-from culture.models import Person
 from feedback import access
 from feedback.models import Circle
 from feedback.services import circle as circle_services
@@ -33,8 +32,9 @@ BEAT_GATHER_SECONDS = 0.2
 # the browsers come back spread over twenty seconds instead of all in the same one (5,000
 # streams spread over five seconds ran two restarting web processes' connection pools dry:
 # bench/README.md, "A hundred circles at once"). A browser that loses its network reconnects
-# at once when it is back ("online" in feedback.js), and the room polls after 10 s without a
-# stream, so the wider spread only delays the live updates of a room cut by a restart.
+# at once when it is back ("online" in feedback.js), and the room polls after 25 s without a
+# stream (longer than this spread and a restart, so a deploy's browsers do not poll while
+# they come back), so the wider spread only delays the live updates of a room cut by a restart.
 RETRY_MIN_MS = 1000
 RETRY_MAX_MS = 20000
 
@@ -54,16 +54,6 @@ def _same_origin(request: HttpRequest) -> bool:
         return True
     own = f"{request.scheme}://{request.get_host()}"
     return origin == own or origin in settings.CSRF_TRUSTED_ORIGINS
-
-
-def _stream_gate(user: Person, circle_id: int) -> Circle:
-    """The access check, in the request's own thread. Its database connection is then
-    closed: a stream lives for hours and must not hold a Postgres connection meanwhile."""
-    try:
-        return access.get_circle_for_user(user, circle_id)
-    finally:
-        if not connection.in_atomic_block:  # tests wrap everything in a transaction
-            connection.close()
 
 
 def _pooled[**P, T](fn: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
@@ -114,7 +104,7 @@ class Heartbeats:
         self.gather_seconds = gather_seconds
         self._viewers: dict[tuple[int, int], None] | None = None
         self._gone: dict[tuple[int, int], None] = {}
-        self._subs: list[tuple[live.Subscription, int]] = []
+        self._answer: list[tuple[Callable[[dict], None], int]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -123,7 +113,20 @@ class Heartbeats:
         {"heartbeat": (version, phase)} of the circle (None when it is gone), or
         {"heartbeat_failed": True}."""
         self._current()[(circle_id, person)] = None
-        self._subs.append((sub, circle_id))
+        self._answer.append((sub.deliver, circle_id))
+
+    async def arrive(self, circle_id: int, person: int) -> dict:
+        """As `ask`, but the answer is returned: a stream opening waits for it, so that the
+        room has been told before the stream's first event."""
+        answered: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+
+        def answer(payload: dict) -> None:
+            if not answered.done():
+                answered.set_result(payload)
+
+        self._current()[(circle_id, person)] = None
+        self._answer.append((answer, circle_id))
+        return await answered
 
     def leave(self, circle_id: int, person: int) -> None:
         """Write `person` down as gone in the next round (unless one of their streams asks
@@ -135,8 +138,8 @@ class Heartbeats:
     def _current(self) -> dict[tuple[int, int], None]:
         loop = asyncio.get_running_loop()
         if self._viewers is None or self._loop is not loop:
-            self._viewers, self._gone, self._subs, self._loop = {}, {}, [], loop
-            task = loop.create_task(self._round(self._viewers, self._gone, self._subs))
+            self._viewers, self._gone, self._answer, self._loop = {}, {}, [], loop
+            task = loop.create_task(self._round(self._viewers, self._gone, self._answer))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return self._viewers
@@ -145,7 +148,7 @@ class Heartbeats:
         self,
         viewers: dict[tuple[int, int], None],
         gone: dict[tuple[int, int], None],
-        subs: list[tuple[live.Subscription, int]],
+        answer: list[tuple[Callable[[dict], None], int]],
     ) -> None:
         await asyncio.sleep(self.gather_seconds)
         if self._viewers is viewers:
@@ -154,41 +157,41 @@ class Heartbeats:
             rows = await self.flush(list(viewers), list(gone))
         except Exception:
             log.exception("A round of %d heartbeats failed", len(viewers) + len(gone))
-            for sub, _circle_id in subs:
-                sub.deliver({"heartbeat_failed": True})
+            for tell, _circle_id in answer:
+                tell({"heartbeat_failed": True})
             return
-        for sub, circle_id in subs:
-            sub.deliver({"heartbeat": rows.get(circle_id)})
+        for tell, circle_id in answer:
+            tell({"heartbeat": rows.get(circle_id)})
 
 
 # Made once for all streams (each idle stream would otherwise keep its own).
 _heartbeats = Heartbeats(_pooled(_beat_many), gather_seconds=BEAT_GATHER_SECONDS)
 
 
-async def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
+def stream(request: HttpRequest, circle_id: int) -> HttpResponseBase:
     """One long-lived connection per browser. Events say only "changed, version V" (and,
     for an item written, the room's "N of M have written": `changed_data`); the browser
-    then fetches its own fragment through the access gate."""
+    then fetches its own fragment through the access gate.
+
+    A sync view, like every other: the gate runs on a web thread through the middleware,
+    and the events, an async iterator, are then sent by the event loop (culture.asgi), so
+    an idle stream holds no thread and no database connection."""
     if request.method != "GET":
         return HttpResponse(status=405)
     if not _same_origin(request):
         return HttpResponseForbidden("Cross-origin stream requests are refused.")
-    user = await request.auser()
+    user = request.user
     if not user.is_authenticated or not user.is_active:
         return HttpResponseForbidden()
-    db = sync_to_async(_stream_gate)
-    circle = await db(user, circle_id)
+    circle = access.get_circle_for_user(user, circle_id)
     if circle.phase == Circle.Phase.ENDED:
         response = StreamingHttpResponse(
             _one(f"event: ended\ndata: {circle.version}\n\n"), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-store"
         return response
-    if not await live.available():
-        # Redis is down: the browser polls instead (and retries the stream later).
-        return HttpResponse("live updates unavailable", status=503)
     # The stream gets ids and strings only: it is idle for hours, and keeps no request,
-    # user or circle object meanwhile (culture.asgi.StreamingASGIHandler lets the request go).
+    # user or circle object meanwhile.
     events = _events(
         circle_id=circle.pk, channel=circle.channel, version=circle.version, viewer_id=user.pk
     )
@@ -219,10 +222,22 @@ async def _events(
     *, circle_id: int, channel: str, version: int, viewer_id: int
 ) -> AsyncIterator[str]:
     heartbeats = _heartbeats
+    if not await live.available():
+        # Redis is down: the browser polls instead (and retries the stream later).
+        yield "event: fallback\ndata: poll\n\n"
+        return
     async with live.subscribe(channel) as sub:
-        last_sent = version
         try:
-            heartbeats.ask(circle_id, viewer_id, sub)  # arriving: the round tells the room
+            # Arriving: the room is told (in this process's next round) before the first event.
+            answer = await heartbeats.arrive(circle_id, viewer_id)
+            if answer.get("heartbeat_failed"):
+                yield "event: fallback\ndata: poll\n\n"
+                return
+            row = answer["heartbeat"]
+            if row is None or row[1] == Circle.Phase.ENDED:
+                yield "event: ended\ndata: 0\n\n"
+                return
+            last_sent = max(version, row[0])
             yield f"retry: {retry_ms()}\nevent: changed\ndata: {last_sent}\n\n"
             last_beat = time.monotonic()
             while True:

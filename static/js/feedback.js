@@ -26,7 +26,10 @@
   var pollTimer = null;
   var retryTimer = null;
   var graceTimer = null;
-  var RECONNECT_GRACE_MS = 10000;
+  // Longer than the longest `retry:` the stream sends (20 s) and a restart: a stream cut by a
+  // deploy is back before the room would poll (thousands of rooms polling every 3 s kept the
+  // restarted processes from opening their streams: bench/README.md, "Issue 26, fifth round").
+  var RECONNECT_GRACE_MS = 25000;
   var pending = false;
 
   function currentVersion() {
@@ -126,7 +129,8 @@
     source.addEventListener("ended", function () { source.close(); refresh(true); say(gettext("This circle has ended.")); });
     source.addEventListener("fallback", function () { source.close(); startPolling(); retryLater(); });
     source.addEventListener("error", function () {
-      // A refused stream (503 when Redis is down) closes for good: poll and try again later.
+      // A refused stream (an error status) closes for good: poll and try again later.
+      // (With Redis down the stream says so itself: the "fallback" event above.)
       if (source.readyState === EventSource.CLOSED) { startPolling(); retryLater(); return; }
       // A dropped one (a deploy drops every stream at once) is reconnected by the browser
       // after the server's `retry:`, and its first event re-renders whatever was missed:

@@ -1,6 +1,6 @@
-"""The application uvicorn serves (culture/asgi.py): async views through Django's ASGI
-handler, every other request through Django's WSGI handler on a thread pool. Against a real
-uvicorn process, over real sockets."""
+"""The application uvicorn serves (culture/asgi.py): every request through Django's WSGI
+handler on a thread pool, an async body (a live stream) then sent by the event loop. Against
+a real uvicorn process, over real sockets."""
 
 from __future__ import annotations
 
@@ -22,21 +22,12 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from culture.asgi import WebThreads, is_async_path
+from culture.asgi import WebThreads
 from culture.models import Person
-from tests.conftest import PASSWORD, make_person, run_in_thread
+from tests.conftest import PASSWORD, make_person
 from tests.feedback.servers import RawClient, db_url_for_tests, session_cookie_for, uvicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def test_only_async_views_take_the_asgi_path():
-    assert is_async_path("/feedback/circles/12/stream/")
-    assert not is_async_path("/")
-    assert not is_async_path("/feedback/circles/12/")
-    assert not is_async_path("/people/export.csv")
-    assert not is_async_path("/static/css/app.css")
-    assert not is_async_path("/no/such/page/")
 
 
 class _Hold:
@@ -333,43 +324,87 @@ def test_the_application_imports_every_url_module_before_it_serves():
     assert out.stdout.split() == ["True", "True"]
 
 
-@pytest.mark.parametrize("streaming", [True, False])
-def test_a_streaming_response_lets_the_request_and_its_thread_go(monkeypatch, streaming):
-    """A live stream is sent for hours: once the view and the middleware have made it, the
-    handler keeps neither the request's thread nor the request's state (session, user,
-    headers...). Any other response is left as Django makes it."""
-    from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
-    from django.core.handlers.asgi import ASGIHandler
+def test_an_async_body_is_sent_by_the_loop_and_ends_when_the_client_goes():
+    """A live stream is sent for hours: its body, an async iterator, is sent from the loop
+    and holds no web thread (one thread still serves a page meanwhile) and none of the
+    request's state (headers, session, user...); when the client
+    hangs up, the iterator is cancelled at once (its own cleanup runs) and the response is
+    closed (request_finished)."""
     from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-    from culture.asgi import StreamingASGIHandler
+    from culture.asgi import Application
 
-    async def made(self, request):
-        request.user = "the user"  # as the middleware leave it
-        return StreamingHttpResponse(iter([b"x"])) if streaming else HttpResponse(b"x")
+    cleaned, closed = threading.Event(), threading.Event()
 
-    monkeypatch.setattr(ASGIHandler, "run_get_response", made)
+    async def events():
+        try:
+            yield "event: changed\n\n"
+            await asyncio.sleep(3600)  # idle, as a stream is between events
+        finally:
+            cleaned.set()
+
+    requests = {}
+
+    def wsgi_app(environ, start_response):  # as Django's: the response closes the request
+        request = requests[environ["PATH_INFO"]] = HttpRequest()
+        request.META["HTTP_COOKIE"] = "sessionid=secret"
+        if environ["PATH_INFO"] == "/stream/":
+            response = StreamingHttpResponse(events(), content_type="text/event-stream")
+            response._resource_closers.append(closed.set)
+        else:
+            response = HttpResponse(b"a page")
+        response._resource_closers.append(request.close)
+        start_response(f"{response.status_code} OK", list(response.items()))
+        return response
+
+    app = Application(wsgi_app, threads=1, spool_after=1024, max_body=1024)
+
+    def scope(path):
+        return {
+            "type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+            "root_path": "", "query_string": b"", "headers": [], "scheme": "http",
+            "server": ("testserver", 80), "client": ("127.0.0.1", 5000), "http_version": "1.1",
+        }  # fmt: skip
 
     async def scenario():
-        async with ThreadSensitiveContext():  # as Django's handler runs each request
-            thread = await sync_to_async(threading.current_thread)()  # the request's own
-            context = SyncToAsync.thread_sensitive_context.get()
-            request = HttpRequest()
-            request.META["HTTP_COOKIE"] = "sessionid=secret"
-            await StreamingASGIHandler.run_get_response(
-                StreamingASGIHandler.__new__(StreamingASGIHandler), request
-            )
-            kept = context in SyncToAsync.context_to_thread_executor
-            state = vars(request).copy()
-            for _ in range(200):  # while the response would be sent
-                if not thread.is_alive():
-                    break
-                await asyncio.sleep(0.01)
-            return kept, state, thread.is_alive()
+        gone = asyncio.Event()
+        sent: list[dict] = []
+        page: list[dict] = []
 
-    kept, state, thread_alive = run_in_thread(scenario())
-    if streaming:
-        assert not kept and not thread_alive and state == {}
-    else:
-        assert kept and thread_alive
-        assert state["user"] == "the user" and state["META"]["HTTP_COOKIE"]
+        async def receive():
+            if not sent:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        async def page_send(message):
+            page.append(message)
+
+        async def page_receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        stream = asyncio.ensure_future(app(scope("/stream/"), receive, send))
+        async with asyncio.timeout(5):
+            while len(sent) < 2:
+                await asyncio.sleep(0.01)
+        await asyncio.wait_for(app(scope("/page/"), page_receive, page_send), 5)
+        assert not stream.done() and not cleaned.is_set()
+        # While it is sent, the stream keeps nothing of its request; a page is left alone.
+        assert vars(requests["/stream/"]) == {}
+        assert requests["/page/"].META["HTTP_COOKIE"] == "sessionid=secret"
+        gone.set()
+        await asyncio.wait_for(stream, 5)
+        return sent, page
+
+    sent, page = asyncio.run(scenario())
+    assert sent[0]["status"] == 200
+    assert sent[1] == {
+        "type": "http.response.body",
+        "body": b"event: changed\n\n",
+        "more_body": True,
+    }
+    assert page[1]["body"] == b"a page"
+    assert cleaned.is_set() and closed.is_set()

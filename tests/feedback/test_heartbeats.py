@@ -95,7 +95,7 @@ def test_departures_share_the_round_with_the_beats_and_need_no_stream_to_hear():
 @pytest.mark.django_db
 def test_a_stream_arrives_in_a_round_and_leaves_in_one(world, monkeypatch, settings):
     """Opening a stream writes its viewer here, and closing it writes them gone, both in
-    the process's rounds; the opening's answer catches the stream up."""
+    the process's rounds; the stream's first event waits for the arrival's round."""
     from feedback.views import stream as stream_module
     from tests.feedback.factories import make_circle
 
@@ -118,14 +118,16 @@ def test_a_stream_arrives_in_a_round_and_leaves_in_one(world, monkeypatch, setti
             viewer_id=world.employee.pk,
         )
         first = await asyncio.wait_for(anext(events), 5)
-        caught_up = await asyncio.wait_for(anext(events), 5)
+        rounds = list(flush.rounds)
         await asyncio.wait_for(events.aclose(), 5)
         await asyncio.sleep(0.1)  # the departure's round
-        return first, caught_up
+        return first, rounds
 
-    first, caught_up = asyncio.run(run())
-    assert first.endswith(f"event: changed\ndata: {circle.version}\n\n")
-    assert caught_up == f"event: changed\ndata: {circle.version + 1}\n\n"
+    first, before_first = asyncio.run(run())
+    # The arrival was written before the first event, which has the version after it.
+    assert before_first == [[(circle.pk, world.employee.pk)]]
+    assert first.startswith("retry: ")
+    assert first.endswith(f"event: changed\ndata: {circle.version + 1}\n\n")
     seat = (circle.pk, world.employee.pk)
     assert flush.rounds == [[seat], []]
     assert flush.gone == [[], [seat]]
@@ -162,7 +164,7 @@ def test_a_stream_hears_the_rooms_events_while_its_heartbeat_round_is_out(
         assert "event: changed" in await asyncio.wait_for(anext(events), 5)
         got = asyncio.ensure_future(anext(events))
         async with asyncio.timeout(5):
-            while not rounds:  # the stream's first heartbeat is out
+            while len(rounds) < 2:  # after the arrival's round, the first heartbeat's
                 await asyncio.sleep(0.05)
         live.publish(circle.channel, version=circle.version + 100)
         text = await asyncio.wait_for(got, 1.0)  # well before the round's 1.5 s

@@ -146,7 +146,6 @@ def test_the_stream_keeps_only_ids_and_strings_while_it_waits(world, live_round,
     objects alive per browser)."""
     import asyncio
 
-    from asgiref.sync import async_to_sync
     from django.test import RequestFactory
 
     from feedback.views.stream import stream
@@ -154,13 +153,8 @@ def test_the_stream_keeps_only_ids_and_strings_while_it_waits(world, live_round,
     settings.REDIS_URL = ""  # the in-process fan-out: no listener to start for this test
     request = RequestFactory().get(reverse("feedback:stream", args=[live_round.pk]))
     request.user = world.employee
-
-    async def auser():
-        return world.employee
-
-    request.auser = auser
     # The view itself (the test client would wrap the response's content in its own).
-    response = async_to_sync(stream)(request, live_round.pk)
+    response = stream(request, live_round.pk)
     assert response.status_code == 200 and response.streaming
     events = response._iterator  # the stream's async generator, not started
     live_round.refresh_from_db()
