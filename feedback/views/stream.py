@@ -94,8 +94,9 @@ class Heartbeats:
     pool (`flush`): one UPDATE for all who are still here, one for the arrivals, one for
     the departures, one bump for the circles they change, and one SELECT of the circles.
     After a deploy every stream comes back within seconds, each seat an arrival: one at a
-    time, those arrivals were most of the processes' work (bench/README.md, "Issue 26,
-    fifth round"). A stream that asks gets the answer in its own subscription, as an event,
+    time, each was five statements and an event to its whole circle; in a round, a
+    circle's arrivals are one bump and one event (bench/README.md, "Issue 26, fifth
+    round"). A stream that asks gets the answer in its own subscription, as an event,
     so it goes on reading the room's events meanwhile: waiting for the round instead
     delayed one event in fifty by up to the whole round ("Issue 26, fourth round")."""
 
