@@ -43,6 +43,11 @@ def normalised(html: str) -> str:
 
 
 def room_html(page) -> str:
+    """The room once htmx has settled: a swap (a poll still running as the stream comes
+    back) marks the new content `htmx-added` for a moment, which is no part of the room."""
+    page.wait_for_function(
+        "() => !document.querySelector('#room-live .htmx-added, #room-live .htmx-settling')"
+    )
     return page.locator("#room-live").inner_html()
 
 
