@@ -45,6 +45,15 @@ async def _asked(beats, *asks):
     return [sub.delivered for sub in subs]
 
 
+def _stream_of(circle, person):
+    """The events of `person`'s stream of `circle`, as the view hands them over."""
+    from feedback.views.stream import _events
+
+    return _events(
+        circle_id=circle.pk, channel=circle.channel, version=circle.version, viewer_id=person.pk
+    )
+
+
 def test_the_beats_of_a_moment_share_one_round_and_each_stream_hears_its_circle():
     flush = Flush()
 
@@ -111,12 +120,7 @@ def test_a_stream_arrives_in_a_round_and_leaves_in_one(world, monkeypatch, setti
     monkeypatch.setattr(stream_module, "_heartbeats", Heartbeats(flush, 0.01))
 
     async def run():
-        events = stream_module._events(
-            circle_id=circle.pk,
-            channel=circle.channel,
-            version=circle.version,
-            viewer_id=world.employee.pk,
-        )
+        events = _stream_of(circle, world.employee)
         first = await asyncio.wait_for(anext(events), 5)
         rounds = list(flush.rounds)
         await asyncio.wait_for(events.aclose(), 5)
@@ -155,12 +159,7 @@ def test_a_stream_hears_the_rooms_events_while_its_heartbeat_round_is_out(
     monkeypatch.setattr(stream_module, "_heartbeats", Heartbeats(slow_flush, 0.01))
 
     async def run():
-        events = stream_module._events(
-            circle_id=circle.pk,
-            channel=circle.channel,
-            version=circle.version,
-            viewer_id=world.employee.pk,
-        )
+        events = _stream_of(circle, world.employee)
         assert "event: changed" in await asyncio.wait_for(anext(events), 5)
         got = asyncio.ensure_future(anext(events))
         async with asyncio.timeout(5):
