@@ -285,8 +285,10 @@ def test_after_a_server_restart_the_browser_reconnects_and_shows_the_current_sta
                 f"/feedback/circles/{circle.pk}/step/", {"action": "start"}
             )
             assert status == 302
-            wait_text(participant.page, "Writing for Mia Manager", timeout=15000)
-            participant.page.get_by_text("Live.").wait_for(timeout=15000)
+            # Back within the stream's `retry:` (at most 20 s, drawn at random) or, failing
+            # that, by polling after feedback.js's 25-s grace: never more than 30 s.
+            wait_text(participant.page, "Writing for Mia Manager", timeout=30000)
+            participant.page.get_by_text("Live.").wait_for(timeout=30000)
     finally:
         participant.close()
 
