@@ -113,8 +113,7 @@ class Heartbeats:
         """Write `person` down as here in the next round, then deliver to `sub`
         {"heartbeat": (version, phase)} of the circle (None when it is gone), or
         {"heartbeat_failed": True}."""
-        self._current()[(circle_id, person)] = None
-        self._answer.append((sub.deliver, circle_id))
+        self._join(circle_id, person, sub.deliver)
 
     async def arrive(self, circle_id: int, person: int) -> dict:
         """As `ask`, but the answer is returned: a stream opening waits for it, so that the
@@ -125,9 +124,12 @@ class Heartbeats:
             if not answered.done():
                 answered.set_result(payload)
 
-        self._current()[(circle_id, person)] = None
-        self._answer.append((answer, circle_id))
+        self._join(circle_id, person, answer)
         return await answered
+
+    def _join(self, circle_id: int, person: int, tell: Callable[[dict], None]) -> None:
+        self._current()[(circle_id, person)] = None
+        self._answer.append((tell, circle_id))
 
     def leave(self, circle_id: int, person: int) -> None:
         """Write `person` down as gone in the next round (unless one of their streams asks
