@@ -51,9 +51,28 @@
     must = false;
     htmx.trigger(room, "refresh");
   }
+  // A click is a press and a release: a re-render landing between the two would take the
+  // button away under the pointer, and the click with it. While a pointer is down in the
+  // room, a refresh is not swapped in; it is fetched again once the pointer is up (the
+  // click's own request, if any, goes first).
+  var pressed = false;
+  var held = false;
+  room.addEventListener("pointerdown", function () { pressed = true; }, true);
+  function released() {
+    if (!pressed) return;
+    pressed = false;
+    if (held) { held = false; setTimeout(function () { refresh(true); }, 0); }
+  }
+  document.addEventListener("pointerup", released, true);
+  document.addEventListener("pointercancel", released, true);
   // Never let an older render (a refresh that crossed a POST) replace a newer one.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.target !== room || !event.detail.xhr) return;
+    if (pressed && event.detail.elt === room) {
+      event.detail.shouldSwap = false;
+      held = true;
+      return;
+    }
     var match = /data-version="(\d+)"/.exec(event.detail.xhr.responseText || "");
     if (match && parseInt(match[1], 10) < currentVersion()) {
       event.detail.shouldSwap = false;

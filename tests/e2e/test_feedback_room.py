@@ -535,3 +535,39 @@ def test_a_dropped_stream_reconnects_without_polling_meanwhile(world, browser, r
             assert not any("refreshing every 3 seconds" in s for s in statuses), statuses
         finally:
             participant.close()
+
+
+def test_a_click_is_not_lost_when_the_room_changes_while_the_button_is_pressed(
+    world, browser, room_server
+):
+    """A click is a press and a release. A re-render landing between them (someone arrived)
+    would replace the button under the pointer, and the click would go nowhere: the room
+    holds the re-render until the pointer is released, then fetches it."""
+    circle = make_circle(facilitator=world.manager, people=[world.employee, world.peer])
+    room = f"/feedback/circles/{circle.pk}/"
+    mia, eli = Session(browser, room_server), Session(browser, room_server)
+    try:
+        mia.login(world.manager.email, "correct-horse-battery")
+        eli.login(world.employee.email, "correct-horse-battery")
+        mia.visit(room)
+        page = mia.page
+        page.get_by_text("Live.").wait_for()
+        start = page.locator("#state").get_by_role("button", name="Start the circle")
+        box = start.bounding_box()
+        assert box
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        # Eli arrives: Mia's room hears of it and fetches itself while the button is down.
+        with page.expect_response(lambda r: r.url.endswith("/state/")):
+            eli.visit(room)
+        page.wait_for_timeout(300)  # the fetched room has landed (and, unheld, been swapped)
+        page.mouse.up()
+        wait_text(page, "Writing for Mia Manager")
+        # The held re-render is fetched once the pointer is up: Eli shows as here.
+        page.wait_for_function(
+            "() => document.querySelectorAll('#state .presence-item.here').length === 2"
+        )
+        mia.assert_clean()
+    finally:
+        mia.close()
+        eli.close()
