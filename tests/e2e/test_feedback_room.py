@@ -551,10 +551,15 @@ def test_a_click_is_not_lost_when_the_room_changes_while_the_button_is_pressed(
         eli.login(world.employee.email, "correct-horse-battery")
         mia.visit(room)
         page = mia.page
+        # Mia's own arrival has been rendered (the room re-renders once when she arrives):
+        # nothing else changes the room until Eli comes.
+        page.wait_for_function(
+            "() => document.querySelectorAll('#state .presence-item.here').length === 1"
+        )
         page.get_by_text("Live.").wait_for()
         start = page.locator("#state").get_by_role("button", name="Start the circle")
         box = start.bounding_box()
-        assert box
+        assert box, "the Start button is on the page"
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
         # Eli arrives: Mia's room hears of it and fetches itself while the button is down.
