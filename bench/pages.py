@@ -382,6 +382,9 @@ def keeper_cycle_slack(probe: PageProbe | None = None) -> dict:
     standin = slack_standin.SlackStandIn(
         users={email: f"U{pk:07d}" for pk, email in people}
     ).start()
+    # Seconds each answer takes: 0 by default (the machine's own cost of sending); Slack's
+    # real servers are a round trip of tens to hundreds of milliseconds away.
+    standin.latency = float(os.environ.get("BENCH_SLACK_LATENCY", "0"))
     company = ChatSettings.load()
     before = dict(company.default_channels)
     try:
@@ -619,6 +622,8 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
                     "slack_posts": len(posts),
                     "slack_duplicates": len(posts) - len(set(posts)),
                     "emails_skipped": deliveries.filter(status="skipped").count(),
+                    "slack_latency_seconds": slack.latency,
+                    "slack_most_posts_at_once": slack.most_at_once,
                 }
             )
         log(f"keeper cycle{' (Slack)' if slack is not None else ''}: {result}")

@@ -62,14 +62,16 @@ def enqueue(ids: list[int], size: int = 100) -> None:
 
 # The channels' senders, registered by chat.apps when Django starts: "slack" -> a factory
 # of objects with send(row) -> Outcome (one per batch, so a client and its lookups are
-# reused), "teams" -> the same. Registered, not imported here, because the senders use
-# this module (to fall back, to queue) and the import graph has no cycles.
+# reused) and send_each(rows, paused), which sends several at once; "teams" -> send only.
+# Registered, not imported here, because the senders use this module (to fall back, to
+# queue) and the import graph has no cycles.
 SENDERS: dict = {}
 
 
 def send_batch(ids: list[int]) -> int:
     """Claim the ready rows of `ids` in one statement, send each, settle each right after it
-    goes (a crash re-sends at most the one in flight). How many this call sent."""
+    goes (a crash re-sends at most those in flight: one, or chat.slack.POSTS_IN_FLIGHT).
+    How many this call sent."""
     now = timezone.now()
     with transaction.atomic():
         rows = list(
@@ -91,22 +93,32 @@ def _send_rows(rows: list[ChatDelivery]) -> int:
     if not rows:
         return 0
     sent = 0
-    senders: dict = {}
     paused: set[tuple[str, int | None]] = set()
+
+    def is_paused(row: ChatDelivery) -> bool:
+        return (row.channel, row.teams_channel_id) in paused
+
+    by_channel: dict[str, list[ChatDelivery]] = {}
     for row in rows:
-        channel_key = (row.channel, row.teams_channel_id)
-        if channel_key in paused:
-            # Its channel paused earlier in this batch: give the claim back, untried.
-            _release(row, reason="channel paused")
-            continue
-        if row.channel not in senders:
-            senders[row.channel] = SENDERS[row.channel]()
-        outcome = senders[row.channel].send(row)
-        settle(row, outcome)
-        if outcome.status == "sent":
-            sent += 1
-        elif outcome.status == "retry" and outcome.pause_channel:
-            paused.add(channel_key)
+        by_channel.setdefault(row.channel, []).append(row)
+    for channel, group in by_channel.items():
+        sender = SENDERS[channel]()
+        each = getattr(sender, "send_each", None)
+        answers = (
+            each(group, is_paused)
+            if each is not None
+            else ((r, None if is_paused(r) else sender.send(r)) for r in group)
+        )
+        for row, outcome in answers:
+            if outcome is None:
+                # Its channel paused earlier in this batch: give the claim back, untried.
+                _release(row, reason="channel paused")
+                continue
+            settle(row, outcome)
+            if outcome.status == "sent":
+                sent += 1
+            elif outcome.status == "retry" and outcome.pause_channel:
+                paused.add((row.channel, row.teams_channel_id))
     return sent
 
 

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 
 from django.conf import settings
@@ -44,6 +47,12 @@ log = logging.getLogger(__name__)
 SCOPES = ["chat:write", "im:write", "users:read", "users:read.email"]
 # Seconds to connect and to read an answer: a worker never waits long on Slack.
 TIMEOUT = 10
+# Posts of one batch in flight at once. Each is a round trip to Slack's servers (tens to
+# hundreds of milliseconds away), so one at a time a worker process spends its time
+# waiting; each post goes to its own DM channel, which Slack limits to about one message
+# a second, and a 429 pauses the whole channel (the rest of the batch is given back).
+# A worker that dies re-sends at most these (the ledger's lease).
+POSTS_IN_FLIGHT = 8
 # Slack's errors that mean the token itself no longer works.
 REVOKED_ERRORS = frozenset(
     {"token_revoked", "invalid_auth", "account_inactive", "not_authed", "app_uninstalled"}
@@ -126,34 +135,99 @@ class Sender:
         return cls(SlackInstallation.active())
 
     def send(self, row: ChatDelivery) -> Outcome:
+        ((_row, outcome),) = self.send_each([row], lambda _row: False)
+        assert outcome is not None  # never paused
+        return outcome
+
+    def send_each(
+        self, rows: list[ChatDelivery], paused: Callable[[ChatDelivery], bool]
+    ) -> Iterator[tuple[ChatDelivery, Outcome | None]]:
+        """Each row with what Slack said, as the answers come: up to POSTS_IN_FLIGHT posts at
+        once, on threads that only post (every lookup and every write stays on the caller's
+        thread and its database connection). A row is asked `paused(row)` just before it
+        would go, and answered None (not tried) when it is: the caller settles each answer
+        before the next row is asked, so a 429 stops the rest of the batch.
+
+        The first post goes alone: only once Slack has answered it with anything but "wait"
+        do the others go together, so a limited or failing Slack costs one request a batch,
+        as one at a time did."""
+        cached = self._cached_user_ids({r.recipient_id for r in rows if r.recipient_id})
+        waiting = deque(rows)
+        flying: dict[Future[Exception | None], ChatDelivery] = {}
+        window = 1
+        with ThreadPoolExecutor(POSTS_IN_FLIGHT, thread_name_prefix="slack-post") as pool:
+            while waiting or flying:
+                while waiting and len(flying) < window:
+                    row = waiting.popleft()
+                    if paused(row):
+                        yield row, None
+                        continue
+                    user_id, outcome = self._recipient(row, cached)
+                    if outcome is not None:
+                        yield row, outcome
+                        continue
+                    flying[pool.submit(self._post, row, user_id)] = row
+                if flying:
+                    done, _ = wait(flying, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        outcome = self._outcome(future.result())
+                        if outcome.status != "retry":
+                            window = POSTS_IN_FLIGHT
+                        yield flying.pop(future), outcome
+
+    def _recipient(self, row: ChatDelivery, cached: dict[int, str]) -> tuple[str, Outcome | None]:
+        """The Slack user id to post `row` to, or why it cannot go."""
         if self.gone or self.web is None or self.installation is None:
-            return Outcome.fallback(self.gone or "Slack is not connected")
+            return "", Outcome.fallback(self.gone or "Slack is not connected")
         if row.recipient_id is None:
-            return Outcome.fallback("A Slack message with no recipient")
+            return "", Outcome.fallback("A Slack message with no recipient")
         try:
-            user_id = self.user_id(row.recipient_id)
-            if not user_id:
-                return Outcome.fallback("Not found in Slack by their email address")
+            user_id = cached.get(row.recipient_id)
+            if user_id is None:
+                user_id = cached[row.recipient_id] = self.user_id(row.recipient_id)
+        except Exception as exc:  # noqa: BLE001 - what Slack said, as for a post
+            return "", self._outcome(exc)
+        if not user_id:
+            return "", Outcome.fallback("Not found in Slack by their email address")
+        return user_id, None
+
+    def _post(self, row: ChatDelivery, user_id: str) -> Exception | None:
+        """On a pool thread: the post alone. What went wrong is returned, not raised."""
+        assert self.web is not None
+        try:
             self.web.chat_postMessage(
                 channel=user_id, text=row.payload["text"], blocks=row.payload["blocks"]
             )
-        except SlackApiError as exc:
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            return exc
+        return None
+
+    def _outcome(self, exc: Exception | None) -> Outcome:
+        if exc is None:
+            return Outcome.sent()
+        if isinstance(exc, SlackApiError):
             return self._api_error(exc)
-        except (OSError, SlackClientError) as exc:
+        if isinstance(exc, (OSError, SlackClientError)):
             # A refused connection, a timeout, a reset: Slack (or the way to it) is down.
             return Outcome.retry(f"Could not reach Slack: {exc}", pause=True)
-        return Outcome.sent()
+        raise exc
+
+    def _cached_user_ids(self, person_ids: set[int]) -> dict[int, str]:
+        """The cached Slack user ids of these people in this workspace, in one query."""
+        if self.installation is None or not person_ids:
+            return {}
+        return dict(
+            SlackUser.objects.filter(
+                person_id__in=person_ids, team_id=self.installation.team_id
+            ).values_list("person_id", "slack_user_id")
+        )
 
     def user_id(self, person_id: int) -> str:
         """The person's Slack user id in this workspace ("" when not in it): the cache,
         else users.lookupByEmail (whose answer is cached either way)."""
         assert self.installation is not None and self.web is not None
         team_id = self.installation.team_id
-        cached = (
-            SlackUser.objects.filter(person_id=person_id, team_id=team_id)
-            .values_list("slack_user_id", flat=True)
-            .first()
-        )
+        cached = self._cached_user_ids({person_id}).get(person_id)
         if cached is not None:
             return cached
         email = Person.objects.filter(pk=person_id).values_list("email", flat=True).first()

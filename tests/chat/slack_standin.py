@@ -19,6 +19,7 @@ import html
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -75,6 +76,11 @@ class SlackStandIn:
         self.failures: dict[str, list[Failure]] = {}
         self.revoked = False
         self.lock = threading.Lock()
+        # Seconds each API answer takes (Slack is a round trip away), and the most calls
+        # it has been answering at the same time.
+        self.latency = 0.0
+        self.answering = 0
+        self.most_at_once = 0
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
@@ -299,7 +305,17 @@ class _Handler(BaseHTTPRequestHandler):
         request = self._record()
         if not request.path.startswith("/api/"):
             return self._send(404, {}, b"not here", "text/plain")
-        status, headers, body = self.standin.answer(request)
+        standin = self.standin
+        with standin.lock:
+            standin.answering += 1
+            standin.most_at_once = max(standin.most_at_once, standin.answering)
+        try:
+            if standin.latency:
+                time.sleep(standin.latency)
+            status, headers, body = standin.answer(request)
+        finally:
+            with standin.lock:
+                standin.answering -= 1
         self._send(status, headers, json.dumps(body).encode(), "application/json; charset=utf-8")
 
     def _authorize_page(self, request: Recorded):

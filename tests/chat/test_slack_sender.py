@@ -125,6 +125,35 @@ def test_a_429_retries_after_exactly_retry_after_and_pauses_the_channel(world, s
     assert {_email(first).status, _email(second).status} == {Delivery.Status.SKIPPED}
 
 
+def test_a_batch_posts_several_at_once_after_the_first_and_each_once(
+    world, slack_on, django_assert_max_num_queries
+):
+    """Slack is a round trip away: one post at a time, a worker would spend a batch waiting.
+    The first goes alone (a limited Slack costs one request); then up to POSTS_IN_FLIGHT."""
+    people = [make_person(name=f"Person {n}", email=f"p{n}@example.test") for n in range(12)]
+    for n, person in enumerate(people):
+        slack_on.users[person.email] = f"U{n:04d}"
+        slack_user(person, f"U{n:04d}")
+    rows = [make_slack_message(person) for person in people]
+    slack_on.latency = 0.2
+
+    # The cached user ids in one query, not one a message: the claim, the installation and
+    # the user ids (6 with the test's savepoints), then each message's settle (two
+    # statements in a transaction: 4).
+    with django_assert_max_num_queries(6 + 4 * len(rows)):
+        assert delivery.send_batch([r.pk for r in rows]) == len(rows)
+
+    assert slack_on.most_at_once == slack.POSTS_IN_FLIGHT
+    assert sorted(slack_on.posted_to()) == sorted(f"U{n:04d}" for n in range(12))
+    assert slack_on.posted_to()[0] == "U0000"  # alone, before the others
+    assert {r.status for r in ChatDelivery.objects.filter(pk__in=[r.pk for r in rows])} == {
+        ChatDelivery.Status.SENT
+    }
+    # Each exactly once: a second hand-over of the same rows sends nothing.
+    assert delivery.send_batch([r.pk for r in rows]) == 0
+    assert len(slack_on.posted_to()) == len(rows)
+
+
 def test_a_5xx_retries_with_the_ledgers_backoff_and_pauses_the_channel(world, slack_on, clock):
     slack_user(world.employee, "U0EMPLOYEE")
     row = make_slack_message(world.employee)

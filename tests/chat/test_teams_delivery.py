@@ -205,9 +205,13 @@ def test_a_channel_down_never_holds_up_another_channel_nor_slack_in_the_same_bat
     from chat.outcome import Outcome
 
     slack_sent = []
-    monkeypatch.setattr(
-        slack.Sender, "send", lambda self, row: slack_sent.append(row.pk) or Outcome.sent()
-    )
+
+    def send_each(self, rows, paused):
+        for row in rows:
+            slack_sent.append(row.pk)
+            yield row, Outcome.sent()
+
+    monkeypatch.setattr(slack.Sender, "send_each", send_each)
     down = Workflows(port=free_port())  # never started: connection refused
     channel_for(world.other_team, down.url(), by=world.people_admin)
     channel_for(world.team, workflows.url(), by=world.manager)
