@@ -370,21 +370,21 @@ def keeper_cycle(probe: PageProbe | None = None) -> dict:
 def keeper_cycle_slack(probe: PageProbe | None = None) -> dict:
     """keeper_cycle with Slack connected and chosen for keeper messages by everyone: each
     reminder is a Slack message (with its email held behind it) posted to a local server
-    standing in for Slack's Web API (tests/chat/slack_standin.py), which counts them."""
+    standing in for Slack's Web API in a process of its own (bench/slack_fast.py), which
+    counts them. BENCH_SLACK_LATENCY: seconds each answer takes (0 by default: the machine's
+    own cost of sending; Slack's servers are a round trip of tens to hundreds of ms away)."""
     from django.utils import timezone
 
+    from bench.slack_fast import FastSlack
     from chat.models import ChatSettings, SlackInstallation, SlackUser
     from culture.models import Person
     from sso import crypto
     from tests.chat import slack_standin
 
     people = list(Person.objects.filter(is_active=True).values_list("pk", "email"))
-    standin = slack_standin.SlackStandIn(
-        users={email: f"U{pk:07d}" for pk, email in people}
+    standin = FastSlack(
+        slack_standin.BOT_TOKEN, latency=float(os.environ.get("BENCH_SLACK_LATENCY", "0"))
     ).start()
-    # Seconds each answer takes: 0 by default (the machine's own cost of sending); Slack's
-    # real servers are a round trip of tens to hundreds of milliseconds away.
-    standin.latency = float(os.environ.get("BENCH_SLACK_LATENCY", "0"))
     company = ChatSettings.load()
     before = dict(company.default_channels)
     try:
@@ -607,10 +607,7 @@ def _keeper_cycle(*, slack, probe: PageProbe | None = None) -> dict:
             result["pages_during_sweep"] = probe.figures()
         if slack is not None:
             chats = ChatDelivery.objects.filter(id__gt=chat_since)
-            posts = [
-                (r.params.get("channel"), r.params.get("text"))
-                for r in slack.calls("chat.postMessage")
-            ]
+            posts = slack.posts()
             result.update(
                 {
                     "slack_messages": chats.count(),

@@ -62,7 +62,8 @@ def enqueue(ids: list[int], size: int = 100) -> None:
 
 # The channels' senders, registered by chat.apps when Django starts: "slack" -> a factory
 # of objects with send(row) -> Outcome (one per batch, so a client and its lookups are
-# reused) and send_each(rows, paused), which sends several at once; "teams" -> send only.
+# reused) and send_each(rows, paused), which sends several at once and answers in waves
+# (lists of (row, Outcome, or None for "not tried: paused")); "teams" -> send only.
 # Registered, not imported here, because the senders use this module (to fall back, to
 # queue) and the import graph has no cycles.
 SENDERS: dict = {}
@@ -104,21 +105,26 @@ def _send_rows(rows: list[ChatDelivery]) -> int:
     for channel, group in by_channel.items():
         sender = SENDERS[channel]()
         each = getattr(sender, "send_each", None)
-        answers = (
+        waves = (
             each(group, is_paused)
             if each is not None
-            else ((r, None if is_paused(r) else sender.send(r)) for r in group)
+            else ([(r, None if is_paused(r) else sender.send(r))] for r in group)
         )
-        for row, outcome in answers:
-            if outcome is None:
-                # Its channel paused earlier in this batch: give the claim back, untried.
-                _release(row, reason="channel paused")
-                continue
-            settle(row, outcome)
-            if outcome.status == "sent":
-                sent += 1
-            elif outcome.status == "retry" and outcome.pause_channel:
-                paused.add((row.channel, row.teams_channel_id))
+        for wave in waves:
+            # What went in this wave is settled in one transaction, before anything more goes.
+            went = [
+                row for row, outcome in wave if outcome is not None and outcome.status == "sent"
+            ]
+            settle_sent(went)
+            sent += len(went)
+            for row, outcome in wave:
+                if outcome is None:
+                    # Its channel paused earlier in this batch: give the claim back, untried.
+                    _release(row, reason="channel paused")
+                elif outcome.status != "sent":
+                    settle(row, outcome)
+                    if outcome.status == "retry" and outcome.pause_channel:
+                        paused.add((row.channel, row.teams_channel_id))
     return sent
 
 
@@ -148,21 +154,39 @@ def paused_until(row: ChatDelivery):
     )
 
 
+def settle_sent(rows: list[ChatDelivery]) -> None:
+    """Rows that went: sent, their stand-in emails skipped, their Teams channels no longer
+    failing, in one transaction however many."""
+    if not rows:
+        return
+    now = timezone.now()
+    emails = [row.email_id for row in rows if row.email_id]
+    teams = {
+        row.teams_channel_id
+        for row in rows
+        if row.channel == ChatDelivery.Channel.TEAMS and row.teams_channel_id
+    }
+    with transaction.atomic():
+        ChatDelivery.objects.filter(
+            pk__in=[row.pk for row in rows], status=ChatDelivery.Status.SENDING
+        ).update(status=ChatDelivery.Status.SENT, sent_at=now, last_error="")
+        if emails:
+            Delivery.objects.filter(
+                pk__in=emails, status=Delivery.Status.HELD, held_for="slack"
+            ).update(status=Delivery.Status.SKIPPED, last_error="Sent on Slack instead.")
+        if teams:
+            TeamsChannel.objects.filter(pk__in=teams).exclude(failing_since=None).update(
+                failing_since=None, last_error=""
+            )
+
+
 def settle(row: ChatDelivery, outcome: Outcome) -> None:
+    if outcome.status == "sent":
+        settle_sent([row])
+        return
     now = timezone.now()
     mine = ChatDelivery.objects.filter(pk=row.pk, status=ChatDelivery.Status.SENDING)
     with transaction.atomic():
-        if outcome.status == "sent":
-            mine.update(status=ChatDelivery.Status.SENT, sent_at=now, last_error="")
-            if row.email_id:
-                Delivery.objects.filter(
-                    pk=row.email_id, status=Delivery.Status.HELD, held_for="slack"
-                ).update(status=Delivery.Status.SKIPPED, last_error="Sent on Slack instead.")
-            if row.channel == ChatDelivery.Channel.TEAMS and row.teams_channel_id:
-                TeamsChannel.objects.filter(pk=row.teams_channel_id).exclude(
-                    failing_since=None
-                ).update(failing_since=None, last_error="")
-            return
         error = outcome.error[:2000]
         if outcome.status == "retry" and now < row.give_up_at:
             wait = outcome.retry_after if outcome.retry_after is not None else backoff(row.attempts)

@@ -114,6 +114,10 @@ def revoked_reason(error: str) -> str:
     return f"Slack answered {error}: the app was uninstalled or its token revoked"
 
 
+def no_pause(_row: ChatDelivery) -> bool:
+    return False
+
+
 class Sender:
     """Sends Slack messages with the connected workspace's bot token. One per batch."""
 
@@ -135,18 +139,20 @@ class Sender:
         return cls(SlackInstallation.active())
 
     def send(self, row: ChatDelivery) -> Outcome:
-        ((_row, outcome),) = self.send_each([row], lambda _row: False)
+        ((_row, outcome),) = (answer for wave in self.send_each([row], no_pause) for answer in wave)
         assert outcome is not None  # never paused
         return outcome
 
     def send_each(
         self, rows: list[ChatDelivery], paused: Callable[[ChatDelivery], bool]
-    ) -> Iterator[tuple[ChatDelivery, Outcome | None]]:
-        """Each row with what Slack said, as the answers come: up to POSTS_IN_FLIGHT posts at
-        once, on threads that only post (every lookup and every write stays on the caller's
-        thread and its database connection). A row is asked `paused(row)` just before it
-        would go, and answered None (not tried) when it is: the caller settles each answer
-        before the next row is asked, so a 429 stops the rest of the batch.
+    ) -> Iterator[list[tuple[ChatDelivery, Outcome | None]]]:
+        """Each row with what Slack said, in waves as the answers come (the posts answered
+        while the caller was settling the wave before arrive together): up to
+        POSTS_IN_FLIGHT posts at once, on threads that only post (every lookup and every
+        write stays on the caller's thread and its database connection). A row is asked
+        `paused(row)` just before it would go, and answered None (not tried) when it is: the
+        caller settles each wave before the next row is asked, so a 429 stops the rest of
+        the batch.
 
         The first post goes alone: only once Slack has answered it with anything but "wait"
         do the others go together, so a limited or failing Slack costs one request a batch,
@@ -160,20 +166,22 @@ class Sender:
                 while waiting and len(flying) < window:
                     row = waiting.popleft()
                     if paused(row):
-                        yield row, None
+                        yield [(row, None)]
                         continue
                     user_id, outcome = self._recipient(row, cached)
                     if outcome is not None:
-                        yield row, outcome
+                        yield [(row, outcome)]
                         continue
                     flying[pool.submit(self._post, row, user_id)] = row
                 if flying:
                     done, _ = wait(flying, return_when=FIRST_COMPLETED)
+                    wave: list[tuple[ChatDelivery, Outcome | None]] = []
                     for future in done:
                         outcome = self._outcome(future.result())
                         if outcome.status != "retry":
                             window = POSTS_IN_FLIGHT
-                        yield flying.pop(future), outcome
+                        wave.append((flying.pop(future), outcome))
+                    yield wave
 
     def _recipient(self, row: ChatDelivery, cached: dict[int, str]) -> tuple[str, Outcome | None]:
         """The Slack user id to post `row` to, or why it cannot go."""

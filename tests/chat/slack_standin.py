@@ -105,12 +105,10 @@ class SlackStandIn:
             pass
 
         Handler.standin = standin
-        ThreadingHTTPServer.allow_reuse_address = True
         if self._hold is not None:
             self._hold.close()
             self._hold = None
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
@@ -244,6 +242,14 @@ class SlackStandIn:
             "members": page,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+
+class _Server(ThreadingHTTPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    # A worker posts several messages at once (chat.slack.POSTS_IN_FLIGHT): the default
+    # backlog of 5 could reset connections that Slack would take.
+    request_queue_size = 64
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -149,9 +149,28 @@ def test_a_batch_posts_several_at_once_after_the_first_and_each_once(
     assert {r.status for r in ChatDelivery.objects.filter(pk__in=[r.pk for r in rows])} == {
         ChatDelivery.Status.SENT
     }
+    # The posts answered together are settled together, their held emails with them.
+    assert {_email(r).status for r in rows} == {Delivery.Status.SKIPPED}
     # Each exactly once: a second hand-over of the same rows sends nothing.
     assert delivery.send_batch([r.pk for r in rows]) == 0
     assert len(slack_on.posted_to()) == len(rows)
+
+
+def test_messages_that_went_together_are_settled_in_one_transaction(
+    world, slack_on, django_assert_num_queries
+):
+    slack_user(world.employee, "U0EMPLOYEE")
+    slack_user(world.peer, "U0PEER")
+    rows = [make_slack_message(world.employee), make_slack_message(world.peer)]
+    ChatDelivery.objects.filter(pk__in=[r.pk for r in rows]).update(status="sending")
+
+    # Two statements for any number of rows, in a transaction (two savepoint statements).
+    with django_assert_num_queries(4):
+        delivery.settle_sent(rows)
+
+    for row in rows:
+        assert _reload(row).status == ChatDelivery.Status.SENT
+        assert _email(row).status == Delivery.Status.SKIPPED
 
 
 def test_a_5xx_retries_with_the_ledgers_backoff_and_pauses_the_channel(world, slack_on, clock):

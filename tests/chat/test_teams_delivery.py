@@ -209,7 +209,7 @@ def test_a_channel_down_never_holds_up_another_channel_nor_slack_in_the_same_bat
     def send_each(self, rows, paused):
         for row in rows:
             slack_sent.append(row.pk)
-            yield row, Outcome.sent()
+            yield [(row, Outcome.sent())]
 
     monkeypatch.setattr(slack.Sender, "send_each", send_each)
     down = Workflows(port=free_port())  # never started: connection refused
