@@ -29,7 +29,7 @@ from email.message import MIMEPart
 from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -422,16 +422,14 @@ def send_batch(delivery_ids: list[int]) -> int:
     marking each sent right after it goes (so a crash re-sends at most the one in flight).
     Returns how many this call sent."""
     now = timezone.now()
-    with transaction.atomic():
-        rows = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=delivery_ids, attempts__lt=MAX_ATTEMPTS)
-            .filter(ledger.claimable(lease=SEND_LEASE, now=now, ready=Q(send_after__lte=now)))
-            .order_by("pk")
-        )
-        Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
+    rows = ledger.claim_many(
+        Delivery.objects.all(),
+        delivery_ids,
+        lease=SEND_LEASE,
+        now=now,
+        ready=lambda row: row.send_after <= now,
+        max_attempts=MAX_ATTEMPTS,
+    )
     sent = 0
     if not rows:
         return 0
