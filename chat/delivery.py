@@ -70,9 +70,9 @@ SENDERS: dict = {}
 
 
 def send_batch(ids: list[int]) -> int:
-    """Claim the ready rows of `ids` in one statement, send each, settle each right after it
-    goes (a crash re-sends at most those in flight: one, or chat.slack.POSTS_IN_FLIGHT).
-    How many this call sent."""
+    """Claim the ready rows of `ids` in one transaction (culture.ledger.claim_many), send
+    each, settle each right after it goes (a crash re-sends at most those in flight: one,
+    or chat.slack.POSTS_IN_FLIGHT). How many this call sent."""
     now = timezone.now()
     rows = ledger.claim_many(
         ChatDelivery.objects.all(),

@@ -5,11 +5,13 @@ A ledger row has `status` (pending / sending / sent / failed ...), `attempts` an
 sending row whose lease has run out: its worker crashed), sends, then marks the row. Two
 workers given the same row (a message the broker delivered twice, a sweep racing a task)
 cannot both win the claim. A sweeper finds rows whose hand-over was lost and stale claims.
+A batch is claimed by `claim_many`, which locks its rows by primary key and decides on them.
 
-The email ledger (culture.notifications, culture.models.Delivery) and the webhook ledger
-(webhooks.delivery, webhooks.models.WebhookDelivery) both claim and sweep through these two
-functions; each keeps its own table, lease and retry policy. `ready` narrows which pending
-rows may be claimed now (a webhook waiting for its next try is pending but not ready).
+The email ledger (culture.notifications, culture.models.Delivery), the chat ledger
+(chat.delivery) and the webhook ledger (webhooks.delivery, webhooks.models.WebhookDelivery)
+claim and sweep through these functions; each keeps its own table, lease and retry policy.
+`ready` narrows which pending rows may be claimed now (a webhook waiting for its next try is
+pending but not ready).
 """
 
 from __future__ import annotations

@@ -418,9 +418,9 @@ def send(delivery_id: int) -> bool:
 
 
 def send_batch(delivery_ids: list[int]) -> int:
-    """Claim many deliveries in one statement, then send them over one mail connection,
-    marking each sent right after it goes (so a crash re-sends at most the one in flight).
-    Returns how many this call sent."""
+    """Claim many deliveries in one transaction (culture.ledger.claim_many), then send them
+    over one mail connection, marking each sent right after it goes (so a crash re-sends at
+    most the one in flight). Returns how many this call sent."""
     now = timezone.now()
     rows = ledger.claim_many(
         Delivery.objects.all(),
