@@ -29,7 +29,8 @@ SENDING = "sending"
 
 
 def claimable(*, lease: timedelta, now: datetime, ready: Q | None = None) -> Q:
-    """Rows a sender may take now: pending (and ready), or sending past the lease."""
+    """Rows a sender may take now: pending (and ready), or sending past the lease.
+    (`claim_many` applies the same rule in Python, to rows it has locked by primary key.)"""
     pending = Q(status=PENDING)
     if ready is not None:
         pending &= ready

@@ -156,6 +156,26 @@ def test_a_batch_posts_several_at_once_after_the_first_and_each_once(
     assert len(slack_on.posted_to()) == len(rows)
 
 
+def test_a_bug_in_one_post_leaves_it_claimed_and_settles_the_posts_beside_it(world, slack_on):
+    """Not an answer from Slack but an error of ours (here a payload without its text): the
+    batch fails with it, its row stays claimed for the sweeper, and the posts in flight
+    beside it are settled before, so that none of them would be sent twice."""
+    people = [make_person(name=f"Person {n}", email=f"b{n}@example.test") for n in range(4)]
+    for n, person in enumerate(people):
+        slack_on.users[person.email] = f"UB{n}"
+        slack_user(person, f"UB{n}")
+    rows = [make_slack_message(person) for person in people]
+    ChatDelivery.objects.filter(pk=rows[1].pk).update(payload={"blocks": []})
+    slack_on.latency = 0.1
+
+    with pytest.raises(KeyError):
+        delivery.send_batch([r.pk for r in rows])
+
+    statuses = [_reload(r).status for r in rows]
+    assert statuses == ["sent", "sending", "sent", "sent"]
+    assert sorted(slack_on.posted_to()) == ["UB0", "UB2", "UB3"]
+
+
 def test_messages_that_went_together_are_settled_in_one_transaction(
     world, slack_on, django_assert_num_queries
 ):
