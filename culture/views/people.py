@@ -24,8 +24,10 @@ from culture.forms import ConfirmEmailForm, ImportForm, InviteForm, PersonForm
 from culture.http import AuthedHttpRequest
 from culture.links import url_maker
 from culture.models import ImportJob, Person, PersonQuerySet, Team
+from culture.paging import CappedPaginator
 
 PAGE_SIZE = 25
+SEARCH_COUNT_CAP = 1000  # a search shows "1,000+ people matching" past this
 SIBLINGS_SHOWN = 12
 BRANCH_LIMIT = 200
 
@@ -52,7 +54,14 @@ def directory(request: AuthedHttpRequest) -> HttpResponse:
     people = Person.objects.active().for_directory().search(q)
     if team_slug:
         people = people.filter(Q(team__slug=team_slug) | Q(team__name__iexact=team_slug))
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A search counts its matches up to a cap ("1,000+ people matching"): a common word
+    # matches a fifth of a large company, and counting every match cost more than the page.
+    paginator = (
+        CappedPaginator(people, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
+        if q
+        else Paginator(people, PAGE_SIZE)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     profile = url_maker("people:profile")
     for person in page.object_list:  # two links a row: built here, not by 50 {% url %} tags
         person.profile_url = profile(person.pk)

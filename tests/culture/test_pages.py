@@ -31,6 +31,35 @@ def test_directory_filters_by_team_and_hides_inactive_people(world, client_for):
     assert "Ida Inactive" not in client.get("/people/", headers=htmx).content.decode()
 
 
+def test_a_directory_search_counts_its_matches_up_to_a_cap_and_pages_on_past_it(
+    world, client_for, monkeypatch, django_assert_num_queries
+):
+    """A common word matches a fifth of a large company: the search counts at most
+    SEARCH_COUNT_CAP + 1 matches ("1,000+ people matching") and pages on without a total,
+    where counting every match cost more than the page itself."""
+    from culture.views import people
+    from tests.conftest import make_person
+
+    monkeypatch.setattr(people, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr(people, "PAGE_SIZE", 1)
+    htmx = {"HX-Request": "true", "HX-Target": "directory-results"}
+    client = client_for(world.employee)
+    make_person(name="Cora Capper", team=world.team)
+    make_person(name="Cato Capper", team=world.team)
+    body = client.get("/people/", {"q": "capper"}, headers=htmx).content.decode()
+    assert "2 people matching “capper”" in body and "Page 1 of 2" in body  # under the cap
+    make_person(name="Cy Capper", team=world.team)
+    client.get("/people/", {"q": "capper"}, headers=htmx)  # warm: the first request sets up
+    with django_assert_num_queries(5) as captured:
+        body = client.get("/people/", {"q": "capper"}, headers=htmx).content.decode()
+    assert "2+ people matching “capper”" in body and "Page 1" in body and " of " not in body
+    assert "Cato Capper" in body and "page=2" in body
+    count = next(q["sql"] for q in captured.captured_queries if "COUNT(*) FROM (" in q["sql"])
+    assert "LIMIT 3" in count, count  # cap + 1 rows, never every match
+    last = client.get("/people/", {"q": "capper", "page": 3}, headers=htmx).content.decode()
+    assert "Cy Capper" in last and "page=4" not in last and "page=2" in last
+
+
 def test_org_branch_over_htmx_lists_the_reports(world, client_for):
     body = (
         client_for(world.employee)
