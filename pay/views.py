@@ -24,6 +24,7 @@ from culture.aggregates import group_count
 from culture.csvsafe import csv_response, write_rows
 from culture.errors import ActionRefused
 from culture.http import AuthedHttpRequest
+from culture.links import url_maker
 from culture.models import Person
 from pay import access, charts, comparison, importer, services
 from pay.forms import (
@@ -228,10 +229,19 @@ def team(request: AuthedHttpRequest) -> HttpResponse:
     # Each row offers "Propose a raise": everyone listed is under the viewer, who is therefore
     # in their chain, the people pay:propose lets in (access.get_pay_person_for_user), so the
     # action needs no check per row (and no query per row).
+    person_url, propose_url = url_maker("pay:person"), url_maker("pay:propose")
     groups = [
         {
             "currency": currency,
-            "rows": [{"c": c, "mini": charts.mini_band(c)} for c in group],
+            "rows": [
+                {
+                    "c": c,
+                    "mini": charts.mini_band(c),
+                    "person_url": person_url(c.person.pk),
+                    "propose_url": propose_url(c.person.pk),
+                }
+                for c in group
+            ],
             # Total cash and equity columns only where the market data carries them.
             "extras": any(
                 c.total_cash_at_target is not None or c.equity_at_target is not None for c in group
