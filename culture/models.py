@@ -12,7 +12,7 @@ from typing import Any, NoReturn, Self
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator
 from django.db import connection, models
-from django.db.models import Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower, Now
 from django.urls import reverse
@@ -188,8 +188,13 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.filter(q)
 
     def scim_visible(self) -> Self:
-        """The people SCIM shows: not erased, not deleted through SCIM (culture/scim/)."""
-        return self.filter(erased_at__isnull=True, scim__deleted_at__isnull=True)
+        """The people SCIM shows: not erased, not deleted through SCIM (culture/scim/).
+        "Not deleted" is an anti-join with the few deleted ScimUser rows: an identity provider
+        pages through every user and each page's totalResults counts them all, which the left
+        join over every ScimUser row made a scan of both tables (person_live_idx,
+        scimuser_deleted_idx)."""
+        deleted = ScimUser.objects.filter(person_id=OuterRef("pk"), deleted_at__isnull=False)
+        return self.filter(~Exists(deleted), erased_at__isnull=True)
 
     def for_directory(self) -> Self:
         """What a directory row shows, and nothing more (a person row is 18 columns)."""
@@ -318,6 +323,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
             # count: an index-only scan of this small index (one entry a person, deduplicated)
             # instead of reading every person row.
             models.Index(fields=["is_active"], name="person_active_idx"),
+            # SCIM counts every person not erased on each page of a listing (scim_visible):
+            # an index-only scan of this one.
+            models.Index(
+                fields=["id"], condition=Q(erased_at__isnull=True), name="person_live_idx"
+            ),
             models.Index(fields=["team", "name"], name="person_team_name_idx"),
             models.Index(
                 fields=["external_id"],
@@ -802,6 +812,14 @@ class ScimUser(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user_name_lower"], name="scimuser_user_name_unique")
+        ]
+        indexes = [
+            # The few people SCIM deleted, for scim_visible's anti-join.
+            models.Index(
+                fields=["person"],
+                condition=Q(deleted_at__isnull=False),
+                name="scimuser_deleted_idx",
+            )
         ]
 
     def __str__(self) -> str:

@@ -86,3 +86,20 @@ def test_the_directory_counts_active_people_from_an_index_alone(world):
         cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({count_sql}) AS counted", params)  # noqa: S608
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "using person_active_idx" in plan and "Index Cond: (is_active = true)" in plan, plan
+
+
+def test_a_scim_listing_counts_people_from_two_small_indexes(world):
+    """Each page of an identity provider's full listing answers totalResults, a count of
+    every person SCIM shows. It reads the index of people not erased and the index of the
+    few ScimUser rows deleted (an anti-join), not every person and every ScimUser row: a
+    left join over both took 70-90 ms at 100,000 people, this 20 ms (bench/README.md)."""
+    from culture.scim import services
+
+    count_sql, params = services.visible_people().order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({count_sql}) AS counted", params)  # noqa: S608
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Anti Join" in plan, plan
+    assert "using person_live_idx" in plan and "using scimuser_deleted_idx" in plan, plan
