@@ -4,19 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('culture', '0011_drop_duplicate_manager_index'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("culture", "0011_drop_duplicate_manager_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(condition=models.Q(('erased_at__isnull', True)), fields=['id'], name='person_live_idx'),
+            model_name="person",
+            index=models.Index(
+                condition=models.Q(("erased_at__isnull", True)),
+                fields=["id"],
+                name="person_live_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='scimuser',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['person'], name='scimuser_deleted_idx'),
+            model_name="scimuser",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", False)),
+                fields=["person"],
+                name="scimuser_deleted_idx",
+            ),
         ),
     ]
