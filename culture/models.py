@@ -10,9 +10,10 @@ from datetime import date, datetime
 from typing import Any, NoReturn, Self
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.validators import MaxValueValidator
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower, Now
 from django.urls import reverse
@@ -177,14 +178,18 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return list(Person.objects.raw(sql, [person.pk]))
 
     def search(self, text: str) -> Self:
+        """People whose name, email, title, job family or location contains every word, or
+        whose team's name does. Each word is found through trigram indexes where the
+        database has pg_trgm (culture/0013): a surname among 100,000 people in a few ms,
+        where the LIKE read every person. The team arm is an array of ids, not IN
+        (subquery), so that both arms can be read from indexes (a BitmapOr)."""
         text = (text or "").strip()
         if not text:
             return self
         q = Q()
         for word in text.lower().split()[:8]:
-            q &= Q(search_text__contains=word) | Q(
-                team_id__in=Team.objects.filter(name__icontains=word).values("id")
-            )
+            teams = ArraySubquery(Team.objects.filter(name__icontains=word).order_by().values("id"))
+            q &= Q(search_text__contains=word) | Q(_EqualsAny(F("team_id"), teams))
         return self.filter(q)
 
     def scim_visible(self) -> Self:
@@ -212,6 +217,20 @@ class PersonQuerySet(models.QuerySet["Person"]):
             )
             .order_by("name", "id")
         )
+
+
+class _EqualsAny(Func):
+    """`column = ANY(array)`: true when the column equals one of the array's values."""
+
+    output_field = models.BooleanField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        column, values = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        values_sql, values_params = compiler.compile(values)
+        return f"{column_sql} = ANY({values_sql})", (*column_params, *values_params)
 
 
 # mypy's Django plugin still knows PersonQuerySet's methods on Person.objects, but cannot
