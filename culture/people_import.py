@@ -347,10 +347,13 @@ def apply(plan: Plan, *, deactivate_missing: bool = False, progress=None) -> dic
         for row in plan.rows:
             person_ids.append(id_of[row["email"]])
             manager_ids.append(id_of.get(row["manager_email"]) if row["manager_email"] else None)
+        # Only the people whose manager changes: rewriting every row (a re-import of an
+        # unchanged company) cost each of the table's indexes a new entry a person.
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE culture_person p SET manager_id = v.manager_id, updated_at = now() "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, manager_id) WHERE p.id = v.id",
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, manager_id) "
+                "WHERE p.id = v.id AND p.manager_id IS DISTINCT FROM v.manager_id",
                 [person_ids, manager_ids],
             )
         if progress:
@@ -396,12 +399,18 @@ def _update_people(people: list[Person]) -> None:
     }
     arrays = ", ".join(f"%s::{kind}[]" for kind, _ in columns.values())
     names = ", ".join(columns)
-    assignments = ", ".join(f"{name} = v.{name}" for name in columns if name != "id")
+    fields = [name for name in columns if name != "id"]
+    assignments = ", ".join(f"{name} = v.{name}" for name in fields)
+    # Only the rows that change: a re-import of an unchanged company rewrites nobody (each
+    # rewritten row costs every index on the table an entry).
+    old = ", ".join(f"p.{name}" for name in fields)
+    new = ", ".join(f"v.{name}" for name in fields)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE culture_person p SET {assignments}, is_active = true, left_on = NULL, "  # noqa: S608
             "updated_at = now() "
-            f"FROM unnest({arrays}) AS v({names}) WHERE p.id = v.id",
+            f"FROM unnest({arrays}) AS v({names}) WHERE p.id = v.id "
+            f"AND ({old}, p.is_active, p.left_on) IS DISTINCT FROM ({new}, true, NULL::date)",
             [values for _, values in columns.values()],
         )
 

@@ -231,3 +231,26 @@ def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(world, clien
     )
     assert response.status_code == 422
     assert "the limit is" in response.content.decode()
+
+
+def test_a_reimport_rewrites_only_the_people_who_changed(db, tmp_path):
+    """Importing the same file again writes no person row, and a change rewrites only that
+    person's: a re-import of a 100,000-person company rewrote every row (twice), each
+    costing every index on the table an entry (bench/README.md, eighth round)."""
+    from django.db import connection
+
+    def versions() -> dict[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT email, xmin::text FROM culture_person")
+            return dict(cursor.fetchall())
+
+    people_import.apply(people_import.validate(GOOD))
+    before = versions()
+    people_import.apply(people_import.validate(GOOD))
+    assert versions() == before
+    changed = GOOD.replace(b"Dev One,Engineer", b"Dev One,Senior Engineer")
+    people_import.apply(people_import.validate(changed))
+    after = versions()
+    assert after["boss@example.test"] == before["boss@example.test"]
+    assert after["dev@example.test"] != before["dev@example.test"]
+    assert Person.objects.get(email="dev@example.test").title == "Senior Engineer"
