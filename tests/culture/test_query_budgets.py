@@ -109,30 +109,23 @@ def test_a_scim_listing_counts_people_from_two_small_indexes(world):
 
 def test_a_directory_search_word_is_found_through_trigram_indexes(world):
     """A word of a directory search is looked for inside names and titles (LIKE '%word%')
-    and inside team names: with pg_trgm (culture/0013) both arms come from trigram indexes,
-    so finding a surname among 100,000 people does not read every person (239 ms before,
-    13 ms after: bench/README.md)."""
+    and inside team names: with pg_trgm (culture/0013) both arms can be read from trigram
+    indexes, so finding a surname among 100,000 people does not read every person (93 ms
+    before, 14 ms after at the server: bench/README.md, eighth round). Which plan wins on a
+    table this small depends on its statistics, so every other way in is shut (full scans
+    of a table or an index, and the index of who is active, dropped inside the test's
+    transaction): what is left is the plan a large company gets, or none."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         if cursor.fetchone() is None and not os.environ.get("CI"):
             pytest.skip("this PostgreSQL has no pg_trgm (the embedded one): the search reads all")
-    # Enough people, all active, that the planner prefers the trigram index to the index of
-    # who is active (as at any size where the difference matters).
-    Person.objects.bulk_create(
-        (
-            Person(email=f"p{i}@example.com", name=f"Person {i}", title="Engineer")
-            for i in range(20_000)
-        ),
-        batch_size=5000,
-    )
     sql, params = Person.objects.active().for_directory().search("leaver").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE culture_person")
-        cursor.execute("ANALYZE culture_team")
-        # Only what a large table would leave: no full scan of a table or of an index.
+        cursor.execute("DROP INDEX person_active_idx")  # rolled back with the test
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)  # noqa: S608
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "person_search_trgm_idx" in plan and "team_name_trgm_idx" in plan, plan
-    assert "BitmapOr" in plan, plan  # each word: its people or its teams' people, indexed
+    assert "BitmapOr" in plan, plan  # the word's people or its teams' people, indexed
+    assert "Seq Scan" not in plan, plan
