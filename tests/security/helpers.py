@@ -53,15 +53,17 @@ def load_singletons() -> None:
 
 def fingerprint() -> dict[str, tuple[int, str]]:
     """Row count and a checksum of every row of every model's table."""
-    out = {}
+    # One statement for all the tables (about a hundred): the sweeps take ten fingerprints a
+    # page, and a round trip a table was a third of their time.
+    names = tables()
+    sql = " UNION ALL ".join(
+        f"SELECT {i}, count(*), md5(coalesce(string_agg(md5(t::text), '' "
+        f"ORDER BY md5(t::text)), '')) FROM \"{table}\" t"
+        for i, table in enumerate(names)
+    )
     with connection.cursor() as cur:
-        for table in tables():
-            cur.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(md5(t::text), '' "  # noqa: S608
-                f"ORDER BY md5(t::text)), '')) FROM \"{table}\" t"
-            )
-            out[table] = tuple(cur.fetchone())
-    return out
+        cur.execute(sql)  # noqa: S608 - table names from the models, quoted
+        return {names[i]: (count, digest) for i, count, digest in cur.fetchall()}
 
 
 def body(response) -> str:
