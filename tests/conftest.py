@@ -263,6 +263,10 @@ def build_world() -> World:
     )
 
 
+def _long(item) -> bool:
+    return any(item.iter_markers("e2e")) or any(item.iter_markers("xdist_group"))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Make `xdist_group` marks work under pytest 9 (`make test` runs --dist loadgroup).
@@ -275,6 +279,10 @@ def pytest_collection_modifyitems(config, items):
     """
     if not getattr(config.option, "loadgroup", False):
         return
+    # The long tests first (real browsers, and the groups that run one after another in one
+    # worker): pytest-xdist hands out tests in this order, so a sweep of minutes that came
+    # last (pytest-randomly shuffles) would leave the other worker idle while it ran.
+    items.sort(key=lambda item: not _long(item))
     for item in items:
         groups = {
             str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
@@ -282,6 +290,44 @@ def pytest_collection_modifyitems(config, items):
         }
         if groups and "@" not in item.nodeid.rpartition("]")[2]:
             item._id = type(item._id).parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once():
+    """List the static files once per process, not once per test client.
+
+    Every Django test `Client` builds its own middleware chain on its first request, and
+    WhiteNoise's middleware lists every static file the finders know (about 200) when it is
+    built, reading each one's size, date and compressed variants from the disk. The sweeps
+    make a client per persona per page, so that listing was a third of their time. Here the
+    first chain of a process lists them and later
+    chains take the same entries: the middleware still serves from its own dictionary, as
+    in production, where a process builds its chain once. The key holds every setting the
+    entries depend on, so a test that overrides one lists them again.
+    """
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.add_files_from_finders
+    listed: dict[tuple, dict] = {}
+
+    def add_files_from_finders(self) -> None:
+        key = (
+            self.static_prefix,
+            repr(settings.STATICFILES_DIRS),
+            repr(settings.STORAGES),
+            settings.DEBUG,
+            tuple((n, repr(getattr(settings, n))) for n in dir(settings) if "WHITENOISE" in n),
+        )
+        if key not in listed:
+            before = dict(self.files)
+            original(self)
+            listed[key] = {u: f for u, f in self.files.items() if before.get(u) is not f}
+        self.files.update(listed[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", add_files_from_finders)
+        yield
 
 
 @pytest.fixture(autouse=True)
