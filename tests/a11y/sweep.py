@@ -6,9 +6,12 @@ app's access_matrix.py is swept as soon as it is merged.
 
 How it stays fast (one browser, about a minute for several hundred page views):
 - Django's test client renders each page in-process with the persona's session; the browser
-  then navigates to the page's real URL and is served that very response (status, headers with
-  the CSP nonce, body) by a route, so the stylesheets and scripts load from the live server
-  as on any visit, with the persona's session cookie for whatever the page loads itself.
+  then navigates to the page's real URL and the live server answers that one request with that
+  very response (status, headers with the CSP nonce, body: `Canned`), so the stylesheets and
+  scripts load from the live server as on any visit, with the persona's session cookie for
+  whatever the page loads itself. No browser route is involved: a route turns the browser's
+  cache off, and every page then fetched the stylesheet, htmx, the scripts and the script
+  catalogue again (four requests to the one live server a page, half the sweep's time).
 - axe runs once per distinct page: the HTML is normalised (text and text-like attributes reduced
   to "empty or not", CSRF tokens and nonces dropped, digits in URLs zeroed) and hashed. Two
   pages that differ only in names, dates or ids in links give the same axe result.
@@ -25,12 +28,15 @@ is rolled back, so one error state never changes the world of the next.
 from __future__ import annotations
 
 import hashlib
+import http
 import itertools
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db import transaction
@@ -66,8 +72,9 @@ RUN_JS = """async (rules) => {
 
 # Swap a fragment into the page as htmx does it: the page's own element that asks for the URL
 # (hx-get/hx-post/action) sends the request through htmx, with its own hx-target and hx-swap,
-# and the route answers with the rendered fragment. A fragment no element asks for: each
-# top-level element whose id is on the page replaces that element, else it goes into <main>.
+# and the live server answers with the rendered fragment (`Canned`). A fragment no element
+# asks for: each top-level element whose id is on the page replaces that element, else it goes
+# into <main>.
 SWAP_JS = """async ([url, method, html]) => {
     const shape = u => u.split("?")[0].replace(/[0-9]+/g, "0");
     const askers = [...document.querySelectorAll("[hx-get], [hx-post], form[action]")];
@@ -199,10 +206,53 @@ class Rendered:
     body: str
 
 
+class Canned:
+    """The live server's WSGI application, with responses the sweep rendered waiting at their
+    URLs: the next request for such a URL gets that response, once; every other request goes
+    to the live server's own application."""
+
+    def __init__(self, app):
+        self.app = app
+        self.waiting: dict[str, Rendered] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(path: str, query: str) -> str:
+        return f"{path}?{query}" if query else path
+
+    def put(self, rendered: Rendered) -> None:
+        path, _, query = rendered.url.partition("?")
+        # As the WSGI server gives the path: percent-decoded, each byte a latin-1 character.
+        with self.lock:
+            self.waiting[self.key(unquote(path, "latin-1"), query)] = rendered
+
+    def withdraw(self, rendered: Rendered) -> None:
+        path, _, query = rendered.url.partition("?")
+        with self.lock:
+            self.waiting.pop(self.key(unquote(path, "latin-1"), query), None)
+
+    def served(self, rendered: Rendered) -> bool:
+        path, _, query = rendered.url.partition("?")
+        with self.lock:
+            return self.waiting.get(self.key(unquote(path, "latin-1"), query)) is not rendered
+
+    def __call__(self, environ, start_response):
+        key = self.key(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+        with self.lock:
+            rendered = self.waiting.pop(key, None)
+        if rendered is None:
+            return self.app(environ, start_response)
+        body = rendered.body.encode()
+        headers = [(k, v) for k, v in rendered.headers.items() if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{rendered.status} {http.HTTPStatus(rendered.status).phrase}", headers)
+        return [body]
+
+
 @dataclass
 class Sweep:
     browser: object
-    base_url: str
+    live_server: object
     world: object
     findings: list[str] = field(default_factory=list)
     views: int = 0  # pages and states rendered
@@ -216,6 +266,10 @@ class Sweep:
     axe_seconds: float = 0.0
 
     def __post_init__(self):
+        self.base_url = self.live_server.url
+        httpd = self.live_server.thread.httpd
+        self.canned = Canned(httpd.get_app())
+        httpd.set_app(self.canned)
         self.clients: dict[str, Client] = {}
         self.tabs: dict = {}
         self.contexts: list = []
@@ -246,18 +300,9 @@ class Sweep:
             self.tabs[persona] = context.new_page()
         return self.tabs[persona]
 
-    def serve(self, tab, rendered: Rendered) -> None:
-        """The next request for the rendered URL gets the rendered response. The route matches
-        in the browser driver and is gone once used, so the page's stylesheets and scripts go
-        straight to the live server."""
-        headers = {k: v for k, v in rendered.headers.items() if k.lower() != "content-length"}
-        tab.route(
-            re.compile("^" + re.escape(self.base_url + rendered.url) + "$"),
-            lambda route: route.fulfill(
-                status=rendered.status, headers=headers, body=rendered.body
-            ),
-            times=1,
-        )
+    def serve(self, rendered: Rendered) -> None:
+        """The next request for the rendered URL gets the rendered response (`Canned`)."""
+        self.canned.put(rendered)
 
     # --- rendering ------------------------------------------------------------------------
     def render(self, persona: str, spec: Case, extra: dict, *, data=None) -> Rendered | None:
@@ -351,13 +396,17 @@ class Sweep:
         self.checked += 1
         started = time.monotonic()
         tab = self.tab(persona)
-        self.serve(tab, page)
+        self.serve(page)
         tab.goto(page.url, wait_until="load")
+        assert self.canned.served(page), f"{page.url}: the browser asked for another URL"
         if swap is not None:
             method, fragment = swap
-            self.serve(tab, fragment)
-            tab.evaluate(SWAP_JS, [fragment.url, method, fragment.body])
-            tab.unroute_all()
+            self.serve(fragment)
+            how = tab.evaluate(SWAP_JS, [fragment.url, method, fragment.body])
+            if how == "htmx":
+                assert self.canned.served(fragment), f"{fragment.url}: htmx asked elsewhere"
+            else:
+                self.canned.withdraw(fragment)
             state = f"{state}, swapped into {page.url}"
         if self.rules is None:
             self.rules = tab.evaluate(RULES_JS)
@@ -372,6 +421,7 @@ class Sweep:
     def close(self):
         for context in self.contexts:
             context.close()
+        self.live_server.thread.httpd.set_app(self.canned.app)
 
     def report(self) -> str:
         return (

@@ -27,7 +27,7 @@ def _rendered(url, response) -> Rendered:
 
 def test_the_error_pages_have_no_serious_axe_finding(browser, live_server, _test_db_free_at_exit):
     world = build_world()
-    sweep = Sweep(browser, live_server.url, world)
+    sweep = Sweep(browser, live_server, world)
     pages = []
     # A manager who follows the keeper rollup link; an address that is no page.
     rollup = reverse("keeper:rollup")

@@ -50,7 +50,7 @@ def test_every_page_every_persona_every_state_has_no_serious_axe_finding(
     world = build_world()
     cases = all_cases()
     gets = {n: c for n, c in cases.items() if c.method == "get"}
-    sweep = Sweep(browser, live_server.url, world)
+    sweep = Sweep(browser, live_server, world)
     try:
         # Empty: a fresh company, the pages that need nothing set up.
         for name, spec in gets.items():

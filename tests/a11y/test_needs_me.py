@@ -50,7 +50,7 @@ def test_home_and_the_rollup_with_things_to_do_have_no_serious_axe_finding(
 ):
     world = build_world()
     _busy(world)
-    sweep = Sweep(browser, live_server.url, world)
+    sweep = Sweep(browser, live_server, world)
     home = case(lambda w, x: reverse("home"))
     rollup = case(lambda w, x: reverse("keeper:rollup"))
     try:
