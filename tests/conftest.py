@@ -300,10 +300,10 @@ def _static_files_listed_once():
     WhiteNoise's middleware lists every static file the finders know (about 200) when it is
     built, reading each one's size, date and compressed variants from the disk. The sweeps
     make a client per persona per page, so that listing was a third of their time. Here the
-    first chain of a process lists them and later
-    chains take the same entries: the middleware still serves from its own dictionary, as
-    in production, where a process builds its chain once. The key holds every setting the
-    entries depend on, so a test that overrides one lists them again.
+    first chain of a process lists them and later chains take the same entries: the
+    middleware still serves from its own dictionary, as in production, where a process builds
+    its chain once. The key holds every setting the entries depend on, so a test that
+    overrides one lists them again.
     """
     from django.conf import settings
     from whitenoise.middleware import WhiteNoiseMiddleware
