@@ -4,7 +4,8 @@ The matrix (tests/matrix.py all_cases()) is the list of pages: every GET case, f
 whose expected status is 200. Nothing here names a URL, so a page another branch adds to its
 app's access_matrix.py is swept as soon as it is merged.
 
-How it stays fast (one browser, about a minute for several hundred page views):
+How it stays fast (one browser; about 870 page views, 557 of them checked by axe, in two to
+three minutes on a 2-core machine):
 - Django's test client renders each page in-process with the persona's session; the browser
   then navigates to the page's real URL and the live server answers that one request with that
   very response (status, headers with the CSP nonce, body: `Canned`), so the stylesheets and
@@ -220,21 +221,24 @@ class Canned:
     def key(path: str, query: str) -> str:
         return f"{path}?{query}" if query else path
 
-    def put(self, rendered: Rendered) -> None:
+    @classmethod
+    def key_of(cls, rendered: Rendered) -> str:
+        """The rendered URL as the WSGI server gives it: the path percent-decoded, each byte
+        a latin-1 character, and the query string as sent."""
         path, _, query = rendered.url.partition("?")
-        # As the WSGI server gives the path: percent-decoded, each byte a latin-1 character.
+        return cls.key(unquote(path, "latin-1"), query)
+
+    def put(self, rendered: Rendered) -> None:
         with self.lock:
-            self.waiting[self.key(unquote(path, "latin-1"), query)] = rendered
+            self.waiting[self.key_of(rendered)] = rendered
 
     def withdraw(self, rendered: Rendered) -> None:
-        path, _, query = rendered.url.partition("?")
         with self.lock:
-            self.waiting.pop(self.key(unquote(path, "latin-1"), query), None)
+            self.waiting.pop(self.key_of(rendered), None)
 
     def served(self, rendered: Rendered) -> bool:
-        path, _, query = rendered.url.partition("?")
         with self.lock:
-            return self.waiting.get(self.key(unquote(path, "latin-1"), query)) is not rendered
+            return self.waiting.get(self.key_of(rendered)) is not rendered
 
     def __call__(self, environ, start_response):
         key = self.key(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
