@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.standins import serve_in_thread
+
 TEAM_ID = "T0CULTURE"
 TEAM_NAME = "Culture Test Workspace"
 APP_ID = "A0CULTURE"
@@ -109,8 +111,7 @@ class SlackStandIn:
             self._hold.close()
             self._hold = None
         self.server = _Server(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = serve_in_thread(self.server)
         return self
 
     def stop(self) -> None:

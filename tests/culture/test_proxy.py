@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 
 import psutil
@@ -36,6 +35,7 @@ from tests.feedback.servers import (
     session_cookie_for,
     uvicorn_server,
 )
+from tests.standins import serve_in_thread
 
 CLIENT_ADDRESS = "127.0.0.2"  # the test's "browser" connects from here; Caddy from 127.0.0.1
 FORGED = "203.0.113.9"
@@ -126,7 +126,7 @@ class _Echo(http.server.BaseHTTPRequestHandler):
 
 def test_caddy_hands_the_app_the_clients_address_and_drops_a_forged_one(caddy_binary, tmp_path):
     echo = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    serve_in_thread(echo)
     try:
         with caddy(caddy_binary, [f"127.0.0.1:{echo.server_port}"], tmp_path) as port:
             status, body = get_from(

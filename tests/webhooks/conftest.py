@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.standins import serve_in_thread
+
 
 def verify(secret: str, headers, body: bytes) -> bool:
     """How a receiver checks a delivery (the README's five lines)."""
@@ -92,7 +94,7 @@ class Receiver:
 
         ThreadingHTTPServer.allow_reuse_address = True
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_thread(self.server)
 
     def stop(self) -> None:
         if self.server is not None:
