@@ -9,7 +9,9 @@ hot path is a Jinja2 template when Django's engine was measured to be its bottle
 - decisions/memo_ratings.html and memo_reason_group.html, a memo's spread and reasons,
   which every rating sent over htmx gets back;
 - decisions/feed_results.html, the memo feed's cards and pager, which every search,
-  filter and next page gets over htmx.
+  filter and next page gets over htmx;
+- pay/team_table.html, a manager's team pay table: a director's team is hundreds of rows,
+  each with its money, gap and status formats (pay's filters, `register_filters`).
 Jinja2 compiles a template to Python, so a row costs a fraction of what Django's engine
 spends resolving and escaping each variable; the numbers that decided it are in
 bench/README.md.
@@ -23,6 +25,9 @@ characters to a browser.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.template.defaultfilters import date as _date
 from django.template.defaultfilters import linebreaksbr as _linebreaksbr
@@ -65,6 +70,16 @@ def _ngettext(singular: str, plural: str, number: int) -> Markup:
     return Markup(ngettext(singular, plural, number))  # noqa: S704  # as _gettext
 
 
+# Filters an app adds for its own fragments, from its AppConfig.ready (pay's money and gap
+# formats): this core module imports no practice app. The environment is made on the first
+# Jinja2 render, after every app is ready.
+_APP_FILTERS: dict[str, Callable[..., Any]] = {}
+
+
+def register_filters(**filters: Callable[..., Any]) -> None:
+    _APP_FILTERS.update(filters)
+
+
 def environment(**options) -> Environment:
     # Like a Django template, a missing attribute renders as nothing, also down a chain
     # (recipient.person.name with nobody in the centre), with DEBUG on or off.
@@ -80,4 +95,5 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(url=url, static=static)
     env.filters.update(date=date, linebreaksbr=linebreaksbr)
+    env.filters.update(_APP_FILTERS)
     return env

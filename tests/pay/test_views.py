@@ -306,6 +306,30 @@ def test_the_team_view_sorts_by_gap_flags_below_target_and_draws_the_chart(
     assert "style=" not in body
 
 
+def test_the_team_table_escapes_what_people_typed_and_translates_its_rows(
+    world, client_for, market
+):
+    """The table is a Jinja2 fragment (templates/jinja2/pay/team_table.html): a name, a job
+    family and a location are text, never markup, and each row's words are the reader's."""
+    odd = make_person(
+        manager=world.manager,
+        name='<b>Zoë "Z" & co</b>',
+        job_family="<i>Eng</i>",
+        location="<u>Paris</u>",
+        level=3,
+    )
+    make_pay(odd, "55000")
+    body = client_for(world.manager).get(reverse("pay:team")).content.decode()
+    assert "<b>Zoë" not in body and "<i>Eng" not in body and "<u>Paris" not in body
+    assert "&lt;b&gt;Zoë &#34;Z&#34; &amp; co&lt;/b&gt;" in body
+    assert "&lt;i&gt;Eng&lt;/i&gt;, L3, &lt;u&gt;Paris&lt;/u&gt;" in body
+    assert 'aria-label="Propose a raise for &lt;b&gt;Zoë &#34;Z&#34; &amp; co&lt;/b&gt;"' in body
+    world.manager.language = "fr"
+    world.manager.save(update_fields=["language"])
+    body = client_for(world.manager).get(reverse("pay:team")).content.decode()
+    assert 'data-label="Salaire de base"' in body and "Proposer une augmentation" in body
+
+
 def test_team_aggregates_over_fewer_than_three_people_are_suppressed(world, client_for, market):
     make_pay(world.employee, "100000")
     make_pay(world.peer, "70000")
