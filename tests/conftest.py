@@ -297,36 +297,56 @@ def _static_files_listed_once():
     """List the static files once per process, not once per test client.
 
     Every Django test `Client` builds its own middleware chain on its first request, and
-    WhiteNoise's middleware lists every static file the finders know (about 200) when it is
-    built, reading each one's size, date and compressed variants from the disk. The sweeps
-    make a client per persona per page, so that listing was a third of their time. Here the
-    first chain of a process lists them and later chains take the same entries: the
-    middleware still serves from its own dictionary, as in production, where a process builds
-    its chain once. The key holds every setting the entries depend on, so a test that
-    overrides one lists them again.
+    WhiteNoise's middleware lists every static file it serves when it is built, reading each
+    one's size, date and compressed variants from the disk: the finders' files (about 200)
+    and STATIC_ROOT's, which `collectstatic` fills (`make run` and `make bench` run it: about
+    390 files and their compressed copies, and listing them made the authorization matrix
+    take 203 s instead of 75). The sweeps make a client per persona per page. Here the first chain of a process lists them
+    and later chains take the same entries: the middleware still serves from its own
+    dictionary, as in production, where a process builds its chain once. The key holds every
+    setting the entries depend on, so a test that overrides one lists them again.
     """
     from django.conf import settings
     from whitenoise.middleware import WhiteNoiseMiddleware
 
-    original = WhiteNoiseMiddleware.add_files_from_finders
     listed: dict[tuple, dict] = {}
 
-    def add_files_from_finders(self) -> None:
-        key = (
+    def settings_key(self) -> tuple:
+        return (
             self.static_prefix,
             repr(settings.STATICFILES_DIRS),
             repr(settings.STORAGES),
             settings.DEBUG,
             tuple((n, repr(getattr(settings, n))) for n in dir(settings) if "WHITENOISE" in n),
         )
-        if key not in listed:
-            before = dict(self.files)
-            original(self)
-            listed[key] = {u: f for u, f in self.files.items() if before.get(u) is not f}
-        self.files.update(listed[key])
+
+    def once(original, key_of):
+        def listing(self, *args, **kwargs) -> None:
+            if self.autorefresh:  # nothing listed: each request looks at the disk
+                return original(self, *args, **kwargs)
+            key = (key_of(self, *args, **kwargs), settings_key(self))
+            if key not in listed:
+                before = dict(self.files)
+                original(self, *args, **kwargs)
+                listed[key] = {u: f for u, f in self.files.items() if before.get(u) is not f}
+            self.files.update(listed[key])
+
+        return listing
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", add_files_from_finders)
+        patch.setattr(
+            WhiteNoiseMiddleware,
+            "add_files_from_finders",
+            once(WhiteNoiseMiddleware.add_files_from_finders, lambda self: "finders"),
+        )
+        patch.setattr(
+            WhiteNoiseMiddleware,
+            "add_files",
+            once(
+                WhiteNoiseMiddleware.add_files,
+                lambda self, root, prefix=None: (str(root), prefix),
+            ),
+        )
         yield
 
 
@@ -336,17 +356,19 @@ POST_MIGRATE_TABLES = ("django_content_type", "auth_permission")
 
 @pytest.fixture(scope="session", autouse=True)
 def _quick_flush():
-    """Empty the tables after a transactional test with DELETE, not Django's flush.
+    """Empty the tables after a transactional test with DELETE and VACUUM, not Django's flush.
 
     Django's flush ends a transactional test with one TRUNCATE of all 85 tables and then
     `post_migrate`, which writes the content types and permissions again: 450-700 ms a test
-    on these machines (PostgreSQL makes new files for every table and index), against
-    5-20 ms for DELETE of the few rows a test leaves. Here every table but those two is
-    emptied by DELETE in one transaction, with `session_replication_role = replica`, which
-    skips the foreign key checks (everything goes) and the append-only triggers of the
-    audit log and the pay records (culture/0002, pay/0002), as TRUNCATE does. The content
-    types and permissions stay as the last full flush left them; if a test changed them,
-    or PostgreSQL refuses the setting (it needs a superuser), Django's own flush runs.
+    on these machines (PostgreSQL makes new files for every table and index). Here only the
+    tables with pages on disk (rows, or the dead rows of tests rolled back since) are
+    emptied, by DELETE in one transaction with `session_replication_role = replica`, which
+    skips the foreign key checks (everything goes) and the append-only triggers of the audit
+    log and the pay records (culture/0002, pay/0002), as TRUNCATE does; then VACUUM gives
+    their pages back, as TRUNCATE would: without it the dead rows would stay (autovacuum is
+    off on these machines) for every later test to read. 10-20 ms a test. The content types and
+    permissions stay as the last full flush left them; if a test changed them, or
+    PostgreSQL refuses the setting (it needs a superuser), Django's own flush runs.
     """
     from django.db import DatabaseError, connections, transaction
     from django.test import TransactionTestCase
@@ -365,7 +387,7 @@ def _quick_flush():
 
     def emptied(connection) -> bool:
         alias = connection.alias
-        if connection.vendor != "postgresql" or alias not in kept:
+        if connection.vendor != "postgresql" or alias not in kept or connection.in_atomic_block:
             return False
         quote = connection.ops.quote_name
         try:
@@ -374,11 +396,22 @@ def _quick_flush():
             tables = connection.introspection.django_table_names(
                 only_existing=True, include_views=False
             )
-            sql = "SET LOCAL session_replication_role = replica;" + "".join(
-                f"DELETE FROM {quote(t)};" for t in sorted(tables) if t not in POST_MIGRATE_TABLES
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
+                    "AND pg_relation_size(oid) > 0 ORDER BY relname",
+                    [[t for t in tables if t not in POST_MIGRATE_TABLES]],
+                )
+                used = [quote(name) for (name,) in cursor.fetchall()]
+            if not used:
+                return True
             with transaction.atomic(using=alias), connection.cursor() as cursor:
-                cursor.execute(sql)
+                cursor.execute(
+                    "SET LOCAL session_replication_role = replica;"
+                    + "".join(f"DELETE FROM {t};" for t in used)
+                )
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {', '.join(used)}")
         except DatabaseError:  # e.g. no privilege to set the role: Django's flush
             return False
         return True
