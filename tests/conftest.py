@@ -301,10 +301,11 @@ def _static_files_listed_once():
     one's size, date and compressed variants from the disk: the finders' files (about 200)
     and STATIC_ROOT's, which `collectstatic` fills (`make run` and `make bench` run it: about
     390 files and their compressed copies, and listing them made the authorization matrix
-    take 203 s instead of 75). The sweeps make a client per persona per page. Here the first chain of a process lists them
-    and later chains take the same entries: the middleware still serves from its own
-    dictionary, as in production, where a process builds its chain once. The key holds every
-    setting the entries depend on, so a test that overrides one lists them again.
+    take 203 s instead of 75). The sweeps make a client per persona per page. Here the first
+    chain of a process lists them and later chains take the same entries: the middleware
+    still serves from its own dictionary, as in production, where a process builds its
+    chain once. The key holds every setting the entries depend on, so a test that overrides
+    one lists them again.
     """
     from django.conf import settings
     from whitenoise.middleware import WhiteNoiseMiddleware
@@ -366,8 +367,8 @@ def _quick_flush():
     skips the foreign key checks (everything goes) and the append-only triggers of the audit
     log and the pay records (culture/0002, pay/0002), as TRUNCATE does; then VACUUM gives
     their pages back, as TRUNCATE would: without it the dead rows would stay (autovacuum is
-    off on these machines) for every later test to read. 10-20 ms a test. The content types and
-    permissions stay as the last full flush left them; if a test changed them, or
+    off on these machines) for every later test to read. 10-20 ms a test. The content types
+    and permissions stay as the last full flush left them; if a test changed them, or
     PostgreSQL refuses the setting (it needs a superuser), Django's own flush runs.
     """
     from django.db import DatabaseError, connections, transaction
