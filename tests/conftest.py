@@ -355,6 +355,17 @@ def _static_files_listed_once():
 POST_MIGRATE_TABLES = ("django_content_type", "auth_permission")
 
 
+def tables_with_pages(connection, tables) -> list[str]:
+    """Those of `tables` whose files hold pages: rows, or dead rows not vacuumed yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
+            "AND pg_relation_size(oid) > 0 ORDER BY relname",
+            [list(tables)],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _quick_flush():
     """Empty the tables after a transactional test with DELETE and VACUUM, not Django's flush.
@@ -397,13 +408,8 @@ def _quick_flush():
             tables = connection.introspection.django_table_names(
                 only_existing=True, include_views=False
             )
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
-                    "AND pg_relation_size(oid) > 0 ORDER BY relname",
-                    [[t for t in tables if t not in POST_MIGRATE_TABLES]],
-                )
-                used = [quote(name) for (name,) in cursor.fetchall()]
+            flushed = [t for t in tables if t not in POST_MIGRATE_TABLES]
+            used = [quote(name) for name in tables_with_pages(connection, flushed)]
             if not used:
                 return True
             with transaction.atomic(using=alias), connection.cursor() as cursor:

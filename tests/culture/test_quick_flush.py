@@ -14,7 +14,7 @@ from django.test import TransactionTestCase
 
 from culture import audit
 from pay.models import PayRecord
-from tests.conftest import POST_MIGRATE_TABLES
+from tests.conftest import POST_MIGRATE_TABLES, tables_with_pages
 
 
 def _counts() -> dict[str, int]:
@@ -30,14 +30,8 @@ def _counts() -> dict[str, int]:
 
 
 def _with_pages() -> set[str]:
-    """The tables whose files hold pages (rows, or dead rows not vacuumed)."""
     tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND pg_relation_size(oid) > 0",
-            [list(tables)],
-        )
-        return {name for (name,) in cursor.fetchall()}
+    return set(tables_with_pages(connection, tables))
 
 
 def _teardown() -> None:
