@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/culture_bench \
       .venv/bin/python bench/profile_page.py /decisions/ employee@example.com [--n 40] [--profile]
-      [--htmx TARGET] [--post "score=3&reason=Too+early"]
+      [--htmx TARGET] [--post "score=3&reason=Too+early"] [--bearer scim|api]
 
 Prints the median and best render time (wall clock, or this process's CPU with --cpu) of the page and of /bench/floor/ through the Django
 test client (DEBUG off, same middleware), the ratio of the two, the SQL queries and their
@@ -14,6 +14,7 @@ the figures `make bench` reports come from a real server under load, not from th
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import os
 import pstats
@@ -47,6 +48,13 @@ def main() -> None:
     parser.add_argument("--htmx", metavar="TARGET", help="send HX-Request with this HX-Target")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument(
+        "--bearer",
+        choices=("scim", "api"),
+        help="send the benchmark's SCIM or API token (bench.pages.bench_tokens, dropped "
+        "after) with each request of the page: for /scim/v2/ and /api/v1/ paths (`email`"
+        " still logs in, for the floor)",
+    )
+    parser.add_argument(
         "--post",
         metavar="DATA",
         help="POST this form data (a=1&b=2) instead of GET: each run writes, as the page does",
@@ -67,8 +75,13 @@ def main() -> None:
     from culture.models import Person
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(Person.objects.get(email=options.email))
     headers = {"HX-Request": "true", "HX-Target": options.htmx} if options.htmx else {}
+    if options.bearer:
+        from bench.pages import bench_tokens, drop_bench_tokens
+
+        headers["Authorization"] = f"Bearer {bench_tokens()[options.bearer]}"
+        atexit.register(drop_bench_tokens)
+    client.force_login(Person.objects.get(email=options.email))
 
     clock = time.process_time if options.cpu else time.perf_counter
 

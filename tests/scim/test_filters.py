@@ -136,3 +136,62 @@ def test_groups_filter_by_name_and_member(scim, world):
     assert member == {str(world.other_team.pk)}
     both = f'displayName eq "Growth" and members.value eq "{world.outsider.pk}"'
     assert ids(scim.get(f"Groups?filter={both}")) == {str(world.other_team.pk)}
+
+
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("get", "Users?count=2&startIndex=2", None),
+        ("get", 'Users?filter=userName sw "person"&attributes=userName,emails', None),
+        ("get", "Users?excludedAttributes=emails,name", None),
+        ("get", "Users?count=0", None),
+        ("get", 'Users?filter=userName eq "nobody@acme.test"', None),
+        ("get", "Groups", None),
+        ("get", "Groups?excludedAttributes=members", None),
+        ("post", "Users/.search", {"filter": 'displayName co "archer"', "count": 1}),
+        ("post", "/scim/v2/.search", {"startIndex": 2, "count": 3}),
+        ("get", "Users/{employee}", None),
+        ("get", "Groups/{team}", None),
+        ("get", "Schemas", None),
+    ],
+)
+def test_an_answer_is_the_same_as_scim2_servers_own(
+    world, scim, three, monkeypatch, method, path, body
+):
+    """culture.scim.views.Service publishes a resource without copying it and dumps each
+    listed one once, where scim2-server copies, and dumps, validates and dumps again: the
+    answers must not differ (a manager's and the members' references included)."""
+    from scim2_server.service import ScimService
+
+    from culture.scim.views import Service
+
+    with_references = path in ("Users/{employee}", "Groups/{team}")  # a manager, members
+    path = path.format(employee=world.employee.pk, team=world.team.pk)
+    if body is not None:
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], **body}
+    ours = getattr(scim, method)(path, *([body] if body else []))
+    monkeypatch.setattr(Service, "search_response", ScimService.search_response)
+    monkeypatch.setattr(Service, "publish", ScimService.publish)
+    theirs = getattr(scim, method)(path, *([body] if body else []))
+    assert ours.status_code == theirs.status_code == 200, ours.content
+    assert ours.json() == theirs.json()
+    if with_references:
+        assert "'$ref': 'http://testserver/scim/v2/Users/" in str(ours.json())
+    if "itemsPerPage" in ours.json():
+        assert ours.json()["itemsPerPage"] == len(ours.json().get("Resources", []))
+
+
+def test_the_references_published_are_the_only_ones_the_schemas_have():
+    """Service.publish makes URLs of a manager's and a group member's $ref only: a reference
+    added to the schemas must be published there too."""
+    from scim2_models import Path, Reference
+    from scim2_server.service import parametrize
+
+    from culture.scim.schema import Group, UserResource
+
+    found = {
+        str(path)
+        for model in (UserResource, Group)
+        for path in parametrize(Path, model).iter_paths(target_type=[Reference])
+    }
+    assert found == {f"{ENTERPRISE}:manager.$ref", "members.$ref"}
