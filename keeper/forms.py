@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.forms.renderers import Jinja2
 from django.utils.dates import MONTHS as MONTH_NAMES
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from culture import clock
+from culture.forms import JINJA2_WIDGETS
 from keeper.models import Answer, Cadence, Heard, HireAgain, KeeperPolicy, Wording
-
-JINJA2_WIDGETS = Jinja2()  # one renderer (and Jinja2 environment) for every form using it
 
 
 class AnswerForm(forms.Form):

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from culture import clock
+from culture.forms import TIME_ZONES
 from culture.i18n import SUGGESTED_ZONE_KEY, as_reader, language_for
 from culture.models import Delivery, Notification, Person
 from feedback import invitations
@@ -40,11 +42,18 @@ def test_the_account_page_saves_a_language_and_a_zone(world, client_for):
     client = client_for(world.employee)
     page = client.get(reverse("reader_settings"))
     assert page.status_code == 200
-    assert "The company&#x27;s (Europe/London)" in page.text
+    # Every zone is offered once (the select is drawn with Django's Jinja2 widget
+    # templates, culture.forms.JINJA2_WIDGETS), the company's chosen while theirs is blank.
+    assert '<option value="" selected>The company&#39;s (Europe/London)</option>' in page.text
+    assert page.text.count("<option value=") == len(TIME_ZONES) + 1 + len(settings.LANGUAGES) + 1
+    assert page.text.count(f'<option value="{TOKYO}">{TOKYO}</option>') == 1
     response = client.post(reverse("reader_settings"), {"language": "fr", "time_zone": TOKYO})
     assert response.status_code == 302
     world.employee.refresh_from_db()
     assert (world.employee.language, world.employee.time_zone) == ("fr", TOKYO)
+    again = client.get(reverse("reader_settings")).text
+    assert f'<option value="{TOKYO}" selected>{TOKYO}</option>' in again
+    assert '<option value="fr" selected>' in again and again.count(" selected>") == 2
     # The next page is in their language and names it.
     home = client.get(reverse("home"))
     assert home["Content-Language"] == "fr"
