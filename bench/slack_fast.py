@@ -143,6 +143,13 @@ class FastSlack:
         self.most_at_once = data["most_at_once"]
         return [tuple(p) for p in data["posts"]]
 
+    def cpu_seconds(self) -> float:
+        """The CPU time (user and system) the stand-in has used so far: Slack's side of the
+        work, which in production is done on Slack's servers, not on the company's."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
