@@ -49,6 +49,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench import scim as bench_scim
+    from bench.run import cpu_seconds
     from culture.models import Person, ScimToken, Team
     from culture.scim import tokens
 
@@ -100,10 +101,9 @@ def main() -> None:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return cpu_seconds(pid)
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def half(name: str, call, indexes: list[int]) -> None:
         # A few requests apart from the timed ones: their queries.

@@ -50,6 +50,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid` of this machine has used so far; OSError
+    when there is no such process here."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict:
     mem_kb = 0
     with open("/proc/meminfo") as f:
